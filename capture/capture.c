@@ -1,0 +1,56 @@
+#include "capture/internal.h"
+
+#include <stdlib.h>
+
+struct capture *capture_new(const struct capture_limits *lim,
+                            const struct flow_handler *handler)
+{
+    struct capture *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->lim = *lim;
+    c->h = *handler;
+    c->frag = ipfrag_new(lim->frag_bytes);
+    if (!c->frag) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void capture_packet(struct capture *c, const struct pkt *p)
+{
+    c->st.packets++;
+    c->st.bytes += p->wire_len;
+    if (p->data.left < p->wire_len)
+        c->st.truncated++;
+    /* Capture time only moves forward, so a packet stamped in the past
+     * cannot make flows look idle. */
+    if (p->ts > c->now)
+        c->now = p->ts;
+    struct decoded d;
+    if (decode_packet(c, p, &d) == DEC_TCP) {
+        struct seg_meta m = {.ts = p->ts, .packet = p->no};
+        flow_segment(c, &d, &m);
+    }
+    flow_sweep(c);
+}
+
+void capture_flush(struct capture *c)
+{
+    flowtab_fini(c);
+}
+
+const struct capture_stats *capture_stats(const struct capture *c)
+{
+    return &c->st;
+}
+
+void capture_free(struct capture *c)
+{
+    if (!c)
+        return;
+    flowtab_fini(c);
+    ipfrag_free(c->frag);
+    free(c);
+}

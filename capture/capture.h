@@ -1,0 +1,138 @@
+#pragma once
+
+/* capture/: packet sources (files), link/IP/TCP decoding, the flow table and
+ * TCP reassembly. It hands ordered stream bytes of every TCP connection to
+ * the per-flow callbacks of a struct flow_handler and never looks inside. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/cur.h"
+#include "include/session.h"
+#include "include/status.h"
+
+/* ---- packets ------------------------------------------------------------ */
+
+struct pkt {
+    int64_t ts;    /* nanoseconds since the epoch */
+    uint64_t no;   /* 1-based packet number in the capture */
+    struct cur data;
+    uint32_t wire_len; /* length on the wire (>= data.left) */
+    uint16_t linktype;
+};
+
+/* ---- capture files: pcap and pcapng, optionally gzip-compressed --------- */
+
+struct capture_file;
+
+/* capture_file_open - open a capture file ("-" reads standard input). On
+ * failure returns ST_IO (cannot read) or ST_BAD (not a capture) and writes a
+ * one-line reason into err. */
+MUST_CHECK enum st capture_file_open(const char *path, struct capture_file **out,
+                                     char *err, size_t errlen);
+
+/* capture_file_next - the next packet. Returns ST_OK with *out valid until
+ * the next call; ST_SHORT at the clean end of the file; ST_BAD or ST_IO when
+ * the file is damaged or unreadable (capture_file_error says why). */
+MUST_CHECK enum st capture_file_next(struct capture_file *f, struct pkt *out);
+
+/* capture_file_error - the reason for the last ST_BAD/ST_IO, or "". */
+const char *capture_file_error(const struct capture_file *f);
+/* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */
+const char *capture_file_format(const struct capture_file *f);
+/* capture_file_offset / capture_file_size - progress in bytes read. */
+uint64_t capture_file_offset(const struct capture_file *f);
+uint64_t capture_file_size(const struct capture_file *f);
+void capture_file_close(struct capture_file *f);
+
+/* ---- flows -------------------------------------------------------------- */
+
+/* Who opened the connection. Direction 0 is a -> b. */
+struct flow_info {
+    struct endpoint a, b;
+    bool a_sent_syn; /* a's SYN (or b's SYN-ACK) was seen: a is the client */
+    bool b_sent_synack;
+    int64_t ts;
+    uint64_t packet;
+};
+
+struct seg_meta {
+    int64_t ts;
+    uint64_t packet;
+};
+
+enum flow_end {
+    FLOW_END_FIN,     /* both sides closed */
+    FLOW_END_RST,
+    FLOW_END_IDLE,    /* evicted after the idle timeout */
+    FLOW_END_EVICTED, /* evicted because the flow table was full */
+    FLOW_END_EOF,     /* end of capture */
+    FLOW_END_REUSED,  /* a new SYN reused the 4-tuple */
+};
+
+enum { TCPF_FIN = 0x01, TCPF_SYN = 0x02, TCPF_RST = 0x04, TCPF_ACK = 0x10 };
+
+/* Ignore the rest of a direction: returned by flow_handler.data. */
+#define FLOW_IGNORE SIZE_MAX
+
+/* Per-flow callbacks. All bytes are valid only during the call. */
+struct flow_handler {
+    void *ctx;
+    /* open - a new flow; returns the consumer's per-flow state (NULL means
+     * the consumer is not interested: no more callbacks for this flow). */
+    void *(*open)(void *ctx, const struct flow_info *fi);
+    /* data - in-order stream bytes of direction dir. Returns how many of the
+     * bytes that follow these the consumer does not need (they are skipped
+     * without being copied or buffered), or FLOW_IGNORE. */
+    size_t (*data)(void *ctx, void *user, int dir, struct cur bytes,
+                   const struct seg_meta *m);
+    /* gap - len stream bytes of direction dir were never captured. */
+    void (*gap)(void *ctx, void *user, int dir, uint64_t len,
+                const struct seg_meta *m);
+    /* flags - a segment with SYN, FIN or RST. */
+    void (*flags)(void *ctx, void *user, int dir, uint8_t flags,
+                  const struct seg_meta *m);
+    /* close - the flow is over; the consumer frees its state. */
+    void (*close)(void *ctx, void *user, enum flow_end why);
+};
+
+struct capture_limits {
+    size_t max_flows;       /* tracked TCP flows */
+    size_t ooo_per_flow;    /* buffered out-of-order bytes per flow */
+    size_t ooo_total;       /* and over all flows */
+    int64_t idle_timeout;   /* ns without packets before a flow is evicted */
+    size_t frag_bytes;      /* buffered IP fragments */
+};
+
+/* capture_limits_default - the built-in limits. */
+struct capture_limits capture_limits_default(void);
+
+struct capture_stats {
+    uint64_t packets, bytes;
+    uint64_t ip, tcp, udp, other;
+    uint64_t not_ip, bad_headers, truncated;
+    uint64_t unsupported_link;
+    uint16_t first_unsupported_link;
+    uint64_t frags, frags_reassembled, frags_dropped;
+    uint64_t flows, flows_idle_evicted, flows_full_evicted;
+    uint64_t ooo_limit_hits, gaps;
+    uint64_t dtls_datagrams, quic_datagrams;
+    size_t flows_peak;
+};
+
+struct capture;
+
+/* capture_new - a tracker that decodes packets and drives handler.
+ * NULL on no memory. */
+struct capture *capture_new(const struct capture_limits *lim,
+                            const struct flow_handler *handler);
+/* capture_packet - decode one packet and run the callbacks it causes. */
+void capture_packet(struct capture *c, const struct pkt *p);
+/* capture_flush - close every flow (end of capture), oldest first. */
+void capture_flush(struct capture *c);
+const struct capture_stats *capture_stats(const struct capture *c);
+void capture_free(struct capture *c);
+
+/* capture_link_name - a short name of a link type ("ethernet", ...). */
+const char *capture_link_name(uint16_t linktype);

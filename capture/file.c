@@ -1,0 +1,581 @@
+/* Capture files: libpcap's classic format and pcapng, read directly so that
+ * pcapng sections whose interfaces have different link types work (libpcap
+ * refuses them), gzip-compressed files stream through zlib, and
+ * uncompressed files are mapped instead of copied.
+ *
+ * pcap: 24-byte file header, then per packet a 16-byte header
+ *   (ts_sec, ts_frac, incl_len, orig_len) and incl_len bytes.
+ * pcapng (draft-ietf-opsawg-pcapng): blocks of
+ *   type(4) total_len(4) body total_len(4), in the section's byte order. */
+#include "capture/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum {
+    PCAP_MAGIC_US = 0xa1b2c3d4,
+    PCAP_MAGIC_NS = 0xa1b23c4d,
+    PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34, /* "modified" pcap: 8 extra bytes */
+    PCAPNG_SHB = 0x0a0d0d0a,
+    PCAPNG_IDB = 1,
+    PCAPNG_PB = 2, /* obsolete Packet Block */
+    PCAPNG_SPB = 3,
+    PCAPNG_EPB = 6,
+    PCAPNG_BOM = 0x1a2b3c4d,
+    MAX_PACKET = 16 << 20, /* larger claims mean a damaged file */
+    MAX_BLOCK = 64 << 20,
+    GZ_CHUNK = 1 << 20,
+};
+
+struct iface {
+    uint16_t linktype;
+    uint32_t snaplen;
+    uint8_t tsresol; /* pcapng if_tsresol: 10^-n, or 2^-n with bit 7 set */
+    int64_t tsoffset; /* seconds */
+};
+
+struct capture_file {
+    /* input: a mapping of the whole file, or a zlib stream into buf */
+    int fd;
+    const uint8_t *map;
+    size_t map_len;
+    gzFile gz;
+    uint8_t *buf;
+    size_t buf_cap, buf_len;
+    size_t pos; /* read position within map or buf */
+    uint64_t consumed_before_buf; /* stream offset of buf[0] */
+    uint64_t size;
+    bool gzip, at_eof;
+
+    bool pcapng, swap, nsec;
+    uint32_t rec_extra; /* bytes after the pcap record header */
+    struct iface pcap_iface;
+    struct iface *ifaces;
+    size_t n_ifaces, cap_ifaces;
+    uint64_t packets;
+    char format[32];
+    char err[256];
+};
+
+static void set_err(struct capture_file *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_err(struct capture_file *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->err, sizeof(f->err), fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t stream_pos(const struct capture_file *f)
+{
+    return f->map ? f->pos : f->consumed_before_buf + f->pos;
+}
+
+/* Make n bytes at the read position available; false at end of input (or
+ * on a read error, with f->err set). */
+static bool fill(struct capture_file *f, size_t n, struct cur *out)
+{
+    if (f->map) {
+        if (f->map_len - f->pos < n)
+            return false;
+        *out = cur_tail(&(struct cur){f->map, f->map_len}, f->pos);
+        out->left = n;
+        return true;
+    }
+    while (f->buf_len - f->pos < n) {
+        if (f->at_eof)
+            return false;
+        if (f->pos > 0) { /* slide what is left to the front */
+            memmove(f->buf, f->buf + f->pos, f->buf_len - f->pos);
+            f->buf_len -= f->pos;
+            f->consumed_before_buf += f->pos;
+            f->pos = 0;
+        }
+        size_t want = n > GZ_CHUNK ? n : GZ_CHUNK;
+        if (f->buf_cap - f->buf_len < want) {
+            size_t ncap = f->buf_len + want;
+            uint8_t *nb = realloc(f->buf, ncap);
+            if (!nb) {
+                set_err(f, "out of memory");
+                f->at_eof = true;
+                return false;
+            }
+            f->buf = nb;
+            f->buf_cap = ncap;
+        }
+        int got = gzread(f->gz, f->buf + f->buf_len,
+                         (unsigned)(f->buf_cap - f->buf_len));
+        if (got < 0) {
+            int zerr;
+            const char *msg = gzerror(f->gz, &zerr);
+            set_err(f, "read error: %s", zerr == Z_ERRNO ? strerror(errno) : msg);
+            f->at_eof = true;
+            return false;
+        }
+        if (got == 0) {
+            int zerr;
+            const char *msg = gzerror(f->gz, &zerr);
+            if (zerr != Z_OK && zerr != Z_STREAM_END)
+                set_err(f, "gzip stream damaged: %s", msg);
+            f->at_eof = true;
+            return false;
+        }
+        f->buf_len += (size_t)got;
+    }
+    *out = cur_make(f->buf + f->pos, n);
+    return true;
+}
+
+static void consume(struct capture_file *f, size_t n)
+{
+    f->pos += n;
+}
+
+/* Bytes remaining, as far as is known without reading (mapped files). */
+static bool at_end(struct capture_file *f)
+{
+    struct cur c;
+    return !fill(f, 1, &c);
+}
+
+static bool rd32(struct cur *c, bool swap, uint32_t *v)
+{
+    return swap ? cur_u32(c, v) : cur_u32le(c, v);
+}
+
+static bool rd16(struct cur *c, bool swap, uint16_t *v)
+{
+    return swap ? cur_u16(c, v) : cur_u16le(c, v);
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static enum st open_input(struct capture_file *f, const char *path)
+{
+    f->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY);
+    if (f->fd < 0) {
+        set_err(f, "%s", strerror(errno));
+        return ST_IO;
+    }
+    struct stat sb;
+    if (fstat(f->fd, &sb) != 0) {
+        set_err(f, "%s", strerror(errno));
+        return ST_IO;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        set_err(f, "is a directory");
+        return ST_IO;
+    }
+    uint8_t magic[2] = {0, 0};
+    bool regular = S_ISREG(sb.st_mode);
+    f->size = regular ? (uint64_t)sb.st_size : 0;
+    if (regular && sb.st_size == 0) {
+        set_err(f, "not a capture: the file is empty");
+        return ST_BAD;
+    }
+    if (regular && pread(f->fd, magic, 2, 0) < 0) {
+        set_err(f, "%s", strerror(errno));
+        return ST_IO;
+    }
+    f->gzip = magic[0] == 0x1f && magic[1] == 0x8b;
+    if (regular && !f->gzip) {
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+        if (m != MAP_FAILED) {
+            (void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+            f->map = m;
+            f->map_len = (size_t)sb.st_size;
+            return ST_OK;
+        }
+    }
+    /* zlib reads uncompressed input transparently, so pipes take this path
+     * too. gzdopen owns the descriptor from here on. */
+    f->gz = gzdopen(f->fd, "rb");
+    if (!f->gz) {
+        set_err(f, "cannot start reading: %s", strerror(errno));
+        return ST_IO;
+    }
+    f->fd = -1;
+    (void)gzbuffer(f->gz, 256 * 1024);
+    return ST_OK;
+}
+
+static enum st open_pcap(struct capture_file *f, uint32_t magic_le)
+{
+    struct cur h;
+    if (!fill(f, 24, &h)) {
+        set_err(f, "truncated pcap file header");
+        return ST_BAD;
+    }
+    uint32_t magic = magic_le;
+    f->swap = !(magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+                magic == PCAP_MAGIC_KUZNETZOV);
+    if (f->swap)
+        magic = __builtin_bswap32(magic);
+    f->nsec = magic == PCAP_MAGIC_NS;
+    f->rec_extra = magic == PCAP_MAGIC_KUZNETZOV ? 8 : 0;
+    uint16_t major, minor;
+    uint32_t skip32, snaplen, network;
+    if (!cur_skip(&h, 4) || !rd16(&h, f->swap, &major) ||
+        !rd16(&h, f->swap, &minor) || !rd32(&h, f->swap, &skip32) ||
+        !rd32(&h, f->swap, &skip32) || !rd32(&h, f->swap, &snaplen) ||
+        !rd32(&h, f->swap, &network))
+        return ST_BAD;
+    if (major != 2) {
+        set_err(f, "unsupported pcap version %u.%u", major, minor);
+        return ST_BAD;
+    }
+    consume(f, 24);
+    /* The upper bits of the link type carry FCS information. */
+    f->pcap_iface.linktype = (uint16_t)(network & 0xffff);
+    f->pcap_iface.snaplen = snaplen;
+    snprintf(f->format, sizeof(f->format), "pcap%s%s", f->nsec ? " (ns)" : "",
+             f->gzip ? ", gzip" : "");
+    return ST_OK;
+}
+
+enum st capture_file_open(const char *path, struct capture_file **out,
+                          char *err, size_t errlen)
+{
+    *out = NULL;
+    struct capture_file *f = calloc(1, sizeof(*f));
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    f->fd = -1;
+    enum st st = open_input(f, path);
+    struct cur m;
+    if (st == ST_OK && !fill(f, 4, &m)) {
+        if (!f->err[0])
+            set_err(f, "not a capture: too short for a file header");
+        st = ST_BAD;
+    }
+    if (st == ST_OK) {
+        uint32_t magic;
+        if (!cur_u32le(&m, &magic))
+            st = ST_BAD;
+        else if (magic == PCAPNG_SHB) {
+            f->pcapng = true;
+            snprintf(f->format, sizeof(f->format), "pcapng%s",
+                     f->gzip ? ", gzip" : "");
+        } else if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+                   magic == PCAP_MAGIC_KUZNETZOV ||
+                   __builtin_bswap32(magic) == PCAP_MAGIC_US ||
+                   __builtin_bswap32(magic) == PCAP_MAGIC_NS ||
+                   __builtin_bswap32(magic) == PCAP_MAGIC_KUZNETZOV) {
+            st = open_pcap(f, magic);
+        } else {
+            set_err(f, "not a capture: unknown file format (magic %08x)",
+                    __builtin_bswap32(magic));
+            st = ST_BAD;
+        }
+    }
+    if (st != ST_OK) {
+        snprintf(err, errlen, "%s", f->err[0] ? f->err : "not a capture");
+        capture_file_close(f);
+        return st;
+    }
+    *out = f;
+    return ST_OK;
+}
+
+void capture_file_close(struct capture_file *f)
+{
+    if (!f)
+        return;
+    if (f->map)
+        munmap((void *)f->map, f->map_len);
+    if (f->gz)
+        gzclose(f->gz);
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->buf);
+    free(f->ifaces);
+    free(f);
+}
+
+const char *capture_file_error(const struct capture_file *f)
+{
+    return f->err;
+}
+
+const char *capture_file_format(const struct capture_file *f)
+{
+    return f->format;
+}
+
+uint64_t capture_file_offset(const struct capture_file *f)
+{
+    if (f->gz)
+        return (uint64_t)gzoffset(f->gz);
+    return stream_pos(f);
+}
+
+uint64_t capture_file_size(const struct capture_file *f)
+{
+    return f->size;
+}
+
+/* ---- pcap records ------------------------------------------------------- */
+
+static enum st next_pcap(struct capture_file *f, struct pkt *out)
+{
+    struct cur h;
+    size_t hlen = 16 + f->rec_extra;
+    if (!fill(f, hlen, &h)) {
+        if (f->err[0])
+            return ST_IO;
+        if (at_end(f))
+            return ST_SHORT;
+        set_err(f, "truncated: the file ends inside the header of packet %llu",
+                (unsigned long long)f->packets + 1);
+        return ST_BAD;
+    }
+    uint32_t sec, frac, incl, orig;
+    if (!rd32(&h, f->swap, &sec) || !rd32(&h, f->swap, &frac) ||
+        !rd32(&h, f->swap, &incl) || !rd32(&h, f->swap, &orig))
+        return ST_BAD;
+    if (incl > MAX_PACKET) {
+        set_err(f, "damaged: packet %llu claims %u captured bytes",
+                (unsigned long long)f->packets + 1, incl);
+        return ST_BAD;
+    }
+    struct cur body;
+    if (!fill(f, hlen + incl, &body)) {
+        if (f->err[0])
+            return ST_IO;
+        set_err(f, "truncated: packet %llu claims %u bytes but the file ends first",
+                (unsigned long long)f->packets + 1, incl);
+        return ST_BAD;
+    }
+    consume(f, hlen + incl);
+    out->data = cur_tail(&body, hlen);
+    out->wire_len = orig > incl ? orig : incl;
+    out->linktype = f->pcap_iface.linktype;
+    out->ts = (int64_t)sec * 1000000000 + (int64_t)frac * (f->nsec ? 1 : 1000);
+    out->no = ++f->packets;
+    return ST_OK;
+}
+
+/* ---- pcapng blocks ------------------------------------------------------ */
+
+static int64_t ts_to_ns(uint64_t units, uint8_t resol)
+{
+    unsigned __int128 u = units;
+    if (resol & 0x80) {
+        unsigned shift = resol & 0x7f;
+        if (shift > 63)
+            return 0;
+        return (int64_t)((u * 1000000000u) >> shift);
+    }
+    if (resol <= 9) {
+        uint64_t mul = 1;
+        for (unsigned i = resol; i < 9; i++)
+            mul *= 10;
+        return (int64_t)(u * mul);
+    }
+    uint64_t div = 1;
+    for (unsigned i = 9; i < resol && i < 28; i++)
+        div *= 10;
+    return (int64_t)(u / div);
+}
+
+static enum st parse_shb(struct capture_file *f, struct cur *blk)
+{
+    /* The byte-order magic decides how everything in this section reads,
+     * including this block's own length fields. */
+    struct cur c = *blk;
+    uint32_t bom;
+    if (!cur_skip(&c, 8) || !cur_u32le(&c, &bom))
+        return ST_BAD;
+    if (bom == PCAPNG_BOM)
+        f->swap = false;
+    else if (bom == __builtin_bswap32(PCAPNG_BOM))
+        f->swap = true;
+    else {
+        set_err(f, "damaged: pcapng section header with a bad byte-order magic");
+        return ST_BAD;
+    }
+    uint16_t major;
+    if (!rd16(&c, f->swap, &major)) {
+        set_err(f, "truncated: the file ends inside a section header");
+        return ST_BAD;
+    }
+    if (major != 1) {
+        set_err(f, "unsupported pcapng version %u", major);
+        return ST_BAD;
+    }
+    f->n_ifaces = 0; /* interface ids restart in each section */
+    return ST_OK;
+}
+
+static enum st parse_idb(struct capture_file *f, struct cur body)
+{
+    uint16_t linktype, reserved;
+    uint32_t snaplen;
+    if (!rd16(&body, f->swap, &linktype) || !rd16(&body, f->swap, &reserved) ||
+        !rd32(&body, f->swap, &snaplen)) {
+        set_err(f, "damaged: short interface description block");
+        return ST_BAD;
+    }
+    struct iface ifc = {.linktype = linktype, .snaplen = snaplen, .tsresol = 6};
+    /* options: code(2) len(2) value padded to 4 */
+    while (body.left >= 4) {
+        uint16_t code, len;
+        struct cur val;
+        if (!rd16(&body, f->swap, &code) || !rd16(&body, f->swap, &len) ||
+            !cur_take(&body, len, &val))
+            break;
+        if (!cur_skip(&body, (4 - len % 4) % 4))
+            break;
+        if (code == 0)
+            break;
+        uint64_t off;
+        if (code == 9 && len >= 1 && !cur_u8(&val, &ifc.tsresol))
+            break;
+        if (code == 14 && len == 8) {
+            if (!(f->swap ? cur_u64(&val, &off) : cur_u64le(&val, &off)))
+                break;
+            ifc.tsoffset = (int64_t)off;
+        }
+    }
+    if (f->n_ifaces == f->cap_ifaces) {
+        size_t ncap = f->cap_ifaces ? f->cap_ifaces * 2 : 4;
+        struct iface *n = realloc(f->ifaces, ncap * sizeof(*n));
+        if (!n) {
+            set_err(f, "out of memory");
+            return ST_NOMEM;
+        }
+        f->ifaces = n;
+        f->cap_ifaces = ncap;
+    }
+    f->ifaces[f->n_ifaces++] = ifc;
+    return ST_OK;
+}
+
+/* Enhanced, simple and obsolete packet blocks. Returns ST_OK with a packet,
+ * ST_SHORT when the block holds none we can use. */
+static enum st short_block(struct capture_file *f)
+{
+    set_err(f, "damaged: the block of packet %llu is too short for its header",
+            (unsigned long long)f->packets + 1);
+    return ST_BAD;
+}
+
+static enum st parse_packet_block(struct capture_file *f, uint32_t type,
+                                  struct cur body, struct pkt *out)
+{
+    uint32_t ifid = 0, hi = 0, lo = 0, caplen, origlen;
+    if (type == PCAPNG_SPB) {
+        if (!rd32(&body, f->swap, &origlen))
+            return short_block(f);
+        caplen = origlen < body.left ? origlen : (uint32_t)body.left;
+        if (f->n_ifaces && f->ifaces[0].snaplen && caplen > f->ifaces[0].snaplen)
+            caplen = f->ifaces[0].snaplen;
+    } else {
+        if (type == PCAPNG_PB) {
+            uint16_t id16, drops;
+            if (!rd16(&body, f->swap, &id16) || !rd16(&body, f->swap, &drops))
+                return short_block(f);
+            ifid = id16;
+        } else if (!rd32(&body, f->swap, &ifid)) {
+            return short_block(f);
+        }
+        if (!rd32(&body, f->swap, &hi) || !rd32(&body, f->swap, &lo) ||
+            !rd32(&body, f->swap, &caplen) || !rd32(&body, f->swap, &origlen))
+            return short_block(f);
+    }
+    struct cur data;
+    if (!cur_take(&body, caplen, &data)) {
+        set_err(f, "damaged: packet %llu claims %u bytes, more than its block holds",
+                (unsigned long long)f->packets + 1, caplen);
+        return ST_BAD;
+    }
+    if (ifid >= f->n_ifaces) {
+        set_err(f, "damaged: packet %llu names interface %u, but only %zu are described",
+                (unsigned long long)f->packets + 1, ifid, f->n_ifaces);
+        return ST_BAD;
+    }
+    const struct iface *ifc = &f->ifaces[ifid];
+    out->data = data;
+    out->wire_len = origlen > caplen ? origlen : caplen;
+    out->linktype = ifc->linktype;
+    out->ts = ts_to_ns(((uint64_t)hi << 32) | lo, ifc->tsresol) +
+              ifc->tsoffset * 1000000000;
+    out->no = ++f->packets;
+    return ST_OK;
+}
+
+static enum st next_pcapng(struct capture_file *f, struct pkt *out)
+{
+    for (;;) {
+        struct cur h;
+        if (!fill(f, 8, &h)) {
+            if (f->err[0])
+                return ST_IO;
+            if (at_end(f))
+                return ST_SHORT;
+            set_err(f, "truncated: the file ends inside a block header");
+            return ST_BAD;
+        }
+        uint32_t type, len;
+        if (!cur_u32le(&h, &type))
+            return ST_BAD;
+        if (type == PCAPNG_SHB) {
+            /* Learn the section's byte order before trusting its length. */
+            struct cur bh;
+            if (!fill(f, 16, &bh)) {
+                set_err(f, "truncated: the file ends inside a section header");
+                return ST_BAD;
+            }
+            struct cur probe = bh;
+            TRY(parse_shb(f, &probe));
+        }
+        if (!rd32(&h, f->swap, &len))
+            return ST_BAD;
+        if (len < 12 || len % 4 != 0 || len > MAX_BLOCK) {
+            set_err(f, "damaged: pcapng block of type %#x with length %u", type, len);
+            return ST_BAD;
+        }
+        struct cur blk;
+        if (!fill(f, len, &blk)) {
+            if (f->err[0])
+                return ST_IO;
+            set_err(f, "truncated: a %u-byte block runs past the end of the file", len);
+            return ST_BAD;
+        }
+        consume(f, len);
+        struct cur after_header = cur_tail(&blk, 8);
+        struct cur body = cur_head(&after_header, len - 12);
+        struct cur trailer = cur_tail(&blk, len - 4);
+        uint32_t len2;
+        if (!rd32(&trailer, f->swap, &len2) || len2 != len) {
+            set_err(f, "damaged: pcapng block lengths disagree (%u and %u)", len, len2);
+            return ST_BAD;
+        }
+        if (type == PCAPNG_IDB) {
+            TRY(parse_idb(f, body));
+        } else if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_PB) {
+            enum st st = parse_packet_block(f, type, body, out);
+            if (st != ST_SHORT)
+                return st;
+        }
+        /* Other blocks (name resolution, statistics, decryption secrets,
+         * custom) carry nothing this reader needs. */
+    }
+}
+
+enum st capture_file_next(struct capture_file *f, struct pkt *out)
+{
+    return f->pcapng ? next_pcapng(f, out) : next_pcap(f, out);
+}

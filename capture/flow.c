@@ -1,0 +1,305 @@
+/* The flow table: open addressing with linear probing over a symmetric hash
+ * of the 4-tuple, so both directions find the same flow without a second
+ * lookup. Flows sit on an LRU list by last packet time, which makes idle
+ * eviction and eviction-when-full O(1) per flow. A closed flow lingers a
+ * while so late retransmissions do not look like a new connection. */
+#include "capture/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const int64_t CLOSED_LINGER = 30LL * 1000000000;
+static const int64_t SWEEP_EVERY = 1LL * 1000000000;
+
+struct capture_limits capture_limits_default(void)
+{
+    struct capture_limits l = {
+        .max_flows = 1000000,
+        .ooo_per_flow = 4u << 20,
+        .ooo_total = 256u << 20,
+        .idle_timeout = 300LL * 1000000000,
+        .frag_bytes = 16u << 20,
+    };
+    return l;
+}
+
+static int ep_cmp(const struct endpoint *x, const struct endpoint *y)
+{
+    if (x->family != y->family)
+        return x->family < y->family ? -1 : 1;
+    int r = memcmp(x->addr, y->addr, 16);
+    if (r)
+        return r;
+    return x->port == y->port ? 0 : (x->port < y->port ? -1 : 1);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t ep_hash(uint64_t h, const struct endpoint *e)
+{
+    uint64_t a, b;
+    memcpy(&a, e->addr, 8);
+    memcpy(&b, e->addr + 8, 8);
+    h = mix(h, a);
+    h = mix(h, b);
+    return mix(h, ((uint64_t)e->family << 16) | e->port);
+}
+
+static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y)
+{
+    if (ep_cmp(x, y) > 0) {
+        const struct endpoint *t = x;
+        x = y;
+        y = t;
+    }
+    uint64_t h = ep_hash(ep_hash(0x12345678, x), y);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static bool matches(const struct flow *fl, uint64_t hash,
+                    const struct endpoint *src, const struct endpoint *dst)
+{
+    if (fl->hash != hash)
+        return false;
+    return (ep_cmp(&fl->a, src) == 0 && ep_cmp(&fl->b, dst) == 0) ||
+           (ep_cmp(&fl->a, dst) == 0 && ep_cmp(&fl->b, src) == 0);
+}
+
+static size_t slot_of(const struct flowtab *t, uint64_t hash)
+{
+    return (size_t)hash & (t->cap - 1);
+}
+
+static struct flow **find_slot(struct flowtab *t, uint64_t hash,
+                               const struct endpoint *src,
+                               const struct endpoint *dst)
+{
+    size_t i = slot_of(t, hash);
+    while (t->slots[i]) {
+        if (matches(t->slots[i], hash, src, dst))
+            return &t->slots[i];
+        i = (i + 1) & (t->cap - 1);
+    }
+    return &t->slots[i];
+}
+
+static bool grow(struct flowtab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 1024;
+    struct flow **ns = calloc(ncap, sizeof(*ns));
+    if (!ns)
+        return false;
+    for (size_t i = 0; i < t->cap; i++) {
+        struct flow *fl = t->slots[i];
+        if (!fl)
+            continue;
+        size_t j = (size_t)fl->hash & (ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (ncap - 1);
+        ns[j] = fl;
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+    return true;
+}
+
+/* Backward-shift deletion keeps probe chains intact without tombstones. */
+static void remove_slot(struct flowtab *t, struct flow *fl)
+{
+    size_t i = slot_of(t, fl->hash);
+    while (t->slots[i] != fl)
+        i = (i + 1) & (t->cap - 1);
+    size_t hole = i;
+    for (;;) {
+        i = (i + 1) & (t->cap - 1);
+        struct flow *next = t->slots[i];
+        if (!next)
+            break;
+        size_t home = slot_of(t, next->hash);
+        /* move next into the hole unless its home lies in (hole, i] */
+        bool stays = hole <= i ? (home > hole && home <= i)
+                               : (home > hole || home <= i);
+        if (!stays) {
+            t->slots[hole] = next;
+            hole = i;
+        }
+    }
+    t->slots[hole] = NULL;
+    t->n--;
+}
+
+static void lru_unlink(struct flowtab *t, struct flow *fl)
+{
+    if (fl->lru_prev)
+        fl->lru_prev->lru_next = fl->lru_next;
+    else
+        t->lru_head = fl->lru_next;
+    if (fl->lru_next)
+        fl->lru_next->lru_prev = fl->lru_prev;
+    else
+        t->lru_tail = fl->lru_prev;
+    fl->lru_prev = fl->lru_next = NULL;
+}
+
+static void lru_append(struct flowtab *t, struct flow *fl)
+{
+    fl->lru_prev = t->lru_tail;
+    fl->lru_next = NULL;
+    if (t->lru_tail)
+        t->lru_tail->lru_next = fl;
+    else
+        t->lru_head = fl;
+    t->lru_tail = fl;
+}
+
+static void touch(struct flowtab *t, struct flow *fl, int64_t ts)
+{
+    if (ts > fl->last_ts)
+        fl->last_ts = ts;
+    if (t->lru_tail != fl) {
+        lru_unlink(t, fl);
+        lru_append(t, fl);
+    }
+}
+
+static void destroy(struct capture *c, struct flow *fl)
+{
+    remove_slot(&c->tab, fl);
+    lru_unlink(&c->tab, fl);
+    free(fl);
+}
+
+void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
+                const struct seg_meta *m)
+{
+    if (fl->state == FLOW_OPEN) {
+        for (int dir = 0; dir < 2; dir++)
+            reasm_flush(c, fl, dir, m);
+        if (fl->interested && c->h.close)
+            c->h.close(c->h.ctx, fl->user, why);
+        fl->interested = false;
+        fl->user = NULL;
+        fl->state = FLOW_CLOSED;
+        for (int dir = 0; dir < 2; dir++)
+            reasm_free(c, &fl->half[dir]);
+        if (why == FLOW_END_IDLE)
+            c->st.flows_idle_evicted++;
+        else if (why == FLOW_END_EVICTED)
+            c->st.flows_full_evicted++;
+    }
+    if (why != FLOW_END_FIN && why != FLOW_END_RST)
+        destroy(c, fl);
+}
+
+static struct flow *create(struct capture *c, const struct decoded *d,
+                           const struct seg_meta *m)
+{
+    struct flowtab *t = &c->tab;
+    if (t->n >= c->lim.max_flows && t->lru_head) {
+        struct seg_meta em = {.ts = c->now, .packet = m->packet};
+        flow_close(c, t->lru_head, FLOW_END_EVICTED, &em);
+    }
+    if ((t->n + 1) * 2 > t->cap && !grow(t))
+        return NULL;
+    struct flow *fl = calloc(1, sizeof(*fl));
+    if (!fl)
+        return NULL;
+    bool synack = (d->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
+    fl->a = synack ? d->dst : d->src;
+    fl->b = synack ? d->src : d->dst;
+    fl->hash = flow_hash(&fl->a, &fl->b);
+    fl->last_ts = m->ts;
+    *find_slot(t, fl->hash, &fl->a, &fl->b) = fl;
+    t->n++;
+    if (t->n > c->st.flows_peak)
+        c->st.flows_peak = t->n;
+    lru_append(t, fl);
+    c->st.flows++;
+
+    struct flow_info fi = {
+        .a = fl->a, .b = fl->b, .ts = m->ts, .packet = m->packet,
+        .a_sent_syn = (d->flags & TCPF_SYN) && !synack,
+        .b_sent_synack = synack,
+    };
+    fl->user = c->h.open ? c->h.open(c->h.ctx, &fi) : NULL;
+    fl->interested = fl->user != NULL;
+    return fl;
+}
+
+void flow_segment(struct capture *c, const struct decoded *d,
+                  const struct seg_meta *m)
+{
+    struct flowtab *t = &c->tab;
+    if (!t->cap && !grow(t))
+        return;
+    uint64_t hash = flow_hash(&d->src, &d->dst);
+    struct flow **slot = find_slot(t, hash, &d->src, &d->dst);
+    struct flow *fl = *slot;
+    bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+    if (fl && pure_syn) {
+        int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+        struct half *h = &fl->half[dir];
+        bool reused = fl->state == FLOW_CLOSED || dir == 1 ||
+                      (h->seq_known && h->offset > 0 && h->next_seq != d->seq + 1);
+        if (reused) {
+            flow_close(c, fl, FLOW_END_REUSED, m);
+            fl = NULL;
+        }
+    }
+    if (!fl) {
+        if (d->flags & TCPF_RST)
+            return; /* a stray reset opens nothing */
+        fl = create(c, d, m);
+        if (!fl)
+            return;
+    }
+    touch(t, fl, m->ts);
+    if (fl->state == FLOW_CLOSED)
+        return;
+    int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+    if (fl->interested && c->h.flags && (d->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+        c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
+    reasm_segment(c, fl, dir, d, m);
+    if (d->flags & TCPF_ACK)
+        reasm_peer_ack(c, fl, 1 - dir, d->ack, m);
+    if (d->flags & TCPF_RST)
+        flow_close(c, fl, FLOW_END_RST, m);
+    else if (fl->half[0].fin_done && fl->half[1].fin_done)
+        flow_close(c, fl, FLOW_END_FIN, m);
+}
+
+void flow_sweep(struct capture *c)
+{
+    if (c->now < c->next_sweep)
+        return;
+    c->next_sweep = c->now + SWEEP_EVERY;
+    struct flowtab *t = &c->tab;
+    while (t->lru_head) {
+        struct flow *fl = t->lru_head;
+        int64_t idle = c->now - fl->last_ts;
+        int64_t limit = fl->state == FLOW_CLOSED ? CLOSED_LINGER : c->lim.idle_timeout;
+        if (idle <= limit || idle <= CLOSED_LINGER)
+            break;
+        struct seg_meta m = {.ts = c->now, .packet = c->st.packets};
+        flow_close(c, fl, FLOW_END_IDLE, &m);
+    }
+}
+
+void flowtab_fini(struct capture *c)
+{
+    struct flowtab *t = &c->tab;
+    struct seg_meta m = {.ts = c->now, .packet = c->st.packets};
+    while (t->lru_head)
+        flow_close(c, t->lru_head, FLOW_END_EOF, &m);
+    free(t->slots);
+    t->slots = NULL;
+    t->cap = t->n = 0;
+}

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "capture/capture.h"
+
+/* A decoded TCP or UDP packet (or reassembled IP datagram). */
+struct decoded {
+    struct endpoint src, dst;
+    uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+    uint32_t seq, ack;
+    uint8_t flags;
+    struct cur payload;        /* the captured part of the payload */
+    uint32_t payload_wire_len; /* the payload length the headers claim */
+};
+
+enum dec {
+    DEC_TCP,
+    DEC_UDP,
+    DEC_NOT_IP,       /* ARP, LLDP, ... */
+    DEC_OTHER,        /* IP but neither TCP nor UDP */
+    DEC_FRAG_HELD,    /* an IP fragment was kept for reassembly */
+    DEC_BAD,          /* malformed headers */
+    DEC_UNSUPPORTED,  /* link type we do not decode */
+};
+
+/* ---- IP fragment reassembly (ipfrag.c) ---------------------------------- */
+
+struct ipfrag;
+
+struct ipfrag *ipfrag_new(size_t max_bytes);
+void ipfrag_free(struct ipfrag *f);
+
+/* ipfrag_feed - add one fragment. The key identifies the datagram (family,
+ * addresses, protocol, id). offset and payload are the fragment's place and
+ * bytes; more is the MF flag. When this fragment completes its datagram,
+ * returns true with *whole set to the reassembled payload, valid until the
+ * next call. Old incomplete datagrams are dropped after `timeout` ns. */
+bool ipfrag_feed(struct ipfrag *f, const struct endpoint *src,
+                 const struct endpoint *dst, uint8_t proto, uint32_t id,
+                 uint32_t offset, bool more, struct cur payload, int64_t now,
+                 struct cur *whole, struct capture_stats *st);
+
+/* ---- TCP reassembly of one direction (reasm.c) -------------------------- */
+
+struct seg;
+
+struct half {
+    bool seq_known, syn, fin_seen, fin_done, ignore;
+    uint32_t next_seq; /* next stream byte to deliver */
+    uint32_t fin_seq;
+    uint64_t skip;     /* bytes the consumer does not want */
+    uint64_t offset;   /* stream bytes delivered or skipped so far */
+    struct seg *ooo;   /* out-of-order segments, sorted by seq */
+    size_t ooo_bytes;
+};
+
+struct flow;
+struct capture;
+
+/* reasm_segment - one TCP segment of direction dir of flow fl. */
+void reasm_segment(struct capture *c, struct flow *fl, int dir,
+                   const struct decoded *d, const struct seg_meta *m);
+/* reasm_peer_ack - the other direction acknowledged up to ack: a hole that
+ * lies before acknowledged data will never be filled. */
+void reasm_peer_ack(struct capture *c, struct flow *fl, int dir, uint32_t ack,
+                    const struct seg_meta *m);
+/* reasm_flush - deliver everything buffered, reporting holes as gaps. */
+void reasm_flush(struct capture *c, struct flow *fl, int dir,
+                 const struct seg_meta *m);
+void reasm_free(struct capture *c, struct half *h);
+
+/* ---- flows (flow.c) ------------------------------------------------------ */
+
+enum flow_state { FLOW_OPEN, FLOW_CLOSED };
+
+struct flow {
+    struct endpoint a, b; /* a -> b is direction 0 */
+    uint64_t hash;
+    enum flow_state state;
+    struct half half[2];
+    void *user;
+    bool interested;
+    int64_t last_ts;
+    struct flow *lru_prev, *lru_next;
+};
+
+struct flowtab {
+    struct flow **slots;
+    size_t cap, n;
+    struct flow *lru_head, *lru_tail; /* least recently used first */
+};
+
+struct capture {
+    struct capture_limits lim;
+    struct flow_handler h;
+    struct capture_stats st;
+    struct flowtab tab;
+    struct ipfrag *frag;
+    size_t ooo_total;
+    int64_t now;
+    int64_t next_sweep;
+};
+
+/* decode_packet - link layer down to TCP/UDP (decode.c). */
+enum dec decode_packet(struct capture *c, const struct pkt *p,
+                       struct decoded *out);
+
+/* flow_segment - route a decoded TCP segment to its flow (flow.c). */
+void flow_segment(struct capture *c, const struct decoded *d,
+                  const struct seg_meta *m);
+/* flow_close - finish a flow and forget it. */
+void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
+                const struct seg_meta *m);
+void flow_sweep(struct capture *c);
+void flowtab_fini(struct capture *c);

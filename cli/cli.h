@@ -1,0 +1,20 @@
+#pragma once
+
+/* cli/: the tlsscope command line. Each subcommand is a function that
+ * returns the process exit status. */
+
+#include <stdio.h>
+
+enum exit_status {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,  /* an expectation failed (check/run) */
+    EXIT_USAGE = 2,
+    EXIT_INPUT = 3, /* unreadable input, not a capture, no permission */
+};
+
+int cmd_read(int argc, char **argv);
+int cmd_cipher(int argc, char **argv);
+int cmd_mq_sni(int argc, char **argv);
+
+/* cli_error - print "tlsscope: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

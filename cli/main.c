@@ -1,0 +1,63 @@
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef TLSSCOPE_VERSION
+#define TLSSCOPE_VERSION "0.1.0"
+#endif
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tlsscope: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static const char usage[] =
+    "usage: tlsscope COMMAND [options] [arguments]\n"
+    "\n"
+    "Passive TLS handshake analyzer: finds every TLS/SSL handshake in a capture,\n"
+    "on any port, and reports versions, cipher suites, certificates and alerts.\n"
+    "\n"
+    "commands:\n"
+    "  read [options] FILE...      analyze capture files (pcap, pcapng, gzip-compressed)\n"
+    "  cipher NAME|0xHHHH          look up a cipher suite: IANA name, code, IBM MQ\n"
+    "                              CipherSpec, key exchange, authentication, protocol\n"
+    "  mq-sni CHANNEL|SNI          convert an IBM MQ channel name to the SNI its\n"
+    "                              clients send, and back\n"
+    "\n"
+    "  tlsscope COMMAND --help     options of one command\n"
+    "  tlsscope --version\n"
+    "\n"
+    "exit status: 0 success, 2 usage error, 3 input error (missing or unreadable\n"
+    "file, not a capture, damaged or truncated capture).\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("tlsscope %s\n", TLSSCOPE_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "read") == 0)
+        return cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "cipher") == 0)
+        return cmd_cipher(argc - 1, argv + 1);
+    if (strcmp(cmd, "mq-sni") == 0)
+        return cmd_mq_sni(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (try 'tlsscope --help')", cmd);
+    return EXIT_USAGE;
+}

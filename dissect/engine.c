@@ -1,0 +1,563 @@
+/* The dissector's side of the flow callbacks: per-flow state, deciding what
+ * each direction carries, session creation and roles, and handing finished
+ * sessions to the sink in the order their connections began. */
+#include "dissect/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dissect_config dissect_config_default(void)
+{
+    struct dissect_config c = {
+        .max_handshake_msg = 1u << 20,
+        .max_prelude = 64u << 10,
+        .max_certs = 32,
+        .reorder_window = 4096,
+    };
+    return c;
+}
+
+struct dissect *dissect_new(const struct dissect_config *cfg,
+                            dissect_sink sink, void *sink_ctx)
+{
+    struct dissect *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->cfg = *cfg;
+    d->sink = sink;
+    d->sink_ctx = sink_ctx;
+    d->next_id = 1;
+    d->certs = certcache_new();
+    if (!d->certs) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+const struct dissect_stats *dissect_stats(const struct dissect *d)
+{
+    return &d->st;
+}
+
+/* ---- roles ---------------------------------------------------------------- */
+
+static int guess_client_fdir(const struct tflow *tf)
+{
+    if (tf->client_fdir >= 0)
+        return tf->client_fdir;
+    /* No SYN and no hello: the lower port is more likely the service. */
+    return tf->fi.a.port < tf->fi.b.port ? 1 : 0;
+}
+
+int tflow_sdir(const struct tflow *tf, int fdir)
+{
+    return fdir == guess_client_fdir(tf) ? DIR_C2S : DIR_S2C;
+}
+
+static void swap_roles(struct session *s)
+{
+    struct endpoint e = s->client;
+    s->client = s->server;
+    s->server = e;
+    for (int i = 0; i < REC_TYPE_SLOTS; i++) {
+        uint32_t t = s->records[0][i];
+        s->records[0][i] = s->records[1][i];
+        s->records[1][i] = t;
+    }
+    uint64_t b = s->bytes[0];
+    s->bytes[0] = s->bytes[1];
+    s->bytes[1] = b;
+    bool x = s->saw_appdata[0];
+    s->saw_appdata[0] = s->saw_appdata[1];
+    s->saw_appdata[1] = x;
+    x = s->encrypted[0];
+    s->encrypted[0] = s->encrypted[1];
+    s->encrypted[1] = x;
+    for (size_t i = 0; i < s->events.n; i++)
+        s->events.v[i].dir ^= 1;
+    for (size_t i = 0; i < s->alerts.n; i++)
+        s->alerts.v[i].dir ^= 1;
+    for (size_t i = 0; i < s->anomalies.n; i++)
+        s->anomalies.v[i].dir ^= 1;
+}
+
+void tflow_set_client(struct tflow *tf, int fdir, bool is_client)
+{
+    int client = is_client ? fdir : 1 - fdir;
+    int before = guess_client_fdir(tf);
+    if (tf->roles_from_hello && tf->client_fdir != client) {
+        /* Both ends sent the same kind of hello: keep the first verdict. */
+        tflow_anomaly(tf, fdir, "role_conflict",
+                      "both ends of the connection sent a %s",
+                      is_client ? "ClientHello" : "ServerHello");
+        return;
+    }
+    tf->client_fdir = client;
+    tf->roles_from_hello = true;
+    if (tf->s) {
+        tf->s->roles_guessed = false;
+        if (before != client)
+            swap_roles(tf->s);
+    }
+}
+
+/* ---- sessions ------------------------------------------------------------- */
+
+struct session *tflow_session(struct tflow *tf, int fdir)
+{
+    (void)fdir;
+    if (tf->s)
+        return tf->s;
+    struct dissect *d = tf->d;
+    struct session *s = session_new(d->next_id);
+    if (!s)
+        return NULL;
+    d->next_id++;
+    d->st.tls_sessions++;
+    int client = guess_client_fdir(tf);
+    s->client = client == 0 ? tf->fi.a : tf->fi.b;
+    s->server = client == 0 ? tf->fi.b : tf->fi.a;
+    s->roles_guessed = tf->client_fdir < 0;
+    s->ts_first = s->ts_last = tf->fi.ts;
+    s->packet_first = s->packet_last = tf->fi.packet;
+    s->mid_stream = !(tf->fi.a_sent_syn || tf->fi.b_sent_synack);
+    if (tf->prelude_proto) {
+        if (tf->prelude_is_tunnel)
+            s->tunnel = tf->prelude_proto;
+        else
+            s->starttls = tf->prelude_proto;
+        d->st.starttls_sessions++;
+    }
+    if (tf->fi.a_sent_syn) {
+        struct where w = {.ts = tf->fi.ts, .packet = tf->fi.packet};
+        session_event(s, EV_TCP_SYN, 0, client == 0 ? DIR_C2S : DIR_S2C, 0, &w);
+    }
+    tf->s = s;
+    if (d->q_tail)
+        d->q_tail->q_next = tf;
+    else
+        d->q_head = tf;
+    d->q_tail = tf;
+    return s;
+}
+
+void tflow_anomaly(struct tflow *tf, int fdir, const char *what,
+                   const char *fmt, ...)
+{
+    struct session *s = tf->s ? tf->s : tflow_session(tf, fdir);
+    if (!s)
+        return;
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    tf->d->st.anomalies++;
+    session_anomaly(s, (uint8_t)tflow_sdir(tf, fdir), &tf->at[fdir], what,
+                    "%s", detail);
+}
+
+static void tflow_free(struct tflow *tf)
+{
+    for (int i = 0; i < 2; i++)
+        record_free(&tf->dir[i]);
+    free(tf);
+}
+
+static void emit(struct dissect *d, struct tflow *tf)
+{
+    if (!tf->emitted) {
+        finalize_session(tf);
+        tf->emitted = true;
+        struct session *s = tf->s;
+        tf->s = NULL;
+        d->sink(d->sink_ctx, s);
+    }
+    /* An open flow reported early is not followed further. */
+    for (int i = 0; i < 2; i++) {
+        record_free(&tf->dir[i]);
+        tf->dir[i].mode = DM_IGNORE;
+    }
+}
+
+/* Emit finished sessions in id order; when too many finished sessions wait
+ * behind an open one, report that one early to keep memory bounded. */
+static void pump(struct dissect *d, bool force)
+{
+    while (d->q_head) {
+        struct tflow *tf = d->q_head;
+        if (!tf->closed && !force && d->q_done <= d->cfg.reorder_window)
+            break;
+        d->q_head = tf->q_next;
+        if (!d->q_head)
+            d->q_tail = NULL;
+        emit(d, tf);
+        if (tf->closed) {
+            d->q_done--;
+            tflow_free(tf);
+        }
+    }
+}
+
+/* ---- choosing what a direction carries ------------------------------------ */
+
+static bool dir_is_tls(const struct dirstate *ds)
+{
+    return ds->mode == DM_RECORDS || ds->mode == DM_SSL2 || ds->mode == DM_RESYNC;
+}
+
+static size_t feed(struct tflow *tf, int fdir, struct cur c);
+
+static bool quick_not_tls(struct cur c)
+{
+    static const char *const starts[] = {
+        "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ",
+        "HTTP/", "SSH-", "PRI * HTTP/2",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(starts); i++)
+        if (cur_starts(&c, starts[i], strlen(starts[i])))
+            return true;
+    return false;
+}
+
+static size_t give_up_dir(struct tflow *tf, int fdir)
+{
+    tf->dir[fdir].mode = DM_IGNORE;
+    tf->dir[fdir].carry_len = 0;
+    return FLOW_IGNORE;
+}
+
+/* Feed two pieces of one stream in order; the first piece's skip request
+ * applies to the second. */
+static size_t feed_two(struct tflow *tf, int fdir, struct cur first,
+                       struct cur second)
+{
+    size_t skip = feed(tf, fdir, first);
+    if (skip == FLOW_IGNORE)
+        return skip;
+    size_t cut = skip < second.left ? skip : second.left;
+    cur_advance(&second, cut);
+    skip -= cut;
+    return second.left ? skip + feed(tf, fdir, second) : skip;
+}
+
+/* The carried bytes followed by the head of c, for judging a start that
+ * straddles two chunks. */
+static struct cur join_carry(const struct dirstate *ds, struct cur c,
+                             uint8_t tmp[32])
+{
+    size_t extra = 32 - ds->carry_len;
+    if (extra > c.left)
+        extra = c.left;
+    memcpy(tmp, ds->carry, ds->carry_len);
+    struct cur head = cur_head(&c, extra);
+    if (!cur_copy(&head, tmp + ds->carry_len, extra))
+        extra = 0;
+    return cur_make(tmp, ds->carry_len + extra);
+}
+
+static bool stash(struct dirstate *ds, struct cur c)
+{
+    if (c.left > sizeof(ds->carry))
+        return false;
+    ds->carry_len = (uint8_t)c.left;
+    return cur_copy(&c, ds->carry, c.left);
+}
+
+static bool tls_start_at(struct cur c, enum start_kind *k)
+{
+    uint8_t b;
+    if (!cur_peek(&c, 0, &b) || b != 0x16)
+        return false;
+    *k = detect_start(c, true);
+    return *k != START_NONE;
+}
+
+/* Search cleartext for the first TLS hello; bytes before it belong to the
+ * STARTTLS or proxy exchange. */
+static size_t prelude(struct tflow *tf, int fdir, struct cur c)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    if (!tf->prelude_proto) {
+        bool tunnel = false;
+        int client = guess_client_fdir(tf);
+        const char *p = detect_prelude(c, fdir == client || tf->client_fdir < 0,
+                                       &tunnel);
+        if (p) {
+            tf->prelude_proto = p;
+            tf->prelude_is_tunnel = tunnel;
+        }
+    }
+    if (ds->prelude_bytes == 0 && !dir_is_tls(&tf->dir[1 - fdir]) &&
+        quick_not_tls(c))
+        return give_up_dir(tf, fdir);
+    enum start_kind k;
+    if (ds->carry_len) { /* a candidate start carried from the last chunk */
+        uint8_t tmp[32];
+        struct cur joined = join_carry(ds, c, tmp);
+        size_t carried = ds->carry_len;
+        ds->carry_len = 0;
+        for (size_t i = 0; i < carried; i++) {
+            struct cur at = cur_tail(&joined, i);
+            if (!tls_start_at(at, &k))
+                continue;
+            if (k == START_TLS) {
+                uint8_t saved[16];
+                struct cur from = cur_head(&at, carried - i);
+                size_t n = from.left;
+                if (!cur_copy(&from, saved, n))
+                    break;
+                if (!tflow_session(tf, fdir))
+                    return FLOW_IGNORE;
+                ds->mode = DM_RECORDS;
+                return feed_two(tf, fdir, cur_make(saved, n), c);
+            }
+            if (stash(ds, at))
+                return 0;
+        }
+    }
+    size_t from = 0, at;
+    while (cur_find(&c, from, 0x16, &at)) {
+        struct cur rest = cur_tail(&c, at);
+        if (tls_start_at(rest, &k)) {
+            ds->prelude_bytes += at;
+            if (k == START_MAYBE && stash(ds, rest))
+                return 0;
+            if (k == START_TLS) {
+                if (!tflow_session(tf, fdir))
+                    return FLOW_IGNORE;
+                ds->mode = DM_RECORDS;
+                return feed(tf, fdir, rest);
+            }
+        }
+        from = at + 1;
+    }
+    ds->prelude_bytes += c.left;
+    if (ds->prelude_bytes > tf->d->cfg.max_prelude)
+        return give_up_dir(tf, fdir);
+    return 0;
+}
+
+static void note_peer_not_tls(struct tflow *tf, int fdir, struct cur c)
+{
+    char shown[41];
+    size_t n = 0;
+    uint8_t b;
+    for (struct cur p = cur_head(&c, 40); cur_u8(&p, &b); n++)
+        shown[n] = (b >= 0x20 && b < 0x7f) ? (char)b : '.';
+    shown[n] = 0;
+    tflow_anomaly(tf, fdir, "peer_not_tls",
+                  "the %s answered with non-TLS bytes: \"%s\"",
+                  tflow_sdir(tf, fdir) == DIR_S2C ? "server" : "client", shown);
+}
+
+/* What the first bytes of a direction say it carries; DM_DETECT when
+ * there are too few bytes to tell. */
+static enum dmode choose(struct tflow *tf, int fdir, struct cur view)
+{
+    bool other_tls = dir_is_tls(&tf->dir[1 - fdir]);
+    switch (detect_start(view, !other_tls)) {
+    case START_TLS: return DM_RECORDS;
+    case START_SSL2: return DM_SSL2;
+    case START_MAYBE: return DM_DETECT;
+    case START_NONE: break;
+    }
+    bool fresh = tf->fi.a_sent_syn || tf->fi.b_sent_synack;
+    if (other_tls) {
+        if (detect_record_header(view))
+            return DM_RECORDS;
+        if (!fresh) /* picked up in the middle of a record */
+            return DM_RESYNC;
+        note_peer_not_tls(tf, fdir, view);
+    } else if (!fresh && detect_record_header(view)) {
+        /* The capture starts after the handshake: records, no hello. */
+        return DM_RECORDS;
+    }
+    return DM_PRELUDE;
+}
+
+static size_t detect(struct tflow *tf, int fdir, struct cur c)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    uint8_t tmp[32];
+    struct cur view = c;
+    if (ds->carry_len || c.left < 16)
+        view = join_carry(ds, c, tmp);
+    enum dmode m = choose(tf, fdir, view);
+    if (m == DM_DETECT) {
+        if (view.left == ds->carry_len + c.left && stash(ds, view))
+            return 0;
+        m = DM_PRELUDE;
+    }
+    if (m != DM_PRELUDE && !tflow_session(tf, fdir))
+        return FLOW_IGNORE;
+    ds->mode = m;
+    if (!ds->carry_len)
+        return feed(tf, fdir, c);
+    uint8_t saved[16];
+    struct cur carried = cur_make(ds->carry, ds->carry_len);
+    size_t n = carried.left;
+    if (!cur_copy(&carried, saved, n))
+        return FLOW_IGNORE;
+    ds->carry_len = 0;
+    return feed_two(tf, fdir, cur_make(saved, n), c);
+}
+
+static size_t feed(struct tflow *tf, int fdir, struct cur c)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    switch (ds->mode) {
+    case DM_DETECT:
+        return detect(tf, fdir, c);
+    case DM_PRELUDE:
+        return prelude(tf, fdir, c);
+    case DM_RECORDS:
+    case DM_RESYNC:
+        return record_feed(tf, fdir, c);
+    case DM_SSL2:
+        return sslv2_feed(tf, fdir, c);
+    case DM_IGNORE:
+        break;
+    }
+    return FLOW_IGNORE;
+}
+
+/* ---- flow callbacks ------------------------------------------------------- */
+
+static void *on_open(void *ctx, const struct flow_info *fi)
+{
+    struct dissect *d = ctx;
+    struct tflow *tf = calloc(1, sizeof(*tf));
+    if (!tf)
+        return NULL;
+    tf->d = d;
+    tf->fi = *fi;
+    tf->client_fdir = (fi->a_sent_syn || fi->b_sent_synack) ? 0 : -1;
+    d->st.flows_seen++;
+    return tf;
+}
+
+static void touch(struct tflow *tf, int fdir, const struct seg_meta *m)
+{
+    tf->at[fdir].ts = m->ts;
+    tf->at[fdir].packet = m->packet;
+    if (tf->s) {
+        if (m->ts > tf->s->ts_last)
+            tf->s->ts_last = m->ts;
+        tf->s->packet_last = m->packet;
+    }
+}
+
+static size_t on_data(void *ctx, void *user, int fdir, struct cur bytes,
+                      const struct seg_meta *m)
+{
+    (void)ctx;
+    struct tflow *tf = user;
+    if (tf->emitted)
+        return FLOW_IGNORE;
+    touch(tf, fdir, m);
+    tf->dir[fdir].stream_bytes += bytes.left;
+    size_t n = bytes.left;
+    size_t skip = feed(tf, fdir, bytes);
+    if (tf->s) {
+        int sdir = tflow_sdir(tf, fdir);
+        tf->s->bytes[sdir] += n + (skip == FLOW_IGNORE ? 0 : skip);
+    }
+    return skip;
+}
+
+static void on_gap(void *ctx, void *user, int fdir, uint64_t len,
+                   const struct seg_meta *m)
+{
+    struct dissect *d = ctx;
+    struct tflow *tf = user;
+    if (tf->emitted)
+        return;
+    touch(tf, fdir, m);
+    d->st.gaps++;
+    struct dirstate *ds = &tf->dir[fdir];
+    if (ds->mode == DM_RECORDS || ds->mode == DM_RESYNC || ds->mode == DM_SSL2) {
+        record_gap(tf, fdir, len);
+    } else if (ds->mode == DM_DETECT) {
+        ds->carry_len = 0; /* the start is lost; judge what follows */
+    } else if (ds->mode == DM_PRELUDE) {
+        ds->carry_len = 0;
+        ds->prelude_bytes += len;
+    }
+}
+
+static void on_flags(void *ctx, void *user, int fdir, uint8_t flags,
+                     const struct seg_meta *m)
+{
+    (void)ctx;
+    struct tflow *tf = user;
+    if (tf->emitted)
+        return;
+    touch(tf, fdir, m);
+    if (!tf->s)
+        return;
+    int sdir = tflow_sdir(tf, fdir);
+    if (flags & TCPF_RST)
+        session_event(tf->s, EV_TCP_RST, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
+    else if (flags & TCPF_FIN)
+        session_event(tf->s, EV_TCP_FIN, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
+    else if ((flags & TCPF_SYN) && sdir == DIR_S2C)
+        session_event(tf->s, EV_TCP_SYN, 1, (uint8_t)sdir, 0, &tf->at[fdir]);
+}
+
+static void on_close(void *ctx, void *user, enum flow_end why)
+{
+    struct dissect *d = ctx;
+    struct tflow *tf = user;
+    (void)why;
+    tf->closed = true;
+    if (!tf->s && !tf->emitted) {
+        tflow_free(tf);
+        return;
+    }
+    if (tf->emitted) {
+        tflow_free(tf);
+        return;
+    }
+    d->q_done++;
+    pump(d, false);
+}
+
+struct flow_handler dissect_flow_handler(struct dissect *d)
+{
+    struct flow_handler h = {
+        .ctx = d,
+        .open = on_open,
+        .data = on_data,
+        .gap = on_gap,
+        .flags = on_flags,
+        .close = on_close,
+    };
+    return h;
+}
+
+void dissect_finish(struct dissect *d)
+{
+    pump(d, true);
+}
+
+void dissect_free(struct dissect *d)
+{
+    if (!d)
+        return;
+    while (d->q_head) {
+        struct tflow *tf = d->q_head;
+        d->q_head = tf->q_next;
+        session_free(tf->s);
+        tf->s = NULL;
+        if (tf->closed)
+            tflow_free(tf);
+        else
+            tf->emitted = true; /* freed by its close callback */
+    }
+    certcache_free(d->certs);
+    free(d);
+}

@@ -1,0 +1,18 @@
+/* supported_versions (RFC 8446 4.2.1):
+ *   ClientHello: versions<2..254> (1-byte length)
+ *   ServerHello/HelloRetryRequest: selected_version(2) */
+#include "dissect/internal.h"
+
+enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
+                               bool from_client, struct cur body)
+{
+    if (!from_client) {
+        if (!cur_u16(&body, &h->selected_version) || body.left)
+            return ST_BAD;
+        return ST_OK;
+    }
+    struct cur list;
+    if (!cur_take_len8(&body, &list) || body.left || !list.left)
+        return ST_BAD;
+    return ext_u16_list(hc->s->arena, list, &h->versions) ? ST_OK : ST_BAD;
+}

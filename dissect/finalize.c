@@ -1,0 +1,74 @@
+/* Facts that need the whole connection: resumption, and the timeline put
+ * into capture order. */
+#include "dissect/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool has_ext(const struct hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].type == type)
+            return true;
+    return false;
+}
+
+static bool all_zero(struct bytes b)
+{
+    for (size_t i = 0; i < b.len; i++)
+        if (b.p[i])
+            return false;
+    return true;
+}
+
+/* TLS <= 1.2: the server echoed the client's session id (RFC 5246 7.4.1.3
+ * allows that only when it resumes), or it went straight from ServerHello
+ * to ChangeCipherSpec without a certificate or a client key exchange.
+ * TLS 1.3: the server accepted one of the client's pre-shared keys. */
+static bool resumed(const struct session *s)
+{
+    const struct hello *ch = &s->ch, *sh = &s->sh;
+    if (!ch->present || !sh->present)
+        return s->resumed;
+    if (registry_version_is_tls13(s->version))
+        return has_ext(ch, 41) && sh->psk_selected >= 0;
+    if (sh->sslv2)
+        return s->resumed;
+    if (ch->session_id.len && !all_zero(ch->session_id) &&
+        ch->session_id.len == sh->session_id.len &&
+        memcmp(ch->session_id.p, sh->session_id.p, ch->session_id.len) == 0)
+        return true;
+    uint32_t client_records = 0;
+    for (int i = 0; i < REC_TYPE_SLOTS; i++)
+        client_records += s->records[DIR_C2S][i];
+    return client_records && !s->cke_seen && !s->server_certs.seen &&
+           s->records[DIR_S2C][CT_CCS - CT_CCS] > 0;
+}
+
+static int by_time(const void *x, const void *y)
+{
+    const struct event *a = x, *b = y;
+    if (a->at.packet != b->at.packet)
+        return a->at.packet < b->at.packet ? -1 : 1;
+    return 0;
+}
+
+void finalize_session(struct tflow *tf)
+{
+    struct session *s = tf->s;
+    if (!s)
+        return;
+    s->resumed = resumed(s);
+    /* Messages delivered late by reassembly keep their packet numbers;
+     * a stable merge keeps same-packet events in parse order. */
+    struct event *v = s->events.v;
+    for (size_t i = 1; i < s->events.n; i++) {
+        struct event e = v[i];
+        size_t j = i;
+        while (j > 0 && by_time(&v[j - 1], &e) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = e;
+    }
+}

@@ -1,0 +1,178 @@
+/* Handshake messages (RFC 8446 4, RFC 5246 7.4): msg_type(1) length(3)
+ * body. Messages span records and records hold several messages, so the
+ * cleartext handshake fragments of a direction form one byte stream. A
+ * message lying whole inside one fragment is parsed in place; only the
+ * pieces of split messages are copied. */
+#include "dissect/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct msg_parser {
+    uint8_t type;
+    enum st (*parse)(struct hsctx *h, struct cur body);
+};
+
+static const struct msg_parser parsers[] = {
+    {HS_HELLO_REQUEST, hs_empty},
+    {HS_CLIENT_HELLO, hs_client_hello},
+    {HS_SERVER_HELLO, hs_server_hello},
+    {HS_NEW_SESSION_TICKET, hs_new_session_ticket},
+    {HS_END_OF_EARLY_DATA, hs_empty},
+    {HS_ENCRYPTED_EXTENSIONS, hs_opaque},
+    {HS_CERTIFICATE, hs_certificate},
+    {HS_SERVER_KEY_EXCHANGE, hs_server_key_exchange},
+    {HS_CERTIFICATE_REQUEST, hs_certificate_request},
+    {HS_SERVER_HELLO_DONE, hs_empty},
+    {HS_CERTIFICATE_VERIFY, hs_certificate_verify},
+    {HS_CLIENT_KEY_EXCHANGE, hs_client_key_exchange},
+    {HS_FINISHED, hs_opaque},
+    {HS_CERTIFICATE_STATUS, hs_certificate_status},
+    {HS_KEY_UPDATE, hs_opaque},
+};
+
+void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
+                       uint32_t len)
+{
+    struct session *s = h->s;
+    if (!s->hs_start.ts && !s->hs_start.packet)
+        s->hs_start = h->at;
+    enum st st = ST_OK;
+    for (size_t i = 0; i < ARRAY_LEN(parsers); i++) {
+        if (parsers[i].type == type) {
+            st = parsers[i].parse(h, body);
+            break;
+        }
+    }
+    uint8_t shown = type;
+    if (type == HS_SERVER_HELLO && s->hrr.present && !s->sh.present)
+        shown = HS_HELLO_RETRY_REQUEST;
+    session_event(s, EV_HANDSHAKE, shown, (uint8_t)h->sdir, len, &h->at);
+    if (st != ST_OK) {
+        const char *name = registry_handshake_name(type);
+        tflow_anomaly(h->tf, h->fdir, "malformed_handshake",
+                      "%s message of %u bytes in record %u is %s",
+                      name ? name : "unknown", len, h->at.record, st_name(st));
+    }
+}
+
+void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
+                   ...)
+{
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    tflow_anomaly(h->tf, h->fdir, what, "%s", detail);
+}
+
+static bool known_type(uint8_t type)
+{
+    return registry_handshake_name(type) != NULL;
+}
+
+/* Take every whole message off the front of c. Returns false when the
+ * stream is unusable (unknown type, oversized message). */
+static bool take_messages(struct tflow *tf, int fdir, struct cur *c)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    while (c->left >= 4) {
+        uint8_t type;
+        uint32_t len;
+        if (!cur_peek(c, 0, &type) || !cur_peek_u24(c, 1, &len))
+            return false;
+        if (!known_type(type)) {
+            tflow_anomaly(tf, fdir, "unknown_handshake_type",
+                          "handshake message type %u in record %u", type,
+                          ds->records);
+            ds->hs_broken = true;
+            return false;
+        }
+        if (len > tf->d->cfg.max_handshake_msg) {
+            tflow_anomaly(tf, fdir, "handshake_too_long",
+                          "%s message in record %u claims %u bytes (limit %zu); handshake parsing stopped",
+                          registry_handshake_name(type), ds->records, len,
+                          tf->d->cfg.max_handshake_msg);
+            ds->hs_over = true;
+            return false;
+        }
+        if (c->left - 4 < len)
+            return true;
+        struct cur body;
+        if (!cur_skip(c, 4) || !cur_take(c, len, &body))
+            return false;
+        struct hsctx h = {.tf = tf, .s = tf->s, .fdir = fdir,
+                          .sdir = tflow_sdir(tf, fdir), .at = tf->at[fdir]};
+        handshake_message(&h, type, body, len);
+        if (ds->mode == DM_IGNORE)
+            return false;
+    }
+    return true;
+}
+
+static bool hbuf_append(struct dirstate *ds, struct cur c)
+{
+    if (ds->hcap - ds->hlen < c.left) {
+        size_t ncap = ds->hcap ? ds->hcap : 4096;
+        while (ncap - ds->hlen < c.left)
+            ncap *= 2;
+        uint8_t *n = realloc(ds->hbuf, ncap);
+        if (!n)
+            return false;
+        ds->hbuf = n;
+        ds->hcap = ncap;
+    }
+    size_t n = c.left;
+    if (!cur_copy(&c, &ds->hbuf[ds->hlen], n))
+        return false;
+    ds->hlen += n;
+    return true;
+}
+
+static void stop(struct dirstate *ds)
+{
+    ds->hlen = 0;
+    if (ds->hs_over)
+        record_free(ds);
+}
+
+void handshake_feed(struct tflow *tf, int fdir, struct cur c, bool record_start)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    if (ds->hs_over)
+        return;
+    if (ds->hs_broken) {
+        /* After lost bytes, resume at a record that starts a message. */
+        uint8_t type;
+        if (!record_start || !cur_peek(&c, 0, &type) || !known_type(type))
+            return;
+        ds->hs_broken = false;
+        ds->hlen = 0;
+    }
+    if (ds->hlen == 0) {
+        if (!take_messages(tf, fdir, &c)) {
+            stop(ds);
+            return;
+        }
+        if (c.left && !hbuf_append(ds, c))
+            stop(ds);
+        return;
+    }
+    if (!hbuf_append(ds, c)) {
+        stop(ds);
+        return;
+    }
+    struct cur all = cur_make(ds->hbuf, ds->hlen);
+    if (!take_messages(tf, fdir, &all)) {
+        stop(ds);
+        return;
+    }
+    /* Keep the unfinished tail at the front of the buffer. */
+    size_t rest = all.left;
+    if (rest && rest != ds->hlen)
+        memmove(ds->hbuf, all.p, rest);
+    ds->hlen = rest;
+}

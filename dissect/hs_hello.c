@@ -1,0 +1,207 @@
+/* ClientHello and ServerHello (RFC 8446 4.1.2-4.1.4, RFC 5246 7.4.1):
+ *
+ *   ClientHello: legacy_version(2) random(32) legacy_session_id<0..32>
+ *                cipher_suites<2..2^16-2> legacy_compression_methods<1..2^8-1>
+ *                extensions<8..2^16-1> (absent in SSLv3-era hellos)
+ *   ServerHello: legacy_version(2) random(32) legacy_session_id_echo<0..32>
+ *                cipher_suite(2) legacy_compression_method(1) extensions
+ *
+ * A ServerHello whose random is the SHA-256 of "HelloRetryRequest" is a
+ * HelloRetryRequest. TLS 1.3 drafts up to 21 sent ServerHello as
+ * version(2) random(32) cipher_suite(2) extensions, without the legacy
+ * fields. */
+#include "dissect/internal.h"
+
+#include <string.h>
+
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+    0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+    0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static bool dup_ext(const struct hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].type == type)
+            return true;
+    return false;
+}
+
+enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
+                   struct cur *c)
+{
+    struct arena *a = hc->s->arena;
+    struct cur list;
+    if (!cur_take_len16(c, &list))
+        return ST_BAD;
+    while (list.left) {
+        uint16_t type;
+        struct cur body;
+        if (!cur_u16(&list, &type) || !cur_take_len16(&list, &body))
+            return ST_BAD;
+        struct ext_seen e = {.type = type, .len = (uint16_t)body.left};
+        e.duplicate = dup_ext(h, type);
+        if (e.duplicate) {
+            char lb[REG_LABEL_LEN];
+            hsctx_anomaly(hc, "duplicate_extension",
+                          "%s extension %s appears twice",
+                          from_client ? "ClientHello" : "ServerHello",
+                          registry_ext_label(type, lb));
+        }
+        ext_parse_fn parse = ext_find(type);
+        if (parse && !e.duplicate && parse(hc, h, from_client, body) != ST_OK) {
+            char lb[REG_LABEL_LEN];
+            e.bad = true;
+            hsctx_anomaly(hc, "malformed_extension",
+                          "%s extension %s (%zu bytes) does not parse",
+                          from_client ? "ClientHello" : "ServerHello",
+                          registry_ext_label(type, lb), body.left);
+        }
+        if (!ARENA_PUSH(a, h->exts, e))
+            return ST_NOMEM;
+    }
+    if (c->left)
+        hsctx_anomaly(hc, "trailing_bytes", "%zu bytes after the %s extensions",
+                      c->left, from_client ? "ClientHello" : "ServerHello");
+    return ST_OK;
+}
+
+static enum st hello_common(struct arena *a, struct hello *h, struct cur *b)
+{
+    struct cur sid;
+    if (!cur_u16(b, &h->version) || !cur_copy(b, h->random, 32) ||
+        !cur_take_len8(b, &sid))
+        return ST_BAD;
+    h->random_len = 32;
+    return ext_bytes(a, sid, &h->session_id) ? ST_OK : ST_NOMEM;
+}
+
+static struct hello *client_slot(struct hsctx *hc)
+{
+    struct session *s = hc->s;
+    s->n_client_hellos++;
+    if (!s->ch.present)
+        return &s->ch;
+    if (s->hrr.present && !s->ch_retry.present)
+        return &s->ch_retry;
+    hsctx_anomaly(hc, "extra_client_hello",
+                  "ClientHello number %u in cleartext", s->n_client_hellos);
+    return NULL;
+}
+
+enum st hs_client_hello(struct hsctx *hc, struct cur b)
+{
+    tflow_set_client(hc->tf, hc->fdir, true);
+    hc->sdir = tflow_sdir(hc->tf, hc->fdir);
+    struct hello *h = client_slot(hc);
+    if (!h)
+        return ST_OK;
+    struct arena *a = hc->s->arena;
+    h->present = true;
+    h->at = hc->at;
+    h->record_version = hc->tf->dir[hc->fdir].rversion;
+    struct cur suites, comp;
+    enum st st = hello_common(a, h, &b);
+    if (st == ST_OK && (!cur_take_len16(&b, &suites) || suites.left % 2 ||
+                        !cur_take_len8(&b, &comp)))
+        st = ST_BAD;
+    while (st == ST_OK && suites.left) {
+        uint16_t cs;
+        if (!cur_u16(&suites, &cs) || !ARENA_PUSH(a, h->ciphers, (uint32_t)cs))
+            st = ST_NOMEM;
+    }
+    if (st == ST_OK && !ext_bytes(a, comp, &h->compression))
+        st = ST_NOMEM;
+    if (st == ST_OK && b.left)
+        st = hello_exts(hc, h, true, &b);
+    if (st != ST_OK)
+        h->truncated = true;
+    return st;
+}
+
+static bool draft_layout(uint16_t version)
+{
+    return ((version >> 8) == 0x7f && (version & 0xff) < 22) ||
+           (version >> 8) == 0x7e || (version >> 8) == 0xfb;
+}
+
+/* What a ServerHello settles for the session. */
+static void negotiated(struct hsctx *hc, const struct hello *h)
+{
+    struct session *s = hc->s;
+    uint16_t v = h->selected_version ? h->selected_version : h->version;
+    s->version = v;
+    s->has_version = true;
+    s->cipher = h->cipher;
+    s->has_cipher = true;
+    if (h->key_share_groups.n == 1) {
+        s->group = h->key_share_groups.v[0];
+        s->has_group = true;
+    }
+    if (h->is_hrr) {
+        /* Only TLS 1.3 retries: ChangeCipherSpec is a no-op from now on. */
+        hc->tf->server_tls13 = true;
+        return;
+    }
+    if (h->alpn.n == 1) {
+        s->alpn_selected = h->alpn.v[0];
+        s->has_alpn_selected = true;
+    }
+    if (registry_version_is_tls13(v)) {
+        hc->tf->server_tls13 = true;
+        s->encrypted[DIR_S2C] = true;
+    }
+}
+
+enum st hs_server_hello(struct hsctx *hc, struct cur b)
+{
+    tflow_set_client(hc->tf, hc->fdir, false);
+    hc->sdir = tflow_sdir(hc->tf, hc->fdir);
+    struct session *s = hc->s;
+    struct arena *a = s->arena;
+    uint16_t version;
+    uint8_t random[32];
+    struct cur peek = b;
+    if (!cur_u16(&peek, &version) || !cur_copy(&peek, random, 32))
+        return ST_BAD;
+    bool hrr = memcmp(random, hrr_random, 32) == 0;
+    struct hello *h = hrr ? &s->hrr : &s->sh;
+    if (h->present) {
+        hsctx_anomaly(hc, "extra_server_hello", "a second %s in cleartext",
+                      hrr ? "HelloRetryRequest" : "ServerHello");
+        return ST_OK;
+    }
+    h->present = true;
+    h->is_hrr = hrr;
+    h->at = hc->at;
+    h->record_version = hc->tf->dir[hc->fdir].rversion;
+    enum st st = ST_OK;
+    uint16_t cs = 0;
+    uint8_t comp = 0;
+    if (draft_layout(version)) {
+        h->version = version;
+        h->random_len = 32;
+        memcpy(h->random, random, 32);
+        if (!cur_skip(&b, 34) || !cur_u16(&b, &cs))
+            st = ST_BAD;
+    } else {
+        st = hello_common(a, h, &b);
+        if (st == ST_OK && (!cur_u16(&b, &cs) || !cur_u8(&b, &comp)))
+            st = ST_BAD;
+        if (st == ST_OK && !ext_bytes(a, cur_make(&comp, 1), &h->compression))
+            st = ST_NOMEM;
+    }
+    if (st == ST_OK) {
+        h->cipher = cs;
+        if (!ARENA_PUSH(a, h->ciphers, (uint32_t)cs))
+            st = ST_NOMEM;
+    }
+    if (st == ST_OK && b.left)
+        st = hello_exts(hc, h, false, &b);
+    if (st != ST_OK)
+        h->truncated = true;
+    if (h->ciphers.n)
+        negotiated(hc, h);
+    return st;
+}

@@ -1,0 +1,284 @@
+#pragma once
+
+#include "dissect/dissect.h"
+#include "dissect/registry.h"
+
+/* TLS content types (RFC 8446 B.1, RFC 6520, RFC 9146). */
+enum {
+    CT_CCS = 20,
+    CT_ALERT = 21,
+    CT_HANDSHAKE = 22,
+    CT_APPDATA = 23,
+    CT_HEARTBEAT = 24,
+    CT_TLS12_CID = 25,
+    CT_ACK = 26,
+};
+
+/* Handshake types used by the dissector's logic. */
+enum {
+    HS_HELLO_REQUEST = 0,
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_END_OF_EARLY_DATA = 5,
+    HS_HELLO_RETRY_REQUEST = 6,
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_SERVER_KEY_EXCHANGE = 12,
+    HS_CERTIFICATE_REQUEST = 13,
+    HS_SERVER_HELLO_DONE = 14,
+    HS_CERTIFICATE_VERIFY = 15,
+    HS_CLIENT_KEY_EXCHANGE = 16,
+    HS_FINISHED = 20,
+    HS_CERTIFICATE_STATUS = 22,
+    HS_KEY_UPDATE = 24,
+    HS_COMPRESSED_CERTIFICATE = 25,
+};
+
+enum {
+    MAX_PLAINTEXT = 16384,
+    MAX_RECORD = 16384 + 2048, /* TLSCiphertext limit */
+};
+
+enum dmode {
+    DM_DETECT,  /* nothing decided for this direction yet */
+    DM_PRELUDE, /* cleartext before TLS (STARTTLS, proxy) or not TLS */
+    DM_RECORDS, /* TLS record layer */
+    DM_SSL2,    /* SSLv2 record layer */
+    DM_RESYNC,  /* lost record framing; searching for the next header */
+    DM_IGNORE,
+};
+
+enum body_act { BODY_SKIP, BODY_HANDSHAKE, BODY_SMALL };
+
+struct dirstate {
+    enum dmode mode;
+    /* record layer */
+    uint8_t hdr[5];
+    uint8_t hdr_len;
+    uint8_t rtype;
+    uint16_t rversion;
+    uint32_t rlen, rleft;
+    bool in_body;
+    enum body_act act;
+    uint8_t small[8];
+    uint8_t small_len;
+    bool small_encrypted;
+    uint32_t records;
+    /* handshake byte stream */
+    uint8_t *hbuf;
+    size_t hlen, hcap;
+    bool hs_broken; /* lost bytes: wait for a message at a record start */
+    bool hs_over;   /* an oversized message: handshake parsing stopped */
+    /* cleartext prelude */
+    uint8_t carry[16];
+    uint8_t carry_len;
+    uint64_t prelude_bytes;
+    uint64_t stream_bytes;
+    bool noted_enc_flight;
+    bool noted_appdata;
+    bool ssl2_encrypted;
+};
+
+struct tflow {
+    struct dissect *d;
+    struct flow_info fi;
+    struct session *s; /* created when TLS is found */
+    int client_fdir;   /* flow direction the client sends in; -1 unknown */
+    bool roles_from_hello;
+    const char *prelude_proto;
+    bool prelude_is_tunnel;
+    bool gave_up;
+    bool closed, emitted;
+    struct dirstate dir[2]; /* by flow direction */
+    struct where at[2];     /* where the bytes being parsed came from */
+    struct tflow *q_next;
+    bool server_tls13;      /* a TLS 1.3 ServerHello was seen */
+    bool client_sent_protected;
+};
+
+struct certcache;
+
+struct dissect {
+    struct dissect_config cfg;
+    dissect_sink sink;
+    void *sink_ctx;
+    struct dissect_stats st;
+    uint64_t next_id;
+    struct tflow *q_head, *q_tail; /* sessions in id order */
+    size_t q_done;                 /* of which finished */
+    struct certcache *certs;
+};
+
+/* Handshake message context. */
+struct hsctx {
+    struct tflow *tf;
+    struct session *s;
+    int fdir; /* flow direction the message came in */
+    int sdir; /* DIR_C2S or DIR_S2C */
+    struct where at;
+};
+
+/* hsctx_anomaly - note a problem found while parsing a message. */
+void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- engine.c ------------------------------------------------------------ */
+
+/* tflow_session - the flow's session, created on first use (NULL on no
+ * memory). fdir is the direction whose bytes showed TLS. */
+struct session *tflow_session(struct tflow *tf, int fdir);
+/* tflow_sdir - session direction of flow direction fdir. */
+int tflow_sdir(const struct tflow *tf, int fdir);
+/* tflow_set_client - the hello sent in fdir proves who the client is. */
+void tflow_set_client(struct tflow *tf, int fdir, bool is_client);
+void tflow_anomaly(struct tflow *tf, int fdir, const char *what,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- detect.c ------------------------------------------------------------ */
+
+enum start_kind { START_NONE, START_TLS, START_SSL2, START_MAYBE };
+
+/* detect_start - do the bytes at the front look like the start of TLS?
+ * START_MAYBE: too few bytes to tell. hello_only demands a hello. */
+enum start_kind detect_start(struct cur c, bool hello_only);
+/* detect_record_header - a plausible TLS record header at the front. */
+bool detect_record_header(struct cur c);
+/* detect_resync - offset of the next plausible record boundary in c. */
+bool detect_resync(struct cur c, size_t *at);
+/* detect_prelude - name the cleartext protocol the bytes belong to, or
+ * NULL; *tunnel tells a proxy (SOCKS, HTTP CONNECT) from STARTTLS. */
+const char *detect_prelude(struct cur c, bool from_client, bool *tunnel);
+
+/* ---- record.c ------------------------------------------------------------ */
+
+/* record_feed - bytes of one direction in DM_RECORDS or DM_RESYNC mode.
+ * Returns the count of following bytes not needed (see flow_handler). */
+size_t record_feed(struct tflow *tf, int fdir, struct cur c);
+/* record_gap - len bytes are missing from the direction. */
+void record_gap(struct tflow *tf, int fdir, uint64_t len);
+void record_free(struct dirstate *ds);
+
+/* ---- sslv2.c ------------------------------------------------------------- */
+
+size_t sslv2_feed(struct tflow *tf, int fdir, struct cur c);
+
+/* ---- handshake.c --------------------------------------------------------- */
+
+/* handshake_feed - cleartext handshake bytes of one record (fragment). */
+void handshake_feed(struct tflow *tf, int fdir, struct cur c, bool record_start);
+/* handshake_message - dispatch one complete message. */
+void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
+                       uint32_t len);
+
+/* Message parsers (hs_*.c). */
+enum st hs_client_hello(struct hsctx *h, struct cur body);
+enum st hs_server_hello(struct hsctx *h, struct cur body);
+enum st hs_certificate(struct hsctx *h, struct cur body);
+enum st hs_server_key_exchange(struct hsctx *h, struct cur body);
+enum st hs_certificate_request(struct hsctx *h, struct cur body);
+enum st hs_certificate_status(struct hsctx *h, struct cur body);
+enum st hs_new_session_ticket(struct hsctx *h, struct cur body);
+enum st hs_client_key_exchange(struct hsctx *h, struct cur body);
+enum st hs_certificate_verify(struct hsctx *h, struct cur body);
+enum st hs_empty(struct hsctx *h, struct cur body);
+enum st hs_opaque(struct hsctx *h, struct cur body);
+
+/* kx_has_sig_scheme - does a signature in b start with a TLS 1.2
+ * SignatureAndHashAlgorithm? */
+bool kx_has_sig_scheme(const struct session *s, struct cur b);
+
+/* hello_exts - parse an extensions block into h (RFC 8446 4.2). */
+enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
+                   struct cur *c);
+
+/* ---- ext_*.c ------------------------------------------------------------- */
+
+typedef enum st (*ext_parse_fn)(struct hsctx *hc, struct hello *h,
+                                bool from_client, struct cur body);
+
+struct ext_parser {
+    uint16_t type;
+    ext_parse_fn parse;
+};
+
+/* One parser per extension type (ext_*.c), dispatched by ext_find. */
+enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_client,
+                        struct cur body);
+enum st ext_supported_groups(struct hsctx *hc, struct hello *h,
+                             bool from_client, struct cur body);
+enum st ext_point_formats(struct hsctx *hc, struct hello *h, bool from_client,
+                          struct cur body);
+enum st ext_sig_algs(struct hsctx *hc, struct hello *h, bool from_client,
+                     struct cur body);
+enum st ext_sig_algs_cert(struct hsctx *hc, struct hello *h, bool from_client,
+                          struct cur body);
+enum st ext_psk_modes(struct hsctx *hc, struct hello *h, bool from_client,
+                      struct cur body);
+enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_client,
+                          struct cur body);
+enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
+                 struct cur body);
+enum st ext_npn(struct hsctx *hc, struct hello *h, bool from_client,
+                struct cur body);
+enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
+                               bool from_client, struct cur body);
+enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
+                      struct cur body);
+enum st ext_pre_shared_key(struct hsctx *hc, struct hello *h, bool from_client,
+                           struct cur body);
+enum st ext_early_data(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body);
+enum st ext_session_ticket(struct hsctx *hc, struct hello *h, bool from_client,
+                           struct cur body);
+enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
+                           struct cur body);
+enum st ext_max_fragment_length(struct hsctx *hc, struct hello *h,
+                                bool from_client, struct cur body);
+enum st ext_heartbeat(struct hsctx *hc, struct hello *h, bool from_client,
+                      struct cur body);
+enum st ext_sct(struct hsctx *hc, struct hello *h, bool from_client,
+                struct cur body);
+enum st ext_padding(struct hsctx *hc, struct hello *h, bool from_client,
+                    struct cur body);
+enum st ext_etm(struct hsctx *hc, struct hello *h, bool from_client,
+                struct cur body);
+enum st ext_ems(struct hsctx *hc, struct hello *h, bool from_client,
+                struct cur body);
+enum st ext_record_size_limit(struct hsctx *hc, struct hello *h,
+                              bool from_client, struct cur body);
+enum st ext_cookie(struct hsctx *hc, struct hello *h, bool from_client,
+                   struct cur body);
+enum st ext_post_handshake_auth(struct hsctx *hc, struct hello *h,
+                                bool from_client, struct cur body);
+enum st ext_renegotiation_info(struct hsctx *hc, struct hello *h,
+                               bool from_client, struct cur body);
+enum st ext_ech(struct hsctx *hc, struct hello *h, bool from_client,
+                struct cur body);
+enum st ext_esni(struct hsctx *hc, struct hello *h, bool from_client,
+                 struct cur body);
+
+/* ext_find - the parser for an extension type, or NULL. */
+ext_parse_fn ext_find(uint16_t type);
+
+/* Helpers for extension bodies: u16 lists and byte vectors. */
+MUST_CHECK bool ext_u16_list(struct arena *a, struct cur c, struct u16s *out);
+MUST_CHECK bool ext_bytes(struct arena *a, struct cur c, struct bytes *out);
+
+/* ---- x509.c / certcache --------------------------------------------------- */
+
+struct certcache *certcache_new(void);
+void certcache_free(struct certcache *cc);
+/* x509_decode - decode DER into out (strings in arena a); a certificate
+ * OpenSSL cannot parse gets parse_error set and its hashes still filled. */
+void x509_decode(struct dissect *d, struct arena *a, struct cur der,
+                 struct cert *out);
+/* x509_name_rfc2253 - a DER Name (from a CertificateRequest) as text. */
+const char *x509_name_rfc2253(struct arena *a, struct cur der);
+/* ocsp_decode - facts of a stapled OCSP response. */
+void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out);
+
+/* ---- finalize.c ---------------------------------------------------------- */
+
+/* finalize_session - derive the negotiated facts once the flow is over. */
+void finalize_session(struct tflow *tf);

@@ -1,0 +1,374 @@
+/* The TLS record layer of one direction (RFC 8446 5.1, RFC 5246 6.2):
+ *   type(1) legacy_version(2) length(2) fragment[length]
+ * Cleartext handshake fragments go to the handshake reassembler; CCS,
+ * alerts and heartbeats are small enough to collect; everything protected
+ * is skipped by its length without being copied. */
+#include "dissect/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t slot(uint8_t type)
+{
+    return type >= CT_CCS && type <= CT_ACK ? (uint8_t)(type - CT_CCS)
+                                            : REC_TYPE_SLOTS - 1;
+}
+
+void record_free(struct dirstate *ds)
+{
+    free(ds->hbuf);
+    ds->hbuf = NULL;
+    ds->hlen = ds->hcap = 0;
+}
+
+static void note_event_once(struct tflow *tf, int fdir, bool *noted,
+                            uint8_t kind)
+{
+    if (*noted)
+        return;
+    *noted = true;
+    struct dirstate *ds = &tf->dir[fdir];
+    session_event(tf->s, kind, 0, (uint8_t)tflow_sdir(tf, fdir), ds->rlen,
+                  &tf->at[fdir]);
+}
+
+static void finished(struct tflow *tf, int fdir)
+{
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    bool *done = sdir == DIR_C2S ? &s->client_finished : &s->server_finished;
+    if (*done)
+        return;
+    *done = true;
+    if (s->client_finished && s->server_finished && !s->has_hs_end) {
+        s->hs_end = tf->at[fdir];
+        s->has_hs_end = true;
+        s->established = true;
+    }
+}
+
+/* A protected record: which part of the handshake it can only be, judged
+ * from its type and position since its content is unreadable. */
+static void protected_record(struct tflow *tf, int fdir, uint8_t type)
+{
+    struct session *s = tf->s;
+    struct dirstate *ds = &tf->dir[fdir];
+    int sdir = tflow_sdir(tf, fdir);
+    if (tf->server_tls13) {
+        if (type != CT_APPDATA && type != CT_HANDSHAKE)
+            return;
+        if (!s->sh.present) { /* after a HelloRetryRequest */
+            if (sdir == DIR_C2S)
+                note_event_once(tf, fdir, &ds->noted_appdata, EV_EARLY_DATA);
+            return;
+        }
+        bool *mine = sdir == DIR_C2S ? &s->client_finished : &s->server_finished;
+        if (!*mine) {
+            /* Server: EncryptedExtensions..Finished. Client: Finished (or
+             * Certificate..Finished). */
+            s->encrypted[sdir] = true;
+            note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
+            finished(tf, fdir);
+        } else if (s->client_finished) {
+            s->saw_appdata[sdir] = true;
+            note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
+        }
+        return;
+    }
+    if (type == CT_HANDSHAKE) {
+        note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
+        finished(tf, fdir);
+    } else if (type == CT_APPDATA) {
+        s->saw_appdata[sdir] = true;
+        ds->noted_enc_flight = false; /* a later handshake is a new flight */
+        note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
+    }
+}
+
+static void appdata_in_clear(struct tflow *tf, int fdir)
+{
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    struct dirstate *ds = &tf->dir[fdir];
+    if (sdir == DIR_C2S && s->ch.present && !s->sh.present && !s->hrr.present) {
+        /* 0-RTT data sent after the ClientHello */
+        note_event_once(tf, fdir, &ds->noted_appdata, EV_EARLY_DATA);
+        return;
+    }
+    if (!s->ch.present && !s->sh.present) {
+        /* mid-stream: the handshake was not captured */
+        s->saw_appdata[sdir] = true;
+        note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
+        return;
+    }
+    s->saw_appdata[sdir] = true;
+    if (!ds->noted_appdata)
+        tflow_anomaly(tf, fdir, "appdata_before_ccs",
+                      "application data record %u sent before ChangeCipherSpec",
+                      ds->records);
+    note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
+}
+
+static bool alert_in_clear(const struct tflow *tf, int sdir, uint32_t len)
+{
+    /* After ChangeCipherSpec (TLS <= 1.2) every alert is protected; in TLS
+     * 1.3 a cleartext alert is still exactly two bytes long. */
+    return len == 2 && (!tf->s->encrypted[sdir] || tf->server_tls13);
+}
+
+static void begin_record(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    ds->records++;
+    tf->at[fdir].record = ds->records;
+    s->records[sdir][slot(ds->rtype)]++;
+    ds->small_len = 0;
+    memset(ds->small, 0, sizeof(ds->small));
+    ds->act = BODY_SKIP;
+    bool enc = s->encrypted[sdir];
+    switch (ds->rtype) {
+    case CT_HANDSHAKE:
+        if (enc)
+            protected_record(tf, fdir, CT_HANDSHAKE);
+        else if (!ds->hs_over)
+            ds->act = BODY_HANDSHAKE;
+        break;
+    case CT_CCS:
+        ds->act = BODY_SMALL;
+        break;
+    case CT_ALERT:
+        if (alert_in_clear(tf, sdir, ds->rlen)) {
+            ds->act = BODY_SMALL;
+        } else {
+            struct alert al = {.dir = (uint8_t)sdir, .encrypted = true,
+                               .at = tf->at[fdir]};
+            (void)ARENA_PUSH(s->arena, s->alerts, al);
+            session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+        }
+        break;
+    case CT_APPDATA:
+        if (enc || tf->server_tls13)
+            protected_record(tf, fdir, CT_APPDATA);
+        else
+            appdata_in_clear(tf, fdir);
+        break;
+    case CT_HEARTBEAT:
+        if (enc)
+            session_event(s, EV_HEARTBEAT, 255, (uint8_t)sdir, ds->rlen,
+                          &tf->at[fdir]);
+        else
+            ds->act = BODY_SMALL;
+        break;
+    default:
+        tflow_anomaly(tf, fdir, "unexpected_record_type",
+                      "record %u has content type %u, not used over TCP",
+                      ds->records, ds->rtype);
+        break;
+    }
+}
+
+static void end_ccs(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    session_event(s, EV_CCS, 0, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+    if (ds->rlen != 1 || ds->small[0] != 1)
+        tflow_anomaly(tf, fdir, "bad_change_cipher_spec",
+                      "ChangeCipherSpec record %u is %u bytes, starting 0x%02x",
+                      ds->records, ds->rlen, ds->small[0]);
+    if (tf->server_tls13)
+        return; /* RFC 8446 D.4: a compatibility no-op */
+    s->encrypted[sdir] = true;
+    ds->noted_enc_flight = false;
+    if (ds->hlen) {
+        tflow_anomaly(tf, fdir, "handshake_truncated",
+                      "%zu bytes of an unfinished handshake message before ChangeCipherSpec",
+                      ds->hlen);
+        ds->hlen = 0;
+    }
+}
+
+static void end_alert(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    struct alert al = {.dir = (uint8_t)sdir, .level = ds->small[0],
+                       .desc = ds->small[1], .at = tf->at[fdir]};
+    (void)ARENA_PUSH(s->arena, s->alerts, al);
+    session_event(s, EV_ALERT, al.desc, (uint8_t)sdir, 2, &tf->at[fdir]);
+    if (al.level != 1 && al.level != 2)
+        tflow_anomaly(tf, fdir, "bad_alert_level",
+                      "alert in record %u has level %u", ds->records, al.level);
+}
+
+static void end_heartbeat(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    int sdir = tflow_sdir(tf, fdir);
+    session_event(tf->s, EV_HEARTBEAT, ds->small[0], (uint8_t)sdir, ds->rlen,
+                  &tf->at[fdir]);
+    if (ds->small_len < 3)
+        return;
+    uint32_t claimed = (uint32_t)ds->small[1] << 8 | ds->small[2];
+    /* RFC 6520 4: type(1) payload_length(2) payload padding(>= 16) */
+    if (claimed + 3u + 16u > ds->rlen)
+        tflow_anomaly(tf, fdir, "heartbeat_overread",
+                      "heartbeat %s in record %u claims %u payload bytes but the record holds %u bytes (Heartbleed pattern)",
+                      ds->small[0] == 1 ? "request" : "response", ds->records,
+                      claimed, ds->rlen);
+}
+
+static void end_record(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    ds->in_body = false;
+    if (ds->act != BODY_SMALL)
+        return;
+    switch (ds->rtype) {
+    case CT_CCS: end_ccs(tf, fdir); break;
+    case CT_ALERT: end_alert(tf, fdir); break;
+    case CT_HEARTBEAT: end_heartbeat(tf, fdir); break;
+    default: break;
+    }
+}
+
+static void lose_framing(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    ds->mode = DM_RESYNC;
+    ds->in_body = false;
+    ds->hdr_len = 0;
+    ds->hlen = 0;
+    ds->hs_broken = true;
+}
+
+static bool header_ok(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    struct cur h = cur_make(ds->hdr, sizeof(ds->hdr));
+    uint16_t len;
+    if (!cur_u8(&h, &ds->rtype) || !cur_u16(&h, &ds->rversion) ||
+        !cur_u16(&h, &len))
+        return false;
+    ds->rlen = len;
+    if ((ds->rversion >> 8) != 3 || (ds->rversion & 0xff) > 4 ||
+        ds->rtype < CT_CCS || ds->rtype > 63) {
+        tflow_anomaly(tf, fdir, "not_a_record",
+                      "type %u, version 0x%04x where record %u should start; resynchronising",
+                      ds->rtype, ds->rversion, ds->records + 1);
+        return false;
+    }
+    if (ds->rlen > MAX_RECORD) {
+        tflow_anomaly(tf, fdir, "record_too_long",
+                      "record %u claims %u bytes, more than 2^14+2048; resynchronising",
+                      ds->records + 1, ds->rlen);
+        return false;
+    }
+    return true;
+}
+
+size_t record_feed(struct tflow *tf, int fdir, struct cur c)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    while (c.left) {
+        if (ds->mode == DM_IGNORE)
+            return FLOW_IGNORE;
+        if (ds->mode == DM_RESYNC) {
+            size_t at;
+            if (!detect_resync(c, &at))
+                return 0;
+            cur_advance(&c, at);
+            ds->mode = DM_RECORDS;
+            if (ds->records)
+                tflow_anomaly(tf, fdir, "resync",
+                              "record framing found again after %zu skipped bytes", at);
+        }
+        if (!ds->in_body) {
+            size_t want = 5u - ds->hdr_len;
+            size_t n = want < c.left ? want : c.left;
+            if (!cur_copy(&c, &ds->hdr[ds->hdr_len], n))
+                return 0;
+            ds->hdr_len = (uint8_t)(ds->hdr_len + n);
+            if (ds->hdr_len < 5)
+                return 0;
+            ds->hdr_len = 0;
+            if (!header_ok(tf, fdir)) {
+                lose_framing(tf, fdir);
+                continue;
+            }
+            ds->in_body = true;
+            ds->rleft = ds->rlen;
+            begin_record(tf, fdir);
+            if (ds->rleft == 0)
+                end_record(tf, fdir);
+            continue;
+        }
+        size_t n = ds->rleft < c.left ? ds->rleft : c.left;
+        struct cur piece;
+        if (!cur_take(&c, n, &piece))
+            return 0;
+        bool first = ds->rleft == ds->rlen;
+        if (ds->act == BODY_HANDSHAKE) {
+            handshake_feed(tf, fdir, piece, first);
+        } else if (ds->act == BODY_SMALL) {
+            size_t room = sizeof(ds->small) - ds->small_len;
+            struct cur keep = cur_head(&piece, room);
+            size_t k = keep.left;
+            if (cur_copy(&keep, &ds->small[ds->small_len], k))
+                ds->small_len = (uint8_t)(ds->small_len + k);
+        }
+        ds->rleft -= (uint32_t)n;
+        if (ds->rleft == 0)
+            end_record(tf, fdir);
+    }
+    if (ds->mode == DM_IGNORE)
+        return FLOW_IGNORE;
+    if (ds->in_body && ds->act == BODY_SKIP && ds->rleft) {
+        /* The rest of this record is not needed: let capture skip it. */
+        size_t skip = ds->rleft;
+        ds->rleft = 0;
+        end_record(tf, fdir);
+        return skip;
+    }
+    return 0;
+}
+
+void record_gap(struct tflow *tf, int fdir, uint64_t len)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    if (ds->mode == DM_SSL2) {
+        tflow_anomaly(tf, fdir, "tcp_gap",
+                      "%llu bytes missing from the SSLv2 stream; stopped following it",
+                      (unsigned long long)len);
+        ds->mode = DM_IGNORE;
+        return;
+    }
+    if (ds->mode == DM_RESYNC) {
+        tflow_anomaly(tf, fdir, "tcp_gap", "%llu bytes missing while resynchronising",
+                      (unsigned long long)len);
+        return;
+    }
+    if (ds->in_body && len <= ds->rleft) {
+        /* The gap is inside one record: framing survives, its content not. */
+        tflow_anomaly(tf, fdir, "tcp_gap",
+                      "%llu bytes missing inside record %u (content type %u)",
+                      (unsigned long long)len, ds->records, ds->rtype);
+        ds->rleft -= (uint32_t)len;
+        if (ds->act == BODY_HANDSHAKE) {
+            ds->hlen = 0;
+            ds->hs_broken = true;
+        }
+        ds->act = BODY_SKIP;
+        if (ds->rleft == 0)
+            ds->in_body = false;
+        return;
+    }
+    tflow_anomaly(tf, fdir, "tcp_gap",
+                  "%llu bytes missing after record %u; record framing lost, resynchronising",
+                  (unsigned long long)len, ds->records);
+    lose_framing(tf, fdir);
+}

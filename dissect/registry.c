@@ -1,0 +1,163 @@
+#include "dissect/registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "include/session.h"
+#include "include/status.h"
+
+static int cmp_code(const void *key, const void *elem)
+{
+    uint16_t k = *(const uint16_t *)key;
+    uint16_t c = ((const struct code_name *)elem)->code;
+    return k < c ? -1 : k > c;
+}
+
+static const char *find(const struct code_name *t, size_t n, uint16_t code)
+{
+    const struct code_name *hit = bsearch(&code, t, n, sizeof(*t), cmp_code);
+    return hit ? hit->name : NULL;
+}
+
+static int cmp_cipher(const void *key, const void *elem)
+{
+    uint16_t k = *(const uint16_t *)key;
+    uint16_t c = ((const struct cipher_info *)elem)->code;
+    return k < c ? -1 : k > c;
+}
+
+const struct cipher_info *registry_cipher(uint32_t code)
+{
+    if (code > 0xffff)
+        return NULL;
+    uint16_t k = (uint16_t)code;
+    return bsearch(&k, registry_ciphers, registry_n_ciphers,
+                   sizeof(registry_ciphers[0]), cmp_cipher);
+}
+
+const struct cipher_info *registry_cipher_by_name(const char *name)
+{
+    for (size_t i = 0; i < registry_n_ciphers; i++)
+        if (strcasecmp(registry_ciphers[i].name, name) == 0)
+            return &registry_ciphers[i];
+    return NULL;
+}
+
+const char *registry_ext_name(uint16_t code)
+{
+    return find(registry_extensions, registry_n_extensions, code);
+}
+
+const char *registry_group_name(uint16_t code)
+{
+    return find(registry_groups, registry_n_groups, code);
+}
+
+const char *registry_sigscheme_name(uint16_t code)
+{
+    return find(registry_sigschemes, registry_n_sigschemes, code);
+}
+
+const char *registry_alert_name(uint8_t code)
+{
+    return find(registry_alerts, registry_n_alerts, code);
+}
+
+const char *registry_point_format_name(uint8_t code)
+{
+    return find(registry_point_formats, registry_n_point_formats, code);
+}
+
+/* RFC 8446 section 4 and the TLS HandshakeType registry. */
+static const struct code_name handshake_types[] = {
+    {0, "hello_request"},        {1, "client_hello"},
+    {2, "server_hello"},         {3, "hello_verify_request"},
+    {4, "new_session_ticket"},   {5, "end_of_early_data"},
+    {6, "hello_retry_request"},  {8, "encrypted_extensions"},
+    {11, "certificate"},         {12, "server_key_exchange"},
+    {13, "certificate_request"}, {14, "server_hello_done"},
+    {15, "certificate_verify"},  {16, "client_key_exchange"},
+    {20, "finished"},            {21, "certificate_url"},
+    {22, "certificate_status"},  {23, "supplemental_data"},
+    {24, "key_update"},          {25, "compressed_certificate"},
+    {26, "ekt_key"},             {67, "next_protocol"},
+    {254, "message_hash"},
+};
+
+const char *registry_handshake_name(uint8_t type)
+{
+    return find(handshake_types, ARRAY_LEN(handshake_types), type);
+}
+
+const char *registry_sslv2_cipher_name(uint32_t code)
+{
+    for (size_t i = 0; i < registry_n_sslv2_ciphers; i++)
+        if (registry_sslv2_ciphers[i].code == code)
+            return registry_sslv2_ciphers[i].name;
+    return NULL;
+}
+
+static const char *label(const char *name, uint32_t code, char *buf)
+{
+    if (name)
+        return name;
+    if (is_grease(code))
+        snprintf(buf, REG_LABEL_LEN, "grease_0x%04X", (unsigned)code);
+    else if (code > 0xffff)
+        snprintf(buf, REG_LABEL_LEN, "0x%06x", (unsigned)code);
+    else
+        snprintf(buf, REG_LABEL_LEN, "0x%04x", (unsigned)code);
+    return buf;
+}
+
+const char *registry_group_label(uint16_t code, char *buf)
+{
+    return label(registry_group_name(code), code, buf);
+}
+
+const char *registry_sigscheme_label(uint16_t code, char *buf)
+{
+    return label(registry_sigscheme_name(code), code, buf);
+}
+
+const char *registry_ext_label(uint16_t code, char *buf)
+{
+    return label(registry_ext_name(code), code, buf);
+}
+
+const char *registry_cipher_label(uint32_t code, char *buf)
+{
+    const struct cipher_info *ci = registry_cipher(code);
+    const char *name = ci ? ci->name : registry_sslv2_cipher_name(code);
+    return label(name, code, buf);
+}
+
+bool registry_version_is_tls13(uint16_t code)
+{
+    /* 0x7fNN: IETF drafts; 0x7e01/0x7e02: Google experiments; 0xfb1a and
+     * neighbours: Facebook's Fizz. */
+    return code == VER_TLS13 || (code >> 8) == 0x7f || (code >> 8) == 0x7e ||
+           (code >> 8) == 0xfb;
+}
+
+const char *registry_version_label(uint16_t code, char *buf)
+{
+    switch (code) {
+    case VER_SSL2: return "SSLv2";
+    case VER_SSL3: return "SSLv3";
+    case VER_TLS10: return "TLSv1.0";
+    case VER_TLS11: return "TLSv1.1";
+    case VER_TLS12: return "TLSv1.2";
+    case VER_TLS13: return "TLSv1.3";
+    case 0xfeff: return "DTLSv1.0";
+    case 0xfefd: return "DTLSv1.2";
+    case 0xfefc: return "DTLSv1.3";
+    default: break;
+    }
+    if ((code >> 8) == 0x7f)
+        snprintf(buf, REG_LABEL_LEN, "TLSv1.3-draft%u", code & 0xff);
+    else
+        label(NULL, code, buf);
+    return buf;
+}

@@ -1,0 +1,412 @@
+/* Certificates decoded with OpenSSL, once per distinct certificate: a
+ * bounded cache keyed by the SHA-256 of the DER keeps the decoded facts,
+ * and each session gets its own copy in its arena. Names print the way
+ * Zeek's x509.log shows them (RFC 2253 without escaping UTF-8). */
+#include "dissect/internal.h"
+
+#include <arpa/inet.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ct.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { CACHE_SLOTS = 4096 };
+
+struct cached {
+    bool used;
+    struct cert cert;
+};
+
+struct certcache {
+    struct arena *arena;
+    struct cached *slots;
+    size_t n;
+};
+
+struct certcache *certcache_new(void)
+{
+    struct certcache *cc = calloc(1, sizeof(*cc));
+    if (!cc)
+        return NULL;
+    cc->slots = calloc(CACHE_SLOTS, sizeof(*cc->slots));
+    cc->arena = arena_new();
+    if (!cc->slots || !cc->arena) {
+        certcache_free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
+void certcache_free(struct certcache *cc)
+{
+    if (!cc)
+        return;
+    arena_free(cc->arena);
+    free(cc->slots);
+    free(cc);
+}
+
+static size_t slot_of(const uint8_t sha256[32])
+{
+    size_t h;
+    memcpy(&h, sha256, sizeof(h));
+    return h % CACHE_SLOTS;
+}
+
+static const struct cert *cache_find(struct certcache *cc, const uint8_t sha256[32])
+{
+    for (size_t i = slot_of(sha256), n = 0; n < CACHE_SLOTS; n++, i = (i + 1) % CACHE_SLOTS) {
+        if (!cc->slots[i].used)
+            return NULL;
+        if (memcmp(cc->slots[i].cert.sha256, sha256, 32) == 0)
+            return &cc->slots[i].cert;
+    }
+    return NULL;
+}
+
+/* ---- copying a decoded certificate into another arena --------------------- */
+
+static const char *dup_str(struct arena *a, const char *s)
+{
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+static void dup_strs(struct arena *a, struct strs *dst, const struct strs *src)
+{
+    struct strs out = {0};
+    for (size_t i = 0; i < src->n; i++) {
+        const char *s = dup_str(a, src->v[i]);
+        if (s)
+            (void)ARENA_PUSH(a, out, s);
+    }
+    *dst = out;
+}
+
+static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
+{
+    *dst = *src;
+    dst->der.p = src->der.len ? arena_memdup(a, src->der.p, src->der.len) : NULL;
+    if (!dst->der.p)
+        dst->der.len = 0;
+    dst->parse_error = dup_str(a, src->parse_error);
+    dst->serial = dup_str(a, src->serial);
+    dst->subject = dup_str(a, src->subject);
+    dst->issuer = dup_str(a, src->issuer);
+    dst->key_alg = dup_str(a, src->key_alg);
+    dst->key_type = dup_str(a, src->key_type);
+    dst->curve = dup_str(a, src->curve);
+    dst->exponent = dup_str(a, src->exponent);
+    dst->sig_alg = dup_str(a, src->sig_alg);
+    dup_strs(a, &dst->san_dns, &src->san_dns);
+    dup_strs(a, &dst->san_ip, &src->san_ip);
+    dup_strs(a, &dst->san_email, &src->san_email);
+    dup_strs(a, &dst->san_uri, &src->san_uri);
+    dup_strs(a, &dst->ext_key_usage, &src->ext_key_usage);
+    dup_strs(a, &dst->ocsp_urls, &src->ocsp_urls);
+    dup_strs(a, &dst->crl_urls, &src->crl_urls);
+}
+
+static void cache_put(struct certcache *cc, const struct cert *c)
+{
+    if (cc->n >= CACHE_SLOTS / 2) {
+        /* Full: start over rather than grow; memory stays bounded. */
+        arena_free(cc->arena);
+        cc->arena = arena_new();
+        memset(cc->slots, 0, CACHE_SLOTS * sizeof(*cc->slots));
+        cc->n = 0;
+        if (!cc->arena)
+            return;
+    }
+    size_t i = slot_of(c->sha256);
+    while (cc->slots[i].used)
+        i = (i + 1) % CACHE_SLOTS;
+    cc->slots[i].used = true;
+    cert_copy(cc->arena, &cc->slots[i].cert, c);
+    cc->n++;
+}
+
+/* ---- decoding ---------------------------------------------------------------- */
+
+static const char *bio_text(struct arena *a, BIO *bio)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    return n >= 0 ? arena_strndup(a, data ? data : "", (size_t)n) : NULL;
+}
+
+static const char *name_text(struct arena *a, const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (!bio)
+        return NULL;
+    const char *s = NULL;
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
+        s = bio_text(a, bio);
+    BIO_free(bio);
+    return s;
+}
+
+const char *x509_name_rfc2253(struct arena *a, struct cur der)
+{
+    const unsigned char *p = der.p;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)der.left);
+    if (!name)
+        return NULL;
+    const char *s = name_text(a, name);
+    X509_NAME_free(name);
+    return s;
+}
+
+static bool asn1_time(const ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+    if (!t || !ASN1_TIME_to_tm(t, &tm))
+        return false;
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+static const char *obj_name(struct arena *a, const ASN1_OBJECT *obj, bool short_name)
+{
+    int nid = OBJ_obj2nid(obj);
+    if (nid != NID_undef)
+        return arena_strdup(a, short_name ? OBJ_nid2sn(nid) : OBJ_nid2ln(nid));
+    char buf[128];
+    if (OBJ_obj2txt(buf, sizeof(buf), obj, 1) <= 0)
+        return NULL;
+    return arena_strdup(a, buf);
+}
+
+static const char *bn_text(struct arena *a, const BIGNUM *bn, bool hex)
+{
+    char *s = hex ? BN_bn2hex(bn) : BN_bn2dec(bn);
+    if (!s)
+        return NULL;
+    const char *r = arena_strdup(a, s);
+    OPENSSL_free(s);
+    return r;
+}
+
+static void key_facts(struct arena *a, X509 *x, struct cert *c)
+{
+    X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
+    ASN1_OBJECT *alg = NULL;
+    if (xpk && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xpk) && alg)
+        c->key_alg = obj_name(a, alg, false);
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    if (!pk) {
+        c->key_type = c->key_alg; /* an algorithm OpenSSL does not know */
+        return;
+    }
+    c->key_bits = EVP_PKEY_get_bits(pk);
+    switch (EVP_PKEY_get_base_id(pk)) {
+    case EVP_PKEY_RSA: c->key_type = "rsa"; break;
+    case EVP_PKEY_RSA_PSS: c->key_type = "rsa-pss"; break;
+    case EVP_PKEY_DSA: c->key_type = "dsa"; break;
+    case EVP_PKEY_EC: c->key_type = "ecdsa"; break;
+    case EVP_PKEY_ED25519: c->key_type = "ed25519"; break;
+    case EVP_PKEY_ED448: c->key_type = "ed448"; break;
+    case EVP_PKEY_DH: c->key_type = "dh"; break;
+    default: c->key_type = c->key_alg; break;
+    }
+    char group[64];
+    size_t glen = 0;
+    if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                       sizeof(group), &glen))
+        c->curve = arena_strdup(a, group);
+    BIGNUM *e = NULL;
+    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
+        c->exponent = bn_text(a, e, false);
+        BN_free(e);
+    }
+}
+
+static void push(struct arena *a, struct strs *list, const char *s)
+{
+    if (s)
+        (void)ARENA_PUSH(a, *list, s);
+}
+
+static void san_facts(struct arena *a, X509 *x, struct cert *c)
+{
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
+        const ASN1_STRING *str = NULL;
+        struct strs *list = NULL;
+        switch (g->type) {
+        case GEN_DNS: str = g->d.dNSName; list = &c->san_dns; break;
+        case GEN_EMAIL: str = g->d.rfc822Name; list = &c->san_email; break;
+        case GEN_URI: str = g->d.uniformResourceIdentifier; list = &c->san_uri; break;
+        case GEN_IPADD: {
+            char buf[INET6_ADDRSTRLEN];
+            int len = ASN1_STRING_length(g->d.iPAddress);
+            const unsigned char *p = ASN1_STRING_get0_data(g->d.iPAddress);
+            if ((len == 4 && inet_ntop(AF_INET, p, buf, sizeof(buf))) ||
+                (len == 16 && inet_ntop(AF_INET6, p, buf, sizeof(buf))))
+                push(a, &c->san_ip, arena_strdup(a, buf));
+            break;
+        }
+        default: break;
+        }
+        if (str && list)
+            push(a, list, arena_strndup(a, (const char *)ASN1_STRING_get0_data(str),
+                                        (size_t)ASN1_STRING_length(str)));
+    }
+    GENERAL_NAMES_free(names);
+}
+
+static void usage_facts(struct arena *a, X509 *x, struct cert *c)
+{
+    uint32_t flags = X509_get_extension_flags(x);
+    BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+    c->path_len = -1;
+    if (bc) {
+        c->has_basic_constraints = true;
+        c->ca = bc->ca != 0;
+        if (bc->pathlen)
+            c->path_len = (int)ASN1_INTEGER_get(bc->pathlen);
+        BASIC_CONSTRAINTS_free(bc);
+    }
+    if (flags & EXFLAG_KUSAGE) {
+        uint32_t ku = X509_get_key_usage(x);
+        c->has_key_usage = true;
+        if (ku & X509v3_KU_DIGITAL_SIGNATURE) c->key_usage |= KU_DIGITAL_SIGNATURE;
+        if (ku & X509v3_KU_NON_REPUDIATION) c->key_usage |= KU_NON_REPUDIATION;
+        if (ku & X509v3_KU_KEY_ENCIPHERMENT) c->key_usage |= KU_KEY_ENCIPHERMENT;
+        if (ku & X509v3_KU_DATA_ENCIPHERMENT) c->key_usage |= KU_DATA_ENCIPHERMENT;
+        if (ku & X509v3_KU_KEY_AGREEMENT) c->key_usage |= KU_KEY_AGREEMENT;
+        if (ku & X509v3_KU_KEY_CERT_SIGN) c->key_usage |= KU_KEY_CERT_SIGN;
+        if (ku & X509v3_KU_CRL_SIGN) c->key_usage |= KU_CRL_SIGN;
+        if (ku & X509v3_KU_ENCIPHER_ONLY) c->key_usage |= KU_ENCIPHER_ONLY;
+        if (ku & X509v3_KU_DECIPHER_ONLY) c->key_usage |= KU_DECIPHER_ONLY;
+    }
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    if (eku) {
+        c->has_ext_key_usage = true;
+        for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
+            push(a, &c->ext_key_usage, obj_name(a, sk_ASN1_OBJECT_value(eku, i), true));
+        EXTENDED_KEY_USAGE_free(eku);
+    }
+}
+
+static void url_facts(struct arena *a, X509 *x, struct cert *c)
+{
+    STACK_OF(OPENSSL_STRING) *ocsp = X509_get1_ocsp(x);
+    for (int i = 0; ocsp && i < sk_OPENSSL_STRING_num(ocsp); i++)
+        push(a, &c->ocsp_urls, arena_strdup(a, sk_OPENSSL_STRING_value(ocsp, i)));
+    X509_email_free(ocsp);
+    CRL_DIST_POINTS *cdp = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+    for (int i = 0; cdp && i < sk_DIST_POINT_num(cdp); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(cdp, i);
+        if (!dp->distpoint || dp->distpoint->type != 0)
+            continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
+            if (g->type == GEN_URI)
+                push(a, &c->crl_urls,
+                     arena_strndup(a, (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+                                   (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier)));
+        }
+    }
+    CRL_DIST_POINTS_free(cdp);
+    STACK_OF(SCT) *scts = X509_get_ext_d2i(x, NID_ct_precert_scts, NULL, NULL);
+    if (scts) {
+        c->n_scts = (uint16_t)sk_SCT_num(scts);
+        SCT_LIST_free(scts);
+    }
+}
+
+static void decode(struct arena *a, X509 *x, struct cert *c)
+{
+    c->version = (int)X509_get_version(x) + 1;
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    if (bn) {
+        c->serial = bn_text(a, bn, true);
+        BN_free(bn);
+    }
+    c->subject = name_text(a, X509_get_subject_name(x));
+    c->issuer = name_text(a, X509_get_issuer_name(x));
+    c->has_validity = asn1_time(X509_get0_notBefore(x), &c->not_before) &&
+                      asn1_time(X509_get0_notAfter(x), &c->not_after);
+    const X509_ALGOR *sig = NULL;
+    X509_get0_signature(NULL, &sig, x);
+    if (sig) {
+        const ASN1_OBJECT *obj = NULL;
+        X509_ALGOR_get0(&obj, NULL, NULL, sig);
+        if (obj)
+            c->sig_alg = obj_name(a, obj, false);
+    }
+    key_facts(a, x, c);
+    san_facts(a, x, c);
+    usage_facts(a, x, c);
+    url_facts(a, x, c);
+    c->self_signed = X509_self_signed(x, 1) == 1;
+}
+
+void x509_decode(struct dissect *d, struct arena *a, struct cur der,
+                 struct cert *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->path_len = -1;
+    SHA256(der.p, der.left, out->sha256);
+    SHA1(der.p, der.left, out->sha1);
+    const struct cert *hit = cache_find(d->certs, out->sha256);
+    if (hit) {
+        d->st.cert_cache_hits++;
+        cert_copy(a, out, hit);
+        return;
+    }
+    d->st.certs_parsed++;
+    if (!ext_bytes(a, der, &out->der))
+        out->der.len = 0;
+    const unsigned char *p = der.p;
+    X509 *x = d2i_X509(NULL, &p, (long)der.left);
+    if (!x) {
+        out->parse_error = "OpenSSL could not decode the certificate";
+    } else {
+        decode(a, x, out);
+        X509_free(x);
+    }
+    ERR_clear_error();
+    cache_put(d->certs, out);
+}
+
+void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out)
+{
+    const unsigned char *p = der.p;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)der.left);
+    if (!resp) {
+        out->response_status = "unparsable";
+        ERR_clear_error();
+        return;
+    }
+    out->response_status = OCSP_response_status_str(OCSP_response_status(resp));
+    OCSP_BASICRESP *basic = OCSP_response_get1_basic(resp);
+    if (basic) {
+        (void)asn1_time(OCSP_resp_get0_produced_at(basic), &out->produced_at);
+        OCSP_SINGLERESP *single = OCSP_resp_get0(basic, 0);
+        if (single) {
+            int reason = 0;
+            ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+            int status = OCSP_single_get0_status(single, &reason, &rev, &thisupd, &nextupd);
+            out->cert_status = OCSP_cert_status_str(status);
+            (void)asn1_time(thisupd, &out->this_update);
+            (void)asn1_time(nextupd, &out->next_update);
+        }
+        OCSP_BASICRESP_free(basic);
+    }
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    (void)a;
+}

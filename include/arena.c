@@ -1,0 +1,160 @@
+#include "include/arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CHUNK_SIZE = 8192, ALIGN = 16 };
+
+struct chunk {
+    struct chunk *next;
+    size_t size, used;
+    _Alignas(ALIGN) unsigned char mem[];
+};
+
+struct arena {
+    struct chunk *head;
+    size_t used, cap;
+};
+
+struct arena *arena_new(void)
+{
+    return calloc(1, sizeof(struct arena));
+}
+
+void arena_free(struct arena *a)
+{
+    if (!a)
+        return;
+    struct chunk *c = a->head;
+    while (c) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(a);
+}
+
+static struct chunk *chunk_new(size_t size)
+{
+    struct chunk *c = malloc(sizeof(*c) + size);
+    if (!c)
+        return NULL;
+    c->next = NULL;
+    c->size = size;
+    c->used = 0;
+    return c;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX / 2)
+        return NULL;
+    size_t rounded = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (a->cap && a->used + rounded > a->cap)
+        return NULL;
+    struct chunk *c = a->head;
+    if (!c || c->size - c->used < rounded) {
+        if (rounded > CHUNK_SIZE / 4) {
+            /* A big block gets its own chunk behind the current one, so the
+             * current chunk's free space is not wasted. */
+            struct chunk *big = chunk_new(rounded);
+            if (!big)
+                return NULL;
+            big->used = rounded;
+            if (c) {
+                big->next = c->next;
+                c->next = big;
+            } else {
+                a->head = big;
+            }
+            a->used += rounded;
+            memset(big->mem, 0, rounded);
+            return big->mem;
+        }
+        c = chunk_new(CHUNK_SIZE);
+        if (!c)
+            return NULL;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->mem + c->used;
+    c->used += rounded;
+    a->used += rounded;
+    memset(p, 0, rounded);
+    return p;
+}
+
+void *arena_memdup(struct arena *a, const void *p, size_t n)
+{
+    void *d = arena_alloc(a, n);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = arena_alloc(a, len + 1);
+    if (d)
+        memcpy(d, s, len);
+    return d;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *d = NULL;
+    if (n >= 0 && (d = arena_alloc(a, (size_t)n + 1)) != NULL)
+        vsnprintf(d, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return d;
+}
+
+char *arena_sprintf(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = arena_vsprintf(a, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
+bool arena_grow(struct arena *a, void **items, size_t n, size_t *cap,
+                size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 4;
+    if (ncap > SIZE_MAX / size)
+        return false;
+    void *fresh = arena_alloc(a, ncap * size);
+    if (!fresh)
+        return false;
+    if (n)
+        memcpy(fresh, *items, n * size);
+    *items = fresh;
+    *cap = ncap;
+    return true;
+}
+
+size_t arena_used(const struct arena *a)
+{
+    return a->used;
+}
+
+void arena_set_cap(struct arena *a, size_t cap)
+{
+    a->cap = cap;
+}

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/status.h"
+
+/* A cursor borrows bytes it never owns; copying one is a free bookmark.
+ * Every read checks the remaining length first. After a failed read the
+ * cursor's position is undefined: give up on the enclosing structure. */
+struct cur {
+    const uint8_t *p;
+    size_t left;
+};
+
+/* cur_make - a cursor over len bytes at p (p may be NULL when len is 0). */
+struct cur cur_make(const void *p, size_t len);
+
+MUST_CHECK bool cur_u8(struct cur *c, uint8_t *out);
+MUST_CHECK bool cur_u16(struct cur *c, uint16_t *out); /* big-endian */
+MUST_CHECK bool cur_u24(struct cur *c, uint32_t *out);
+MUST_CHECK bool cur_u32(struct cur *c, uint32_t *out);
+MUST_CHECK bool cur_u64(struct cur *c, uint64_t *out);
+MUST_CHECK bool cur_u16le(struct cur *c, uint16_t *out);
+MUST_CHECK bool cur_u32le(struct cur *c, uint32_t *out);
+MUST_CHECK bool cur_u64le(struct cur *c, uint64_t *out);
+
+/* cur_take - split n bytes off the front into out. */
+MUST_CHECK bool cur_take(struct cur *c, size_t n, struct cur *out);
+MUST_CHECK bool cur_skip(struct cur *c, size_t n);
+/* cur_advance - skip min(n, remaining) bytes; for lengths already known
+ * to fit, or where running out simply means "nothing left". */
+void cur_advance(struct cur *c, size_t n);
+/* cur_copy - copy n bytes out (for fixed-size fields such as randoms). */
+MUST_CHECK bool cur_copy(struct cur *c, void *dst, size_t n);
+
+/* Length-prefixed bodies: read the big-endian length, then take the body. */
+MUST_CHECK bool cur_take_len8(struct cur *c, struct cur *out);
+MUST_CHECK bool cur_take_len16(struct cur *c, struct cur *out);
+MUST_CHECK bool cur_take_len24(struct cur *c, struct cur *out);
+
+/* cur_peek - the byte at offset `at` without moving; false when absent. */
+MUST_CHECK bool cur_peek(const struct cur *c, size_t at, uint8_t *out);
+/* cur_peek_u16 / cur_peek_u24 - big-endian values at an offset. */
+MUST_CHECK bool cur_peek_u16(const struct cur *c, size_t at, uint16_t *out);
+MUST_CHECK bool cur_peek_u24(const struct cur *c, size_t at, uint32_t *out);
+
+/* cur_tail - the bytes from offset `at` to the end (empty if beyond). */
+struct cur cur_tail(const struct cur *c, size_t at);
+/* cur_head - at most n bytes from the front, without moving c. */
+struct cur cur_head(const struct cur *c, size_t n);
+
+/* cur_find - offset of the first byte equal to b at or after `from`;
+ * false when there is none. */
+bool cur_find(const struct cur *c, size_t from, uint8_t b, size_t *at);
+
+/* cur_offset - how far `later` has advanced from `start`; both must be
+ * cursors over the same bytes, later taken from start. */
+size_t cur_offset(const struct cur *start, const struct cur *later);
+
+/* cur_eq - the remaining bytes equal n bytes at s. */
+bool cur_eq(const struct cur *c, const void *s, size_t n);
+/* cur_starts - the remaining bytes start with n bytes at s. */
+bool cur_starts(const struct cur *c, const void *s, size_t n);
+/* cur_starts_nocase - as cur_starts, ASCII case-insensitive. */
+bool cur_starts_nocase(const struct cur *c, const char *s);

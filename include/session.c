@@ -1,0 +1,73 @@
+#include "include/session.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+enum { MAX_ANOMALIES = 64, MAX_EVENTS = 512 };
+
+struct session *session_new(uint64_t id)
+{
+    struct arena *a = arena_new();
+    if (!a)
+        return NULL;
+    struct session *s = arena_alloc(a, sizeof(*s));
+    if (!s) {
+        arena_free(a);
+        return NULL;
+    }
+    s->arena = a;
+    s->id = id;
+    s->ch.psk_selected = s->sh.psk_selected = -1;
+    s->ch_retry.psk_selected = s->hrr.psk_selected = -1;
+    return s;
+}
+
+void session_free(struct session *s)
+{
+    if (s)
+        arena_free(s->arena);
+}
+
+void session_anomaly(struct session *s, uint8_t dir, const struct where *at,
+                     const char *what, const char *fmt, ...)
+{
+    if (s->anomalies.n >= MAX_ANOMALIES) {
+        s->anomalies.dropped++;
+        return;
+    }
+    struct anomaly an = {.what = what, .dir = dir};
+    if (at)
+        an.at = *at;
+    va_list ap;
+    va_start(ap, fmt);
+    an.detail = arena_vsprintf(s->arena, fmt, ap);
+    va_end(ap);
+    if (!ARENA_PUSH(s->arena, s->anomalies, an))
+        s->anomalies.dropped++;
+}
+
+void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
+                   uint32_t len, const struct where *at)
+{
+    if (s->events.n >= MAX_EVENTS)
+        return;
+    struct event ev = {.kind = kind, .type = type, .dir = dir, .len = len};
+    if (at)
+        ev.at = *at;
+    (void)ARENA_PUSH(s->arena, s->events, ev);
+}
+
+const struct alert *session_last_alert(const struct session *s)
+{
+    for (size_t i = s->alerts.n; i > 0; i--)
+        if (!s->alerts.v[i - 1].encrypted)
+            return &s->alerts.v[i - 1];
+    return NULL;
+}
+
+double session_handshake_ms(const struct session *s)
+{
+    if (!s->has_hs_end || s->hs_start.ts == 0)
+        return -1.0;
+    return (double)(s->hs_end.ts - s->hs_start.ts) / 1e6;
+}

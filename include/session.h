@@ -1,0 +1,321 @@
+#pragma once
+
+/* The session model: one struct session per TCP connection that carried
+ * TLS (or an attempt at it). Dissectors record facts here; rules judge them;
+ * report and TUI print copies. Everything a session points to lives in its
+ * arena. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/arena.h"
+
+enum { DIR_C2S = 0, DIR_S2C = 1 };
+
+/* Protocol version codes as on the wire. */
+enum {
+    VER_SSL2 = 0x0002,
+    VER_SSL3 = 0x0300,
+    VER_TLS10 = 0x0301,
+    VER_TLS11 = 0x0302,
+    VER_TLS12 = 0x0303,
+    VER_TLS13 = 0x0304,
+};
+
+struct endpoint {
+    uint8_t family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint16_t port;
+};
+
+struct bytes {
+    const uint8_t *p;
+    size_t len;
+};
+
+struct u16s {
+    uint16_t *v;
+    size_t n, cap;
+};
+
+struct u32s {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+struct byteslist {
+    struct bytes *v;
+    size_t n, cap;
+};
+
+struct strs {
+    const char **v;
+    size_t n, cap;
+};
+
+/* Where in the capture something happened. */
+struct where {
+    int64_t ts;      /* nanoseconds since the epoch */
+    uint64_t packet; /* 1-based packet number in the capture */
+    uint32_t record; /* 1-based TLS record number in its direction */
+};
+
+struct ext_seen {
+    uint16_t type;
+    uint16_t len;
+    bool bad;       /* body did not parse */
+    bool duplicate; /* the same type appeared earlier in this hello */
+};
+
+struct ext_list {
+    struct ext_seen *v;
+    size_t n, cap;
+};
+
+enum ech_kind { ECH_NONE = 0, ECH_OUTER, ECH_INNER, ECH_UNKNOWN };
+
+/* A ClientHello, ServerHello or HelloRetryRequest. */
+struct hello {
+    bool present;
+    bool sslv2;  /* SSLv2 record format */
+    bool is_hrr; /* HelloRetryRequest (ServerHello with the special random) */
+    bool truncated;
+    uint16_t record_version;
+    uint16_t version; /* legacy_version, or the SSLv2 version */
+    uint8_t random[32];
+    uint8_t random_len;
+    struct bytes session_id;
+    struct u32s ciphers; /* SSLv2 specs are 24-bit */
+    uint32_t cipher;     /* ServerHello: the chosen suite */
+    struct bytes compression;
+    struct ext_list exts; /* in wire order, GREASE included */
+
+    /* Decoded extensions. */
+    struct byteslist sni;
+    struct u16s groups, sig_algs, sig_algs_cert, versions, key_share_groups;
+    struct u16s cert_compression;
+    struct bytes point_formats, psk_modes, alpn_raw;
+    struct byteslist alpn;
+    uint16_t selected_version; /* ServerHello supported_versions */
+    uint16_t n_psk_identities;
+    int32_t psk_selected; /* -1: none */
+    bool has_session_ticket;
+    uint32_t session_ticket_len;
+    bool early_data, ems, etm, reneg_info, sct, status_request;
+    bool post_handshake_auth, heartbeat, npn;
+    uint8_t status_request_type, heartbeat_mode, max_fragment_length;
+    uint16_t record_size_limit, padding_len, cookie_len;
+    enum ech_kind ech;
+    uint16_t ech_payload_len;
+    struct where at;
+};
+
+struct cert {
+    struct bytes der;
+    uint8_t sha256[32], sha1[20];
+    const char *parse_error; /* NULL when OpenSSL decoded it */
+    int version;
+    const char *serial, *subject, *issuer;
+    int64_t not_before, not_after; /* seconds since the epoch */
+    bool has_validity;
+    const char *key_alg, *key_type, *curve, *exponent, *sig_alg;
+    int key_bits;
+    struct strs san_dns, san_ip, san_email, san_uri;
+    bool has_basic_constraints, ca;
+    int path_len; /* -1: absent */
+    uint16_t key_usage; /* KU_* bits */
+    bool has_key_usage, has_ext_key_usage;
+    struct strs ext_key_usage, ocsp_urls, crl_urls;
+    bool self_signed; /* subject == issuer and the signature verifies */
+    uint16_t n_scts;  /* embedded SCTs */
+};
+
+enum {
+    KU_DIGITAL_SIGNATURE = 1 << 0,
+    KU_NON_REPUDIATION = 1 << 1,
+    KU_KEY_ENCIPHERMENT = 1 << 2,
+    KU_DATA_ENCIPHERMENT = 1 << 3,
+    KU_KEY_AGREEMENT = 1 << 4,
+    KU_KEY_CERT_SIGN = 1 << 5,
+    KU_CRL_SIGN = 1 << 6,
+    KU_ENCIPHER_ONLY = 1 << 7,
+    KU_DECIPHER_ONLY = 1 << 8,
+};
+
+struct chain {
+    bool seen; /* a Certificate message was read (it may be empty) */
+    struct cert *v;
+    size_t n, cap;
+    struct where at;
+};
+
+enum kx_kind { KX_NONE = 0, KX_ECDHE, KX_DHE, KX_RSA_EXPORT, KX_OTHER };
+
+struct server_kx {
+    bool present, parsed;
+    enum kx_kind kind;
+    uint16_t group;      /* ECDHE named curve */
+    uint16_t dh_p_bits;  /* DHE prime size */
+    uint16_t pubkey_len;
+    bool has_sig_scheme;
+    uint16_t sig_scheme; /* TLS 1.2 SignatureAndHashAlgorithm */
+};
+
+struct cert_request {
+    bool present;
+    struct bytes cert_types;
+    struct u16s sig_algs;
+    struct strs ca_names; /* RFC 2253 */
+};
+
+struct cert_status {
+    bool present;
+    uint8_t type;          /* 1 = ocsp */
+    uint32_t response_len;
+    const char *response_status; /* "successful", ... */
+    const char *cert_status;     /* "good", "revoked", "unknown" */
+    int64_t this_update, next_update, produced_at;
+};
+
+struct alert {
+    uint8_t dir;
+    bool encrypted;
+    uint8_t level, desc;
+    struct where at;
+};
+
+struct alerts {
+    struct alert *v;
+    size_t n, cap;
+};
+
+/* What the timeline lists: handshake messages by type, and the other
+ * record-level and TCP events that explain a handshake. */
+enum ev_kind {
+    EV_HANDSHAKE = 0, /* type = handshake message type */
+    EV_ENC_HANDSHAKE, /* encrypted handshake record(s), content unknown */
+    EV_CCS,
+    EV_ALERT,    /* type = description, or 255 when encrypted */
+    EV_APPDATA,  /* first application data record of a direction */
+    EV_EARLY_DATA, /* 0-RTT application data after the ClientHello */
+    EV_HEARTBEAT,
+    EV_SSL2,     /* type = SSLv2 message type */
+    EV_TCP_SYN,
+    EV_TCP_FIN,
+    EV_TCP_RST,
+};
+
+struct event {
+    uint8_t kind, type, dir;
+    uint32_t len;
+    struct where at;
+};
+
+struct events {
+    struct event *v;
+    size_t n, cap;
+};
+
+struct anomaly {
+    const char *what; /* stable identifier, e.g. "tcp_gap" */
+    const char *detail;
+    uint8_t dir;
+    struct where at;
+};
+
+struct anomalies {
+    struct anomaly *v;
+    size_t n, cap;
+    uint32_t dropped; /* beyond the per-session cap */
+};
+
+enum severity { SEV_INFO = 0, SEV_LOW, SEV_MEDIUM, SEV_HIGH };
+
+struct finding {
+    const char *rule, *title, *evidence, *fix, *mq;
+    enum severity severity;
+};
+
+struct findings {
+    struct finding *v;
+    size_t n, cap;
+};
+
+enum { REC_TYPE_SLOTS = 8 }; /* content types 20..26, then "other" */
+
+struct session {
+    struct arena *arena;
+    uint64_t id;
+    struct endpoint client, server;
+    bool roles_guessed; /* neither SYN nor hello proved who is the client */
+    int64_t ts_first, ts_last;
+    uint64_t packet_first, packet_last;
+    const char *starttls; /* "smtp", "imap", ... or NULL */
+    const char *tunnel;   /* "socks4", "socks5", "http-connect" or NULL */
+
+    struct hello ch, ch_retry, sh, hrr;
+    uint8_t n_client_hellos;
+
+    /* Negotiated facts. */
+    bool has_version, has_cipher, has_group;
+    uint16_t version;
+    uint32_t cipher;
+    uint16_t group;
+    struct bytes alpn_selected;
+    bool has_alpn_selected;
+    bool resumed, established, decrypted;
+    bool client_finished, server_finished;
+    bool mid_stream; /* the capture starts after the connection did */
+
+    struct chain server_certs, client_certs;
+    struct server_kx ske;
+    struct cert_request cert_request;
+    struct cert_status cert_status;
+    bool cke_seen;
+    uint32_t cke_len;
+    bool cert_verify_seen;
+    uint16_t cert_verify_scheme;
+    bool ticket_seen;
+    uint32_t ticket_lifetime, ticket_len;
+
+    struct alerts alerts;
+    struct events events;
+    struct anomalies anomalies;
+    struct findings findings;
+
+    uint32_t records[2][REC_TYPE_SLOTS];
+    uint64_t bytes[2];
+    bool saw_appdata[2];
+    bool encrypted[2]; /* this direction's records are protected */
+    struct where hs_start, hs_end;
+    bool has_hs_end;
+};
+
+/* session_new - an empty session with its own arena; NULL on no memory. */
+struct session *session_new(uint64_t id);
+/* session_free - free the session and its arena. */
+void session_free(struct session *s);
+
+/* session_anomaly - record something malformed or surprising. Keeps the
+ * first few per session and counts the rest. */
+void session_anomaly(struct session *s, uint8_t dir, const struct where *at,
+                     const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* session_event - append to the timeline (dropped silently on no memory). */
+void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
+                   uint32_t len, const struct where *at);
+
+/* session_last_alert - the last alert whose content could be read, or NULL. */
+const struct alert *session_last_alert(const struct session *s);
+
+/* session_handshake_ms - milliseconds from the first handshake message to
+ * the end of the handshake; negative when the end was not seen. */
+double session_handshake_ms(const struct session *s);
+
+/* is_grease - RFC 8701 reserved values (0x?A?A with equal bytes). */
+static inline bool is_grease(uint32_t v)
+{
+    return v <= 0xffff && (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "dissect/mq.h"
+#include "dissect/registry.h"
+#include "report/jsonw.h"
+#include "report/report.h"
+
+enum { IP_TEXT_LEN = 48 };
+
+/* Per-report tallies for the closing summary. */
+struct tally_row {
+    char key[80];
+    uint64_t n;
+};
+
+struct tally {
+    struct tally_row *v;
+    size_t n, cap;
+};
+
+struct report {
+    FILE *out;
+    struct report_opts opts;
+    struct jw jw;
+    uint64_t sessions, established, failed, incomplete, partial, resumed;
+    uint64_t anomalies;
+    struct tally versions, ciphers, alerts, starttls;
+};
+
+const char *fmt_ip(const struct endpoint *e, char *buf);
+const char *fmt_dir(uint8_t dir);
+const char *fmt_alert_level(uint8_t level);
+/* fmt_event - the event's name as used in the timeline. */
+const char *fmt_event(const struct event *e, char *buf);
+/* fmt_sni - the first server name, or NULL. */
+const struct bytes *session_sni(const struct session *s);
+/* session_mq_channel - the channel named by an MQ-style SNI, or false. */
+bool session_mq_channel(const struct session *s, char *out, bool *canonical);
+
+void tally_add(struct tally *t, const char *key);
+void tally_free(struct tally *t);
+
+void json_session(struct report *r, const struct session *s);
+void json_summary(struct report *r, const struct capture_stats *cs,
+                  const struct dissect_stats *ds);
+void text_session(struct report *r, const struct session *s);
+void text_summary(struct report *r, const struct capture_stats *cs,
+                  const struct dissect_stats *ds);

@@ -1,0 +1,655 @@
+/* JSON lines: one object per session, then a summary object. Field names
+ * are the contract documented in docs/json.md. */
+#include "report/internal.h"
+
+#include <string.h>
+
+static void key_str(struct jw *w, const char *k, const char *v)
+{
+    jw_key(w, k);
+    jw_str(w, v);
+}
+
+static void key_bool(struct jw *w, const char *k, bool v)
+{
+    jw_key(w, k);
+    jw_bool(w, v);
+}
+
+static void key_uint(struct jw *w, const char *k, uint64_t v)
+{
+    jw_key(w, k);
+    jw_uint(w, v);
+}
+
+static void ts(struct jw *w, const char *k, int64_t ns)
+{
+    jw_key(w, k);
+    jw_double(w, (double)ns / 1e9, 6);
+}
+
+static void endpoint(struct jw *w, const char *k, const struct endpoint *e)
+{
+    char ip[IP_TEXT_LEN];
+    jw_key(w, k);
+    jw_obj(w);
+    key_str(w, "ip", fmt_ip(e, ip));
+    key_uint(w, "port", e->port);
+    jw_obj_end(w);
+}
+
+static void version(struct jw *w, const char *k, bool has, uint16_t v)
+{
+    char buf[REG_LABEL_LEN];
+    jw_key(w, k);
+    if (has)
+        jw_str(w, registry_version_label(v, buf));
+    else
+        jw_null(w);
+}
+
+static void u32_codes(struct jw *w, const char *k, const struct u32s *l)
+{
+    jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < l->n; i++)
+        jw_uint(w, l->v[i]);
+    jw_arr_end(w);
+}
+
+static void names(struct jw *w, const char *k, const struct u16s *l,
+                  const char *(*label)(uint16_t, char *))
+{
+    char buf[REG_LABEL_LEN];
+    jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < l->n; i++)
+        jw_str(w, label(l->v[i], buf));
+    jw_arr_end(w);
+}
+
+static void byte_codes(struct jw *w, const char *k, struct bytes b)
+{
+    jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < b.len; i++)
+        jw_uint(w, b.p[i]);
+    jw_arr_end(w);
+}
+
+static void strings(struct jw *w, const char *k, const struct byteslist *l)
+{
+    jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < l->n; i++)
+        jw_strn(w, l->v[i].p, l->v[i].len);
+    jw_arr_end(w);
+}
+
+static void strs(struct jw *w, const char *k, const struct strs *l)
+{
+    if (k)
+        jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < l->n; i++)
+        jw_str(w, l->v[i]);
+    jw_arr_end(w);
+}
+
+static const char *version_label(uint16_t v, char *buf)
+{
+    if (is_grease(v)) {
+        snprintf(buf, REG_LABEL_LEN, "grease_0x%04X", v);
+        return buf;
+    }
+    return registry_version_label(v, buf);
+}
+
+static void ext_codes(struct jw *w, const struct hello *h)
+{
+    jw_key(w, "extensions");
+    jw_arr(w);
+    for (size_t i = 0; i < h->exts.n; i++)
+        jw_uint(w, h->exts.v[i].type);
+    jw_arr_end(w);
+    jw_key(w, "bad_extensions");
+    jw_arr(w);
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].bad || h->exts.v[i].duplicate)
+            jw_uint(w, h->exts.v[i].type);
+    jw_arr_end(w);
+}
+
+static const char *ech_name(enum ech_kind k)
+{
+    switch (k) {
+    case ECH_OUTER: return "outer";
+    case ECH_INNER: return "inner";
+    case ECH_UNKNOWN: return "present";
+    case ECH_NONE: break;
+    }
+    return NULL;
+}
+
+static void hello_common(struct jw *w, const struct hello *h)
+{
+    char buf[REG_LABEL_LEN];
+    jw_key(w, "version");
+    jw_str(w, registry_version_label(h->version, buf));
+    if (h->record_version)
+        version(w, "record_version", true, h->record_version);
+    key_bool(w, "sslv2_format", h->sslv2);
+    jw_key(w, "random");
+    jw_hex(w, h->random, h->random_len);
+    jw_key(w, "session_id");
+    jw_hex(w, h->session_id.p, h->session_id.len);
+    key_uint(w, "packet", h->at.packet);
+    if (h->truncated)
+        key_bool(w, "malformed", true);
+}
+
+static void hello_flags(struct jw *w, const struct hello *h)
+{
+    key_bool(w, "extended_master_secret", h->ems);
+    key_bool(w, "encrypt_then_mac", h->etm);
+    key_bool(w, "renegotiation_info", h->reneg_info);
+    key_bool(w, "status_request", h->status_request);
+    key_bool(w, "signed_certificate_timestamp", h->sct);
+    key_bool(w, "early_data", h->early_data);
+    jw_key(w, "session_ticket");
+    if (h->has_session_ticket)
+        jw_uint(w, h->session_ticket_len);
+    else
+        jw_null(w);
+    jw_key(w, "record_size_limit");
+    if (h->record_size_limit)
+        jw_uint(w, h->record_size_limit);
+    else
+        jw_null(w);
+    jw_key(w, "ech");
+    jw_str(w, ech_name(h->ech));
+}
+
+static void client_hello(struct jw *w, const char *k, const struct hello *h)
+{
+    jw_key(w, k);
+    if (!h->present) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    hello_common(w, h);
+    u32_codes(w, "ciphers", &h->ciphers);
+    byte_codes(w, "compression_methods", h->compression);
+    ext_codes(w, h);
+    strings(w, "server_names", &h->sni);
+    names(w, "groups", &h->groups, registry_group_label);
+    names(w, "sig_algs", &h->sig_algs, registry_sigscheme_label);
+    names(w, "sig_algs_cert", &h->sig_algs_cert, registry_sigscheme_label);
+    names(w, "supported_versions", &h->versions, version_label);
+    byte_codes(w, "ec_point_formats", h->point_formats);
+    names(w, "key_share", &h->key_share_groups, registry_group_label);
+    byte_codes(w, "psk_key_exchange_modes", h->psk_modes);
+    jw_key(w, "psk_identities");
+    jw_uint(w, h->n_psk_identities);
+    strings(w, "alpn", &h->alpn);
+    jw_key(w, "compress_certificate");
+    jw_arr(w);
+    for (size_t i = 0; i < h->cert_compression.n; i++)
+        jw_uint(w, h->cert_compression.v[i]);
+    jw_arr_end(w);
+    jw_key(w, "padding");
+    jw_uint(w, h->padding_len);
+    hello_flags(w, h);
+    jw_obj_end(w);
+}
+
+static void server_hello(struct jw *w, const char *k, const struct hello *h)
+{
+    char buf[REG_LABEL_LEN];
+    jw_key(w, k);
+    if (!h->present) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    hello_common(w, h);
+    jw_key(w, "cipher");
+    if (h->sslv2) {
+        jw_null(w);
+        u32_codes(w, "ciphers", &h->ciphers);
+    } else {
+        jw_uint(w, h->cipher);
+    }
+    byte_codes(w, "compression_method", h->compression);
+    ext_codes(w, h);
+    jw_key(w, "selected_version");
+    if (h->selected_version)
+        jw_str(w, registry_version_label(h->selected_version, buf));
+    else
+        jw_null(w);
+    jw_key(w, "key_share");
+    if (h->key_share_groups.n == 1)
+        jw_str(w, registry_group_label(h->key_share_groups.v[0], buf));
+    else
+        jw_null(w);
+    jw_key(w, "pre_shared_key");
+    if (h->psk_selected >= 0)
+        jw_int(w, h->psk_selected);
+    else
+        jw_null(w);
+    jw_key(w, "alpn");
+    if (h->alpn.n)
+        jw_strn(w, h->alpn.v[0].p, h->alpn.v[0].len);
+    else
+        jw_null(w);
+    hello_flags(w, h);
+    jw_obj_end(w);
+}
+
+static const char *const ku_names[] = {
+    "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
+    "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly",
+};
+
+static void cert(struct jw *w, const struct cert *c)
+{
+    jw_obj(w);
+    jw_key(w, "sha256");
+    jw_hex(w, c->sha256, 32);
+    jw_key(w, "sha1");
+    jw_hex(w, c->sha1, 20);
+    key_uint(w, "der_len", c->der.len);
+    if (c->parse_error) {
+        key_str(w, "parse_error", c->parse_error);
+        jw_obj_end(w);
+        return;
+    }
+    key_uint(w, "version", (uint64_t)c->version);
+    key_str(w, "serial", c->serial);
+    key_str(w, "subject", c->subject);
+    key_str(w, "issuer", c->issuer);
+    jw_key(w, "not_before");
+    if (c->has_validity)
+        jw_int(w, c->not_before);
+    else
+        jw_null(w);
+    jw_key(w, "not_after");
+    if (c->has_validity)
+        jw_int(w, c->not_after);
+    else
+        jw_null(w);
+    key_str(w, "key_alg", c->key_alg);
+    key_str(w, "key_type", c->key_type);
+    jw_key(w, "key_bits");
+    if (c->key_bits)
+        jw_int(w, c->key_bits);
+    else
+        jw_null(w);
+    key_str(w, "curve", c->curve);
+    key_str(w, "exponent", c->exponent);
+    key_str(w, "sig_alg", c->sig_alg);
+    jw_key(w, "san");
+    jw_obj(w);
+    strs(w, "dns", &c->san_dns);
+    strs(w, "ip", &c->san_ip);
+    strs(w, "email", &c->san_email);
+    strs(w, "uri", &c->san_uri);
+    jw_obj_end(w);
+    jw_key(w, "basic_constraints");
+    if (c->has_basic_constraints) {
+        jw_obj(w);
+        key_bool(w, "ca", c->ca);
+        jw_key(w, "path_len");
+        if (c->path_len >= 0)
+            jw_int(w, c->path_len);
+        else
+            jw_null(w);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "key_usage");
+    if (c->has_key_usage) {
+        jw_arr(w);
+        for (size_t i = 0; i < ARRAY_LEN(ku_names); i++)
+            if (c->key_usage & (1u << i))
+                jw_str(w, ku_names[i]);
+        jw_arr_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key(w, "ext_key_usage");
+    if (c->has_ext_key_usage)
+        strs(w, NULL, &c->ext_key_usage);
+    else
+        jw_null(w);
+    strs(w, "ocsp_urls", &c->ocsp_urls);
+    strs(w, "crl_urls", &c->crl_urls);
+    key_uint(w, "embedded_scts", c->n_scts);
+    key_bool(w, "self_signed", c->self_signed);
+    jw_obj_end(w);
+}
+
+static void chain(struct jw *w, const char *k, const struct chain *c)
+{
+    jw_key(w, k);
+    jw_arr(w);
+    for (size_t i = 0; i < c->n; i++)
+        cert(w, &c->v[i]);
+    jw_arr_end(w);
+}
+
+static void alert(struct jw *w, const struct alert *a)
+{
+    jw_obj(w);
+    key_str(w, "from", a->dir == DIR_C2S ? "client" : "server");
+    key_bool(w, "encrypted", a->encrypted);
+    if (!a->encrypted) {
+        key_str(w, "level", fmt_alert_level(a->level));
+        key_str(w, "description", registry_alert_name(a->desc));
+        key_uint(w, "code", a->desc);
+    }
+    key_uint(w, "packet", a->at.packet);
+    jw_obj_end(w);
+}
+
+static void cipher(struct jw *w, const struct session *s)
+{
+    char buf[REG_LABEL_LEN];
+    jw_key(w, "cipher");
+    if (!s->has_cipher) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    key_uint(w, "code", s->cipher);
+    key_str(w, "name", registry_cipher_label(s->cipher, buf));
+    const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+    key_str(w, "mq", mq ? mq->name : NULL);
+    jw_obj_end(w);
+}
+
+static void kx_details(struct jw *w, const struct session *s)
+{
+    char buf[REG_LABEL_LEN];
+    if (s->ske.present) {
+        jw_key(w, "server_key_exchange");
+        jw_obj(w);
+        static const char *const kinds[] = {"none", "ecdhe", "dhe", "rsa_export", "other"};
+        key_str(w, "kind", kinds[s->ske.kind]);
+        jw_key(w, "group");
+        if (s->ske.group)
+            jw_str(w, registry_group_label(s->ske.group, buf));
+        else
+            jw_null(w);
+        jw_key(w, "dh_bits");
+        if (s->ske.dh_p_bits)
+            jw_uint(w, s->ske.dh_p_bits);
+        else
+            jw_null(w);
+        jw_key(w, "sig_alg");
+        if (s->ske.has_sig_scheme)
+            jw_str(w, registry_sigscheme_label(s->ske.sig_scheme, buf));
+        else
+            jw_null(w);
+        jw_obj_end(w);
+    }
+    if (s->cert_request.present) {
+        jw_key(w, "certificate_request");
+        jw_obj(w);
+        byte_codes(w, "cert_types", s->cert_request.cert_types);
+        names(w, "sig_algs", &s->cert_request.sig_algs, registry_sigscheme_label);
+        strs(w, "ca_names", &s->cert_request.ca_names);
+        jw_obj_end(w);
+    }
+    if (s->cert_status.present) {
+        jw_key(w, "certificate_status");
+        jw_obj(w);
+        key_uint(w, "type", s->cert_status.type);
+        key_uint(w, "response_len", s->cert_status.response_len);
+        key_str(w, "response_status", s->cert_status.response_status);
+        key_str(w, "cert_status", s->cert_status.cert_status);
+        if (s->cert_status.this_update)
+            key_uint(w, "this_update", (uint64_t)s->cert_status.this_update);
+        if (s->cert_status.next_update)
+            key_uint(w, "next_update", (uint64_t)s->cert_status.next_update);
+        jw_obj_end(w);
+    }
+    if (s->ticket_seen) {
+        jw_key(w, "new_session_ticket");
+        jw_obj(w);
+        key_uint(w, "lifetime_hint", s->ticket_lifetime);
+        key_uint(w, "ticket_len", s->ticket_len);
+        jw_obj_end(w);
+    }
+}
+
+static void timeline(struct jw *w, const struct session *s)
+{
+    char buf[32];
+    int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
+    jw_key(w, "handshake");
+    jw_arr(w);
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind >= EV_TCP_SYN)
+            continue;
+        jw_obj(w);
+        jw_key(w, "t_ms");
+        jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
+        key_str(w, "dir", fmt_dir(e->dir));
+        key_str(w, "msg", fmt_event(e, buf));
+        if (e->kind == EV_ALERT && e->type != 255)
+            key_str(w, "alert", registry_alert_name(e->type));
+        key_uint(w, "len", e->len);
+        key_uint(w, "packet", e->at.packet);
+        if (e->at.record)
+            key_uint(w, "record", e->at.record);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key(w, "tcp");
+    jw_arr(w);
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind < EV_TCP_SYN)
+            continue;
+        jw_obj(w);
+        jw_key(w, "t_ms");
+        jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
+        key_str(w, "dir", fmt_dir(e->dir));
+        key_str(w, "flags", e->kind == EV_TCP_RST ? "rst" : e->kind == EV_TCP_FIN ? "fin"
+                            : e->type ? "syn_ack" : "syn");
+        key_uint(w, "packet", e->at.packet);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void records(struct jw *w, const struct session *s)
+{
+    static const char *const types[REC_TYPE_SLOTS] = {
+        "change_cipher_spec", "alert", "handshake", "application_data",
+        "heartbeat", "tls12_cid", "ack", "other",
+    };
+    jw_key(w, "records");
+    jw_obj(w);
+    for (int d = 0; d < 2; d++) {
+        jw_key(w, fmt_dir((uint8_t)d));
+        jw_obj(w);
+        for (int t = 0; t < REC_TYPE_SLOTS; t++)
+            if (s->records[d][t])
+                key_uint(w, types[t], s->records[d][t]);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+    jw_key(w, "bytes");
+    jw_obj(w);
+    key_uint(w, "c2s", s->bytes[DIR_C2S]);
+    key_uint(w, "s2c", s->bytes[DIR_S2C]);
+    jw_obj_end(w);
+}
+
+static void anomalies(struct jw *w, const struct session *s)
+{
+    jw_key(w, "anomalies");
+    jw_arr(w);
+    for (size_t i = 0; i < s->anomalies.n; i++) {
+        const struct anomaly *a = &s->anomalies.v[i];
+        jw_obj(w);
+        key_str(w, "what", a->what);
+        key_str(w, "detail", a->detail);
+        key_str(w, "dir", fmt_dir(a->dir));
+        key_uint(w, "packet", a->at.packet);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    if (s->anomalies.dropped)
+        key_uint(w, "anomalies_dropped", s->anomalies.dropped);
+}
+
+static void findings(struct jw *w, const struct session *s)
+{
+    static const char *const sev[] = {"info", "low", "medium", "high"};
+    jw_key(w, "findings");
+    jw_arr(w);
+    for (size_t i = 0; i < s->findings.n; i++) {
+        const struct finding *f = &s->findings.v[i];
+        jw_obj(w);
+        key_str(w, "rule", f->rule);
+        key_str(w, "severity", sev[f->severity]);
+        key_str(w, "title", f->title);
+        key_str(w, "evidence", f->evidence);
+        key_str(w, "fix", f->fix);
+        key_str(w, "mq", f->mq);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+static void negotiated(struct jw *w, const struct session *s)
+{
+    char buf[REG_LABEL_LEN];
+    version(w, "version", s->has_version, s->version);
+    cipher(w, s);
+    jw_key(w, "group");
+    if (s->has_group)
+        jw_str(w, registry_group_label(s->group, buf));
+    else
+        jw_null(w);
+    const struct bytes *sni = session_sni(s);
+    jw_key(w, "sni");
+    if (sni)
+        jw_strn(w, sni->p, sni->len);
+    else
+        jw_null(w);
+    char channel[MQ_CHANNEL_MAX + 1];
+    bool canonical;
+    jw_key(w, "mq_channel");
+    if (session_mq_channel(s, channel, &canonical))
+        jw_str(w, channel);
+    else
+        jw_null(w);
+    jw_key(w, "alpn");
+    jw_obj(w);
+    strings(w, "offered", &s->ch.alpn);
+    jw_key(w, "selected");
+    if (s->has_alpn_selected)
+        jw_strn(w, s->alpn_selected.p, s->alpn_selected.len);
+    else
+        jw_null(w);
+    jw_obj_end(w);
+    key_bool(w, "resumed", s->resumed);
+    key_bool(w, "established", s->established);
+    key_bool(w, "decrypted", s->decrypted);
+    key_str(w, "status", report_status(s));
+    const struct alert *last = session_last_alert(s);
+    jw_key(w, "last_alert");
+    if (last)
+        alert(w, last);
+    else
+        jw_null(w);
+    jw_key(w, "alerts");
+    jw_arr(w);
+    for (size_t i = 0; i < s->alerts.n; i++)
+        alert(w, &s->alerts.v[i]);
+    jw_arr_end(w);
+}
+
+void json_session(struct report *r, const struct session *s)
+{
+    struct jw *w = &r->jw;
+    jw_obj(w);
+    key_str(w, "type", "session");
+    key_uint(w, "id", s->id);
+    ts(w, "ts", s->ts_first);
+    ts(w, "ts_end", s->ts_last);
+    endpoint(w, "client", &s->client);
+    endpoint(w, "server", &s->server);
+    key_bool(w, "roles_guessed", s->roles_guessed);
+    key_bool(w, "mid_stream", s->mid_stream);
+    key_str(w, "starttls", s->starttls);
+    key_str(w, "tunnel", s->tunnel);
+    negotiated(w, s);
+    client_hello(w, "client_hello", &s->ch);
+    if (s->ch_retry.present)
+        client_hello(w, "client_hello_retry", &s->ch_retry);
+    if (s->hrr.present)
+        server_hello(w, "hello_retry_request", &s->hrr);
+    server_hello(w, "server_hello", &s->sh);
+    chain(w, "server_certs", &s->server_certs);
+    chain(w, "client_certs", &s->client_certs);
+    kx_details(w, s);
+    timeline(w, s);
+    double ms = session_handshake_ms(s);
+    jw_key(w, "handshake_ms");
+    if (ms >= 0)
+        jw_double(w, ms, 3);
+    else
+        jw_null(w);
+    records(w, s);
+    findings(w, s);
+    anomalies(w, s);
+    jw_obj_end(w);
+    jw_end_line(w);
+}
+
+static void tally_obj(struct jw *w, const char *k, const struct tally *t)
+{
+    jw_key(w, k);
+    jw_obj(w);
+    for (size_t i = 0; i < t->n; i++)
+        key_uint(w, t->v[i].key, t->v[i].n);
+    jw_obj_end(w);
+}
+
+void json_summary(struct report *r, const struct capture_stats *cs,
+                  const struct dissect_stats *ds)
+{
+    struct jw *w = &r->jw;
+    jw_obj(w);
+    key_str(w, "type", "summary");
+    key_uint(w, "sessions", r->sessions);
+    key_uint(w, "established", r->established);
+    key_uint(w, "failed", r->failed);
+    key_uint(w, "incomplete", r->incomplete);
+    key_uint(w, "partial", r->partial);
+    key_uint(w, "resumed", r->resumed);
+    key_uint(w, "anomalies", r->anomalies);
+    tally_obj(w, "versions", &r->versions);
+    tally_obj(w, "ciphers", &r->ciphers);
+    tally_obj(w, "alerts", &r->alerts);
+    tally_obj(w, "starttls", &r->starttls);
+    key_uint(w, "packets", cs->packets);
+    key_uint(w, "tcp_flows", cs->flows);
+    key_uint(w, "tcp_gaps", ds->gaps);
+    key_uint(w, "dtls_datagrams_not_analysed", cs->dtls_datagrams);
+    key_uint(w, "quic_datagrams_not_analysed", cs->quic_datagrams);
+    key_uint(w, "undecodable_packets", cs->bad_headers);
+    key_uint(w, "unsupported_link_packets", cs->unsupported_link);
+    key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
+    key_uint(w, "certificates_decoded", ds->certs_parsed);
+    jw_obj_end(w);
+    jw_end_line(w);
+}

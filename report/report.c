@@ -1,0 +1,188 @@
+#include "report/internal.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct report *report_new(FILE *out, const struct report_opts *opts)
+{
+    struct report *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->out = out;
+    r->opts = *opts;
+    jw_init(&r->jw, out);
+    return r;
+}
+
+void report_free(struct report *r)
+{
+    if (!r)
+        return;
+    tally_free(&r->versions);
+    tally_free(&r->ciphers);
+    tally_free(&r->alerts);
+    tally_free(&r->starttls);
+    free(r);
+}
+
+const char *report_status(const struct session *s)
+{
+    if (s->established)
+        return "ok";
+    if (!s->ch.present && !s->sh.present && !s->hrr.present)
+        return "partial";
+    const struct alert *al = session_last_alert(s);
+    if (al && al->level == 2)
+        return "failed";
+    for (size_t i = 0; i < s->alerts.n; i++)
+        if (s->alerts.v[i].encrypted)
+            return "failed";
+    for (size_t i = 0; i < s->events.n; i++)
+        if (s->events.v[i].kind == EV_TCP_RST)
+            return "failed";
+    return "incomplete";
+}
+
+static void count(struct report *r, const struct session *s)
+{
+    char buf[REG_LABEL_LEN];
+    r->sessions++;
+    r->anomalies += s->anomalies.n + s->anomalies.dropped;
+    const char *st = report_status(s);
+    if (strcmp(st, "ok") == 0)
+        r->established++;
+    else if (strcmp(st, "failed") == 0)
+        r->failed++;
+    else if (strcmp(st, "partial") == 0)
+        r->partial++;
+    else
+        r->incomplete++;
+    if (s->resumed)
+        r->resumed++;
+    if (s->has_version)
+        tally_add(&r->versions, registry_version_label(s->version, buf));
+    if (s->has_cipher)
+        tally_add(&r->ciphers, registry_cipher_label(s->cipher, buf));
+    const struct alert *al = session_last_alert(s);
+    if (al) {
+        const char *name = registry_alert_name(al->desc);
+        char key[64];
+        snprintf(key, sizeof(key), "%s from %s", name ? name : "unknown",
+                 al->dir == DIR_C2S ? "client" : "server");
+        tally_add(&r->alerts, key);
+    }
+    if (s->starttls || s->tunnel)
+        tally_add(&r->starttls, s->starttls ? s->starttls : s->tunnel);
+}
+
+void report_session(struct report *r, const struct session *s)
+{
+    count(r, s);
+    if (r->opts.format == REPORT_JSON)
+        json_session(r, s);
+    else if (!r->opts.quiet)
+        text_session(r, s);
+}
+
+void report_summary(struct report *r, const struct capture_stats *cs,
+                    const struct dissect_stats *ds)
+{
+    if (r->opts.format == REPORT_JSON)
+        json_summary(r, cs, ds);
+    else
+        text_summary(r, cs, ds);
+    fflush(r->out);
+}
+
+/* ---- shared formatting ---------------------------------------------------- */
+
+const char *fmt_ip(const struct endpoint *e, char *buf)
+{
+    if (!inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, buf, IP_TEXT_LEN))
+        snprintf(buf, IP_TEXT_LEN, "?");
+    return buf;
+}
+
+const char *fmt_dir(uint8_t dir)
+{
+    return dir == DIR_C2S ? "c2s" : "s2c";
+}
+
+const char *fmt_alert_level(uint8_t level)
+{
+    return level == 1 ? "warning" : level == 2 ? "fatal" : "unknown";
+}
+
+const char *fmt_event(const struct event *e, char *buf)
+{
+    static const char *const ssl2[] = {
+        "sslv2_error", "sslv2_client_hello", "sslv2_client_master_key",
+        "sslv2_client_finished", "sslv2_server_hello", "sslv2_server_verify",
+        "sslv2_server_finished", "sslv2_request_certificate",
+        "sslv2_client_certificate",
+    };
+    switch (e->kind) {
+    case EV_HANDSHAKE: {
+        const char *n = registry_handshake_name(e->type);
+        if (n)
+            return n;
+        snprintf(buf, 32, "handshake_%u", e->type);
+        return buf;
+    }
+    case EV_ENC_HANDSHAKE: return "encrypted_handshake";
+    case EV_CCS: return "change_cipher_spec";
+    case EV_ALERT: return e->type == 255 ? "encrypted_alert" : "alert";
+    case EV_APPDATA: return "application_data";
+    case EV_EARLY_DATA: return "early_data";
+    case EV_HEARTBEAT: return "heartbeat";
+    case EV_SSL2:
+        if (e->type < ARRAY_LEN(ssl2))
+            return ssl2[e->type];
+        snprintf(buf, 32, "sslv2_message_%u", e->type);
+        return buf;
+    case EV_TCP_SYN: return e->type ? "tcp_syn_ack" : "tcp_syn";
+    case EV_TCP_FIN: return "tcp_fin";
+    case EV_TCP_RST: return "tcp_rst";
+    }
+    return "unknown";
+}
+
+const struct bytes *session_sni(const struct session *s)
+{
+    return s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
+}
+
+bool session_mq_channel(const struct session *s, char *out, bool *canonical)
+{
+    const struct bytes *sni = session_sni(s);
+    return sni && mq_sni_decode(sni->p, sni->len, out, canonical);
+}
+
+void tally_add(struct tally *t, const char *key)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (strcmp(t->v[i].key, key) == 0) {
+            t->v[i].n++;
+            return;
+        }
+    }
+    if (t->n == t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 8;
+        struct tally_row *n = realloc(t->v, ncap * sizeof(*n));
+        if (!n)
+            return;
+        t->v = n;
+        t->cap = ncap;
+    }
+    snprintf(t->v[t->n].key, sizeof(t->v[t->n].key), "%s", key);
+    t->v[t->n].n = 1;
+    t->n++;
+}
+
+void tally_free(struct tally *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}

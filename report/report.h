@@ -1,0 +1,35 @@
+#pragma once
+
+/* report/: writes sessions as human text or JSON lines, and a closing
+ * summary. Reports read a session and copy what they print; they keep no
+ * pointer into it after the call. */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "dissect/dissect.h"
+#include "include/session.h"
+
+enum report_format { REPORT_TEXT, REPORT_JSON };
+
+struct report_opts {
+    enum report_format format;
+    bool color;
+    bool quiet;   /* text: summary only */
+    bool verbose; /* text: every hello field and the full timeline */
+};
+
+struct report;
+
+/* report_new - a report writing to out (not owned). NULL on no memory. */
+struct report *report_new(FILE *out, const struct report_opts *opts);
+/* report_session - print one session. */
+void report_session(struct report *r, const struct session *s);
+/* report_summary - the closing summary over everything reported. */
+void report_summary(struct report *r, const struct capture_stats *cs,
+                    const struct dissect_stats *ds);
+void report_free(struct report *r);
+
+/* report_status - "ok", "failed", "incomplete" or "partial". */
+const char *report_status(const struct session *s);

@@ -1,0 +1,326 @@
+/* The human report: one block per session, then a summary. */
+#include "report/internal.h"
+
+#include <string.h>
+#include <time.h>
+
+enum colour { C_OFF, C_BOLD, C_RED, C_GREEN, C_YELLOW, C_DIM, C_CYAN };
+
+static const char *esc(const struct report *r, enum colour c)
+{
+    static const char *const codes[] = {"\033[0m", "\033[1m", "\033[31m",
+                                        "\033[32m", "\033[33m", "\033[2m",
+                                        "\033[36m"};
+    return r->opts.color ? codes[c] : "";
+}
+
+static void when(char *buf, size_t len, int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm)) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%06lld UTC", (long long)(ns % 1000000000) / 1000);
+}
+
+static void day(char *buf, size_t len, int64_t sec)
+{
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d", &tm))
+        snprintf(buf, len, "?");
+}
+
+static void printable(FILE *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f)
+            fputc(p[i], out);
+        else
+            fprintf(out, "\\x%02x", p[i]);
+    }
+}
+
+static void field(const struct report *r, const char *name)
+{
+    fprintf(r->out, "    %-10s ", name);
+}
+
+static void header(struct report *r, const struct session *s)
+{
+    char c[IP_TEXT_LEN], v[IP_TEXT_LEN], ver[REG_LABEL_LEN];
+    const char *st = report_status(s);
+    enum colour col = strcmp(st, "ok") == 0 ? C_GREEN
+                    : strcmp(st, "failed") == 0 ? C_RED : C_YELLOW;
+    const char *shown = strcmp(st, "ok") == 0 ? "established" : st;
+    bool v6c = s->client.family == 6, v6s = s->server.family == 6;
+    fprintf(r->out, "%s#%llu  %s%s%s:%u -> %s%s%s:%u%s  %s  %s%s%s\n",
+            esc(r, C_BOLD), (unsigned long long)s->id, v6c ? "[" : "",
+            fmt_ip(&s->client, c), v6c ? "]" : "", s->client.port,
+            v6s ? "[" : "", fmt_ip(&s->server, v), v6s ? "]" : "",
+            s->server.port, esc(r, C_OFF),
+            s->has_version ? registry_version_label(s->version, ver) : "version unknown",
+            esc(r, col), shown, esc(r, C_OFF));
+    char t[64];
+    when(t, sizeof(t), s->ts_first);
+    field(r, "started");
+    fprintf(r->out, "%s", t);
+    double ms = session_handshake_ms(s);
+    if (ms >= 0)
+        fprintf(r->out, ", handshake %.3f ms", ms);
+    if (s->starttls)
+        fprintf(r->out, ", after %s STARTTLS", s->starttls);
+    if (s->tunnel)
+        fprintf(r->out, ", through %s", s->tunnel);
+    if (s->mid_stream)
+        fprintf(r->out, ", capture began mid-connection");
+    if (s->roles_guessed)
+        fprintf(r->out, ", client/server guessed");
+    fputc('\n', r->out);
+}
+
+static void negotiated(struct report *r, const struct session *s)
+{
+    char buf[REG_LABEL_LEN];
+    if (s->has_cipher) {
+        field(r, "cipher");
+        fprintf(r->out, "%s (0x%04x)", registry_cipher_label(s->cipher, buf),
+                (unsigned)s->cipher);
+        const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+        if (mq)
+            fprintf(r->out, "  MQ CipherSpec %s%s", mq->name,
+                    mq->deprecated ? " (deprecated)" : "");
+        fputc('\n', r->out);
+    }
+    if (s->has_group) {
+        field(r, "group");
+        fprintf(r->out, "%s\n", registry_group_label(s->group, buf));
+    } else if (s->ske.dh_p_bits) {
+        field(r, "group");
+        fprintf(r->out, "DHE, %u-bit prime\n", s->ske.dh_p_bits);
+    }
+    const struct bytes *sni = session_sni(s);
+    field(r, "SNI");
+    if (sni)
+        printable(r->out, sni->p, sni->len);
+    else
+        fprintf(r->out, "%s", s->ch.present ? "(none sent)" : "(not seen)");
+    char channel[MQ_CHANNEL_MAX + 1];
+    bool canonical;
+    if (session_mq_channel(s, channel, &canonical))
+        fprintf(r->out, "  -> MQ channel %s%s", channel,
+                canonical ? "" : " (not as an MQ client writes it)");
+    fputc('\n', r->out);
+    if (s->ch.alpn.n || s->has_alpn_selected) {
+        field(r, "ALPN");
+        fprintf(r->out, "offered ");
+        for (size_t i = 0; i < s->ch.alpn.n; i++) {
+            fprintf(r->out, "%s", i ? ", " : "");
+            printable(r->out, s->ch.alpn.v[i].p, s->ch.alpn.v[i].len);
+        }
+        if (s->has_alpn_selected) {
+            fprintf(r->out, "; selected ");
+            printable(r->out, s->alpn_selected.p, s->alpn_selected.len);
+        }
+        fputc('\n', r->out);
+    }
+    if (s->resumed) {
+        field(r, "resumed");
+        fprintf(r->out, "yes\n");
+    }
+}
+
+static void hello_line(struct report *r, const char *who, const struct hello *h)
+{
+    char buf[REG_LABEL_LEN];
+    if (!h->present)
+        return;
+    field(r, who);
+    uint16_t best = h->version;
+    for (size_t i = 0; i < h->versions.n; i++)
+        if (!is_grease(h->versions.v[i]) && h->versions.v[i] > best &&
+            h->versions.v[i] <= VER_TLS13)
+            best = h->versions.v[i];
+    fprintf(r->out, "%s%s, %zu cipher suites, %zu extensions", h->sslv2 ? "SSLv2-format " : "",
+            registry_version_label(best, buf), h->ciphers.n, h->exts.n);
+    if (h->groups.n) {
+        fprintf(r->out, ", groups ");
+        for (size_t i = 0, shown = 0; i < h->groups.n && shown < 4; i++) {
+            if (is_grease(h->groups.v[i]))
+                continue;
+            fprintf(r->out, "%s%s", shown++ ? "," : "", registry_group_label(h->groups.v[i], buf));
+        }
+    }
+    fputc('\n', r->out);
+}
+
+static void certs(struct report *r, const char *who, const struct chain *c)
+{
+    if (!c->seen)
+        return;
+    fprintf(r->out, "    %s certificates (%zu)%s\n", who, c->n, c->n ? ":" : ": none sent");
+    for (size_t i = 0; i < c->n; i++) {
+        const struct cert *ce = &c->v[i];
+        if (ce->parse_error) {
+            fprintf(r->out, "      [%zu] %s (sha256 ", i, ce->parse_error);
+            for (int k = 0; k < 8; k++)
+                fprintf(r->out, "%02x", ce->sha256[k]);
+            fprintf(r->out, "...)\n");
+            continue;
+        }
+        char nb[16], na[16];
+        day(nb, sizeof(nb), ce->not_before);
+        day(na, sizeof(na), ce->not_after);
+        fprintf(r->out, "      [%zu] %s\n", i, ce->subject ? ce->subject : "?");
+        fprintf(r->out, "          issuer %s\n", ce->issuer ? ce->issuer : "?");
+        fprintf(r->out, "          %s", ce->key_type ? ce->key_type : "?");
+        if (ce->key_bits)
+            fprintf(r->out, " %d bits", ce->key_bits);
+        if (ce->curve)
+            fprintf(r->out, " %s", ce->curve);
+        fprintf(r->out, ", %s, valid %s .. %s%s%s\n", ce->sig_alg ? ce->sig_alg : "?",
+                nb, na, ce->self_signed ? ", self-signed" : "",
+                ce->has_basic_constraints && ce->ca ? ", CA" : "");
+        if (ce->san_dns.n || ce->san_ip.n) {
+            fprintf(r->out, "          SAN");
+            size_t shown = 0;
+            for (size_t k = 0; k < ce->san_dns.n && shown < 6; k++, shown++)
+                fprintf(r->out, "%s%s", shown ? ", " : " ", ce->san_dns.v[k]);
+            for (size_t k = 0; k < ce->san_ip.n && shown < 6; k++, shown++)
+                fprintf(r->out, "%s%s", shown ? ", " : " ", ce->san_ip.v[k]);
+            size_t total = ce->san_dns.n + ce->san_ip.n;
+            if (total > shown)
+                fprintf(r->out, " (+%zu more)", total - shown);
+            fputc('\n', r->out);
+        }
+    }
+}
+
+static void alerts(struct report *r, const struct session *s)
+{
+    for (size_t i = 0; i < s->alerts.n; i++) {
+        const struct alert *a = &s->alerts.v[i];
+        field(r, "alert");
+        const char *who = a->dir == DIR_C2S ? "client" : "server";
+        if (a->encrypted) {
+            fprintf(r->out, "%s sent an encrypted alert (packet %llu)\n", who,
+                    (unsigned long long)a->at.packet);
+            continue;
+        }
+        const char *name = registry_alert_name(a->desc);
+        fprintf(r->out, "%s%s %s %s (%u)%s, packet %llu\n",
+                esc(r, a->level == 2 ? C_RED : C_YELLOW), who,
+                fmt_alert_level(a->level), name ? name : "unknown", a->desc,
+                esc(r, C_OFF), (unsigned long long)a->at.packet);
+    }
+}
+
+static void timeline(struct report *r, const struct session *s)
+{
+    char buf[32];
+    int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
+    fprintf(r->out, "    timeline\n");
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        bool tcp = e->kind >= EV_TCP_SYN;
+        if (tcp && !r->opts.verbose)
+            continue;
+        fprintf(r->out, "      %s%10.3f ms  %s  %s", tcp ? esc(r, C_DIM) : "",
+                (double)(e->at.ts - t0) / 1e6, e->dir == DIR_C2S ? "C->S" : "S->C",
+                fmt_event(e, buf));
+        if (e->kind == EV_ALERT && e->type != 255)
+            fprintf(r->out, " %s", registry_alert_name(e->type) ? registry_alert_name(e->type) : "?");
+        fprintf(r->out, "  (packet %llu)%s\n", (unsigned long long)e->at.packet,
+                tcp ? esc(r, C_OFF) : "");
+    }
+}
+
+static void anomalies(struct report *r, const struct session *s)
+{
+    if (!s->anomalies.n)
+        return;
+    fprintf(r->out, "    %sanomalies%s\n", esc(r, C_YELLOW), esc(r, C_OFF));
+    for (size_t i = 0; i < s->anomalies.n; i++) {
+        const struct anomaly *a = &s->anomalies.v[i];
+        fprintf(r->out, "      %s: %s (%s, packet %llu)\n", a->what, a->detail,
+                a->dir == DIR_C2S ? "client" : "server",
+                (unsigned long long)a->at.packet);
+    }
+    if (s->anomalies.dropped)
+        fprintf(r->out, "      ... and %u more\n", s->anomalies.dropped);
+}
+
+void text_session(struct report *r, const struct session *s)
+{
+    header(r, s);
+    negotiated(r, s);
+    hello_line(r, "client", &s->ch);
+    if (s->hrr.present) {
+        char buf[REG_LABEL_LEN];
+        field(r, "retry");
+        fprintf(r->out, "server sent HelloRetryRequest");
+        if (s->hrr.key_share_groups.n)
+            fprintf(r->out, " asking for %s",
+                    registry_group_label(s->hrr.key_share_groups.v[0], buf));
+        fputc('\n', r->out);
+    }
+    certs(r, "server", &s->server_certs);
+    if (s->cert_request.present) {
+        field(r, "client auth");
+        fprintf(r->out, "server requested a certificate (%zu acceptable CAs named)\n",
+                s->cert_request.ca_names.n);
+    }
+    certs(r, "client", &s->client_certs);
+    if (s->cert_status.present) {
+        field(r, "OCSP");
+        fprintf(r->out, "stapled response: %s%s%s\n",
+                s->cert_status.response_status ? s->cert_status.response_status : "?",
+                s->cert_status.cert_status ? ", certificate " : "",
+                s->cert_status.cert_status ? s->cert_status.cert_status : "");
+    }
+    alerts(r, s);
+    timeline(r, s);
+    anomalies(r, s);
+    fputc('\n', r->out);
+}
+
+static void tally_line(struct report *r, const char *name, const struct tally *t)
+{
+    if (!t->n)
+        return;
+    fprintf(r->out, "  %-10s", name);
+    for (size_t i = 0; i < t->n; i++)
+        fprintf(r->out, "%s%s %llu", i ? ", " : " ", t->v[i].key,
+                (unsigned long long)t->v[i].n);
+    fputc('\n', r->out);
+}
+
+void text_summary(struct report *r, const struct capture_stats *cs,
+                  const struct dissect_stats *ds)
+{
+    fprintf(r->out, "%sSummary%s: %llu TLS session%s in %llu packets\n",
+            esc(r, C_BOLD), esc(r, C_OFF), (unsigned long long)r->sessions,
+            r->sessions == 1 ? "" : "s", (unsigned long long)cs->packets);
+    fprintf(r->out, "  %-10s  %llu established, %llu failed, %llu incomplete, %llu without a captured handshake; %llu resumed\n",
+            "outcome", (unsigned long long)r->established,
+            (unsigned long long)r->failed, (unsigned long long)r->incomplete,
+            (unsigned long long)r->partial, (unsigned long long)r->resumed);
+    tally_line(r, "versions", &r->versions);
+    tally_line(r, "ciphers", &r->ciphers);
+    tally_line(r, "alerts", &r->alerts);
+    tally_line(r, "starttls", &r->starttls);
+    if (r->anomalies || ds->gaps)
+        fprintf(r->out, "  %-10s  %llu (TCP gaps: %llu)\n", "anomalies",
+                (unsigned long long)r->anomalies, (unsigned long long)ds->gaps);
+    if (cs->dtls_datagrams || cs->quic_datagrams)
+        fprintf(r->out, "  %-10s  %llu DTLS and %llu QUIC datagrams: not analysed\n",
+                "UDP", (unsigned long long)cs->dtls_datagrams,
+                (unsigned long long)cs->quic_datagrams);
+    if (cs->unsupported_link)
+        fprintf(r->out, "  %-10s  %llu packets with link type %u: not decoded\n",
+                "skipped", (unsigned long long)cs->unsupported_link,
+                cs->first_unsupported_link);
+}
