@@ -180,6 +180,30 @@ static bool looks_quic(struct cur b)
             (version & 0xffffff00) == 0xff000000);
 }
 
+/* GTP-U (3GPP TS 29.281): flags(1) type(1) length(2) teid(4), then
+ * seq(2) npdu(1) next_ext(1) when any of E/S/PN is set, then extension
+ * headers (length in 4-byte units, the last byte naming the next one). */
+static enum dec gtpu(struct capture *c, struct cur b, int depth,
+                     struct decoded *out)
+{
+    uint8_t flags, type, next = 0;
+    if (!cur_u8(&b, &flags) || !cur_u8(&b, &type) || !cur_skip(&b, 6))
+        return DEC_UDP;
+    if ((flags >> 5) != 1 || !(flags & 0x10) || type != 0xff)
+        return DEC_UDP; /* not a GTPv1 G-PDU */
+    if (flags & 0x07) {
+        if (!cur_skip(&b, 3) || !cur_u8(&b, &next))
+            return DEC_BAD;
+    }
+    for (int guard = 0; next && guard < 8; guard++) {
+        uint8_t units;
+        if (!cur_u8(&b, &units) || units == 0 || !cur_skip(&b, units * 4u - 2) ||
+            !cur_u8(&b, &next))
+            return DEC_BAD;
+    }
+    return ip_any(c, b, depth + 1, out);
+}
+
 static enum dec udp(struct capture *c, struct cur b, uint32_t wire_len,
                     int depth, struct decoded *out)
 {
@@ -194,6 +218,11 @@ static enum dec udp(struct capture *c, struct cur b, uint32_t wire_len,
         uint8_t vflags;
         if (cur_peek(&b, 0, &vflags) && (vflags & 0x08) && cur_skip(&b, 8))
             return ethernet(c, b, depth + 1, out);
+    }
+    if (out->dst.port == 2152 || out->src.port == 2152) {
+        enum dec r = gtpu(c, b, depth, out);
+        if (r != DEC_UDP)
+            return r;
     }
     if (looks_dtls(b))
         c->st.dtls_datagrams++;
@@ -274,6 +303,9 @@ static enum dec ipv4(struct capture *c, struct cur b, int depth,
     /* Offloaded (TSO) captures carry a zero total length. */
     if (total == 0)
         total = (uint16_t)(start.left < 0xffff ? start.left : 0xffff);
+    /* A length beyond a complete frame is a lie, not a snaplen cut. */
+    if (!c->pkt_cut && total > start.left)
+        total = (uint16_t)start.left;
     if (hlen < 20 || total < hlen)
         return DEC_BAD;
     out->src.family = out->dst.family = 4;
@@ -311,6 +343,8 @@ static enum dec ipv6(struct capture *c, struct cur b, int depth,
         return DEC_BAD;
     c->st.ip++;
     uint32_t wire_len = plen ? plen : (uint32_t)b.left; /* jumbogram: trust capture */
+    if (!c->pkt_cut && wire_len > b.left)
+        wire_len = (uint32_t)b.left;
     for (int guard = 0; guard < 16; guard++) {
         uint8_t nh, hl;
         switch (next) {
@@ -485,6 +519,7 @@ enum dec decode_packet(struct capture *c, const struct pkt *p,
                        struct decoded *out)
 {
     memset(out, 0, sizeof(*out));
+    c->pkt_cut = p->data.left < p->wire_len;
     enum dec r = link_layer(c, p->linktype, p->data, 0, out);
     if (r == DEC_NOT_IP)
         c->st.not_ip++;

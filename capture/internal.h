@@ -98,6 +98,7 @@ struct capture {
     size_t ooo_total;
     int64_t now;
     int64_t next_sweep;
+    bool pkt_cut; /* the packet being decoded was cut by the snaplen */
 };
 
 /* decode_packet - link layer down to TCP/UDP (decode.c). */

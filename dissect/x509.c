@@ -175,6 +175,30 @@ static bool asn1_time(const ASN1_TIME *t, int64_t *out)
     return true;
 }
 
+/* Post-quantum algorithms newer than the OpenSSL we link (NIST CSOR). */
+static const struct {
+    const char *oid, *name;
+} pq_algs[] = {
+    {"2.16.840.1.101.3.4.3.17", "ML-DSA-44"},
+    {"2.16.840.1.101.3.4.3.18", "ML-DSA-65"},
+    {"2.16.840.1.101.3.4.3.19", "ML-DSA-87"},
+    {"2.16.840.1.101.3.4.3.20", "SLH-DSA-SHA2-128s"},
+    {"2.16.840.1.101.3.4.3.21", "SLH-DSA-SHA2-128f"},
+    {"2.16.840.1.101.3.4.3.22", "SLH-DSA-SHA2-192s"},
+    {"2.16.840.1.101.3.4.3.23", "SLH-DSA-SHA2-192f"},
+    {"2.16.840.1.101.3.4.3.24", "SLH-DSA-SHA2-256s"},
+    {"2.16.840.1.101.3.4.3.25", "SLH-DSA-SHA2-256f"},
+    {"2.16.840.1.101.3.4.3.26", "SLH-DSA-SHAKE-128s"},
+    {"2.16.840.1.101.3.4.3.27", "SLH-DSA-SHAKE-128f"},
+    {"2.16.840.1.101.3.4.3.28", "SLH-DSA-SHAKE-192s"},
+    {"2.16.840.1.101.3.4.3.29", "SLH-DSA-SHAKE-192f"},
+    {"2.16.840.1.101.3.4.3.30", "SLH-DSA-SHAKE-256s"},
+    {"2.16.840.1.101.3.4.3.31", "SLH-DSA-SHAKE-256f"},
+    {"2.16.840.1.101.3.4.4.1", "ML-KEM-512"},
+    {"2.16.840.1.101.3.4.4.2", "ML-KEM-768"},
+    {"2.16.840.1.101.3.4.4.3", "ML-KEM-1024"},
+};
+
 static const char *obj_name(struct arena *a, const ASN1_OBJECT *obj, bool short_name)
 {
     int nid = OBJ_obj2nid(obj);
@@ -183,6 +207,9 @@ static const char *obj_name(struct arena *a, const ASN1_OBJECT *obj, bool short_
     char buf[128];
     if (OBJ_obj2txt(buf, sizeof(buf), obj, 1) <= 0)
         return NULL;
+    for (size_t i = 0; i < ARRAY_LEN(pq_algs); i++)
+        if (strcmp(buf, pq_algs[i].oid) == 0)
+            return pq_algs[i].name;
     return arena_strdup(a, buf);
 }
 
@@ -200,11 +227,15 @@ static void key_facts(struct arena *a, X509 *x, struct cert *c)
 {
     X509_PUBKEY *xpk = X509_get_X509_PUBKEY(x);
     ASN1_OBJECT *alg = NULL;
-    if (xpk && X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, xpk) && alg)
+    const unsigned char *key = NULL;
+    int key_len = 0;
+    if (xpk && X509_PUBKEY_get0_param(&alg, &key, &key_len, NULL, xpk) && alg)
         c->key_alg = obj_name(a, alg, false);
     EVP_PKEY *pk = X509_get0_pubkey(x);
     if (!pk) {
-        c->key_type = c->key_alg; /* an algorithm OpenSSL does not know */
+        /* An algorithm OpenSSL does not know: its size is the key's. */
+        c->key_type = c->key_alg;
+        c->key_bits = key_len * 8;
         return;
     }
     c->key_bits = EVP_PKEY_get_bits(pk);
