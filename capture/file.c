@@ -540,6 +540,8 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             }
             struct cur probe = bh;
             TRY(parse_shb(f, &probe));
+        } else if (f->swap) {
+            type = __builtin_bswap32(type);
         }
         if (!rd32(&h, f->swap, &len))
             return ST_BAD;

@@ -260,8 +260,14 @@ void reasm_segment(struct capture *c, struct flow *fl, int dir,
         gap(c, fl, dir, (uint64_t)rel, m);
         rel = 0;
     }
-    if (rel == 0) {
+    if (rel == 0 && (!h->ooo || data.left < wire)) {
         deliver_cut(c, fl, dir, data, wire, m);
+        drain(c, fl, dir);
+        return;
+    }
+    if (rel == 0) {
+        /* Buffered bytes arrived first: merge through the list. */
+        store(c, fl, dir, seq, data, m);
         drain(c, fl, dir);
         return;
     }

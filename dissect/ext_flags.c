@@ -34,8 +34,8 @@ enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
 {
     (void)hc;
     h->status_request = true;
-    if (!from_client || body.left == 0)
-        return ST_OK; /* server ack, or TLS 1.3 CertificateRequest form */
+    if (!from_client)
+        return ST_OK; /* an empty ack (TLS 1.2) or a CertificateStatus (1.3) */
     struct cur ids, exts;
     if (!cur_u8(&body, &h->status_request_type))
         return ST_BAD;

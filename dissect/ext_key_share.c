@@ -18,9 +18,9 @@ enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
                       struct cur body)
 {
     if (!from_client) {
-        if (body.left == 2) { /* HelloRetryRequest: the group to use */
+        if (h->is_hrr) { /* HelloRetryRequest: the group to use */
             uint16_t group;
-            if (!cur_u16(&body, &group))
+            if (!cur_u16(&body, &group) || body.left)
                 return ST_BAD;
             return ARENA_PUSH(hc->s->arena, h->key_share_groups, group) ? ST_OK : ST_NOMEM;
         }

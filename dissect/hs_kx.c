@@ -122,9 +122,10 @@ enum st hs_server_key_exchange(struct hsctx *hc, struct cur b)
         s->group = kx->group;
         s->has_group = true;
     }
+    /* Anonymous suites carry no signature; every other known suite must. */
     if (ci && (ci->flags & CF_ANON))
         st = b.left ? ST_BAD : ST_OK;
-    else if (b.left)
+    else if (b.left || ci)
         st = signature(s, kx, &b);
     kx->parsed = st == ST_OK;
     return st;

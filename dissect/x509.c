@@ -311,15 +311,15 @@ static void usage_facts(struct arena *a, X509 *x, struct cert *c)
     if (flags & EXFLAG_KUSAGE) {
         uint32_t ku = X509_get_key_usage(x);
         c->has_key_usage = true;
-        if (ku & X509v3_KU_DIGITAL_SIGNATURE) c->key_usage |= KU_DIGITAL_SIGNATURE;
-        if (ku & X509v3_KU_NON_REPUDIATION) c->key_usage |= KU_NON_REPUDIATION;
-        if (ku & X509v3_KU_KEY_ENCIPHERMENT) c->key_usage |= KU_KEY_ENCIPHERMENT;
-        if (ku & X509v3_KU_DATA_ENCIPHERMENT) c->key_usage |= KU_DATA_ENCIPHERMENT;
-        if (ku & X509v3_KU_KEY_AGREEMENT) c->key_usage |= KU_KEY_AGREEMENT;
-        if (ku & X509v3_KU_KEY_CERT_SIGN) c->key_usage |= KU_KEY_CERT_SIGN;
-        if (ku & X509v3_KU_CRL_SIGN) c->key_usage |= KU_CRL_SIGN;
-        if (ku & X509v3_KU_ENCIPHER_ONLY) c->key_usage |= KU_ENCIPHER_ONLY;
-        if (ku & X509v3_KU_DECIPHER_ONLY) c->key_usage |= KU_DECIPHER_ONLY;
+        if (ku & X509v3_KU_DIGITAL_SIGNATURE) c->key_usage |= CERT_KU_DIGITAL_SIGNATURE;
+        if (ku & X509v3_KU_NON_REPUDIATION) c->key_usage |= CERT_KU_NON_REPUDIATION;
+        if (ku & X509v3_KU_KEY_ENCIPHERMENT) c->key_usage |= CERT_KU_KEY_ENCIPHERMENT;
+        if (ku & X509v3_KU_DATA_ENCIPHERMENT) c->key_usage |= CERT_KU_DATA_ENCIPHERMENT;
+        if (ku & X509v3_KU_KEY_AGREEMENT) c->key_usage |= CERT_KU_KEY_AGREEMENT;
+        if (ku & X509v3_KU_KEY_CERT_SIGN) c->key_usage |= CERT_KU_KEY_CERT_SIGN;
+        if (ku & X509v3_KU_CRL_SIGN) c->key_usage |= CERT_KU_CRL_SIGN;
+        if (ku & X509v3_KU_ENCIPHER_ONLY) c->key_usage |= CERT_KU_ENCIPHER_ONLY;
+        if (ku & X509v3_KU_DECIPHER_ONLY) c->key_usage |= CERT_KU_DECIPHER_ONLY;
     }
     EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
     if (eku) {

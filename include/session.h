@@ -132,15 +132,15 @@ struct cert {
 };
 
 enum {
-    KU_DIGITAL_SIGNATURE = 1 << 0,
-    KU_NON_REPUDIATION = 1 << 1,
-    KU_KEY_ENCIPHERMENT = 1 << 2,
-    KU_DATA_ENCIPHERMENT = 1 << 3,
-    KU_KEY_AGREEMENT = 1 << 4,
-    KU_KEY_CERT_SIGN = 1 << 5,
-    KU_CRL_SIGN = 1 << 6,
-    KU_ENCIPHER_ONLY = 1 << 7,
-    KU_DECIPHER_ONLY = 1 << 8,
+    CERT_KU_DIGITAL_SIGNATURE = 1 << 0,
+    CERT_KU_NON_REPUDIATION = 1 << 1,
+    CERT_KU_KEY_ENCIPHERMENT = 1 << 2,
+    CERT_KU_DATA_ENCIPHERMENT = 1 << 3,
+    CERT_KU_KEY_AGREEMENT = 1 << 4,
+    CERT_KU_KEY_CERT_SIGN = 1 << 5,
+    CERT_KU_CRL_SIGN = 1 << 6,
+    CERT_KU_ENCIPHER_ONLY = 1 << 7,
+    CERT_KU_DECIPHER_ONLY = 1 << 8,
 };
 
 struct chain {

@@ -124,6 +124,8 @@ static void negotiated(struct report *r, const struct session *s)
         if (s->has_alpn_selected) {
             fprintf(r->out, "; selected ");
             printable(r->out, s->alpn_selected.p, s->alpn_selected.len);
+        } else if (s->has_version && registry_version_is_tls13(s->version)) {
+            fprintf(r->out, "; the choice is encrypted in TLS 1.3");
         }
         fputc('\n', r->out);
     }
@@ -206,8 +208,9 @@ static void alerts(struct report *r, const struct session *s)
         field(r, "alert");
         const char *who = a->dir == DIR_C2S ? "client" : "server";
         if (a->encrypted) {
-            fprintf(r->out, "%s sent an encrypted alert (packet %llu)\n", who,
-                    (unsigned long long)a->at.packet);
+            fprintf(r->out, "%s sent an encrypted alert, packet %llu%s\n", who,
+                    (unsigned long long)a->at.packet,
+                    s->saw_appdata[a->dir] ? " (after application data: normally close_notify)" : "");
             continue;
         }
         const char *name = registry_alert_name(a->desc);
@@ -268,6 +271,9 @@ void text_session(struct report *r, const struct session *s)
         fputc('\n', r->out);
     }
     certs(r, "server", &s->server_certs);
+    if (!s->server_certs.seen && s->has_version && registry_version_is_tls13(s->version) &&
+        !s->resumed)
+        fprintf(r->out, "    server certificates: encrypted in TLS 1.3, not visible without the session keys\n");
     if (s->cert_request.present) {
         field(r, "client auth");
         fprintf(r->out, "server requested a certificate (%zu acceptable CAs named)\n",
@@ -293,7 +299,7 @@ static void tally_line(struct report *r, const char *name, const struct tally *t
         return;
     fprintf(r->out, "  %-10s", name);
     for (size_t i = 0; i < t->n; i++)
-        fprintf(r->out, "%s%s %llu", i ? ", " : " ", t->v[i].key,
+        fprintf(r->out, "%s%s %llu", i ? ", " : "  ", t->v[i].key,
                 (unsigned long long)t->v[i].n);
     fputc('\n', r->out);
 }

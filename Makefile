@@ -1,0 +1,41 @@
+# tlsscope: the two commands of the README are `make run` and `make check`.
+# Both install missing Debian packages first (as root; otherwise they print
+# the apt-get command to run), configure with CMake and build in build/.
+
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all build run check install traces golden clean
+
+all: build
+
+build:
+	@scripts/install-deps.sh build
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: analyze the bundled sample traces.
+run: build
+	$(BUILD)/tlsscope read traces/*.pcap
+
+check:
+	@scripts/install-deps.sh test
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Regenerate traces/ (needs root for tcpdump), then review the golden diff.
+traces:
+	traces/make-traces.sh
+	$(MAKE) golden
+
+golden: build
+	cd $(BUILD) && UPDATE_GOLDEN=1 ctest -L golden --output-on-failure
+
+clean:
+	rm -rf $(BUILD)

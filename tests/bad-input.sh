@@ -1,0 +1,65 @@
+#!/bin/sh
+# Bad input gets one line on stderr naming the file and the reason, a
+# defined exit status, no crash, and every session that could be parsed.
+set -u
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp"; rm -rf "$tmp"' EXIT
+status=0
+
+# expect NAME WANT_STATUS STDERR_PATTERN [STDOUT_PATTERN] -- ARGS...
+expect() {
+  name=$1 want=$2 pattern=$3 out_pattern=$4
+  shift 5
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  lines=$(wc -l <"$tmp/err")
+  fail=""
+  [ "$got" = "$want" ] || fail="exit status $got, expected $want"
+  [ "$got" -lt 128 ] || fail="killed by a signal ($got)"
+  if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$tmp/err"; then fail="${fail:+$fail; }stderr lacks '$pattern'"; fi
+  if [ "$want" != 0 ] && [ "$lines" != 1 ] && [ "$want" != 2 ]; then
+    fail="${fail:+$fail; }$lines lines on stderr"
+  fi
+  if [ -n "$out_pattern" ] && ! grep -q -- "$out_pattern" "$tmp/out"; then
+    fail="${fail:+$fail; }stdout lacks '$out_pattern'"
+  fi
+  if [ -n "$fail" ]; then
+    echo "bad-input: $name: $fail"
+    sed 's/^/  stderr: /' "$tmp/err" | head -5
+    status=1
+  fi
+}
+
+good="$src/traces/tls12-rsa.pcap"
+size=$(wc -c <"$good")
+
+expect "missing file" 3 "nope.pcap: No such file or directory" "" -- read "$tmp/nope.pcap"
+expect "directory" 3 "is a directory" "" -- read "$tmp"
+: >"$tmp/empty.pcap"
+expect "empty file" 3 "empty.pcap: not a capture: the file is empty" "" -- read "$tmp/empty.pcap"
+printf 'GET / HTTP/1.1\r\n\r\n' >"$tmp/text.pcap"
+expect "not a capture" 3 "text.pcap: not a capture: unknown file format" "" -- read "$tmp/text.pcap"
+head -c $((size - 30)) "$good" >"$tmp/cut.pcap"
+expect "truncated mid-packet" 3 "cut.pcap: truncated: packet .* claims" "TLS_RSA_WITH_AES_256_GCM_SHA384" -- read --color never "$tmp/cut.pcap"
+expect "truncated, JSON" 3 "cut.pcap: truncated" '"type":"session"' -- read --format json "$tmp/cut.pcap"
+expect "one good file, one missing" 3 "missing.pcap: No such file" "TLS_RSA_WITH_AES_256_GCM_SHA384" -- read --color never "$good" "$tmp/missing.pcap"
+head -c 10 "$good" >"$tmp/header.pcap"
+expect "cut in the file header" 3 "header.pcap: truncated pcap file header" "" -- read "$tmp/header.pcap"
+if [ "$(id -u)" != 0 ]; then
+  cp "$good" "$tmp/locked.pcap" && chmod 000 "$tmp/locked.pcap"
+  expect "unreadable" 3 "locked.pcap: Permission denied" "" -- read "$tmp/locked.pcap"
+fi
+expect "no command" 2 "usage: tlsscope" "" --
+expect "unknown command" 2 "unknown command 'frobnicate'" "" -- frobnicate
+expect "no file" 2 "no capture file given" "" -- read
+expect "bad format" 2 "unknown format 'xml'" "" -- read --format xml "$good"
+expect "bad option" 2 "unrecognized option" "" -- read --bogus "$good"
+expect "bad size" 2 "'lots' is not a positive number for --max-flows" "" -- read --max-flows lots "$good"
+expect "unwritable output" 3 "cannot write" "" -- read -o "$tmp/no/such/dir/out.txt" "$good"
+expect "stdin" 0 "" "TLS_RSA_WITH_AES_256_GCM_SHA384" -- read --color never - <"$good"
+expect "unknown cipher" 3 "not a known cipher suite" "" -- cipher TLS_NOPE
+
+[ $status = 0 ] && echo "bad-input: all cases behave"
+exit $status

@@ -1,0 +1,22 @@
+#!/bin/sh
+# The man page and README keep in step with --help: every option and
+# command the binary documents is in docs/tlsscope.1.
+set -u
+bin=$1
+src=$2
+man="$src/docs/tlsscope.1"
+status=0
+for opt in $("$bin" read --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+  if ! grep -q -- "$escaped" "$man"; then
+    echo "docs: read option $opt is missing from docs/tlsscope.1"
+    status=1
+  fi
+done
+for cmd in $("$bin" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
+  escaped=$(printf '%s' "$cmd" | sed 's/-/\\\\-/g')
+  grep -q -- "^\.B $escaped" "$man" || { echo "docs: command $cmd is missing from the man page"; status=1; }
+  grep -q -- "$cmd" "$src/README.md" || { echo "docs: command $cmd is missing from README.md"; status=1; }
+done
+[ $status = 0 ] && echo "docs: man page and README cover every command and option"
+exit $status

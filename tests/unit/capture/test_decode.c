@@ -1,0 +1,300 @@
+/* Link layers, tunnels and IP versions down to a TCP payload: every link
+ * type we claim to read delivers the same bytes to the same flow. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/netbuild.h"
+
+static struct recorder *rec;
+static struct capture *cap;
+static struct buf ip, frame;
+
+static int setup(void **state)
+{
+    (void)state;
+    rec = calloc(1, sizeof(*rec));
+    struct capture_limits lim = capture_limits_default();
+    struct flow_handler h = recorder_handler(rec);
+    cap = capture_new(&lim, &h);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    capture_free(cap);
+    free(rec);
+    return 0;
+}
+
+static void tcp_hello(const char *src, const char *dst)
+{
+    b_reset(&ip);
+    struct tcpseg s = {.src = src, .dst = dst, .sport = 40000, .dport = 443,
+                       .seq = 7, .flags = 0x18, .data = "hello", .len = 5};
+    ip_tcp(&ip, &s);
+}
+
+static void expect_hello(uint16_t linktype)
+{
+    feed(cap, linktype, &frame, 1);
+    assert_int_equal(rec->opened, 1);
+    assert_int_equal(rec->stream[0].n, 5);
+    assert_memory_equal(rec->stream[0].b, "hello", 5);
+    assert_int_equal(rec->fi.b.port, 443);
+}
+
+static void eth(uint16_t type)
+{
+    b_reset(&frame);
+    b_fill(&frame, 0x02, 12);
+    b_u16(&frame, type);
+}
+
+static void ethernet(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    eth(0x0800);
+    b_bytes(&frame, ip.b, ip.n);
+    b_fill(&frame, 0, 20); /* padding and FCS beyond the IP length */
+    expect_hello(1);
+    assert_int_equal(rec->fi.a.family, 4);
+    assert_int_equal(rec->fi.a.addr[3], 1);
+}
+
+static void vlan_and_qinq(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    eth(0x88a8);
+    b_u16(&frame, 100);
+    b_u16(&frame, 0x8100);
+    b_u16(&frame, 200);
+    b_u16(&frame, 0x0800);
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(1);
+}
+
+static void linux_cooked_v1_and_v2(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_u16(&frame, 0);    /* packet type */
+    b_u16(&frame, 772);  /* ARPHRD_LOOPBACK */
+    b_u16(&frame, 6);
+    b_fill(&frame, 0, 8);
+    b_u16(&frame, 0x0800);
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(113);
+    teardown(state);
+    setup(state);
+    b_reset(&frame);
+    b_u16(&frame, 0x0800);
+    b_u16(&frame, 0);
+    b_u32(&frame, 3); /* ifindex */
+    b_u16(&frame, 1);
+    b_u8(&frame, 0);
+    b_u8(&frame, 6);
+    b_fill(&frame, 0, 8);
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(276);
+}
+
+static void bsd_loopback_either_order_and_ipv6(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_u32le(&frame, 2); /* AF_INET, little-endian host */
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(0);
+    teardown(state);
+    setup(state);
+    tcp_hello("2001:db8::1", "2001:db8::2");
+    b_reset(&frame);
+    b_u32(&frame, 30); /* AF_INET6 on macOS, big-endian host */
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(0);
+    assert_int_equal(rec->fi.a.family, 6);
+    teardown(state);
+    setup(state);
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_u32(&frame, 2); /* OpenBSD loopback: network order */
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(108);
+}
+
+static void raw_ip_with_ipv6_extension_headers(void **state)
+{
+    (void)state;
+    tcp_hello("2001:db8::1", "2001:db8::2");
+    /* insert a hop-by-hop header (8 bytes) after the fixed header */
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, 40);
+    b_set_u16(&frame, 4, (uint16_t)(ip.n - 40 + 8));
+    frame.b[6] = 0; /* next header: hop-by-hop */
+    b_u8(&frame, 6); /* then TCP */
+    b_u8(&frame, 0);
+    b_fill(&frame, 0, 6);
+    b_bytes(&frame, ip.b + 40, ip.n - 40);
+    expect_hello(101);
+}
+
+static void mpls_and_pppoe(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    eth(0x8847);
+    b_u32(&frame, (16u << 12) | 0x100 | 64); /* bottom of stack */
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(1);
+    teardown(state);
+    setup(state);
+    eth(0x8864);
+    b_u8(&frame, 0x11);
+    b_u8(&frame, 0);
+    b_u16(&frame, 1);
+    b_u16(&frame, (uint16_t)(ip.n + 2));
+    b_u16(&frame, 0x0021);
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(1);
+}
+
+static void gre_and_ip_in_ip(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    struct buf inner;
+    b_reset(&inner);
+    b_u16(&inner, 0x2000); /* key present */
+    b_u16(&inner, 0x0800);
+    b_u32(&inner, 42);
+    b_bytes(&inner, ip.b, ip.n);
+    b_reset(&frame);
+    /* outer IPv4 header with protocol 47 */
+    b_u8(&frame, 0x45);
+    b_u8(&frame, 0);
+    b_u16(&frame, (uint16_t)(20 + inner.n));
+    b_u32(&frame, 0);
+    b_u8(&frame, 64);
+    b_u8(&frame, 47);
+    b_u16(&frame, 0);
+    b_u32(&frame, 0xc0a80001);
+    b_u32(&frame, 0xc0a80002);
+    b_bytes(&frame, inner.b, inner.n);
+    expect_hello(101);
+    teardown(state);
+    setup(state);
+    b_reset(&frame);
+    b_u8(&frame, 0x45);
+    b_u8(&frame, 0);
+    b_u16(&frame, (uint16_t)(20 + ip.n));
+    b_u32(&frame, 0);
+    b_u8(&frame, 64);
+    b_u8(&frame, 4); /* IP in IP */
+    b_u16(&frame, 0);
+    b_u32(&frame, 0xc0a80001);
+    b_u32(&frame, 0xc0a80002);
+    b_bytes(&frame, ip.b, ip.n);
+    expect_hello(101);
+}
+
+static void vxlan_and_gtpu(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    struct buf inner;
+    b_reset(&inner);
+    b_u8(&inner, 0x08);
+    b_fill(&inner, 0, 7);
+    b_fill(&inner, 0x02, 12);
+    b_u16(&inner, 0x0800);
+    b_bytes(&inner, ip.b, ip.n);
+    b_reset(&frame);
+    ip_udp(&frame, "192.168.0.1", "192.168.0.2", 50000, 4789, inner.b, inner.n);
+    expect_hello(101);
+    teardown(state);
+    setup(state);
+    b_reset(&inner);
+    b_u8(&inner, 0x30); /* GTPv1, PT=1, no optional fields */
+    b_u8(&inner, 0xff);
+    b_u16(&inner, (uint16_t)ip.n);
+    b_u32(&inner, 0x1234);
+    b_bytes(&inner, ip.b, ip.n);
+    b_reset(&frame);
+    ip_udp(&frame, "192.168.0.1", "192.168.0.2", 2152, 2152, inner.b, inner.n);
+    expect_hello(101);
+}
+
+static void udp_quic_and_dtls_are_counted(void **state)
+{
+    (void)state;
+    static const uint8_t quic[] = {0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t dtls[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10};
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 443, quic, sizeof(quic));
+    feed(cap, 101, &frame, 1);
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4433, dtls, sizeof(dtls));
+    feed(cap, 101, &frame, 2);
+    assert_int_equal(capture_stats(cap)->quic_datagrams, 1);
+    assert_int_equal(capture_stats(cap)->dtls_datagrams, 1);
+    assert_int_equal(rec->opened, 0);
+}
+
+static void unsupported_and_malformed(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, ip.n);
+    feed(cap, 147, &frame, 1); /* a user-defined link type */
+    assert_int_equal(capture_stats(cap)->unsupported_link, 1);
+    assert_int_equal(capture_stats(cap)->first_unsupported_link, 147);
+    for (size_t n = 0; n < 40; n++) { /* every truncation of the headers */
+        struct buf cut;
+        b_reset(&cut);
+        b_bytes(&cut, ip.b, n);
+        feed(cap, 101, &cut, 2 + n);
+    }
+    assert_int_equal(rec->stream[0].n, 0);
+    assert_true(capture_stats(cap)->bad_headers > 0);
+}
+
+static void lying_ip_length_is_clamped(void **state)
+{
+    (void)state;
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, ip.n);
+    b_set_u16(&frame, 2, 4000); /* claims more than the complete frame */
+    expect_hello(101);
+    assert_int_equal(rec->gap[0], 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(ethernet),
+        T(vlan_and_qinq),
+        T(linux_cooked_v1_and_v2),
+        T(bsd_loopback_either_order_and_ipv6),
+        T(raw_ip_with_ipv6_extension_headers),
+        T(mpls_and_pppoe),
+        T(gre_and_ip_in_ip),
+        T(vxlan_and_gtpu),
+        T(udp_quic_and_dtls_are_counted),
+        T(unsupported_and_malformed),
+        T(lying_ip_length_is_clamped),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+/* Capture files: pcap in both byte orders and both time resolutions,
+ * pcapng with interfaces of different link types and time resolutions,
+ * gzip compression, and every way a file can be bad. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "capture/capture.h"
+#include "tests/unit/builder.h"
+
+static struct buf file;
+static char path[256];
+
+static void u16x(bool be, uint16_t v) { be ? b_u16(&file, v) : b_u16le(&file, v); }
+static void u32x(bool be, uint32_t v) { be ? b_u32(&file, v) : b_u32le(&file, v); }
+
+static void write_file(const struct buf *b)
+{
+    snprintf(path, sizeof(path), "%s/tlsscope-test-%d.cap", P_tmpdir, (int)getpid());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b->b, 1, b->n, f), b->n);
+    fclose(f);
+}
+
+static void pcap(bool be, bool ns, uint32_t linktype)
+{
+    b_reset(&file);
+    u32x(be, ns ? 0xa1b23c4d : 0xa1b2c3d4);
+    u16x(be, 2);
+    u16x(be, 4);
+    u32x(be, 0);
+    u32x(be, 0);
+    u32x(be, 65535);
+    u32x(be, linktype);
+}
+
+static void pcap_packet(bool be, uint32_t sec, uint32_t frac, const char *data,
+                        uint32_t wire)
+{
+    u32x(be, sec);
+    u32x(be, frac);
+    u32x(be, (uint32_t)strlen(data));
+    u32x(be, wire);
+    b_str(&file, data);
+}
+
+struct got {
+    int n;
+    struct pkt p[4];
+    char data[4][32];
+};
+
+static enum st read_all(struct got *g, char *err)
+{
+    struct capture_file *f;
+    enum st st = capture_file_open(path, &f, err, 256);
+    if (st != ST_OK)
+        return st;
+    struct pkt p;
+    memset(g, 0, sizeof(*g));
+    while ((st = capture_file_next(f, &p)) == ST_OK) {
+        if (g->n < 4) {
+            g->p[g->n] = p;
+            size_t n = p.data.left < 31 ? p.data.left : 31;
+            memcpy(g->data[g->n], p.data.p, n);
+        }
+        g->n++;
+    }
+    if (st != ST_SHORT)
+        snprintf(err, 256, "%s", capture_file_error(f));
+    capture_file_close(f);
+    return st == ST_SHORT ? ST_OK : st;
+}
+
+static void pcap_variants(void **state)
+{
+    (void)state;
+    for (int be = 0; be < 2; be++) {
+        for (int ns = 0; ns < 2; ns++) {
+            pcap(be, ns, 101);
+            pcap_packet(be, 1700000000, ns ? 123456789 : 123456, "first", 60);
+            pcap_packet(be, 1700000001, 5, "second", 6);
+            write_file(&file);
+            struct got g;
+            char err[256];
+            assert_int_equal(read_all(&g, err), ST_OK);
+            assert_int_equal(g.n, 2);
+            assert_int_equal(g.p[0].linktype, 101);
+            assert_string_equal(g.data[0], "first");
+            assert_int_equal(g.p[0].wire_len, 60);
+            assert_true(g.p[0].ts == 1700000000LL * 1000000000 + 123456789 - (ns ? 0 : 789));
+            assert_int_equal(g.p[1].no, 2);
+            unlink(path);
+        }
+    }
+}
+
+static size_t block(bool be, uint32_t type)
+{
+    u32x(be, type);
+    size_t at = file.n;
+    u32x(be, 0);
+    return at;
+}
+
+/* Pad the block, append its trailing length and patch the leading one. */
+static void end_block(bool be, size_t at)
+{
+    while (file.n % 4)
+        b_u8(&file, 0);
+    uint32_t len = (uint32_t)(file.n - at + 8);
+    u32x(be, len);
+    for (int i = 0; i < 4; i++)
+        file.b[at + (size_t)i] = (uint8_t)(len >> (be ? 24 - 8 * i : 8 * i));
+}
+
+static void pcapng(bool be)
+{
+    b_reset(&file);
+    size_t at = block(be, 0x0a0d0d0a);
+    u32x(be, 0x1a2b3c4d);
+    u16x(be, 1);
+    u16x(be, 0);
+    u32x(be, 0xffffffff);
+    u32x(be, 0xffffffff);
+    end_block(be, at);
+    /* interface 0: Ethernet, microseconds; interface 1: raw IP, ns */
+    at = block(be, 1);
+    u16x(be, 1);
+    u16x(be, 0);
+    u32x(be, 0);
+    end_block(be, at);
+    at = block(be, 1);
+    u16x(be, 101);
+    u16x(be, 0);
+    u32x(be, 0);
+    u16x(be, 9); /* if_tsresol */
+    u16x(be, 1);
+    b_u8(&file, 9);
+    b_fill(&file, 0, 3);
+    u16x(be, 0);
+    u16x(be, 0);
+    end_block(be, at);
+}
+
+static void epb(bool be, uint32_t ifid, uint64_t ts, const char *data)
+{
+    size_t at = block(be, 6);
+    u32x(be, ifid);
+    u32x(be, (uint32_t)(ts >> 32));
+    u32x(be, (uint32_t)ts);
+    u32x(be, (uint32_t)strlen(data));
+    u32x(be, (uint32_t)strlen(data));
+    b_str(&file, data);
+    end_block(be, at);
+}
+
+static void pcapng_mixed_link_types(void **state)
+{
+    (void)state;
+    for (int be = 0; be < 2; be++) {
+        pcapng(be);
+        epb(be, 0, 1700000000123456ULL, "eth");
+        epb(be, 1, 1700000000123456789ULL, "raw");
+        size_t at = block(be, 4); /* a name resolution block to skip */
+        u32x(be, 0);
+        end_block(be, at);
+        at = block(be, 3); /* simple packet block: interface 0 */
+        u32x(be, 5);
+        b_str(&file, "spb!!");
+        end_block(be, at);
+        write_file(&file);
+        struct got g;
+        char err[256];
+        assert_int_equal(read_all(&g, err), ST_OK);
+        assert_int_equal(g.n, 3);
+        assert_int_equal(g.p[0].linktype, 1);
+        assert_int_equal(g.p[1].linktype, 101);
+        assert_true(g.p[0].ts == 1700000000123456000LL);
+        assert_true(g.p[1].ts == 1700000000123456789LL);
+        assert_string_equal(g.data[1], "raw");
+        assert_string_equal(g.data[2], "spb!!");
+        unlink(path);
+    }
+}
+
+static void gzip_compressed(void **state)
+{
+    (void)state;
+    pcap(false, false, 1);
+    pcap_packet(false, 1, 2, "zipped", 6);
+    snprintf(path, sizeof(path), "%s/tlsscope-test-%d.pcap.gz", P_tmpdir, (int)getpid());
+    gzFile gz = gzopen(path, "wb");
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, file.b, (unsigned)file.n), (int)file.n);
+    gzclose(gz);
+    struct got g;
+    char err[256];
+    assert_int_equal(read_all(&g, err), ST_OK);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.data[0], "zipped");
+    unlink(path);
+}
+
+static void truncated_mid_packet(void **state)
+{
+    (void)state;
+    pcap(false, false, 1);
+    pcap_packet(false, 1, 2, "complete", 8);
+    pcap_packet(false, 1, 3, "cut short", 9);
+    file.n -= 4;
+    write_file(&file);
+    struct got g;
+    char err[256];
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_int_equal(g.n, 1); /* the packet before it was read */
+    assert_non_null(strstr(err, "truncated"));
+    assert_non_null(strstr(err, "packet 2"));
+    /* cut inside a record header too */
+    pcap(false, false, 1);
+    pcap_packet(false, 1, 2, "complete", 8);
+    b_u32le(&file, 1);
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "header of packet 2"));
+    unlink(path);
+}
+
+static void damaged_files(void **state)
+{
+    (void)state;
+    struct got g;
+    char err[256];
+    b_reset(&file);
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "empty"));
+    b_reset(&file);
+    b_str(&file, "GET / HTTP/1.1\r\n\r\n");
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "not a capture"));
+    pcap(false, false, 1);
+    u32x(false, 1);
+    u32x(false, 2);
+    u32x(false, 0x7fffffff); /* absurd captured length */
+    u32x(false, 0x7fffffff);
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "damaged"));
+    pcapng(false);
+    epb(false, 7, 1, "who"); /* undeclared interface */
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "interface 7"));
+    pcapng(false);
+    file.b[file.n - 1] ^= 1; /* trailing length disagrees */
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "disagree"));
+    unlink(path);
+    snprintf(path, sizeof(path), "/nonexistent/tlsscope.pcap");
+    assert_int_equal(read_all(&g, err), ST_IO);
+    assert_non_null(strstr(err, "No such file"));
+    snprintf(path, sizeof(path), "%s", P_tmpdir);
+    assert_int_equal(read_all(&g, err), ST_IO);
+    assert_non_null(strstr(err, "directory"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pcap_variants),
+        cmocka_unit_test(pcapng_mixed_link_types),
+        cmocka_unit_test(gzip_compressed),
+        cmocka_unit_test(truncated_mid_packet),
+        cmocka_unit_test(damaged_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

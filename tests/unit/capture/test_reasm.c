@@ -1,0 +1,310 @@
+/* TCP reassembly orderings: in order, reversed, duplicated, overlapping
+ * (first copy kept), holes that become gaps, sequence wraparound, flows
+ * picked up mid-stream, the out-of-order cap, skipping, and closing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/internal.h"
+#include "tests/unit/netbuild.h"
+
+enum { RAW = 101 };
+static struct recorder *rec;
+static struct capture *cap;
+static uint64_t pkt_no;
+static char payload[20000];
+
+static int setup(void **state)
+{
+    (void)state;
+    rec = calloc(1, sizeof(*rec));
+    struct capture_limits lim = capture_limits_default();
+    struct flow_handler h = recorder_handler(rec);
+    cap = capture_new(&lim, &h);
+    pkt_no = 0;
+    for (size_t i = 0; i < sizeof(payload); i++)
+        payload[i] = (char)('a' + i % 26);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    capture_free(cap);
+    free(rec);
+    return 0;
+}
+
+static void seg(int dir, uint32_t seq, uint32_t ack, uint8_t flags,
+                const void *data, size_t len)
+{
+    struct buf *frame = malloc(sizeof(*frame));
+    b_reset(frame);
+    struct tcpseg s = {.src = dir ? "10.0.0.2" : "10.0.0.1",
+                       .dst = dir ? "10.0.0.1" : "10.0.0.2",
+                       .sport = dir ? 443 : 40000, .dport = dir ? 40000 : 443,
+                       .seq = seq, .ack = ack, .flags = flags, .data = data,
+                       .len = len};
+    ip_tcp(frame, &s);
+    feed(cap, RAW, frame, ++pkt_no);
+    free(frame);
+}
+
+enum { ISN_C = 1000, ISN_S = 5000 };
+
+static void handshake(uint32_t isn_c, uint32_t isn_s)
+{
+    seg(0, isn_c, 0, TCPF_SYN, NULL, 0);
+    seg(1, isn_s, isn_c + 1, TCPF_SYN | TCPF_ACK, NULL, 0);
+    seg(0, isn_c + 1, isn_s + 1, TCPF_ACK, NULL, 0);
+}
+
+static void in_order_and_fin(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    seg(1, ISN_S + 1, ISN_C + 101, TCPF_ACK, payload + 100, 50);
+    seg(0, ISN_C + 101, ISN_S + 51, TCPF_ACK, payload + 100, 10);
+    assert_true(rec->fi.a_sent_syn);
+    assert_int_equal(rec->fi.a.port, 40000);
+    assert_int_equal(rec->stream[0].n, 110);
+    assert_memory_equal(rec->stream[1].b, payload + 100, 50);
+    seg(0, ISN_C + 111, ISN_S + 51, TCPF_FIN | TCPF_ACK, NULL, 0);
+    assert_int_equal(rec->closed, 0);
+    seg(1, ISN_S + 51, ISN_C + 112, TCPF_FIN | TCPF_ACK, NULL, 0);
+    assert_int_equal(rec->closed, 1);
+    assert_int_equal(rec->why, FLOW_END_FIN);
+    /* a late retransmission does not open a new flow */
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    assert_int_equal(rec->opened, 1);
+}
+
+static void reversed(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    for (int i = 9; i >= 0; i--)
+        seg(0, ISN_C + 1 + (uint32_t)i * 300, ISN_S + 1, TCPF_ACK, payload + i * 300, 300);
+    assert_int_equal(rec->stream[0].n, 3000);
+    assert_memory_equal(rec->stream[0].b, payload, 3000);
+    assert_int_equal(rec->gap[0], 0);
+}
+
+static void duplicated(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    for (int i = 0; i < 5; i++) {
+        seg(0, ISN_C + 1 + (uint32_t)i * 100, ISN_S + 1, TCPF_ACK, payload + i * 100, 100);
+        seg(0, ISN_C + 1 + (uint32_t)i * 100, ISN_S + 1, TCPF_ACK, payload + i * 100, 100);
+    }
+    assert_int_equal(rec->stream[0].n, 500);
+    assert_memory_equal(rec->stream[0].b, payload, 500);
+}
+
+static void overlapping_keeps_first_copy(void **state)
+{
+    (void)state;
+    static char a[100], b[100], x[100], y[100];
+    memset(a, 'A', 100);
+    memset(b, 'B', 100);
+    memset(x, 'X', 100);
+    memset(y, 'Y', 100);
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, 0, TCPF_ACK, a, 100);      /* [0,100) A */
+    seg(0, ISN_C + 51, 0, TCPF_ACK, b, 100);     /* [50,150): only [100,150) new */
+    seg(0, ISN_C + 201, 0, TCPF_ACK, x, 100);    /* [200,300) X, out of order */
+    seg(0, ISN_C + 251, 0, TCPF_ACK, y, 100);    /* [250,350): only [300,350) new */
+    seg(0, ISN_C + 151, 0, TCPF_ACK, b, 100);    /* [150,250) fills the hole */
+    assert_int_equal(rec->stream[0].n, 350);
+    const uint8_t *s = rec->stream[0].b;
+    assert_int_equal(s[99], 'A');
+    assert_int_equal(s[100], 'B');
+    assert_int_equal(s[199], 'B');
+    assert_int_equal(s[200], 'X');
+    assert_int_equal(s[299], 'X');
+    assert_int_equal(s[300], 'Y');
+}
+
+static void hole_acked_becomes_gap(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    seg(0, ISN_C + 201, ISN_S + 1, TCPF_ACK, payload + 200, 100); /* 100 lost */
+    assert_int_equal(rec->stream[0].n, 100);
+    seg(1, ISN_S + 1, ISN_C + 301, TCPF_ACK, NULL, 0); /* peer has it all */
+    assert_int_equal(rec->gap[0], 100);
+    assert_int_equal(rec->stream[0].n, 200);
+    assert_memory_equal(rec->stream[0].b + 100, payload + 200, 100);
+}
+
+static void hole_at_end_of_capture(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    seg(0, ISN_C + 501, ISN_S + 1, TCPF_ACK, payload + 500, 100);
+    capture_flush(cap);
+    assert_int_equal(rec->gap[0], 400);
+    assert_int_equal(rec->stream[0].n, 200);
+    assert_int_equal(rec->closed, 1);
+    assert_int_equal(rec->why, FLOW_END_EOF);
+}
+
+static void sequence_wraparound(void **state)
+{
+    (void)state;
+    uint32_t isn = 0xffffff00u;
+    handshake(isn, ISN_S);
+    /* 600 bytes crossing 2^32, the middle segment late */
+    seg(0, isn + 1, ISN_S + 1, TCPF_ACK, payload, 200);
+    seg(0, isn + 401, ISN_S + 1, TCPF_ACK, payload + 400, 200);
+    seg(0, isn + 201, ISN_S + 1, TCPF_ACK, payload + 200, 200);
+    assert_int_equal(rec->stream[0].n, 600);
+    assert_memory_equal(rec->stream[0].b, payload, 600);
+}
+
+static void picked_up_mid_stream(void **state)
+{
+    (void)state;
+    seg(1, 777777, 12345, TCPF_ACK, payload, 100);
+    seg(0, 12345, 777877, TCPF_ACK, payload, 30);
+    assert_false(rec->fi.a_sent_syn);
+    assert_int_equal(rec->fi.a.port, 443); /* the first sender */
+    assert_int_equal(rec->stream[0].n, 100);
+    assert_int_equal(rec->stream[1].n, 30);
+}
+
+static void out_of_order_cap(void **state)
+{
+    (void)state;
+    cap->lim.ooo_per_flow = 1000;
+    handshake(ISN_C, ISN_S);
+    for (int i = 1; i <= 5; i++) /* the first 500 bytes never arrive */
+        seg(0, ISN_C + 1 + (uint32_t)i * 500, ISN_S + 1, TCPF_ACK, payload + i * 500, 500);
+    assert_true(capture_stats(cap)->ooo_limit_hits > 0);
+    assert_int_equal(rec->gap[0], 500);
+    assert_true(rec->stream[0].n >= 2000);
+    assert_true(cap->ooo_total <= 1000);
+}
+
+static void skipped_bytes_are_not_buffered(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    rec->skip_once[0] = 5000; /* after the first chunk, skip 5000 bytes */
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    /* segments inside the skipped range, out of order */
+    seg(0, ISN_C + 3101, ISN_S + 1, TCPF_ACK, payload, 1000);
+    assert_int_equal(cap->ooo_total, 0);
+    seg(0, ISN_C + 101, ISN_S + 1, TCPF_ACK, payload, 1000);
+    seg(0, ISN_C + 5101, ISN_S + 1, TCPF_ACK, payload + 5100, 50);
+    assert_int_equal(rec->stream[0].n, 150);
+    assert_memory_equal(rec->stream[0].b + 100, payload + 5100, 50);
+    assert_int_equal(rec->gap[0], 0); /* the missing bytes were not wanted */
+}
+
+static void reset_closes(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(1, ISN_S + 1, ISN_C + 1, TCPF_RST | TCPF_ACK, NULL, 0);
+    assert_int_equal(rec->closed, 1);
+    assert_int_equal(rec->why, FLOW_END_RST);
+}
+
+static void repeated_synack_moves_the_start(void **state)
+{
+    (void)state;
+    seg(0, ISN_C, 0, TCPF_SYN, NULL, 0);
+    seg(1, 9000, ISN_C + 1, TCPF_SYN | TCPF_ACK, NULL, 0);
+    seg(1, ISN_S, ISN_C + 1, TCPF_SYN | TCPF_ACK, NULL, 0);
+    seg(1, ISN_S + 1, ISN_C + 1, TCPF_ACK, payload, 64);
+    assert_int_equal(rec->stream[1].n, 64);
+    assert_int_equal(rec->gap[1], 0);
+}
+
+static void port_reuse_opens_a_new_flow(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_RST, NULL, 0);
+    handshake(ISN_C + 100000, ISN_S + 100000);
+    assert_int_equal(rec->opened, 2);
+}
+
+static void snaplen_cut_segment(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    struct buf frame;
+    b_reset(&frame);
+    struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000,
+                       .dport = 443, .seq = ISN_C + 1, .flags = TCPF_ACK,
+                       .data = payload, .len = 1000};
+    ip_tcp(&frame, &s);
+    struct pkt p = {.ts = 9, .no = ++pkt_no, .data = cur_make(frame.b, 40 + 200),
+                    .wire_len = (uint32_t)frame.n, .linktype = RAW};
+    capture_packet(cap, &p);
+    assert_int_equal(rec->stream[0].n, 200);
+    assert_int_equal(rec->gap[0], 800);
+}
+
+static void ip_fragments_reassemble(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    struct buf whole, f1, f2;
+    b_reset(&whole);
+    struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000,
+                       .dport = 443, .seq = ISN_C + 1, .flags = TCPF_ACK,
+                       .data = payload, .len = 1200};
+    ip_tcp(&whole, &s);
+    /* split the IP payload (TCP header + data) at 800, send the tail first */
+    size_t cut = 800;
+    b_reset(&f1);
+    b_bytes(&f1, whole.b, 20);
+    b_bytes(&f1, whole.b + 20, cut);
+    b_set_u16(&f1, 2, (uint16_t)(20 + cut));
+    b_set_u16(&f1, 6, 0x2000); /* MF */
+    b_reset(&f2);
+    b_bytes(&f2, whole.b, 20);
+    b_bytes(&f2, whole.b + 20 + cut, whole.n - 20 - cut);
+    b_set_u16(&f2, 2, (uint16_t)(whole.n - cut));
+    b_set_u16(&f2, 6, (uint16_t)(cut / 8));
+    feed(cap, RAW, &f2, ++pkt_no);
+    assert_int_equal(rec->stream[0].n, 0);
+    feed(cap, RAW, &f1, ++pkt_no);
+    assert_int_equal(rec->stream[0].n, 1200);
+    assert_memory_equal(rec->stream[0].b, payload, 1200);
+    assert_int_equal(capture_stats(cap)->frags_reassembled, 1);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(in_order_and_fin),
+        T(reversed),
+        T(duplicated),
+        T(overlapping_keeps_first_copy),
+        T(hole_acked_becomes_gap),
+        T(hole_at_end_of_capture),
+        T(sequence_wraparound),
+        T(picked_up_mid_stream),
+        T(out_of_order_cap),
+        T(skipped_bytes_are_not_buffered),
+        T(reset_closes),
+        T(repeated_synack_moves_the_start),
+        T(port_reuse_opens_a_new_flow),
+        T(snaplen_cut_segment),
+        T(ip_fragments_reassemble),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

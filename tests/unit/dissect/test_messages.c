@@ -1,0 +1,331 @@
+/* Certificate, ServerKeyExchange, CertificateRequest, CertificateStatus,
+ * NewSessionTicket, CertificateVerify and ClientKeyExchange: valid
+ * messages, every truncation, and the facts recorded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "tests/unit/builder.h"
+#include "tests/unit/fixture.h"
+
+static struct buf msg;
+static uint8_t der_rsa[4096], der_ca[4096], der_ec[4096];
+static size_t n_rsa, n_ca, n_ec;
+
+static int load(void **state)
+{
+    (void)state;
+    n_rsa = read_cert_der("traces/pki/server-rsa.pem", der_rsa, sizeof(der_rsa));
+    n_ca = read_cert_der("traces/pki/ca.pem", der_ca, sizeof(der_ca));
+    n_ec = read_cert_der("traces/pki/server-ecdsa.pem", der_ec, sizeof(der_ec));
+    return 0;
+}
+
+typedef enum st (*parser)(struct hsctx *, struct cur);
+
+/* Parse with the session already at `version` (0: unknown). */
+static enum st run(parser p, int fdir, uint16_t version, uint16_t cipher,
+                   struct cur body, struct fx *f)
+{
+    struct hsctx h = fx_hsctx(f, fdir);
+    if (version) {
+        f->tf->s->version = version;
+        f->tf->s->has_version = true;
+        f->tf->server_tls13 = version == 0x0304;
+    }
+    if (cipher) {
+        f->tf->s->cipher = cipher;
+        f->tf->s->has_cipher = true;
+    }
+    return p(&h, body);
+}
+
+/* Every strict prefix of a valid body must be rejected. */
+static void truncations_fail(parser p, int fdir, uint16_t version, uint16_t cipher,
+                             struct cur full)
+{
+    for (size_t n = 0; n < full.left; n++) {
+        struct fx f;
+        fx_open(&f);
+        if (run(p, fdir, version, cipher, cur_head(&full, n), &f) == ST_OK)
+            fail_msg("a body cut to %zu of %zu bytes parsed", n, full.left);
+        fx_free(&f);
+    }
+}
+
+static void build_chain12(void)
+{
+    b_reset(&msg);
+    size_t list = b_open(&msg, 3);
+    size_t c = b_open(&msg, 3);
+    b_bytes(&msg, der_rsa, n_rsa);
+    b_close(&msg, c);
+    c = b_open(&msg, 3);
+    b_bytes(&msg, der_ca, n_ca);
+    b_close(&msg, c);
+    b_close(&msg, list);
+}
+
+static void certificate_tls12(void **state)
+{
+    (void)state;
+    build_chain12();
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 1, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    const struct chain *ch = &f.tf->s->server_certs;
+    assert_true(ch->seen);
+    assert_int_equal(ch->n, 2);
+    const struct cert *leaf = &ch->v[0];
+    assert_null(leaf->parse_error);
+    assert_string_equal(leaf->subject, "CN=localhost,O=tlsscope test,C=US");
+    assert_string_equal(leaf->issuer, "CN=tlsscope test CA,O=tlsscope test,C=US");
+    assert_string_equal(leaf->key_type, "rsa");
+    assert_int_equal(leaf->key_bits, 2048);
+    assert_string_equal(leaf->exponent, "65537");
+    assert_string_equal(leaf->sig_alg, "sha256WithRSAEncryption");
+    assert_int_equal(leaf->san_dns.n, 1);
+    assert_string_equal(leaf->san_dns.v[0], "localhost");
+    assert_string_equal(leaf->san_ip.v[0], "127.0.0.1");
+    assert_true(leaf->has_ext_key_usage);
+    assert_string_equal(leaf->ext_key_usage.v[0], "serverAuth");
+    assert_true(leaf->key_usage & CERT_KU_KEY_ENCIPHERMENT);
+    assert_true(leaf->has_basic_constraints && !leaf->ca);
+    assert_false(leaf->self_signed);
+    assert_true(ch->v[1].ca && ch->v[1].self_signed);
+    assert_true(leaf->not_after > leaf->not_before);
+    fx_free(&f);
+    truncations_fail(hs_certificate, 1, 0x0303, 0, b_cur(&msg));
+}
+
+static void certificate_tls13_and_unknown_version(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    b_u8(&msg, 0); /* request context */
+    size_t list = b_open(&msg, 3);
+    size_t c = b_open(&msg, 3);
+    b_bytes(&msg, der_ec, n_ec);
+    b_close(&msg, c);
+    b_u16(&msg, 0); /* entry extensions */
+    b_close(&msg, list);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 1, 0x0304, 0, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->server_certs.n, 1);
+    assert_string_equal(f.tf->s->server_certs.v[0].key_type, "ecdsa");
+    assert_string_equal(f.tf->s->server_certs.v[0].curve, "prime256v1");
+    fx_free(&f);
+    /* With no ServerHello seen, the form that parses wins. */
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 1, 0, 0, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->server_certs.n, 1);
+    fx_free(&f);
+    truncations_fail(hs_certificate, 1, 0x0304, 0, b_cur(&msg));
+}
+
+static void certificate_garbage_is_kept_with_a_reason(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    size_t list = b_open(&msg, 3);
+    size_t c = b_open(&msg, 3);
+    b_str(&msg, "not a certificate");
+    b_close(&msg, c);
+    b_close(&msg, list);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 0, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    const struct chain *ch = &f.tf->s->client_certs;
+    assert_int_equal(ch->n, 1);
+    assert_non_null(ch->v[0].parse_error);
+    assert_int_equal(ch->v[0].der.len, 17);
+    fx_free(&f);
+}
+
+static void empty_client_certificate(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    b_u24(&msg, 0);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 0, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    assert_true(f.tf->s->client_certs.seen);
+    assert_int_equal(f.tf->s->client_certs.n, 0);
+    fx_free(&f);
+}
+
+static void ske_ecdhe(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    b_u8(&msg, 3);
+    b_u16(&msg, 0x0017);
+    size_t p = b_open(&msg, 1);
+    b_fill(&msg, 4, 65);
+    b_close(&msg, p);
+    b_u16(&msg, 0x0804);
+    size_t sig = b_open(&msg, 2);
+    b_fill(&msg, 7, 256);
+    b_close(&msg, sig);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_server_key_exchange, 1, 0x0303, 0xc02f, b_cur(&msg), &f), ST_OK);
+    const struct session *s = f.tf->s;
+    assert_int_equal(s->ske.kind, KX_ECDHE);
+    assert_int_equal(s->ske.group, 0x0017);
+    assert_int_equal(s->ske.pubkey_len, 65);
+    assert_true(s->ske.has_sig_scheme && s->ske.sig_scheme == 0x0804);
+    assert_true(s->has_group && s->group == 0x0017);
+    fx_free(&f);
+    truncations_fail(hs_server_key_exchange, 1, 0x0303, 0xc02f, b_cur(&msg));
+}
+
+static void ske_dhe_tls10(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    size_t p = b_open(&msg, 2);
+    b_u8(&msg, 0x80); /* a 1024-bit prime */
+    b_fill(&msg, 0xff, 127);
+    b_close(&msg, p);
+    p = b_open(&msg, 2);
+    b_u8(&msg, 2);
+    b_close(&msg, p);
+    p = b_open(&msg, 2);
+    b_fill(&msg, 5, 128);
+    b_close(&msg, p);
+    size_t sig = b_open(&msg, 2); /* TLS 1.0: no algorithm pair */
+    b_fill(&msg, 7, 128);
+    b_close(&msg, sig);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_server_key_exchange, 1, 0x0301, 0x0039, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->ske.kind, KX_DHE);
+    assert_int_equal(f.tf->s->ske.dh_p_bits, 1024);
+    assert_false(f.tf->s->ske.has_sig_scheme);
+    assert_false(f.tf->s->has_group);
+    fx_free(&f);
+    truncations_fail(hs_server_key_exchange, 1, 0x0301, 0x0039, b_cur(&msg));
+}
+
+static void certificate_request_tls12_and_tls13(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    size_t t = b_open(&msg, 1);
+    b_u8(&msg, 1);
+    b_u8(&msg, 64);
+    b_close(&msg, t);
+    size_t algs = b_open(&msg, 2);
+    b_u16(&msg, 0x0401);
+    b_u16(&msg, 0x0804);
+    b_close(&msg, algs);
+    size_t cas = b_open(&msg, 2);
+    size_t dn = b_open(&msg, 2);
+    /* DER of the Name CN=MQ QMGR CA */
+    static const uint8_t name[] = {0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06, 0x03,
+                                   0x55, 0x04, 0x03, 0x0c, 0x0a, 'M', 'Q', ' ',
+                                   'Q', 'M', 'G', 'R', ' ', 'C', 'A'};
+    b_bytes(&msg, name, sizeof(name));
+    b_close(&msg, dn);
+    b_close(&msg, cas);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate_request, 1, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    const struct cert_request *cr = &f.tf->s->cert_request;
+    assert_true(cr->present);
+    assert_int_equal(cr->cert_types.len, 2);
+    assert_int_equal(cr->sig_algs.n, 2);
+    assert_int_equal(cr->ca_names.n, 1);
+    assert_string_equal(cr->ca_names.v[0], "CN=MQ QMGR CA");
+    fx_free(&f);
+    truncations_fail(hs_certificate_request, 1, 0x0303, 0, b_cur(&msg));
+
+    b_reset(&msg);
+    b_u8(&msg, 0);
+    size_t exts = b_open(&msg, 2);
+    b_u16(&msg, 13);
+    size_t e = b_open(&msg, 2), l = b_open(&msg, 2);
+    b_u16(&msg, 0x0403);
+    b_close(&msg, l);
+    b_close(&msg, e);
+    b_close(&msg, exts);
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate_request, 1, 0x0304, 0, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->cert_request.sig_algs.v[0], 0x0403);
+    fx_free(&f);
+    truncations_fail(hs_certificate_request, 1, 0x0304, 0, b_cur(&msg));
+}
+
+static void small_messages(void **state)
+{
+    (void)state;
+    struct fx f;
+    /* NewSessionTicket: lifetime(4) ticket<0..2^16-1> */
+    b_reset(&msg);
+    b_u32(&msg, 7200);
+    size_t t = b_open(&msg, 2);
+    b_fill(&msg, 1, 160);
+    b_close(&msg, t);
+    fx_open(&f);
+    assert_int_equal(run(hs_new_session_ticket, 1, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->ticket_lifetime, 7200);
+    assert_int_equal(f.tf->s->ticket_len, 160);
+    fx_free(&f);
+    truncations_fail(hs_new_session_ticket, 1, 0x0303, 0, b_cur(&msg));
+
+    /* CertificateVerify (TLS 1.2) */
+    b_reset(&msg);
+    b_u16(&msg, 0x0804);
+    size_t sig = b_open(&msg, 2);
+    b_fill(&msg, 3, 256);
+    b_close(&msg, sig);
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate_verify, 0, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->cert_verify_scheme, 0x0804);
+    fx_free(&f);
+    truncations_fail(hs_certificate_verify, 0, 0x0303, 0, b_cur(&msg));
+
+    /* CertificateStatus with a response OpenSSL cannot read */
+    b_reset(&msg);
+    b_u8(&msg, 1);
+    size_t r = b_open(&msg, 3);
+    b_str(&msg, "garbage");
+    b_close(&msg, r);
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate_status, 1, 0x0303, 0, b_cur(&msg), &f), ST_OK);
+    assert_true(f.tf->s->cert_status.present);
+    assert_int_equal(f.tf->s->cert_status.response_len, 7);
+    assert_string_equal(f.tf->s->cert_status.response_status, "unparsable");
+    fx_free(&f);
+    truncations_fail(hs_certificate_status, 1, 0x0303, 0, b_cur(&msg));
+
+    /* ServerHelloDone must be empty */
+    fx_open(&f);
+    assert_int_equal(run(hs_empty, 1, 0x0303, 0, cur_make(NULL, 0), &f), ST_OK);
+    assert_int_equal(run(hs_empty, 1, 0x0303, 0, cur_make("x", 1), &f), ST_BAD);
+    /* ClientKeyExchange keeps its length */
+    assert_int_equal(run(hs_client_key_exchange, 0, 0x0303, 0, cur_make(der_rsa, 258), &f), ST_OK);
+    assert_true(f.tf->s->cke_seen);
+    assert_int_equal(f.tf->s->cke_len, 258);
+    fx_free(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(certificate_tls12),
+        cmocka_unit_test(certificate_tls13_and_unknown_version),
+        cmocka_unit_test(certificate_garbage_is_kept_with_a_reason),
+        cmocka_unit_test(empty_client_certificate),
+        cmocka_unit_test(ske_ecdhe),
+        cmocka_unit_test(ske_dhe_tls10),
+        cmocka_unit_test(certificate_request_tls12_and_tls13),
+        cmocka_unit_test(small_messages),
+    };
+    return cmocka_run_group_tests(tests, load, NULL);
+}

@@ -1,0 +1,117 @@
+/* Registries and IBM MQ facts: names from the IANA tables, labels for
+ * unknown and GREASE values, MQ CipherSpecs by protocol, and the channel
+ * name <-> SNI mapping in both directions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "dissect/mq.h"
+#include "dissect/registry.h"
+
+static void registry_names(void **state)
+{
+    (void)state;
+    char buf[REG_LABEL_LEN];
+    const struct cipher_info *ci = registry_cipher(0xc02f);
+    assert_non_null(ci);
+    assert_string_equal(ci->name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    assert_int_equal(ci->kx, KXA_ECDHE);
+    assert_int_equal(ci->auth, AUTH_RSA);
+    assert_true(ci->flags & CF_AEAD);
+    assert_true(ci->flags & CF_PFS);
+    assert_true(registry_cipher(0x1301)->flags & CF_TLS13);
+    assert_true(registry_cipher(0x0004)->flags & CF_RC4);
+    assert_true(registry_cipher(0x0018)->flags & CF_ANON);
+    assert_null(registry_cipher(0x0a0a));
+    assert_string_equal(registry_cipher_by_name("tls_aes_128_gcm_sha256")->name,
+                        "TLS_AES_128_GCM_SHA256");
+    assert_string_equal(registry_group_label(0x001d, buf), "x25519");
+    assert_string_equal(registry_group_label(0x2a2a, buf), "grease_0x2A2A");
+    assert_string_equal(registry_group_label(0x4321, buf), "0x4321");
+    assert_string_equal(registry_sigscheme_label(0x0804, buf), "rsa_pss_rsae_sha256");
+    assert_string_equal(registry_ext_label(0x0023, buf), "session_ticket");
+    assert_string_equal(registry_alert_name(48), "unknown_ca");
+    assert_string_equal(registry_handshake_name(11), "certificate");
+    assert_string_equal(registry_cipher_label(0x0700c0, buf), "SSLv20_CK_DES_192_EDE3_CBC_WITH_MD5");
+    assert_string_equal(registry_version_label(0x0303, buf), "TLSv1.2");
+    assert_string_equal(registry_version_label(0x7f17, buf), "TLSv1.3-draft23");
+    assert_string_equal(registry_version_label(0xfb1a, buf), "0xfb1a");
+    assert_true(registry_version_is_tls13(0x7f0e));
+    assert_true(registry_version_is_tls13(0xfb1a));
+    assert_false(registry_version_is_tls13(0x0303));
+}
+
+static void mq_cipherspecs_depend_on_protocol(void **state)
+{
+    (void)state;
+    assert_string_equal(mq_cipherspec_find(0x0303, 0xc030)->name, "ECDHE_RSA_AES_256_GCM_SHA384");
+    assert_string_equal(mq_cipherspec_find(0x0300, 0x000a)->name, "TRIPLE_DES_SHA_US");
+    assert_string_equal(mq_cipherspec_find(0x0301, 0x000a)->name, "TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+    assert_null(mq_cipherspec_find(0x0303, 0x002f)); /* a TLS 1.0 CipherSpec */
+    assert_null(mq_cipherspec_find(0x0303, 0xcca8)); /* MQ has no ChaCha in 1.2 */
+    const struct mq_cipherspec *rc4 = mq_cipherspec_find(0x0303, 0x0005);
+    assert_string_equal(rc4->name, "TLS_RSA_WITH_RC4_128_SHA256");
+    assert_true(rc4->deprecated);
+    assert_int_equal(mq_cipherspec_by_name("ecdhe_ecdsa_aes_128_gcm_sha256")->key, MQ_KEY_ECDSA);
+}
+
+static void channel_to_sni_and_back(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *channel, *sni;
+    } pairs[] = {
+        {"TO.QMGR1", "to2e-qmgr1.chl.mq.ibm.com"},
+        {"to.qmgr1", "74-6f-2e-71-6d-67-72-1.chl.mq.ibm.com"},
+        {"SYSTEM.ADMIN.SVRCONN", "system2e-admin2e-svrconn.chl.mq.ibm.com"},
+        {"APP_1/X%", "app5f-12f-x25-.chl.mq.ibm.com"},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        char sni[128], channel[MQ_CHANNEL_MAX + 1];
+        bool canonical;
+        assert_true(mq_sni_encode(pairs[i].channel, sni, sizeof(sni)));
+        assert_string_equal(sni, pairs[i].sni);
+        assert_true(mq_sni_decode((const uint8_t *)sni, strlen(sni), channel, &canonical));
+        assert_string_equal(channel, pairs[i].channel);
+        assert_true(canonical);
+    }
+}
+
+static void odd_snis(void **state)
+{
+    (void)state;
+    char channel[MQ_CHANNEL_MAX + 1];
+    bool canonical;
+    static const char *const not_mq[] = {
+        "www.example.com", ".chl.mq.ibm.com", "a.b.chl.mq.ibm.com",
+        "toolongtoolongtoolongx.chl.mq.ibm.com", "2d-.chl.mq.ibm.com",
+    };
+    for (size_t i = 0; i < sizeof(not_mq) / sizeof(not_mq[0]); i++)
+        assert_false(mq_sni_decode((const uint8_t *)not_mq[i], strlen(not_mq[i]),
+                                   channel, &canonical));
+    /* decodable, but no MQ client escapes a digit */
+    const char *odd = "to2e-qmgr31-.chl.mq.ibm.com";
+    assert_true(mq_sni_decode((const uint8_t *)odd, strlen(odd), channel, &canonical));
+    assert_string_equal(channel, "TO.QMGR1");
+    assert_false(canonical);
+    /* DNS names are case-insensitive */
+    const char *upper = "TO2E-QMGR1.CHL.MQ.IBM.COM";
+    assert_true(mq_sni_decode((const uint8_t *)upper, strlen(upper), channel, &canonical));
+    assert_true(canonical);
+    char sni[128];
+    assert_false(mq_sni_encode("", sni, sizeof(sni)));
+    assert_false(mq_sni_encode("ABCDEFGHIJKLMNOPQRSTU", sni, sizeof(sni)));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registry_names),
+        cmocka_unit_test(mq_cipherspecs_depend_on_protocol),
+        cmocka_unit_test(channel_to_sni_and_back),
+        cmocka_unit_test(odd_snis),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

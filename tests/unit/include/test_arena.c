@@ -1,0 +1,86 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "include/arena.h"
+#include "include/session.h"
+
+static void allocations_are_zeroed_and_aligned(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    for (size_t n = 1; n < 5000; n += 97) {
+        unsigned char *p = arena_alloc(a, n);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(p[i], 0);
+        memset(p, 0xff, n);
+    }
+    arena_free(a);
+}
+
+static void strings_and_growth(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    assert_string_equal(arena_strndup(a, "abcdef", 3), "abc");
+    assert_string_equal(arena_sprintf(a, "%d-%s", 42, "x"), "42-x");
+    struct {
+        int *v;
+        size_t n, cap;
+    } list = {0};
+    for (int i = 0; i < 1000; i++)
+        assert_true(ARENA_PUSH(a, list, i));
+    assert_int_equal(list.n, 1000);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(list.v[i], i);
+    arena_free(a);
+}
+
+static void cap_refuses_allocations(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    arena_set_cap(a, 1024);
+    assert_non_null(arena_alloc(a, 512));
+    assert_null(arena_alloc(a, 1024));
+    assert_true(arena_used(a) <= 1024);
+    arena_free(a);
+}
+
+static void session_keeps_anomalies_bounded(void **state)
+{
+    (void)state;
+    struct session *s = session_new(7);
+    for (int i = 0; i < 100; i++)
+        session_anomaly(s, DIR_C2S, NULL, "test", "number %d", i);
+    assert_int_equal(s->anomalies.n, 64);
+    assert_int_equal(s->anomalies.dropped, 36);
+    assert_string_equal(s->anomalies.v[3].detail, "number 3");
+    session_free(s);
+}
+
+static void grease_values(void **state)
+{
+    (void)state;
+    assert_true(is_grease(0x0a0a));
+    assert_true(is_grease(0xfafa));
+    assert_false(is_grease(0x0a1a));
+    assert_false(is_grease(0x1301));
+    assert_false(is_grease(0x10a0a));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(allocations_are_zeroed_and_aligned),
+        cmocka_unit_test(strings_and_growth),
+        cmocka_unit_test(cap_refuses_allocations),
+        cmocka_unit_test(session_keeps_anomalies_bounded),
+        cmocka_unit_test(grease_values),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

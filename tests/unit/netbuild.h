@@ -1,0 +1,37 @@
+#pragma once
+
+/* Building IPv4/IPv6 + TCP/UDP packets for capture tests, and a flow
+ * handler that records what the capture layer delivers. */
+
+#include "capture/capture.h"
+#include "tests/unit/builder.h"
+
+struct tcpseg {
+    const char *src, *dst; /* "10.0.0.1" or "2001:db8::1" */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    const void *data;
+    size_t len;
+};
+
+/* ip_tcp - append an IP packet carrying the segment. */
+void ip_tcp(struct buf *b, const struct tcpseg *s);
+/* ip_udp - append an IPv4 packet carrying a UDP datagram. */
+void ip_udp(struct buf *b, const char *src, const char *dst, uint16_t sport,
+            uint16_t dport, const void *data, size_t len);
+
+struct recorder {
+    struct buf stream[2];
+    uint64_t gap[2];
+    int opened, closed;
+    enum flow_end why;
+    struct flow_info fi;
+    size_t skip_once[2]; /* returned by the next data callback */
+};
+
+struct flow_handler recorder_handler(struct recorder *r);
+
+/* feed - one packet with the given link type through the capture. */
+void feed(struct capture *c, uint16_t linktype, const struct buf *frame,
+          uint64_t no);
