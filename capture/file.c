@@ -1,7 +1,8 @@
 /* Capture files: libpcap's classic format and pcapng, read directly so that
  * pcapng sections whose interfaces have different link types work (libpcap
- * refuses them), gzip-compressed files stream through zlib, and
- * uncompressed files are mapped instead of copied.
+ * refuses them) and gzip-compressed files stream through zlib. Files are
+ * read in large blocks rather than mapped: a mapping turns a file truncated
+ * by another process into SIGBUS.
  *
  * pcap: 24-byte file header, then per packet a 16-byte header
  *   (ts_sec, ts_frac, incl_len, orig_len) and incl_len bytes.
@@ -15,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -32,7 +32,7 @@ enum {
     PCAPNG_BOM = 0x1a2b3c4d,
     MAX_PACKET = 16 << 20, /* larger claims mean a damaged file */
     MAX_BLOCK = 64 << 20,
-    GZ_CHUNK = 1 << 20,
+    READ_CHUNK = 1 << 20,
 };
 
 struct iface {
@@ -43,14 +43,12 @@ struct iface {
 };
 
 struct capture_file {
-    /* input: a mapping of the whole file, or a zlib stream into buf */
+    /* input: read(2) or a zlib stream, into buf */
     int fd;
-    const uint8_t *map;
-    size_t map_len;
     gzFile gz;
     uint8_t *buf;
     size_t buf_cap, buf_len;
-    size_t pos; /* read position within map or buf */
+    size_t pos; /* read position within buf */
     uint64_t consumed_before_buf; /* stream offset of buf[0] */
     uint64_t size;
     bool gzip, at_eof;
@@ -78,30 +76,55 @@ static void set_err(struct capture_file *f, const char *fmt, ...)
 
 static uint64_t stream_pos(const struct capture_file *f)
 {
-    return f->map ? f->pos : f->consumed_before_buf + f->pos;
+    return f->consumed_before_buf + f->pos;
+}
+
+/* Append up to `room` bytes to buf; 0 at the end, -1 on error (err set). */
+static long read_some(struct capture_file *f, size_t room)
+{
+    if (f->gz) {
+        int got = gzread(f->gz, &f->buf[f->buf_len], (unsigned)room);
+        if (got < 0) {
+            int zerr;
+            const char *msg = gzerror(f->gz, &zerr);
+            set_err(f, "read error: %s", zerr == Z_ERRNO ? strerror(errno) : msg);
+            return -1;
+        }
+        if (got == 0) {
+            int zerr;
+            const char *msg = gzerror(f->gz, &zerr);
+            if (zerr != Z_OK && zerr != Z_STREAM_END) {
+                set_err(f, "gzip stream damaged: %s", msg);
+                return -1;
+            }
+        }
+        return got;
+    }
+    for (;;) {
+        ssize_t got = read(f->fd, &f->buf[f->buf_len], room);
+        if (got >= 0)
+            return (long)got;
+        if (errno != EINTR) {
+            set_err(f, "read error: %s", strerror(errno));
+            return -1;
+        }
+    }
 }
 
 /* Make n bytes at the read position available; false at end of input (or
  * on a read error, with f->err set). */
 static bool fill(struct capture_file *f, size_t n, struct cur *out)
 {
-    if (f->map) {
-        if (f->map_len - f->pos < n)
-            return false;
-        *out = cur_tail(&(struct cur){f->map, f->map_len}, f->pos);
-        out->left = n;
-        return true;
-    }
     while (f->buf_len - f->pos < n) {
         if (f->at_eof)
             return false;
         if (f->pos > 0) { /* slide what is left to the front */
-            memmove(f->buf, f->buf + f->pos, f->buf_len - f->pos);
+            memmove(f->buf, &f->buf[f->pos], f->buf_len - f->pos);
             f->buf_len -= f->pos;
             f->consumed_before_buf += f->pos;
             f->pos = 0;
         }
-        size_t want = n > GZ_CHUNK ? n : GZ_CHUNK;
+        size_t want = n > READ_CHUNK ? n : READ_CHUNK;
         if (f->buf_cap - f->buf_len < want) {
             size_t ncap = f->buf_len + want;
             uint8_t *nb = realloc(f->buf, ncap);
@@ -113,26 +136,14 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->buf = nb;
             f->buf_cap = ncap;
         }
-        int got = gzread(f->gz, f->buf + f->buf_len,
-                         (unsigned)(f->buf_cap - f->buf_len));
-        if (got < 0) {
-            int zerr;
-            const char *msg = gzerror(f->gz, &zerr);
-            set_err(f, "read error: %s", zerr == Z_ERRNO ? strerror(errno) : msg);
-            f->at_eof = true;
-            return false;
-        }
-        if (got == 0) {
-            int zerr;
-            const char *msg = gzerror(f->gz, &zerr);
-            if (zerr != Z_OK && zerr != Z_STREAM_END)
-                set_err(f, "gzip stream damaged: %s", msg);
+        long got = read_some(f, f->buf_cap - f->buf_len);
+        if (got <= 0) {
             f->at_eof = true;
             return false;
         }
         f->buf_len += (size_t)got;
     }
-    *out = cur_make(f->buf + f->pos, n);
+    *out = cur_make(&f->buf[f->pos], n);
     return true;
 }
 
@@ -141,7 +152,7 @@ static void consume(struct capture_file *f, size_t n)
     f->pos += n;
 }
 
-/* Bytes remaining, as far as is known without reading (mapped files). */
+/* Is the input exhausted? Reads ahead one byte to find out. */
 static bool at_end(struct capture_file *f)
 {
     struct cur c;
@@ -188,14 +199,9 @@ static enum st open_input(struct capture_file *f, const char *path)
         return ST_IO;
     }
     f->gzip = magic[0] == 0x1f && magic[1] == 0x8b;
-    if (regular && !f->gzip) {
-        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
-        if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
-            f->map = m;
-            f->map_len = (size_t)sb.st_size;
-            return ST_OK;
-        }
+    if (!f->gzip && regular) {
+        (void)posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        return ST_OK;
     }
     /* zlib reads uncompressed input transparently, so pipes take this path
      * too. gzdopen owns the descriptor from here on. */
@@ -293,8 +299,6 @@ void capture_file_close(struct capture_file *f)
 {
     if (!f)
         return;
-    if (f->map)
-        munmap((void *)f->map, f->map_len);
     if (f->gz)
         gzclose(f->gz);
     if (f->fd >= 0)
