@@ -1,5 +1,28 @@
 #include "report/jsonw.h"
 
+#include <string.h>
+
+/* The JSON report writes hundreds of values per session: plain stdio calls
+ * with the stream lock taken once per call, and no printf for the common
+ * cases. */
+#define PUT(c, f) putc_unlocked((c), (f))
+
+static void put_str(FILE *f, const char *s, size_t n)
+{
+    fwrite_unlocked(s, 1, n, f);
+}
+
+static void put_u64(FILE *f, uint64_t v)
+{
+    char buf[24];
+    size_t i = sizeof(buf);
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_str(f, &buf[i], sizeof(buf) - i);
+}
+
 void jw_init(struct jw *w, FILE *out)
 {
     w->out = out;
@@ -10,14 +33,14 @@ void jw_init(struct jw *w, FILE *out)
 static void value_start(struct jw *w)
 {
     if (w->need_comma[w->depth])
-        fputc(',', w->out);
+        PUT(',', w->out);
     w->need_comma[w->depth] = true;
 }
 
 static void open(struct jw *w, char c)
 {
     value_start(w);
-    fputc(c, w->out);
+    PUT(c, w->out);
     if (w->depth < 31)
         w->depth++;
     w->need_comma[w->depth] = false;
@@ -25,7 +48,7 @@ static void open(struct jw *w, char c)
 
 static void close_(struct jw *w, char c)
 {
-    fputc(c, w->out);
+    PUT(c, w->out);
     if (w->depth > 0)
         w->depth--;
 }
@@ -35,25 +58,33 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
+static void escape_byte(FILE *f, uint8_t c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    put_str(f, e, sizeof(e));
+}
+
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
 {
-    fputc('"', w->out);
+    FILE *f = w->out;
+    PUT('"', f);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
         switch (c) {
-        case '"': fputs("\\\"", w->out); break;
-        case '\\': fputs("\\\\", w->out); break;
-        case '\n': fputs("\\n", w->out); break;
-        case '\r': fputs("\\r", w->out); break;
-        case '\t': fputs("\\t", w->out); break;
+        case '"': put_str(f, "\\\"", 2); break;
+        case '\\': put_str(f, "\\\\", 2); break;
+        case '\n': put_str(f, "\\n", 2); break;
+        case '\r': put_str(f, "\\r", 2); break;
+        case '\t': put_str(f, "\\t", 2); break;
         default:
             /* Control bytes and bytes that are not valid UTF-8 become
              * \u00XX escapes, so every line is valid JSON whatever the
              * capture held. */
             if (c < 0x20 || c == 0x7f) {
-                fprintf(w->out, "\\u%04x", c);
+                escape_byte(f, c);
             } else if (c < 0x80) {
-                fputc(c, w->out);
+                PUT(c, f);
             } else {
                 size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
                            : (c & 0xf8) == 0xf0 ? 4 : 0;
@@ -63,22 +94,22 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n)
                 if (ok && len == 2 && c < 0xc2)
                     ok = false; /* overlong */
                 if (ok) {
-                    fwrite(&s[i], 1, len, w->out);
+                    put_str(f, (const char *)&s[i], len);
                     i += len - 1;
                 } else {
-                    fprintf(w->out, "\\u%04x", c);
+                    escape_byte(f, c);
                 }
             }
         }
     }
-    fputc('"', w->out);
+    PUT('"', f);
 }
 
 void jw_key(struct jw *w, const char *key)
 {
     value_start(w);
-    escaped(w, (const uint8_t *)key, __builtin_strlen(key));
-    fputc(':', w->out);
+    escaped(w, (const uint8_t *)key, strlen(key));
+    PUT(':', w->out);
     w->need_comma[w->depth] = false;
 }
 
@@ -89,7 +120,7 @@ void jw_str(struct jw *w, const char *s)
         return;
     }
     value_start(w);
-    escaped(w, (const uint8_t *)s, __builtin_strlen(s));
+    escaped(w, (const uint8_t *)s, strlen(s));
 }
 
 void jw_strn(struct jw *w, const uint8_t *s, size_t n)
@@ -100,23 +131,31 @@ void jw_strn(struct jw *w, const uint8_t *s, size_t n)
 
 void jw_hex(struct jw *w, const uint8_t *p, size_t n)
 {
+    static const char hex[] = "0123456789abcdef";
     value_start(w);
-    fputc('"', w->out);
-    for (size_t i = 0; i < n; i++)
-        fprintf(w->out, "%02x", p[i]);
-    fputc('"', w->out);
+    PUT('"', w->out);
+    for (size_t i = 0; i < n; i++) {
+        PUT(hex[p[i] >> 4], w->out);
+        PUT(hex[p[i] & 15], w->out);
+    }
+    PUT('"', w->out);
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
     value_start(w);
-    fprintf(w->out, "%lld", (long long)v);
+    if (v < 0) {
+        PUT('-', w->out);
+        put_u64(w->out, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(w->out, (uint64_t)v);
+    }
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
     value_start(w);
-    fprintf(w->out, "%llu", (unsigned long long)v);
+    put_u64(w->out, v);
 }
 
 void jw_double(struct jw *w, double v, int decimals)
@@ -128,18 +167,21 @@ void jw_double(struct jw *w, double v, int decimals)
 void jw_bool(struct jw *w, bool v)
 {
     value_start(w);
-    fputs(v ? "true" : "false", w->out);
+    if (v)
+        put_str(w->out, "true", 4);
+    else
+        put_str(w->out, "false", 5);
 }
 
 void jw_null(struct jw *w)
 {
     value_start(w);
-    fputs("null", w->out);
+    put_str(w->out, "null", 4);
 }
 
 void jw_end_line(struct jw *w)
 {
-    fputc('\n', w->out);
+    PUT('\n', w->out);
     w->depth = 0;
     w->need_comma[0] = false;
 }
