@@ -130,6 +130,10 @@ struct session *tflow_session(struct tflow *tf, int fdir)
         else
             s->starttls = tf->prelude_proto;
         d->st.starttls_sessions++;
+    } else if (!s->mid_stream && (tf->dir[0].prelude_bytes || tf->dir[1].prelude_bytes)) {
+        /* TLS after cleartext we could not name */
+        s->starttls = "unknown";
+        d->st.starttls_sessions++;
     }
     if (tf->fi.a_sent_syn) {
         struct where w = {.ts = tf->fi.ts, .packet = tf->fi.packet};
@@ -291,8 +295,8 @@ static size_t prelude(struct tflow *tf, int fdir, struct cur c)
             tf->prelude_is_tunnel = tunnel;
         }
     }
-    if (ds->prelude_bytes == 0 && !dir_is_tls(&tf->dir[1 - fdir]) &&
-        quick_not_tls(c))
+    if (ds->prelude_bytes == 0 && !tf->prelude_proto &&
+        !dir_is_tls(&tf->dir[1 - fdir]) && quick_not_tls(c))
         return give_up_dir(tf, fdir);
     enum start_kind k;
     if (ds->carry_len) { /* a candidate start carried from the last chunk */

@@ -374,6 +374,52 @@ static void smtp_starttls(void **state)
     fx_free(&f);
 }
 
+/* TLS after a proxy exchange: the preamble names the tunnel. */
+static void tunnels(void **state)
+{
+    (void)state;
+    static const uint8_t socks5_hello[] = {5, 1, 0};
+    static const uint8_t socks5_choice[] = {5, 0};
+    static const uint8_t socks5_connect[] = {5, 1, 0, 3, 11, 'e', 'x', 'a', 'm', 'p',
+                                             'l', 'e', '.', 'c', 'o', 'm', 1, 187};
+    static const uint8_t socks5_ok[] = {5, 0, 0, 1, 10, 0, 0, 2, 1, 187};
+    struct fx f;
+    fx_open(&f);
+    fx_feed(&f, 0, cur_make(socks5_hello, sizeof(socks5_hello)));
+    fx_feed(&f, 1, cur_make(socks5_choice, sizeof(socks5_choice)));
+    fx_feed(&f, 0, cur_make(socks5_connect, sizeof(socks5_connect)));
+    fx_feed(&f, 1, cur_make(socks5_ok, sizeof(socks5_ok)));
+    client_hello_record(&ch_rec, "example.com");
+    feed_all(&f, 0, &ch_rec);
+    fx_close(&f);
+    assert_non_null(f.got);
+    assert_string_equal(f.got->tunnel, "socks5");
+    assert_null(f.got->starttls);
+    fx_free(&f);
+
+    static const char connect[] = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+    fx_open(&f);
+    fx_feed(&f, 0, cur_make(connect, strlen(connect)));
+    fx_feed(&f, 1, cur_make(established, strlen(established)));
+    feed_all(&f, 0, &ch_rec);
+    server_flight12(&sh_rec);
+    feed_all(&f, 1, &sh_rec);
+    fx_close(&f);
+    assert_string_equal(f.got->tunnel, "http-connect");
+    assert_true(f.got->sh.present);
+    fx_free(&f);
+
+    /* an unnamed cleartext preamble */
+    static const char hello[] = "HELLO-PROTO v1\n";
+    fx_open(&f);
+    fx_feed(&f, 0, cur_make(hello, strlen(hello)));
+    feed_all(&f, 0, &ch_rec);
+    fx_close(&f);
+    assert_string_equal(f.got->starttls, "unknown");
+    fx_free(&f);
+}
+
 static void not_tls_makes_no_session(void **state)
 {
     (void)state;
@@ -457,6 +503,20 @@ static void detect_start_verdicts(void **state)
     assert_string_equal(detect_prelude(cur_make(pg, 8), true, &tunnel), "postgres");
     static const uint8_t socks5[] = {5, 1, 0};
     assert_string_equal(detect_prelude(cur_make(socks5, 3), true, &tunnel), "socks5");
+    assert_string_equal(detect_prelude(cur_make("<?xml version='1.0'?><stream:stream", 34), true, &tunnel), "xmpp");
+    assert_string_equal(detect_prelude(cur_make("EHLO mx\r\n", 9), true, &tunnel), "smtp");
+    assert_string_equal(detect_prelude(cur_make("AUTH TLS\r\n", 10), true, &tunnel), "ftp");
+    static const uint8_t ldap[] = {0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16,
+                                   '1', '.', '3', '.', '6', '.', '1', '.', '4', '.', '1', '.',
+                                   '1', '4', '6', '6', '.', '2', '0', '0', '3', '7'};
+    assert_string_equal(detect_prelude(cur_make(ldap, sizeof(ldap)), true, &tunnel), "ldap");
+    static const uint8_t mysql[] = {0x4a, 0, 0, 0, 10, '8', '.', '0', 0};
+    assert_string_equal(detect_prelude(cur_make(mysql, sizeof(mysql)), false, &tunnel), "mysql");
+    static const uint8_t rdp[] = {3, 0, 0, 0x13, 0x0e, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 1, 0, 0, 0};
+    assert_string_equal(detect_prelude(cur_make(rdp, sizeof(rdp)), true, &tunnel), "rdp");
+    static const uint8_t socks4[] = {4, 1, 1, 187, 10, 0, 0, 2, 0};
+    assert_string_equal(detect_prelude(cur_make(socks4, sizeof(socks4)), true, &tunnel), "socks4");
+    assert_true(tunnel);
     assert_null(detect_prelude(cur_make("hello", 5), true, &tunnel));
 }
 
@@ -475,6 +535,7 @@ int main(void)
         cmocka_unit_test(gap_across_records_resynchronises),
         cmocka_unit_test(protected_records_are_skipped),
         cmocka_unit_test(smtp_starttls),
+        cmocka_unit_test(tunnels),
         cmocka_unit_test(not_tls_makes_no_session),
         cmocka_unit_test(server_answering_in_plaintext),
         cmocka_unit_test(sslv2_client_hello),
