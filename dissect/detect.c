@@ -169,8 +169,10 @@ static struct cur first_line(struct cur c)
 static const char *text_protocol(struct cur c)
 {
     struct cur line = first_line(c);
+    /* A bare "220" greets in both SMTP and FTP: the client's next command
+     * (EHLO or AUTH TLS) decides. */
     if (cur_starts(&line, "220", 3))
-        return has(line, "FTP") ? "ftp" : "smtp";
+        return has(line, "FTP") ? "ftp" : has(line, "SMTP") ? "smtp" : NULL;
     if (cur_starts(&line, "* OK", 4))
         return "imap";
     if (cur_starts(&line, "+OK", 3))

@@ -257,9 +257,14 @@ static bool header_ok(struct tflow *tf, int fdir)
     ds->rlen = len;
     if ((ds->rversion >> 8) != 3 || (ds->rversion & 0xff) > 4 ||
         ds->rtype < CT_CCS || ds->rtype > 63) {
+        char shown[6];
+        for (size_t i = 0; i < 5; i++)
+            shown[i] = ds->hdr[i] >= 0x20 && ds->hdr[i] < 0x7f ? (char)ds->hdr[i] : '.';
+        shown[5] = 0;
         tflow_anomaly(tf, fdir, "not_a_record",
-                      "type %u, version 0x%04x where record %u should start; resynchronising",
-                      ds->rtype, ds->rversion, ds->records + 1);
+                      "bytes %02x %02x %02x %02x %02x (\"%s\") where record %u should start; resynchronising",
+                      ds->hdr[0], ds->hdr[1], ds->hdr[2], ds->hdr[3], ds->hdr[4],
+                      shown, ds->records + 1);
         return false;
     }
     if (ds->rlen > MAX_RECORD) {

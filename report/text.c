@@ -113,6 +113,8 @@ static void negotiated(struct report *r, const struct session *s)
     if (session_mq_channel(s, channel, &canonical))
         fprintf(r->out, "  -> MQ channel %s%s", channel,
                 canonical ? "" : " (not as an MQ client writes it)");
+    if (sni && s->ch.ech == ECH_OUTER)
+        fprintf(r->out, "  (the public name: the real one is encrypted with ECH)");
     fputc('\n', r->out);
     if (s->ch.alpn.n || s->has_alpn_selected) {
         field(r, "ALPN");
@@ -146,8 +148,11 @@ static void hello_line(struct report *r, const char *who, const struct hello *h)
         if (!is_grease(h->versions.v[i]) && h->versions.v[i] > best &&
             h->versions.v[i] <= VER_TLS13)
             best = h->versions.v[i];
-    fprintf(r->out, "%s%s, %zu cipher suites, %zu extensions", h->sslv2 ? "SSLv2-format " : "",
-            registry_version_label(best, buf), h->ciphers.n, h->exts.n);
+    fprintf(r->out, "%s%s, %zu cipher suite%s, %zu extension%s",
+            registry_version_label(best, buf),
+            h->sslv2 && best != VER_SSL2 ? " in an SSLv2-format hello" : "",
+            h->ciphers.n, h->ciphers.n == 1 ? "" : "s", h->exts.n,
+            h->exts.n == 1 ? "" : "s");
     if (h->groups.n) {
         fprintf(r->out, ", groups ");
         for (size_t i = 0, shown = 0; i < h->groups.n && shown < 4; i++) {
