@@ -22,6 +22,16 @@ static void key_uint(struct jw *w, const char *k, uint64_t v)
     jw_uint(w, v);
 }
 
+/* A number, or null when the fact was not seen. */
+static void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
+{
+    jw_key(w, k);
+    if (has)
+        jw_int(w, v);
+    else
+        jw_null(w);
+}
+
 static void ts(struct jw *w, const char *k, int64_t ns)
 {
     jw_key(w, k);
@@ -156,16 +166,8 @@ static void hello_flags(struct jw *w, const struct hello *h)
     key_bool(w, "status_request", h->status_request);
     key_bool(w, "signed_certificate_timestamp", h->sct);
     key_bool(w, "early_data", h->early_data);
-    jw_key(w, "session_ticket");
-    if (h->has_session_ticket)
-        jw_uint(w, h->session_ticket_len);
-    else
-        jw_null(w);
-    jw_key(w, "record_size_limit");
-    if (h->record_size_limit)
-        jw_uint(w, h->record_size_limit);
-    else
-        jw_null(w);
+    key_opt_int(w, "session_ticket", h->has_session_ticket, h->session_ticket_len);
+    key_opt_int(w, "record_size_limit", h->record_size_limit, h->record_size_limit);
     jw_key(w, "ech");
     jw_str(w, ech_name(h->ech));
 }
@@ -233,11 +235,7 @@ static void server_hello(struct jw *w, const char *k, const struct hello *h)
         jw_str(w, registry_group_label(h->key_share_groups.v[0], buf));
     else
         jw_null(w);
-    jw_key(w, "pre_shared_key");
-    if (h->psk_selected >= 0)
-        jw_int(w, h->psk_selected);
-    else
-        jw_null(w);
+    key_opt_int(w, "pre_shared_key", h->psk_selected >= 0, h->psk_selected);
     jw_key(w, "alpn");
     if (h->alpn.n)
         jw_strn(w, h->alpn.v[0].p, h->alpn.v[0].len);
@@ -269,23 +267,11 @@ static void cert(struct jw *w, const struct cert *c)
     key_str(w, "serial", c->serial);
     key_str(w, "subject", c->subject);
     key_str(w, "issuer", c->issuer);
-    jw_key(w, "not_before");
-    if (c->has_validity)
-        jw_int(w, c->not_before);
-    else
-        jw_null(w);
-    jw_key(w, "not_after");
-    if (c->has_validity)
-        jw_int(w, c->not_after);
-    else
-        jw_null(w);
+    key_opt_int(w, "not_before", c->has_validity, c->not_before);
+    key_opt_int(w, "not_after", c->has_validity, c->not_after);
     key_str(w, "key_alg", c->key_alg);
     key_str(w, "key_type", c->key_type);
-    jw_key(w, "key_bits");
-    if (c->key_bits)
-        jw_int(w, c->key_bits);
-    else
-        jw_null(w);
+    key_opt_int(w, "key_bits", c->key_bits, c->key_bits);
     key_str(w, "curve", c->curve);
     key_str(w, "exponent", c->exponent);
     key_str(w, "sig_alg", c->sig_alg);
@@ -300,11 +286,7 @@ static void cert(struct jw *w, const struct cert *c)
     if (c->has_basic_constraints) {
         jw_obj(w);
         key_bool(w, "ca", c->ca);
-        jw_key(w, "path_len");
-        if (c->path_len >= 0)
-            jw_int(w, c->path_len);
-        else
-            jw_null(w);
+        key_opt_int(w, "path_len", c->path_len >= 0, c->path_len);
         jw_obj_end(w);
     } else {
         jw_null(w);
@@ -383,11 +365,7 @@ static void kx_details(struct jw *w, const struct session *s)
             jw_str(w, registry_group_label(s->ske.group, buf));
         else
             jw_null(w);
-        jw_key(w, "dh_bits");
-        if (s->ske.dh_p_bits)
-            jw_uint(w, s->ske.dh_p_bits);
-        else
-            jw_null(w);
+        key_opt_int(w, "dh_bits", s->ske.dh_p_bits, s->ske.dh_p_bits);
         jw_key(w, "sig_alg");
         if (s->ske.has_sig_scheme)
             jw_str(w, registry_sigscheme_label(s->ske.sig_scheme, buf));
