@@ -47,6 +47,13 @@ static void finished(struct tflow *tf, int fdir)
     }
 }
 
+/* TLS 1.3 protected record sizes: content(2) + inner type(1) + AEAD tag
+ * (16, or 8 for AES-CCM-8) is an alert; any handshake message is longer. */
+static bool looks_like_alert(uint32_t len)
+{
+    return len == 2 + 1 + 16 || len == 2 + 1 + 8;
+}
+
 /* A protected record: which part of the handshake it can only be, judged
  * from its type and position since its content is unreadable. */
 static void protected_record(struct tflow *tf, int fdir, uint8_t type)
@@ -63,6 +70,15 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
             return;
         }
         bool *mine = sdir == DIR_C2S ? &s->client_finished : &s->server_finished;
+        if (!*mine && looks_like_alert(ds->rlen)) {
+            /* A protected record that can only hold an alert where the
+             * Finished flight should be: the handshake was refused. */
+            struct alert al = {.dir = (uint8_t)sdir, .encrypted = true,
+                               .at = tf->at[fdir]};
+            (void)ARENA_PUSH(s->arena, s->alerts, al);
+            session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+            return;
+        }
         if (!*mine) {
             /* Server: EncryptedExtensions..Finished. Client: Finished (or
              * Certificate..Finished). */

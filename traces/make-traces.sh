@@ -125,6 +125,9 @@ scenario() {
   tls12-unknown-ca)
     capture "$s" -cert "$pki/rogue.pem" -key "$pki/rogue.key" -tls1_2 -- \
       client "$s" -tls1_2 -CAfile "$pki/ca.pem" -verify_return_error -servername localhost ;;
+  tls13-unknown-ca)
+    capture "$s" -cert "$pki/rogue.pem" -key "$pki/rogue.key" -- \
+      client "$s" -CAfile "$pki/ca.pem" -verify_return_error -servername localhost ;;
   mq-channel)
     PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -- \
       client "$s" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com ;;
@@ -137,5 +140,5 @@ scenario() {
 
 mkpki
 all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls13-hrr
-     tls13-alpn tls12-no-shared-cipher tls12-unknown-ca mq-channel smtp-starttls)
+     tls13-alpn tls12-no-shared-cipher tls12-unknown-ca tls13-unknown-ca mq-channel smtp-starttls)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

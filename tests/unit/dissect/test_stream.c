@@ -220,6 +220,61 @@ static void encrypted_alert_after_ccs(void **state)
     fx_free(&f);
 }
 
+/* TLS 1.3 without keys: a 19-byte protected record where the client's
+ * Finished should be is an alert, and the handshake did not complete. */
+static void tls13_refused_with_an_encrypted_alert(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    client_hello_record(&ch_rec, "example.com");
+    feed_all(&f, 0, &ch_rec);
+    struct buf b;
+    b_reset(&b);
+    size_t r = b_record(&b, 22);
+    tls_server_hello(&b, 0x0304, 0x1301);
+    b_close(&b, r);
+    r = b_record(&b, 23);
+    b_fill(&b, 0x5a, 900); /* EncryptedExtensions .. Finished */
+    b_close(&b, r);
+    feed_all(&f, 1, &b);
+    b_reset(&b);
+    r = b_record(&b, 20);
+    b_u8(&b, 1);
+    b_close(&b, r);
+    r = b_record(&b, 23);
+    b_fill(&b, 0x3c, 19);
+    b_close(&b, r);
+    feed_all(&f, 0, &b);
+    fx_close(&f);
+    assert_false(f.got->established);
+    assert_int_equal(f.got->alerts.n, 1);
+    assert_true(f.got->alerts.v[0].encrypted);
+    assert_int_equal(f.got->alerts.v[0].dir, DIR_C2S);
+    fx_free(&f);
+
+    /* the same with a Finished-sized record completes */
+    fx_open(&f);
+    feed_all(&f, 0, &ch_rec);
+    b_reset(&b);
+    r = b_record(&b, 22);
+    tls_server_hello(&b, 0x0304, 0x1301);
+    b_close(&b, r);
+    r = b_record(&b, 23);
+    b_fill(&b, 0x5a, 900);
+    b_close(&b, r);
+    feed_all(&f, 1, &b);
+    b_reset(&b);
+    r = b_record(&b, 23);
+    b_fill(&b, 0x3c, 53);
+    b_close(&b, r);
+    feed_all(&f, 0, &b);
+    fx_close(&f);
+    assert_true(f.got->established);
+    assert_int_equal(f.got->alerts.n, 0);
+    fx_free(&f);
+}
+
 static void heartbleed_request(void **state)
 {
     (void)state;
@@ -529,6 +584,7 @@ int main(void)
         cmocka_unit_test(two_messages_in_one_record_and_one_message_in_two),
         cmocka_unit_test(alert_and_failure),
         cmocka_unit_test(encrypted_alert_after_ccs),
+        cmocka_unit_test(tls13_refused_with_an_encrypted_alert),
         cmocka_unit_test(heartbleed_request),
         cmocka_unit_test(oversized_record_resynchronises),
         cmocka_unit_test(gap_inside_a_record_keeps_framing),
