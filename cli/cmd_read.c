@@ -175,15 +175,18 @@ static void sink(void *ctx, struct session *s)
 }
 
 /* Feed one file through the capture; returns the exit status it earns. */
-static int read_file(const char *path, struct capture *cap)
+static int read_file(const char *arg, struct capture *cap)
 {
+    const char *path = strcmp(arg, "-") == 0 ? "standard input" : arg;
     char err[256];
     struct capture_file *f;
-    enum st st = capture_file_open(path, &f, err, sizeof(err));
+    enum st st = capture_file_open(arg, &f, err, sizeof(err));
     if (st != ST_OK) {
         cli_error("%s: %s", path, err);
         return EXIT_INPUT;
     }
+    const struct capture_stats *cs = capture_stats(cap);
+    uint64_t unsupported = cs->unsupported_link;
     struct pkt p;
     while ((st = capture_file_next(f, &p)) == ST_OK)
         capture_packet(cap, &p);
@@ -193,6 +196,10 @@ static int read_file(const char *path, struct capture *cap)
                   capture_file_error(f));
         rc = EXIT_INPUT;
     }
+    if (cs->unsupported_link > unsupported)
+        cli_error("%s: warning: %llu packets have link type %u (%s), which is not decoded",
+                  path, (unsigned long long)(cs->unsupported_link - unsupported),
+                  cs->first_unsupported_link, capture_link_name(cs->first_unsupported_link));
     capture_file_close(f);
     return rc;
 }
@@ -227,12 +234,7 @@ int cmd_read(int argc, char **argv)
     }
     capture_flush(cap);
     dissect_finish(dis);
-    const struct capture_stats *cs = capture_stats(cap);
-    if (cs->unsupported_link)
-        cli_error("warning: %llu packets have link type %u (%s), which is not decoded",
-                  (unsigned long long)cs->unsupported_link, cs->first_unsupported_link,
-                  capture_link_name(cs->first_unsupported_link));
-    report_summary(rep, cs, dissect_stats(dis));
+    report_summary(rep, capture_stats(cap), dissect_stats(dis));
 out:
     capture_free(cap);
     dissect_free(dis);

@@ -51,6 +51,8 @@ if [ "$(id -u)" != 0 ]; then
   cp "$good" "$tmp/locked.pcap" && chmod 000 "$tmp/locked.pcap"
   expect "unreadable" 3 "locked.pcap: Permission denied" "" -- read "$tmp/locked.pcap"
 fi
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000\001\000\000\000\000\000\000\000\004\000\000\000\004\000\000\000abcd' >"$tmp/link147.pcap"
+expect "unsupported link type" 0 "link147.pcap: warning: 1 packets have link type 147" "0 TLS sessions" -- read -q "$tmp/link147.pcap"
 expect "no command" 2 "usage: tlsscope" "" --
 expect "unknown command" 2 "unknown command 'frobnicate'" "" -- frobnicate
 expect "no file" 2 "no capture file given" "" -- read
