@@ -25,6 +25,19 @@ struct dissect_config dissect_config_default(void);
 /* Receives each finished session and takes ownership (session_free). */
 typedef void (*dissect_sink)(void *ctx, struct session *s);
 
+/* An HTTP fetch of revocation data (OCSP request or CRL download) seen in
+ * the capture, which may explain a slow handshake nearby. */
+struct revocation_fetch {
+    const char *kind; /* "ocsp" or "crl" */
+    char host[128], path[128];
+    struct endpoint client, server;
+    int64_t ts_request, ts_response; /* ns; ts_response 0: no answer seen */
+    int status;                      /* HTTP status, 0 when unknown */
+    uint64_t packet;
+};
+
+typedef void (*dissect_fetch_sink)(void *ctx, const struct revocation_fetch *f);
+
 struct dissect_stats {
     uint64_t flows_seen, tls_sessions, sslv2_sessions, starttls_sessions;
     uint64_t gaps, anomalies, certs_parsed, cert_cache_hits;
@@ -35,6 +48,15 @@ struct dissect;
 /* dissect_new - NULL on no memory. */
 struct dissect *dissect_new(const struct dissect_config *cfg,
                             dissect_sink sink, void *sink_ctx);
+/* dissect_load_trust - verify certificate chains at capture time against
+ * the CAs in ca_file (NULL: none), and note which chains reach a root of
+ * the system trust store when system_roots is set. Returns ST_IO with a
+ * reason in err when ca_file cannot be used. */
+MUST_CHECK enum st dissect_load_trust(struct dissect *d, const char *ca_file,
+                                      bool system_roots, char *err, size_t errlen);
+/* dissect_on_fetch - also report revocation fetches to sink. */
+void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx);
+
 /* dissect_flow_handler - the callbacks to give capture_new. */
 struct flow_handler dissect_flow_handler(struct dissect *d);
 /* dissect_finish - hand every remaining session to the sink. Call after

@@ -135,10 +135,10 @@ struct session *tflow_session(struct tflow *tf, int fdir)
         s->starttls = "unknown";
         d->st.starttls_sessions++;
     }
-    if (tf->fi.a_sent_syn) {
-        struct where w = {.ts = tf->fi.ts, .packet = tf->fi.packet};
-        session_event(s, EV_TCP_SYN, 0, client == 0 ? DIR_C2S : DIR_S2C, 0, &w);
-    }
+    if (tf->has_syn)
+        session_event(s, EV_TCP_SYN, 0, DIR_C2S, 0, &tf->syn);
+    if (tf->has_synack)
+        session_event(s, EV_TCP_SYN, 1, DIR_S2C, 0, &tf->synack);
     tf->s = s;
     if (d->q_tail)
         d->q_tail->q_next = tf;
@@ -168,6 +168,7 @@ static void tflow_free(struct tflow *tf)
 {
     for (int i = 0; i < 2; i++)
         record_free(&tf->dir[i]);
+    free(tf->fetch);
     free(tf);
 }
 
@@ -296,8 +297,12 @@ static size_t prelude(struct tflow *tf, int fdir, struct cur c)
         }
     }
     if (ds->prelude_bytes == 0 && !tf->prelude_proto &&
-        !dir_is_tls(&tf->dir[1 - fdir]) && quick_not_tls(c))
-        return give_up_dir(tf, fdir);
+        !dir_is_tls(&tf->dir[1 - fdir])) {
+        if (!tf->fetch && fetch_request(tf, fdir, c))
+            return give_up_dir(tf, fdir);
+        if (quick_not_tls(c))
+            return give_up_dir(tf, fdir);
+    }
     enum start_kind k;
     if (ds->carry_len) { /* a candidate start carried from the last chunk */
         uint8_t tmp[32];
@@ -363,10 +368,27 @@ static void note_peer_not_tls(struct tflow *tf, int fdir, struct cur c)
 static enum dmode choose(struct tflow *tf, int fdir, struct cur view)
 {
     bool other_tls = dir_is_tls(&tf->dir[1 - fdir]);
+    switch (mq_tsh_start(view)) {
+    case START_MQ:
+        if (other_tls && tflow_session(tf, fdir))
+            tflow_anomaly(tf, fdir, "peer_not_tls",
+                          "the %s answered the TLS hello with plaintext IBM MQ",
+                          tflow_sdir(tf, fdir) == DIR_S2C ? "server" : "client");
+        return DM_MQ;
+    case START_MAYBE:
+        return DM_DETECT;
+    default:
+        break;
+    }
+    if (tf->fetch) {
+        fetch_response(tf, fdir, view);
+        return DM_IGNORE;
+    }
     switch (detect_start(view, !other_tls)) {
     case START_TLS: return DM_RECORDS;
     case START_SSL2: return DM_SSL2;
     case START_MAYBE: return DM_DETECT;
+    case START_MQ:
     case START_NONE: break;
     }
     bool fresh = tf->fi.a_sent_syn || tf->fi.b_sent_synack;
@@ -396,7 +418,7 @@ static size_t detect(struct tflow *tf, int fdir, struct cur c)
             return 0;
         m = DM_PRELUDE;
     }
-    if (m != DM_PRELUDE && !tflow_session(tf, fdir))
+    if (m != DM_PRELUDE && m != DM_IGNORE && !tflow_session(tf, fdir))
         return FLOW_IGNORE;
     ds->mode = m;
     if (!ds->carry_len)
@@ -423,6 +445,8 @@ static size_t feed(struct tflow *tf, int fdir, struct cur c)
         return record_feed(tf, fdir, c);
     case DM_SSL2:
         return sslv2_feed(tf, fdir, c);
+    case DM_MQ:
+        return mq_feed(tf, fdir, c);
     case DM_IGNORE:
         break;
     }
@@ -501,6 +525,19 @@ static void on_flags(void *ctx, void *user, int fdir, uint8_t flags,
     if (tf->emitted)
         return;
     touch(tf, fdir, m);
+    if (flags & TCPF_SYN) {
+        /* Kept for the session to come: SYN to SYN-ACK is the network's
+         * round trip. Repeats keep the first. */
+        bool synack = fdir == 1;
+        if (synack && !tf->has_synack) {
+            tf->synack = tf->at[fdir];
+            tf->has_synack = true;
+        } else if (!synack && !tf->has_syn) {
+            tf->syn = tf->at[fdir];
+            tf->has_syn = true;
+        }
+        return;
+    }
     if (!tf->s)
         return;
     int sdir = tflow_sdir(tf, fdir);
@@ -508,8 +545,6 @@ static void on_flags(void *ctx, void *user, int fdir, uint8_t flags,
         session_event(tf->s, EV_TCP_RST, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
     else if (flags & TCPF_FIN)
         session_event(tf->s, EV_TCP_FIN, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
-    else if ((flags & TCPF_SYN) && sdir == DIR_S2C)
-        session_event(tf->s, EV_TCP_SYN, 1, (uint8_t)sdir, 0, &tf->at[fdir]);
 }
 
 static void on_close(void *ctx, void *user, enum flow_end why)
@@ -518,6 +553,7 @@ static void on_close(void *ctx, void *user, enum flow_end why)
     struct tflow *tf = user;
     (void)why;
     tf->closed = true;
+    fetch_close(tf);
     if (!tf->s && !tf->emitted) {
         tflow_free(tf);
         return;
@@ -543,6 +579,12 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
     return h;
 }
 
+void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx)
+{
+    d->fetch_sink = sink;
+    d->fetch_ctx = ctx;
+}
+
 void dissect_finish(struct dissect *d)
 {
     pump(d, true);
@@ -563,5 +605,6 @@ void dissect_free(struct dissect *d)
             tf->emitted = true; /* freed by its close callback */
     }
     certcache_free(d->certs);
+    trust_free(d->trust);
     free(d);
 }

@@ -59,6 +59,8 @@ void finalize_session(struct tflow *tf)
     if (!s)
         return;
     s->resumed = resumed(s);
+    trust_check(tf->d, s, &s->server_certs);
+    trust_check(tf->d, s, &s->client_certs);
     /* Messages delivered late by reassembly keep their packet numbers;
      * a stable merge keeps same-packet events in parse order. */
     struct event *v = s->events.v;

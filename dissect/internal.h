@@ -46,6 +46,7 @@ enum dmode {
     DM_RECORDS, /* TLS record layer */
     DM_SSL2,    /* SSLv2 record layer */
     DM_RESYNC,  /* lost record framing; searching for the next header */
+    DM_MQ,      /* IBM MQ segments in plaintext */
     DM_IGNORE,
 };
 
@@ -78,6 +79,9 @@ struct dirstate {
     bool noted_enc_flight;
     bool noted_appdata;
     bool ssl2_encrypted;
+    /* plaintext MQ */
+    uint32_t mq_segments;
+    size_t mq_consumed;
 };
 
 struct tflow {
@@ -94,10 +98,13 @@ struct tflow {
     struct where at[2];     /* where the bytes being parsed came from */
     struct tflow *q_next;
     bool server_tls13;      /* a TLS 1.3 ServerHello was seen */
-    bool client_sent_protected;
+    struct where syn, synack; /* kept until a session exists */
+    bool has_syn, has_synack;
+    struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */
 };
 
 struct certcache;
+struct trust;
 
 struct dissect {
     struct dissect_config cfg;
@@ -108,6 +115,9 @@ struct dissect {
     struct tflow *q_head, *q_tail; /* sessions in id order */
     size_t q_done;                 /* of which finished */
     struct certcache *certs;
+    struct trust *trust;
+    dissect_fetch_sink fetch_sink;
+    void *fetch_ctx;
 };
 
 /* Handshake message context. */
@@ -137,7 +147,7 @@ void tflow_anomaly(struct tflow *tf, int fdir, const char *what,
 
 /* ---- detect.c ------------------------------------------------------------ */
 
-enum start_kind { START_NONE, START_TLS, START_SSL2, START_MAYBE };
+enum start_kind { START_NONE, START_TLS, START_SSL2, START_MQ, START_MAYBE };
 
 /* detect_start - do the bytes at the front look like the start of TLS?
  * START_MAYBE: too few bytes to tell. hello_only demands a hello. */
@@ -277,6 +287,28 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
 const char *x509_name_rfc2253(struct arena *a, struct cur der);
 /* ocsp_decode - facts of a stapled OCSP response. */
 void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out);
+
+/* ---- mq_plain.c ------------------------------------------------------------ */
+
+/* mq_tsh_start - an MQ Transmission Segment Header at the front? */
+enum start_kind mq_tsh_start(struct cur c);
+/* mq_feed - plaintext MQ bytes: the first segments are read for the
+ * channel, queue manager, status and credentials; the rest is ignored. */
+size_t mq_feed(struct tflow *tf, int fdir, struct cur c);
+
+/* ---- fetch.c --------------------------------------------------------------- */
+
+/* fetch_request - is this HTTP request an OCSP or CRL fetch? Records it. */
+bool fetch_request(struct tflow *tf, int fdir, struct cur c);
+void fetch_response(struct tflow *tf, int fdir, struct cur c);
+/* fetch_close - hand a recorded fetch to the sink and forget it. */
+void fetch_close(struct tflow *tf);
+
+/* ---- trust.c --------------------------------------------------------------- */
+
+/* trust_check - fill in c->trusted and c->public_root. */
+void trust_check(struct dissect *d, struct session *s, struct chain *c);
+void trust_free(struct trust *t);
 
 /* ---- finalize.c ---------------------------------------------------------- */
 

@@ -143,10 +143,31 @@ enum {
     CERT_KU_DECIPHER_ONLY = 1 << 8,
 };
 
+/* What OpenSSL said of a chain (checked when a trust store was given). */
+struct chain_check {
+    bool checked, ok;
+    const char *error; /* OpenSSL's reason when not ok */
+    int error_depth;   /* which certificate it concerns */
+};
+
 struct chain {
     bool seen; /* a Certificate message was read (it may be empty) */
     struct cert *v;
     size_t n, cap;
+    struct where at;
+    struct chain_check trusted; /* against --ca-file, at capture time */
+    bool public_root;           /* chains to a root of the system trust store */
+};
+
+/* IBM MQ spoken in plaintext on the connection (TSH segments). */
+struct mq_plain {
+    bool client, server; /* who sent TSH segments */
+    bool ebcdic;
+    uint8_t fap;
+    char channel[21], qmgr[49];
+    bool userid, password;   /* credentials flowed in clear */
+    bool has_status;
+    uint32_t status;         /* STATUS segment code from the server */
     struct where at;
 };
 
@@ -269,6 +290,7 @@ struct session {
     bool mid_stream; /* the capture starts after the connection did */
 
     struct chain server_certs, client_certs;
+    struct mq_plain mq;
     struct server_kx ske;
     struct cert_request cert_request;
     struct cert_status cert_status;

@@ -24,7 +24,7 @@ for trace in "$src"/traces/*.pcap; do
     fi
     if ! printf '%s\n' "$got" | diff -u "$want" - >"/tmp/golden.$$.diff"; then
       echo "golden: $name.$fmt differs:"
-      head -40 "/tmp/golden.$$.diff"
+      head -40 "/tmp/golden.$$.diff" | cut -c1-240
       status=1
     fi
     rm -f "/tmp/golden.$$.diff"

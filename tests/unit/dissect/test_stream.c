@@ -78,16 +78,15 @@ static void full_tls12_handshake(void **state)
     assert_false(s->resumed);
     assert_true(s->encrypted[0] && s->encrypted[1]);
     assert_int_equal(s->records[DIR_C2S][CT_HANDSHAKE - CT_CCS], 3);
-    /* SYN, client_hello, server_hello, server_hello_done,
-     * client_key_exchange, ccs, enc, ccs, enc */
-    assert_int_equal(s->events.n, 9);
-    assert_int_equal(s->events.v[0].kind, EV_TCP_SYN);
-    assert_int_equal(s->events.v[1].type, 1);
-    assert_int_equal(s->events.v[2].type, 2);
-    assert_int_equal(s->events.v[3].type, 14);
-    assert_int_equal(s->events.v[4].type, 16);
-    assert_int_equal(s->events.v[5].kind, EV_CCS);
-    assert_int_equal(s->events.v[6].kind, EV_ENC_HANDSHAKE);
+    /* client_hello, server_hello, server_hello_done, client_key_exchange,
+     * ccs, enc, ccs, enc */
+    assert_int_equal(s->events.n, 8);
+    assert_int_equal(s->events.v[0].type, 1);
+    assert_int_equal(s->events.v[1].type, 2);
+    assert_int_equal(s->events.v[2].type, 14);
+    assert_int_equal(s->events.v[3].type, 16);
+    assert_int_equal(s->events.v[4].kind, EV_CCS);
+    assert_int_equal(s->events.v[5].kind, EV_ENC_HANDSHAKE);
     fx_free(&f);
 }
 

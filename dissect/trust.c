@@ -1,0 +1,177 @@
+/* Chain verification with OpenSSL: against the CAs the user names
+ * (--ca-file), at the time of the capture, and against the system's public
+ * roots ignoring time (to tell publicly trusted chains from private PKI).
+ * Results are cached per chain and day so repeated sessions cost nothing. */
+#include "dissect/internal.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { VERIFY_CACHE = 1024 };
+
+struct verdict {
+    uint8_t key[32]; /* SHA-256 over the chain's fingerprints and the day */
+    bool used, public_only;
+    struct chain_check check;
+    char error[96];
+};
+
+struct trust {
+    X509_STORE *cas, *roots;
+    struct verdict cache[VERIFY_CACHE];
+};
+
+static X509_STORE *store_from(const char *file, bool system, char *err, size_t errlen)
+{
+    X509_STORE *st = X509_STORE_new();
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    bool ok = file ? X509_STORE_load_file(st, file) == 1
+                   : system && X509_STORE_set_default_paths(st) == 1;
+    if (!ok) {
+        unsigned long e = ERR_get_error();
+        snprintf(err, errlen, "no usable certificates (%s)",
+                 e ? ERR_reason_error_string(e) : "unknown reason");
+        ERR_clear_error();
+        X509_STORE_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+enum st dissect_load_trust(struct dissect *d, const char *ca_file,
+                           bool system_roots, char *err, size_t errlen)
+{
+    struct trust *t = calloc(1, sizeof(*t));
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    if (ca_file && !(t->cas = store_from(ca_file, false, err, errlen))) {
+        free(t);
+        return ST_IO;
+    }
+    if (system_roots) {
+        char ignored[128];
+        t->roots = store_from(NULL, true, ignored, sizeof(ignored));
+    }
+    trust_free(d->trust);
+    d->trust = t;
+    return ST_OK;
+}
+
+void trust_free(struct trust *t)
+{
+    if (!t)
+        return;
+    X509_STORE_free(t->cas);
+    X509_STORE_free(t->roots);
+    free(t);
+}
+
+static STACK_OF(X509) *to_x509(const struct chain *c, X509 **leaf)
+{
+    STACK_OF(X509) *rest = sk_X509_new_null();
+    *leaf = NULL;
+    for (size_t i = 0; rest && i < c->n; i++) {
+        const unsigned char *p = c->v[i].der.p;
+        X509 *x = p ? d2i_X509(NULL, &p, (long)c->v[i].der.len) : NULL;
+        if (!x)
+            continue;
+        if (!*leaf)
+            *leaf = x;
+        else if (!sk_X509_push(rest, x))
+            X509_free(x);
+    }
+    return rest;
+}
+
+/* Verify against store at time t (0: ignore time). */
+static void verify(X509_STORE *store, const struct chain *c, int64_t t,
+                   struct chain_check *out, char *errbuf, size_t errlen)
+{
+    X509 *leaf;
+    STACK_OF(X509) *rest = to_x509(c, &leaf);
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    out->checked = true;
+    out->ok = false;
+    if (leaf && rest && ctx && X509_STORE_CTX_init(ctx, store, leaf, rest) == 1) {
+        X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+        if (t)
+            X509_VERIFY_PARAM_set_time(vp, (time_t)t);
+        else
+            X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
+        out->ok = X509_verify_cert(ctx) == 1;
+        if (!out->ok) {
+            int e = X509_STORE_CTX_get_error(ctx);
+            snprintf(errbuf, errlen, "%s", X509_verify_cert_error_string(e));
+            out->error_depth = X509_STORE_CTX_get_error_depth(ctx);
+        }
+    } else {
+        snprintf(errbuf, errlen, "the certificates could not be decoded");
+    }
+    X509_STORE_CTX_free(ctx);
+    X509_free(leaf);
+    sk_X509_pop_free(rest, X509_free);
+    ERR_clear_error();
+}
+
+static void chain_key(const struct chain *c, int64_t day, bool public_only,
+                      uint8_t out[32])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        for (size_t i = 0; i < c->n; i++)
+            EVP_DigestUpdate(md, c->v[i].sha256, 32);
+        EVP_DigestUpdate(md, &day, sizeof(day));
+        EVP_DigestUpdate(md, &public_only, sizeof(public_only));
+        EVP_DigestFinal_ex(md, out, &n);
+    }
+    EVP_MD_CTX_free(md);
+    if (n != 32)
+        memset(out, 0, 32);
+}
+
+static struct verdict *cached(struct trust *t, struct arena *a, const struct chain *c,
+                              int64_t ts, bool public_only, X509_STORE *store)
+{
+    uint8_t key[32];
+    int64_t day = public_only ? 0 : ts / 86400;
+    chain_key(c, day, public_only, key);
+    size_t h;
+    memcpy(&h, key, sizeof(h));
+    struct verdict *v = &t->cache[h % VERIFY_CACHE];
+    if (!v->used || memcmp(v->key, key, 32) != 0) {
+        memset(v, 0, sizeof(*v));
+        memcpy(v->key, key, 32);
+        v->used = true;
+        v->public_only = public_only;
+        verify(store, c, public_only ? 0 : ts, &v->check, v->error, sizeof(v->error));
+    }
+    (void)a;
+    return v;
+}
+
+void trust_check(struct dissect *d, struct session *s, struct chain *c)
+{
+    struct trust *t = d->trust;
+    if (!t || !c->n)
+        return;
+    int64_t ts = s->ts_first / 1000000000;
+    if (t->cas) {
+        struct verdict *v = cached(t, s->arena, c, ts, false, t->cas);
+        c->trusted = v->check;
+        if (!v->check.ok)
+            c->trusted.error = arena_strdup(s->arena, v->error);
+    }
+    if (t->roots) {
+        struct verdict *v = cached(t, s->arena, c, 0, true, t->roots);
+        c->public_root = v->check.ok;
+    }
+}
