@@ -15,6 +15,7 @@ enum exit_status {
 int cmd_read(int argc, char **argv);
 int cmd_cipher(int argc, char **argv);
 int cmd_mq_sni(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* cli_error - print "tlsscope: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -22,7 +22,8 @@ static const char usage[] =
     "usage: tlsscope COMMAND [options] [arguments]\n"
     "\n"
     "Passive TLS handshake analyzer: finds every TLS/SSL handshake in a capture,\n"
-    "on any port, and reports versions, cipher suites, certificates and alerts.\n"
+    "on any port, reports versions, cipher suites, certificates and alerts, and\n"
+    "explains what is wrong and how to fix it (with IBM MQ's view of it).\n"
     "\n"
     "commands:\n"
     "  read [options] FILE...      analyze capture files (pcap, pcapng, gzip-compressed)\n"
@@ -30,6 +31,8 @@ static const char usage[] =
     "                              CipherSpec, key exchange, authentication, protocol\n"
     "  mq-sni CHANNEL|SNI          convert an IBM MQ channel name to the SNI its\n"
     "                              clients send, and back\n"
+    "  rules [RULE-ID...]          list the rules that turn sessions into findings,\n"
+    "                              or show some in full\n"
     "\n"
     "  tlsscope COMMAND --help     options of one command\n"
     "  tlsscope --version\n"
@@ -58,6 +61,8 @@ int main(int argc, char **argv)
         return cmd_cipher(argc - 1, argv + 1);
     if (strcmp(cmd, "mq-sni") == 0)
         return cmd_mq_sni(argc - 1, argv + 1);
+    if (strcmp(cmd, "rules") == 0)
+        return cmd_rules(argc - 1, argv + 1);
     cli_error("unknown command '%s' (try 'tlsscope --help')", cmd);
     return EXIT_USAGE;
 }

@@ -73,6 +73,41 @@ const struct mq_cipherspec *mq_cipherspec_by_name(const char *name)
     return NULL;
 }
 
+static const struct {
+    const char *name;
+    uint16_t min, max; /* protocol versions admitted */
+} mq_lists[] = {
+    {"ANY", VER_SSL3, VER_TLS13},
+    {"ANY_TLS12", VER_TLS12, VER_TLS12},
+    {"ANY_TLS12_OR_HIGHER", VER_TLS12, 0xffff},
+    {"ANY_TLS13", VER_TLS13, VER_TLS13},
+    {"ANY_TLS13_OR_HIGHER", VER_TLS13, 0xffff},
+};
+
+bool mq_sslciph_is_list(const char *sslciph)
+{
+    for (size_t i = 0; i < ARRAY_LEN(mq_lists); i++)
+        if (strcasecmp(mq_lists[i].name, sslciph) == 0)
+            return true;
+    return false;
+}
+
+bool mq_sslciph_accepts(const char *sslciph, uint16_t version, uint32_t code,
+                        bool *known)
+{
+    *known = true;
+    const struct mq_cipherspec *negotiated = mq_cipherspec_find(version, code);
+    for (size_t i = 0; i < ARRAY_LEN(mq_lists); i++)
+        if (strcasecmp(mq_lists[i].name, sslciph) == 0)
+            return negotiated && version >= mq_lists[i].min && version <= mq_lists[i].max;
+    const struct mq_cipherspec *want = mq_cipherspec_by_name(sslciph);
+    if (!want) {
+        *known = false;
+        return false;
+    }
+    return negotiated == want;
+}
+
 static const char suffix[] = ".chl.mq.ibm.com";
 
 static bool legal_channel_char(int c)

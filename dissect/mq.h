@@ -26,6 +26,15 @@ const struct mq_cipherspec *mq_cipherspec_find(uint16_t version, uint32_t code);
 /* mq_cipherspec_by_name - look an SSLCIPH value up (case-insensitive). */
 const struct mq_cipherspec *mq_cipherspec_by_name(const char *name);
 
+/* mq_sslciph_accepts - would a channel whose SSLCIPH is `sslciph` accept a
+ * session negotiated at (version, suite)? Handles CipherSpec names and the
+ * ANY, ANY_TLS12, ANY_TLS12_OR_HIGHER, ANY_TLS13, ANY_TLS13_OR_HIGHER lists;
+ * *known is false when MQ would reject the SSLCIPH value itself. */
+bool mq_sslciph_accepts(const char *sslciph, uint16_t version, uint32_t code,
+                        bool *known);
+/* mq_sslciph_is_list - is this one of the ANY* list names? */
+bool mq_sslciph_is_list(const char *sslciph);
+
 /* mq_sni_decode - the channel name in an MQ-style server_name. Returns
  * false when the name lacks the .chl.mq.ibm.com suffix or the label could
  * not have come from the MQ mapping. *canonical is false when the label

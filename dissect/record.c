@@ -87,6 +87,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
             finished(tf, fdir);
         } else if (s->client_finished) {
             s->saw_appdata[sdir] = true;
+            s->appdata_records[sdir]++;
             note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
         }
         return;
@@ -96,6 +97,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
         finished(tf, fdir);
     } else if (type == CT_APPDATA) {
         s->saw_appdata[sdir] = true;
+        s->appdata_records[sdir]++;
         ds->noted_enc_flight = false; /* a later handshake is a new flight */
         note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
     }
@@ -114,6 +116,7 @@ static void appdata_in_clear(struct tflow *tf, int fdir)
     if (!s->ch.present && !s->sh.present) {
         /* mid-stream: the handshake was not captured */
         s->saw_appdata[sdir] = true;
+        s->appdata_records[sdir]++;
         note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
         return;
     }
@@ -233,9 +236,11 @@ static void end_heartbeat(struct tflow *tf, int fdir)
     /* RFC 6520 4: type(1) payload_length(2) payload padding(>= 16) */
     if (claimed + 3u + 16u > ds->rlen)
         tflow_anomaly(tf, fdir, "heartbeat_overread",
-                      "heartbeat %s in record %u claims %u payload bytes but the record holds %u bytes (Heartbleed pattern)",
+                      "heartbeat %s in record %u claims %u payload bytes, which with its 3-byte header "
+                      "and the 16 bytes of padding RFC 6520 requires need %u, but the record holds %u "
+                      "(Heartbleed pattern)",
                       ds->small[0] == 1 ? "request" : "response", ds->records,
-                      claimed, ds->rlen);
+                      claimed, claimed + 19u, ds->rlen);
 }
 
 static void end_record(struct tflow *tf, int fdir)

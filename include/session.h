@@ -263,7 +263,11 @@ struct findings {
     size_t n, cap;
 };
 
-enum { REC_TYPE_SLOTS = 8 }; /* content types 20..26, then "other" */
+/* records[dir][slot]: content types 20..26, then "other" */
+enum {
+    REC_CCS, REC_ALERT, REC_HANDSHAKE, REC_APPDATA, REC_HEARTBEAT,
+    REC_TLS12_CID, REC_ACK, REC_OTHER, REC_TYPE_SLOTS,
+};
 
 struct session {
     struct arena *arena;
@@ -309,6 +313,8 @@ struct session {
     uint32_t records[2][REC_TYPE_SLOTS];
     uint64_t bytes[2];
     bool saw_appdata[2];
+    /* protected records after the handshake (TLS 1.3: tickets included) */
+    uint32_t appdata_records[2];
     bool encrypted[2]; /* this direction's records are protected */
     struct where hs_start, hs_end;
     bool has_hs_end;

@@ -22,9 +22,10 @@ struct report {
     FILE *out;
     struct report_opts opts;
     struct jw jw;
-    uint64_t sessions, established, failed, incomplete, partial, resumed;
+    uint64_t sessions, established, failed, incomplete, partial, resumed, plaintext;
     uint64_t anomalies;
-    struct tally versions, ciphers, alerts, starttls;
+    struct tally versions, ciphers, alerts, starttls, findings;
+    uint64_t by_severity[4];
 };
 
 const char *fmt_ip(const struct endpoint *e, char *buf);
@@ -46,3 +47,5 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 void text_session(struct report *r, const struct session *s);
 void text_summary(struct report *r, const struct capture_stats *cs,
                   const struct dissect_stats *ds);
+void json_capture_findings(struct report *r, const struct capture_finding *f, size_t n);
+void text_capture_findings(struct report *r, const struct capture_finding *f, size_t n);

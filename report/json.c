@@ -313,6 +313,35 @@ static void cert(struct jw *w, const struct cert *c)
     jw_obj_end(w);
 }
 
+static void chain_check(struct jw *w, const char *k, const struct chain *c)
+{
+    jw_key(w, k);
+    jw_obj(w);
+    key_bool(w, "public_root", c->public_root);
+    jw_key(w, "ca_file");
+    if (!c->trusted.checked) {
+        jw_null(w);
+    } else {
+        jw_obj(w);
+        key_bool(w, "ok", c->trusted.ok);
+        if (!c->trusted.ok) {
+            key_str(w, "error", c->trusted.error);
+            key_uint(w, "depth", (uint64_t)c->trusted.error_depth);
+        }
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
+}
+
+/* Present only when there is a chain to speak of. */
+static void chain_checks(struct jw *w, const struct session *s)
+{
+    if (s->server_certs.n)
+        chain_check(w, "server_chain", &s->server_certs);
+    if (s->client_certs.n)
+        chain_check(w, "client_chain", &s->client_certs);
+}
+
 static void chain(struct jw *w, const char *k, const struct chain *c)
 {
     jw_key(w, k);
@@ -487,23 +516,65 @@ static void anomalies(struct jw *w, const struct session *s)
         key_uint(w, "anomalies_dropped", s->anomalies.dropped);
 }
 
+static void finding_fields(struct jw *w, const struct finding *f)
+{
+    key_str(w, "rule", f->rule);
+    key_str(w, "severity", severity_name(f->severity));
+    key_str(w, "title", f->title);
+    key_str(w, "evidence", f->evidence);
+    key_str(w, "fix", f->fix);
+    key_str(w, "mq", f->mq);
+}
+
 static void findings(struct jw *w, const struct session *s)
 {
-    static const char *const sev[] = {"info", "low", "medium", "high"};
     jw_key(w, "findings");
     jw_arr(w);
     for (size_t i = 0; i < s->findings.n; i++) {
-        const struct finding *f = &s->findings.v[i];
         jw_obj(w);
-        key_str(w, "rule", f->rule);
-        key_str(w, "severity", sev[f->severity]);
-        key_str(w, "title", f->title);
-        key_str(w, "evidence", f->evidence);
-        key_str(w, "fix", f->fix);
-        key_str(w, "mq", f->mq);
+        finding_fields(w, &s->findings.v[i]);
         jw_obj_end(w);
     }
     jw_arr_end(w);
+}
+
+void json_capture_findings(struct report *r, const struct capture_finding *cf, size_t n)
+{
+    struct jw *w = &r->jw;
+    for (size_t i = 0; i < n; i++) {
+        jw_obj(w);
+        key_str(w, "type", "finding");
+        key_str(w, "subject", cf[i].subject);
+        jw_key(w, "sessions");
+        jw_arr(w);
+        for (size_t k = 0; k < cf[i].n_sessions; k++)
+            jw_uint(w, cf[i].sessions[k]);
+        jw_arr_end(w);
+        if (cf[i].more_sessions)
+            key_uint(w, "more_sessions", cf[i].more_sessions);
+        finding_fields(w, &cf[i].f);
+        jw_obj_end(w);
+        jw_end_line(w);
+    }
+}
+
+static void mq_plain(struct jw *w, const struct session *s)
+{
+    const struct mq_plain *mq = &s->mq;
+    if (!mq->client && !mq->server)
+        return;
+    jw_key(w, "mq");
+    jw_obj(w);
+    key_bool(w, "plaintext_client", mq->client);
+    key_bool(w, "plaintext_server", mq->server);
+    key_str(w, "channel", mq->channel[0] ? mq->channel : NULL);
+    key_str(w, "qmgr", mq->qmgr[0] ? mq->qmgr : NULL);
+    key_opt_int(w, "fap", mq->fap != 0, mq->fap);
+    key_bool(w, "ebcdic", mq->ebcdic);
+    key_bool(w, "credentials_in_clear", mq->userid || mq->password);
+    key_opt_int(w, "status", mq->has_status, mq->status);
+    key_uint(w, "packet", mq->at.packet);
+    jw_obj_end(w);
 }
 
 static void negotiated(struct jw *w, const struct session *s)
@@ -578,6 +649,8 @@ void json_session(struct report *r, const struct session *s)
     server_hello(w, "server_hello", &s->sh);
     chain(w, "server_certs", &s->server_certs);
     chain(w, "client_certs", &s->client_certs);
+    chain_checks(w, s);
+    mq_plain(w, s);
     kx_details(w, s);
     timeline(w, s);
     double ms = session_handshake_ms(s);
@@ -613,12 +686,19 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     key_uint(w, "failed", r->failed);
     key_uint(w, "incomplete", r->incomplete);
     key_uint(w, "partial", r->partial);
+    key_uint(w, "plaintext", r->plaintext);
     key_uint(w, "resumed", r->resumed);
     key_uint(w, "anomalies", r->anomalies);
     tally_obj(w, "versions", &r->versions);
     tally_obj(w, "ciphers", &r->ciphers);
     tally_obj(w, "alerts", &r->alerts);
     tally_obj(w, "starttls", &r->starttls);
+    tally_obj(w, "findings", &r->findings);
+    jw_key(w, "findings_by_severity");
+    jw_obj(w);
+    for (int i = SEV_HIGH; i >= SEV_INFO; i--)
+        key_uint(w, severity_name((enum severity)i), r->by_severity[i]);
+    jw_obj_end(w);
     key_uint(w, "packets", cs->packets);
     key_uint(w, "tcp_flows", cs->flows);
     key_uint(w, "tcp_gaps", ds->gaps);

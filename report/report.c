@@ -23,11 +23,14 @@ void report_free(struct report *r)
     tally_free(&r->ciphers);
     tally_free(&r->alerts);
     tally_free(&r->starttls);
+    tally_free(&r->findings);
     free(r);
 }
 
 const char *report_status(const struct session *s)
 {
+    if ((s->mq.client || s->mq.server) && !s->sh.present)
+        return "plaintext";
     if (s->established)
         return "ok";
     if (!s->ch.present && !s->sh.present && !s->hrr.present)
@@ -56,6 +59,8 @@ static void count(struct report *r, const struct session *s)
         r->failed++;
     else if (strcmp(st, "partial") == 0)
         r->partial++;
+    else if (strcmp(st, "plaintext") == 0)
+        r->plaintext++;
     else
         r->incomplete++;
     if (s->resumed)
@@ -74,6 +79,10 @@ static void count(struct report *r, const struct session *s)
     }
     if (s->starttls || s->tunnel)
         tally_add(&r->starttls, s->starttls ? s->starttls : s->tunnel);
+    for (size_t i = 0; i < s->findings.n; i++) {
+        tally_add(&r->findings, s->findings.v[i].rule);
+        r->by_severity[s->findings.v[i].severity]++;
+    }
 }
 
 void report_session(struct report *r, const struct session *s)
@@ -83,6 +92,18 @@ void report_session(struct report *r, const struct session *s)
         json_session(r, s);
     else if (!r->opts.quiet)
         text_session(r, s);
+}
+
+void report_capture_findings(struct report *r, const struct capture_finding *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        tally_add(&r->findings, f[i].f.rule);
+        r->by_severity[f[i].f.severity]++;
+    }
+    if (r->opts.format == REPORT_JSON)
+        json_capture_findings(r, f, n);
+    else
+        text_capture_findings(r, f, n);
 }
 
 void report_summary(struct report *r, const struct capture_stats *cs,
@@ -156,7 +177,13 @@ const struct bytes *session_sni(const struct session *s)
 bool session_mq_channel(const struct session *s, char *out, bool *canonical)
 {
     const struct bytes *sni = session_sni(s);
-    return sni && mq_sni_decode(sni->p, sni->len, out, canonical);
+    if (sni && mq_sni_decode(sni->p, sni->len, out, canonical))
+        return true;
+    if (!s->mq.channel[0])
+        return false;
+    snprintf(out, MQ_CHANNEL_MAX + 1, "%s", s->mq.channel);
+    *canonical = true;
+    return true;
 }
 
 void tally_add(struct tally *t, const char *key)

@@ -10,6 +10,7 @@
 #include "capture/capture.h"
 #include "dissect/dissect.h"
 #include "include/session.h"
+#include "rules/rules.h"
 
 enum report_format { REPORT_TEXT, REPORT_JSON };
 
@@ -26,6 +27,8 @@ struct report;
 struct report *report_new(FILE *out, const struct report_opts *opts);
 /* report_session - print one session. */
 void report_session(struct report *r, const struct session *s);
+/* report_capture_findings - findings about the capture as a whole. */
+void report_capture_findings(struct report *r, const struct capture_finding *f, size_t n);
 /* report_summary - the closing summary over everything reported. */
 void report_summary(struct report *r, const struct capture_stats *cs,
                     const struct dissect_stats *ds);

@@ -62,7 +62,8 @@ static void header(struct report *r, const struct session *s)
             fmt_ip(&s->client, c), v6c ? "]" : "", s->client.port,
             v6s ? "[" : "", fmt_ip(&s->server, v), v6s ? "]" : "",
             s->server.port, esc(r, C_OFF),
-            s->has_version ? registry_version_label(s->version, ver) : "version unknown",
+            s->has_version ? registry_version_label(s->version, ver)
+            : s->ch.present || s->sh.present ? "version unknown" : "no TLS",
             esc(r, col), shown, esc(r, C_OFF));
     char t[64];
     when(t, sizeof(t), s->ts_first);
@@ -103,6 +104,8 @@ static void negotiated(struct report *r, const struct session *s)
         fprintf(r->out, "DHE, %u-bit prime\n", s->ske.dh_p_bits);
     }
     const struct bytes *sni = session_sni(s);
+    if (!s->ch.present && (s->mq.client || s->mq.server))
+        return; /* plaintext MQ: no hello, the MQ line names the channel */
     field(r, "SNI");
     if (sni)
         printable(r->out, sni->p, sni->len);
@@ -230,6 +233,11 @@ static void timeline(struct report *r, const struct session *s)
 {
     char buf[32];
     int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
+    size_t shown = 0;
+    for (size_t i = 0; i < s->events.n; i++)
+        shown += s->events.v[i].kind < EV_TCP_SYN || r->opts.verbose;
+    if (!shown)
+        return;
     fprintf(r->out, "    timeline\n");
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
@@ -261,10 +269,125 @@ static void anomalies(struct report *r, const struct session *s)
         fprintf(r->out, "      ... and %u more\n", s->anomalies.dropped);
 }
 
+static enum colour severity_colour(enum severity s)
+{
+    return s == SEV_HIGH ? C_RED : s == SEV_MEDIUM ? C_YELLOW : s == SEV_LOW ? C_CYAN : C_DIM;
+}
+
+/* wrapped - text folded at word boundaries to fit a terminal, every line
+ * after the first indented like it. */
+static void wrapped(struct report *r, const char *lead, const char *text, int indent)
+{
+    enum { WIDTH = 100 };
+    const int margin = indent + (int)strlen(lead);
+    fprintf(r->out, "%*s%s", indent, "", lead);
+    int col = margin;
+    for (const char *p = text; *p;) {
+        int word = (int)strcspn(p, " ");
+        if (col > margin && col + 1 + word > WIDTH) {
+            fprintf(r->out, "\n%*s", margin, "");
+            col = margin;
+        } else if (col > margin) {
+            fputc(' ', r->out);
+            col++;
+        }
+        col += (int)fwrite(p, 1, (size_t)word, r->out);
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', r->out);
+}
+
+static void finding_block(struct report *r, const struct finding *f, int indent)
+{
+    fprintf(r->out, "%*s%s%-6s%s %s  [%s]\n", indent, "",
+            esc(r, severity_colour(f->severity)), severity_name(f->severity),
+            esc(r, C_OFF), f->title, f->rule);
+    if (f->evidence)
+        wrapped(r, "seen: ", f->evidence, indent + 7);
+    if (f->fix)
+        wrapped(r, "fix:  ", f->fix, indent + 7);
+    if (f->mq)
+        wrapped(r, "MQ:   ", f->mq, indent + 7);
+}
+
+static void findings(struct report *r, const struct session *s)
+{
+    if (!s->findings.n)
+        return;
+    fprintf(r->out, "    findings\n");
+    for (size_t i = 0; i < s->findings.n; i++)
+        finding_block(r, &s->findings.v[i], 6);
+}
+
+static void chain_verdict(struct report *r, const char *who, const struct chain *c)
+{
+    if (!c->seen || !c->n)
+        return;
+    if (c->trusted.checked) {
+        field(r, "verified");
+        if (c->trusted.ok)
+            fprintf(r->out, "%s chain verifies against --ca-file\n", who);
+        else
+            fprintf(r->out, "%s chain does not verify: %s (certificate [%d])\n", who,
+                    c->trusted.error ? c->trusted.error : "?", c->trusted.error_depth);
+    } else if (c->public_root) {
+        field(r, "verified");
+        fprintf(r->out, "%s chain ends at a root of the system trust store\n", who);
+    }
+}
+
+static void mq_plain(struct report *r, const struct session *s)
+{
+    const struct mq_plain *mq = &s->mq;
+    if (!mq->client && !mq->server)
+        return;
+    char line[512];
+    size_t n = (size_t)snprintf(line, sizeof(line), "IBM MQ without TLS: TSH segments from the %s",
+                                mq->client && mq->server ? "client and the server"
+                                : mq->client ? "client" : "server");
+    if (mq->channel[0])
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", channel %s", mq->channel);
+    if (mq->qmgr[0])
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", queue manager %s", mq->qmgr);
+    if (mq->fap)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", FAP %u", mq->fap);
+    if (mq->ebcdic)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", EBCDIC");
+    if (mq->userid || mq->password)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", %s sent in clear",
+                              mq->password ? "user id and password" : "user id");
+    if (mq->has_status)
+        n += (size_t)snprintf(line + n, sizeof(line) - n, ", server STATUS %u", (unsigned)mq->status);
+    snprintf(line + n, sizeof(line) - n, " (packet %llu)", (unsigned long long)mq->at.packet);
+    fprintf(r->out, "%s", esc(r, C_RED));
+    wrapped(r, "MQ         ", line, 4);
+    fprintf(r->out, "%s", esc(r, C_OFF));
+}
+
+void text_capture_findings(struct report *r, const struct capture_finding *cf, size_t n)
+{
+    if (!n || r->opts.quiet)
+        return;
+    fprintf(r->out, "%sAcross the capture%s\n", esc(r, C_BOLD), esc(r, C_OFF));
+    for (size_t i = 0; i < n; i++) {
+        fprintf(r->out, "  %s: sessions", cf[i].subject);
+        for (size_t k = 0; k < cf[i].n_sessions; k++)
+            fprintf(r->out, "%s#%llu", k ? ", " : " ", (unsigned long long)cf[i].sessions[k]);
+        if (cf[i].more_sessions)
+            fprintf(r->out, " and %zu more", cf[i].more_sessions);
+        fputc('\n', r->out);
+        finding_block(r, &cf[i].f, 4);
+    }
+    fputc('\n', r->out);
+}
+
 void text_session(struct report *r, const struct session *s)
 {
     header(r, s);
     negotiated(r, s);
+    mq_plain(r, s);
     hello_line(r, "client", &s->ch);
     if (s->hrr.present) {
         char buf[REG_LABEL_LEN];
@@ -276,6 +399,7 @@ void text_session(struct report *r, const struct session *s)
         fputc('\n', r->out);
     }
     certs(r, "server", &s->server_certs);
+    chain_verdict(r, "server", &s->server_certs);
     if (!s->server_certs.seen && s->has_version && registry_version_is_tls13(s->version) &&
         !s->resumed)
         fprintf(r->out, "    server certificates: encrypted in TLS 1.3, not visible without the session keys\n");
@@ -285,6 +409,7 @@ void text_session(struct report *r, const struct session *s)
                 s->cert_request.ca_names.n);
     }
     certs(r, "client", &s->client_certs);
+    chain_verdict(r, "client", &s->client_certs);
     if (s->cert_status.present) {
         field(r, "OCSP");
         fprintf(r->out, "stapled response: %s%s%s\n",
@@ -295,6 +420,7 @@ void text_session(struct report *r, const struct session *s)
     alerts(r, s);
     timeline(r, s);
     anomalies(r, s);
+    findings(r, s);
     fputc('\n', r->out);
 }
 
@@ -319,6 +445,17 @@ void text_summary(struct report *r, const struct capture_stats *cs,
             "outcome", (unsigned long long)r->established,
             (unsigned long long)r->failed, (unsigned long long)r->incomplete,
             (unsigned long long)r->partial, (unsigned long long)r->resumed);
+    if (r->plaintext)
+        fprintf(r->out, "  %-10s  %llu connection%s carried IBM MQ without TLS\n", "plaintext",
+                (unsigned long long)r->plaintext, r->plaintext == 1 ? "" : "s");
+    if (r->by_severity[SEV_HIGH] + r->by_severity[SEV_MEDIUM] + r->by_severity[SEV_LOW] +
+        r->by_severity[SEV_INFO])
+        fprintf(r->out, "  %-10s  %llu high, %llu medium, %llu low, %llu info\n", "findings",
+                (unsigned long long)r->by_severity[SEV_HIGH],
+                (unsigned long long)r->by_severity[SEV_MEDIUM],
+                (unsigned long long)r->by_severity[SEV_LOW],
+                (unsigned long long)r->by_severity[SEV_INFO]);
+    tally_line(r, "rules", &r->findings);
     tally_line(r, "versions", &r->versions);
     tally_line(r, "ciphers", &r->ciphers);
     tally_line(r, "alerts", &r->alerts);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The man page and README keep in step with --help: every option and
-# command the binary documents is in docs/tlsscope.1.
+# command the binary documents is in docs/tlsscope.1, and every rule
+# `tlsscope rules` lists has its section in docs/rules.md.
 set -u
 bin=$1
 src=$2
@@ -18,5 +19,9 @@ for cmd in $("$bin" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
   grep -q -- "^\.B $escaped" "$man" || { echo "docs: command $cmd is missing from the man page"; status=1; }
   grep -q -- "$cmd" "$src/README.md" || { echo "docs: command $cmd is missing from README.md"; status=1; }
 done
-[ $status = 0 ] && echo "docs: man page and README cover every command and option"
+# every rule has its section, with a worked example, in docs/rules.md
+for id in $("$bin" rules --format json | sed 's/.*"id":"\([^"]*\)".*/\1/'); do
+  grep -q "^#### $id\$" "$src/docs/rules.md" || { echo "docs: rule $id is missing from docs/rules.md"; status=1; }
+done
+[ $status = 0 ] && echo "docs: man page, README and docs/rules.md cover every command, option and rule"
 exit $status

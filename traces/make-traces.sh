@@ -20,34 +20,121 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 need() { command -v "$1" >/dev/null || { echo "make-traces: $1 is required" >&2; exit 1; }; }
 need openssl; need tcpdump; need python3
 
+# Files in traces/pki/ are made only when missing, so certificates stay
+# stable between regenerations (the expiring one is remade when its end
+# date leaves the 3..30 day window).
 mkpki() {
-  [ -f "$pki/ca.pem" ] && return
   mkdir -p "$pki"
   cd "$pki"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 7300 \
+  [ -f ca.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 7300 \
     -subj "/C=US/O=tlsscope test/CN=tlsscope test CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-  sign() { # name subject san eku keyopts...
-    local name=$1 subj=$2 san=$3 eku=$4; shift 4
+  sign() { # name subject san eku keyusage keyopts...
+    local name=$1 subj=$2 san=$3 eku=$4 ku=$5; shift 5
+    [ -f "$name.pem" ] && return
     openssl req -new -nodes -keyout "$name.key" -out "$name.csr" -subj "$subj" "$@" 2>/dev/null
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\n%s' \
-      "$eku" "${san:+subjectAltName=$san}" > "$name.ext"
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,%s\nextendedKeyUsage=%s\n%s' \
+      "$ku" "$eku" "${san:+subjectAltName=$san}" > "$name.ext"
     openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
       -days 3650 -sha256 -extfile "$name.ext" -out "$name.pem" 2>/dev/null
-    rm -f "$name.csr" "$name.ext"
+    rm -f "$name.csr" "$name.ext" ca.srl
   }
-  sign server-rsa "/C=US/O=tlsscope test/CN=localhost" "DNS:localhost,IP:127.0.0.1" serverAuth -newkey rsa:2048
-  sign server-ecdsa "/C=US/O=tlsscope test/CN=localhost" "DNS:localhost,IP:127.0.0.1" serverAuth \
+  local both=digitalSignature,keyEncipherment san="DNS:localhost,IP:127.0.0.1"
+  sign server-rsa "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth $both -newkey rsa:2048
+  sign server-ecdsa "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth $both \
     -newkey ec -pkeyopt ec_paramgen_curve:P-256
-  sign client "/C=US/O=tlsscope test/CN=app-client" "" clientAuth -newkey rsa:2048
+  sign client "/C=US/O=tlsscope test/CN=app-client" "" clientAuth $both -newkey rsa:2048
+  sign server-rsa1024 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth $both -newkey rsa:1024
+  sign server-name-only "/C=US/O=tlsscope test/CN=localhost" "DNS:localhost" serverAuth $both -newkey rsa:2048
+  sign server-ec224 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature \
+    -newkey ec -pkeyopt ec_paramgen_curve:P-224
+  sign server-dsa "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature \
+    -newkey dsa:<(openssl dsaparam 2048 2>/dev/null)
+  if [ ! -f server-sha1.pem ]; then # the CA signs with SHA-1
+    openssl req -new -nodes -newkey rsa:2048 -keyout server-sha1.key -out server-sha1.csr \
+      -subj "/C=US/O=tlsscope test/CN=localhost" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,%s\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+      "$both" "$san" > server-sha1.ext
+    openssl x509 -req -in server-sha1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha1 \
+      -extfile server-sha1.ext -out server-sha1.pem 2>/dev/null
+    rm -f server-sha1.csr server-sha1.ext ca.srl
+  fi
+  # made for a client: no serverAuth, and no keyEncipherment for RSA key exchange
+  sign server-wrong-usage "/C=US/O=tlsscope test/CN=localhost" "$san" clientAuth digitalSignature -newkey rsa:2048
   # A self-signed certificate that no test CA vouches for.
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 3650 \
+  [ -f rogue.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 3650 \
     -subj "/C=US/O=nobody/CN=localhost" 2>/dev/null
-  rm -f ca.srl
+  # An intermediate CA and a leaf it issued that names an OCSP responder.
+  if [ ! -f inter.pem ]; then
+    openssl req -new -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr \
+      -subj "/C=US/O=tlsscope test/CN=tlsscope test intermediate" 2>/dev/null
+    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > inter.ext
+    openssl x509 -req -in inter.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7000 -sha256 \
+      -extfile inter.ext -out inter.pem 2>/dev/null
+    rm -f inter.csr inter.ext ca.srl
+  fi
+  # Certificates with chosen dates come from `openssl ca`, which also keeps
+  # the index the OCSP responder answers from.
+  mkdir -p cadb
+  [ -f cadb/index.txt ] || { : > cadb/index.txt; echo 1000 > cadb/serial; }
+  cat > cadb/ca.cnf <<CNF
+[ca]
+default_ca = test
+[test]
+dir = $pki/cadb
+database = \$dir/index.txt
+serial = \$dir/serial
+new_certs_dir = \$dir
+certificate = $pki/CAFILE
+private_key = $pki/CAKEY
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = copy
+[any]
+commonName = supplied
+organizationName = optional
+countryName = optional
+[leaf]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+[leaf_ocsp]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+authorityInfoAccess = OCSP;URI:http://127.0.0.1:44380
+CNF
+  dated() { # name issuer startdate enddate section
+    local name=$1 issuer=$2 start=$3 end=$4 section=$5
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+      -subj "/C=US/O=tlsscope test/CN=localhost" 2>/dev/null
+    sed "s|CAFILE|$issuer.pem|; s|CAKEY|$issuer.key|" cadb/ca.cnf > cadb/use.cnf
+    openssl ca -batch -config cadb/use.cnf -extensions "$section" -startdate "$start" -enddate "$end" \
+      -in "$name.csr" -out "$name.pem" -notext 2>/dev/null
+    rm -f "$name.csr"
+  }
+  [ -f expired.pem ] || dated expired ca 20200101000000Z 20210101000000Z leaf
+  [ -f not-yet-valid.pem ] || dated not-yet-valid ca 20400101000000Z 20410101000000Z leaf
+  if [ ! -f expiring.pem ] || openssl x509 -in expiring.pem -noout -checkend $((30 * 86400)) >/dev/null ||
+     ! openssl x509 -in expiring.pem -noout -checkend $((3 * 86400)) >/dev/null; then
+    dated expiring ca "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" "$(date -u -d '+12 days' +%Y%m%d%H%M%SZ)" leaf
+  fi
+  [ -f ocsp-leaf.pem ] || dated ocsp-leaf inter 20250101000000Z 20350101000000Z leaf_ocsp
+  [ -f dh1024.pem ] || openssl dhparam -out dh1024.pem 1024 2>/dev/null
   cd - >/dev/null
 }
 
-port=44300
+# Each scenario keeps its own port (44301 + its place in the list below),
+# so regenerating one trace gives the same addresses as a full run.
+scenario_port() {
+  local i=1
+  for n in "${all[@]}"; do [ "$n" = "$1" ] && break; i=$((i + 1)); done
+  echo $((44300 + i))
+}
+
 # capture NAME SERVER_ARGS -- CLIENT_COMMAND...: run one s_server, then the
 # client command, with tcpdump on loopback around them.
 capture() {
@@ -55,9 +142,9 @@ capture() {
   local sargs=()
   while [ "$1" != "--" ]; do sargs+=("$1"); shift; done
   shift
-  port=$((port + 1))
-  local p=${PORT:-$port}
-  tcpdump -i lo -s 0 -U -w "$work/$name.pcap" "tcp port $p" 2>"$work/tcpdump.err" &
+  local p=${PORT:-$(scenario_port "$name")}
+  tcpdump -i lo -s 0 -U --immediate-mode -w "$work/$name.pcap" "tcp port $p${EXTRA_PORT:+ or tcp port $EXTRA_PORT}" \
+    2>"$work/tcpdump.err" &
   local tcpdump_pid=$!
   for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.1; done
   local server_pid=
@@ -72,6 +159,7 @@ capture() {
   sleep 0.3
   kill -INT "$tcpdump_pid"
   wait "$tcpdump_pid" 2>/dev/null || true
+  [ -n "${DEBUG:-}" ] && cat "$work/tcpdump.err" >&2
   cp "$work/$name.pcap" "$here/$name.pcap"
   [ -f "$work/$name.keylog" ] && cp "$work/$name.keylog" "$here/$name.keylog"
   echo "made traces/$name.pcap"
@@ -87,6 +175,39 @@ resume_pair() { # NAME ARGS...: a full handshake, then a resumed one
   local name=$1; shift
   client "$name" -sess_out "$work/sess" "$@"
   client "$name" -sess_in "$work/sess" "$@"
+}
+
+burst() { # NAME N ARGS...: N fresh clients, none resuming
+  local name=$1 n=$2; shift 2
+  for _ in $(seq "$n"); do client "$name" "$@"; done
+}
+
+key_type_pair() { # an ECDSA-only client refused, then an RSA one served
+  client "$1" -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -servername localhost
+  client "$1" -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 -servername localhost
+}
+
+mq_peer() { # NAME MODE [ARGS...] -- CLIENT...: a python MQ peer as server
+  local name=$1 mode=$2; shift 2
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  python3 "$here/mq-peer.py" "$mode" "$P" "${args[@]}" &
+  local peer=$!
+  sleep 0.5
+  "$@"
+  wait "$peer" || true
+}
+
+mq_plain_client() { python3 "$here/mq-peer.py" client-plain "$P"; }
+
+ocsp_stapling() { # the server asks the responder named in its certificate
+  openssl ocsp -index "$pki/cadb/index.txt" -port "$EXTRA_PORT" -rsigner "$pki/inter.pem" \
+    -rkey "$pki/inter.key" -CA "$pki/inter.pem" -nrequest 1 >/dev/null 2>&1 &
+  local responder=$!
+  sleep 0.5
+  client "$1" -tls1_2 -status -servername app2e-svrconn.chl.mq.ibm.com
+  kill "$responder" 2>/dev/null || true
 }
 
 starttls_smtp() {
@@ -133,6 +254,79 @@ scenario() {
       client "$s" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com ;;
   smtp-starttls)
     PORT=2525 capture "$s" -- starttls_smtp "$s" ;;
+  # ---- one or more rules each (docs/rules.md) ----
+  cert-rsa1024)
+    capture "$s" -cert "$pki/server-rsa1024.pem" -key "$pki/server-rsa1024.key" -tls1_2 -cipher 'DEFAULT:@SECLEVEL=0' -- \
+      client "$s" -tls1_2 -cipher 'DEFAULT:@SECLEVEL=0' -servername localhost ;;
+  cert-expired | cert-not-yet-valid | cert-expiring) # TLS 1.2: certificates in clear
+    local name=${s#cert-}
+    capture "$s" -cert "$pki/$name.pem" -key "$pki/$name.key" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
+  cert-wrong-usage)
+    capture "$s" -cert "$pki/server-wrong-usage.pem" -key "$pki/server-wrong-usage.key" -tls1_2 -- \
+      client "$s" -tls1_2 -cipher AES256-GCM-SHA384 -servername localhost ;;
+  cert-name-mismatch)
+    capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername wrong.example.com ;;
+  cert-ip-not-in-san)
+    capture "$s" -cert "$pki/server-name-only.pem" -key "$pki/server-name-only.key" -tls1_2 -- \
+      client "$s" -tls1_2 -noservername ;;
+  chain-incomplete)
+    capture "$s" -cert "$pki/ocsp-leaf.pem" -key "$pki/ocsp-leaf.key" -tls1_2 -- \
+      client "$s" -tls1_2 -servername localhost ;;
+  chain-order)
+    cat "$pki/ca.pem" "$pki/inter.pem" > "$work/root-first.pem"
+    capture "$s" -cert "$pki/ocsp-leaf.pem" -key "$pki/ocsp-leaf.key" -cert_chain "$work/root-first.pem" -tls1_2 -- \
+      client "$s" -tls1_2 -servername localhost ;;
+  cert-ec224)
+    capture "$s" -cert "$pki/server-ec224.pem" -key "$pki/server-ec224.key" -tls1_2 -- \
+      client "$s" -tls1_2 -groups X25519:P-224 -servername localhost ;;
+  cert-dsa)
+    capture "$s" -cert "$pki/server-dsa.pem" -key "$pki/server-dsa.key" -tls1_2 -cipher 'DHE-DSS-AES128-GCM-SHA256:@SECLEVEL=0' -- \
+      client "$s" -tls1_2 -cipher 'DHE-DSS-AES128-GCM-SHA256:@SECLEVEL=0' -sigalgs 'DSA+SHA256:RSA+SHA256' -servername localhost ;;
+  cert-sha1)
+    capture "$s" -cert "$pki/server-sha1.pem" -key "$pki/server-sha1.key" -tls1_2 -cipher 'DEFAULT:@SECLEVEL=0' -- \
+      client "$s" -tls1_2 -cipher 'DEFAULT:@SECLEVEL=0' -servername localhost ;;
+  null-cipher)
+    capture "$s" "${rsa[@]}" -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' -- \
+      client "$s" -tls1_2 -cipher 'ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256:@SECLEVEL=0' -servername localhost ;;
+  sigalgs-not-offered)
+    capture "$s" "${rsa[@]}" -tls1_2 -- \
+      client "$s" -tls1_2 -sigalgs 'rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256' -servername localhost ;;
+  tls13-vs-tls12)
+    capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_3 -servername localhost ;;
+  client-cert-missing)
+    capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -tls1_2 -servername localhost ;;
+  dhe-1024)
+    capture "$s" "${rsa[@]}" -tls1_2 -dhparam "$pki/dh1024.pem" -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -- \
+      client "$s" -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -servername localhost ;;
+  tls10-cbc)
+    capture "$s" "${rsa[@]}" -tls1 -cipher 'ECDHE-RSA-AES128-SHA:@SECLEVEL=0' -- \
+      client "$s" -tls1 -cipher 'ECDHE-RSA-AES128-SHA:@SECLEVEL=0' -servername localhost ;;
+  tls13-no-pss)
+    capture "$s" "${rsa[@]}" -- client "$s" -tls1_3 -sigalgs 'rsa_pkcs1_sha256:ecdsa_secp256r1_sha256' -servername localhost ;;
+  key-type-refused)
+    NACCEPT=2 capture "$s" "${rsa[@]}" -tls1_2 -- key_type_pair "$s" ;;
+  burst)
+    NACCEPT=12 capture "$s" "${rsa[@]}" -- burst "$s" 12 -servername localhost ;;
+  slow-handshake)
+    capture "$s" -- mq_peer "$s" server-tls-slow "$pki/server-rsa.pem" "$pki/server-rsa.key" 1.2 -- \
+      client "$s" -servername localhost ;;
+  mq-plaintext)
+    PORT=1414 capture "$s" -- mq_peer "$s" server-plain -- mq_plain_client ;;
+  mq-server-plaintext)
+    PORT=1414 capture "$s" -- mq_peer "$s" server-plain -- client "$s" -servername app2e-svrconn.chl.mq.ibm.com ;;
+  mq-closed-after-hello)
+    PORT=1414 capture "$s" -- mq_peer "$s" server-close -- client "$s" -servername app2e-svrconn.chl.mq.ibm.com ;;
+  mq-cipherspec)
+    PORT=1414 capture "$s" -- mq_peer "$s" server-tls-close "$pki/server-rsa.pem" "$pki/server-rsa.key" -- \
+      client "$s" -servername app2e-svrconn.chl.mq.ibm.com ;;
+  mq-hostname-sni)
+    PORT=1414 capture "$s" "${rsa[@]}" -- client "$s" -servername mq.example.com ;;
+  mq-sslpeer)
+    PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- \
+      client "$s" -tls1_2 -cert "$pki/client.pem" -key "$pki/client.key" -servername app2e-svrconn.chl.mq.ibm.com ;;
+  mq-ocsp)
+    PORT=1414 EXTRA_PORT=44380 capture "$s" -cert "$pki/ocsp-leaf.pem" -key "$pki/ocsp-leaf.key" \
+      -cert_chain "$pki/inter.pem" -CAfile "$pki/inter.pem" -status -tls1_2 -- ocsp_stapling "$s" ;;
   *)
     echo "make-traces: unknown scenario $s" >&2; exit 2 ;;
   esac
@@ -140,5 +334,10 @@ scenario() {
 
 mkpki
 all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls13-hrr
-     tls13-alpn tls12-no-shared-cipher tls12-unknown-ca tls13-unknown-ca mq-channel smtp-starttls)
+     tls13-alpn tls12-no-shared-cipher tls12-unknown-ca tls13-unknown-ca mq-channel smtp-starttls
+     cert-rsa1024 cert-expired cert-not-yet-valid cert-expiring cert-wrong-usage cert-name-mismatch
+     cert-ip-not-in-san chain-incomplete chain-order tls13-vs-tls12 client-cert-missing dhe-1024
+     tls10-cbc tls13-no-pss key-type-refused burst slow-handshake mq-plaintext
+     mq-server-plaintext mq-closed-after-hello mq-cipherspec mq-hostname-sni mq-sslpeer mq-ocsp
+     cert-ec224 cert-dsa cert-sha1 null-cipher sigalgs-not-offered)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

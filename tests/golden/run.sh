@@ -1,18 +1,23 @@
 #!/bin/sh
 # Golden-output test: the text and JSON reports of every capture in traces/
-# must equal tests/golden/NAME.txt and NAME.json. With UPDATE_GOLDEN=1 the
-# files are rewritten instead; review that diff like code.
+# must equal tests/golden/NAME.txt and NAME.json, and the runs listed in
+# tests/golden/variants (other options on the same capture) must equal
+# NAME@VARIANT.txt and .json. With UPDATE_GOLDEN=1 the files are rewritten
+# instead; review that diff like code.
 set -u
 bin=$1
 src=$2
 golden="$src/tests/golden"
 status=0
-for trace in "$src"/traces/*.pcap; do
-  name=$(basename "$trace" .pcap)
+
+# check NAME OUT ARGS...: both formats of one run against OUT.txt/.json
+check() {
+  name=$1 out=$2
+  shift 2
   for fmt in txt json; do
     if [ "$fmt" = txt ]; then args="--color never"; else args="--format json"; fi
-    got=$(cd "$src/traces" && "$bin" read $args "$name.pcap" 2>&1; echo "exit $?")
-    want="$golden/$name.$fmt"
+    got=$(cd "$src/traces" && "$bin" read $args "$@" "$name.pcap" 2>&1; echo "exit $?")
+    want="$golden/$out.$fmt"
     if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
       printf '%s\n' "$got" > "$want"
       continue
@@ -23,12 +28,36 @@ for trace in "$src"/traces/*.pcap; do
       continue
     fi
     if ! printf '%s\n' "$got" | diff -u "$want" - >"/tmp/golden.$$.diff"; then
-      echo "golden: $name.$fmt differs:"
+      echo "golden: $out.$fmt differs:"
       head -40 "/tmp/golden.$$.diff" | cut -c1-240
       status=1
     fi
     rm -f "/tmp/golden.$$.diff"
   done
+}
+
+for trace in "$src"/traces/*.pcap; do
+  name=$(basename "$trace" .pcap)
+  check "$name" "$name"
+done
+while read -r name variant args; do
+  case $name in ''|'#'*) continue ;; esac
+  [ -f "$src/traces/$name.pcap" ] || { echo "golden: variants names a missing trace $name"; status=1; continue; }
+  # shellcheck disable=SC2086 # the arguments are words
+  check "$name" "$name@$variant" $args
+done < "$golden/variants"
+
+# every golden file belongs to a trace or a variant
+for f in "$golden"/*.txt; do
+  out=$(basename "$f" .txt)
+  name=${out%@*}
+  if [ "$out" = "$name" ]; then
+    [ -f "$src/traces/$name.pcap" ] && continue
+  elif grep -q "^$name ${out#*@} " "$golden/variants"; then
+    continue
+  fi
+  echo "golden: $f belongs to no trace or variant"
+  status=1
 done
 [ $status = 0 ] && echo "golden: all outputs match"
 exit $status

@@ -1,0 +1,80 @@
+#pragma once
+
+/* The analysis every command shares: options for capture limits, the
+ * rules' policy and clocks, and the pipeline capture -> dissect -> rules
+ * -> report. */
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "dissect/dissect.h"
+#include "report/report.h"
+#include "rules/rules.h"
+
+struct analysis_opts {
+    struct capture_limits limits;
+    struct dissect_config dissect;
+    const char *policy_file;
+    const char *ca_file;
+    enum as_of as_of;
+    int64_t as_of_time;
+    uint16_t mq_ports[16];
+    size_t n_mq_ports;
+};
+
+/* Long options every analysing command accepts; ids start at
+ * ANALYSIS_OPT_FIRST. */
+enum {
+    ANALYSIS_OPT_FIRST = 512,
+    OPT_MAX_FLOWS = ANALYSIS_OPT_FIRST,
+    OPT_MAX_OOO,
+    OPT_IDLE,
+    OPT_MAX_HS,
+    OPT_POLICY,
+    OPT_AS_OF,
+    OPT_CA_FILE,
+    OPT_MQ_PORT,
+};
+
+#define ANALYSIS_LONG_OPTIONS                                                  \
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},                     \
+    {"max-ooo-bytes", required_argument, NULL, OPT_MAX_OOO},                   \
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},                       \
+    {"max-handshake-bytes", required_argument, NULL, OPT_MAX_HS},              \
+    {"policy", required_argument, NULL, OPT_POLICY},                           \
+    {"as-of", required_argument, NULL, OPT_AS_OF},                             \
+    {"now", required_argument, NULL, OPT_AS_OF},                               \
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},                         \
+    {"mq-port", required_argument, NULL, OPT_MQ_PORT}
+
+/* The --help text for those options. */
+extern const char analysis_usage[];
+
+void analysis_defaults(struct analysis_opts *o);
+/* analysis_option - handle one option of ANALYSIS_LONG_OPTIONS; returns
+ * EXIT_OK, or EXIT_USAGE after printing why. */
+int analysis_option(struct analysis_opts *o, int opt, const char *arg);
+
+struct pipeline {
+    struct policy *policy;
+    struct rules *rules;
+    struct dissect *dissect;
+    struct capture *capture;
+    struct report *report;
+    /* called with every finished session after the rules ran, before it
+     * is reported; may be NULL */
+    void (*on_session)(void *ctx, const struct session *s);
+    void *ctx;
+};
+
+/* pipeline_open - set everything up; returns an exit status (EXIT_OK, or
+ * EXIT_USAGE / EXIT_INPUT after printing why). */
+int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep);
+/* pipeline_read_file - feed a capture file; the exit status it earns. */
+int pipeline_read_file(struct pipeline *p, const char *arg);
+/* pipeline_finish - close flows, run capture-wide rules, report them and
+ * the summary. */
+void pipeline_finish(struct pipeline *p);
+void pipeline_close(struct pipeline *p);

@@ -1,0 +1,577 @@
+/* Running the rules: one pass over each session as it is reported, then
+ * the capture-wide rules over what the sessions left behind. */
+#include "rules/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Open-addressing index from an endpoint to its slot in a facts array:
+ * captures with tens of thousands of servers or clients stay linear. */
+struct endpoint_index {
+    uint32_t *slot; /* 0 empty, else array index + 1 */
+    size_t cap;     /* a power of two */
+};
+
+struct rules {
+    struct rules_config cfg;
+    struct capture_state st;
+    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels;
+    struct endpoint_index server_index, client_index;
+    struct capture_out out;
+    bool finished;
+};
+
+struct rules *rules_new(const struct rules_config *config)
+{
+    struct rules *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->cfg = *config;
+    r->st.pol = config->policy;
+    return r;
+}
+
+void rules_free(struct rules *r)
+{
+    if (!r)
+        return;
+    free(r->st.servers);
+    free(r->st.clients);
+    free(r->st.fetches);
+    free(r->st.refusals);
+    free(r->st.channels);
+    free(r->server_index.slot);
+    free(r->client_index.slot);
+    for (size_t i = 0; i < r->out.n; i++)
+        free((char *)r->out.v[i].f.evidence);
+    free(r->out.v);
+    free(r);
+}
+
+const char *severity_name(enum severity s)
+{
+    static const char *const names[] = {"info", "low", "medium", "high"};
+    return s <= SEV_HIGH ? names[s] : "?";
+}
+
+/* ---- findings ---------------------------------------------------------------- */
+
+static void appendv(char *buf, size_t cap, size_t *len, const char *sep,
+                    const char *fmt, va_list ap)
+{
+    if (*len && *len < cap)
+        *len += (size_t)snprintf(buf + *len, cap - *len, "%s", sep);
+    if (*len < cap)
+        *len += (size_t)vsnprintf(buf + *len, cap - *len, fmt, ap);
+    if (*len >= cap)
+        *len = cap - 1;
+}
+
+void finding_note(struct finding_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    appendv(o->evidence, sizeof(o->evidence), &o->ev_len, "; ", fmt, ap);
+    va_end(ap);
+}
+
+void finding_fix(struct finding_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    appendv(o->fix, sizeof(o->fix), &o->fix_len, " ", fmt, ap);
+    va_end(ap);
+}
+
+static void add_finding(struct session *s, const struct rule *rule,
+                        const struct finding_out *o)
+{
+    struct finding f = {
+        .rule = rule->info.id,
+        .title = rule->info.title,
+        .severity = o->severity,
+        .mq = o->mq ? o->mq : rule->mq,
+        .evidence = arena_strdup(s->arena, o->evidence),
+    };
+    if (o->fix_len && rule->fix[0])
+        f.fix = arena_sprintf(s->arena, "%s %s", o->fix, rule->fix);
+    else if (o->fix_len)
+        f.fix = arena_strdup(s->arena, o->fix);
+    else
+        f.fix = rule->fix[0] ? rule->fix : NULL;
+    (void)ARENA_PUSH(s->arena, s->findings, f);
+}
+
+static void sort_findings(struct findings *fs)
+{
+    for (size_t i = 1; i < fs->n; i++) { /* stable: insertion sort */
+        struct finding f = fs->v[i];
+        size_t j = i;
+        while (j > 0 && fs->v[j - 1].severity < f.severity) {
+            fs->v[j] = fs->v[j - 1];
+            j--;
+        }
+        fs->v[j] = f;
+    }
+}
+
+/* ---- capture facts ------------------------------------------------------------ */
+
+static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static uint32_t endpoint_hash(const struct endpoint *e, bool with_port)
+{
+    uint32_t h = 2166136261u ^ e->family; /* FNV-1a */
+    for (int i = 0; i < 16; i++)
+        h = (h ^ e->addr[i]) * 16777619u;
+    if (with_port)
+        h = ((h ^ (e->port & 0xff)) * 16777619u ^ (e->port >> 8)) * 16777619u;
+    return h;
+}
+
+static const struct endpoint *server_key(const struct rules *r, size_t i)
+{
+    return &r->st.servers[i].server;
+}
+
+static bool client_is(const struct rules *r, size_t i, const struct endpoint *e)
+{
+    const struct client_facts *c = &r->st.clients[i];
+    return c->family == e->family && memcmp(c->addr, e->addr, 16) == 0;
+}
+
+static bool index_match(const struct rules *r, bool servers, size_t i, const struct endpoint *e)
+{
+    return servers ? same_endpoint(server_key(r, i), e) : client_is(r, i, e);
+}
+
+/* index_find - the slot holding e, or where it would go (*found false). */
+static uint32_t *index_find(const struct rules *r, const struct endpoint_index *ix, bool servers,
+                            const struct endpoint *e, bool *found)
+{
+    size_t mask = ix->cap - 1;
+    for (size_t i = endpoint_hash(e, servers) & mask;; i = (i + 1) & mask) {
+        if (!ix->slot[i]) {
+            *found = false;
+            return &ix->slot[i];
+        }
+        if (index_match(r, servers, ix->slot[i] - 1, e)) {
+            *found = true;
+            return &ix->slot[i];
+        }
+    }
+}
+
+/* index_reserve - room for one more entry: keeps the load under a half. */
+static bool index_reserve(struct rules *r, struct endpoint_index *ix, bool servers, size_t n)
+{
+    if ((n + 1) * 2 <= ix->cap)
+        return true;
+    size_t cap = ix->cap ? ix->cap * 2 : 64;
+    uint32_t *slot = calloc(cap, sizeof(*slot));
+    if (!slot)
+        return false;
+    struct endpoint_index bigger = {slot, cap};
+    for (size_t i = 0; i < n; i++) {
+        struct endpoint e = {0};
+        if (servers) {
+            e = *server_key(r, i);
+        } else {
+            e.family = r->st.clients[i].family;
+            memcpy(e.addr, r->st.clients[i].addr, 16);
+        }
+        bool found;
+        *index_find(r, &bigger, servers, &e, &found) = (uint32_t)i + 1;
+    }
+    free(ix->slot);
+    *ix = bigger;
+    return true;
+}
+
+static struct server_facts *find_server(struct rules *r, const struct endpoint *e)
+{
+    if (!r->server_index.cap)
+        return NULL;
+    bool found;
+    uint32_t *slot = index_find(r, &r->server_index, true, e, &found);
+    return found ? &r->st.servers[*slot - 1] : NULL;
+}
+
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *nv = realloc(v, ncap * size);
+    if (nv)
+        *cap = ncap;
+    return nv;
+}
+
+static struct server_facts *server_facts(struct rules *r, const struct endpoint *e)
+{
+    struct server_facts *f = find_server(r, e);
+    if (f)
+        return f;
+    if (r->st.n_servers >= UINT32_MAX - 1 ||
+        !index_reserve(r, &r->server_index, true, r->st.n_servers))
+        return NULL;
+    struct server_facts *v = grow(r->st.servers, r->st.n_servers, &r->cap_servers, sizeof(*v));
+    if (!v)
+        return NULL;
+    r->st.servers = v;
+    f = &v[r->st.n_servers];
+    memset(f, 0, sizeof(*f));
+    f->server = *e;
+    uint32_t number = (uint32_t)++r->st.n_servers;
+    bool found;
+    *index_find(r, &r->server_index, true, e, &found) = number;
+    return f;
+}
+
+static struct client_facts *client_facts(struct rules *r, const struct endpoint *e)
+{
+    bool found = false;
+    uint32_t *slot = r->client_index.cap ? index_find(r, &r->client_index, false, e, &found) : NULL;
+    if (found)
+        return &r->st.clients[*slot - 1];
+    if (r->st.n_clients >= UINT32_MAX - 1 ||
+        !index_reserve(r, &r->client_index, false, r->st.n_clients))
+        return NULL;
+    struct client_facts *v = grow(r->st.clients, r->st.n_clients, &r->cap_clients, sizeof(*v));
+    if (!v)
+        return NULL;
+    r->st.clients = v;
+    struct client_facts *c = &v[r->st.n_clients];
+    memset(c, 0, sizeof(*c));
+    c->family = e->family;
+    memcpy(c->addr, e->addr, 16);
+    uint32_t number = (uint32_t)++r->st.n_clients;
+    *index_find(r, &r->client_index, false, e, &found) = number;
+    return c;
+}
+
+static void add_unique16(uint16_t *v, size_t *n, size_t cap, uint16_t x)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i] == x)
+            return;
+    if (*n < cap)
+        v[(*n)++] = x;
+}
+
+static void add_unique32(uint32_t *v, size_t *n, size_t cap, uint32_t x)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i] == x)
+            return;
+    if (*n < cap)
+        v[(*n)++] = x;
+}
+
+static void learn_server(struct rules *r, const struct session *s)
+{
+    struct server_facts *f = server_facts(r, &s->server);
+    if (!f)
+        return;
+    if (!f->sessions)
+        f->first_ts = s->ts_first;
+    f->last_ts = s->ts_first;
+    f->sessions++;
+    if (f->n_ids < FACT_SESSIONS)
+        f->first_ids[f->n_ids++] = s->id;
+    if (s->established)
+        f->established++;
+    if (fatal_alert(s))
+        f->failed++;
+    if (s->resumed)
+        f->resumed++;
+    double ms = session_handshake_ms(s);
+    if (s->established && !s->resumed) {
+        f->full++;
+        if (ms >= 0) {
+            f->hs_total_ms += ms;
+            if (f->n_hs < FACT_TIMES)
+                f->hs_ms[f->n_hs++] = ms;
+        }
+    }
+    if (s->sh.present && s->has_version)
+        add_unique16(f->versions, &f->n_versions, ARRAY_LEN(f->versions), s->version);
+    if (s->sh.present && s->has_cipher) {
+        add_unique32(f->ciphers, &f->n_ciphers, ARRAY_LEN(f->ciphers), s->cipher);
+        const struct cipher_info *ci = registry_cipher(s->cipher);
+        const char *why;
+        if (ci) {
+            f->weak_suite |= cipher_is_weak(ci, &why);
+            f->cbc_suite |= (ci->flags & CF_CBC) != 0;
+            f->static_rsa |= ci->kx == KXA_RSA;
+        }
+    }
+    if (s->ske.dh_p_bits && (!f->min_dh_bits || s->ske.dh_p_bits < f->min_dh_bits))
+        f->min_dh_bits = s->ske.dh_p_bits;
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    if (leaf && !leaf->parse_error) {
+        f->has_leaf = true;
+        snprintf(f->leaf_key_type, sizeof(f->leaf_key_type), "%s",
+                 leaf->key_type ? leaf->key_type : "?");
+        f->leaf_key_bits = leaf->key_bits;
+        memcpy(f->leaf_sha256, leaf->sha256, 32);
+        f->leaf_session = s->id;
+        bool rsa = leaf->key_type && strcmp(leaf->key_type, "rsa") == 0;
+        if (rsa && (!f->min_rsa_bits || leaf->key_bits < f->min_rsa_bits))
+            f->min_rsa_bits = leaf->key_bits;
+    }
+}
+
+static void learn_client(struct rules *r, const struct session *s)
+{
+    const struct hello *ch = &s->ch;
+    if (!ch->present || ch->sslv2)
+        return;
+    struct client_facts *c = client_facts(r, &s->client);
+    if (!c)
+        return;
+    c->sessions++;
+    if (c->n_ids < FACT_SESSIONS)
+        c->first_ids[c->n_ids++] = s->id;
+    bool reneg = ch->reneg_info, first = !c->hellos_seen;
+    c->hellos_seen = true;
+    for (size_t i = 0; i < ch->ciphers.n; i++) {
+        const struct cipher_info *ci = registry_cipher(ch->ciphers.v[i]);
+        if (!ci)
+            continue;
+        reneg |= ci->code == 0x00ff;
+        c->offers_null |= (ci->flags & CF_NULL) != 0;
+        c->offers_export |= (ci->flags & CF_EXPORT) != 0;
+        c->offers_anon |= (ci->flags & CF_ANON) != 0;
+        c->offers_rc4 |= (ci->flags & CF_RC4) != 0;
+        c->offers_3des |= strstr(ci->enc, "3DES") != NULL;
+        c->offers_des |= strncmp(ci->enc, "DES", 3) == 0;
+    }
+    /* "never" facts hold only while every hello agrees */
+    bool tls13 = offers_tls13(ch);
+    c->no_tls13 = first ? !tls13 : c->no_tls13 && !tls13;
+    c->no_ems = first ? !ch->ems : c->no_ems && !ch->ems;
+    c->no_reneg = first ? !reneg : c->no_reneg && !reneg;
+}
+
+/* A refusal the certificate key type may explain, made before any session
+ * showed this server's certificate: a later one may settle it. */
+static void learn_refusal(struct rules *r, const struct session *s, const struct rule_env *env)
+{
+    unsigned refused = refused_key_type(s);
+    if (!refused || (env->server && env->server->has_leaf))
+        return;
+    struct refusal *v = grow(r->st.refusals, r->st.n_refusals, &r->cap_refusals, sizeof(*v));
+    if (!v)
+        return;
+    r->st.refusals = v;
+    struct refusal *n = &v[r->st.n_refusals++];
+    memset(n, 0, sizeof(*n));
+    n->id = s->id;
+    n->server = s->server;
+    snprintf(n->offered_key, sizeof(n->offered_key), "%s", refused == 2 ? "ecdsa" : "rsa");
+}
+
+static void learn_channel(struct rules *r, const struct session *s, const char *channel)
+{
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    if (!channel || !leaf)
+        return;
+    struct channel_facts *c = NULL;
+    for (size_t i = 0; i < r->st.n_channels && !c; i++)
+        if (strcmp(r->st.channels[i].channel, channel) == 0)
+            c = &r->st.channels[i];
+    if (!c) {
+        struct channel_facts *v = grow(r->st.channels, r->st.n_channels, &r->cap_channels, sizeof(*v));
+        if (!v)
+            return;
+        r->st.channels = v;
+        c = &v[r->st.n_channels++];
+        memset(c, 0, sizeof(*c));
+        snprintf(c->channel, sizeof(c->channel), "%s", channel);
+    }
+    c->sessions++;
+    for (size_t i = 0; i < c->n_certs; i++)
+        if (memcmp(c->certs[i].sha256, leaf->sha256, 32) == 0) {
+            c->certs[i].sessions++;
+            return;
+        }
+    if (c->n_certs == CHANNEL_CERTS) {
+        c->other_certs++;
+        return;
+    }
+    size_t k = c->n_certs++;
+    memcpy(c->certs[k].sha256, leaf->sha256, 32);
+    snprintf(c->certs[k].subject, sizeof(c->certs[k].subject), "%s",
+             leaf->subject ? leaf->subject : "(undecoded)");
+    c->certs[k].first_id = s->id;
+    c->certs[k].server = s->server;
+    c->certs[k].sessions = 1;
+}
+
+static bool same_host(const struct endpoint *a, const struct endpoint *b)
+{
+    return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* A fetch by either end of the handshake, sent while it was under way. */
+static void correlate(struct fetch_facts *f, const struct hs_window *w)
+{
+    const struct revocation_fetch *rf = &f->f;
+    bool party = same_host(&rf->client, &w->client) || same_host(&rf->client, &w->server);
+    if (!party || rf->ts_request < w->start || rf->ts_request > w->end)
+        return;
+    for (size_t i = 0; i < f->n_ids; i++)
+        if (f->ids[i] == w->id)
+            return;
+    if (f->n_ids < FETCH_SESSIONS) {
+        f->hs_ms[f->n_ids] = (double)(w->end - w->start) / 1e6;
+        f->ids[f->n_ids++] = w->id;
+    }
+}
+
+static void learn_window(struct rules *r, const struct session *s)
+{
+    if (!s->hs_start.ts)
+        return;
+    struct hs_window *w = &r->st.windows[r->st.n_windows++ % WINDOW_RING];
+    *w = (struct hs_window){
+        .id = s->id, .client = s->client, .server = s->server, .start = s->hs_start.ts,
+        .end = s->has_hs_end ? s->hs_end.ts : s->ts_last,
+    };
+    for (size_t i = 0; i < r->st.n_fetches; i++)
+        correlate(&r->st.fetches[i], w);
+}
+
+/* ---- evaluation ------------------------------------------------------------------ */
+
+static const char *channel_of(const struct session *s, char *buf)
+{
+    bool canonical;
+    const struct bytes *sni = s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
+    if (sni && mq_sni_decode(sni->p, sni->len, buf, &canonical))
+        return buf;
+    return s->mq.channel[0] ? s->mq.channel : NULL;
+}
+
+void rules_eval(struct rules *r, struct session *s)
+{
+    const struct policy *pol = r->cfg.policy;
+    char clock[64], day[16], channel[MQ_CHANNEL_MAX + 1];
+    struct rule_env env = {.pol = pol, .mq_port = policy_mq_port(pol, s->server.port)};
+    switch (r->cfg.as_of) {
+    case AS_OF_CAPTURE:
+        env.now = s->ts_first / 1000000000;
+        snprintf(clock, sizeof(clock), "the capture's time (%s)", day_text(env.now, day, sizeof(day)));
+        break;
+    case AS_OF_NOW:
+        env.now = r->cfg.as_of_time;
+        snprintf(clock, sizeof(clock), "the current time (%s)", day_text(env.now, day, sizeof(day)));
+        break;
+    case AS_OF_DATE:
+        env.now = r->cfg.as_of_time;
+        snprintf(clock, sizeof(clock), "the date given with --as-of (%s)", day_text(env.now, day, sizeof(day)));
+        break;
+    }
+    env.clock = clock;
+    env.server = find_server(r, &s->server);
+    env.channel = policy_channel(pol, channel_of(s, channel));
+    env.server_pol = policy_server(pol, &s->server);
+
+    for (size_t i = 0; i < n_session_rules; i++) {
+        const struct rule *rule = session_rules[i];
+        if (policy_disabled(pol, rule->info.id))
+            continue;
+        struct finding_out out = {.severity = rule->info.severity};
+        if (rule->check(s, &env, &out))
+            add_finding(s, rule, &out);
+    }
+    sort_findings(&s->findings);
+    learn_refusal(r, s, &env); /* before learn_server moves env.server */
+    learn_server(r, s);
+    learn_client(r, s);
+    learn_channel(r, s, channel_of(s, channel));
+    learn_window(r, s);
+}
+
+void rules_fetch(struct rules *r, const struct revocation_fetch *f)
+{
+    struct fetch_facts *v = grow(r->st.fetches, r->st.n_fetches, &r->cap_fetches, sizeof(*v));
+    if (!v)
+        return;
+    r->st.fetches = v;
+    struct fetch_facts *ff = &v[r->st.n_fetches++];
+    memset(ff, 0, sizeof(*ff));
+    ff->f = *f;
+    uint64_t kept = r->st.n_windows < WINDOW_RING ? r->st.n_windows : WINDOW_RING;
+    for (uint64_t i = 0; i < kept; i++)
+        correlate(ff, &r->st.windows[i]);
+}
+
+/* ---- capture-wide ---------------------------------------------------------------- */
+
+struct capture_finding *capture_add(struct capture_out *out, const struct rule *r,
+                                    enum severity sev, const char *subject)
+{
+    void *v = grow(out->v, out->n, &out->cap, sizeof(*out->v));
+    if (!v)
+        return NULL;
+    out->v = v;
+    struct capture_finding *f = &out->v[out->n++];
+    memset(f, 0, sizeof(*f));
+    f->f.rule = r->info.id;
+    f->f.title = r->info.title;
+    f->f.severity = sev;
+    f->f.fix = r->fix;
+    f->f.mq = r->mq;
+    snprintf(f->subject, sizeof(f->subject), "%s", subject);
+    return f;
+}
+
+/* Evidence of a capture finding is one heap buffer, freed with the
+ * engine; the pointer stays valid when the finding vector moves. */
+void capture_note(struct capture_finding *f, const char *fmt, ...)
+{
+    char *buf = (char *)f->f.evidence;
+    size_t len = buf ? strlen(buf) : 0;
+    if (!buf) {
+        buf = calloc(1, 2048);
+        if (!buf)
+            return;
+        f->f.evidence = buf;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    appendv(buf, 2048, &len, "; ", fmt, ap);
+    va_end(ap);
+}
+
+void capture_session(struct capture_finding *f, uint64_t id)
+{
+    for (size_t i = 0; i < f->n_sessions; i++)
+        if (f->sessions[i] == id)
+            return;
+    if (f->n_sessions < ARRAY_LEN(f->sessions))
+        f->sessions[f->n_sessions++] = id;
+    else
+        f->more_sessions++;
+}
+
+size_t rules_finish(struct rules *r, const struct capture_finding **out)
+{
+    if (!r->finished) {
+        r->finished = true;
+        for (size_t i = 0; i < n_capture_rules; i++) {
+            const struct capture_rule *cr = capture_rules[i];
+            if (!policy_disabled(r->cfg.policy, cr->rule.info.id))
+                cr->run(&r->st, &cr->rule, &r->out);
+        }
+    }
+    *out = r->out.v;
+    return r->out.n;
+}

@@ -1,0 +1,260 @@
+#pragma once
+
+#include <stdarg.h>
+
+#include "dissect/mq.h"
+#include "dissect/registry.h"
+#include "rules/rules.h"
+
+/* ---- policy ------------------------------------------------------------------ */
+
+enum { POLICY_NAME = 48, POLICY_LIST = 32 };
+
+/* A list of cipher names as the user wrote them: IANA names, MQ
+ * CipherSpecs, MQ list names (ANY_TLS12_OR_HIGHER...) or 0xHHHH codes. */
+struct cipher_list {
+    size_t n;
+    char v[POLICY_LIST][POLICY_NAME];
+};
+
+enum sslcauth { SSLCAUTH_UNSET, SSLCAUTH_REQUIRED, SSLCAUTH_OPTIONAL };
+
+struct channel_policy {
+    char name[21];
+    char sslciph[POLICY_NAME];
+    enum sslcauth sslcauth;
+    char sslpeer[256];
+};
+
+struct server_policy {
+    char host[64];    /* as written, for evidence */
+    bool any_host;    /* [server *:PORT] */
+    uint8_t family, addr[16];
+    uint16_t port;
+    uint16_t min_version;
+    struct cipher_list allowed;
+    char sslciph[POLICY_NAME];
+};
+
+struct policy {
+    int min_rsa_bits, min_dh_bits, min_ec_bits;
+    uint16_t min_version;
+    struct cipher_list allowed;
+    int expiry_warning_days;
+    int slow_handshake_ms;
+    int burst_connections;
+    uint16_t mq_ports[16];
+    size_t n_mq_ports;
+    char disabled[POLICY_LIST][POLICY_NAME];
+    size_t n_disabled;
+    struct channel_policy channels[64];
+    size_t n_channels;
+    struct server_policy servers[64];
+    size_t n_servers;
+};
+
+bool policy_disabled(const struct policy *p, const char *rule);
+bool policy_mq_port(const struct policy *p, uint16_t port);
+const struct channel_policy *policy_channel(const struct policy *p, const char *name);
+const struct server_policy *policy_server(const struct policy *p,
+                                          const struct endpoint *server);
+/* cipher_list_allows - does one entry of the list accept (version, suite)?
+ * An empty list accepts everything. */
+bool cipher_list_allows(const struct cipher_list *l, uint16_t version, uint32_t code);
+/* cipher_name_valid - is this a name a cipher list may hold? */
+bool cipher_name_valid(const char *name);
+
+/* ---- what the capture showed about a server -------------------------------- */
+
+enum { FACT_SESSIONS = 16, FACT_TIMES = 512 };
+
+struct server_facts {
+    struct endpoint server;
+    uint32_t sessions, established, full, resumed, failed;
+    bool has_leaf;
+    char leaf_key_type[16];
+    int leaf_key_bits;
+    uint8_t leaf_sha256[32];
+    uint64_t leaf_session; /* where the leaf was seen */
+    uint16_t versions[8];
+    size_t n_versions;
+    uint32_t ciphers[16];
+    size_t n_ciphers;
+    uint64_t first_ids[FACT_SESSIONS];
+    size_t n_ids;
+    double hs_ms[FACT_TIMES]; /* full handshakes */
+    size_t n_hs;
+    double hs_total_ms;
+    int64_t first_ts, last_ts;
+    /* for grading against Mozilla's profiles */
+    int min_rsa_bits, min_dh_bits;
+    bool weak_suite, cbc_suite, static_rsa;
+};
+
+struct client_facts {
+    uint8_t family, addr[16];
+    uint32_t sessions;
+    uint64_t first_ids[FACT_SESSIONS];
+    size_t n_ids;
+    bool offers_null, offers_export, offers_anon, offers_rc4, offers_3des, offers_des;
+    bool no_tls13, no_ems, no_reneg;
+    bool hellos_seen;
+};
+
+/* ---- evaluating one session -------------------------------------------------- */
+
+struct rule_env {
+    const struct policy *pol;
+    int64_t now;          /* the clock validity is judged against (seconds) */
+    const char *clock;    /* how to name it in evidence */
+    bool mq_port;         /* the server port is an IBM MQ port */
+    const struct server_facts *server; /* earlier sessions to this server */
+    const struct channel_policy *channel; /* policy for the MQ channel */
+    const struct server_policy *server_pol;
+};
+
+/* A finding being written: severity preset from the table. */
+struct finding_out {
+    enum severity severity;
+    char evidence[1536];
+    size_t ev_len;
+    char fix[1024];
+    size_t fix_len;
+    const char *mq; /* overrides the table's MQ message */
+};
+
+void finding_note(struct finding_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void finding_fix(struct finding_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+typedef bool (*rule_check)(const struct session *s, const struct rule_env *env,
+                           struct finding_out *out);
+
+struct rule {
+    struct rule_info info;
+    const char *fix; /* what to change; checks may add specifics */
+    const char *mq;  /* the IBM MQ message it usually shows as, or NULL */
+    rule_check check;
+};
+
+/* ---- capture-wide ------------------------------------------------------------- */
+
+/* A handshake an OCSP/CRL fetch may have delayed. Fetches are reported
+ * when their HTTP connection closes, before or after the session they
+ * delayed, so the last WINDOW_RING handshakes are kept to look back on. */
+struct hs_window {
+    uint64_t id;
+    struct endpoint client, server;
+    int64_t start, end; /* ns */
+};
+
+enum { WINDOW_RING = 4096, FETCH_SESSIONS = 8 };
+
+struct fetch_facts {
+    struct revocation_fetch f;
+    uint64_t ids[FETCH_SESSIONS];
+    double hs_ms[FETCH_SESSIONS];
+    size_t n_ids;
+};
+
+/* A handshake refused after offering suites for one key type only. */
+struct refusal {
+    uint64_t id;
+    struct endpoint server;
+    char offered_key[8]; /* "ecdsa" or "rsa" */
+};
+
+/* The certificates the sessions of one MQ channel were answered with. */
+enum { CHANNEL_CERTS = 4 };
+
+struct channel_facts {
+    char channel[21];
+    uint32_t sessions;
+    struct {
+        uint8_t sha256[32];
+        char subject[128];
+        uint64_t first_id;
+        struct endpoint server;
+        uint32_t sessions;
+    } certs[CHANNEL_CERTS];
+    size_t n_certs;
+    uint32_t other_certs; /* beyond CHANNEL_CERTS */
+};
+
+struct capture_state {
+    const struct policy *pol;
+    struct server_facts *servers;
+    size_t n_servers;
+    struct client_facts *clients;
+    size_t n_clients;
+    struct fetch_facts *fetches;
+    size_t n_fetches;
+    struct refusal *refusals;
+    size_t n_refusals;
+    struct channel_facts *channels;
+    size_t n_channels;
+    struct hs_window windows[WINDOW_RING];
+    uint64_t n_windows; /* ever written; the ring holds the last WINDOW_RING */
+};
+
+struct capture_out {
+    struct capture_finding *v;
+    size_t n, cap;
+};
+
+typedef void (*capture_check)(const struct capture_state *st,
+                              const struct rule *self, struct capture_out *out);
+
+struct capture_rule {
+    struct rule rule;
+    capture_check run;
+};
+
+/* capture_add - append a finding (copies strings into static storage). */
+struct capture_finding *capture_add(struct capture_out *out, const struct rule *r,
+                                    enum severity sev, const char *subject);
+void capture_note(struct capture_finding *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void capture_session(struct capture_finding *f, uint64_t id);
+
+/* ---- the tables (registry.c) ------------------------------------------------- */
+
+extern const struct rule *const session_rules[];
+extern const size_t n_session_rules;
+extern const struct capture_rule *const capture_rules[];
+extern const size_t n_capture_rules;
+
+/* ---- helpers for rules (util.c) ------------------------------------------------- */
+
+const char *endpoint_text(const struct endpoint *e, char *buf, size_t len);
+const char *day_text(int64_t t, char *buf, size_t len);
+/* leaf - the first certificate of a chain, or NULL. */
+const struct cert *chain_leaf(const struct chain *c);
+/* server_name_matches - RFC 6125 matching of a host name against the
+ * certificate's DNS SANs (or its CN when it has none). */
+bool server_name_matches(const struct cert *c, const char *host);
+/* cert_cn - the subject's CN, copied into buf (empty when absent). */
+const char *cert_cn(const struct cert *c, char *buf, size_t len);
+/* version_text / cipher_text - names for evidence. */
+const char *version_text(uint16_t v, char *buf);
+const char *cipher_text(uint32_t code, char *buf);
+/* offered_key_types - which certificate key types the client's offered
+ * TLS 1.2 suites can use: bit 0 RSA, bit 1 ECDSA, bit 2 other/any. */
+unsigned offered_key_types(const struct hello *ch);
+bool offers_tls13(const struct hello *ch);
+bool session_is_tls13(const struct session *s);
+/* fatal_alert - the last cleartext fatal alert, or NULL. */
+const struct alert *fatal_alert(const struct session *s);
+/* closed_by - the side that sent FIN or RST first after time t (ns), or -1,
+ * with when. */
+int closed_by(const struct session *s, int64_t after, int64_t *when);
+bool cipher_is_weak(const struct cipher_info *ci, const char **why);
+/* refused_key_type - the server refused a ClientHello that offered suites
+ * for one certificate key type only: 1 RSA, 2 ECDSA; 0 otherwise. */
+unsigned refused_key_type(const struct session *s);
+/* rsa_pss_missing - TLS 1.3 with no RSA-PSS scheme offered: 1 when the
+ * server's key is RSA, 2 when a refusal at the hello suggests it, else 0. */
+unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env);
+/* sslpeer_matches - does an RFC 2253 DN satisfy an MQ SSLPEER filter? */
+bool sslpeer_matches(const char *pattern, const char *dn);

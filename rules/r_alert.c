@@ -1,0 +1,180 @@
+/* Every fatal alert explained from the side that sent it, and handshake
+ * time split into where it went. */
+#include "rules/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct alert_help {
+    uint8_t code;
+    const char *from_server, *from_client; /* what it usually means */
+    const char *check;
+    const char *mq;
+};
+
+static const struct alert_help helps[] = {
+    {10, "the server got a message it did not expect at that point",
+     "the client sent a message out of order", "a middlebox rewriting traffic, or mismatched TLS implementations",
+     "AMQ9638E"},
+    {20, "the server could not authenticate a record", "the client could not authenticate a record",
+     "the keys disagree: corrupted traffic, a middlebox, or a bug; with TLS 1.2 CBC suites, broken padding",
+     "AMQ9638E / AMQ9665E"},
+    {22, "a record was longer than allowed", "a record was longer than allowed",
+     "record size or max_fragment_length handling", NULL},
+    {40, "the server found no acceptable parameters: no common cipher suite, group or signature algorithm, or a certificate key type that does not fit",
+     "the client cannot use what the server chose",
+     "the suites, groups and signature algorithms each side allows; FIPS or Suite B policies; the certificate key type",
+     "AMQ9616E (queue manager), AMQ9665E / MQRC 2393 (client)"},
+    {42, "the server rejected the client's certificate", "the client rejected the server's certificate",
+     "the certificate's signature, key usage and extended key usage, and that its chain is complete",
+     "AMQ9633E"},
+    {43, "the server cannot use the client's certificate type", "the client cannot use the server's certificate type",
+     "the key algorithm and size of the certificate", "AMQ9633E"},
+    {44, "the server found the client's certificate revoked", "the client found the server's certificate revoked",
+     "the certificate's status at its CA (CRL/OCSP), and replace it if it is revoked", "AMQ9633E"},
+    {45, "the server found the client's certificate expired", "the client found the server's certificate expired",
+     "the certificate's validity and both hosts' clocks", "AMQ9633E"},
+    {46, "the server rejected the client's certificate for another reason", "the client rejected the server's certificate for another reason (Java reports most trust failures this way)",
+     "that the peer trusts the issuing CA and the chain is complete", "AMQ9633E; Java MQRC 2397"},
+    {47, "a field of the client's message was out of range", "a field of the server's message was out of range",
+     "a group, signature scheme or version one side does not support", NULL},
+    {48, "the server does not trust the CA that issued the client's certificate", "the client does not trust the CA that issued the server's certificate",
+     "that the validating side's trust store holds the issuing root and that the sender includes every intermediate",
+     "AMQ9633E"},
+    {49, "access denied by the server's policy", "access denied by the client's policy", "the peer's access rules", NULL},
+    {50, "the server could not decode a message", "the client could not decode a message",
+     "a malformed message: an implementation bug or a middlebox", NULL},
+    {51, "the server could not verify a signature or Finished message", "the client could not verify the server's signature or Finished message",
+     "that the certificate matches the private key in use, and RSA-PSS support", "AMQ9638E"},
+    {70, "the server does not accept any protocol version the client offered", "the client does not accept the version the server chose",
+     "the versions each side enables (MQ: AllowTLSV13, AllowTLSV1, the protocol of the CipherSpec)", "AMQ9616E"},
+    {71, "the server requires stronger suites than the client offered", "the client requires stronger suites",
+     "the cipher suites both sides enable", "AMQ9616E"},
+    {80, "the server failed internally (often a certificate without its private key, or an unreadable key store)", "the client failed internally",
+     "the key store and the certificate/key pair", "AMQ9637E / AMQ9660E"},
+    {86, "the client retried with a lower version than the server supports (downgrade protection)", "",
+     "why the first, higher-version attempt failed", NULL},
+    {90, "the server cancelled the handshake", "the client cancelled the handshake", "the peer's logs", NULL},
+    {109, "a required extension was missing from the client's hello", "a required extension was missing from the server's hello",
+     "TLS 1.3 support on both sides", NULL},
+    {110, "the client sent an extension the server did not offer", "the server sent an extension the client did not offer",
+     "implementation compatibility", NULL},
+    {112, "the server does not know the requested server name", "",
+     "the SNI the client sends (MQ: channel SNIs need a per-channel certificate or none)", "AMQ9673E"},
+    {113, "", "the client rejected the server's stapled OCSP response", "the OCSP response's freshness", NULL},
+    {115, "the server does not recognise the client's pre-shared key", "", "session ticket keys shared between servers", NULL},
+    {116, "the server requires a client certificate and got none", "", "the client's certificate configuration",
+     "AMQ9637E"},
+    {120, "the server supports none of the application protocols the client offered (ALPN)", "",
+     "the ALPN lists on both sides", NULL},
+};
+
+static const struct alert_help *help_for(uint8_t code)
+{
+    for (size_t i = 0; i < ARRAY_LEN(helps); i++)
+        if (helps[i].code == code)
+            return &helps[i];
+    return NULL;
+}
+
+static bool alert_explained(const struct session *s, const struct rule_env *env,
+                            struct finding_out *out)
+{
+    (void)env;
+    const struct alert *al = fatal_alert(s);
+    if (al) {
+        const struct alert_help *h = help_for(al->desc);
+        const char *name = registry_alert_name(al->desc);
+        bool server = al->dir == DIR_S2C;
+        const char *meaning = h ? (server ? h->from_server : h->from_client) : "";
+        finding_note(out, "the %s sent fatal %s (%u) in packet %llu%s%s", server ? "server" : "client",
+                     name ? name : "unknown", al->desc, (unsigned long long)al->at.packet,
+                     meaning && *meaning ? ": " : "", meaning ? meaning : "");
+        int64_t closed;
+        if (closed_by(s, 0, &closed) == (int)(server ? DIR_C2S : DIR_S2C) && closed <= al->at.ts) {
+            /* the peer hung up first: the alert is a reaction, not the cause */
+            out->severity = SEV_LOW;
+            finding_note(out, "but the %s had closed the connection first, so this alert only reports the "
+                         "unexpected end; the close is what to explain", server ? "client" : "server");
+            finding_fix(out, "Look at why the %s closed the connection (its log).", server ? "client" : "server");
+            return true;
+        }
+        if (h)
+            finding_fix(out, "Check %s.", h->check);
+        out->mq = h && h->mq ? h->mq : NULL;
+        return true;
+    }
+    /* TLS 1.3 refusal without keys: an alert-sized protected record. */
+    for (size_t i = 0; i < s->alerts.n; i++) {
+        const struct alert *a = &s->alerts.v[i];
+        if (!a->encrypted || s->established || !session_is_tls13(s))
+            continue;
+        finding_note(out, "the %s sent an encrypted alert in packet %llu before the handshake completed",
+                     a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
+        if (a->dir == DIR_C2S)
+            finding_note(out, "in TLS 1.3 this is usually the client rejecting the server's certificate (untrusted CA, expiry, name), which it saw encrypted");
+        finding_fix(out, "Look at the sending side's log, or decrypt the handshake with its key log.");
+        out->mq = "AMQ9633E (on the side that rejected), AMQ9665E (on the other)";
+        return true;
+    }
+    return false;
+}
+
+const struct rule rule_alert_explained = {
+    .info = {"alert-explained", SEV_MEDIUM, "Handshake ended by an alert",
+             "A fatal alert names why one side gave up; the usual causes depend on which side sent it."},
+    .fix = "",
+    .mq = NULL,
+    .check = alert_explained,
+};
+
+static bool slow_handshake(const struct session *s, const struct rule_env *env,
+                           struct finding_out *out)
+{
+    double ms = session_handshake_ms(s);
+    if (ms < 0 || ms < env->pol->slow_handshake_ms)
+        return false;
+    if (ms >= 10.0 * env->pol->slow_handshake_ms)
+        out->severity = SEV_MEDIUM;
+    finding_note(out, "the handshake took %.1f ms (policy slow_handshake_ms %d)", ms,
+                 env->pol->slow_handshake_ms);
+    /* SYN/SYN-ACK give the network round trip; the server's time runs from
+     * the ClientHello to the end of its first flight, the client's from
+     * there to its next message. */
+    int64_t syn = 0, synack = 0, first_reply = 0, server_done = 0, client_done = 0;
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        bool tls = e->kind < EV_TCP_SYN;
+        if (e->kind == EV_TCP_SYN && !e->type && !syn)
+            syn = e->at.ts;
+        else if (e->kind == EV_TCP_SYN && e->type && !synack)
+            synack = e->at.ts;
+        else if (tls && e->dir == DIR_S2C && e->at.ts >= s->hs_start.ts && !client_done) {
+            if (!first_reply)
+                first_reply = e->at.ts;
+            server_done = e->at.ts;
+        } else if (tls && e->dir == DIR_C2S && first_reply && !client_done) {
+            client_done = e->at.ts;
+        }
+    }
+    double rtt = syn && synack ? (double)(synack - syn) / 1e6 : -1;
+    double server = first_reply ? (double)(server_done - s->hs_start.ts) / 1e6 : -1;
+    double client = server_done && client_done ? (double)(client_done - server_done) / 1e6 : -1;
+    if (rtt >= 0)
+        finding_note(out, "network round trip (SYN to SYN-ACK) %.1f ms", rtt);
+    if (server >= 0)
+        finding_note(out, "server: ClientHello to its first flight %.1f ms%s", server,
+                     rtt >= 0 && server > 3 * rtt + 50 ? " (time spent in the server: key exchange, certificate lookup, or a revocation check)" : "");
+    if (client >= 0)
+        finding_note(out, "client: from the server's flight to its answer %.1f ms%s", client,
+                     rtt >= 0 && client > 3 * rtt + 50 ? " (time spent in the client: certificate validation or a revocation check)" : "");
+    return true;
+}
+
+const struct rule rule_slow_handshake = {
+    .info = {"slow-handshake", SEV_LOW, "Slow handshake",
+             "Where the handshake time goes (network, server, client) tells whether to look at latency, the server's crypto and key store, or revocation checks."},
+    .fix = "Look at the slower side: revocation checks (OCSP/CRL reachability), key store access, DNS; reuse connections or sessions to pay the cost less often.",
+    .mq = NULL,
+    .check = slow_handshake,
+};

@@ -1,0 +1,336 @@
+/* Capture-wide rules: what only many sessions together show. */
+#include "rules/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, size_t n)
+{
+    double *copy = malloc(n * sizeof(*copy));
+    if (!copy || !n) {
+        free(copy);
+        return 0;
+    }
+    memcpy(copy, v, n * sizeof(*copy));
+    qsort(copy, n, sizeof(*copy), cmp_double);
+    double m = n % 2 ? copy[n / 2] : (copy[n / 2 - 1] + copy[n / 2]) / 2;
+    free(copy);
+    return m;
+}
+
+static void add_ids(struct capture_finding *f, const uint64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        capture_session(f, ids[i]);
+}
+
+static const char *server_subject(const struct endpoint *e, char *buf, size_t len)
+{
+    char ep[80];
+    snprintf(buf, len, "server %s", endpoint_text(e, ep, sizeof(ep)));
+    return buf;
+}
+
+/* ---- many short connections ------------------------------------------------------ */
+
+static void many_connections(const struct capture_state *st, const struct rule *self,
+                             struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_servers; i++) {
+        const struct server_facts *f = &st->servers[i];
+        if (f->full < (uint32_t)st->pol->burst_connections || f->resumed)
+            continue;
+        char subject[96];
+        struct capture_finding *cf = capture_add(out, self, SEV_LOW,
+                                                 server_subject(&f->server, subject, sizeof(subject)));
+        if (!cf)
+            return;
+        double span = (double)(f->last_ts - f->first_ts) / 1e9;
+        double med = median(f->hs_ms, f->n_hs);
+        capture_note(cf, "%u full handshakes and none resumed over %.1f s (%.1f per second)", f->full,
+                     span, span > 0 ? f->full / span : (double)f->full);
+        capture_note(cf, "handshake time: median %.1f ms, %.1f ms in total", med, f->hs_total_ms);
+        capture_note(cf, "reusing one connection would save about %.1f ms of handshakes; session resumption would skip the certificate exchange and key agreement on all but the first",
+                     f->hs_total_ms - med);
+        add_ids(cf, f->first_ids, f->n_ids);
+        if (f->sessions > f->n_ids)
+            cf->more_sessions += f->sessions - f->n_ids;
+    }
+}
+
+const struct capture_rule rule_many_connections = {
+    .rule = {.info = {"many-short-connections", SEV_LOW, "Many short connections without resumption",
+                      "Each new connection repeats a full handshake; reusing connections or resuming sessions saves the time and the server's CPU.", true},
+             .fix = "Keep connections open and reuse them (connection pools, HTTP keep-alive; MQ: keep the connection, use SHARECNV) and enable session resumption (tickets or a session cache).",
+             .mq = NULL},
+    .run = many_connections,
+};
+
+/* ---- Mozilla server-side TLS profiles ---------------------------------------------- */
+
+/* The best of Mozilla's profiles (version 5.7) the sessions of one server
+ * are consistent with, with the first reason it misses a better one;
+ * "intermediate" covers "modern" too, as only a server that refuses TLS
+ * 1.2 is modern and a passive capture cannot see a refusal that never
+ * happened. Certificate lifespan is left to cert-validity-too-long: the
+ * profiles' 366 days are the public CAs' business, not a private PKI's. */
+static const char *grade(const struct server_facts *f, char *why, size_t len)
+{
+    why[0] = 0;
+    bool ssl = false, tls10_11 = false, tls12 = false;
+    for (size_t i = 0; i < f->n_versions; i++) {
+        uint16_t v = f->versions[i];
+        ssl |= v <= VER_SSL3;
+        tls10_11 |= v == VER_TLS10 || v == VER_TLS11;
+        tls12 |= v == VER_TLS12;
+    }
+    if (ssl || f->weak_suite || (f->min_rsa_bits && f->min_rsa_bits < 2048) ||
+        (f->min_dh_bits && f->min_dh_bits < 1024)) {
+        snprintf(why, len, "%s", ssl ? "SSL negotiated" : f->weak_suite ? "a weak cipher suite negotiated"
+                 : (f->min_rsa_bits && f->min_rsa_bits < 2048) ? "an RSA key below 2048 bits"
+                                                                : "a DH group below 1024 bits");
+        return "none";
+    }
+    if (tls10_11 || f->cbc_suite || f->static_rsa || (f->min_dh_bits && f->min_dh_bits < 2048)) {
+        snprintf(why, len, "%s", tls10_11 ? "TLS 1.0/1.1 negotiated"
+                 : f->cbc_suite ? "a CBC suite negotiated"
+                 : f->static_rsa ? "RSA key exchange (no forward secrecy) negotiated"
+                                                             : "a DH group below 2048 bits");
+        return "old";
+    }
+    return "intermediate";
+}
+
+static void server_grades(const struct capture_state *st, const struct rule *self,
+                          struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_servers; i++) {
+        const struct server_facts *f = &st->servers[i];
+        if (!f->n_versions || !f->n_ciphers)
+            continue;
+        char why[128], subject[96], ver[REG_LABEL_LEN], cs[REG_LABEL_LEN];
+        const char *g = grade(f, why, sizeof(why));
+        if (strcmp(g, "intermediate") == 0)
+            continue;
+        enum severity sev = strcmp(g, "none") == 0 ? SEV_MEDIUM : SEV_LOW;
+        struct capture_finding *cf = capture_add(out, self, sev,
+                                                 server_subject(&f->server, subject, sizeof(subject)));
+        if (!cf)
+            return;
+        if (strcmp(g, "none") == 0)
+            capture_note(cf, "below even Mozilla's \"old\" profile because of %s", why);
+        else
+            capture_note(cf, "consistent with Mozilla's \"old\" profile only, because of %s", why);
+        capture_note(cf, "judged on %u session%s", f->sessions, f->sessions == 1 ? "" : "s");
+        capture_note(cf, "negotiated %s with %s", version_text(f->versions[0], ver),
+                     registry_cipher_label(f->ciphers[0], cs));
+        if (f->has_leaf)
+            capture_note(cf, "certificate %s %d bits", f->leaf_key_type, f->leaf_key_bits);
+        capture_note(cf, "a passive view: only what these clients negotiated is known, not everything the server would accept");
+        add_ids(cf, f->first_ids, f->n_ids);
+    }
+}
+
+const struct capture_rule rule_server_grade = {
+    .rule = {.info = {"server-grade", SEV_LOW, "Server below Mozilla's intermediate profile",
+                      "Mozilla's server-side TLS guidelines define modern, intermediate and old configurations; intermediate suits almost every service, and a server whose sessions only fit old (or nothing) is worth fixing.", true},
+             .fix = "Configure the server to Mozilla's intermediate profile (https://wiki.mozilla.org/Security/Server_Side_TLS, or https://ssl-config.mozilla.org for a ready configuration): TLS 1.2 and 1.3 only, ECDHE or DHE (2048 bits or more) with AES-GCM or ChaCha20-Poly1305.",
+             .mq = NULL},
+    .run = server_grades,
+};
+
+/* ---- client audit ------------------------------------------------------------------ */
+
+static void client_audit(const struct capture_state *st, const struct rule *self,
+                         struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_clients; i++) {
+        const struct client_facts *c = &st->clients[i];
+        if (!c->hellos_seen)
+            continue;
+        bool weak = c->offers_null || c->offers_export || c->offers_anon || c->offers_rc4 ||
+                    c->offers_3des || c->offers_des;
+        if (!weak && !c->no_tls13 && !c->no_ems && !c->no_reneg)
+            continue;
+        struct endpoint e = {.family = c->family};
+        memcpy(e.addr, c->addr, 16);
+        char ep[80], subject[96];
+        endpoint_text(&e, ep, sizeof(ep));
+        char *colon = strrchr(ep, ':');
+        if (colon)
+            *colon = 0;
+        snprintf(subject, sizeof(subject), "client %s", ep);
+        struct capture_finding *cf = capture_add(out, self, weak ? SEV_MEDIUM : SEV_LOW, subject);
+        if (!cf)
+            return;
+        if (c->offers_null)
+            capture_note(cf, "offers NULL (unencrypted) suites");
+        if (c->offers_export)
+            capture_note(cf, "offers export-grade suites");
+        if (c->offers_anon)
+            capture_note(cf, "offers anonymous suites");
+        if (c->offers_rc4)
+            capture_note(cf, "offers RC4");
+        if (c->offers_des)
+            capture_note(cf, "offers single DES");
+        if (c->offers_3des)
+            capture_note(cf, "offers 3DES");
+        if (c->no_tls13)
+            capture_note(cf, "never offers TLS 1.3");
+        if (c->no_ems)
+            capture_note(cf, "never offers extended_master_secret");
+        if (c->no_reneg)
+            capture_note(cf, "never signals secure renegotiation (renegotiation_info or the SCSV)");
+        capture_note(cf, "in %u hello%s", c->sessions, c->sessions == 1 ? "" : "s");
+        add_ids(cf, c->first_ids, c->n_ids);
+    }
+}
+
+const struct capture_rule rule_client_audit = {
+    .rule = {.info = {"client-audit", SEV_LOW, "Client offers what it should not",
+                      "A client's hellos show its TLS configuration: weak suites it still offers, TLS 1.3 and other protections it lacks.", true},
+             .fix = "Update the client's TLS library or configuration: drop NULL/EXPORT/anonymous/RC4/DES/3DES suites, enable TLS 1.3 and extended master secret.",
+             .mq = NULL},
+    .run = client_audit,
+};
+
+/* ---- refusals explained by a certificate seen later --------------------------------- */
+
+static const struct server_facts *facts_for(const struct capture_state *st,
+                                            const struct endpoint *e)
+{
+    for (size_t i = 0; i < st->n_servers; i++)
+        if (st->servers[i].server.family == e->family && st->servers[i].server.port == e->port &&
+            memcmp(st->servers[i].server.addr, e->addr, 16) == 0)
+            return &st->servers[i];
+    return NULL;
+}
+
+static void key_type_confirmed(const struct capture_state *st, const struct rule *self,
+                               struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_refusals; i++) {
+        const struct refusal *n = &st->refusals[i];
+        const struct server_facts *f = facts_for(st, &n->server);
+        if (!f || !f->has_leaf || strcmp(f->leaf_key_type, n->offered_key) == 0)
+            continue;
+        char subject[96];
+        struct capture_finding *cf = capture_add(out, self, SEV_HIGH,
+                                                 server_subject(&n->server, subject, sizeof(subject)));
+        if (!cf)
+            return;
+        capture_note(cf, "session #%llu offered only %s suites and was refused; session #%llu shows this server's certificate is %s %d bits",
+                     (unsigned long long)n->id, n->offered_key, (unsigned long long)f->leaf_session,
+                     f->leaf_key_type, f->leaf_key_bits);
+        capture_session(cf, n->id);
+        capture_session(cf, f->leaf_session);
+    }
+}
+
+const struct capture_rule rule_key_type_confirmed = {
+    .rule = {.info = {"cert-key-type-confirmed", SEV_HIGH, "Refused key type confirmed by a later session",
+                      "A handshake refused before any certificate was sent is explained by the certificate the same server presented in another session.", true},
+             .fix = "Offer suites for the server's certificate key type on the refused client (MQ: a CipherSpec of that key type), or give the server a certificate of the type the client expects.",
+             .mq = "AMQ9616E"},
+    .run = key_type_confirmed,
+};
+
+/* ---- revocation fetches ------------------------------------------------------------- */
+
+static void revocation_delays(const struct capture_state *st, const struct rule *self,
+                              struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_fetches; i++) {
+        const struct fetch_facts *ff = &st->fetches[i];
+        const struct revocation_fetch *rf = &ff->f;
+        double took = rf->ts_response ? (double)(rf->ts_response - rf->ts_request) / 1e6 : -1;
+        char subject[96], c[80];
+        snprintf(subject, sizeof(subject), "%s fetch from %s", rf->kind,
+                 endpoint_text(&rf->client, c, sizeof(c)));
+        enum severity sev = took < 0 || took > 500 ? SEV_MEDIUM : SEV_INFO;
+        struct capture_finding *cf = capture_add(out, self, sev, subject);
+        if (!cf)
+            return;
+        if (took >= 0)
+            capture_note(cf, "%s request to %s%s (packet %llu) answered in %.1f ms with HTTP %d",
+                         rf->kind, rf->host, rf->path,
+                         (unsigned long long)rf->packet, took, rf->status);
+        else
+            capture_note(cf, "%s request to %s%s (packet %llu) got no answer in the capture", rf->kind,
+                         rf->host, rf->path, (unsigned long long)rf->packet);
+        for (size_t k = 0; k < ff->n_ids; k++) {
+            capture_note(cf, "made during the handshake of session #%llu, which took %.1f ms",
+                         (unsigned long long)ff->ids[k], ff->hs_ms[k]);
+            capture_session(cf, ff->ids[k]);
+        }
+    }
+}
+
+const struct capture_rule rule_revocation_fetch = {
+    .rule = {.info = {"revocation-fetch", SEV_INFO, "Revocation check during a handshake",
+                      "An OCSP or CRL fetch made while a handshake waits adds its round trip to the handshake; when it fails, MQ's default OCSPAuthentication=REQUIRED stops the channel.", true},
+             .fix = "Make the responder fast and reachable, staple OCSP responses on the server, or relax the check (MQ: OCSPAuthentication=WARN, CDPCheckExtensions=NO).",
+             .mq = "AMQ9716E (when it fails)"},
+    .run = revocation_delays,
+};
+
+/* ---- certificates per MQ channel ---------------------------------------------------- */
+
+/* Which certificate each decoded channel got. One channel answered with
+ * several certificates means the queue managers behind one name (a
+ * multi-instance pair, a cluster behind a load balancer) hold different
+ * key repositories or CERTLABL values: clients trusting one fail on the
+ * other. One certificate for several channels is normal unless channels
+ * were meant to have their own CERTLABL. */
+static void channel_certificates(const struct capture_state *st, const struct rule *self,
+                                 struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_channels; i++) {
+        const struct channel_facts *c = &st->channels[i];
+        char subject[96];
+        snprintf(subject, sizeof(subject), "MQ channel %s", c->channel);
+        bool several = c->n_certs > 1;
+        struct capture_finding *cf = capture_add(out, self, several ? SEV_LOW : SEV_INFO, subject);
+        if (!cf)
+            return;
+        if (several)
+            capture_note(cf, "%u sessions were answered with %zu different certificates",
+                         c->sessions, c->n_certs + (c->other_certs ? 1 : 0));
+        for (size_t k = 0; k < c->n_certs; k++) {
+            char ep[80];
+            capture_note(cf, "%s (sha256 %02x%02x%02x%02x...) from server %s in %u session%s, first #%llu",
+                         c->certs[k].subject, c->certs[k].sha256[0], c->certs[k].sha256[1],
+                         c->certs[k].sha256[2], c->certs[k].sha256[3],
+                         endpoint_text(&c->certs[k].server, ep, sizeof(ep)), c->certs[k].sessions,
+                         c->certs[k].sessions == 1 ? "" : "s", (unsigned long long)c->certs[k].first_id);
+            capture_session(cf, c->certs[k].first_id);
+        }
+        if (c->other_certs)
+            capture_note(cf, "and %u sessions with yet other certificates", c->other_certs);
+        for (size_t j = 0; j < st->n_channels; j++) {
+            if (j == i)
+                continue;
+            for (size_t k = 0; k < c->n_certs; k++)
+                for (size_t m = 0; m < st->channels[j].n_certs; m++)
+                    if (memcmp(c->certs[k].sha256, st->channels[j].certs[m].sha256, 32) == 0)
+                        capture_note(cf, "the same certificate also answered channel %s (session #%llu)",
+                                     st->channels[j].channel,
+                                     (unsigned long long)st->channels[j].certs[m].first_id);
+        }
+    }
+}
+
+const struct capture_rule rule_channel_certificates = {
+    .rule = {.info = {"mq-channel-certificates", SEV_INFO, "Certificates per MQ channel",
+                      "Which certificate each channel (decoded from the SNI) was answered with; a channel answered with different certificates is raised to low, as clients trusting one may fail on another.", true},
+             .fix = "Give every queue manager serving the channel the same certificate label (CERTLABL on the channel, or the queue manager's CERTLABL) and the same CA chain; check each with: runmqakm -cert -list -db key.kdb -stashed.",
+             .mq = "AMQ9633E (on the client, for the one it does not trust)"},
+    .run = channel_certificates,
+};

@@ -1,0 +1,700 @@
+/* Certificate rules: validity, key strength, signature hashes, chain shape
+ * and trust, usage extensions, and whether the names fit. Each looks at
+ * the server's chain and the client's. */
+#include "rules/internal.h"
+
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* Every certificate of both chains with a label for evidence. */
+struct cert_ref {
+    const struct cert *c;
+    const char *role; /* "server" or "client" */
+    size_t index;
+    size_t chain_len;
+};
+
+typedef void (*cert_visit)(const struct cert_ref *ref, const struct session *s,
+                           const struct rule_env *env, struct finding_out *out,
+                           bool *hit);
+
+static bool each_cert(const struct session *s, const struct rule_env *env,
+                      struct finding_out *out, cert_visit visit)
+{
+    bool hit = false;
+    const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < chains[k]->n; i++) {
+            const struct cert *c = &chains[k]->v[i];
+            if (c->parse_error)
+                continue;
+            struct cert_ref ref = {c, roles[k], i, chains[k]->n};
+            visit(&ref, s, env, out, &hit);
+        }
+    }
+    return hit;
+}
+
+static const char *who(const struct cert_ref *r, char *buf, size_t len)
+{
+    char cn[128];
+    cert_cn(r->c, cn, sizeof(cn));
+    snprintf(buf, len, "%s certificate [%zu] %s%s", r->role, r->index,
+             cn[0] ? "CN=" : "", cn[0] ? cn : (r->c->subject ? r->c->subject : "?"));
+    return buf;
+}
+
+static bool is_root(const struct cert *c)
+{
+    return c->self_signed && c->has_basic_constraints && c->ca;
+}
+
+/* ---- validity ------------------------------------------------------------------ */
+
+static void expired_one(const struct cert_ref *r, const struct session *s,
+                        const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200], d[16];
+    if (!r->c->has_validity || env->now <= r->c->not_after)
+        return;
+    *hit = true;
+    finding_note(out, "%s expired on %s", who(r, w, sizeof(w)),
+                 day_text(r->c->not_after, d, sizeof(d)));
+}
+
+static bool cert_expired(const struct session *s, const struct rule_env *env,
+                         struct finding_out *out)
+{
+    if (!each_cert(s, env, out, expired_one))
+        return false;
+    finding_note(out, "judged at %s (use --as-of to choose another clock)", env->clock);
+    return true;
+}
+
+const struct rule rule_cert_expired = {
+    .info = {"cert-expired", SEV_HIGH, "Certificate expired",
+             "A peer that checks validity rejects an expired certificate; MQ reports it on the validating side."},
+    .fix = "Renew the certificate and install it with its chain (openssl x509 -noout -enddate -in cert.pem to check; "
+           "runmqakm -cert -receive / keytool -importcert for MQ and Java key stores), then REFRESH SECURITY TYPE(SSL) on the queue manager.",
+    .mq = "AMQ9633E",
+    .check = cert_expired,
+};
+
+static void future_one(const struct cert_ref *r, const struct session *s,
+                       const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200], d[16];
+    if (!r->c->has_validity || env->now >= r->c->not_before)
+        return;
+    *hit = true;
+    finding_note(out, "%s is valid only from %s", who(r, w, sizeof(w)),
+                 day_text(r->c->not_before, d, sizeof(d)));
+}
+
+static bool cert_not_yet_valid(const struct session *s, const struct rule_env *env,
+                               struct finding_out *out)
+{
+    if (!each_cert(s, env, out, future_one))
+        return false;
+    finding_note(out, "judged at %s", env->clock);
+    return true;
+}
+
+const struct rule rule_cert_not_yet_valid = {
+    .info = {"cert-not-yet-valid", SEV_HIGH, "Certificate not yet valid",
+             "A certificate whose validity starts in the future is rejected; usually a clock set wrong on the issuing or the validating host."},
+    .fix = "Check the clocks of both hosts (timedatectl; NTP), or issue the certificate with a start date in the past.",
+    .mq = "AMQ9633E",
+    .check = cert_not_yet_valid,
+};
+
+static void expiring_one(const struct cert_ref *r, const struct session *s,
+                         const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200], d[16];
+    int64_t left = r->c->not_after - env->now;
+    int64_t window = (int64_t)env->pol->expiry_warning_days * 86400;
+    if (!r->c->has_validity || left < 0 || left > window)
+        return;
+    *hit = true;
+    if (left < 7 * 86400)
+        out->severity = SEV_MEDIUM;
+    finding_note(out, "%s expires on %s, in %lld days", who(r, w, sizeof(w)),
+                 day_text(r->c->not_after, d, sizeof(d)), (long long)(left / 86400));
+}
+
+static bool cert_expiring(const struct session *s, const struct rule_env *env,
+                          struct finding_out *out)
+{
+    if (!each_cert(s, env, out, expiring_one))
+        return false;
+    finding_note(out, "judged at %s; warning window %d days (policy expiry_warning_days)",
+                 env->clock, env->pol->expiry_warning_days);
+    return true;
+}
+
+const struct rule rule_cert_expiring = {
+    .info = {"cert-expiring", SEV_LOW, "Certificate expires soon",
+             "Renewing before expiry avoids an outage; MQ channels stop at the first handshake after it."},
+    .fix = "Renew and deploy the certificate before it expires.",
+    .mq = NULL,
+    .check = cert_expiring,
+};
+
+/* The CA/Browser Forum Baseline Requirements' longest subscriber
+ * certificate validity, by issue date. */
+static int64_t cab_limit_days(int64_t issued)
+{
+    static const struct {
+        int64_t from; /* seconds since the epoch */
+        int64_t days;
+    } limits[] = {
+        {1857945600LL, 47},   /* 2029-03-15 */
+        {1804982400LL, 100},  /* 2027-03-15 */
+        {1773532800LL, 200},  /* 2026-03-15 */
+        {1598918400LL, 398},  /* 2020-09-01 */
+        {1519862400LL, 825},  /* 2018-03-01 */
+        {1427846400LL, 1185}, /* 2015-04-01: 39 months */
+        {1341100800LL, 1826}, /* 2012-07-01: 60 months */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(limits); i++)
+        if (issued >= limits[i].from)
+            return limits[i].days;
+    return 0;
+}
+
+static bool cert_validity_too_long(const struct session *s, const struct rule_env *env,
+                                   struct finding_out *out)
+{
+    (void)env;
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    if (!leaf || leaf->parse_error || !leaf->has_validity || !s->server_certs.public_root)
+        return false;
+    int64_t limit = cab_limit_days(leaf->not_before);
+    /* the Baseline Requirements count notBefore through notAfter inclusive */
+    int64_t seconds = leaf->not_after - leaf->not_before + 1;
+    if (!limit || seconds <= limit * 86400)
+        return false;
+    char d[16], extra[48] = "";
+    int64_t rest = seconds % 86400;
+    if (rest)
+        snprintf(extra, sizeof(extra), " and %02lld:%02lld:%02lld", (long long)(rest / 3600),
+                 (long long)(rest / 60 % 60), (long long)(rest % 60));
+    finding_note(out, "the publicly trusted server certificate issued %s is valid for %lld days%s; "
+                 "the CA/Browser Forum allowed at most %lld days for certificates issued then",
+                 day_text(leaf->not_before, d, sizeof(d)), (long long)(seconds / 86400), extra,
+                 (long long)limit);
+    return true;
+}
+
+const struct rule rule_cert_validity_too_long = {
+    .info = {"cert-validity-too-long", SEV_MEDIUM, "Validity longer than public CAs may issue",
+             "Browsers and other clients following the CA/Browser Forum reject publicly trusted certificates valid for longer than the limit in force when they were issued; private CAs are exempt."},
+    .fix = "Reissue the certificate with a validity within the CA/Browser Forum limit (200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15) and automate renewal (ACME).",
+    .mq = NULL,
+    .check = cert_validity_too_long,
+};
+
+/* ---- keys and signatures --------------------------------------------------------- */
+
+static void rsa_one(const struct cert_ref *r, const struct session *s,
+                    const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200];
+    if (!r->c->key_type || strcmp(r->c->key_type, "rsa") != 0 ||
+        r->c->key_bits >= env->pol->min_rsa_bits)
+        return;
+    *hit = true;
+    if (r->c->key_bits < 1024)
+        out->severity = SEV_HIGH;
+    finding_note(out, "%s has a %d-bit RSA key", who(r, w, sizeof(w)), r->c->key_bits);
+}
+
+static bool cert_weak_rsa(const struct session *s, const struct rule_env *env,
+                          struct finding_out *out)
+{
+    if (!each_cert(s, env, out, rsa_one))
+        return false;
+    finding_note(out, "minimum %d bits (policy min_rsa_bits)", env->pol->min_rsa_bits);
+    return true;
+}
+
+const struct rule rule_cert_weak_rsa = {
+    .info = {"cert-weak-rsa-key", SEV_MEDIUM, "RSA key too short",
+             "RSA keys below 2048 bits can be factored with feasible effort; MQ rejects them when MinimumRSAKeySize is set."},
+    .fix = "Issue a new key of at least 2048 bits (openssl req -newkey rsa:3072; runmqakm -certreq -create -size 3072; keytool -genkeypair -keysize 3072).",
+    .mq = "AMQ9633E (with MinimumRSAKeySize set)",
+    .check = cert_weak_rsa,
+};
+
+static void ec_one(const struct cert_ref *r, const struct session *s,
+                   const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200];
+    if (!r->c->key_type || strcmp(r->c->key_type, "ecdsa") != 0 ||
+        r->c->key_bits >= env->pol->min_ec_bits)
+        return;
+    *hit = true;
+    if (r->c->key_bits < 224)
+        out->severity = SEV_HIGH;
+    finding_note(out, "%s uses the %d-bit curve %s", who(r, w, sizeof(w)), r->c->key_bits,
+                 r->c->curve ? r->c->curve : "?");
+}
+
+static bool cert_weak_ec(const struct session *s, const struct rule_env *env,
+                         struct finding_out *out)
+{
+    if (!each_cert(s, env, out, ec_one))
+        return false;
+    finding_note(out, "minimum %d bits (policy min_ec_bits)", env->pol->min_ec_bits);
+    return true;
+}
+
+const struct rule rule_cert_weak_ec = {
+    .info = {"cert-weak-ec-curve", SEV_MEDIUM, "Elliptic curve too small",
+             "Curves below 256 bits give less than 128-bit security and many clients no longer accept them."},
+    .fix = "Issue a new key on P-256 or P-384 (openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256; runmqakm -certreq -create -sig_alg EC_ecdsa_with_SHA256).",
+    .mq = NULL,
+    .check = cert_weak_ec,
+};
+
+static void dsa_one(const struct cert_ref *r, const struct session *s,
+                    const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    (void)env;
+    char w[200];
+    if (!r->c->key_type || strcmp(r->c->key_type, "dsa") != 0)
+        return;
+    *hit = true;
+    finding_note(out, "%s has a %d-bit DSA key", who(r, w, sizeof(w)), r->c->key_bits);
+}
+
+static bool cert_dsa(const struct session *s, const struct rule_env *env,
+                     struct finding_out *out)
+{
+    return each_cert(s, env, out, dsa_one);
+}
+
+const struct rule rule_cert_dsa = {
+    .info = {"cert-dsa-key", SEV_MEDIUM, "DSA key",
+             "DSA is removed from TLS 1.3 and deprecated elsewhere; most clients cannot use a DSA certificate any more."},
+    .fix = "Replace the certificate with an RSA (2048+) or ECDSA (P-256+) one.",
+    .mq = NULL,
+    .check = cert_dsa,
+};
+
+static void sig_one(const struct cert_ref *r, const struct session *s,
+                    const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    (void)env;
+    char w[200];
+    const char *alg = r->c->sig_alg;
+    /* A root's own signature is never checked, so its hash does not matter. */
+    if (!alg || is_root(r->c))
+        return;
+    bool md5 = strcasestr(alg, "md5") != NULL;
+    bool sha1 = strcasestr(alg, "sha1") != NULL || strcasecmp(alg, "dsaWithSHA") == 0;
+    if (!md5 && !sha1)
+        return;
+    *hit = true;
+    if (md5)
+        out->severity = SEV_HIGH;
+    finding_note(out, "%s is signed with %s", who(r, w, sizeof(w)), alg);
+}
+
+static bool cert_weak_signature(const struct session *s, const struct rule_env *env,
+                                struct finding_out *out)
+{
+    return each_cert(s, env, out, sig_one);
+}
+
+const struct rule rule_cert_weak_signature = {
+    .info = {"cert-weak-signature", SEV_MEDIUM, "Certificate signed with MD5 or SHA-1",
+             "MD5 and SHA-1 signatures can be forged; current clients reject them (roots excepted, their signature is not checked)."},
+    .fix = "Have the CA reissue the certificate with a SHA-256 signature (openssl x509 -sha256 / runmqakm -cert -sign -sig_alg SHA256WithRSA).",
+    .mq = "AMQ9633E",
+    .check = cert_weak_signature,
+};
+
+/* ---- chain shape and trust ------------------------------------------------------- */
+
+static bool cert_self_signed_leaf(const struct session *s, const struct rule_env *env,
+                                  struct finding_out *out)
+{
+    (void)env;
+    bool hit = false;
+    const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        const struct cert *leaf = chain_leaf(chains[k]);
+        if (!leaf || leaf->parse_error || !leaf->self_signed)
+            continue;
+        char cn[128];
+        hit = true;
+        finding_note(out, "the %s's certificate CN=%s is self-signed", roles[k],
+                     cert_cn(leaf, cn, sizeof(cn)));
+    }
+    return hit;
+}
+
+const struct rule rule_cert_self_signed_leaf = {
+    .info = {"cert-self-signed-leaf", SEV_MEDIUM, "Self-signed certificate",
+             "A self-signed certificate is trusted only by peers that hold a copy of it; everyone else rejects it."},
+    .fix = "Use a certificate issued by a CA both sides trust, or add this certificate to the peer's trust store "
+           "(runmqakm -cert -add -label ... ; keytool -importcert -trustcacerts).",
+    .mq = "AMQ9633E",
+    .check = cert_self_signed_leaf,
+};
+
+static bool subject_in_chain(const struct chain *c, const char *dn)
+{
+    for (size_t i = 0; dn && i < c->n; i++)
+        if (c->v[i].subject && strcmp(c->v[i].subject, dn) == 0)
+            return true;
+    return false;
+}
+
+static bool cert_chain_order(const struct session *s, const struct rule_env *env,
+                             struct finding_out *out)
+{
+    (void)env;
+    bool hit = false;
+    const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        const struct chain *c = chains[k];
+        for (size_t i = 0; i + 1 < c->n; i++) {
+            const struct cert *a = &c->v[i], *b = &c->v[i + 1];
+            if (!a->issuer || !b->subject || strcmp(a->issuer, b->subject) == 0 ||
+                a->self_signed)
+                continue;
+            if (!subject_in_chain(c, a->issuer))
+                continue; /* missing, not misplaced: cert-chain-incomplete */
+            hit = true;
+            finding_note(out, "%s chain: certificate [%zu] is issued by %s but [%zu] is %s",
+                         roles[k], i, a->issuer, i + 1, b->subject);
+        }
+    }
+    return hit;
+}
+
+const struct rule rule_cert_chain_order = {
+    .info = {"cert-chain-order", SEV_LOW, "Certificate chain out of order",
+             "TLS 1.2 requires each certificate to be followed by its issuer; strict clients reject a shuffled chain."},
+    .fix = "Send the chain leaf first, then each issuer in turn (cat leaf.pem intermediate.pem > chain.pem; ssl_certificate chain.pem in nginx).",
+    .mq = NULL,
+    .check = cert_chain_order,
+};
+
+/* Without a trust store the issuer of the last certificate sent may be a
+ * root the peer holds (omitting it is allowed) or an intermediate it lacks.
+ * A gap inside the chain is certain; a missing top issuer is likely a
+ * problem only when the certificate is a leaf from a public CA (SCTs or an
+ * OCSP responder), whose roots never sign leaves directly. A CA
+ * certificate at the top is normally signed by a root, perhaps one since
+ * retired from today's trust store. */
+static bool cert_chain_incomplete(const struct session *s, const struct rule_env *env,
+                                  struct finding_out *out)
+{
+    (void)env;
+    enum severity worst = SEV_INFO;
+    bool hit = false;
+    const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        const struct chain *c = chains[k];
+        /* with --ca-file, cert-untrusted says exactly what is missing */
+        if (!c->n || c->public_root || c->trusted.checked)
+            continue;
+        for (size_t i = 0; i < c->n; i++) {
+            const struct cert *a = &c->v[i];
+            if (a->parse_error || a->self_signed || !a->issuer || subject_in_chain(c, a->issuer))
+                continue;
+            hit = true;
+            if (i + 1 < c->n) {
+                worst = SEV_MEDIUM;
+                finding_note(out, "%s chain: the issuer of certificate [%zu], %s, is not among the %zu sent",
+                             roles[k], i, a->issuer, c->n);
+            } else if ((a->n_scts || a->ocsp_urls.n) && !(a->has_basic_constraints && a->ca)) {
+                if (worst < SEV_LOW)
+                    worst = SEV_LOW;
+                finding_note(out, "%s chain: certificate [%zu] carries %s, as leaves from public CAs do, but its "
+                             "issuer, %s, was not sent and is not a root of the system trust store; browsers may "
+                             "fetch it, most other clients (Java, OpenSSL, IBM MQ) fail",
+                             roles[k], i, a->n_scts ? "SCTs" : "an OCSP responder", a->issuer);
+            } else {
+                finding_note(out, "%s chain: the issuer of certificate [%zu], %s, was not sent and is not in the "
+                             "system trust store; peers must hold it (and any CA above it) already, which is normal "
+                             "for a private root; pass --ca-file to check",
+                             roles[k], i, a->issuer);
+            }
+        }
+    }
+    out->severity = worst;
+    return hit;
+}
+
+const struct rule rule_cert_chain_incomplete = {
+    .info = {"cert-chain-incomplete", SEV_MEDIUM, "Issuer missing from the chain",
+             "A peer can only build the path to its trusted root if the sender includes every intermediate it lacks; with a private root the peer must hold it already."},
+    .fix = "Send the intermediate certificates with the leaf (MQ: add them to the key repository, runmqakm -cert -add; nginx: ssl_certificate with the full chain), "
+           "and make sure the peer trusts the root. Check with: openssl s_client -showcerts, or tlsscope --ca-file ROOT.pem.",
+    .mq = "AMQ9633E",
+    .check = cert_chain_incomplete,
+};
+
+static bool cert_untrusted(const struct session *s, const struct rule_env *env,
+                           struct finding_out *out)
+{
+    (void)env;
+    bool hit = false;
+    const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        const struct chain_check *t = &chains[k]->trusted;
+        if (!t->checked || t->ok)
+            continue;
+        hit = true;
+        finding_note(out, "OpenSSL rejects the %s's chain against --ca-file at the capture's time: %s (certificate [%d])",
+                     roles[k], t->error ? t->error : "?", t->error_depth);
+    }
+    return hit;
+}
+
+const struct rule rule_cert_untrusted = {
+    .info = {"cert-untrusted", SEV_HIGH, "Chain does not verify against the given CAs",
+             "The chain cannot be verified with the CA certificates passed with --ca-file, so a peer trusting only those rejects it."},
+    .fix = "Fix what OpenSSL names: add the missing intermediate or root to the sender's chain or the peer's trust store, or renew an expired certificate. "
+           "Reproduce with: openssl verify -CAfile CA.pem -untrusted chain.pem leaf.pem.",
+    .mq = "AMQ9633E",
+    .check = cert_untrusted,
+};
+
+/* ---- usage --------------------------------------------------------------------- */
+
+static bool has_eku(const struct cert *c, const char *name)
+{
+    for (size_t i = 0; i < c->ext_key_usage.n; i++)
+        if (strcmp(c->ext_key_usage.v[i], name) == 0 ||
+            strcmp(c->ext_key_usage.v[i], "anyExtendedKeyUsage") == 0)
+            return true;
+    return false;
+}
+
+static void leaf_usage(const struct cert *leaf, const char *role, const char *eku,
+                       size_t chain_len, struct finding_out *out, bool *hit)
+{
+    char cn[128];
+    cert_cn(leaf, cn, sizeof(cn));
+    if (leaf->has_ext_key_usage && !has_eku(leaf, eku)) {
+        *hit = true;
+        out->severity = SEV_HIGH;
+        finding_note(out, "the %s certificate CN=%s has extended key usage without %s", role, cn, eku);
+    }
+    if (leaf->has_key_usage && (leaf->key_usage & CERT_KU_KEY_CERT_SIGN) && chain_len > 1) {
+        *hit = true;
+        finding_note(out, "the %s certificate CN=%s may sign certificates (keyCertSign) though it is used as an end entity",
+                     role, cn);
+    }
+    if (leaf->has_basic_constraints && leaf->ca && chain_len > 1) {
+        *hit = true;
+        finding_note(out, "the %s certificate CN=%s is marked CA:TRUE though it is used as an end entity", role, cn);
+    }
+}
+
+static bool cert_key_usage(const struct session *s, const struct rule_env *env,
+                           struct finding_out *out)
+{
+    (void)env;
+    bool hit = false;
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    if (leaf && !leaf->parse_error) {
+        leaf_usage(leaf, "server", "serverAuth", s->server_certs.n, out, &hit);
+        const struct cipher_info *ci = s->has_cipher ? registry_cipher(s->cipher) : NULL;
+        if (ci && leaf->has_key_usage && !(ci->flags & CF_TLS13)) {
+            char cn[128], cb[REG_LABEL_LEN];
+            cert_cn(leaf, cn, sizeof(cn));
+            if (ci->kx == KXA_RSA && !(leaf->key_usage & CERT_KU_KEY_ENCIPHERMENT)) {
+                hit = true;
+                out->severity = SEV_HIGH;
+                finding_note(out, "%s uses RSA key exchange but CN=%s lacks keyEncipherment",
+                             cipher_text(s->cipher, cb), cn);
+            }
+            if ((ci->kx == KXA_ECDHE || ci->kx == KXA_DHE) &&
+                !(leaf->key_usage & CERT_KU_DIGITAL_SIGNATURE)) {
+                hit = true;
+                out->severity = SEV_HIGH;
+                finding_note(out, "%s needs a signing key but CN=%s lacks digitalSignature",
+                             cipher_text(s->cipher, cb), cn);
+            }
+        }
+    }
+    const struct cert *cl = chain_leaf(&s->client_certs);
+    if (cl && !cl->parse_error)
+        leaf_usage(cl, "client", "clientAuth", s->client_certs.n, out, &hit);
+    return hit;
+}
+
+const struct rule rule_cert_key_usage = {
+    .info = {"cert-key-usage", SEV_MEDIUM, "Key usage wrong for the certificate's role",
+             "Peers check that a server certificate allows serverAuth, a client certificate clientAuth, and that the key usage fits the key exchange; an end-entity certificate should not be a CA."},
+    .fix = "Reissue the certificate with the right extensions, e.g. openssl x509 -extfile with "
+           "'keyUsage=digitalSignature,keyEncipherment' and 'extendedKeyUsage=serverAuth' (clientAuth for MQ client and sender channels' certificates); "
+           "runmqakm -certreq -create accepts -eku.",
+    .mq = "AMQ9633E",
+    .check = cert_key_usage,
+};
+
+/* ---- names --------------------------------------------------------------------- */
+
+static bool mq_channel_sni(const struct bytes *sni)
+{
+    char ch[MQ_CHANNEL_MAX + 1];
+    bool canonical;
+    return mq_sni_decode(sni->p, sni->len, ch, &canonical);
+}
+
+static void cert_names(const struct cert *leaf, struct finding_out *out)
+{
+    char cn[128], names[512];
+    size_t len = 0;
+    names[0] = 0;
+    for (size_t i = 0; i < leaf->san_dns.n && i < 8 && len < sizeof(names); i++)
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", leaf->san_dns.v[i]);
+    for (size_t i = 0; i < leaf->san_ip.n && i < 4 && len < sizeof(names); i++)
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", leaf->san_ip.v[i]);
+    size_t more = leaf->san_dns.n + leaf->san_ip.n;
+    more -= (leaf->san_dns.n < 8 ? leaf->san_dns.n : 8) + (leaf->san_ip.n < 4 ? leaf->san_ip.n : 4);
+    if (leaf->san_dns.n || leaf->san_ip.n)
+        finding_note(out, "the certificate's SAN lists %s%s", names, more ? " and more" : "");
+    else if (cert_cn(leaf, cn, sizeof(cn))[0])
+        finding_note(out, "the certificate has no SAN; its CN is %s", cn);
+    else
+        finding_note(out, "the certificate names no host at all (no SAN, no CN): %s",
+                     leaf->subject ? leaf->subject : "empty subject");
+}
+
+static bool is_ip_literal(const char *host)
+{
+    uint8_t addr[16];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+static bool cert_sni_mismatch(const struct session *s, const struct rule_env *env,
+                              struct finding_out *out)
+{
+    (void)env;
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    const struct bytes *sni = s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
+    if (!leaf || leaf->parse_error || !sni || !sni->len || sni->len > 253 ||
+        mq_channel_sni(sni) || s->ch.ech == ECH_OUTER)
+        return false;
+    char host[256];
+    memcpy(host, sni->p, sni->len);
+    host[sni->len] = 0;
+    if (server_name_matches(leaf, host))
+        return false;
+    finding_note(out, "the client asked for %s", host);
+    if (is_ip_literal(host))
+        finding_note(out, "an IP address, which RFC 6066 does not allow in SNI: a client that sends one checks the certificate's IP SANs");
+    cert_names(leaf, out);
+    return true;
+}
+
+const struct rule rule_cert_sni_mismatch = {
+    .info = {"cert-sni-mismatch", SEV_MEDIUM, "Server name not in the certificate",
+             "A client that checks host names rejects a certificate whose SAN (or CN, without SANs) does not cover the name it asked for."},
+    .fix = "Add the name to the certificate's subjectAltName (openssl req -addext 'subjectAltName=DNS:name'), or make the server pick the right certificate for that SNI.",
+    .mq = NULL,
+    .check = cert_sni_mismatch,
+};
+
+/* Private, loopback, link-local, CGNAT and unique-local addresses: where
+ * clients are commonly pointed at an address rather than a name. On the
+ * public Internet a hello without SNI far more often comes from an old
+ * client that used a name and did not send it. */
+static bool internal_address(const struct endpoint *e)
+{
+    const uint8_t *a = e->addr;
+    if (e->family == 4)
+        return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+               (a[0] == 100 && (a[1] & 0xc0) == 64);
+    static const uint8_t loopback[16] = {[15] = 1};
+    return memcmp(a, loopback, 16) == 0 || (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *env,
+                               struct finding_out *out)
+{
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    if (!leaf || leaf->parse_error || s->ch.sni.n || !s->ch.present || !internal_address(&s->server))
+        return false;
+    char ip[96];
+    endpoint_text(&s->server, ip, sizeof(ip));
+    char *colon = strrchr(ip, ':');
+    if (colon)
+        *colon = 0;
+    char *bare = ip[0] == '[' ? ip + 1 : ip;
+    size_t n = strlen(bare);
+    if (n && bare[n - 1] == ']')
+        bare[n - 1] = 0;
+    if (server_name_matches(leaf, bare))
+        return false;
+    if (env->mq_port)
+        out->severity = SEV_LOW; /* MQ checks peers by SSLPEER, not host name */
+    finding_note(out, "the client sent no server name to the internal address %s: if it connected by address "
+                 "and checks host names, it needs %s among the certificate's IP SANs", bare, bare);
+    cert_names(leaf, out);
+    return true;
+}
+
+const struct rule rule_cert_ip_not_in_san = {
+    .info = {"cert-ip-not-in-san", SEV_MEDIUM, "Address not in the certificate",
+             "A client connecting to an IP address checks it against the certificate's IP SANs; the classic case is a certificate made for 'localhost' only."},
+    .fix = "Connect by a name the certificate lists, or add the address (openssl req -addext 'subjectAltName=DNS:host,IP:10.0.0.5').",
+    .mq = NULL,
+    .check = cert_ip_not_in_san,
+};
+
+static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
+                          struct finding_out *out)
+{
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    const struct cert *cl = chain_leaf(&s->client_certs);
+    bool mq = env->mq_port || (s->ch.sni.n && mq_channel_sni(&s->ch.sni.v[0]));
+    if (!mq)
+        return false;
+    bool hit = false;
+    const struct cert *certs[2] = {leaf, cl};
+    static const char *const roles[2] = {"server", "client"};
+    for (int k = 0; k < 2; k++) {
+        if (!certs[k] || !certs[k]->ocsp_urls.n)
+            continue;
+        hit = true;
+        finding_note(out, "the %s certificate names the OCSP responder %s", roles[k],
+                     certs[k]->ocsp_urls.v[0]);
+    }
+    if (hit)
+        finding_note(out, "the validating side contacts it during the handshake when OCSPCheckExtensions is YES (the default)");
+    return hit;
+}
+
+const struct rule rule_cert_ocsp_url = {
+    .info = {"cert-ocsp-url", SEV_INFO, "Certificate names an OCSP responder",
+             "MQ checks revocation online for certificates carrying an OCSP URL; an unreachable or slow responder delays or stops channel start."},
+    .fix = "Make sure the responder is reachable from the validating host, or set OCSPCheckExtensions=NO / OCSPAuthentication=WARN in the SSL stanza if revocation is checked otherwise.",
+    .mq = "AMQ9716E (when the check fails)",
+    .check = cert_ocsp_url,
+};

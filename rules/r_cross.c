@@ -1,0 +1,180 @@
+/* Cross-field consistency no single message shows: the certificates
+ * against what the client said it can verify, and key shares against what
+ * the server wanted. */
+#include "rules/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static bool offered(const struct u16s *l, uint16_t code)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == code)
+            return true;
+    return false;
+}
+
+/* The TLS SignatureScheme that verifies a certificate signed with the
+ * X.509 algorithm `alg` (0 when there is no single answer). */
+static uint16_t scheme_of(const char *alg)
+{
+    static const struct {
+        const char *alg;
+        uint16_t scheme;
+    } map[] = {
+        {"sha256WithRSAEncryption", 0x0401}, {"sha384WithRSAEncryption", 0x0501},
+        {"sha512WithRSAEncryption", 0x0601}, {"sha1WithRSAEncryption", 0x0201},
+        {"ecdsa-with-SHA256", 0x0403},       {"ecdsa-with-SHA384", 0x0503},
+        {"ecdsa-with-SHA512", 0x0603},       {"ecdsa-with-SHA1", 0x0203},
+        {"ED25519", 0x0807},                 {"ED448", 0x0808},
+    };
+    for (size_t i = 0; alg && i < ARRAY_LEN(map); i++)
+        if (strcasecmp(map[i].alg, alg) == 0)
+            return map[i].scheme;
+    return 0;
+}
+
+static uint16_t curve_group(const char *curve)
+{
+    if (!curve)
+        return 0;
+    if (strcmp(curve, "prime256v1") == 0 || strcmp(curve, "P-256") == 0)
+        return 0x0017;
+    if (strcmp(curve, "secp384r1") == 0 || strcmp(curve, "P-384") == 0)
+        return 0x0018;
+    if (strcmp(curve, "secp521r1") == 0 || strcmp(curve, "P-521") == 0)
+        return 0x0019;
+    return 0;
+}
+
+static bool cert_sigalg_not_offered(const struct session *s, const struct rule_env *env,
+                                    struct finding_out *out)
+{
+    (void)env;
+    const struct hello *ch = &s->ch;
+    if (!ch->present || !ch->sig_algs.n || !s->server_certs.n)
+        return false;
+    const struct u16s *for_certs = ch->sig_algs_cert.n ? &ch->sig_algs_cert : &ch->sig_algs;
+    bool hit = false;
+    char buf[REG_LABEL_LEN];
+    for (size_t i = 0; i < s->server_certs.n; i++) {
+        const struct cert *c = &s->server_certs.v[i];
+        if (c->parse_error || (c->self_signed && c->ca))
+            continue;
+        uint16_t scheme = scheme_of(c->sig_alg);
+        if (!scheme || offered(for_certs, scheme))
+            continue;
+        hit = true;
+        finding_note(out, "server certificate [%zu] is signed with %s (%s), which the client's %s does not list",
+                     i, c->sig_alg, registry_sigscheme_label(scheme, buf),
+                     ch->sig_algs_cert.n ? "signature_algorithms_cert" : "signature_algorithms");
+    }
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    uint16_t group = leaf ? curve_group(leaf->curve) : 0;
+    if (group && ch->groups.n && !session_is_tls13(s) && !offered(&ch->groups, group)) {
+        hit = true;
+        finding_note(out, "the server's ECDSA key is on %s, which the client's supported_groups does not list",
+                     registry_group_label(group, buf));
+    }
+    return hit;
+}
+
+const struct rule rule_cert_sigalg_not_offered = {
+    .info = {"cert-sigalg-not-offered", SEV_MEDIUM, "Certificate algorithms the client did not offer",
+             "The client lists the signature algorithms (and, for ECDSA in TLS 1.2, the curves) it can verify; a certificate outside them may be rejected."},
+    .fix = "Serve a certificate chain signed with an algorithm the client supports (SHA-256 RSA or ECDSA), or extend the client's signature_algorithms / groups.",
+    .mq = "AMQ9633E",
+    .check = cert_sigalg_not_offered,
+};
+
+static bool offers_rsa_pss(const struct hello *ch)
+{
+    for (size_t i = 0; i < ch->sig_algs.n; i++) {
+        uint16_t v = ch->sig_algs.v[i];
+        if ((v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b))
+            return true;
+    }
+    return false;
+}
+
+/* TLS 1.3 without any RSA-PSS scheme: 1 when the server's key is known to
+ * be RSA, 2 when a refusal at the hello points that way (RSA keys being
+ * the norm and the key not yet seen), 0 otherwise. */
+unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env)
+{
+    const struct hello *ch = &s->ch;
+    if (!ch->present || !ch->sig_algs.n || offers_rsa_pss(ch))
+        return 0;
+    bool tls13 = session_is_tls13(s) || (!s->sh.present && offers_tls13(ch));
+    if (!tls13)
+        return 0;
+    const struct cert *leaf = chain_leaf(&s->server_certs);
+    const char *key = leaf ? leaf->key_type
+                    : env->server && env->server->has_leaf ? env->server->leaf_key_type : NULL;
+    if (key)
+        return strcmp(key, "rsa") == 0 ? 1 : 0;
+    const struct alert *al = fatal_alert(s);
+    bool refused = !s->sh.present && al && al->dir == DIR_S2C && al->desc == 40;
+    return refused ? 2 : 0;
+}
+
+static bool rsa_without_pss(const struct session *s, const struct rule_env *env,
+                            struct finding_out *out)
+{
+    unsigned verdict = rsa_pss_missing(s, env);
+    if (!verdict)
+        return false;
+    if (verdict == 1) {
+        finding_note(out, "TLS 1.3 signs the handshake with RSA-PSS only, but the client's signature_algorithms lists no rsa_pss_* scheme and the server's key is RSA");
+    } else {
+        out->severity = SEV_MEDIUM;
+        finding_note(out, "the server answered the TLS 1.3 ClientHello with handshake_failure, and the client's signature_algorithms lists no rsa_pss_* scheme: "
+                     "a server with an RSA key (the usual kind) cannot sign its TLS 1.3 handshake for this client");
+    }
+    if (!s->established)
+        finding_note(out, "the handshake did not complete");
+    return true;
+}
+
+const struct rule rule_rsa_without_pss = {
+    .info = {"rsa-without-pss", SEV_HIGH, "RSA certificate but no RSA-PSS offered in TLS 1.3",
+             "In TLS 1.3 an RSA key signs with RSA-PSS (RFC 8446 4.2.3); a client that offers only PKCS#1 schemes cannot complete a TLS 1.3 handshake with an RSA server."},
+    .fix = "Add rsa_pss_rsae_sha256 to the client's signature algorithms (OpenSSL -sigalgs 'RSA-PSS+SHA256:...'), limit the client to TLS 1.2, or give the server an ECDSA certificate.",
+    .mq = "AMQ9616E",
+    .check = rsa_without_pss,
+};
+
+static bool hello_retry(const struct session *s, const struct rule_env *env,
+                        struct finding_out *out)
+{
+    (void)env;
+    char buf[REG_LABEL_LEN], b2[REG_LABEL_LEN];
+    if (!s->hrr.present)
+        return false;
+    uint16_t wanted = s->hrr.key_share_groups.n ? s->hrr.key_share_groups.v[0] : 0;
+    finding_note(out, "the server sent a HelloRetryRequest%s%s", wanted ? " asking for " : "",
+                 wanted ? registry_group_label(wanted, buf) : "");
+    if (s->ch.key_share_groups.n)
+        finding_note(out, "the first ClientHello carried a key share for %s",
+                     registry_group_label(s->ch.key_share_groups.v[0], b2));
+    if (s->ch_retry.present && wanted && !offered(&s->ch_retry.key_share_groups, wanted)) {
+        out->severity = SEV_MEDIUM;
+        finding_note(out, "the second ClientHello still has no key share for %s: the handshake cannot proceed",
+                     registry_group_label(wanted, buf));
+    } else if (wanted && s->ch.groups.n && !offered(&s->ch.groups, wanted)) {
+        out->severity = SEV_MEDIUM;
+        finding_note(out, "the client never listed %s in supported_groups", registry_group_label(wanted, buf));
+    } else {
+        finding_note(out, "this costs one extra round trip on every connection");
+    }
+    return true;
+}
+
+const struct rule rule_hello_retry = {
+    .info = {"hello-retry", SEV_INFO, "HelloRetryRequest: key share not accepted",
+             "The client guessed a key-exchange group the server does not take, so the server asked again; every new connection pays an extra round trip."},
+    .fix = "Put the server's preferred group first in the client's groups (OpenSSL -groups X25519:P-256), or let the server accept the client's first choice.",
+    .mq = NULL,
+    .check = hello_retry,
+};

@@ -1,0 +1,329 @@
+/* IBM MQ rules: plaintext channels, servers answering TLS without it,
+ * CipherSpec and SNI problems, and the channel's SSLCIPH / SSLCAUTH /
+ * SSLPEER when the policy names them. Facts from the project's MQ
+ * reference notes (IBM documentation). */
+#include "rules/internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static bool channel_sni(const struct session *s, char *channel)
+{
+    bool canonical;
+    const struct bytes *sni = s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
+    return sni && mq_sni_decode(sni->p, sni->len, channel, &canonical);
+}
+
+static bool mq_session(const struct session *s, const struct rule_env *env)
+{
+    char ch[MQ_CHANNEL_MAX + 1];
+    return env->mq_port || channel_sni(s, ch) || s->mq.client || s->mq.server;
+}
+
+static const char *status_name(uint32_t code)
+{
+    switch (code) {
+    case 1: return "no such channel";
+    case 2: return "wrong channel type";
+    case 3: return "queue manager unavailable";
+    case 20: return "security failure";
+    case 22: return "channel unavailable";
+    case 24: return "CipherSpec mismatch (the channel expects TLS)";
+    case 25: return "peer name (SSLPEER) mismatch";
+    case 26: return "client certificate required";
+    default: return "status";
+    }
+}
+
+static void mq_names(const struct mq_plain *mq, struct finding_out *out)
+{
+    if (mq->channel[0])
+        finding_note(out, "channel %s", mq->channel);
+    if (mq->qmgr[0])
+        finding_note(out, "queue manager %s", mq->qmgr);
+    if (mq->fap)
+        finding_note(out, "FAP level %u", mq->fap);
+}
+
+static bool mq_plaintext(const struct session *s, const struct rule_env *env,
+                         struct finding_out *out)
+{
+    (void)env;
+    if (!s->mq.client || s->ch.present)
+        return false;
+    finding_note(out, "the client started an IBM MQ conversation without TLS (TSH segments from packet %llu)",
+                 (unsigned long long)s->mq.at.packet);
+    mq_names(&s->mq, out);
+    if (s->mq.userid || s->mq.password)
+        finding_note(out, "a user id%s flowed in clear", s->mq.password ? " and password" : "");
+    if (s->mq.has_status) {
+        finding_note(out, "the queue manager answered with STATUS %u: %s", s->mq.status,
+                     status_name(s->mq.status));
+        if (s->mq.status == 24)
+            out->mq = "AMQ9639E (queue manager), AMQ9641E / MQRC 2393 (client)";
+    }
+    return true;
+}
+
+const struct rule rule_mq_plaintext = {
+    .info = {"mq-plaintext", SEV_HIGH, "IBM MQ channel without TLS",
+             "The channel runs with a blank SSLCIPH on the client side: messages and any credentials cross the network in clear, and a queue manager channel that expects TLS refuses it."},
+    .fix = "Set SSLCIPH on both channel ends, e.g. ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) on the queue manager "
+           "and the same in the client's CCDT or MQCD (SSLCipherSpec), with a key repository on both sides (runmqakm -keydb -create -stash).",
+    .mq = NULL,
+    .check = mq_plaintext,
+};
+
+static bool mq_server_plaintext(const struct session *s, const struct rule_env *env,
+                                struct finding_out *out)
+{
+    (void)env;
+    if (!s->mq.server || !s->ch.present)
+        return false;
+    char ch[MQ_CHANNEL_MAX + 1];
+    finding_note(out, "the client sent a ClientHello%s%s and the server answered with plaintext IBM MQ (packet %llu)",
+                 channel_sni(s, ch) ? " for channel " : "", channel_sni(s, ch) ? ch : "",
+                 (unsigned long long)s->mq.at.packet);
+    if (s->mq.has_status)
+        finding_note(out, "STATUS %u: %s", s->mq.status, status_name(s->mq.status));
+    mq_names(&s->mq, out);
+    return true;
+}
+
+const struct rule rule_mq_server_plaintext = {
+    .info = {"mq-server-plaintext", SEV_HIGH, "IBM MQ server answered TLS in plaintext",
+             "The client wants TLS but the queue manager's channel has a blank SSLCIPH (or the listener is not the one expected), so it answers in plaintext MQ."},
+    .fix = "Set the same SSLCIPH on the server channel as on the client (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(...)) and REFRESH SECURITY TYPE(SSL), "
+           "or remove SSLCIPH from the client if the channel is meant to be plaintext.",
+    .mq = "AMQ9641E / AMQ9665E and MQRC 2393 (client)",
+    .check = mq_server_plaintext,
+};
+
+static bool mq_closed_after_hello(const struct session *s, const struct rule_env *env,
+                                  struct finding_out *out)
+{
+    int64_t when;
+    if (!mq_session(s, env) || !s->ch.present || s->sh.present || s->hrr.present || s->mq.server)
+        return false;
+    if (closed_by(s, s->ch.at.ts, &when) != DIR_S2C)
+        return false;
+    /* an alert from the server is an answer; the client's after the close is
+     * only its reaction */
+    for (size_t i = 0; i < s->alerts.n; i++)
+        if (s->alerts.v[i].dir == DIR_S2C || s->alerts.v[i].at.ts < when)
+            return false;
+    char ch[MQ_CHANNEL_MAX + 1];
+    finding_note(out, "the server closed the connection %.3f ms after the ClientHello%s%s without answering it",
+                 (double)(when - s->ch.at.ts) / 1e6, channel_sni(s, ch) ? " for channel " : "",
+                 channel_sni(s, ch) ? ch : "");
+    finding_note(out, "a queue manager does this when the channel has a blank SSLCIPH, when it has no usable certificate, or when none of the offered CipherSpecs is enabled");
+    return true;
+}
+
+const struct rule rule_mq_closed_after_hello = {
+    .info = {"mq-closed-after-hello", SEV_HIGH, "IBM MQ server closed after the ClientHello",
+             "The queue manager dropped the connection instead of answering the TLS hello."},
+    .fix = "Check the queue manager's error log at the same time: AMQ9637E (no certificate: set CERTLABL or the default label ibmwebspheremq<qmgr>), "
+           "AMQ9616E (CipherSpec not enabled), or a channel without SSLCIPH.",
+    .mq = "AMQ9637E / AMQ9616E (queue manager), AMQ9665E and MQRC 2393 (client)",
+    .check = mq_closed_after_hello,
+};
+
+static bool mq_cipherspec_mismatch(const struct session *s, const struct rule_env *env,
+                                   struct finding_out *out)
+{
+    char buf[REG_LABEL_LEN], ver[REG_LABEL_LEN], ch[MQ_CHANNEL_MAX + 1];
+    if (!s->established || !s->has_cipher || !s->has_version)
+        return false;
+    const struct mq_cipherspec *mq = mq_cipherspec_find(s->version, s->cipher);
+    const char *sslciph = env->channel && env->channel->sslciph[0] ? env->channel->sslciph
+                        : env->server_pol && env->server_pol->sslciph[0] ? env->server_pol->sslciph
+                                                                         : NULL;
+    if (sslciph) {
+        bool known;
+        if (mq_sslciph_accepts(sslciph, s->version, s->cipher, &known))
+            return false;
+        finding_note(out, "negotiated %s at %s (MQ %s); the policy gives %s SSLCIPH(%s), which does not accept it",
+                     cipher_text(s->cipher, buf), version_text(s->version, ver), mq ? mq->name : "no CipherSpec",
+                     env->channel ? "the channel" : "this server", sslciph);
+        return true;
+    }
+    /* An MQ client speaks first after the handshake (its initial data
+     * names the channel); the queue manager checks SSLCIPH on reading it
+     * and closes without a word, where it would otherwise answer. In TLS
+     * 1.3 its two session tickets are not an answer. */
+    int64_t when, spoke = s->hs_end.ts;
+    for (size_t i = 0; i < s->events.n; i++)
+        if (s->events.v[i].kind == EV_APPDATA && s->events.v[i].dir == DIR_C2S) {
+            spoke = s->events.v[i].at.ts;
+            break;
+        }
+    uint32_t tickets = registry_version_is_tls13(s->version) ? 2 : 0;
+    if (!mq_session(s, env) || !s->appdata_records[DIR_C2S] ||
+        s->appdata_records[DIR_S2C] > tickets || closed_by(s, spoke, &when) != DIR_S2C ||
+        when - spoke > 2000000000LL)
+        return false;
+    out->severity = SEV_MEDIUM;
+    finding_note(out, "the handshake completed (%s at %s%s%s); the client sent its first MQ data and the server closed the connection %.3f ms later without answering",
+                 cipher_text(s->cipher, buf), version_text(s->version, ver), mq ? ", MQ " : "",
+                 mq ? mq->name : "", (double)(when - spoke) / 1e6);
+    if (channel_sni(s, ch))
+        finding_note(out, "channel %s", ch);
+    finding_note(out, "the usual cause is a CipherSpec that does not match the channel's SSLCIPH");
+    if (registry_version_is_tls13(s->version))
+        finding_note(out, "TLS 1.3 was negotiated: a channel with SSLCIPH(ANY_TLS12) or a TLS 1.2 CipherSpec rejects it");
+    finding_fix(out, "Give tlsscope the channel's SSLCIPH ([channel NAME] sslciph = ... in --policy) to know for certain.");
+    return true;
+}
+
+const struct rule rule_mq_cipherspec_mismatch = {
+    .info = {"mq-cipherspec-mismatch", SEV_HIGH, "Negotiated CipherSpec does not match the channel's SSLCIPH",
+             "The TLS handshake happens before MQ knows the channel; afterwards the queue manager compares the negotiated CipherSpec with the channel's SSLCIPH and ends the connection when they differ."},
+    .fix = "Make both ends agree: the same specific CipherSpec, or ANY_TLS12_OR_HIGHER on both (IBM recommends minimum-protocol values on both ends).",
+    .mq = "AMQ9631E (queue manager), AMQ9641E and MQRC 2393 (client)",
+    .check = mq_cipherspec_mismatch,
+};
+
+static bool mq_sni_not_channel(const struct session *s, const struct rule_env *env,
+                               struct finding_out *out)
+{
+    char ch[MQ_CHANNEL_MAX + 1];
+    if (!env->mq_port || !s->ch.present || s->ch.sslv2 || channel_sni(s, ch))
+        return false;
+    if (!s->ch.sni.n) {
+        finding_note(out, "the client sent no server name to the MQ port %u", s->server.port);
+    } else {
+        const struct bytes *sni = &s->ch.sni.v[0];
+        finding_note(out, "the client sent the host name %.*s, not a channel name of the form <channel>.chl.mq.ibm.com",
+                     (int)(sni->len > 200 ? 200 : sni->len), (const char *)sni->p);
+    }
+    finding_note(out, "the queue manager cannot pick a per-channel certificate (CERTLABL) and uses its default");
+    return true;
+}
+
+const struct rule rule_mq_sni_not_channel = {
+    .info = {"mq-sni-not-channel", SEV_MEDIUM, "No channel name in the SNI towards IBM MQ",
+             "MQ clients put the channel name in the SNI unless OutboundSNI is HOSTNAME (or the client is old or a proxy strips it); without it a channel's CERTLABL cannot apply."},
+    .fix = "Set OutboundSNI=CHANNEL in the client's SSL stanza (mqclient.ini) or MQOUTBOUND_SNI=CHANNEL, or remove CERTLABL from the channel so the queue manager's default certificate is expected.",
+    .mq = "AMQ9673E (when the channel has CERTLABL)",
+    .check = mq_sni_not_channel,
+};
+
+static bool mq_sslcauth(const struct session *s, const struct rule_env *env,
+                        struct finding_out *out)
+{
+    if (!env->channel || env->channel->sslcauth != SSLCAUTH_REQUIRED || !s->ch.present ||
+        session_is_tls13(s) || !s->sh.present)
+        return false;
+    if (s->client_certs.n)
+        return false;
+    finding_note(out, "the policy gives channel %s SSLCAUTH(REQUIRED), and the client %s", env->channel->name,
+                 s->client_certs.seen ? "sent an empty certificate list"
+                 : s->cert_request.present ? "sent no certificate" : "was not even asked for one");
+    if (!s->cert_request.present)
+        finding_note(out, "the server did not request a client certificate in this handshake");
+    return true;
+}
+
+const struct rule rule_mq_sslcauth = {
+    .info = {"mq-sslcauth", SEV_HIGH, "SSLCAUTH(REQUIRED) without a client certificate",
+             "A channel with SSLCAUTH(REQUIRED) needs the client to present a certificate."},
+    .fix = "Give the client a personal certificate (label ibmwebspheremq<user> or the CERTLABL in its CCDT) issued by a CA in the queue manager's key repository.",
+    .mq = "AMQ9637E",
+    .check = mq_sslcauth,
+};
+
+/* SSLPEER: "ATTR=value" pairs, a trailing '*' matches any rest; every
+ * attribute named must match one of the certificate's. */
+static const char *attr_alias(const char *a)
+{
+    static const struct {
+        const char *mq, *rfc;
+    } aliases[] = {
+        {"SP", "ST"}, {"S", "ST"}, {"MAIL", "emailAddress"}, {"E", "emailAddress"},
+        {"EMAIL", "emailAddress"}, {"SERIALNUMBER", "serialNumber"}, {"PC", "postalCode"},
+        {"USERID", "UID"}, {"T", "title"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(aliases); i++)
+        if (strcasecmp(aliases[i].mq, a) == 0)
+            return aliases[i].rfc;
+    return a;
+}
+
+static bool value_match(const char *pattern, const char *value)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[n - 1] == '*')
+        return strncasecmp(pattern, value, n - 1) == 0;
+    return strcasecmp(pattern, value) == 0;
+}
+
+/* Next "attr=value" of an RFC 2253 string or pattern, unescaped. */
+static const char *next_pair(const char *p, char *attr, size_t alen, char *val, size_t vlen)
+{
+    while (*p == ' ' || *p == ',' || *p == '+')
+        p++;
+    if (!*p)
+        return NULL;
+    size_t a = 0, v = 0;
+    while (*p && *p != '=')
+        if (a + 1 < alen)
+            attr[a++] = *p++;
+        else
+            p++;
+    attr[a] = 0;
+    while (a && attr[a - 1] == ' ')
+        attr[--a] = 0;
+    if (*p == '=')
+        p++;
+    while (*p == ' ')
+        p++;
+    while (*p && *p != ',' && *p != '+') {
+        if (*p == '\\' && p[1])
+            p++;
+        if (v + 1 < vlen)
+            val[v++] = *p;
+        p++;
+    }
+    while (v && val[v - 1] == ' ')
+        v--;
+    val[v] = 0;
+    return p;
+}
+
+bool sslpeer_matches(const char *pattern, const char *dn)
+{
+    char pa[32], pv[256];
+    for (const char *p = pattern; (p = next_pair(p, pa, sizeof(pa), pv, sizeof(pv))) != NULL;) {
+        bool found = false;
+        char da[32], dv[256];
+        for (const char *d = dn; !found && (d = next_pair(d, da, sizeof(da), dv, sizeof(dv))) != NULL;)
+            found = strcasecmp(attr_alias(pa), da) == 0 && value_match(pv, dv);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static bool mq_sslpeer(const struct session *s, const struct rule_env *env,
+                       struct finding_out *out)
+{
+    const struct cert *cl = chain_leaf(&s->client_certs);
+    if (!env->channel || !env->channel->sslpeer[0] || !cl || !cl->subject)
+        return false;
+    if (sslpeer_matches(env->channel->sslpeer, cl->subject))
+        return false;
+    finding_note(out, "the client certificate's subject %s does not match SSLPEER('%s') of channel %s",
+                 cl->subject, env->channel->sslpeer, env->channel->name);
+    return true;
+}
+
+const struct rule rule_mq_sslpeer = {
+    .info = {"mq-sslpeer", SEV_HIGH, "Client certificate does not match SSLPEER",
+             "The queue manager ends the channel after the handshake when the client certificate's distinguished name does not match the channel's SSLPEER filter."},
+    .fix = "Correct SSLPEER on the channel (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLPEER('CN=...')) or use a client certificate with the expected DN; channel authentication records (SET CHLAUTH ... TYPE(SSLPEERMAP)) are the modern alternative.",
+    .mq = "AMQ9636E (queue manager), MQRC 2398 / AMQ9643E (client)",
+    .check = mq_sslpeer,
+};

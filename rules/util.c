@@ -1,0 +1,184 @@
+/* Small helpers the rules share: names for evidence, certificate name
+ * matching, and questions about a session asked by several rules. */
+#include "rules/internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+const char *endpoint_text(const struct endpoint *e, char *buf, size_t len)
+{
+    char ip[64];
+    if (!inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, ip, sizeof(ip)))
+        snprintf(ip, sizeof(ip), "?");
+    snprintf(buf, len, e->family == 6 ? "[%s]:%u" : "%s:%u", ip, e->port);
+    return buf;
+}
+
+const char *day_text(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d", &tm))
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+const struct cert *chain_leaf(const struct chain *c)
+{
+    return c->n ? &c->v[0] : NULL;
+}
+
+/* One DNS name against one pattern: case-insensitive, a wildcard only as
+ * the whole left-most label, standing for exactly one label (RFC 6125
+ * 6.4.3). */
+static bool dns_match(const char *pattern, const char *host)
+{
+    if (strncmp(pattern, "*.", 2) != 0)
+        return strcasecmp(pattern, host) == 0;
+    const char *dot = strchr(host, '.');
+    if (!dot || dot == host)
+        return false;
+    /* the rest must have at least two labels: no "*.com" */
+    if (!strchr(pattern + 2, '.'))
+        return false;
+    return strcasecmp(pattern + 2, dot + 1) == 0;
+}
+
+const char *cert_cn(const struct cert *c, char *buf, size_t len)
+{
+    buf[0] = 0;
+    const char *p = c->subject;
+    while (p && *p) {
+        bool cn = strncmp(p, "CN=", 3) == 0;
+        const char *v = p + 3;
+        size_t n = 0;
+        /* walk to the next unescaped comma */
+        const char *q = cn ? v : p;
+        while (*q && *q != ',') {
+            if (*q == '\\' && q[1])
+                q++;
+            if (cn && n + 1 < len)
+                buf[n++] = *q;
+            q++;
+        }
+        if (cn) {
+            buf[n] = 0;
+            return buf;
+        }
+        p = *q ? q + 1 : q;
+    }
+    return buf;
+}
+
+bool server_name_matches(const struct cert *c, const char *host)
+{
+    uint8_t addr[16] = {0}, san[16];
+    int family = inet_pton(AF_INET, host, addr) == 1 ? AF_INET
+               : inet_pton(AF_INET6, host, addr) == 1 ? AF_INET6 : 0;
+    if (family) {
+        /* compared as addresses: "::1" and "0:0::1" are one */
+        size_t len = family == AF_INET ? 4 : 16;
+        for (size_t i = 0; i < c->san_ip.n; i++) {
+            memset(san, 0, sizeof(san));
+            if (inet_pton(family, c->san_ip.v[i], san) == 1 && memcmp(san, addr, len) == 0)
+                return true;
+        }
+        return false;
+    }
+    if (c->san_dns.n) {
+        for (size_t i = 0; i < c->san_dns.n; i++)
+            if (dns_match(c->san_dns.v[i], host))
+                return true;
+        return false;
+    }
+    char cn[256];
+    return cert_cn(c, cn, sizeof(cn))[0] && dns_match(cn, host);
+}
+
+const char *version_text(uint16_t v, char *buf)
+{
+    return registry_version_label(v, buf);
+}
+
+const char *cipher_text(uint32_t code, char *buf)
+{
+    return registry_cipher_label(code, buf);
+}
+
+bool offers_tls13(const struct hello *ch)
+{
+    for (size_t i = 0; i < ch->versions.n; i++)
+        if (registry_version_is_tls13(ch->versions.v[i]))
+            return true;
+    return false;
+}
+
+bool session_is_tls13(const struct session *s)
+{
+    return s->has_version && registry_version_is_tls13(s->version);
+}
+
+unsigned offered_key_types(const struct hello *ch)
+{
+    unsigned kinds = 0;
+    if (offers_tls13(ch))
+        kinds |= 7; /* TLS 1.3 suites work with any certificate type */
+    for (size_t i = 0; i < ch->ciphers.n; i++) {
+        const struct cipher_info *ci = registry_cipher(ch->ciphers.v[i]);
+        if (!ci || (ci->flags & (CF_SCSV | CF_TLS13)))
+            continue;
+        if (ci->auth == AUTH_RSA)
+            kinds |= 1;
+        else if (ci->auth == AUTH_ECDSA)
+            kinds |= 2;
+        else
+            kinds |= 4;
+    }
+    return kinds;
+}
+
+const struct alert *fatal_alert(const struct session *s)
+{
+    const struct alert *a = session_last_alert(s);
+    return a && a->level == 2 ? a : NULL;
+}
+
+int closed_by(const struct session *s, int64_t after, int64_t *when)
+{
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if ((e->kind == EV_TCP_FIN || e->kind == EV_TCP_RST) && e->at.ts >= after) {
+            *when = e->at.ts;
+            return e->dir;
+        }
+    }
+    return -1;
+}
+
+bool cipher_is_weak(const struct cipher_info *ci, const char **why)
+{
+    if (!ci || (ci->flags & CF_SCSV))
+        return false;
+    if (ci->flags & CF_NULL)
+        *why = "no encryption (NULL)";
+    else if (ci->flags & CF_EXPORT)
+        *why = "export-grade";
+    else if (ci->flags & CF_ANON)
+        *why = "no authentication (anonymous)";
+    else if (ci->flags & CF_RC4)
+        *why = "RC4";
+    else if (strstr(ci->enc, "3DES"))
+        *why = "3DES (64-bit blocks, Sweet32)";
+    else if (strncmp(ci->enc, "DES", 3) == 0 || strstr(ci->enc, "DES40"))
+        *why = "single DES";
+    else if (strstr(ci->enc, "RC2") || strstr(ci->enc, "IDEA"))
+        *why = "obsolete block cipher";
+    else if (strcmp(ci->mac, "MD5") == 0)
+        *why = "MD5 MAC";
+    else
+        return false;
+    return true;
+}

@@ -1,0 +1,1412 @@
+/* Every rule on hand-built sessions: when it must speak, what evidence it
+ * gives, and when it must stay silent. Sessions are filled field by field,
+ * as the dissector would leave them, so each test shows exactly which
+ * facts a rule depends on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "include/session.h"
+#include "rules/rules.h"
+
+enum { DAY = 86400 };
+static const int64_t T0 = 1767225600; /* 2026-01-01 00:00:00 UTC */
+
+/* ---- building sessions ---------------------------------------------------------- */
+
+static void set_endpoint(struct endpoint *e, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
+                         uint16_t port)
+{
+    memset(e, 0, sizeof(*e));
+    e->family = 4;
+    e->addr[0] = a, e->addr[1] = b, e->addr[2] = c, e->addr[3] = d;
+    e->port = port;
+}
+
+static struct session *new_session(uint64_t id)
+{
+    struct session *s = session_new(id);
+    assert_non_null(s);
+    set_endpoint(&s->client, 10, 0, 0, 1, 40000);
+    set_endpoint(&s->server, 10, 0, 0, 2, 443);
+    s->ts_first = T0 * 1000000000LL;
+    s->ts_last = s->ts_first + 50000000;
+    s->hs_start.ts = s->ts_first;
+    return s;
+}
+
+static void push16(struct session *s, struct u16s *l, uint16_t v)
+{
+    assert_true(ARENA_PUSH(s->arena, *l, v));
+}
+
+static void offer(struct session *s, const uint32_t *suites, size_t n)
+{
+    s->ch.present = true;
+    s->ch.version = VER_TLS12;
+    for (size_t i = 0; i < n; i++)
+        assert_true(ARENA_PUSH(s->arena, s->ch.ciphers, suites[i]));
+}
+
+/* A TLS 1.2 client offering ECDHE-RSA and ECDHE-ECDSA GCM with the usual
+ * protections. */
+static void modern_client(struct session *s)
+{
+    static const uint32_t suites[] = {0xc02f, 0xc02b, 0xc030, 0xc02c};
+    offer(s, suites, 4);
+    s->ch.reneg_info = true;
+    s->ch.ems = true;
+    push16(s, &s->ch.sig_algs, 0x0403);
+    push16(s, &s->ch.sig_algs, 0x0804);
+    push16(s, &s->ch.sig_algs, 0x0401);
+    push16(s, &s->ch.groups, 0x001d);
+    push16(s, &s->ch.groups, 0x0017);
+}
+
+static void negotiate(struct session *s, uint16_t version, uint32_t cipher)
+{
+    s->sh.present = true;
+    s->sh.version = version;
+    s->sh.reneg_info = true;
+    s->sh.ems = true;
+    s->has_version = s->has_cipher = true;
+    s->version = version;
+    s->cipher = cipher;
+    s->established = s->client_finished = s->server_finished = true;
+    s->has_hs_end = true;
+    s->hs_end.ts = s->hs_start.ts + 20000000; /* 20 ms */
+}
+
+static struct cert *add_cert(struct session *s, struct chain *c, const char *subject,
+                             const char *issuer)
+{
+    struct cert ce = {0};
+    ce.subject = subject;
+    ce.issuer = issuer;
+    ce.key_type = "rsa";
+    ce.key_bits = 2048;
+    ce.sig_alg = "sha256WithRSAEncryption";
+    ce.not_before = T0 - 30 * DAY;
+    ce.not_after = T0 + 60 * DAY - 1;
+    ce.has_validity = true;
+    ce.path_len = -1;
+    ce.sha256[0] = (uint8_t)(c->n + 1);
+    ce.sha256[1] = (uint8_t)strlen(subject);
+    assert_true(ARENA_PUSH(s->arena, *c, ce));
+    c->seen = true;
+    return &c->v[c->n - 1];
+}
+
+static void add_str(struct session *s, struct strs *l, const char *v)
+{
+    assert_true(ARENA_PUSH(s->arena, *l, v));
+}
+
+/* A server leaf for www.example.com issued by an intermediate, with the
+ * right extensions for a TLS server. */
+static struct cert *server_leaf(struct session *s)
+{
+    struct cert *c = add_cert(s, &s->server_certs, "CN=www.example.com", "CN=Example CA");
+    add_str(s, &c->san_dns, "www.example.com");
+    c->has_key_usage = true;
+    c->key_usage = CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_ENCIPHERMENT;
+    c->has_ext_key_usage = true;
+    add_str(s, &c->ext_key_usage, "serverAuth");
+    c->has_basic_constraints = true;
+    return c;
+}
+
+static void add_sni(struct session *s, const char *name)
+{
+    struct bytes b = {(const uint8_t *)name, strlen(name)};
+    assert_true(ARENA_PUSH(s->arena, s->ch.sni, b));
+}
+
+static void add_alert(struct session *s, uint8_t dir, uint8_t level, uint8_t desc, uint64_t packet)
+{
+    struct alert a = {.dir = dir, .level = level, .desc = desc};
+    a.at.packet = packet;
+    a.at.ts = s->ts_first + 2000000;
+    assert_true(ARENA_PUSH(s->arena, s->alerts, a));
+}
+
+static void add_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir, int64_t ms)
+{
+    struct where at = {.ts = s->hs_start.ts + ms * 1000000};
+    session_event(s, kind, type, dir, 0, &at);
+}
+
+/* ---- running the rules ------------------------------------------------------------ */
+
+struct run {
+    struct policy *pol;
+    struct rules *rules;
+};
+
+static void run_open(struct run *r, const char *policy_text, enum as_of as_of, int64_t when)
+{
+    if (policy_text) {
+        char path[] = "/tmp/tlsscope-policy-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_true(write(fd, policy_text, strlen(policy_text)) == (ssize_t)strlen(policy_text));
+        close(fd);
+        char err[256];
+        r->pol = policy_load(path, err, sizeof(err));
+        unlink(path);
+        if (!r->pol)
+            fail_msg("policy: %s", err);
+    } else {
+        r->pol = policy_default();
+    }
+    struct rules_config cfg = {.policy = r->pol, .as_of = as_of, .as_of_time = when};
+    r->rules = rules_new(&cfg);
+    assert_non_null(r->rules);
+}
+
+static void run_close(struct run *r)
+{
+    rules_free(r->rules);
+    policy_free(r->pol);
+}
+
+/* eval - the rules with the default policy at the capture's clock. */
+static void eval(struct session *s)
+{
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    rules_eval(r.rules, s);
+    run_close(&r);
+}
+
+static void eval_policy(struct session *s, const char *policy_text)
+{
+    struct run r;
+    run_open(&r, policy_text, AS_OF_CAPTURE, 0);
+    rules_eval(r.rules, s);
+    run_close(&r);
+}
+
+static const struct finding *finding(const struct session *s, const char *rule)
+{
+    for (size_t i = 0; i < s->findings.n; i++)
+        if (strcmp(s->findings.v[i].rule, rule) == 0)
+            return &s->findings.v[i];
+    return NULL;
+}
+
+/* expect - the rule fired with this severity and its evidence holds every
+ * given fragment. */
+static void expect(const struct session *s, const char *rule, enum severity sev, ...)
+{
+    const struct finding *f = finding(s, rule);
+    if (!f)
+        fail_msg("rule %s did not fire", rule);
+    if (f->severity != sev)
+        fail_msg("rule %s: severity %s, expected %s", rule, severity_name(f->severity),
+                 severity_name(sev));
+    va_list ap;
+    va_start(ap, sev);
+    for (const char *frag; (frag = va_arg(ap, const char *)) != NULL;)
+        if (!strstr(f->evidence, frag))
+            fail_msg("rule %s: evidence '%s' lacks '%s'", rule, f->evidence, frag);
+    va_end(ap);
+}
+
+static void silent(const struct session *s, const char *rule)
+{
+    const struct finding *f = finding(s, rule);
+    if (f)
+        fail_msg("rule %s fired: %s", rule, f->evidence);
+}
+
+/* A clean modern session raises nothing at all. */
+static void test_clean_session_is_silent(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    add_sni(s, "www.example.com");
+    negotiate(s, VER_TLS12, 0xc02f);
+    server_leaf(s);
+    struct cert *ca = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example Root");
+    ca->has_basic_constraints = ca->ca = true;
+    s->server_certs.public_root = true;
+    eval(s);
+    if (s->findings.n)
+        fail_msg("unexpected finding %s: %s", s->findings.v[0].rule, s->findings.v[0].evidence);
+    session_free(s);
+}
+
+/* ---- certificates ------------------------------------------------------------------ */
+
+static void test_cert_validity_clock(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    struct cert *c = server_leaf(s);
+    c->not_after = T0 - 2 * DAY;
+    eval(s);
+    expect(s, "cert-expired", SEV_HIGH, "www.example.com", "expired on 2025-12-30",
+           "the capture's time (2026-01-01)", NULL);
+    silent(s, "cert-expiring");
+    session_free(s);
+
+    /* the same certificate judged at a date before it expired */
+    s = new_session(2);
+    c = server_leaf(s);
+    c->not_after = T0 - 2 * DAY;
+    struct run r;
+    run_open(&r, NULL, AS_OF_DATE, T0 - 10 * DAY);
+    rules_eval(r.rules, s);
+    run_close(&r);
+    silent(s, "cert-expired");
+    expect(s, "cert-expiring", SEV_LOW, "in 8 days", "--as-of", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    c = server_leaf(s);
+    c->not_before = T0 + 5 * DAY;
+    eval(s);
+    expect(s, "cert-not-yet-valid", SEV_HIGH, "valid only from 2026-01-06", NULL);
+    session_free(s);
+}
+
+static void test_cert_expiring_window(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    server_leaf(s)->not_after = T0 + 29 * DAY;
+    eval(s);
+    expect(s, "cert-expiring", SEV_LOW, "in 29 days", "expiry_warning_days", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    server_leaf(s)->not_after = T0 + 31 * DAY;
+    eval(s);
+    silent(s, "cert-expiring");
+    session_free(s);
+
+    s = new_session(3);
+    server_leaf(s)->not_after = T0 + 31 * DAY;
+    eval_policy(s, "expiry_warning_days = 60\n");
+    expect(s, "cert-expiring", SEV_LOW, "in 31 days", NULL);
+    session_free(s);
+}
+
+static void test_cert_validity_too_long(void **state)
+{
+    (void)state;
+    /* issued 2021 for 500 days: above the 398 days public CAs may issue */
+    struct session *s = new_session(1);
+    struct cert *c = server_leaf(s);
+    c->not_before = 1612137600; /* 2021-02-01 */
+    c->not_after = c->not_before + 500 * DAY;
+    s->ts_first = (c->not_before + 10 * DAY) * 1000000000LL;
+    s->server_certs.public_root = true;
+    eval(s);
+    expect(s, "cert-validity-too-long", SEV_MEDIUM, "500 days and 00:00:01", "at most 398 days", NULL);
+    session_free(s);
+
+    /* a private CA may issue what it likes */
+    s = new_session(2);
+    c = server_leaf(s);
+    c->not_before = 1612137600;
+    c->not_after = c->not_before + 3650 * DAY;
+    s->ts_first = (c->not_before + 10 * DAY) * 1000000000LL;
+    eval(s);
+    silent(s, "cert-validity-too-long");
+    session_free(s);
+}
+
+static void test_cert_key_strength(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    struct cert *c = server_leaf(s);
+    c->key_bits = 1024;
+    struct cert *ca = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example CA");
+    ca->key_type = "ecdsa";
+    ca->key_bits = 224;
+    ca->curve = "secp224r1";
+    ca->self_signed = ca->ca = ca->has_basic_constraints = true;
+    struct cert *dsa = add_cert(s, &s->client_certs, "CN=client", "CN=Example CA");
+    dsa->key_type = "dsa";
+    dsa->key_bits = 2048;
+    eval(s);
+    expect(s, "cert-weak-rsa-key", SEV_MEDIUM, "server certificate [0]", "1024-bit", "min_rsa_bits",
+           NULL);
+    expect(s, "cert-weak-ec-curve", SEV_MEDIUM, "secp224r1", NULL);
+    expect(s, "cert-dsa-key", SEV_MEDIUM, "client certificate [0]", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    server_leaf(s)->key_bits = 1024;
+    eval_policy(s, "min_rsa_bits = 1024\n");
+    silent(s, "cert-weak-rsa-key");
+    session_free(s);
+}
+
+static void test_cert_weak_signature(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    server_leaf(s)->sig_alg = "sha1WithRSAEncryption";
+    struct cert *root = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example CA");
+    root->sig_alg = "md5WithRSAEncryption";
+    root->self_signed = root->ca = root->has_basic_constraints = true;
+    eval(s);
+    expect(s, "cert-weak-signature", SEV_MEDIUM, "[0] CN=www.example.com", "sha1WithRSAEncryption",
+           NULL);
+    /* a self-signed root's own signature is never checked */
+    if (strstr(finding(s, "cert-weak-signature")->evidence, "md5"))
+        fail_msg("the root's signature was judged");
+    session_free(s);
+
+    s = new_session(2);
+    server_leaf(s)->sig_alg = "md5WithRSAEncryption";
+    eval(s);
+    expect(s, "cert-weak-signature", SEV_HIGH, "md5WithRSAEncryption", NULL);
+    session_free(s);
+}
+
+static void test_cert_self_signed_leaf(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    struct cert *c = add_cert(s, &s->server_certs, "CN=localhost", "CN=localhost");
+    c->self_signed = true;
+    eval(s);
+    expect(s, "cert-self-signed-leaf", SEV_MEDIUM, "CN=localhost", NULL);
+    silent(s, "cert-chain-incomplete");
+    session_free(s);
+
+    /* a self-signed CA certificate sent alone is a root, judged elsewhere */
+    s = new_session(2);
+    server_leaf(s);
+    c = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example CA");
+    c->self_signed = c->ca = c->has_basic_constraints = true;
+    eval(s);
+    silent(s, "cert-self-signed-leaf");
+    session_free(s);
+}
+
+static void test_cert_chain_shape(void **state)
+{
+    (void)state;
+    /* leaf, root, intermediate: the intermediate is there but misplaced */
+    struct session *s = new_session(1);
+    struct cert *leaf = add_cert(s, &s->server_certs, "CN=leaf", "CN=Inter");
+    (void)leaf;
+    struct cert *root = add_cert(s, &s->server_certs, "CN=Root", "CN=Root");
+    root->self_signed = root->ca = root->has_basic_constraints = true;
+    struct cert *inter = add_cert(s, &s->server_certs, "CN=Inter", "CN=Root");
+    inter->ca = inter->has_basic_constraints = true;
+    eval(s);
+    expect(s, "cert-chain-order", SEV_LOW, "[0] is issued by CN=Inter but [1] is CN=Root", NULL);
+    silent(s, "cert-chain-incomplete");
+    session_free(s);
+
+    /* a gap inside the chain is certain */
+    s = new_session(2);
+    add_cert(s, &s->server_certs, "CN=leaf", "CN=Inter A");
+    inter = add_cert(s, &s->server_certs, "CN=Inter B", "CN=Root");
+    inter->ca = inter->has_basic_constraints = true;
+    eval(s);
+    expect(s, "cert-chain-incomplete", SEV_MEDIUM, "CN=Inter A", "not among the 2 sent", NULL);
+    silent(s, "cert-chain-order");
+    session_free(s);
+
+    /* a public CA's leaf without its intermediate */
+    s = new_session(3);
+    leaf = add_cert(s, &s->server_certs, "CN=leaf", "CN=R3");
+    add_str(s, &leaf->ocsp_urls, "http://r3.o.lencr.org");
+    eval(s);
+    expect(s, "cert-chain-incomplete", SEV_LOW, "leaves from public CAs", "CN=R3", NULL);
+    session_free(s);
+
+    /* a private root left out: normal, said at info */
+    s = new_session(4);
+    add_cert(s, &s->server_certs, "CN=leaf", "CN=Private Root");
+    eval(s);
+    expect(s, "cert-chain-incomplete", SEV_INFO, "CN=Private Root", "--ca-file", NULL);
+    session_free(s);
+
+    /* ends at a public root, or verified with --ca-file: nothing to say */
+    s = new_session(5);
+    add_cert(s, &s->server_certs, "CN=leaf", "CN=Public Root");
+    s->server_certs.public_root = true;
+    eval(s);
+    silent(s, "cert-chain-incomplete");
+    session_free(s);
+}
+
+static void test_cert_untrusted(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    server_leaf(s);
+    s->server_certs.trusted.checked = true;
+    s->server_certs.trusted.error = "unable to get local issuer certificate";
+    eval(s);
+    expect(s, "cert-untrusted", SEV_HIGH, "unable to get local issuer certificate",
+           "certificate [0]", NULL);
+    silent(s, "cert-chain-incomplete"); /* cert-untrusted says it exactly */
+    session_free(s);
+
+    s = new_session(2);
+    server_leaf(s);
+    s->server_certs.trusted.checked = s->server_certs.trusted.ok = true;
+    eval(s);
+    silent(s, "cert-untrusted");
+    silent(s, "cert-chain-incomplete");
+    session_free(s);
+}
+
+static void test_cert_key_usage(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0x009c); /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    struct cert *c = server_leaf(s);
+    c->key_usage = CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_CERT_SIGN;
+    c->ca = true;
+    c->ext_key_usage.n = 0;
+    add_str(s, &c->ext_key_usage, "clientAuth");
+    /* with its issuer sent, the leaf is plainly used as an end entity (a
+     * lone self-signed certificate is CA:TRUE by openssl req's default) */
+    add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example CA")->ca = true;
+    struct cert *cl = add_cert(s, &s->client_certs, "CN=app", "CN=Example CA");
+    cl->has_ext_key_usage = true;
+    add_str(s, &cl->ext_key_usage, "serverAuth");
+    eval(s);
+    /* a missing EKU makes peers refuse: high */
+    expect(s, "cert-key-usage", SEV_HIGH, "serverAuth", "keyEncipherment", "keyCertSign",
+           "CA:TRUE", "client certificate", "clientAuth", NULL);
+    session_free(s);
+
+    /* ECDHE needs digitalSignature only; anyExtendedKeyUsage covers all */
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    c = server_leaf(s);
+    c->key_usage = CERT_KU_DIGITAL_SIGNATURE;
+    c->ext_key_usage.n = 0;
+    add_str(s, &c->ext_key_usage, "anyExtendedKeyUsage");
+    eval(s);
+    silent(s, "cert-key-usage");
+    session_free(s);
+}
+
+static void test_cert_names(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    add_sni(s, "api.example.com");
+    server_leaf(s);
+    eval(s);
+    expect(s, "cert-sni-mismatch", SEV_MEDIUM, "asked for api.example.com", "www.example.com", NULL);
+    session_free(s);
+
+    /* wildcards cover one label */
+    s = new_session(2);
+    modern_client(s);
+    add_sni(s, "api.example.com");
+    add_str(s, &server_leaf(s)->san_dns, "*.example.com");
+    eval(s);
+    silent(s, "cert-sni-mismatch");
+    session_free(s);
+
+    /* an MQ channel SNI is not a host name */
+    s = new_session(3);
+    modern_client(s);
+    add_sni(s, "to2e-qmgr12e-svrconn.chl.mq.ibm.com");
+    server_leaf(s);
+    eval(s);
+    silent(s, "cert-sni-mismatch");
+    session_free(s);
+
+    /* no SNI to an internal address the SAN lacks */
+    s = new_session(4);
+    modern_client(s);
+    add_str(s, &server_leaf(s)->san_dns, "localhost");
+    eval(s);
+    expect(s, "cert-ip-not-in-san", SEV_MEDIUM, "10.0.0.2", "localhost", NULL);
+    session_free(s);
+
+    /* ... listed as an IP SAN, written another way */
+    s = new_session(5);
+    modern_client(s);
+    set_endpoint(&s->server, 0, 0, 0, 0, 443);
+    s->server.family = 6;
+    s->server.addr[0] = 0xfd, s->server.addr[15] = 1;
+    add_str(s, &server_leaf(s)->san_ip, "FD00:0:0::1");
+    eval(s);
+    silent(s, "cert-ip-not-in-san");
+    session_free(s);
+
+    /* a public address without SNI is most likely an old client using a name */
+    s = new_session(6);
+    modern_client(s);
+    set_endpoint(&s->server, 93, 184, 216, 34, 443);
+    server_leaf(s);
+    eval(s);
+    silent(s, "cert-ip-not-in-san");
+    session_free(s);
+}
+
+static void test_cert_ocsp_url_on_mq(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->server.port = 1414;
+    add_str(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
+    eval(s);
+    expect(s, "cert-ocsp-url", SEV_INFO, "http://ocsp.example.com", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    add_str(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
+    eval(s);
+    silent(s, "cert-ocsp-url"); /* not MQ: browsers' business */
+    session_free(s);
+}
+
+/* ---- negotiation ----------------------------------------------------------------------- */
+
+static void test_key_type_mismatch(void **state)
+{
+    (void)state;
+    /* an ECDSA-only client refused by handshake_failure */
+    struct session *s = new_session(1);
+    static const uint32_t ecdsa_only[] = {0xc02b, 0xc02c};
+    offer(s, ecdsa_only, 2);
+    add_alert(s, DIR_S2C, 2, 40, 6);
+    eval(s);
+    expect(s, "cert-key-type-mismatch", SEV_HIGH, "only suites for ECDSA certificates",
+           "handshake_failure", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL);
+    silent(s, "no-shared-cipher");
+    expect(s, "alert-explained", SEV_MEDIUM, "fatal handshake_failure (40) in packet 6", NULL);
+    session_free(s);
+
+    /* the same refusal when the client also offers TLS 1.3: not key type */
+    s = new_session(2);
+    offer(s, ecdsa_only, 2);
+    push16(s, &s->ch.versions, VER_TLS13);
+    add_alert(s, DIR_S2C, 2, 40, 6);
+    eval(s);
+    silent(s, "cert-key-type-mismatch");
+    expect(s, "no-shared-cipher", SEV_HIGH, "handshake_failure (packet 6)", NULL);
+    session_free(s);
+
+    /* a completed handshake with an ECDSA suite and an RSA certificate */
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02b);
+    server_leaf(s);
+    eval(s);
+    expect(s, "cert-key-type-mismatch", SEV_HIGH, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "rsa",
+           NULL);
+    session_free(s);
+}
+
+static void test_key_type_confirmed_across_sessions(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *refused = new_session(1);
+    static const uint32_t ecdsa_only[] = {0xc02b};
+    offer(refused, ecdsa_only, 1);
+    add_alert(refused, DIR_S2C, 2, 40, 4);
+    rules_eval(r.rules, refused);
+    expect(refused, "cert-key-type-mismatch", SEV_HIGH, "probably not ECDSA", NULL);
+    struct session *ok = new_session(2);
+    modern_client(ok);
+    negotiate(ok, VER_TLS12, 0xc02f);
+    server_leaf(ok);
+    rules_eval(r.rules, ok);
+    /* a later refusal already knows the certificate */
+    struct session *again = new_session(3);
+    offer(again, ecdsa_only, 1);
+    add_alert(again, DIR_S2C, 2, 40, 4);
+    rules_eval(r.rules, again);
+    expect(again, "cert-key-type-mismatch", SEV_HIGH, "rsa 2048 bits (seen in session #2)", NULL);
+    /* offering only RSA suites is not blamed on the key type unless shown */
+    struct session *rsa_only = new_session(4);
+    static const uint32_t rsa_suites[] = {0x002f};
+    offer(rsa_only, rsa_suites, 1);
+    set_endpoint(&rsa_only->server, 10, 0, 0, 9, 443);
+    add_alert(rsa_only, DIR_S2C, 2, 40, 4);
+    rules_eval(r.rules, rsa_only);
+    silent(rsa_only, "cert-key-type-mismatch");
+    expect(rsa_only, "no-shared-cipher", SEV_HIGH, "if the server's is ECDSA", NULL);
+
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    const struct capture_finding *confirmed = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cf[i].f.rule, "cert-key-type-confirmed") == 0) {
+            assert_null(confirmed); /* only the refusal made before it was known */
+            confirmed = &cf[i];
+        }
+    assert_non_null(confirmed);
+    assert_string_equal(confirmed->subject, "server 10.0.0.2:443");
+    assert_non_null(strstr(confirmed->f.evidence, "session #1 offered only ecdsa"));
+    assert_int_equal(confirmed->n_sessions, 2);
+    session_free(refused);
+    session_free(ok);
+    session_free(again);
+    session_free(rsa_only);
+    run_close(&r);
+}
+
+static void test_protocol_version_mismatch(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    push16(s, &s->ch.versions, VER_TLS13);
+    add_alert(s, DIR_S2C, 2, 70, 6);
+    eval(s);
+    expect(s, "protocol-version-mismatch", SEV_HIGH, "protocol_version (packet 6)", "TLSv1.3", NULL);
+    silent(s, "no-shared-cipher");
+    session_free(s);
+}
+
+static void test_weak_negotiation(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS10, 0x0005); /* TLS_RSA_WITH_RC4_128_SHA */
+    s->sh.ems = s->sh.reneg_info = false;
+    s->ch.ems = s->ch.reneg_info = false;
+    server_leaf(s);
+    eval(s);
+    expect(s, "weak-protocol", SEV_MEDIUM, "TLSv1.0", "min_protocol", "client offered up to TLSv1.2",
+           NULL);
+    expect(s, "weak-cipher", SEV_HIGH, "TLS_RSA_WITH_RC4_128_SHA", "RC4", NULL);
+    expect(s, "no-forward-secrecy", SEV_LOW, "RSA key exchange", NULL);
+    expect(s, "insecure-renegotiation", SEV_MEDIUM, "neither renegotiation_info", "server's hello",
+           NULL);
+    expect(s, "no-extended-master-secret", SEV_LOW, "did not offer", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_SSL3, 0x000a);
+    eval(s);
+    expect(s, "weak-protocol", SEV_HIGH, "SSLv3", NULL);
+    expect(s, "weak-cipher", SEV_HIGH, "3DES", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc013); /* ECDHE_RSA AES_128_CBC_SHA */
+    server_leaf(s);
+    eval(s);
+    expect(s, "cbc-sha1", SEV_LOW, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", NULL);
+    silent(s, "no-forward-secrecy");
+    silent(s, "weak-cipher");
+    session_free(s);
+}
+
+static void test_weak_cipher_offered(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    static const uint32_t suites[] = {0xc02f, 0x0004, 0x0001, 0x0003};
+    offer(s, suites, 4);
+    eval(s);
+    expect(s, "weak-cipher-offered", SEV_INFO, "TLS_RSA_WITH_RC4_128_MD5", "TLS_RSA_WITH_NULL_MD5",
+           "3 weak suites", NULL);
+    session_free(s);
+}
+
+static void test_cipher_policy(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    server_leaf(s);
+    eval_policy(s, "allowed_ciphers = TLS_AES_256_GCM_SHA384, ECDHE_RSA_AES_256_GCM_SHA384\n");
+    expect(s, "cipher-not-allowed", SEV_MEDIUM, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+           "the policy's allowed_ciphers", NULL);
+    session_free(s);
+
+    /* MQ list names and a per-server list that replaces the global one */
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    server_leaf(s);
+    eval_policy(s, "allowed_ciphers = TLS_AES_256_GCM_SHA384\n"
+                   "[server 10.0.0.2:443]\n"
+                   "allowed_ciphers = ANY_TLS12_OR_HIGHER\n"
+                   "min_protocol = TLSv1.3\n");
+    silent(s, "cipher-not-allowed");
+    expect(s, "weak-protocol", SEV_MEDIUM, "[server 10.0.0.2:443]", "TLSv1.3", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    eval_policy(s, "[server *:443]\nallowed_ciphers = 0xc030\n");
+    expect(s, "cipher-not-allowed", SEV_MEDIUM, "[server *:443]", NULL);
+    session_free(s);
+}
+
+static void test_weak_dh(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->ske.present = true;
+    s->ske.dh_p_bits = 1024;
+    eval(s);
+    expect(s, "weak-dh", SEV_MEDIUM, "1024-bit prime", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    s->ske.dh_p_bits = 512;
+    eval(s);
+    expect(s, "weak-dh", SEV_HIGH, "512-bit", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    s->ske.dh_p_bits = 2048;
+    eval(s);
+    silent(s, "weak-dh");
+    session_free(s);
+}
+
+static void test_compression_and_heartbeat(void **state)
+{
+    (void)state;
+    static const uint8_t deflate = 1, none = 0;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->sh.compression = (struct bytes){&deflate, 1};
+    struct where at = {.packet = 19};
+    session_anomaly(s, DIR_C2S, &at, "heartbeat_overread", "heartbeat request claims 16384");
+    eval(s);
+    expect(s, "tls-compression", SEV_HIGH, "DEFLATE", NULL);
+    expect(s, "heartbeat-overread", SEV_HIGH, "claims 16384", "client, packet 19", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->sh.compression = (struct bytes){&none, 1};
+    eval(s);
+    silent(s, "tls-compression");
+    silent(s, "heartbeat-overread");
+    session_free(s);
+}
+
+static void test_client_cert_missing(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->established = false;
+    s->cert_request.present = true;
+    s->client_certs.seen = true; /* empty Certificate */
+    add_alert(s, DIR_S2C, 2, 40, 9);
+    eval(s);
+    expect(s, "client-cert-missing", SEV_HIGH, "empty Certificate message", "handshake_failure", NULL);
+    session_free(s);
+
+    /* optional client authentication: the server carried on */
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->cert_request.present = true;
+    s->client_certs.seen = true;
+    eval(s);
+    expect(s, "client-cert-missing", SEV_LOW, "accepted", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->cert_request.present = true;
+    add_cert(s, &s->client_certs, "CN=app", "CN=Example CA");
+    eval(s);
+    silent(s, "client-cert-missing");
+    session_free(s);
+}
+
+static void test_cross_field(void **state)
+{
+    (void)state;
+    /* the certificate's signature the client did not list */
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02b);
+    struct cert *c = server_leaf(s);
+    c->key_type = "ecdsa";
+    c->key_bits = 384;
+    c->curve = "secp384r1";
+    c->sig_alg = "sha512WithRSAEncryption";
+    eval(s);
+    expect(s, "cert-sigalg-not-offered", SEV_MEDIUM, "sha512WithRSAEncryption", "rsa_pkcs1_sha512",
+           "secp384r1", NULL);
+    session_free(s);
+
+    /* TLS 1.3 with an RSA key and no RSA-PSS scheme */
+    s = new_session(2);
+    s->ch.present = true;
+    push16(s, &s->ch.versions, VER_TLS13);
+    push16(s, &s->ch.sig_algs, 0x0401);
+    push16(s, &s->ch.sig_algs, 0x0403);
+    negotiate(s, VER_TLS13, 0x1301);
+    server_leaf(s);
+    eval(s);
+    expect(s, "rsa-without-pss", SEV_HIGH, "no rsa_pss_* scheme", NULL);
+    session_free(s);
+
+    /* refused before any certificate: the likely reason, said as such */
+    s = new_session(4);
+    s->ch.present = true;
+    push16(s, &s->ch.versions, VER_TLS13);
+    push16(s, &s->ch.sig_algs, 0x0401);
+    add_alert(s, DIR_S2C, 2, 40, 6);
+    eval(s);
+    expect(s, "rsa-without-pss", SEV_MEDIUM, "handshake_failure", "RSA key (the usual kind)", NULL);
+    silent(s, "no-shared-cipher");
+    session_free(s);
+
+    /* an ECDSA server does not care */
+    s = new_session(5);
+    s->ch.present = true;
+    push16(s, &s->ch.versions, VER_TLS13);
+    push16(s, &s->ch.sig_algs, 0x0403);
+    negotiate(s, VER_TLS13, 0x1301);
+    server_leaf(s)->key_type = "ecdsa";
+    eval(s);
+    silent(s, "rsa-without-pss");
+    session_free(s);
+
+    /* a HelloRetryRequest for a group the first hello had no share for */
+    s = new_session(3);
+    s->ch.present = true;
+    push16(s, &s->ch.versions, VER_TLS13);
+    push16(s, &s->ch.key_share_groups, 0x001d);
+    s->hrr.present = true;
+    push16(s, &s->hrr.key_share_groups, 0x0017);
+    negotiate(s, VER_TLS13, 0x1301);
+    eval(s);
+    expect(s, "hello-retry", SEV_INFO, "secp256r1", "x25519", NULL);
+    session_free(s);
+}
+
+static void test_alerts_explained(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->established = false;
+    add_alert(s, DIR_C2S, 2, 48, 8);
+    eval(s);
+    const struct finding *f = finding(s, "alert-explained");
+    expect(s, "alert-explained", SEV_MEDIUM, "client sent fatal unknown_ca (48) in packet 8",
+           "does not trust the CA", NULL);
+    assert_string_equal(f->mq, "AMQ9633E");
+    assert_non_null(strstr(f->fix, "trust store"));
+    session_free(s);
+
+    /* TLS 1.3: an alert-sized protected record from the client */
+    s = new_session(2);
+    s->ch.present = true;
+    negotiate(s, VER_TLS13, 0x1302);
+    s->established = false;
+    struct alert a = {.dir = DIR_C2S, .encrypted = true, .at = {.packet = 8}};
+    assert_true(ARENA_PUSH(s->arena, s->alerts, a));
+    eval(s);
+    expect(s, "alert-explained", SEV_MEDIUM, "encrypted alert in packet 8",
+           "rejecting the server's certificate", NULL);
+    session_free(s);
+
+    /* close_notify is not a failure */
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    add_alert(s, DIR_C2S, 1, 0, 12);
+    eval(s);
+    silent(s, "alert-explained");
+    session_free(s);
+}
+
+static void test_slow_handshake(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->hs_end.ts = s->hs_start.ts + 1500 * 1000000LL;
+    struct where syn = {.ts = s->hs_start.ts - 2000000}, synack = {.ts = s->hs_start.ts - 1000000};
+    session_event(s, EV_TCP_SYN, 0, DIR_C2S, 0, &syn);
+    session_event(s, EV_TCP_SYN, 1, DIR_S2C, 0, &synack);
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    add_event(s, EV_HANDSHAKE, 2, DIR_S2C, 1400);
+    add_event(s, EV_HANDSHAKE, 14, DIR_S2C, 1400);
+    add_event(s, EV_HANDSHAKE, 16, DIR_C2S, 1410);
+    eval(s);
+    expect(s, "slow-handshake", SEV_LOW, "1500.0 ms", "round trip (SYN to SYN-ACK) 1.0 ms",
+           "server: ClientHello to its first flight 1400.0 ms (time spent in the server",
+           "client: from the server's flight to its answer 10.0 ms", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    eval(s);
+    silent(s, "slow-handshake");
+    session_free(s);
+}
+
+/* ---- IBM MQ --------------------------------------------------------------------------- */
+
+static void test_mq_plaintext(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->server.port = 1414;
+    s->mq.client = s->mq.server = true;
+    strcpy(s->mq.channel, "APP.SVRCONN");
+    strcpy(s->mq.qmgr, "QM1");
+    s->mq.password = s->mq.userid = true;
+    s->mq.at.packet = 4;
+    eval(s);
+    expect(s, "mq-plaintext", SEV_HIGH, "without TLS", "channel APP.SVRCONN", "queue manager QM1",
+           "password flowed in clear", NULL);
+    silent(s, "mq-server-plaintext");
+    session_free(s);
+
+    /* a ClientHello answered in plaintext MQ */
+    s = new_session(2);
+    modern_client(s);
+    add_sni(s, "app2e-svrconn.chl.mq.ibm.com");
+    s->mq.server = true;
+    s->mq.has_status = true;
+    s->mq.status = 24;
+    s->mq.at.packet = 6;
+    eval(s);
+    expect(s, "mq-server-plaintext", SEV_HIGH, "for channel APP.SVRCONN", "STATUS 24", NULL);
+    silent(s, "mq-plaintext");
+    session_free(s);
+}
+
+static void test_mq_closed_after_hello(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->server.port = 1414;
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 3);
+    eval(s);
+    expect(s, "mq-closed-after-hello", SEV_HIGH, "closed the connection 3.000 ms after the ClientHello",
+           NULL);
+    session_free(s);
+
+    /* OpenSSL clients answer the close with decode_error: still the server's doing */
+    s = new_session(3);
+    s->server.port = 1414;
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 1);
+    add_alert(s, DIR_C2S, 2, 50, 7); /* 2 ms */
+    eval(s);
+    expect(s, "mq-closed-after-hello", SEV_HIGH, "1.000 ms after the ClientHello", NULL);
+    expect(s, "alert-explained", SEV_LOW, "decode_error", "the server had closed the connection first", NULL);
+    session_free(s);
+
+    /* a server alert is an answer */
+    s = new_session(4);
+    s->server.port = 1414;
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_alert(s, DIR_S2C, 2, 40, 5);
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 3);
+    eval(s);
+    silent(s, "mq-closed-after-hello");
+    session_free(s);
+
+    /* not an MQ port, no channel SNI: some other server's business */
+    s = new_session(2);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 3);
+    eval(s);
+    silent(s, "mq-closed-after-hello");
+    session_free(s);
+}
+
+static void mq_established(struct session *s, uint16_t version, uint32_t cipher)
+{
+    modern_client(s);
+    push16(s, &s->ch.versions, VER_TLS13);
+    add_sni(s, "app2e-svrconn.chl.mq.ibm.com");
+    negotiate(s, version, cipher);
+    s->saw_appdata[DIR_C2S] = true;
+    s->appdata_records[DIR_C2S] = 1;
+    add_event(s, EV_APPDATA, 0, DIR_C2S, 20);
+    if (version == VER_TLS13) /* the server's session tickets */
+        s->saw_appdata[DIR_S2C] = true, s->appdata_records[DIR_S2C] = 2;
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 25);
+}
+
+static void test_mq_cipherspec_mismatch(void **state)
+{
+    (void)state;
+    /* closed right after the client's first MQ data, no policy: likely */
+    struct session *s = new_session(1);
+    mq_established(s, VER_TLS13, 0x1302);
+    eval(s);
+    expect(s, "mq-cipherspec-mismatch", SEV_MEDIUM, "closed the connection 5.000 ms later", "APP.SVRCONN",
+           "TLS 1.3 was negotiated", NULL);
+    session_free(s);
+
+    /* the policy names SSLCIPH: certain */
+    s = new_session(2);
+    mq_established(s, VER_TLS13, 0x1302);
+    eval_policy(s, "[channel APP.SVRCONN]\nsslciph = ANY_TLS12\n");
+    expect(s, "mq-cipherspec-mismatch", SEV_HIGH, "SSLCIPH(ANY_TLS12)", "TLS_AES_256_GCM_SHA384", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    mq_established(s, VER_TLS13, 0x1302);
+    eval_policy(s, "[channel APP.SVRCONN]\nsslciph = ANY_TLS12_OR_HIGHER\n");
+    silent(s, "mq-cipherspec-mismatch");
+    session_free(s);
+
+    /* the client never spoke: the server closing is not about SSLCIPH */
+    s = new_session(4);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->saw_appdata[DIR_C2S] = false;
+    s->appdata_records[DIR_C2S] = 0;
+    eval(s);
+    silent(s, "mq-cipherspec-mismatch");
+    session_free(s);
+
+    /* the queue manager answered before closing: a conversation, not SSLCIPH */
+    s = new_session(5);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->appdata_records[DIR_S2C] = 1;
+    eval(s);
+    silent(s, "mq-cipherspec-mismatch");
+    session_free(s);
+}
+
+static void test_mq_sni(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->server.port = 1414;
+    modern_client(s);
+    add_sni(s, "mq.example.com");
+    eval(s);
+    expect(s, "mq-sni-not-channel", SEV_MEDIUM, "host name mq.example.com", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    modern_client(s);
+    s->server.port = 1515;
+    eval_policy(s, "mq_ports = 1515\n");
+    expect(s, "mq-sni-not-channel", SEV_MEDIUM, "no server name to the MQ port 1515", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    s->server.port = 1414;
+    modern_client(s);
+    add_sni(s, "app2e-svrconn.chl.mq.ibm.com");
+    eval(s);
+    silent(s, "mq-sni-not-channel");
+    session_free(s);
+}
+
+static void test_mq_sslcauth_sslpeer(void **state)
+{
+    (void)state;
+    static const char policy[] = "[channel APP.SVRCONN]\n"
+                                 "sslcauth = REQUIRED\n"
+                                 "sslpeer = CN=app*, O=Example\n";
+    struct session *s = new_session(1);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->cert_request.present = true;
+    s->client_certs.seen = true;
+    eval_policy(s, policy);
+    expect(s, "mq-sslcauth", SEV_HIGH, "SSLCAUTH(REQUIRED)", "empty certificate list", NULL);
+    session_free(s);
+
+    s = new_session(2);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->cert_request.present = true;
+    add_cert(s, &s->client_certs, "CN=batch01,O=Example", "CN=Example CA");
+    eval_policy(s, policy);
+    silent(s, "mq-sslcauth");
+    expect(s, "mq-sslpeer", SEV_HIGH, "CN=batch01,O=Example", "SSLPEER('CN=app*, O=Example')", NULL);
+    session_free(s);
+
+    s = new_session(3);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->cert_request.present = true;
+    add_cert(s, &s->client_certs, "CN=app01,OU=Payments,O=Example,C=GB", "CN=Example CA");
+    eval_policy(s, policy);
+    silent(s, "mq-sslpeer");
+    session_free(s);
+}
+
+/* ---- capture-wide ---------------------------------------------------------------------- */
+
+static const struct capture_finding *capture_finding(const struct capture_finding *cf, size_t n,
+                                                     const char *rule, const char *subject)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cf[i].f.rule, rule) == 0 && (!subject || strcmp(cf[i].subject, subject) == 0))
+            return &cf[i];
+    return NULL;
+}
+
+static void test_many_short_connections(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, "burst_connections = 5\n", AS_OF_CAPTURE, 0);
+    for (int i = 0; i < 6; i++) {
+        struct session *s = new_session((uint64_t)i + 1);
+        s->ts_first += i * 100000000LL;
+        s->hs_start.ts = s->ts_first;
+        modern_client(s);
+        negotiate(s, VER_TLS12, 0xc02f);
+        server_leaf(s);
+        rules_eval(r.rules, s);
+        session_free(s);
+    }
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    const struct capture_finding *f = capture_finding(cf, n, "many-short-connections", NULL);
+    assert_non_null(f);
+    assert_string_equal(f->subject, "server 10.0.0.2:443");
+    assert_non_null(strstr(f->f.evidence, "6 full handshakes and none resumed over 0.5 s"));
+    assert_non_null(strstr(f->f.evidence, "median 20.0 ms, 120.0 ms in total"));
+    assert_int_equal(f->n_sessions, 6);
+    run_close(&r);
+
+    /* one resumption shows the client can: silent */
+    run_open(&r, "burst_connections = 5\n", AS_OF_CAPTURE, 0);
+    for (int i = 0; i < 6; i++) {
+        struct session *s = new_session((uint64_t)i + 1);
+        modern_client(s);
+        negotiate(s, VER_TLS12, 0xc02f);
+        s->resumed = i == 5;
+        rules_eval(r.rules, s);
+        session_free(s);
+    }
+    n = rules_finish(r.rules, &cf);
+    assert_null(capture_finding(cf, n, "many-short-connections", NULL));
+    run_close(&r);
+}
+
+static void test_revocation_fetch_correlation(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *s = new_session(7);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->hs_end.ts = s->hs_start.ts + 900 * 1000000LL;
+    /* the session is reported before the fetch's connection closes */
+    rules_eval(r.rules, s);
+    struct revocation_fetch rf = {.kind = "ocsp", .status = 200, .packet = 12};
+    strcpy(rf.host, "ocsp.example.com");
+    strcpy(rf.path, "/MFEw");
+    rf.client = s->client;
+    set_endpoint(&rf.server, 192, 0, 2, 9, 80);
+    rf.ts_request = s->hs_start.ts + 5 * 1000000LL;
+    rf.ts_response = rf.ts_request + 800 * 1000000LL;
+    rules_fetch(r.rules, &rf);
+    /* a fetch by an unrelated host */
+    set_endpoint(&rf.client, 10, 9, 9, 9, 50000);
+    rf.ts_response = rf.ts_request + 10 * 1000000LL;
+    rules_fetch(r.rules, &rf);
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    const struct capture_finding *slow = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.1:40000");
+    assert_non_null(slow);
+    assert_int_equal(slow->f.severity, SEV_MEDIUM);
+    assert_non_null(strstr(slow->f.evidence, "answered in 800.0 ms with HTTP 200"));
+    assert_non_null(strstr(slow->f.evidence, "handshake of session #7, which took 900.0 ms"));
+    const struct capture_finding *other = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.9.9.9:50000");
+    assert_non_null(other);
+    assert_int_equal(other->f.severity, SEV_INFO);
+    assert_int_equal(other->n_sessions, 0);
+    session_free(s);
+    run_close(&r);
+}
+
+static void test_channel_certificates(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    for (int i = 0; i < 3; i++) {
+        struct session *s = new_session((uint64_t)i + 1);
+        mq_established(s, VER_TLS12, 0xc030);
+        struct cert *c = server_leaf(s);
+        c->sha256[5] = i == 2; /* the third got another certificate */
+        rules_eval(r.rules, s);
+        session_free(s);
+    }
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    const struct capture_finding *f = capture_finding(cf, n, "mq-channel-certificates", "MQ channel APP.SVRCONN");
+    assert_non_null(f);
+    assert_int_equal(f->f.severity, SEV_LOW);
+    assert_non_null(strstr(f->f.evidence, "3 sessions were answered with 2 different certificates"));
+    assert_non_null(strstr(f->f.evidence, "in 2 sessions, first #1"));
+    assert_non_null(strstr(f->f.evidence, "in 1 session, first #3"));
+    run_close(&r);
+}
+
+static void test_server_grade_and_client_audit(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *good = new_session(1);
+    modern_client(good);
+    push16(good, &good->ch.versions, VER_TLS13);
+    negotiate(good, VER_TLS12, 0xc02f);
+    server_leaf(good);
+    rules_eval(r.rules, good);
+    struct session *old = new_session(2);
+    static const uint32_t suites[] = {0x002f, 0x000a};
+    offer(old, suites, 2);
+    set_endpoint(&old->client, 10, 0, 0, 7, 40001);
+    set_endpoint(&old->server, 10, 0, 0, 3, 443);
+    negotiate(old, VER_TLS10, 0x002f);
+    rules_eval(r.rules, old);
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    assert_null(capture_finding(cf, n, "server-grade", "server 10.0.0.2:443"));
+    const struct capture_finding *g = capture_finding(cf, n, "server-grade", "server 10.0.0.3:443");
+    assert_non_null(g);
+    assert_int_equal(g->f.severity, SEV_LOW);
+    assert_non_null(strstr(g->f.evidence, "\"old\" profile only, because of TLS 1.0/1.1 negotiated"));
+    const struct capture_finding *c = capture_finding(cf, n, "client-audit", "client 10.0.0.7");
+    assert_non_null(c);
+    assert_int_equal(c->f.severity, SEV_MEDIUM);
+    assert_non_null(strstr(c->f.evidence, "offers 3DES"));
+    assert_non_null(strstr(c->f.evidence, "never offers TLS 1.3"));
+    assert_null(capture_finding(cf, n, "client-audit", "client 10.0.0.1"));
+    session_free(good);
+    session_free(old);
+    run_close(&r);
+}
+
+/* ---- policy and the table ------------------------------------------------------------- */
+
+static void test_disable_rule(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    server_leaf(s)->key_bits = 1024;
+    eval_policy(s, "disable = cert-weak-rsa-key, no-forward-secrecy # not today\n");
+    silent(s, "cert-weak-rsa-key");
+    session_free(s);
+}
+
+static void test_findings_worst_first(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0x0005);
+    struct cert *c = server_leaf(s);
+    c->not_after = T0 - DAY;
+    c->key_bits = 1024;
+    eval(s);
+    assert_true(s->findings.n >= 3);
+    for (size_t i = 1; i < s->findings.n; i++)
+        assert_true(s->findings.v[i - 1].severity >= s->findings.v[i].severity);
+    session_free(s);
+}
+
+static void test_rule_table(void **state)
+{
+    (void)state;
+    assert_true(rules_count() >= 45);
+    for (size_t i = 0; i < rules_count(); i++) {
+        const struct rule_info *ri = rules_at(i);
+        assert_non_null(ri->title);
+        assert_true(strlen(ri->rationale) > 20);
+        assert_ptr_equal(rules_find(ri->id), ri);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(rules_at(k)->id, ri->id) == 0)
+                fail_msg("rule id %s twice", ri->id);
+        const char *fix, *mq;
+        rules_advice(i, &fix, &mq);
+        /* alert-explained writes its fix per alert */
+        if (!fix && strcmp(ri->id, "alert-explained") != 0)
+            fail_msg("rule %s has no fix", ri->id);
+    }
+    assert_null(rules_find("no-such-rule"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_session_is_silent),
+        cmocka_unit_test(test_cert_validity_clock),
+        cmocka_unit_test(test_cert_expiring_window),
+        cmocka_unit_test(test_cert_validity_too_long),
+        cmocka_unit_test(test_cert_key_strength),
+        cmocka_unit_test(test_cert_weak_signature),
+        cmocka_unit_test(test_cert_self_signed_leaf),
+        cmocka_unit_test(test_cert_chain_shape),
+        cmocka_unit_test(test_cert_untrusted),
+        cmocka_unit_test(test_cert_key_usage),
+        cmocka_unit_test(test_cert_names),
+        cmocka_unit_test(test_cert_ocsp_url_on_mq),
+        cmocka_unit_test(test_key_type_mismatch),
+        cmocka_unit_test(test_key_type_confirmed_across_sessions),
+        cmocka_unit_test(test_protocol_version_mismatch),
+        cmocka_unit_test(test_weak_negotiation),
+        cmocka_unit_test(test_weak_cipher_offered),
+        cmocka_unit_test(test_cipher_policy),
+        cmocka_unit_test(test_weak_dh),
+        cmocka_unit_test(test_compression_and_heartbeat),
+        cmocka_unit_test(test_client_cert_missing),
+        cmocka_unit_test(test_cross_field),
+        cmocka_unit_test(test_alerts_explained),
+        cmocka_unit_test(test_slow_handshake),
+        cmocka_unit_test(test_mq_plaintext),
+        cmocka_unit_test(test_mq_closed_after_hello),
+        cmocka_unit_test(test_mq_cipherspec_mismatch),
+        cmocka_unit_test(test_mq_sni),
+        cmocka_unit_test(test_mq_sslcauth_sslpeer),
+        cmocka_unit_test(test_many_short_connections),
+        cmocka_unit_test(test_revocation_fetch_correlation),
+        cmocka_unit_test(test_channel_certificates),
+        cmocka_unit_test(test_server_grade_and_client_audit),
+        cmocka_unit_test(test_disable_rule),
+        cmocka_unit_test(test_findings_worst_first),
+        cmocka_unit_test(test_rule_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
