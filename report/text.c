@@ -368,7 +368,7 @@ static void mq_plain(struct report *r, const struct session *s)
 
 void text_capture_findings(struct report *r, const struct capture_finding *cf, size_t n)
 {
-    if (!n || r->opts.quiet)
+    if (!n)
         return;
     fprintf(r->out, "%sAcross the capture%s\n", esc(r, C_BOLD), esc(r, C_OFF));
     for (size_t i = 0; i < n; i++) {

@@ -36,6 +36,8 @@ void rules_free(struct rules *r)
 {
     if (!r)
         return;
+    for (size_t i = 0; i < r->st.n_servers; i++)
+        free(r->st.servers[i].hs_ms);
     free(r->st.servers);
     free(r->st.clients);
     free(r->st.fetches);
@@ -273,11 +275,12 @@ static void add_unique32(uint32_t *v, size_t *n, size_t cap, uint32_t x)
         v[(*n)++] = x;
 }
 
-static void learn_server(struct rules *r, const struct session *s)
+/* learn_server - fold s into its server's facts; the facts, or NULL. */
+static struct server_facts *learn_server(struct rules *r, const struct session *s)
 {
     struct server_facts *f = server_facts(r, &s->server);
     if (!f)
-        return;
+        return NULL;
     if (!f->sessions)
         f->first_ts = s->ts_first;
     f->last_ts = s->ts_first;
@@ -295,8 +298,16 @@ static void learn_server(struct rules *r, const struct session *s)
         f->full++;
         if (ms >= 0) {
             f->hs_total_ms += ms;
-            if (f->n_hs < FACT_TIMES)
-                f->hs_ms[f->n_hs++] = ms;
+            if (f->n_hs == f->cap_hs && f->cap_hs < FACT_TIMES) {
+                size_t cap = f->cap_hs ? f->cap_hs * 4 : 4;
+                float *v = realloc(f->hs_ms, (cap < FACT_TIMES ? cap : FACT_TIMES) * sizeof(*v));
+                if (v) {
+                    f->hs_ms = v;
+                    f->cap_hs = cap < FACT_TIMES ? cap : FACT_TIMES;
+                }
+            }
+            if (f->n_hs < f->cap_hs)
+                f->hs_ms[f->n_hs++] = (float)ms;
         }
     }
     if (s->sh.present && s->has_version)
@@ -319,12 +330,12 @@ static void learn_server(struct rules *r, const struct session *s)
         snprintf(f->leaf_key_type, sizeof(f->leaf_key_type), "%s",
                  leaf->key_type ? leaf->key_type : "?");
         f->leaf_key_bits = leaf->key_bits;
-        memcpy(f->leaf_sha256, leaf->sha256, 32);
         f->leaf_session = s->id;
         bool rsa = leaf->key_type && strcmp(leaf->key_type, "rsa") == 0;
         if (rsa && (!f->min_rsa_bits || leaf->key_bits < f->min_rsa_bits))
             f->min_rsa_bits = leaf->key_bits;
     }
+    return f;
 }
 
 static void learn_client(struct rules *r, const struct session *s)
@@ -361,10 +372,10 @@ static void learn_client(struct rules *r, const struct session *s)
 
 /* A refusal the certificate key type may explain, made before any session
  * showed this server's certificate: a later one may settle it. */
-static void learn_refusal(struct rules *r, const struct session *s, const struct rule_env *env)
+static void learn_refusal(struct rules *r, const struct session *s, const struct server_facts *f)
 {
     unsigned refused = refused_key_type(s);
-    if (!refused || (env->server && env->server->has_leaf))
+    if (!refused || !f || f->has_leaf)
         return;
     struct refusal *v = grow(r->st.refusals, r->st.n_refusals, &r->cap_refusals, sizeof(*v));
     if (!v)
@@ -373,7 +384,7 @@ static void learn_refusal(struct rules *r, const struct session *s, const struct
     struct refusal *n = &v[r->st.n_refusals++];
     memset(n, 0, sizeof(*n));
     n->id = s->id;
-    n->server = s->server;
+    n->server_index = (uint32_t)(f - r->st.servers);
     snprintf(n->offered_key, sizeof(n->offered_key), "%s", refused == 2 ? "ecdsa" : "rsa");
 }
 
@@ -492,8 +503,8 @@ void rules_eval(struct rules *r, struct session *s)
             add_finding(s, rule, &out);
     }
     sort_findings(&s->findings);
-    learn_refusal(r, s, &env); /* before learn_server moves env.server */
-    learn_server(r, s);
+    /* a refusal has no certificate, so its own facts cannot settle it */
+    learn_refusal(r, s, learn_server(r, s));
     learn_client(r, s);
     learn_channel(r, s, channel_of(s, channel));
     learn_window(r, s);
@@ -534,20 +545,31 @@ struct capture_finding *capture_add(struct capture_out *out, const struct rule *
 }
 
 /* Evidence of a capture finding is one heap buffer, freed with the
- * engine; the pointer stays valid when the finding vector moves. */
+ * engine; the pointer stays valid when the finding vector moves. It grows
+ * as notes are added, up to CAPTURE_EVIDENCE bytes. */
+enum { CAPTURE_EVIDENCE = 4096 };
+
 void capture_note(struct capture_finding *f, const char *fmt, ...)
 {
     char *buf = (char *)f->f.evidence;
     size_t len = buf ? strlen(buf) : 0;
-    if (!buf) {
-        buf = calloc(1, 2048);
-        if (!buf)
-            return;
-        f->f.evidence = buf;
-    }
     va_list ap;
     va_start(ap, fmt);
-    appendv(buf, 2048, &len, "; ", fmt, ap);
+    int want = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (want < 0 || len + 3 >= CAPTURE_EVIDENCE)
+        return;
+    size_t need = len + 2 + (size_t)want + 1;
+    if (need > CAPTURE_EVIDENCE)
+        need = CAPTURE_EVIDENCE;
+    char *grown = realloc(buf, need);
+    if (!grown)
+        return;
+    if (!buf)
+        grown[0] = 0;
+    f->f.evidence = grown;
+    va_start(ap, fmt);
+    appendv(grown, need, &len, "; ", fmt, ap);
     va_end(ap);
 }
 

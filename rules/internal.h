@@ -66,7 +66,8 @@ bool cipher_name_valid(const char *name);
 
 /* ---- what the capture showed about a server -------------------------------- */
 
-enum { FACT_SESSIONS = 16, FACT_TIMES = 512 };
+/* a capture finding names at most 8 sessions (struct capture_finding) */
+enum { FACT_SESSIONS = 8, FACT_TIMES = 512 };
 
 struct server_facts {
     struct endpoint server;
@@ -74,7 +75,6 @@ struct server_facts {
     bool has_leaf;
     char leaf_key_type[16];
     int leaf_key_bits;
-    uint8_t leaf_sha256[32];
     uint64_t leaf_session; /* where the leaf was seen */
     uint16_t versions[8];
     size_t n_versions;
@@ -82,8 +82,8 @@ struct server_facts {
     size_t n_ciphers;
     uint64_t first_ids[FACT_SESSIONS];
     size_t n_ids;
-    double hs_ms[FACT_TIMES]; /* full handshakes */
-    size_t n_hs;
+    float *hs_ms; /* full handshakes, the first FACT_TIMES, grown on demand */
+    size_t n_hs, cap_hs;
     double hs_total_ms;
     int64_t first_ts, last_ts;
     /* for grading against Mozilla's profiles */
@@ -161,8 +161,8 @@ struct fetch_facts {
 /* A handshake refused after offering suites for one key type only. */
 struct refusal {
     uint64_t id;
-    struct endpoint server;
-    char offered_key[8]; /* "ecdsa" or "rsa" */
+    uint32_t server_index; /* into capture_state.servers */
+    char offered_key[8];   /* "ecdsa" or "rsa" */
 };
 
 /* The certificates the sessions of one MQ channel were answered with. */

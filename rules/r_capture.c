@@ -5,22 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_float(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
+    float x = *(const float *)a, y = *(const float *)b;
     return x < y ? -1 : x > y;
 }
 
-static double median(const double *v, size_t n)
+static double median(const float *v, size_t n)
 {
-    double *copy = malloc(n * sizeof(*copy));
+    float *copy = malloc(n * sizeof(*copy));
     if (!copy || !n) {
         free(copy);
         return 0;
     }
     memcpy(copy, v, n * sizeof(*copy));
-    qsort(copy, n, sizeof(*copy), cmp_double);
-    double m = n % 2 ? copy[n / 2] : (copy[n / 2 - 1] + copy[n / 2]) / 2;
+    qsort(copy, n, sizeof(*copy), cmp_float);
+    double m = n % 2 ? copy[n / 2] : ((double)copy[n / 2 - 1] + copy[n / 2]) / 2;
     free(copy);
     return m;
 }
@@ -203,35 +203,54 @@ const struct capture_rule rule_client_audit = {
 
 /* ---- refusals explained by a certificate seen later --------------------------------- */
 
-static const struct server_facts *facts_for(const struct capture_state *st,
-                                            const struct endpoint *e)
+static int same_group(const struct refusal *a, const struct refusal *b)
 {
-    for (size_t i = 0; i < st->n_servers; i++)
-        if (st->servers[i].server.family == e->family && st->servers[i].server.port == e->port &&
-            memcmp(st->servers[i].server.addr, e->addr, 16) == 0)
-            return &st->servers[i];
-    return NULL;
+    if (a->server_index != b->server_index)
+        return a->server_index < b->server_index ? -1 : 1;
+    return strcmp(a->offered_key, b->offered_key);
 }
 
+static int by_group_then_id(const void *pa, const void *pb)
+{
+    const struct refusal *a = pa, *b = pb;
+    int c = same_group(a, b);
+    return c ? c : (a->id < b->id ? -1 : a->id > b->id);
+}
+
+/* One finding per server and offered key type, however many refusals it
+ * explains. */
 static void key_type_confirmed(const struct capture_state *st, const struct rule *self,
                                struct capture_out *out)
 {
-    for (size_t i = 0; i < st->n_refusals; i++) {
-        const struct refusal *n = &st->refusals[i];
-        const struct server_facts *f = facts_for(st, &n->server);
-        if (!f || !f->has_leaf || strcmp(f->leaf_key_type, n->offered_key) == 0)
+    if (!st->n_refusals)
+        return;
+    struct refusal *sorted = malloc(st->n_refusals * sizeof(*sorted));
+    if (!sorted)
+        return;
+    memcpy(sorted, st->refusals, st->n_refusals * sizeof(*sorted));
+    qsort(sorted, st->n_refusals, sizeof(*sorted), by_group_then_id);
+    for (size_t i = 0, end; i < st->n_refusals; i = end) {
+        const struct refusal *n = &sorted[i];
+        for (end = i + 1; end < st->n_refusals && same_group(&sorted[end], n) == 0; end++)
+            ;
+        const struct server_facts *f = &st->servers[n->server_index];
+        if (!f->has_leaf || strcmp(f->leaf_key_type, n->offered_key) == 0)
             continue;
         char subject[96];
-        struct capture_finding *cf = capture_add(out, self, SEV_HIGH,
-                                                 server_subject(&n->server, subject, sizeof(subject)));
+        struct capture_finding *cf =
+            capture_add(out, self, SEV_HIGH, server_subject(&f->server, subject, sizeof(subject)));
         if (!cf)
-            return;
-        capture_note(cf, "session #%llu offered only %s suites and was refused; session #%llu shows this server's certificate is %s %d bits",
-                     (unsigned long long)n->id, n->offered_key, (unsigned long long)f->leaf_session,
+            break;
+        size_t refused = end - i;
+        for (size_t k = i; k < end; k++)
+            capture_session(cf, sorted[k].id);
+        capture_note(cf, "%zu session%s (the first #%llu) offered only %s suites and %s refused; session #%llu shows this server's certificate is %s %d bits",
+                     refused, refused == 1 ? "" : "s", (unsigned long long)n->id, n->offered_key,
+                     refused == 1 ? "was" : "were", (unsigned long long)f->leaf_session,
                      f->leaf_key_type, f->leaf_key_bits);
-        capture_session(cf, n->id);
         capture_session(cf, f->leaf_session);
     }
+    free(sorted);
 }
 
 const struct capture_rule rule_key_type_confirmed = {
