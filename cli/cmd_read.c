@@ -33,9 +33,9 @@ static const char read_usage[] =
 static const char read_usage_end[] =
     "\n"
     "Sizes accept K, M and G suffixes. Exit status: 0 success, 2 usage error\n"
-    "(including a malformed policy file), 3 a file could not be read, is not a\n"
-    "capture, or is damaged or truncated (every session that could be parsed\n"
-    "is still reported).\n";
+    "(including a malformed policy file), 3 a file (capture, policy, CA file)\n"
+    "could not be read, is not a capture, or is damaged or truncated (every\n"
+    "session that could be parsed is still reported).\n";
 
 enum { OPT_COLOR = 256 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -151,6 +152,11 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     char err[512];
     p->report = rep;
     if (o->policy_file) {
+        /* unreadable is an input error (3), malformed a usage error (2) */
+        if (access(o->policy_file, R_OK) != 0) {
+            cli_error("%s: %s", o->policy_file, strerror(errno));
+            return EXIT_INPUT;
+        }
         p->policy = policy_load(o->policy_file, err, sizeof(err));
         if (!p->policy) {
             cli_error("%s", err);

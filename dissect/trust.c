@@ -4,9 +4,11 @@
  * Results are cached per chain and day so repeated sessions cost nothing. */
 #include "dissect/internal.h"
 
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +33,21 @@ static X509_STORE *store_from(const char *file, bool system, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    FILE *probe = file ? fopen(file, "r") : NULL;
+    if (file && !probe) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        X509_STORE_free(st);
+        return NULL;
+    }
+    if (probe)
+        fclose(probe);
     bool ok = file ? X509_STORE_load_file(st, file) == 1
                    : system && X509_STORE_set_default_paths(st) == 1;
     if (!ok) {
         unsigned long e = ERR_get_error();
-        snprintf(err, errlen, "no usable certificates (%s)",
-                 e ? ERR_reason_error_string(e) : "unknown reason");
+        const char *why = e ? ERR_reason_error_string(e) : NULL;
+        snprintf(err, errlen, "no PEM certificates in it%s%s%s", why ? " (" : "", why ? why : "",
+                 why ? ")" : "");
         ERR_clear_error();
         X509_STORE_free(st);
         return NULL;

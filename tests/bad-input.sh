@@ -62,6 +62,15 @@ expect "bad size" 2 "'lots' is not a positive number for --max-flows" "" -- read
 expect "unwritable output" 3 "cannot write" "" -- read -o "$tmp/no/such/dir/out.txt" "$good"
 expect "stdin" 0 "" "TLS_RSA_WITH_AES_256_GCM_SHA384" -- read --color never - <"$good"
 expect "unknown cipher" 3 "not a known cipher suite" "" -- cipher TLS_NOPE
+printf 'min_rsa_bits = 2048\n\n[channel APP.SVRCONN]\nsslciph = ANY_TLS12_OR_HIGER\n' >"$tmp/typo.policy"
+expect "policy: bad SSLCIPH" 2 "typo.policy:4: 'ANY_TLS12_OR_HIGER' is not an SSLCIPH value" "" -- read --policy "$tmp/typo.policy" "$good"
+printf 'min_rsa_bits = many\n' >"$tmp/num.policy"
+expect "policy: bad number" 2 "num.policy:1: min_rsa_bits wants a number" "" -- read --policy "$tmp/num.policy" "$good"
+expect "policy: missing file" 3 "none.policy: No such file or directory" "" -- read --policy "$tmp/none.policy" "$good"
+expect "ca-file: missing" 3 "none.pem: No such file or directory" "" -- read --ca-file "$tmp/none.pem" "$good"
+expect "ca-file: not PEM" 3 "typo.policy: no PEM certificates in it" "" -- read --ca-file "$tmp/typo.policy" "$good"
+expect "as-of: not a date" 2 "--as-of takes capture, now or a date" "" -- read --as-of 31/12/2026 "$good"
+expect "unknown rule" 3 "no rule 'no-such-rule'" "" -- rules no-such-rule
 
 [ $status = 0 ] && echo "bad-input: all cases behave"
 exit $status
