@@ -37,6 +37,13 @@ MUST_CHECK enum st capture_file_open(const char *path, struct capture_file **out
  * the file is damaged or unreadable (capture_file_error says why). */
 MUST_CHECK enum st capture_file_next(struct capture_file *f, struct pkt *out);
 
+/* Secrets a pcapng file carries (Decryption Secrets Block): the secrets
+ * type (0x544c534b "TLSK": NSS key log lines) and the bytes. */
+enum { CAPTURE_SECRETS_TLS_KEYLOG = 0x544c534b };
+typedef void (*capture_secrets_fn)(void *ctx, uint32_t type, const uint8_t *p, size_t n);
+/* capture_file_on_secrets - call fn with each Decryption Secrets Block. */
+void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void *ctx);
+
 /* capture_file_error - the reason for the last ST_BAD/ST_IO, or "". */
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */

@@ -29,6 +29,7 @@ enum {
     PCAPNG_PB = 2, /* obsolete Packet Block */
     PCAPNG_SPB = 3,
     PCAPNG_EPB = 6,
+    PCAPNG_DSB = 10, /* Decryption Secrets Block */
     PCAPNG_BOM = 0x1a2b3c4d,
     MAX_PACKET = 16 << 20, /* larger claims mean a damaged file */
     MAX_BLOCK = 64 << 20,
@@ -61,6 +62,8 @@ struct capture_file {
     uint64_t packets;
     char format[32];
     char err[256];
+    capture_secrets_fn secrets;
+    void *secrets_ctx;
 };
 
 static void set_err(struct capture_file *f, const char *fmt, ...)
@@ -520,6 +523,29 @@ static enum st parse_packet_block(struct capture_file *f, uint32_t type,
     return ST_OK;
 }
 
+/* Decryption Secrets Block: secrets_type(4) secrets_length(4) data,
+ * padded to 32 bits, then options. */
+static enum st parse_dsb(struct capture_file *f, struct cur body)
+{
+    uint32_t type, len;
+    struct cur data;
+    if (!rd32(&body, f->swap, &type) || !rd32(&body, f->swap, &len) ||
+        !cur_take(&body, len, &data)) {
+        set_err(f, "damaged: a decryption secrets block claims %u bytes it does not hold",
+                len);
+        return ST_BAD;
+    }
+    if (f->secrets)
+        f->secrets(f->secrets_ctx, type, data.p, data.left);
+    return ST_OK;
+}
+
+void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void *ctx)
+{
+    f->secrets = fn;
+    f->secrets_ctx = ctx;
+}
+
 static enum st next_pcapng(struct capture_file *f, struct pkt *out)
 {
     for (;;) {
@@ -575,9 +601,11 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             enum st st = parse_packet_block(f, type, body, out);
             if (st != ST_SHORT)
                 return st;
+        } else if (type == PCAPNG_DSB) {
+            TRY(parse_dsb(f, body));
         }
-        /* Other blocks (name resolution, statistics, decryption secrets,
-         * custom) carry nothing this reader needs. */
+        /* Other blocks (name resolution, statistics, custom) carry nothing
+         * this reader needs. */
     }
 }
 

@@ -137,6 +137,7 @@ int cmd_read(int argc, char **argv)
     static char buf[1 << 16];
     setvbuf(out, buf, _IOFBF, sizeof(buf));
     o.report.color = o.report.format == REPORT_TEXT && want_color(o.color, out);
+    o.report.app_data = o.analysis.dissect.decrypt_app;
     struct pipeline p = {0};
     struct report *rep = report_new(out, &o.report);
     rc = rep ? pipeline_open(&p, &o.analysis, rep) : EXIT_INPUT;

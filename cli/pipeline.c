@@ -22,6 +22,15 @@ const char analysis_usage[] =
     "                            at the capture's time and report OpenSSL's reason\n"
     "      --mq-port PORT        treat PORT as IBM MQ (repeatable; 1414 always is)\n"
     "\n"
+    "decryption:\n"
+    "      --keylog FILE         an NSS key log (SSLKEYLOGFILE): decrypt the TLS 1.3\n"
+    "                            handshake (certificates, alerts, ALPN) and TLS 1.2\n"
+    "                            Finished, alerts and renegotiations; without this\n"
+    "                            option $SSLKEYLOGFILE is used when set. Secrets in\n"
+    "                            pcapng Decryption Secrets Blocks are always used\n"
+    "      --decrypt-app         also decrypt application data and show its length\n"
+    "                            and first bytes\n"
+    "\n"
     "limits (memory stays bounded on any input; hitting one is reported):\n"
     "      --max-flows N         TCP connections tracked at once (1000000)\n"
     "      --max-ooo-bytes N     out-of-order bytes buffered per connection\n"
@@ -36,6 +45,11 @@ void analysis_defaults(struct analysis_opts *o)
     o->limits = capture_limits_default();
     o->dissect = dissect_config_default();
     o->as_of = AS_OF_CAPTURE;
+    const char *env = getenv("SSLKEYLOGFILE");
+    if (env && *env) {
+        o->keylog_file = env;
+        o->keylog_from_env = true;
+    }
 }
 
 static bool parse_size(const char *s, size_t *out)
@@ -114,6 +128,13 @@ int analysis_option(struct analysis_opts *o, int opt, const char *arg)
             return EXIT_USAGE;
         }
         return EXIT_OK;
+    case OPT_KEYLOG:
+        o->keylog_file = arg;
+        o->keylog_from_env = false;
+        return EXIT_OK;
+    case OPT_DECRYPT_APP:
+        o->dissect.decrypt_app = true;
+        return EXIT_OK;
     case OPT_MQ_PORT: {
         char *end;
         long port = strtol(arg, &end, 10);
@@ -139,6 +160,33 @@ static void on_session(void *ctx, struct session *s)
         p->on_session(p->ctx, s);
     report_session(p->report, s);
     session_free(s);
+}
+
+enum { KEYLOG_WARNINGS_SHOWN = 10 };
+
+static void on_keylog_warning(void *ctx, const char *message)
+{
+    struct pipeline *p = ctx;
+    if (p->keylog_warnings++ < KEYLOG_WARNINGS_SHOWN)
+        cli_error("warning: %s", message);
+}
+
+/* Key log lines carried in the capture itself. */
+static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
+{
+    struct pipeline *p = ctx;
+    if (type != CAPTURE_SECRETS_TLS_KEYLOG) {
+        cli_error("%s: warning: a decryption secrets block of type %#x is not a TLS key log; ignored",
+                  p->reading, (unsigned)type);
+        return;
+    }
+    char origin[300];
+    snprintf(origin, sizeof(origin), "%s (decryption secrets block)", p->reading);
+    keylog_add_text(p->keylog, origin, (const char *)data, n);
+    if (!p->keylog_attached) {
+        dissect_use_keylog(p->dissect, p->keylog);
+        p->keylog_attached = true;
+    }
 }
 
 static void on_fetch(void *ctx, const struct revocation_fetch *f)
@@ -182,6 +230,20 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
         cli_error("%s: %s", o->ca_file, err);
         return EXIT_INPUT;
     }
+    p->keylog = keylog_new(on_keylog_warning, p);
+    if (!p->keylog) {
+        cli_error("out of memory");
+        return EXIT_INPUT;
+    }
+    if (o->keylog_file) {
+        if (keylog_load_file(p->keylog, o->keylog_file, err, sizeof(err)) != ST_OK) {
+            cli_error("%s: %s%s", o->keylog_file, err,
+                      o->keylog_from_env ? " (named by SSLKEYLOGFILE)" : "");
+            return EXIT_INPUT;
+        }
+        dissect_use_keylog(p->dissect, p->keylog);
+        p->keylog_attached = true;
+    }
     dissect_on_fetch(p->dissect, on_fetch, p);
     struct flow_handler h = dissect_flow_handler(p->dissect);
     p->capture = capture_new(&o->limits, &h);
@@ -202,6 +264,8 @@ int pipeline_read_file(struct pipeline *p, const char *arg)
         cli_error("%s: %s", path, err);
         return EXIT_INPUT;
     }
+    p->reading = path;
+    capture_file_on_secrets(f, on_secrets, p);
     const struct capture_stats *cs = capture_stats(p->capture);
     uint64_t unsupported = cs->unsupported_link;
     struct pkt pk;
@@ -224,6 +288,10 @@ void pipeline_finish(struct pipeline *p)
 {
     capture_flush(p->capture);
     dissect_finish(p->dissect);
+    keylog_flush(p->keylog);
+    if (p->keylog_warnings > KEYLOG_WARNINGS_SHOWN)
+        cli_error("warning: %llu more malformed key log lines skipped",
+                  (unsigned long long)(p->keylog_warnings - KEYLOG_WARNINGS_SHOWN));
     const struct capture_finding *cf;
     size_t n = rules_finish(p->rules, &cf);
     report_capture_findings(p->report, cf, n);
@@ -236,5 +304,6 @@ void pipeline_close(struct pipeline *p)
     dissect_free(p->dissect);
     rules_free(p->rules);
     policy_free(p->policy);
+    keylog_free(p->keylog);
     memset(p, 0, sizeof(*p));
 }

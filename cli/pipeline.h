@@ -22,6 +22,8 @@ struct analysis_opts {
     int64_t as_of_time;
     uint16_t mq_ports[16];
     size_t n_mq_ports;
+    const char *keylog_file; /* --keylog, else $SSLKEYLOGFILE */
+    bool keylog_from_env;
 };
 
 /* Long options every analysing command accepts; ids start at
@@ -36,6 +38,8 @@ enum {
     OPT_AS_OF,
     OPT_CA_FILE,
     OPT_MQ_PORT,
+    OPT_KEYLOG,
+    OPT_DECRYPT_APP,
 };
 
 #define ANALYSIS_LONG_OPTIONS                                                  \
@@ -47,7 +51,9 @@ enum {
     {"as-of", required_argument, NULL, OPT_AS_OF},                             \
     {"now", required_argument, NULL, OPT_AS_OF},                               \
     {"ca-file", required_argument, NULL, OPT_CA_FILE},                         \
-    {"mq-port", required_argument, NULL, OPT_MQ_PORT}
+    {"mq-port", required_argument, NULL, OPT_MQ_PORT},                         \
+    {"keylog", required_argument, NULL, OPT_KEYLOG},                           \
+    {"decrypt-app", no_argument, NULL, OPT_DECRYPT_APP}
 
 /* The --help text for those options. */
 extern const char analysis_usage[];
@@ -58,6 +64,10 @@ void analysis_defaults(struct analysis_opts *o);
 int analysis_option(struct analysis_opts *o, int opt, const char *arg);
 
 struct pipeline {
+    struct keylog *keylog;
+    bool keylog_attached;
+    uint64_t keylog_warnings;
+    const char *reading; /* the capture file being read, for messages */
     struct policy *policy;
     struct rules *rules;
     struct dissect *dissect;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "dissect/keylog.h"
 #include "include/session.h"
 
 struct dissect_config {
@@ -17,6 +18,7 @@ struct dissect_config {
     size_t max_prelude;       /* cleartext bytes searched for a TLS start */
     size_t max_certs;         /* certificates kept per chain */
     size_t reorder_window;    /* finished sessions held back to keep order */
+    bool decrypt_app;         /* with a key log: read application data too */
 };
 
 /* dissect_config_default - the built-in limits. */
@@ -54,6 +56,8 @@ struct dissect *dissect_new(const struct dissect_config *cfg,
  * reason in err when ca_file cannot be used. */
 MUST_CHECK enum st dissect_load_trust(struct dissect *d, const char *ca_file,
                                       bool system_roots, char *err, size_t errlen);
+/* dissect_use_keylog - decrypt with these secrets (not owned; NULL: none). */
+void dissect_use_keylog(struct dissect *d, struct keylog *k);
 /* dissect_on_fetch - also report revocation fetches to sink. */
 void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx);
 

@@ -169,6 +169,7 @@ static void tflow_free(struct tflow *tf)
     for (int i = 0; i < 2; i++)
         record_free(&tf->dir[i]);
     free(tf->fetch);
+    decrypt_free(tf->dec);
     free(tf);
 }
 
@@ -186,6 +187,8 @@ static void emit(struct dissect *d, struct tflow *tf)
         record_free(&tf->dir[i]);
         tf->dir[i].mode = DM_IGNORE;
     }
+    decrypt_free(tf->dec);
+    tf->dec = NULL;
 }
 
 /* Emit finished sessions in id order; when too many finished sessions wait
@@ -577,6 +580,11 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
         .close = on_close,
     };
     return h;
+}
+
+void dissect_use_keylog(struct dissect *d, struct keylog *k)
+{
+    d->keylog = k;
 }
 
 void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx)

@@ -59,6 +59,7 @@ void finalize_session(struct tflow *tf)
     if (!s)
         return;
     s->resumed = resumed(s);
+    decrypt_finish(tf);
     trust_check(tf->d, s, &s->server_certs);
     trust_check(tf->d, s, &s->client_certs);
     /* Messages delivered late by reassembly keep their packet numbers;

@@ -21,7 +21,7 @@ static const struct msg_parser parsers[] = {
     {HS_SERVER_HELLO, hs_server_hello},
     {HS_NEW_SESSION_TICKET, hs_new_session_ticket},
     {HS_END_OF_EARLY_DATA, hs_empty},
-    {HS_ENCRYPTED_EXTENSIONS, hs_opaque},
+    {HS_ENCRYPTED_EXTENSIONS, hs_encrypted_extensions},
     {HS_CERTIFICATE, hs_certificate},
     {HS_SERVER_KEY_EXCHANGE, hs_server_key_exchange},
     {HS_CERTIFICATE_REQUEST, hs_certificate_request},
@@ -30,22 +30,36 @@ static const struct msg_parser parsers[] = {
     {HS_CLIENT_KEY_EXCHANGE, hs_client_key_exchange},
     {HS_FINISHED, hs_opaque},
     {HS_CERTIFICATE_STATUS, hs_certificate_status},
-    {HS_KEY_UPDATE, hs_opaque},
+    {HS_KEY_UPDATE, hs_key_update},
 };
 
 void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
                        uint32_t len)
 {
     struct session *s = h->s;
+    struct tflow *tf = h->tf;
     if (!s->hs_start.ts && !s->hs_start.packet)
         s->hs_start = h->at;
+    /* A ClientHello inside a decrypted TLS <= 1.2 connection is a
+     * renegotiation: its messages are shown, not taken for the session's. */
+    if (tf->dec && s->established && !tf->server_tls13 &&
+        (type == HS_HELLO_REQUEST || type == HS_CLIENT_HELLO) && !tf->renegotiating) {
+        tf->renegotiating = true;
+        s->decryption.renegotiations++;
+    }
     enum st st = ST_OK;
-    for (size_t i = 0; i < ARRAY_LEN(parsers); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(parsers) && !tf->renegotiating; i++) {
         if (parsers[i].type == type) {
             st = parsers[i].parse(h, body);
             break;
         }
     }
+    if (type == HS_FINISHED)
+        record_finished(tf, h->fdir);
+    if (tf->dec)
+        decrypt_on_message(tf, h->fdir, type, body);
+    if (tf->renegotiating && type == HS_FINISHED && h->sdir == DIR_S2C)
+        tf->renegotiating = false; /* the server's Finished ends either flow */
     uint8_t shown = type;
     if (type == HS_SERVER_HELLO && s->hrr.present && !s->sh.present)
         shown = HS_HELLO_RETRY_REQUEST;

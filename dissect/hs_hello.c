@@ -117,6 +117,8 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
         st = hello_exts(hc, h, true, &b);
     if (st != ST_OK)
         h->truncated = true;
+    if (h == &hc->s->ch)
+        decrypt_client_hello(hc->tf);
     return st;
 }
 
@@ -203,5 +205,7 @@ enum st hs_server_hello(struct hsctx *hc, struct cur b)
         h->truncated = true;
     if (h->ciphers.n)
         negotiated(hc, h);
+    if (!hrr && h->ciphers.n)
+        decrypt_server_hello(hc->tf);
     return st;
 }

@@ -89,15 +89,72 @@ enum st hs_certificate_status(struct hsctx *hc, struct cur b)
     return ST_OK;
 }
 
+/* TLS 1.3 (RFC 8446 4.6.1): ticket_lifetime(4) ticket_age_add(4)
+ * ticket_nonce<0..255> ticket<1..2^16-1> extensions<0..2^16-2>, where
+ * early_data carries max_early_data_size(4). */
+static enum st ticket_tls13(struct session *s, struct cur b)
+{
+    uint32_t age_add;
+    struct cur nonce, ticket, exts;
+    if (!cur_u32(&b, &s->ticket_lifetime) || !cur_u32(&b, &age_add) ||
+        !cur_take_len8(&b, &nonce) || !cur_take_len16(&b, &ticket) || !ticket.left ||
+        !cur_take_len16(&b, &exts) || b.left)
+        return ST_BAD;
+    s->ticket_len = (uint32_t)ticket.left;
+    while (exts.left) {
+        uint16_t type;
+        struct cur body;
+        if (!cur_u16(&exts, &type) || !cur_take_len16(&exts, &body))
+            return ST_BAD;
+        if (type == 42 && (!cur_u32(&body, &s->max_early_data) || body.left))
+            return ST_BAD;
+    }
+    return ST_OK;
+}
+
 enum st hs_new_session_ticket(struct hsctx *hc, struct cur b)
 {
     struct session *s = hc->s;
     struct cur ticket;
     s->ticket_seen = true;
+    s->tickets++;
+    if (hc->tf->server_tls13)
+        return ticket_tls13(s, b);
     if (!cur_u32(&b, &s->ticket_lifetime) || !cur_take_len16(&b, &ticket) || b.left)
         return ST_BAD;
     s->ticket_len = (uint32_t)ticket.left;
     return ST_OK;
+}
+
+/* EncryptedExtensions (RFC 8446 4.3.1): extensions<0..2^16-1>, answering
+ * the ClientHello's (ALPN, server_name, early_data, record_size_limit...). */
+enum st hs_encrypted_extensions(struct hsctx *hc, struct cur b)
+{
+    struct session *s = hc->s;
+    struct hello *ee = &s->ee;
+    if (ee->present) {
+        hsctx_anomaly(hc, "extra_encrypted_extensions", "a second EncryptedExtensions message");
+        return ST_OK;
+    }
+    ee->present = true;
+    ee->at = hc->at;
+    uint16_t len;
+    if (!cur_peek_u16(&b, 0, &len) || len + 2u != b.left)
+        return ST_BAD;
+    enum st st = hello_exts(hc, ee, false, &b);
+    if (ee->alpn.n == 1 && !s->has_alpn_selected) {
+        s->alpn_selected = ee->alpn.v[0];
+        s->has_alpn_selected = true;
+    }
+    return st;
+}
+
+/* KeyUpdate (RFC 8446 4.6.3): request_update(1), 0 or 1. */
+enum st hs_key_update(struct hsctx *hc, struct cur b)
+{
+    (void)hc;
+    uint8_t request;
+    return cur_u8(&b, &request) && request <= 1 && !b.left ? ST_OK : ST_BAD;
 }
 
 enum st hs_certificate_verify(struct hsctx *hc, struct cur b)

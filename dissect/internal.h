@@ -50,7 +50,7 @@ enum dmode {
     DM_IGNORE,
 };
 
-enum body_act { BODY_SKIP, BODY_HANDSHAKE, BODY_SMALL };
+enum body_act { BODY_SKIP, BODY_HANDSHAKE, BODY_SMALL, BODY_DECRYPT };
 
 struct dirstate {
     enum dmode mode;
@@ -79,6 +79,9 @@ struct dirstate {
     bool noted_enc_flight;
     bool noted_appdata;
     bool ssl2_encrypted;
+    /* a protected record collected for decryption */
+    uint8_t *rbuf;
+    uint32_t rbuf_len;
     /* plaintext MQ */
     uint32_t mq_segments;
     size_t mq_consumed;
@@ -101,6 +104,8 @@ struct tflow {
     struct where syn, synack; /* kept until a session exists */
     bool has_syn, has_synack;
     struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */
+    struct decrypt *dec;            /* keys for this session, when known */
+    bool renegotiating;             /* TLS <= 1.2, inside a decrypted renegotiation */
 };
 
 struct certcache;
@@ -118,6 +123,7 @@ struct dissect {
     struct trust *trust;
     dissect_fetch_sink fetch_sink;
     void *fetch_ctx;
+    struct keylog *keylog;
 };
 
 /* Handshake message context. */
@@ -168,6 +174,36 @@ size_t record_feed(struct tflow *tf, int fdir, struct cur c);
 /* record_gap - len bytes are missing from the direction. */
 void record_gap(struct tflow *tf, int fdir, uint64_t len);
 void record_free(struct dirstate *ds);
+/* What a decrypted record holds, told to the record layer's bookkeeping. */
+void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc);
+void record_appdata(struct tflow *tf, int fdir, bool early);
+void record_finished(struct tflow *tf, int fdir);
+
+/* ---- decrypt.c ------------------------------------------------------------ */
+
+struct decrypt;
+/* decrypt_client_hello / decrypt_server_hello - look the session up in the
+ * key log once its hellos are parsed, and derive keys (or say why not). */
+void decrypt_client_hello(struct tflow *tf);
+void decrypt_server_hello(struct tflow *tf);
+/* decrypt_active - this session direction has keys. */
+bool decrypt_active(const struct tflow *tf, int sdir);
+/* decrypt_covers - a record of this type in this direction is protected
+ * and decryptable. */
+bool decrypt_covers(const struct tflow *tf, int sdir, uint8_t type);
+/* decrypt_wants - should the record starting now be collected and
+ * decrypted? When not, its sequence number is counted as skipped. */
+bool decrypt_wants(struct tflow *tf, int sdir, uint8_t type, uint32_t len);
+/* decrypt_lost - a collected record was cut by a gap. */
+void decrypt_lost(struct tflow *tf, int sdir);
+/* decrypt_record - open a whole record and deliver its plaintext; false
+ * when it did not authenticate (the caller treats it as unreadable). */
+bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur body);
+/* decrypt_on_message - key changes driven by handshake messages. */
+void decrypt_on_message(struct tflow *tf, int fdir, uint8_t type, struct cur body);
+/* decrypt_finish - at the end: say why a session was not decrypted. */
+void decrypt_finish(struct tflow *tf);
+void decrypt_free(struct decrypt *d);
 
 /* ---- sslv2.c ------------------------------------------------------------- */
 
@@ -191,6 +227,8 @@ enum st hs_certificate_status(struct hsctx *h, struct cur body);
 enum st hs_new_session_ticket(struct hsctx *h, struct cur body);
 enum st hs_client_key_exchange(struct hsctx *h, struct cur body);
 enum st hs_certificate_verify(struct hsctx *h, struct cur body);
+enum st hs_encrypted_extensions(struct hsctx *h, struct cur body);
+enum st hs_key_update(struct hsctx *h, struct cur body);
 enum st hs_empty(struct hsctx *h, struct cur body);
 enum st hs_opaque(struct hsctx *h, struct cur body);
 

@@ -19,6 +19,9 @@ void record_free(struct dirstate *ds)
     free(ds->hbuf);
     ds->hbuf = NULL;
     ds->hlen = ds->hcap = 0;
+    free(ds->rbuf);
+    ds->rbuf = NULL;
+    ds->rbuf_len = 0;
 }
 
 static void note_event_once(struct tflow *tf, int fdir, bool *noted,
@@ -32,7 +35,7 @@ static void note_event_once(struct tflow *tf, int fdir, bool *noted,
                   &tf->at[fdir]);
 }
 
-static void finished(struct tflow *tf, int fdir)
+void record_finished(struct tflow *tf, int fdir)
 {
     struct session *s = tf->s;
     int sdir = tflow_sdir(tf, fdir);
@@ -84,7 +87,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
              * Certificate..Finished). */
             s->encrypted[sdir] = true;
             note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
-            finished(tf, fdir);
+            record_finished(tf, fdir);
         } else if (s->client_finished) {
             s->saw_appdata[sdir] = true;
             s->appdata_records[sdir]++;
@@ -94,13 +97,27 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
     }
     if (type == CT_HANDSHAKE) {
         note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
-        finished(tf, fdir);
+        record_finished(tf, fdir);
     } else if (type == CT_APPDATA) {
         s->saw_appdata[sdir] = true;
         s->appdata_records[sdir]++;
         ds->noted_enc_flight = false; /* a later handshake is a new flight */
         note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
     }
+}
+
+void record_appdata(struct tflow *tf, int fdir, bool early)
+{
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    if (early) { /* 0-RTT: not the conversation after the handshake */
+        note_event_once(tf, fdir, &tf->dir[fdir].noted_appdata, EV_EARLY_DATA);
+        tf->dir[fdir].noted_appdata = false;
+        return;
+    }
+    s->saw_appdata[sdir] = true;
+    s->appdata_records[sdir]++;
+    note_event_once(tf, fdir, &tf->dir[fdir].noted_appdata, EV_APPDATA);
 }
 
 static void appdata_in_clear(struct tflow *tf, int fdir)
@@ -128,6 +145,32 @@ static void appdata_in_clear(struct tflow *tf, int fdir)
     note_event_once(tf, fdir, &ds->noted_appdata, EV_APPDATA);
 }
 
+/* A protected record that could not be decrypted: judged as when there
+ * are no keys. */
+static void protected_unread(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    switch (ds->rtype) {
+    case CT_ALERT: {
+        struct alert al = {.dir = (uint8_t)sdir, .encrypted = true, .at = tf->at[fdir]};
+        (void)ARENA_PUSH(s->arena, s->alerts, al);
+        session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+        break;
+    }
+    case CT_HANDSHAKE:
+    case CT_APPDATA:
+        protected_record(tf, fdir, ds->rtype);
+        break;
+    case CT_HEARTBEAT:
+        session_event(s, EV_HEARTBEAT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+        break;
+    default:
+        break;
+    }
+}
+
 static bool alert_in_clear(const struct tflow *tf, int sdir, uint32_t len)
 {
     /* After ChangeCipherSpec (TLS <= 1.2) every alert is protected; in TLS
@@ -146,6 +189,17 @@ static void begin_record(struct tflow *tf, int fdir)
     ds->small_len = 0;
     memset(ds->small, 0, sizeof(ds->small));
     ds->act = BODY_SKIP;
+    if (tf->dec && decrypt_covers(tf, sdir, ds->rtype) &&
+        decrypt_wants(tf, sdir, ds->rtype, ds->rlen)) {
+        if (!ds->rbuf && !(ds->rbuf = malloc(MAX_RECORD))) {
+            decrypt_lost(tf, sdir);
+            protected_unread(tf, fdir);
+            return;
+        }
+        ds->rbuf_len = 0;
+        ds->act = BODY_DECRYPT;
+        return;
+    }
     bool enc = s->encrypted[sdir];
     switch (ds->rtype) {
     case CT_HANDSHAKE:
@@ -158,14 +212,10 @@ static void begin_record(struct tflow *tf, int fdir)
         ds->act = BODY_SMALL;
         break;
     case CT_ALERT:
-        if (alert_in_clear(tf, sdir, ds->rlen)) {
+        if (alert_in_clear(tf, sdir, ds->rlen))
             ds->act = BODY_SMALL;
-        } else {
-            struct alert al = {.dir = (uint8_t)sdir, .encrypted = true,
-                               .at = tf->at[fdir]};
-            (void)ARENA_PUSH(s->arena, s->alerts, al);
-            session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
-        }
+        else
+            protected_unread(tf, fdir);
         break;
     case CT_APPDATA:
         if (enc || tf->server_tls13)
@@ -175,8 +225,7 @@ static void begin_record(struct tflow *tf, int fdir)
         break;
     case CT_HEARTBEAT:
         if (enc)
-            session_event(s, EV_HEARTBEAT, 255, (uint8_t)sdir, ds->rlen,
-                          &tf->at[fdir]);
+            protected_unread(tf, fdir);
         else
             ds->act = BODY_SMALL;
         break;
@@ -210,18 +259,23 @@ static void end_ccs(struct tflow *tf, int fdir)
     }
 }
 
-static void end_alert(struct tflow *tf, int fdir)
+void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc)
 {
     struct dirstate *ds = &tf->dir[fdir];
     struct session *s = tf->s;
     int sdir = tflow_sdir(tf, fdir);
-    struct alert al = {.dir = (uint8_t)sdir, .level = ds->small[0],
-                       .desc = ds->small[1], .at = tf->at[fdir]};
+    struct alert al = {.dir = (uint8_t)sdir, .level = level, .desc = desc, .at = tf->at[fdir]};
     (void)ARENA_PUSH(s->arena, s->alerts, al);
     session_event(s, EV_ALERT, al.desc, (uint8_t)sdir, 2, &tf->at[fdir]);
     if (al.level != 1 && al.level != 2)
         tflow_anomaly(tf, fdir, "bad_alert_level",
                       "alert in record %u has level %u", ds->records, al.level);
+}
+
+static void end_alert(struct tflow *tf, int fdir)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    record_alert(tf, fdir, ds->small[0], ds->small[1]);
 }
 
 static void end_heartbeat(struct tflow *tf, int fdir)
@@ -247,6 +301,11 @@ static void end_record(struct tflow *tf, int fdir)
 {
     struct dirstate *ds = &tf->dir[fdir];
     ds->in_body = false;
+    if (ds->act == BODY_DECRYPT) {
+        if (!decrypt_record(tf, fdir, ds->hdr, cur_make(ds->rbuf, ds->rbuf_len)))
+            protected_unread(tf, fdir);
+        return;
+    }
     if (ds->act != BODY_SMALL)
         return;
     switch (ds->rtype) {
@@ -340,6 +399,10 @@ size_t record_feed(struct tflow *tf, int fdir, struct cur c)
         bool first = ds->rleft == ds->rlen;
         if (ds->act == BODY_HANDSHAKE) {
             handshake_feed(tf, fdir, piece, first);
+        } else if (ds->act == BODY_DECRYPT) {
+            size_t k = piece.left;
+            if (cur_copy(&piece, ds->rbuf + ds->rbuf_len, k))
+                ds->rbuf_len += (uint32_t)k;
         } else if (ds->act == BODY_SMALL) {
             size_t room = sizeof(ds->small) - ds->small_len;
             struct cur keep = cur_head(&piece, room);
@@ -387,6 +450,10 @@ void record_gap(struct tflow *tf, int fdir, uint64_t len)
         if (ds->act == BODY_HANDSHAKE) {
             ds->hlen = 0;
             ds->hs_broken = true;
+        }
+        if (ds->act == BODY_DECRYPT) {
+            decrypt_lost(tf, tflow_sdir(tf, fdir));
+            protected_unread(tf, fdir);
         }
         ds->act = BODY_SKIP;
         if (ds->rleft == 0)

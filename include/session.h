@@ -269,6 +269,23 @@ enum {
     REC_TLS12_CID, REC_ACK, REC_OTHER, REC_TYPE_SLOTS,
 };
 
+/* What decrypting with a key log gave (when one was given). */
+struct decryption {
+    bool attempted;       /* a key log was available */
+    bool keys;            /* it had a line for this session */
+    const char *problem;  /* why it could not be (fully) decrypted, or NULL */
+    uint32_t records;     /* records decrypted */
+    uint32_t failures;    /* records that did not authenticate */
+    uint32_t early_records;
+    uint32_t key_updates[2];
+    uint32_t renegotiations;
+    /* application data (read only with --decrypt-app, or when small) */
+    uint64_t app_bytes[2];
+    uint32_t app_records[2];
+    struct bytes app_first[2]; /* the first bytes of the first record */
+    uint32_t app_first_len[2]; /* that record's plaintext length */
+};
+
 struct session {
     struct arena *arena;
     uint64_t id;
@@ -280,6 +297,7 @@ struct session {
     const char *tunnel;   /* "socks4", "socks5", "http-connect" or NULL */
 
     struct hello ch, ch_retry, sh, hrr;
+    struct hello ee; /* TLS 1.3 EncryptedExtensions, when decrypted */
     uint8_t n_client_hellos;
 
     /* Negotiated facts. */
@@ -304,6 +322,9 @@ struct session {
     uint16_t cert_verify_scheme;
     bool ticket_seen;
     uint32_t ticket_lifetime, ticket_len;
+    uint32_t tickets;           /* NewSessionTicket messages */
+    uint32_t max_early_data;    /* TLS 1.3 ticket's early_data limit */
+    struct decryption decryption;
 
     struct alerts alerts;
     struct events events;

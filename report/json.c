@@ -428,8 +428,85 @@ static void kx_details(struct jw *w, const struct session *s)
         jw_obj(w);
         key_uint(w, "lifetime_hint", s->ticket_lifetime);
         key_uint(w, "ticket_len", s->ticket_len);
+        key_uint(w, "count", s->tickets);
+        if (s->max_early_data)
+            key_uint(w, "max_early_data", s->max_early_data);
         jw_obj_end(w);
     }
+}
+
+static bool has_ext(const struct hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].type == type)
+            return true;
+    return false;
+}
+
+/* TLS 1.3 EncryptedExtensions, readable once decrypted. */
+static void encrypted_extensions(struct jw *w, const struct hello *ee)
+{
+    if (!ee->present)
+        return;
+    jw_key(w, "encrypted_extensions");
+    jw_obj(w);
+    ext_codes(w, ee);
+    jw_key(w, "alpn");
+    if (ee->alpn.n)
+        jw_strn(w, ee->alpn.v[0].p, ee->alpn.v[0].len);
+    else
+        jw_null(w);
+    key_bool(w, "server_name_ack", has_ext(ee, 0));
+    key_bool(w, "early_data", has_ext(ee, 42));
+    key_opt_int(w, "record_size_limit", ee->record_size_limit != 0, ee->record_size_limit);
+    key_opt_int(w, "max_fragment_length", ee->max_fragment_length != 0, ee->max_fragment_length);
+    jw_obj_end(w);
+}
+
+static void app_data(struct jw *w, const char *k, const struct decryption *d, int dir)
+{
+    jw_key(w, k);
+    jw_obj(w);
+    key_uint(w, "records", d->app_records[dir]);
+    key_uint(w, "bytes", d->app_bytes[dir]);
+    key_opt_int(w, "first_len", d->app_first[dir].len != 0, d->app_first_len[dir]);
+    jw_key(w, "first_bytes");
+    if (d->app_first[dir].len)
+        jw_hex(w, d->app_first[dir].p, d->app_first[dir].len);
+    else
+        jw_null(w);
+    jw_obj_end(w);
+}
+
+/* Present whenever a key log was available. */
+static void decryption(struct jw *w, const struct session *s, bool app)
+{
+    const struct decryption *d = &s->decryption;
+    jw_key(w, "decryption");
+    if (!d->attempted) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    key_bool(w, "keys", d->keys);
+    key_uint(w, "records", d->records);
+    key_uint(w, "failed_records", d->failures);
+    key_uint(w, "early_data_records", d->early_records);
+    jw_key(w, "key_updates");
+    jw_obj(w);
+    key_uint(w, "c2s", d->key_updates[DIR_C2S]);
+    key_uint(w, "s2c", d->key_updates[DIR_S2C]);
+    jw_obj_end(w);
+    key_uint(w, "renegotiations", d->renegotiations);
+    key_str(w, "problem", d->problem);
+    if (app) {
+        jw_key(w, "app_data");
+        jw_obj(w);
+        app_data(w, "c2s", d, DIR_C2S);
+        app_data(w, "s2c", d, DIR_S2C);
+        jw_obj_end(w);
+    }
+    jw_obj_end(w);
 }
 
 static void timeline(struct jw *w, const struct session *s)
@@ -577,7 +654,7 @@ static void mq_plain(struct jw *w, const struct session *s)
     jw_obj_end(w);
 }
 
-static void negotiated(struct jw *w, const struct session *s)
+static void negotiated(struct jw *w, const struct session *s, bool app)
 {
     char buf[REG_LABEL_LEN];
     version(w, "version", s->has_version, s->version);
@@ -612,6 +689,7 @@ static void negotiated(struct jw *w, const struct session *s)
     key_bool(w, "resumed", s->resumed);
     key_bool(w, "established", s->established);
     key_bool(w, "decrypted", s->decrypted);
+    decryption(w, s, app);
     key_str(w, "status", report_status(s));
     const struct alert *last = session_last_alert(s);
     jw_key(w, "last_alert");
@@ -640,13 +718,14 @@ void json_session(struct report *r, const struct session *s)
     key_bool(w, "mid_stream", s->mid_stream);
     key_str(w, "starttls", s->starttls);
     key_str(w, "tunnel", s->tunnel);
-    negotiated(w, s);
+    negotiated(w, s, r->opts.app_data);
     client_hello(w, "client_hello", &s->ch);
     if (s->ch_retry.present)
         client_hello(w, "client_hello_retry", &s->ch_retry);
     if (s->hrr.present)
         server_hello(w, "hello_retry_request", &s->hrr);
     server_hello(w, "server_hello", &s->sh);
+    encrypted_extensions(w, &s->ee);
     chain(w, "server_certs", &s->server_certs);
     chain(w, "client_certs", &s->client_certs);
     chain_checks(w, s);

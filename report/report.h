@@ -19,6 +19,7 @@ struct report_opts {
     bool color;
     bool quiet;   /* text: summary only */
     bool verbose; /* text: every hello field and the full timeline */
+    bool app_data; /* --decrypt-app: show what decrypted application data held */
 };
 
 struct report;

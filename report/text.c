@@ -140,6 +140,46 @@ static void negotiated(struct report *r, const struct session *s)
     }
 }
 
+static void decrypted(struct report *r, const struct session *s)
+{
+    const struct decryption *d = &s->decryption;
+    if (!d->attempted || (!s->ch.present && !s->sh.present))
+        return;
+    field(r, "decrypted");
+    if (!s->decrypted) {
+        fprintf(r->out, "no: %s\n", d->problem ? d->problem : "nothing was encrypted");
+        return;
+    }
+    fprintf(r->out, "%s, %u record%s", d->problem ? "partly" : "yes", d->records,
+            d->records == 1 ? "" : "s");
+    if (d->early_records)
+        fprintf(r->out, ", %u of early data", d->early_records);
+    if (d->key_updates[0] || d->key_updates[1])
+        fprintf(r->out, ", key updates: %u by the client, %u by the server", d->key_updates[DIR_C2S],
+                d->key_updates[DIR_S2C]);
+    if (d->renegotiations)
+        fprintf(r->out, ", %u renegotiation%s", d->renegotiations, d->renegotiations == 1 ? "" : "s");
+    if (d->failures)
+        fprintf(r->out, ", %u that did not authenticate", d->failures);
+    if (d->problem)
+        fprintf(r->out, "; %s", d->problem);
+    fputc('\n', r->out);
+    if (!r->opts.app_data)
+        return;
+    static const char *const who[2] = {"client", "server"};
+    for (int dir = 0; dir < 2; dir++) {
+        field(r, dir ? "" : "app data");
+        fprintf(r->out, "%s: %u record%s, %llu bytes", who[dir], d->app_records[dir],
+                d->app_records[dir] == 1 ? "" : "s", (unsigned long long)d->app_bytes[dir]);
+        if (d->app_first[dir].len) {
+            fprintf(r->out, "; the first (%u bytes) begins \"", d->app_first_len[dir]);
+            printable(r->out, d->app_first[dir].p, d->app_first[dir].len);
+            fputc('"', r->out);
+        }
+        fputc('\n', r->out);
+    }
+}
+
 static void hello_line(struct report *r, const char *who, const struct hello *h)
 {
     char buf[REG_LABEL_LEN];
@@ -387,6 +427,7 @@ void text_session(struct report *r, const struct session *s)
 {
     header(r, s);
     negotiated(r, s);
+    decrypted(r, s);
     mq_plain(r, s);
     hello_line(r, "client", &s->ch);
     if (s->hrr.present) {
@@ -401,8 +442,14 @@ void text_session(struct report *r, const struct session *s)
     certs(r, "server", &s->server_certs);
     chain_verdict(r, "server", &s->server_certs);
     if (!s->server_certs.seen && s->has_version && registry_version_is_tls13(s->version) &&
-        !s->resumed)
-        fprintf(r->out, "    server certificates: encrypted in TLS 1.3, not visible without the session keys\n");
+        !s->resumed) {
+        if (s->decryption.attempted)
+            fprintf(r->out, "    server certificates: encrypted in TLS 1.3 and not decrypted\n");
+        else
+            fprintf(r->out, "    server certificates: encrypted in TLS 1.3; to see them, let the client write a key\n"
+                            "               log (SSLKEYLOGFILE=keys.log for curl, Firefox and Chrome; openssl\n"
+                            "               s_client -keylogfile keys.log) and add --keylog keys.log\n");
+    }
     if (s->cert_request.present) {
         field(r, "client auth");
         fprintf(r->out, "server requested a certificate (%zu acceptable CAs named)\n",

@@ -9,7 +9,7 @@
 set -eu
 
 build="gcc make cmake pkg-config libssl-dev zlib1g-dev"
-test="$build libcmocka-dev python3 gzip"
+test="$build libcmocka-dev python3 gzip tshark"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the sample captures in traces/: real OpenSSL s_server/s_client
 # handshakes over loopback, captured with tcpdump. Needs root (or
-# CAP_NET_RAW) for tcpdump, openssl and python3 (for the STARTTLS peer).
+# CAP_NET_RAW) for tcpdump, openssl, python3 (for the STARTTLS and MQ
+# peers) and editcap (Wireshark's, to put a key log into a pcapng).
 #
 #   traces/make-traces.sh            # all scenarios
 #   traces/make-traces.sh tls13      # one scenario
@@ -18,7 +19,7 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 need() { command -v "$1" >/dev/null || { echo "make-traces: $1 is required" >&2; exit 1; }; }
-need openssl; need tcpdump; need python3
+need openssl; need tcpdump; need python3; need editcap
 
 # Files in traces/pki/ are made only when missing, so certificates stay
 # stable between regenerations (the expiring one is remade when its end
@@ -149,8 +150,9 @@ capture() {
   for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.1; done
   local server_pid=
   if [ ${#sargs[@]} -gt 0 ]; then # no arguments: the client brings its own peer
-    openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" \
-      </dev/null >"$work/server.out" 2>&1 &
+    # s_server ends a connection when its stdin ends: HOLD keeps it open
+    sleep "${HOLD:-0}" | openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" \
+      >"$work/server.out" 2>&1 &
     server_pid=$!
     sleep 0.4
   fi
@@ -208,6 +210,23 @@ ocsp_stapling() { # the server asks the responder named in its certificate
   sleep 0.5
   client "$1" -tls1_2 -status -servername app2e-svrconn.chl.mq.ibm.com
   kill "$responder" 2>/dev/null || true
+}
+
+say() { # NAME ARGS... -- LINES...: one s_client that sends each line, a moment apart
+  local name=$1; shift
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  local lines=("$@")
+  (sleep 0.3; for l in "${lines[@]}"; do printf '%s\n' "$l"; sleep 0.3; done) |
+    openssl s_client -connect "127.0.0.1:$P" -keylogfile "$work/$name.keylog" \
+      -servername localhost "${args[@]}" >/dev/null 2>&1
+}
+
+early_data() { # a full handshake, then a resumption with 0-RTT data
+  client "$1" -sess_out "$work/sess" -servername localhost
+  printf 'early hello\n' > "$work/early.txt"
+  client "$1" -sess_in "$work/sess" -early_data "$work/early.txt" -servername localhost
 }
 
 starttls_smtp() {
@@ -291,6 +310,44 @@ scenario() {
   sigalgs-not-offered)
     capture "$s" "${rsa[@]}" -tls1_2 -- \
       client "$s" -tls1_2 -sigalgs 'rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256' -servername localhost ;;
+  # ---- decryption with the key logs (docs/decryption.md) ----
+  tls13-aes128gcm | tls13-chacha20 | tls13-aes128ccm | tls13-aes128ccm8)
+    local suite
+    case $s in
+    tls13-aes128gcm) suite=TLS_AES_128_GCM_SHA256 ;;
+    tls13-chacha20) suite=TLS_CHACHA20_POLY1305_SHA256 ;;
+    tls13-aes128ccm) suite=TLS_AES_128_CCM_SHA256 ;;
+    tls13-aes128ccm8) suite=TLS_AES_128_CCM_8_SHA256 ;;
+    esac
+    capture "$s" "${rsa[@]}" -ciphersuites "$suite" -- client "$s" -ciphersuites "$suite" -servername localhost ;;
+  tls13-client-cert)
+    capture "$s" "${rsa[@]}" -Verify 1 -CAfile "$pki/ca.pem" -- \
+      client "$s" -cert "$pki/client.pem" -key "$pki/client.key" -servername localhost ;;
+  tls13-key-update) # 'K': a KeyUpdate asking the server to update too
+    HOLD=3 capture "$s" "${rsa[@]}" -- say "$s" -- hello K "after the update" ;;
+  tls13-early-data)
+    NACCEPT=2 capture "$s" "${rsa[@]}" -early_data -- early_data "$s" ;;
+  tls12-chacha20)
+    capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 -servername localhost ;;
+  tls12-ccm8 | tls12-aria | tls12-camellia)
+    local suite
+    case $s in
+    tls12-ccm8) suite=AES128-CCM8 ;;
+    tls12-aria) suite=ECDHE-ARIA256-GCM-SHA384 ;;
+    tls12-camellia) suite=CAMELLIA256-SHA256 ;;
+    esac
+    HOLD=2 capture "$s" "${rsa[@]}" -tls1_2 -cipher "$suite" -- say "$s" -tls1_2 -cipher "$suite" -- hello ;;
+  tls12-cbc-sha256) # encrypt-then-MAC, OpenSSL's default for CBC
+    capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -servername localhost ;;
+  tls12-cbc-no-etm) # MAC-then-encrypt
+    capture "$s" "${rsa[@]}" -tls1_2 -no_etm -- client "$s" -tls1_2 -cipher AES128-SHA256 -servername localhost ;;
+  tls12-renegotiation) # 'R': the client renegotiates inside the encrypted connection
+    HOLD=3 capture "$s" "${rsa[@]}" -tls1_2 -client_renegotiation -- say "$s" -tls1_2 -- hello R "after the renegotiation" ;;
+  tls13-dsb) # the key log inside the capture, in a pcapng Decryption Secrets Block
+    capture "$s" "${rsa[@]}" -- client "$s" -servername localhost
+    editcap --inject-secrets "tls,$here/$s.keylog" "$here/$s.pcap" "$here/$s.pcapng"
+    rm -f "$here/$s.pcap" "$here/$s.keylog"
+    echo "made traces/$s.pcapng" ;;
   tls13-vs-tls12)
     capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_3 -servername localhost ;;
   client-cert-missing)
@@ -339,5 +396,8 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      cert-ip-not-in-san chain-incomplete chain-order tls13-vs-tls12 client-cert-missing dhe-1024
      tls10-cbc tls13-no-pss key-type-refused burst slow-handshake mq-plaintext
      mq-server-plaintext mq-closed-after-hello mq-cipherspec mq-hostname-sni mq-sslpeer mq-ocsp
-     cert-ec224 cert-dsa cert-sha1 null-cipher sigalgs-not-offered)
+     cert-ec224 cert-dsa cert-sha1 null-cipher sigalgs-not-offered
+     tls13-aes128gcm tls13-chacha20 tls13-aes128ccm tls13-aes128ccm8 tls13-client-cert
+     tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
+     tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

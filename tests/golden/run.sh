@@ -5,18 +5,27 @@
 # NAME@VARIANT.txt and .json. With UPDATE_GOLDEN=1 the files are rewritten
 # instead; review that diff like code.
 set -u
+unset SSLKEYLOGFILE # the runs name their key logs
 bin=$1
 src=$2
 golden="$src/tests/golden"
 status=0
 
-# check NAME OUT ARGS...: both formats of one run against OUT.txt/.json
+# trace_file NAME: the capture called NAME in traces/ (pcap or pcapng)
+trace_file() {
+  for ext in pcap pcapng; do
+    [ -f "$src/traces/$1.$ext" ] && { echo "$1.$ext"; return 0; }
+  done
+  return 1
+}
+
+# check FILE OUT ARGS...: both formats of one run against OUT.txt/.json
 check() {
-  name=$1 out=$2
+  file=$1 out=$2
   shift 2
   for fmt in txt json; do
     if [ "$fmt" = txt ]; then args="--color never"; else args="--format json"; fi
-    got=$(cd "$src/traces" && "$bin" read $args "$@" "$name.pcap" 2>&1; echo "exit $?")
+    got=$(cd "$src/traces" && "$bin" read $args "$@" "$file" 2>&1; echo "exit $?")
     want="$golden/$out.$fmt"
     if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
       printf '%s\n' "$got" > "$want"
@@ -36,15 +45,15 @@ check() {
   done
 }
 
-for trace in "$src"/traces/*.pcap; do
-  name=$(basename "$trace" .pcap)
-  check "$name" "$name"
+for trace in "$src"/traces/*.pcap "$src"/traces/*.pcapng; do
+  file=$(basename "$trace")
+  check "$file" "${file%.*}"
 done
 while read -r name variant args; do
   case $name in ''|'#'*) continue ;; esac
-  [ -f "$src/traces/$name.pcap" ] || { echo "golden: variants names a missing trace $name"; status=1; continue; }
+  file=$(trace_file "$name") || { echo "golden: variants names a missing trace $name"; status=1; continue; }
   # shellcheck disable=SC2086 # the arguments are words
-  check "$name" "$name@$variant" $args
+  check "$file" "$name@$variant" $args
 done < "$golden/variants"
 
 # every golden file belongs to a trace or a variant
@@ -52,7 +61,7 @@ for f in "$golden"/*.txt; do
   out=$(basename "$f" .txt)
   name=${out%@*}
   if [ "$out" = "$name" ]; then
-    [ -f "$src/traces/$name.pcap" ] && continue
+    trace_file "$name" >/dev/null && continue
   elif grep -q "^$name ${out#*@} " "$golden/variants"; then
     continue
   fi

@@ -315,6 +315,83 @@ static void small_messages(void **state)
     fx_free(&f);
 }
 
+/* The TLS 1.3 messages only a key log shows. */
+static void tls13_encrypted_messages(void **state)
+{
+    (void)state;
+    struct fx f;
+    /* NewSessionTicket: lifetime(4) age_add(4) nonce<0..255> ticket<1..>
+     * extensions<0..> with early_data(42) = max_early_data_size(4) */
+    b_reset(&msg);
+    b_u32(&msg, 7200);
+    b_u32(&msg, 0x01020304);
+    size_t n = b_open(&msg, 1);
+    b_u8(&msg, 0);
+    b_close(&msg, n);
+    size_t t = b_open(&msg, 2);
+    b_fill(&msg, 9, 192);
+    b_close(&msg, t);
+    size_t e = b_open(&msg, 2);
+    b_u16(&msg, 42);
+    size_t ed = b_open(&msg, 2);
+    b_u32(&msg, 16384);
+    b_close(&msg, ed);
+    b_close(&msg, e);
+    fx_open(&f);
+    assert_int_equal(run(hs_new_session_ticket, 1, 0x0304, 0x1302, b_cur(&msg), &f), ST_OK);
+    assert_int_equal(f.tf->s->ticket_lifetime, 7200);
+    assert_int_equal(f.tf->s->ticket_len, 192);
+    assert_int_equal(f.tf->s->max_early_data, 16384);
+    assert_int_equal(f.tf->s->tickets, 1);
+    fx_free(&f);
+    truncations_fail(hs_new_session_ticket, 1, 0x0304, 0x1302, b_cur(&msg));
+
+    /* EncryptedExtensions: server_name ack, ALPN h2, early_data, record_size_limit */
+    b_reset(&msg);
+    size_t all = b_open(&msg, 2);
+    b_u16(&msg, 0);
+    b_u16(&msg, 0);
+    b_u16(&msg, 16);
+    size_t alpn = b_open(&msg, 2);
+    size_t list = b_open(&msg, 2);
+    size_t name = b_open(&msg, 1);
+    b_str(&msg, "h2");
+    b_close(&msg, name);
+    b_close(&msg, list);
+    b_close(&msg, alpn);
+    b_u16(&msg, 42);
+    b_u16(&msg, 0);
+    b_u16(&msg, 28);
+    b_u16(&msg, 2);
+    b_u16(&msg, 16385);
+    b_close(&msg, all);
+    fx_open(&f);
+    assert_int_equal(run(hs_encrypted_extensions, 1, 0x0304, 0x1302, b_cur(&msg), &f), ST_OK);
+    const struct session *s = f.tf->s;
+    assert_true(s->ee.present);
+    assert_int_equal(s->ee.exts.n, 4);
+    assert_true(s->has_alpn_selected);
+    assert_memory_equal(s->alpn_selected.p, "h2", 2);
+    assert_int_equal(s->ee.record_size_limit, 16385);
+    fx_free(&f);
+    truncations_fail(hs_encrypted_extensions, 1, 0x0304, 0x1302, b_cur(&msg));
+    /* an empty list is fine; trailing bytes are not */
+    fx_open(&f);
+    assert_int_equal(run(hs_encrypted_extensions, 1, 0x0304, 0, cur_make("\0\0", 2), &f), ST_OK);
+    fx_free(&f);
+    fx_open(&f);
+    assert_int_equal(run(hs_encrypted_extensions, 1, 0x0304, 0, cur_make("\0\0\0", 3), &f), ST_BAD);
+    fx_free(&f);
+
+    /* KeyUpdate: request_update is 0 or 1 */
+    fx_open(&f);
+    assert_int_equal(run(hs_key_update, 0, 0x0304, 0, cur_make("\1", 1), &f), ST_OK);
+    assert_int_equal(run(hs_key_update, 0, 0x0304, 0, cur_make("\2", 1), &f), ST_BAD);
+    assert_int_equal(run(hs_key_update, 0, 0x0304, 0, cur_make("", 0), &f), ST_BAD);
+    assert_int_equal(run(hs_key_update, 0, 0x0304, 0, cur_make("\0\0", 2), &f), ST_BAD);
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +403,7 @@ int main(void)
         cmocka_unit_test(ske_dhe_tls10),
         cmocka_unit_test(certificate_request_tls12_and_tls13),
         cmocka_unit_test(small_messages),
+        cmocka_unit_test(tls13_encrypted_messages),
     };
     return cmocka_run_group_tests(tests, load, NULL);
 }

@@ -1,0 +1,388 @@
+/* The NSS key log format (SSLKEYLOGFILE): one secret per line,
+ *   LABEL <client_random, 64 hex digits> <secret, hex>
+ * with '#' comment lines. Written by NSS, OpenSSL (s_client -keylogfile,
+ * SSL_CTX_set_keylog_callback), BoringSSL, GnuTLS, Go, curl and Java
+ * agents, and carried in pcapng Decryption Secrets Blocks. Entries are
+ * keyed by client random; a file still being written is read on from
+ * where it stopped when a lookup misses. */
+#include "dissect/keylog.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const struct {
+    const char *name;
+    enum keylog_label label;
+} labels[] = {
+    {"CLIENT_RANDOM", KL_MASTER_SECRET},
+    {"CLIENT_EARLY_TRAFFIC_SECRET", KL_CLIENT_EARLY},
+    {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", KL_CLIENT_HANDSHAKE},
+    {"SERVER_HANDSHAKE_TRAFFIC_SECRET", KL_SERVER_HANDSHAKE},
+    {"CLIENT_TRAFFIC_SECRET_0", KL_CLIENT_TRAFFIC},
+    {"SERVER_TRAFFIC_SECRET_0", KL_SERVER_TRAFFIC},
+    {"EARLY_EXPORTER_SECRET", KL_EARLY_EXPORTER},
+    {"EXPORTER_SECRET", KL_EXPORTER},
+};
+
+struct keylog {
+    struct keylog_entry *v;
+    size_t n, cap;
+    uint32_t *index; /* open addressing: 0 empty, else entry + 1 */
+    size_t index_cap;
+    struct keylog_stats st;
+    keylog_warn_fn warn;
+    void *warn_ctx;
+    /* the file, for reading on as it grows */
+    char *path;
+    long offset;
+    char partial[512];
+    size_t partial_len;
+    uint64_t line_no;
+};
+
+struct keylog *keylog_new(keylog_warn_fn warn, void *ctx)
+{
+    struct keylog *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    k->warn = warn;
+    k->warn_ctx = ctx;
+    return k;
+}
+
+void keylog_free(struct keylog *k)
+{
+    if (!k)
+        return;
+    free(k->v);
+    free(k->index);
+    free(k->path);
+    free(k);
+}
+
+const struct keylog_stats *keylog_stats(const struct keylog *k)
+{
+    return &k->st;
+}
+
+static void warn(struct keylog *k, const char *origin, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void warn(struct keylog *k, const char *origin, uint64_t line, const char *fmt, ...)
+{
+    k->st.malformed++;
+    if (!k->warn)
+        return;
+    char why[160], msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof(msg), "%s:%llu: %s; line skipped", origin, (unsigned long long)line, why);
+    k->warn(k->warn_ctx, msg);
+}
+
+static uint32_t slot_of(const uint8_t random[32])
+{
+    uint32_t h;
+    memcpy(&h, random, sizeof(h)); /* client randoms are random */
+    return h;
+}
+
+static bool index_grow(struct keylog *k)
+{
+    size_t cap = k->index_cap ? k->index_cap * 2 : 256;
+    uint32_t *ix = calloc(cap, sizeof(*ix));
+    if (!ix)
+        return false;
+    for (size_t i = 0; i < k->n; i++) {
+        size_t s = slot_of(k->v[i].client_random) & (cap - 1);
+        while (ix[s])
+            s = (s + 1) & (cap - 1);
+        ix[s] = (uint32_t)i + 1;
+    }
+    free(k->index);
+    k->index = ix;
+    k->index_cap = cap;
+    return true;
+}
+
+static struct keylog_entry *lookup(const struct keylog *k, const uint8_t random[32])
+{
+    if (!k->index_cap)
+        return NULL;
+    for (size_t s = slot_of(random) & (k->index_cap - 1); k->index[s];
+         s = (s + 1) & (k->index_cap - 1))
+        if (memcmp(k->v[k->index[s] - 1].client_random, random, 32) == 0)
+            return &k->v[k->index[s] - 1];
+    return NULL;
+}
+
+static struct keylog_entry *entry(struct keylog *k, const uint8_t random[32])
+{
+    struct keylog_entry *e = lookup(k, random);
+    if (e)
+        return e;
+    if ((k->n + 1) * 2 > k->index_cap && !index_grow(k))
+        return NULL;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        struct keylog_entry *v = realloc(k->v, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        k->v = v;
+        k->cap = cap;
+    }
+    e = &k->v[k->n];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->client_random, random, 32);
+    size_t s = slot_of(random) & (k->index_cap - 1);
+    while (k->index[s])
+        s = (s + 1) & (k->index_cap - 1);
+    k->index[s] = (uint32_t)++k->n;
+    k->st.entries = k->n;
+    return e;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* hex - exactly `len` hex digits into out; false when not hex. */
+static bool hex(const char *s, size_t len, uint8_t *out)
+{
+    for (size_t i = 0; i < len; i += 2) {
+        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* CLIENT_TRAFFIC_SECRET_1.. or _N (OpenSSL writes _N after a KeyUpdate). */
+static bool later_generation(const char *label)
+{
+    const char *rest = strncmp(label, "CLIENT_TRAFFIC_SECRET_", 22) == 0   ? label + 22
+                     : strncmp(label, "SERVER_TRAFFIC_SECRET_", 22) == 0 ? label + 22
+                                                                         : NULL;
+    if (!rest || !*rest || strcmp(rest, "0") == 0)
+        return false;
+    if (strcmp(rest, "N") == 0)
+        return true;
+    for (const char *p = rest; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* One line, without its end of line. */
+static void parse_line(struct keylog *k, const char *origin, uint64_t no, char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        line[--len] = 0;
+    size_t at = 0;
+    while (at < len && (line[at] == ' ' || line[at] == '\t'))
+        at++;
+    if (at == len || line[at] == '#')
+        return;
+    k->st.lines++;
+    char *fields[4];
+    size_t n = 0;
+    for (char *save = NULL, *tok = strtok_r(line + at, " \t", &save); tok && n < 4;
+         tok = strtok_r(NULL, " \t", &save))
+        fields[n++] = tok;
+    if (n != 3) {
+        warn(k, origin, no, "expected 'LABEL CLIENT_RANDOM SECRET', found %zu field%s", n,
+             n == 1 ? "" : "s");
+        return;
+    }
+    if (strcmp(fields[0], "RSA") == 0 || later_generation(fields[0])) {
+        /* RSA <encrypted pre-master prefix> <pre-master>: not keyed by the
+         * client random; later traffic secrets: derived from _0 anyway */
+        k->st.ignored++;
+        return;
+    }
+    size_t i = 0;
+    while (i < ARRAY_LEN(labels) && strcmp(labels[i].name, fields[0]) != 0)
+        i++;
+    if (i == ARRAY_LEN(labels)) {
+        warn(k, origin, no, "unknown label '%.40s'", fields[0]);
+        return;
+    }
+    uint8_t random[32];
+    if (strlen(fields[1]) != 64 || !hex(fields[1], 64, random)) {
+        warn(k, origin, no, "the client random is not 64 hex digits");
+        return;
+    }
+    size_t slen = strlen(fields[2]);
+    enum keylog_label label = labels[i].label;
+    bool ok_len = label == KL_MASTER_SECRET ? slen == 96 : slen == 64 || slen == 96 || slen == 128;
+    uint8_t secret[KEYLOG_SECRET_MAX];
+    if (!ok_len || !hex(fields[2], slen, secret)) {
+        warn(k, origin, no, "the %s secret is not %s hex digits", labels[i].name,
+             label == KL_MASTER_SECRET ? "96" : "64, 96 or 128");
+        return;
+    }
+    struct keylog_entry *e = entry(k, random);
+    if (!e) {
+        warn(k, origin, no, "out of memory");
+        return;
+    }
+    memcpy(e->secret[label].v, secret, slen / 2);
+    e->secret[label].len = (uint8_t)(slen / 2);
+}
+
+/* Feed text; lines may be split across calls (the carry is k->partial). */
+static void feed(struct keylog *k, const char *origin, const char *p, size_t n, bool final)
+{
+    while (n) {
+        const char *nl = memchr(p, '\n', n);
+        size_t take = nl ? (size_t)(nl - p) : n;
+        if (k->partial_len + take < sizeof(k->partial)) {
+            memcpy(k->partial + k->partial_len, p, take);
+            k->partial_len += take;
+        } else {
+            k->partial_len = sizeof(k->partial); /* too long: reported at its end */
+        }
+        if (!nl)
+            break;
+        k->line_no++;
+        if (k->partial_len >= sizeof(k->partial)) {
+            warn(k, origin, k->line_no, "line longer than %zu characters", sizeof(k->partial) - 1);
+        } else {
+            k->partial[k->partial_len] = 0;
+            parse_line(k, origin, k->line_no, k->partial, k->partial_len);
+        }
+        k->partial_len = 0;
+        n -= take + 1;
+        p += take + 1;
+    }
+    if (final && k->partial_len) {
+        k->line_no++;
+        if (k->partial_len < sizeof(k->partial)) {
+            k->partial[k->partial_len] = 0;
+            parse_line(k, origin, k->line_no, k->partial, k->partial_len);
+        }
+        k->partial_len = 0;
+    }
+}
+
+void keylog_add_text(struct keylog *k, const char *origin, const char *text, size_t len)
+{
+    /* a block of its own: line numbers and carry start afresh */
+    char saved[sizeof(k->partial)];
+    size_t saved_len = k->partial_len;
+    uint64_t saved_no = k->line_no;
+    memcpy(saved, k->partial, saved_len);
+    k->partial_len = 0;
+    k->line_no = 0;
+    feed(k, origin, text, len, true);
+    memcpy(k->partial, saved, saved_len);
+    k->partial_len = saved_len;
+    k->line_no = saved_no;
+}
+
+/* Is the carried line complete, only missing its newline? A line still
+ * being written ends in a secret of odd or short length. */
+static bool last_line_whole(const struct keylog *k)
+{
+    size_t end = k->partial_len, start = end;
+    while (start && k->partial[start - 1] != ' ' && k->partial[start - 1] != '\t')
+        start--;
+    size_t len = end - start;
+    for (size_t i = start; i < end; i++)
+        if (hexval(k->partial[i]) < 0)
+            return false;
+    return start && (len == 64 || len == 96 || len == 128);
+}
+
+/* Read what the file gained since the last read. A line still being
+ * written (no newline yet) waits for the next read. */
+static enum st read_on(struct keylog *k, char *err, size_t errlen)
+{
+    FILE *f = fopen(k->path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return ST_IO;
+    }
+    if (fseek(f, k->offset, SEEK_SET) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        fclose(f);
+        return ST_IO;
+    }
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
+        feed(k, k->path, buf, got, false);
+        k->offset += (long)got;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        snprintf(err, errlen, "read error");
+        return ST_IO;
+    }
+    return ST_OK;
+}
+
+enum st keylog_load_file(struct keylog *k, const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return ST_IO;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "is a directory");
+        return ST_IO;
+    }
+    free(k->path);
+    k->path = strdup(path);
+    if (!k->path) {
+        snprintf(err, errlen, "out of memory");
+        return ST_NOMEM;
+    }
+    k->offset = 0;
+    k->partial_len = 0;
+    k->line_no = 0;
+    enum st st = read_on(k, err, errlen);
+    if (st == ST_OK && k->partial_len && last_line_whole(k))
+        feed(k, k->path, "", 0, true); /* a last line without its newline */
+    return st;
+}
+
+const struct keylog_entry *keylog_find(struct keylog *k, const uint8_t random[32])
+{
+    const struct keylog_entry *e = lookup(k, random);
+    if (e || !k->path)
+        return e;
+    /* A file still being written (live capture) may have the line by now. */
+    struct stat sb;
+    if (stat(k->path, &sb) != 0 || sb.st_size <= k->offset)
+        return NULL;
+    char err[128];
+    if (read_on(k, err, sizeof(err)) != ST_OK)
+        return NULL;
+    return lookup(k, random);
+}
+
+size_t keylog_count(const struct keylog *k)
+{
+    return k->n;
+}
+
+void keylog_flush(struct keylog *k)
+{
+    if (k->partial_len)
+        feed(k, k->path ? k->path : "key log", "", 0, true);
+}
