@@ -101,6 +101,7 @@ struct tflow {
     struct where at[2];     /* where the bytes being parsed came from */
     struct tflow *q_next;
     bool server_tls13;      /* a TLS 1.3 ServerHello was seen */
+    uint32_t client_flight_bytes; /* TLS 1.3: protected bytes the client sent before the server's next record */
     struct where syn, synack; /* kept until a session exists */
     bool has_syn, has_synack;
     struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */

@@ -82,12 +82,23 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
             session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
             return;
         }
+        if (sdir == DIR_C2S && !s->appdata_records[DIR_S2C])
+            tf->client_flight_bytes += ds->rlen;
         if (!*mine) {
             /* Server: EncryptedExtensions..Finished. Client: Finished (or
              * Certificate..Finished). */
             s->encrypted[sdir] = true;
             note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
             record_finished(tf, fdir);
+        } else if (sdir == DIR_S2C && s->client_finished && !s->appdata_records[DIR_S2C] &&
+                   looks_like_alert(ds->rlen) && tf->client_flight_bytes > 200) {
+            /* The client's flight carried a certificate (a bare Finished is
+             * under 100 bytes) and the server's first word after it has an
+             * alert's size: the server refused the client's certificate. */
+            struct alert al = {.dir = (uint8_t)sdir, .encrypted = true, .at = tf->at[fdir]};
+            (void)ARENA_PUSH(s->arena, s->alerts, al);
+            session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
+            s->established = false;
         } else if (s->client_finished) {
             s->saw_appdata[sdir] = true;
             s->appdata_records[sdir]++;
@@ -266,6 +277,10 @@ void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc)
     int sdir = tflow_sdir(tf, fdir);
     struct alert al = {.dir = (uint8_t)sdir, .level = level, .desc = desc, .at = tf->at[fdir]};
     (void)ARENA_PUSH(s->arena, s->alerts, al);
+    /* TLS 1.3: a server that answers the client's Finished flight with a
+     * fatal alert, before any data, refused it (usually its certificate) */
+    if (tf->server_tls13 && level == 2 && sdir == DIR_S2C && !s->saw_appdata[DIR_S2C])
+        s->established = false;
     session_event(s, EV_ALERT, al.desc, (uint8_t)sdir, 2, &tf->at[fdir]);
     if (al.level != 1 && al.level != 2)
         tflow_anomaly(tf, fdir, "bad_alert_level",

@@ -323,6 +323,9 @@ scenario() {
   tls13-client-cert)
     capture "$s" "${rsa[@]}" -Verify 1 -CAfile "$pki/ca.pem" -- \
       client "$s" -cert "$pki/client.pem" -key "$pki/client.key" -servername localhost ;;
+  tls13-client-cert-rejected) # the server's alert is sent under its traffic keys
+    capture "$s" "${rsa[@]}" -Verify 1 -verify_return_error -CAfile "$pki/ca.pem" -- \
+      client "$s" -cert "$pki/rogue.pem" -key "$pki/rogue.key" -servername localhost ;;
   tls13-key-update) # 'K': a KeyUpdate asking the server to update too
     HOLD=3 capture "$s" "${rsa[@]}" -- say "$s" -- hello K "after the update" ;;
   tls13-early-data)
@@ -399,5 +402,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      cert-ec224 cert-dsa cert-sha1 null-cipher sigalgs-not-offered
      tls13-aes128gcm tls13-chacha20 tls13-aes128ccm tls13-aes128ccm8 tls13-client-cert
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
-     tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia)
+     tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done
