@@ -31,6 +31,7 @@ static const struct msg_parser parsers[] = {
     {HS_FINISHED, hs_opaque},
     {HS_CERTIFICATE_STATUS, hs_certificate_status},
     {HS_KEY_UPDATE, hs_key_update},
+    {HS_COMPRESSED_CERTIFICATE, hs_compressed_certificate},
 };
 
 void handshake_message(struct hsctx *h, uint8_t type, struct cur body,

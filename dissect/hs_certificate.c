@@ -7,6 +7,10 @@
  * form that parses is the one used. */
 #include "dissect/internal.h"
 
+#include <brotli/decode.h>
+#include <zlib.h>
+#include <zstd.h>
+
 static enum st chain_parse(struct hsctx *hc, struct cur b, bool tls13,
                            struct chain *out, bool dry_run)
 {
@@ -58,4 +62,59 @@ enum st hs_certificate(struct hsctx *hc, struct cur body)
     chain->seen = true;
     chain->at = hc->at;
     return chain_parse(hc, body, tls13, chain, false);
+}
+
+/* CompressedCertificate (RFC 8879 4): algorithm(2) uncompressed_length(3)
+ * compressed_certificate_message<1..2^24-1>, a Certificate message body
+ * compressed with zlib (1), brotli (2) or zstd (3). */
+enum st hs_compressed_certificate(struct hsctx *hc, struct cur b)
+{
+    struct session *s = hc->s;
+    uint16_t alg;
+    uint32_t ulen;
+    struct cur data;
+    if (!cur_u16(&b, &alg) || !cur_u24(&b, &ulen) || !cur_take_len24(&b, &data) || b.left ||
+        !data.left)
+        return ST_BAD;
+    if (ulen > hc->tf->d->cfg.max_handshake_msg) {
+        hsctx_anomaly(hc, "handshake_too_long",
+                      "a compressed certificate claims %u bytes once decompressed (limit %zu); not decoded",
+                      ulen, hc->tf->d->cfg.max_handshake_msg);
+        return ST_OK;
+    }
+    uint8_t *out = arena_alloc(s->arena, ulen ? ulen : 1);
+    if (!out)
+        return ST_NOMEM;
+    bool ok;
+    size_t got = ulen;
+    switch (alg) {
+    case 1: {
+        uLongf n = ulen;
+        ok = uncompress(out, &n, data.p, (uLong)data.left) == Z_OK;
+        got = n;
+        break;
+    }
+    case 2:
+        ok = BrotliDecoderDecompress(data.left, data.p, &got, out) == BROTLI_DECODER_RESULT_SUCCESS;
+        break;
+    case 3: {
+        size_t n = ZSTD_decompress(out, ulen, data.p, data.left);
+        ok = !ZSTD_isError(n);
+        got = ok ? n : 0;
+        break;
+    }
+    default:
+        hsctx_anomaly(hc, "unknown_certificate_compression",
+                      "certificate compressed with algorithm %u, which RFC 8879 does not define", alg);
+        return ST_OK;
+    }
+    if (!ok || got != ulen) {
+        hsctx_anomaly(hc, "malformed_compressed_certificate",
+                      "a %s-compressed certificate did not decompress to the %u bytes it claims",
+                      alg == 1 ? "zlib" : alg == 2 ? "brotli" : "zstd", ulen);
+        return ST_OK;
+    }
+    struct chain *chain = hc->sdir == DIR_S2C ? &s->server_certs : &s->client_certs;
+    chain->compression = alg;
+    return hs_certificate(hc, cur_make(out, ulen));
 }

@@ -229,6 +229,7 @@ enum st hs_new_session_ticket(struct hsctx *h, struct cur body);
 enum st hs_client_key_exchange(struct hsctx *h, struct cur body);
 enum st hs_certificate_verify(struct hsctx *h, struct cur body);
 enum st hs_encrypted_extensions(struct hsctx *h, struct cur body);
+enum st hs_compressed_certificate(struct hsctx *h, struct cur body);
 enum st hs_key_update(struct hsctx *h, struct cur body);
 enum st hs_empty(struct hsctx *h, struct cur body);
 enum st hs_opaque(struct hsctx *h, struct cur body);

@@ -156,6 +156,7 @@ struct chain {
     size_t n, cap;
     struct where at;
     struct chain_check trusted; /* against --ca-file, at capture time */
+    uint16_t compression;       /* RFC 8879 algorithm it came compressed with, or 0 */
     bool public_root;           /* chains to a root of the system trust store */
 };
 

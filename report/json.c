@@ -315,9 +315,11 @@ static void cert(struct jw *w, const struct cert *c)
 
 static void chain_check(struct jw *w, const char *k, const struct chain *c)
 {
+    static const char *const algs[] = {NULL, "zlib", "brotli", "zstd"};
     jw_key(w, k);
     jw_obj(w);
     key_bool(w, "public_root", c->public_root);
+    key_str(w, "compression", c->compression < ARRAY_LEN(algs) ? algs[c->compression] : "unknown");
     jw_key(w, "ca_file");
     if (!c->trusted.checked) {
         jw_null(w);

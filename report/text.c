@@ -211,7 +211,10 @@ static void certs(struct report *r, const char *who, const struct chain *c)
 {
     if (!c->seen)
         return;
-    fprintf(r->out, "    %s certificates (%zu)%s\n", who, c->n, c->n ? ":" : ": none sent");
+    static const char *const algs[] = {"", ", zlib-compressed", ", brotli-compressed", ", zstd-compressed"};
+    fprintf(r->out, "    %s certificates (%zu%s)%s\n", who, c->n,
+            c->compression < ARRAY_LEN(algs) ? algs[c->compression] : ", compressed",
+            c->n ? ":" : ": none sent");
     for (size_t i = 0; i < c->n; i++) {
         const struct cert *ce = &c->v[i];
         if (ce->parse_error) {

@@ -7,6 +7,10 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <brotli/encode.h>
+#include <zlib.h>
+#include <zstd.h>
+
 #include "tests/unit/builder.h"
 #include "tests/unit/fixture.h"
 
@@ -392,6 +396,65 @@ static void tls13_encrypted_messages(void **state)
     fx_free(&f);
 }
 
+/* RFC 8879: the TLS 1.3 Certificate body, compressed three ways. */
+static void compressed_certificate(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    b_u8(&msg, 0); /* request context */
+    size_t list = b_open(&msg, 3);
+    size_t c = b_open(&msg, 3);
+    b_bytes(&msg, der_ec, n_ec);
+    b_close(&msg, c);
+    b_u16(&msg, 0); /* extensions */
+    b_close(&msg, list);
+    static uint8_t packed[8192];
+    static struct buf cc;
+    for (uint16_t alg = 1; alg <= 3; alg++) {
+        size_t n = sizeof(packed);
+        if (alg == 1) {
+            uLongf zn = n;
+            assert_int_equal(compress2(packed, &zn, msg.b, msg.n, 9), Z_OK);
+            n = zn;
+        } else if (alg == 2) {
+            assert_true(BrotliEncoderCompress(5, 22, BROTLI_MODE_GENERIC, msg.n, msg.b, &n, packed));
+        } else {
+            n = ZSTD_compress(packed, n, msg.b, msg.n, 3);
+            assert_false(ZSTD_isError(n));
+        }
+        b_reset(&cc);
+        b_u16(&cc, alg);
+        b_u24(&cc, (uint32_t)msg.n);
+        size_t body = b_open(&cc, 3);
+        b_bytes(&cc, packed, n);
+        b_close(&cc, body);
+        struct fx f;
+        fx_open(&f);
+        assert_int_equal(run(hs_compressed_certificate, 1, 0x0304, 0x1302, b_cur(&cc), &f), ST_OK);
+        const struct chain *ch = &f.tf->s->server_certs;
+        assert_int_equal(ch->n, 1);
+        assert_int_equal(ch->compression, alg);
+        assert_string_equal(ch->v[0].key_type, "ecdsa");
+        fx_free(&f);
+        truncations_fail(hs_compressed_certificate, 1, 0x0304, 0x1302, b_cur(&cc));
+        /* a claimed length that does not match what comes out */
+        b_set_u24(&cc, 2, (uint32_t)msg.n + 1);
+        fx_open(&f);
+        assert_int_equal(run(hs_compressed_certificate, 1, 0x0304, 0x1302, b_cur(&cc), &f), ST_OK);
+        assert_int_equal(f.tf->s->server_certs.n, 0);
+        assert_true(fx_has_anomaly(f.tf->s, "malformed_compressed_certificate"));
+        fx_free(&f);
+    }
+    /* an algorithm RFC 8879 does not define */
+    b_set_u16(&cc, 0, 9);
+    b_set_u24(&cc, 2, (uint32_t)msg.n);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_compressed_certificate, 1, 0x0304, 0x1302, b_cur(&cc), &f), ST_OK);
+    assert_true(fx_has_anomaly(f.tf->s, "unknown_certificate_compression"));
+    fx_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +467,7 @@ int main(void)
         cmocka_unit_test(certificate_request_tls12_and_tls13),
         cmocka_unit_test(small_messages),
         cmocka_unit_test(tls13_encrypted_messages),
+        cmocka_unit_test(compressed_certificate),
     };
     return cmocka_run_group_tests(tests, load, NULL);
 }
