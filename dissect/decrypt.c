@@ -85,6 +85,32 @@ static const EVP_MD *md_named(const char *name)
     return NULL;
 }
 
+/* KDFs and HMAC, fetched once too. */
+static EVP_KDF *kdf_named(const char *name)
+{
+    static EVP_KDF *hkdf, *prf;
+    static bool tried_hkdf, tried_prf;
+    bool is_hkdf = strcmp(name, "HKDF") == 0;
+    EVP_KDF **slot = is_hkdf ? &hkdf : &prf;
+    bool *tried = is_hkdf ? &tried_hkdf : &tried_prf;
+    if (!*tried) {
+        *tried = true;
+        *slot = EVP_KDF_fetch(NULL, name, NULL);
+    }
+    return *slot;
+}
+
+static EVP_MAC *hmac_alg(void)
+{
+    static EVP_MAC *hmac;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    }
+    return hmac;
+}
+
 /* One direction's protection. */
 struct dkeys {
     bool ready;
@@ -130,9 +156,8 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t se
     memcpy(info + 3, "tls13 ", 6);
     memcpy(info + 9, label, llen);
     info[9 + llen] = 0; /* empty context */
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF *kdf = kdf_named("HKDF");
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    EVP_KDF_free(kdf);
     if (!kctx)
         return false;
     int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
@@ -151,9 +176,8 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t se
 static bool tls_prf(const char *digest, const uint8_t *secret, size_t secret_len,
                     const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    EVP_KDF *kdf = kdf_named("TLS1-PRF");
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    EVP_KDF_free(kdf);
     if (!kctx)
         return false;
     OSSL_PARAM params[] = {
@@ -288,9 +312,8 @@ static bool hmac_ok(const struct dkeys *k, uint64_t seq, uint8_t type, uint16_t 
     head[10] = (uint8_t)version;
     head[11] = (uint8_t)(len >> 8);
     head[12] = (uint8_t)len;
-    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC *hmac = hmac_alg();
     EVP_MAC_CTX *mctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
-    EVP_MAC_free(hmac);
     if (!mctx)
         return false;
     OSSL_PARAM params[] = {
