@@ -18,7 +18,7 @@ build:
 
 # The main job: analyze the bundled sample traces.
 run: build
-	$(BUILD)/tlsscope read traces/*.pcap
+	$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
 
 check:
 	@scripts/install-deps.sh test
