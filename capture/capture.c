@@ -46,6 +46,14 @@ const struct capture_stats *capture_stats(const struct capture *c)
     return &c->st;
 }
 
+void capture_note_live(struct capture *c, const struct live_stats *ls)
+{
+    c->st.live = true;
+    c->st.live_received = ls->received;
+    c->st.live_dropped = ls->dropped;
+    c->st.live_if_dropped = ls->if_dropped;
+}
+
 void capture_free(struct capture *c)
 {
     if (!c)

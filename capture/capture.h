@@ -53,6 +53,46 @@ uint64_t capture_file_offset(const struct capture_file *f);
 uint64_t capture_file_size(const struct capture_file *f);
 void capture_file_close(struct capture_file *f);
 
+/* ---- live capture (libpcap) ---------------------------------------------- */
+
+struct live_options {
+    const char *iface;
+    const char *filter; /* BPF, or NULL */
+    int snaplen;        /* 0: the whole packet */
+    int buffer_bytes;   /* 0: 32 MiB */
+};
+
+struct live_stats {
+    uint64_t packets;                       /* handed to the caller */
+    uint64_t received, dropped, if_dropped; /* the kernel's counts */
+};
+
+struct capture_live;
+
+/* capture_live_open - start capturing. ST_IO (cannot capture: permission,
+ * no such interface...) or ST_BAD (a bad filter) with a one-line reason
+ * naming the interface and what to do. */
+MUST_CHECK enum st capture_live_open(const struct live_options *o, struct capture_live **out,
+                                     char *err, size_t errlen);
+/* capture_live_next - the next packet, waiting up to timeout_ms: ST_OK,
+ * ST_SHORT when none came (or a signal arrived), ST_IO on an error
+ * (capture_live_error). */
+MUST_CHECK enum st capture_live_next(struct capture_live *l, int timeout_ms, struct pkt *out);
+const char *capture_live_error(const struct capture_live *l);
+uint16_t capture_live_linktype(const struct capture_live *l);
+void capture_live_stats(const struct capture_live *l, struct live_stats *st);
+void capture_live_close(struct capture_live *l);
+
+/* ---- writing pcapng ------------------------------------------------------- */
+
+struct pcapng_out;
+
+MUST_CHECK enum st pcapng_out_open(const char *path, uint16_t linktype, uint32_t snaplen,
+                                   struct pcapng_out **out, char *err, size_t errlen);
+MUST_CHECK enum st pcapng_out_packet(struct pcapng_out *w, const struct pkt *p);
+/* pcapng_out_close - flush and close; ST_IO when anything failed to write. */
+enum st pcapng_out_close(struct pcapng_out *w);
+
 /* ---- flows -------------------------------------------------------------- */
 
 /* Who opened the connection. Direction 0 is a -> b. */
@@ -126,6 +166,9 @@ struct capture_stats {
     uint64_t ooo_limit_hits, gaps;
     uint64_t dtls_datagrams, quic_datagrams;
     size_t flows_peak;
+    /* a live capture: what the kernel counted */
+    bool live;
+    uint64_t live_received, live_dropped, live_if_dropped;
 };
 
 struct capture;
@@ -136,6 +179,9 @@ struct capture *capture_new(const struct capture_limits *lim,
                             const struct flow_handler *handler);
 /* capture_packet - decode one packet and run the callbacks it causes. */
 void capture_packet(struct capture *c, const struct pkt *p);
+/* capture_note_live - keep the kernel's counts of a live capture for the
+ * summary. */
+void capture_note_live(struct capture *c, const struct live_stats *ls);
 /* capture_flush - close every flow (end of capture), oldest first. */
 void capture_flush(struct capture *c);
 const struct capture_stats *capture_stats(const struct capture *c);

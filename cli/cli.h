@@ -13,6 +13,9 @@ enum exit_status {
 };
 
 int cmd_read(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_cipher(int argc, char **argv);
 int cmd_mq_sni(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

@@ -1,4 +1,5 @@
-/* tlsscope read: capture files -> sessions -> findings -> report. */
+/* tlsscope read and tlsscope live: capture files or an interface ->
+ * sessions -> findings -> report. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/live.h"
 #include "cli/pipeline.h"
 
 static const char read_usage[] =
@@ -18,7 +20,20 @@ static const char read_usage[] =
     "so connections spanning rotated files stay whole; packet numbers count on\n"
     "across them. Every session is checked by the rules (tlsscope rules lists\n"
     "them) and reported with its findings, worst first.\n"
+    "\n";
+
+static const char live_intro[] =
+    "usage: tlsscope live [options] -i IFACE [FILTER...]\n"
     "\n"
+    "Analyze the traffic of an interface as it happens: each session is\n"
+    "reported half a second after its handshake completes or fails (text or\n"
+    "JSON lines, flushed at once); --count, --duration or Ctrl-C ends the\n"
+    "capture with the capture findings, the summary and the kernel's drop counts.\n"
+    "Capturing needs root or CAP_NET_RAW; started as root, tlsscope runs as\n"
+    "nobody (-Z) once the capture is open.\n"
+    "\n";
+
+static const char output_usage[] =
     "output:\n"
     "  -f, --format FMT          text (default) or json (one object per line:\n"
     "                            sessions, capture findings, then a summary; see\n"
@@ -33,22 +48,30 @@ static const char read_usage[] =
 static const char read_usage_end[] =
     "\n"
     "Sizes accept K, M and G suffixes. Exit status: 0 success, 2 usage error\n"
-    "(including a malformed policy file), 3 a file (capture, policy, CA file)\n"
-    "could not be read, is not a capture, or is damaged or truncated (every\n"
-    "session that could be parsed is still reported).\n";
+    "(including a malformed policy file), 3 a file (capture, policy, CA file,\n"
+    "key log) could not be read, is not a capture, or is damaged or truncated\n"
+    "(every session that could be parsed is still reported), or the interface\n"
+    "cannot be captured on.\n";
 
 enum { OPT_COLOR = 256 };
 
 struct read_opts {
+    bool live;
     struct report_opts report;
     const char *output;
     const char *color;
     struct analysis_opts analysis;
+    struct live_opts capture;
 };
 
-static void usage(FILE *f)
+static void usage(FILE *f, bool live)
 {
-    fputs(read_usage, f);
+    fputs(live ? live_intro : read_usage, f);
+    fputs(output_usage, f);
+    if (live) {
+        fputs(live_usage, f);
+        fputc('\n', f);
+    }
     fputs(analysis_usage, f);
     fputs(read_usage_end, f);
 }
@@ -64,13 +87,16 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         ANALYSIS_LONG_OPTIONS,
+        LIVE_LONG_OPTIONS,
         {0, 0, 0, 0},
     };
     o->color = "auto";
     analysis_defaults(&o->analysis);
     optind = 1;
     int c, rc;
-    while ((c = getopt_long(argc, argv, "f:o:qvh", longs, NULL)) != -1) {
+    /* '+': options first, then files or the capture filter's words */
+    const char *shorts = o->live ? "+f:o:qvhi:w:Z:" : "f:o:qvh";
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -93,17 +119,33 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
             o->color = optarg;
             break;
         case 'h':
-            usage(stdout);
+            usage(stdout, o->live);
             return -1;
         default:
-            if (c >= ANALYSIS_OPT_FIRST) {
+            if (c >= ANALYSIS_OPT_FIRST && c < LIVE_OPT_FIRST) {
                 if ((rc = analysis_option(&o->analysis, c, optarg)) != EXIT_OK)
                     return rc;
                 break;
             }
-            usage(stderr);
+            if (o->live && (c >= LIVE_OPT_FIRST || c == 'i' || c == 'w' || c == 'Z')) {
+                if ((rc = live_option(&o->capture, c, optarg)) != EXIT_OK)
+                    return rc;
+                break;
+            }
+            if (!o->live && (c >= LIVE_OPT_FIRST)) {
+                cli_error("read: %s is for tlsscope live", argv[optind - 1]);
+                return EXIT_USAGE;
+            }
+            usage(stderr, o->live);
             return EXIT_USAGE;
         }
+    }
+    if (o->live) {
+        if (!o->capture.iface) {
+            cli_error("live: no interface given (-i IFACE; try 'tlsscope live --help')");
+            return EXIT_USAGE;
+        }
+        return live_filter(&o->capture, argc, argv, optind);
     }
     if (optind >= argc) {
         cli_error("read: no capture file given (try 'tlsscope read --help')");
@@ -123,12 +165,14 @@ static bool want_color(const char *when, FILE *out)
     return isatty(fileno(out)) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }
 
-int cmd_read(int argc, char **argv)
+static int run(int argc, char **argv, bool live)
 {
-    struct read_opts o = {0};
+    struct read_opts o = {.live = live};
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
+    struct capture_live *cap = NULL;
+    struct pcapng_out *w = NULL;
     FILE *out = stdout;
     if (o.output && !(out = fopen(o.output, "w"))) {
         cli_error("%s: cannot write: %s", o.output, strerror(errno));
@@ -141,13 +185,26 @@ int cmd_read(int argc, char **argv)
     struct pipeline p = {0};
     struct report *rep = report_new(out, &o.report);
     rc = rep ? pipeline_open(&p, &o.analysis, rep) : EXIT_INPUT;
+    /* files are opened as the user who started us; the capture too, and
+     * everything after it runs without root */
+    if (rc == EXIT_OK && live)
+        rc = live_open(&o.capture, &cap, &w);
     if (rc == EXIT_OK) {
-        for (int i = optind; i < argc; i++) {
-            int r = pipeline_read_file(&p, argv[i]);
-            if (r)
-                rc = r;
+        if (live) {
+            rc = live_capture(&p, &o.capture, cap, w);
+            cap = NULL;
+        } else {
+            for (int i = optind; i < argc; i++) {
+                int r = pipeline_read_file(&p, argv[i]);
+                if (r)
+                    rc = r;
+            }
         }
         pipeline_finish(&p);
+    }
+    if (cap) {
+        capture_live_close(cap);
+        (void)pcapng_out_close(w);
     }
     pipeline_close(&p);
     report_free(rep);
@@ -159,4 +216,14 @@ int cmd_read(int argc, char **argv)
     if (out != stdout)
         fclose(out);
     return rc;
+}
+
+int cmd_read(int argc, char **argv)
+{
+    return run(argc, argv, false);
+}
+
+int cmd_live(int argc, char **argv)
+{
+    return run(argc, argv, true);
 }

@@ -27,6 +27,13 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  read [options] FILE...      analyze capture files (pcap, pcapng, gzip-compressed)\n"
+    "  live [options] -i IFACE [FILTER]\n"
+    "                              analyze an interface's traffic as it happens\n"
+    "  check [options] (FILE... | -i IFACE [FILTER])\n"
+    "                              CI: check handshakes against --expect and the\n"
+    "                              rules; PASS/FAIL, JUnit, SARIF, exit status\n"
+    "  run [options] -i IFACE [FILTER] -- COMMAND [ARG...]\n"
+    "                              capture while COMMAND runs, then check\n"
     "  cipher NAME|0xHHHH          look up a cipher suite: IANA name, code, IBM MQ\n"
     "                              CipherSpec, key exchange, authentication, protocol\n"
     "  mq-sni CHANNEL|SNI          convert an IBM MQ channel name to the SNI its\n"
@@ -37,8 +44,9 @@ static const char usage[] =
     "  tlsscope COMMAND --help     options of one command\n"
     "  tlsscope --version\n"
     "\n"
-    "exit status: 0 success, 2 usage error, 3 input error (missing or unreadable\n"
-    "file, not a capture, damaged or truncated capture).\n";
+    "exit status: 0 success, 1 a check failed (check, run), 2 usage error, 3 input\n"
+    "error (missing or unreadable file, not a capture, damaged or truncated\n"
+    "capture, an interface that cannot be captured on).\n";
 
 int main(int argc, char **argv)
 {
@@ -57,6 +65,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "read") == 0)
         return cmd_read(argc - 1, argv + 1);
+    if (strcmp(cmd, "live") == 0)
+        return cmd_live(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "cipher") == 0)
         return cmd_cipher(argc - 1, argv + 1);
     if (strcmp(cmd, "mq-sni") == 0)

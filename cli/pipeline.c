@@ -156,9 +156,12 @@ static void on_session(void *ctx, struct session *s)
 {
     struct pipeline *p = ctx;
     rules_eval(p->rules, s);
+    if (s->ch.present)
+        p->handshakes++;
     if (p->on_session)
         p->on_session(p->ctx, s);
-    report_session(p->report, s);
+    if (p->report)
+        report_session(p->report, s);
     session_free(s);
 }
 
@@ -294,6 +297,10 @@ void pipeline_finish(struct pipeline *p)
                   (unsigned long long)(p->keylog_warnings - KEYLOG_WARNINGS_SHOWN));
     const struct capture_finding *cf;
     size_t n = rules_finish(p->rules, &cf);
+    if (p->on_capture_findings)
+        p->on_capture_findings(p->ctx, cf, n);
+    if (!p->report)
+        return;
     report_capture_findings(p->report, cf, n);
     report_summary(p->report, capture_stats(p->capture), dissect_stats(p->dissect));
 }

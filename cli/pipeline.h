@@ -68,6 +68,7 @@ struct pipeline {
     bool keylog_attached;
     uint64_t keylog_warnings;
     const char *reading; /* the capture file being read, for messages */
+    uint64_t handshakes; /* sessions reported that had a ClientHello */
     struct policy *policy;
     struct rules *rules;
     struct dissect *dissect;
@@ -76,11 +77,14 @@ struct pipeline {
     /* called with every finished session after the rules ran, before it
      * is reported; may be NULL */
     void (*on_session)(void *ctx, const struct session *s);
+    /* called with the capture-wide findings; may be NULL */
+    void (*on_capture_findings)(void *ctx, const struct capture_finding *f, size_t n);
     void *ctx;
 };
 
 /* pipeline_open - set everything up; returns an exit status (EXIT_OK, or
- * EXIT_USAGE / EXIT_INPUT after printing why). */
+ * EXIT_USAGE / EXIT_INPUT after printing why). rep may be NULL (check
+ * reports through on_session). */
 int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep);
 /* pipeline_read_file - feed a capture file; the exit status it earns. */
 int pipeline_read_file(struct pipeline *p, const char *arg);

@@ -66,5 +66,10 @@ struct flow_handler dissect_flow_handler(struct dissect *d);
 /* dissect_finish - hand every remaining session to the sink. Call after
  * capture_flush. */
 void dissect_finish(struct dissect *d);
+/* dissect_tick - live capture: hand over now (out of start order) every
+ * session whose handshake ended at least `settle` ns ago (established,
+ * refused, or MQ without TLS) and every one quiet for `stall` ns; the rest
+ * of such a connection is not followed. now: wall-clock ns. */
+void dissect_tick(struct dissect *d, int64_t now, int64_t settle, int64_t stall);
 const struct dissect_stats *dissect_stats(const struct dissect *d);
 void dissect_free(struct dissect *d);

@@ -598,6 +598,40 @@ void dissect_finish(struct dissect *d)
     pump(d, true);
 }
 
+/* Live capture: has this session said what it will say? */
+static bool live_ready(const struct tflow *tf, int64_t now, int64_t settle, int64_t stall)
+{
+    const struct session *s = tf->s;
+    if (!s)
+        return false;
+    bool ended = s->established || s->mq.client || s->mq.server;
+    for (size_t i = 0; i < s->alerts.n && !ended; i++)
+        ended = s->alerts.v[i].encrypted || s->alerts.v[i].level == 2;
+    int64_t since = s->has_hs_end ? s->hs_end.ts : s->ts_last;
+    return (ended && now - since >= settle) || now - s->ts_last >= stall;
+}
+
+void dissect_tick(struct dissect *d, int64_t now, int64_t settle, int64_t stall)
+{
+    struct tflow **link = &d->q_head, *prev = NULL;
+    while (*link) {
+        struct tflow *tf = *link;
+        if (!tf->closed && !live_ready(tf, now, settle, stall)) {
+            prev = tf;
+            link = &tf->q_next;
+            continue;
+        }
+        *link = tf->q_next;
+        if (d->q_tail == tf)
+            d->q_tail = prev;
+        emit(d, tf);
+        if (tf->closed) {
+            d->q_done--;
+            tflow_free(tf);
+        }
+    }
+}
+
 void dissect_free(struct dissect *d)
 {
     if (!d)

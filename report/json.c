@@ -789,6 +789,14 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     key_uint(w, "unsupported_link_packets", cs->unsupported_link);
     key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
     key_uint(w, "certificates_decoded", ds->certs_parsed);
+    if (cs->live) {
+        jw_key(w, "live");
+        jw_obj(w);
+        key_uint(w, "received", cs->live_received);
+        key_uint(w, "dropped", cs->live_dropped);
+        key_uint(w, "if_dropped", cs->live_if_dropped);
+        jw_obj_end(w);
+    }
     jw_obj_end(w);
     jw_end_line(w);
 }

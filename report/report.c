@@ -15,6 +15,11 @@ struct report *report_new(FILE *out, const struct report_opts *opts)
     return r;
 }
 
+void report_flush(struct report *r)
+{
+    fflush(r->out);
+}
+
 void report_free(struct report *r)
 {
     if (!r)

@@ -33,6 +33,8 @@ void report_capture_findings(struct report *r, const struct capture_finding *f, 
 /* report_summary - the closing summary over everything reported. */
 void report_summary(struct report *r, const struct capture_stats *cs,
                     const struct dissect_stats *ds);
+/* report_flush - push what was written so far (live capture streams). */
+void report_flush(struct report *r);
 void report_free(struct report *r);
 
 /* report_status - "ok", "failed", "incomplete" or "partial". */

@@ -8,7 +8,7 @@
 # otherwise the one command to run is printed and the script fails.
 set -eu
 
-build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev"
+build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev"
 test="$build libcmocka-dev python3 gzip tshark"
 
 case "${1:-build}" in

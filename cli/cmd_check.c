@@ -1,0 +1,660 @@
+/* tlsscope check and tlsscope run: expectations and findings turned into a
+ * verdict and an exit status a CI pipeline can act on. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/baseline.h"
+#include "cli/live.h"
+#include "cli/pipeline.h"
+#include "dissect/mq.h"
+#include "dissect/registry.h"
+#include "report/ci.h"
+
+static const char check_intro[] =
+    "usage: tlsscope check [options] FILE...\n"
+    "       tlsscope check [options] -i IFACE [FILTER...]\n"
+    "\n"
+    "Check every TLS handshake of capture files or of a live capture against\n"
+    "expectations and the rules' findings: one verdict line per matching\n"
+    "handshake, then PASS or FAIL saying what was expected and what was seen.\n"
+    "\n";
+
+static const char run_intro[] =
+    "usage: tlsscope run [options] -i IFACE [FILTER...] -- COMMAND [ARG...]\n"
+    "\n"
+    "Capture on IFACE while COMMAND runs, then check what it did. The capture\n"
+    "is running before COMMAND starts; COMMAND gets SSLKEYLOGFILE pointing at a\n"
+    "private key log, so TLS 1.3 certificates are checked too; after it exits\n"
+    "the last packets are collected and the handshakes checked as by check.\n"
+    "COMMAND runs as the user tlsscope was started as; the capture itself\n"
+    "continues as -Z's user.\n"
+    "\n";
+
+static const char check_usage[] =
+    "expectations (applied to every matching handshake):\n"
+    "  -e, --expect KEY=VALUE    repeatable; KEY is version (also version>=1.2,\n"
+    "                            >, <=, <, !=), cipher (IANA name, MQ CipherSpec,\n"
+    "                            MQ list such as ANY_TLS12_OR_HIGHER, or 0xHHHH),\n"
+    "                            cipher-any-of (a,b,...), group, sni (glob), alpn,\n"
+    "                            mq-channel, mq-cipherspec, cert-key (rsa,\n"
+    "                            ecdsa-256, cert-key>=rsa-2048), established,\n"
+    "                            resumed (true/false)\n"
+    "      --fail-on SEVERITY    fail on a finding at or above info, low, medium or\n"
+    "                            high (default), or never\n"
+    "      --baseline FILE       JSON output of an earlier run: fail only on\n"
+    "                            findings it does not have\n"
+    "      --require N           fail unless at least N handshakes match (default 1)\n"
+    "which handshakes:\n"
+    "      --sni PATTERN         only those asking for this server name (glob)\n"
+    "      --server ADDR:PORT    only those to this server (ADDR, ADDR:PORT, :PORT)\n"
+    "      --mq-channel NAME     only those to this IBM MQ channel\n"
+    "output:\n"
+    "  -f, --format FMT          text (default), json (a verdict object per\n"
+    "                            handshake, then a result), junit or sarif\n"
+    "  -o, --output PATH         write the junit/sarif/json report to PATH; the\n"
+    "                            text verdicts still go to stdout for junit/sarif\n"
+    "\n";
+
+static const char run_usage[] =
+    "      --allow-cmd-failure   do not count COMMAND's failure (a check that\n"
+    "                            expects the handshake to fail, say)\n"
+    "\n";
+
+static const char check_usage_end[] =
+    "\n"
+    "Exit status: 0 every expectation held, enough handshakes matched and no new\n"
+    "finding reached --fail-on (and for run, COMMAND succeeded); 1 otherwise;\n"
+    "2 usage error (a bad --expect names the text); 3 a file could not be read,\n"
+    "the interface cannot be captured on, or COMMAND could not be started.\n";
+
+enum {
+    OPT_FAIL_ON = 1024,
+    OPT_BASELINE,
+    OPT_REQUIRE,
+    OPT_SNI,
+    OPT_SERVER,
+    OPT_MQ_CHANNEL,
+    OPT_ALLOW_CMD_FAILURE,
+};
+
+enum { MAX_EXPECT = 32 };
+
+struct check_opts {
+    bool run;
+    enum ci_format format;
+    const char *output;
+    struct expectation expect[MAX_EXPECT];
+    size_t n_expect;
+    int fail_on;
+    uint64_t require;
+    const char *baseline_file;
+    struct session_filter filter;
+    char filters_text[512];
+    bool allow_cmd_failure;
+    struct analysis_opts analysis;
+    struct live_opts capture;
+    char **files;
+    int n_files;
+    char **cmd;
+};
+
+static void usage(FILE *f, bool run)
+{
+    fputs(run ? run_intro : check_intro, f);
+    fputs(check_usage, f);
+    if (run)
+        fputs(run_usage, f);
+    fputs(live_usage, f);
+    fputc('\n', f);
+    fputs(analysis_usage, f);
+    fputs(check_usage_end, f);
+}
+
+static void note_filter(struct check_opts *o, const char *opt, const char *arg)
+{
+    size_t n = strlen(o->filters_text);
+    snprintf(o->filters_text + n, sizeof(o->filters_text) - n, "%s%s %s", n ? " " : "", opt, arg);
+}
+
+static int parse_severity(const char *arg, int *out)
+{
+    static const char *const names[] = {"info", "low", "medium", "high"};
+    if (strcmp(arg, "never") == 0) {
+        *out = -1;
+        return EXIT_OK;
+    }
+    for (int i = 0; i < 4; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = i;
+            return EXIT_OK;
+        }
+    cli_error("--fail-on takes info, low, medium, high or never, not '%s'", arg);
+    return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct check_opts *o)
+{
+    static const struct option longs[] = {
+        {"expect", required_argument, NULL, 'e'},
+        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"require", required_argument, NULL, OPT_REQUIRE},
+        {"sni", required_argument, NULL, OPT_SNI},
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"mq-channel", required_argument, NULL, OPT_MQ_CHANNEL},
+        {"allow-cmd-failure", no_argument, NULL, OPT_ALLOW_CMD_FAILURE},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        ANALYSIS_LONG_OPTIONS,
+        LIVE_LONG_OPTIONS,
+        {0, 0, 0, 0},
+    };
+    o->fail_on = SEV_HIGH;
+    o->require = 1;
+    analysis_defaults(&o->analysis);
+    /* run: everything after "--" is the command */
+    int end = argc;
+    for (int i = 1; o->run && i < argc; i++)
+        if (strcmp(argv[i], "--") == 0) {
+            end = i;
+            o->cmd = argv + i + 1;
+            break;
+        }
+    optind = 1;
+    int c, rc;
+    char err[300], *tail;
+    while ((c = getopt_long(end, argv, "+e:f:o:hi:w:Z:", longs, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+            if (o->n_expect == MAX_EXPECT) {
+                cli_error("more than %d --expect", MAX_EXPECT);
+                return EXIT_USAGE;
+            }
+            if (!expect_parse(optarg, &o->expect[o->n_expect], err, sizeof(err))) {
+                cli_error("%s", err);
+                return EXIT_USAGE;
+            }
+            o->n_expect++;
+            break;
+        case OPT_FAIL_ON:
+            if ((rc = parse_severity(optarg, &o->fail_on)) != EXIT_OK)
+                return rc;
+            break;
+        case OPT_BASELINE:
+            o->baseline_file = optarg;
+            break;
+        case OPT_REQUIRE:
+            errno = 0;
+            o->require = strtoull(optarg, &tail, 10);
+            if (errno || *tail || tail == optarg || *optarg == '-') {
+                cli_error("--require takes a number of handshakes, not '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_SNI:
+            o->filter.sni = optarg;
+            note_filter(o, "--sni", optarg);
+            break;
+        case OPT_SERVER:
+            if (!filter_server(optarg, &o->filter, err, sizeof(err))) {
+                cli_error("%s", err);
+                return EXIT_USAGE;
+            }
+            note_filter(o, "--server", optarg);
+            break;
+        case OPT_MQ_CHANNEL:
+            if (strlen(optarg) > MQ_CHANNEL_MAX) {
+                cli_error("--mq-channel '%s': MQ channel names have at most %d characters", optarg,
+                          MQ_CHANNEL_MAX);
+                return EXIT_USAGE;
+            }
+            o->filter.mq_channel = optarg;
+            note_filter(o, "--mq-channel", optarg);
+            break;
+        case OPT_ALLOW_CMD_FAILURE:
+            if (!o->run) {
+                cli_error("check: --allow-cmd-failure is for tlsscope run");
+                return EXIT_USAGE;
+            }
+            o->allow_cmd_failure = true;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "text"))
+                o->format = CI_TEXT;
+            else if (!strcmp(optarg, "json"))
+                o->format = CI_JSON;
+            else if (!strcmp(optarg, "junit"))
+                o->format = CI_JUNIT;
+            else if (!strcmp(optarg, "sarif"))
+                o->format = CI_SARIF;
+            else {
+                cli_error("unknown format '%s' (text, json, junit or sarif)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'h':
+            usage(stdout, o->run);
+            return -1;
+        default:
+            if (c >= ANALYSIS_OPT_FIRST && c < LIVE_OPT_FIRST) {
+                if ((rc = analysis_option(&o->analysis, c, optarg)) != EXIT_OK)
+                    return rc;
+                break;
+            }
+            if (c >= LIVE_OPT_FIRST || c == 'i' || c == 'w' || c == 'Z') {
+                if ((rc = live_option(&o->capture, c, optarg)) != EXIT_OK)
+                    return rc;
+                break;
+            }
+            usage(stderr, o->run);
+            return EXIT_USAGE;
+        }
+    }
+    const char *name = o->run ? "run" : "check";
+    if (o->run) {
+        if (!o->capture.iface) {
+            cli_error("run: no interface given (-i IFACE; try 'tlsscope run --help')");
+            return EXIT_USAGE;
+        }
+        if (!o->cmd || !o->cmd[0]) {
+            cli_error("run: no command given (... -- COMMAND [ARG...])");
+            return EXIT_USAGE;
+        }
+    }
+    if (o->capture.iface)
+        return live_filter(&o->capture, end, argv, optind);
+    if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user) {
+        cli_error("%s: -w, --count, --duration and -Z need -i IFACE", name);
+        return EXIT_USAGE;
+    }
+    if (optind >= end) {
+        cli_error("%s: no capture file and no interface (-i IFACE) given", name);
+        return EXIT_USAGE;
+    }
+    o->files = argv + optind;
+    o->n_files = end - optind;
+    return EXIT_OK;
+}
+
+/* ---- judging sessions ------------------------------------------------------------------- */
+
+struct checker {
+    struct check_opts *o;
+    struct ci_report *ci;
+    struct baseline baseline;
+};
+
+static void endpoint_str(const struct endpoint *e, char *out, size_t len)
+{
+    char ip[64] = "?";
+    inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, ip, sizeof(ip));
+    snprintf(out, len, e->family == 6 ? "[%s]:%u" : "%s:%u", ip, e->port);
+}
+
+static void fill_finding(struct ci_finding *cf, const struct finding *f, const char *key,
+                         const struct checker *k)
+{
+    memset(cf, 0, sizeof(*cf));
+    snprintf(cf->rule, sizeof(cf->rule), "%s", f->rule);
+    snprintf(cf->title, sizeof(cf->title), "%s", f->title);
+    cf->severity = f->severity;
+    cf->evidence = strdup(f->evidence ? f->evidence : "");
+    cf->known = baseline_has(&k->baseline, key);
+    cf->fails = k->o->fail_on >= 0 && (int)f->severity >= k->o->fail_on && !cf->known;
+}
+
+static void on_session(void *ctx, const struct session *s)
+{
+    struct checker *k = ctx;
+    if (!s->ch.present || !filter_match(&k->o->filter, s))
+        return;
+    struct ci_verdict v = {.id = s->id, .pass = true};
+    endpoint_str(&s->client, v.client, sizeof(v.client));
+    endpoint_str(&s->server, v.server, sizeof(v.server));
+    if (s->ch.sni.n) {
+        const struct bytes *b = &s->ch.sni.v[0];
+        size_t n = b->len < sizeof(v.sni) - 1 ? b->len : sizeof(v.sni) - 1;
+        for (size_t i = 0; i < n; i++)
+            v.sni[i] = b->p[i] >= 0x20 && b->p[i] < 0x7f ? (char)b->p[i] : '?';
+    }
+    char buf[REG_LABEL_LEN];
+    if (s->has_version)
+        snprintf(v.version, sizeof(v.version), "%s", registry_version_label(s->version, buf));
+    if (s->has_cipher)
+        snprintf(v.cipher, sizeof(v.cipher), "%s", registry_cipher_label(s->cipher, buf));
+    bool canonical;
+    char channel[MQ_CHANNEL_MAX + 1];
+    if (s->ch.sni.n && mq_sni_decode(s->ch.sni.v[0].p, s->ch.sni.v[0].len, channel, &canonical))
+        snprintf(v.mq_channel, sizeof(v.mq_channel), "%s", channel);
+    v.items = calloc(k->o->n_expect ? k->o->n_expect : 1, sizeof(*v.items));
+    v.findings = calloc(s->findings.n ? s->findings.n : 1, sizeof(*v.findings));
+    if (!v.items || !v.findings) {
+        free(v.items);
+        free(v.findings);
+        return;
+    }
+    for (size_t i = 0; i < k->o->n_expect; i++) {
+        struct ci_item *it = &v.items[v.n_items++];
+        it->e = &k->o->expect[i];
+        it->pass = expect_check(it->e, s, it->seen, sizeof(it->seen));
+        v.pass &= it->pass;
+    }
+    for (size_t i = 0; i < s->findings.n; i++) {
+        char key[600];
+        baseline_session_key(key, sizeof(key), s->findings.v[i].rule, v.server, v.sni);
+        struct ci_finding *cf = &v.findings[v.n_findings++];
+        fill_finding(cf, &s->findings.v[i], key, k);
+        v.pass &= !cf->fails;
+    }
+    ci_session(k->ci, &v);
+}
+
+static void on_capture_findings(void *ctx, const struct capture_finding *f, size_t n)
+{
+    struct checker *k = ctx;
+    struct ci_finding *out = calloc(n ? n : 1, sizeof(*out));
+    if (!out)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char key[600];
+        baseline_capture_key(key, sizeof(key), f[i].f.rule, f[i].subject);
+        fill_finding(&out[i], &f[i].f, key, k);
+        snprintf(out[i].subject, sizeof(out[i].subject), "%s", f[i].subject);
+    }
+    ci_capture_findings(k->ci, out, n);
+}
+
+/* ---- run: the command --------------------------------------------------------------- */
+
+/* Start COMMAND with SSLKEYLOGFILE set; a failed exec comes back through a
+ * close-on-exec pipe. */
+static int start_command(char **cmd, const char *keylog, pid_t *pid)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        cli_error("run: %s", strerror(errno));
+        return EXIT_INPUT;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    *pid = fork();
+    if (*pid < 0) {
+        cli_error("run: cannot start %s: %s", cmd[0], strerror(errno));
+        return EXIT_INPUT;
+    }
+    if (*pid == 0) {
+        close(fds[0]);
+        setenv("SSLKEYLOGFILE", keylog, 1);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execvp(cmd[0], cmd);
+        int e = errno;
+        if (write(fds[1], &e, sizeof(e)) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    close(fds[1]);
+    int e = 0;
+    ssize_t got = read(fds[0], &e, sizeof(e));
+    close(fds[0]);
+    if (got == (ssize_t)sizeof(e)) {
+        waitpid(*pid, NULL, 0);
+        cli_error("run: cannot run %s: %s", cmd[0], strerror(e));
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* The temporary capture and key log must be readable by the user the
+ * capture continues as. */
+static int give_to(const char *user, const char *const *paths, size_t n)
+{
+    if (geteuid() != 0 || (user && strcmp(user, "root") == 0))
+        return EXIT_OK;
+    struct passwd *pw = getpwnam(user ? user : "nobody");
+    if (!pw) {
+        cli_error("-Z: no user '%s' on this system", user ? user : "nobody");
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (chown(paths[i], pw->pw_uid, pw->pw_gid) != 0) {
+            cli_error("%s: %s", paths[i], strerror(errno));
+            return EXIT_INPUT;
+        }
+    return EXIT_OK;
+}
+
+/* Capture into `path` while the command runs; then a little longer, until
+ * the wire is quiet, so its last packets are in. */
+static int capture_command(struct check_opts *o, const char *path, const char *keylog,
+                           const char *tmpdir, char *cmd_failure, size_t failure_len)
+{
+    struct live_opts lo = o->capture;
+    lo.write_path = path;
+    struct capture_live *cap;
+    struct pcapng_out *w;
+    char err[300];
+    struct live_options opts = {.iface = lo.iface, .filter = lo.filter};
+    if (capture_live_open(&opts, &cap, err, sizeof(err)) != ST_OK) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    if (pcapng_out_open(path, capture_live_linktype(cap), 262144, &w, err, sizeof(err)) != ST_OK) {
+        cli_error("%s: cannot write: %s", path, err);
+        capture_live_close(cap);
+        return EXIT_INPUT;
+    }
+    const char *const owned[] = {tmpdir, path, keylog};
+    pid_t pid;
+    int rc = give_to(lo.user, owned, 3);
+    if (rc == EXIT_OK)
+        rc = start_command(o->cmd, keylog, &pid);
+    uid_t uid;
+    gid_t gid;
+    if (rc == EXIT_OK)
+        rc = drop_privileges(lo.user, &uid, &gid);
+    if (rc != EXIT_OK) {
+        capture_live_close(cap);
+        (void)pcapng_out_close(w);
+        return rc;
+    }
+    live_signals();
+    int status = 0;
+    bool exited = false;
+    int64_t quiet_since = 0, exited_at = 0;
+    for (;;) {
+        if (live_stop && !exited)
+            kill(pid, SIGTERM);
+        struct pkt pk;
+        enum st st = capture_live_next(cap, 50, &pk);
+        int64_t now = now_ns();
+        if (st == ST_IO) {
+            cli_error("%s: the capture stopped: %s", lo.iface, capture_live_error(cap));
+            rc = EXIT_INPUT;
+            break;
+        }
+        if (st == ST_OK) {
+            quiet_since = now;
+            if (pcapng_out_packet(w, &pk) != ST_OK) {
+                cli_error("%s: write error", path);
+                rc = EXIT_INPUT;
+                break;
+            }
+        }
+        if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+            exited_at = quiet_since = now;
+        }
+        /* drained: 300 ms without a packet, or 3 s after the command */
+        if (exited && (now - quiet_since >= 300000000LL || now - exited_at >= 3000000000LL))
+            break;
+    }
+    if (!exited) {
+        kill(pid, SIGTERM);
+        waitpid(pid, &status, 0);
+    }
+    if (WIFSIGNALED(status))
+        snprintf(cmd_failure, failure_len, "%s was killed by signal %d", o->cmd[0], WTERMSIG(status));
+    else if (WEXITSTATUS(status))
+        snprintf(cmd_failure, failure_len, "%s exited with status %d", o->cmd[0], WEXITSTATUS(status));
+    struct live_stats ls;
+    capture_live_stats(cap, &ls);
+    capture_live_close(cap);
+    if (pcapng_out_close(w) != ST_OK && rc == EXIT_OK) {
+        cli_error("%s: write error", path);
+        rc = EXIT_INPUT;
+    }
+    if (ls.dropped)
+        cli_error("warning: the kernel dropped %llu packets; some handshakes may be missing",
+                  (unsigned long long)ls.dropped);
+    return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static int check_main(int argc, char **argv, bool run)
+{
+    static struct check_opts o;
+    memset(&o, 0, sizeof(o));
+    o.run = run;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    struct checker k = {.o = &o};
+    if (o.baseline_file && (rc = baseline_load(&k.baseline, o.baseline_file)) != EXIT_OK)
+        return rc;
+
+    /* run: the command's traffic and key log land in a private directory */
+    char tmpdir[] = "/tmp/tlsscope-run-XXXXXX", capture_path[300] = "", keylog_path[64] = "";
+    char cmd_failure[200] = "";
+    bool have_tmp = false;
+    if (run) {
+        if (!mkdtemp(tmpdir)) {
+            cli_error("run: cannot make a temporary directory: %s", strerror(errno));
+            baseline_free(&k.baseline);
+            return EXIT_INPUT;
+        }
+        have_tmp = true;
+        snprintf(capture_path, sizeof(capture_path), "%s",
+                 o.capture.write_path ? o.capture.write_path : "");
+        if (!capture_path[0])
+            snprintf(capture_path, sizeof(capture_path), "%s/capture.pcapng", tmpdir);
+        snprintf(keylog_path, sizeof(keylog_path), "%s/keys.log", tmpdir);
+        int fd = open(keylog_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            cli_error("%s: %s", keylog_path, strerror(errno));
+            rc = EXIT_INPUT;
+        } else {
+            close(fd);
+        }
+        if (!o.analysis.keylog_file || o.analysis.keylog_from_env)
+            o.analysis.keylog_file = keylog_path;
+        o.analysis.keylog_from_env = false;
+    }
+
+    FILE *out = stdout, *file = NULL;
+    bool machine = o.format == CI_JUNIT || o.format == CI_SARIF;
+    if (rc == EXIT_OK && o.output && !(file = fopen(o.output, "w"))) {
+        cli_error("%s: cannot write: %s", o.output, strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    if (file && !machine)
+        out = file;
+    char source[300];
+    if (run || o.capture.iface)
+        snprintf(source, sizeof(source), "%s", run ? capture_path : o.capture.iface);
+    else
+        snprintf(source, sizeof(source), "%s%s", o.files[0], o.n_files > 1 ? " ..." : "");
+    struct ci_settings set = {
+        .format = machine ? CI_TEXT : o.format,
+        .file = machine ? (file ? file : stdout) : NULL,
+        .file_format = o.format,
+        .source = source,
+        .expect = o.expect,
+        .n_expect = o.n_expect,
+        .fail_on = o.fail_on,
+        .require = o.require,
+        .filters = o.filters_text,
+    };
+    /* junit/sarif on stdout: nothing else may go there */
+    FILE *devnull = machine && !file ? fopen("/dev/null", "w") : NULL;
+    if (rc == EXIT_OK && !(k.ci = ci_new(devnull ? devnull : out, &set)))
+        rc = EXIT_INPUT;
+    /* files are read as the user who started us: before giving up root */
+    struct pipeline p = {.on_session = on_session, .on_capture_findings = on_capture_findings, .ctx = &k};
+    if (rc == EXIT_OK)
+        rc = pipeline_open(&p, &o.analysis, NULL);
+    struct capture_live *cap = NULL;
+    struct pcapng_out *w = NULL;
+    if (rc == EXIT_OK && run)
+        rc = capture_command(&o, capture_path, keylog_path, tmpdir, cmd_failure, sizeof(cmd_failure));
+    else if (rc == EXIT_OK && o.capture.iface)
+        rc = live_open(&o.capture, &cap, &w);
+    if (rc == EXIT_OK) {
+        int read_rc = EXIT_OK;
+        if (run) {
+            read_rc = pipeline_read_file(&p, capture_path);
+        } else if (cap) {
+            read_rc = live_capture(&p, &o.capture, cap, w);
+            cap = NULL;
+        } else {
+            for (int i = 0; i < o.n_files; i++) {
+                int r = pipeline_read_file(&p, o.files[i]);
+                if (r)
+                    read_rc = r;
+            }
+        }
+        pipeline_finish(&p);
+        bool cmd_counts = run && cmd_failure[0] && !o.allow_cmd_failure;
+        bool passed = ci_finish(k.ci, cmd_counts ? cmd_failure : NULL);
+        if (cmd_failure[0] && !cmd_counts)
+            cli_error("run: %s (allowed by --allow-cmd-failure)", cmd_failure);
+        rc = read_rc ? read_rc : passed ? EXIT_OK : EXIT_FAIL;
+    }
+    if (cap) {
+        capture_live_close(cap);
+        (void)pcapng_out_close(w);
+    }
+    pipeline_close(&p);
+    ci_free(k.ci);
+    baseline_free(&k.baseline);
+    if (devnull)
+        fclose(devnull);
+    if (fflush(stdout) != 0 || (file && (fflush(file) != 0 || ferror(file)))) {
+        cli_error("%s: write error: %s", file ? o.output : "standard output", strerror(errno));
+        rc = EXIT_INPUT;
+    }
+    if (file)
+        fclose(file);
+    if (have_tmp) {
+        unlink(keylog_path);
+        if (!o.capture.write_path)
+            unlink(capture_path);
+        rmdir(tmpdir);
+    }
+    return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    return check_main(argc, argv, false);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    return check_main(argc, argv, true);
+}

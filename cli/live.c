@@ -1,0 +1,237 @@
+/* The live capture loop shared by live, check -i and run. */
+#include "cli/live.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+const char live_usage[] =
+    "capture:\n"
+    "  -i, --interface IFACE     capture on IFACE (lo, eth0, any); the words after\n"
+    "                            the options are a capture filter (tcpdump syntax)\n"
+    "  -w, --write FILE          also save the raw capture as pcapng\n"
+    "      --count N             stop after N handshakes\n"
+    "      --duration SEC        stop after SEC seconds (Ctrl-C stops too)\n"
+    "  -Z, --user USER           started as root, continue as USER once the capture\n"
+    "                            is open (default nobody; root keeps root)\n";
+
+volatile sig_atomic_t live_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    live_stop = 1;
+}
+
+void live_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+int live_option(struct live_opts *o, int opt, const char *arg)
+{
+    char *end;
+    switch (opt) {
+    case 'i':
+        o->iface = arg;
+        return EXIT_OK;
+    case 'w':
+        o->write_path = arg;
+        return EXIT_OK;
+    case 'Z':
+        o->user = arg;
+        return EXIT_OK;
+    case OPT_COUNT: {
+        errno = 0;
+        unsigned long long n = strtoull(arg, &end, 10);
+        if (errno || *end || end == arg || *arg == '-' || !n) {
+            cli_error("--count takes a number of handshakes, not '%s'", arg);
+            return EXIT_USAGE;
+        }
+        o->count = n;
+        return EXIT_OK;
+    }
+    case OPT_DURATION:
+        o->duration = strtod(arg, &end);
+        if (*end || end == arg || !(o->duration > 0)) {
+            cli_error("--duration takes seconds, not '%s'", arg);
+            return EXIT_USAGE;
+        }
+        return EXIT_OK;
+    default:
+        return EXIT_USAGE;
+    }
+}
+
+int live_filter(struct live_opts *o, int argc, char **argv, int first)
+{
+    size_t n = 0;
+    o->filter[0] = 0;
+    for (int i = first; i < argc; i++) {
+        int w = snprintf(o->filter + n, sizeof(o->filter) - n, "%s%s", n ? " " : "", argv[i]);
+        if (w < 0 || (size_t)w >= sizeof(o->filter) - n) {
+            cli_error("the capture filter is longer than %zu characters", sizeof(o->filter) - 1);
+            return EXIT_USAGE;
+        }
+        n += (size_t)w;
+    }
+    return EXIT_OK;
+}
+
+int drop_privileges(const char *user, uid_t *uid, gid_t *gid)
+{
+    *uid = getuid();
+    *gid = getgid();
+    if (geteuid() != 0 || (user && strcmp(user, "root") == 0))
+        return EXIT_OK;
+    const char *name = user ? user : "nobody";
+    struct passwd *pw = getpwnam(name);
+    if (!pw) {
+        cli_error("-Z: no user '%s' on this system", name);
+        return EXIT_USAGE;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
+        (pw->pw_uid != 0 && setuid(0) == 0)) {
+        cli_error("cannot give up root to run as '%s': %s", name, strerror(errno));
+        return EXIT_INPUT;
+    }
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    return EXIT_OK;
+}
+
+int live_open(const struct live_opts *o, struct capture_live **cap, struct pcapng_out **w)
+{
+    char err[512];
+    struct live_options lo = {.iface = o->iface, .filter = o->filter};
+    *w = NULL;
+    if (capture_live_open(&lo, cap, err, sizeof(err)) != ST_OK) {
+        cli_error("%s", err);
+        return EXIT_INPUT;
+    }
+    if (o->write_path &&
+        pcapng_out_open(o->write_path, capture_live_linktype(*cap), 262144, w, err, sizeof(err)) != ST_OK) {
+        cli_error("%s: cannot write: %s", o->write_path, err);
+        capture_live_close(*cap);
+        return EXIT_INPUT;
+    }
+    uid_t uid;
+    gid_t gid;
+    int rc = drop_privileges(o->user, &uid, &gid);
+    if (rc) {
+        capture_live_close(*cap);
+        (void)pcapng_out_close(*w);
+    }
+    return rc;
+}
+
+/* With a key log, packets wait this long before they are parsed: the
+ * client writes a session's secrets only as it receives the server's
+ * flight, the moment tlsscope sees that flight too. */
+enum { KEYLOG_LAG_NS = 500000000 };
+
+struct held {
+    struct held *next;
+    int64_t arrived;
+    struct pkt pk;
+    uint8_t data[];
+};
+
+static void hold(struct held **head, struct held **tail, const struct pkt *pk)
+{
+    struct held *h = malloc(sizeof(*h) + pk->data.left);
+    if (!h)
+        return;
+    h->next = NULL;
+    h->arrived = now_ns();
+    h->pk = *pk;
+    memcpy(h->data, pk->data.p, pk->data.left);
+    h->pk.data = cur_make(h->data, pk->data.left);
+    if (*tail)
+        (*tail)->next = h;
+    else
+        *head = h;
+    *tail = h;
+}
+
+static void release(struct pipeline *p, struct held **head, struct held **tail, int64_t before)
+{
+    while (*head && (*head)->arrived <= before) {
+        struct held *h = *head;
+        *head = h->next;
+        if (!*head)
+            *tail = NULL;
+        capture_packet(p->capture, &h->pk);
+        free(h);
+    }
+}
+
+int live_capture(struct pipeline *p, const struct live_opts *o, struct capture_live *cap,
+                 struct pcapng_out *w)
+{
+    live_signals();
+    int rc = EXIT_OK;
+    int64_t deadline = o->duration ? now_ns() + (int64_t)(o->duration * 1e9) : 0;
+    bool lag = p->keylog_attached;
+    struct held *head = NULL, *tail = NULL;
+    while (!live_stop) {
+        struct pkt pk;
+        enum st st = capture_live_next(cap, 100, &pk);
+        if (st == ST_IO) {
+            cli_error("%s: the capture stopped: %s", o->iface, capture_live_error(cap));
+            rc = EXIT_INPUT;
+            break;
+        }
+        if (st == ST_OK) {
+            if (w && pcapng_out_packet(w, &pk) != ST_OK) {
+                cli_error("%s: write error: %s", o->write_path, strerror(errno));
+                rc = EXIT_INPUT;
+                break;
+            }
+            if (lag)
+                hold(&head, &tail, &pk);
+            else
+                capture_packet(p->capture, &pk);
+        }
+        int64_t now = now_ns(), parsed_up_to = lag ? now - KEYLOG_LAG_NS : now;
+        release(p, &head, &tail, parsed_up_to);
+        /* report a handshake half a second after it ended (a late alert
+         * still counts), one that stalls after ten */
+        dissect_tick(p->dissect, parsed_up_to, 500000000LL, 10000000000LL);
+        if (p->report)
+            report_flush(p->report);
+        if (o->count && p->handshakes >= o->count)
+            break;
+        if (deadline && now >= deadline)
+            break;
+    }
+    release(p, &head, &tail, INT64_MAX);
+    struct live_stats ls;
+    capture_live_stats(cap, &ls);
+    capture_note_live(p->capture, &ls);
+    if (w && pcapng_out_close(w) != ST_OK && !rc) {
+        cli_error("%s: write error", o->write_path);
+        rc = EXIT_INPUT;
+    }
+    capture_live_close(cap);
+    return rc;
+}
