@@ -68,6 +68,7 @@ static const char check_usage[] =
 static const char run_usage[] =
     "      --allow-cmd-failure   do not count COMMAND's failure (a check that\n"
     "                            expects the handshake to fail, say)\n"
+    "      (with run, --duration SEC stops COMMAND after SEC seconds, a failure)\n"
     "\n";
 
 static const char check_usage_end[] =
@@ -181,7 +182,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
                 cli_error("more than %d --expect", MAX_EXPECT);
                 return EXIT_USAGE;
             }
-            if (!expect_parse(optarg, &o->expect[o->n_expect], err, sizeof(err))) {
+            if (!expectation_parse(optarg, &o->expect[o->n_expect], err, sizeof(err))) {
                 cli_error("%s", err);
                 return EXIT_USAGE;
             }
@@ -265,6 +266,10 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
         }
     }
     const char *name = o->run ? "run" : "check";
+    if (o->run && o->capture.count) {
+        cli_error("run: --count is for live and check -i (run stops when the command does)");
+        return EXIT_USAGE;
+    }
     if (o->run) {
         if (!o->capture.iface) {
             cli_error("run: no interface given (-i IFACE; try 'tlsscope run --help')");
@@ -350,7 +355,7 @@ static void on_session(void *ctx, const struct session *s)
     for (size_t i = 0; i < k->o->n_expect; i++) {
         struct ci_item *it = &v.items[v.n_items++];
         it->e = &k->o->expect[i];
-        it->pass = expect_check(it->e, s, it->seen, sizeof(it->seen));
+        it->pass = expectation_met(it->e, s, it->seen, sizeof(it->seen));
         v.pass &= it->pass;
     }
     for (size_t i = 0; i < s->findings.n; i++) {
@@ -444,7 +449,6 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
                            const char *tmpdir, char *cmd_failure, size_t failure_len)
 {
     struct live_opts lo = o->capture;
-    lo.write_path = path;
     struct capture_live *cap;
     struct pcapng_out *w;
     char err[300];
@@ -474,11 +478,14 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
     }
     live_signals();
     int status = 0;
-    bool exited = false;
+    bool exited = false, timed_out = false;
     int64_t quiet_since = 0, exited_at = 0;
+    int64_t deadline = lo.duration ? now_ns() + (int64_t)(lo.duration * 1e9) : 0;
     for (;;) {
-        if (live_stop && !exited)
+        if (!exited && (live_stop || (deadline && now_ns() >= deadline))) {
+            timed_out = !live_stop;
             kill(pid, SIGTERM);
+        }
         struct pkt pk;
         enum st st = capture_live_next(cap, 50, &pk);
         int64_t now = now_ns();
@@ -507,7 +514,9 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
         kill(pid, SIGTERM);
         waitpid(pid, &status, 0);
     }
-    if (WIFSIGNALED(status))
+    if (timed_out)
+        snprintf(cmd_failure, failure_len, "%s was stopped after --duration %g s", o->cmd[0], lo.duration);
+    else if (WIFSIGNALED(status))
         snprintf(cmd_failure, failure_len, "%s was killed by signal %d", o->cmd[0], WTERMSIG(status));
     else if (WEXITSTATUS(status))
         snprintf(cmd_failure, failure_len, "%s exited with status %d", o->cmd[0], WEXITSTATUS(status));

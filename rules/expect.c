@@ -76,7 +76,7 @@ static bool fail(char *err, size_t errlen, const char *text, const char *fmt, ..
     return false;
 }
 
-bool expect_parse(const char *text, struct expectation *e, char *err, size_t errlen)
+bool expectation_parse(const char *text, struct expectation *e, char *err, size_t errlen)
 {
     memset(e, 0, sizeof(*e));
     if (strlen(text) >= sizeof(e->text))
@@ -231,7 +231,7 @@ static bool text_equal(enum expect_op op, const char *want, const char *seen)
     return compare(op, strcasecmp(want, seen) == 0 ? 0 : 1);
 }
 
-bool expect_check(const struct expectation *e, const struct session *s, char *seen, size_t seenlen)
+bool expectation_met(const struct expectation *e, const struct session *s, char *seen, size_t seenlen)
 {
     char buf[REG_LABEL_LEN], name[256];
     switch (e->key) {
@@ -252,7 +252,8 @@ bool expect_check(const struct expectation *e, const struct session *s, char *se
         snprintf(seen, seenlen, "%s%s%s", registry_cipher_label(s->cipher, buf), mq ? ", MQ " : "",
                  mq ? mq->name : "");
         struct cipher_list l = {.n = e->n_list};
-        memcpy(l.v, e->list, sizeof(l.v[0]) * e->n_list);
+        for (size_t i = 0; i < e->n_list; i++)
+            snprintf(l.v[i], sizeof(l.v[i]), "%s", e->list[i]);
         bool in = cipher_list_allows(&l, s->version, s->cipher);
         return e->op == EO_EQ ? in : !in;
     }

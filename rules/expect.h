@@ -18,7 +18,7 @@ enum expect_key {
 
 enum expect_op { EO_EQ, EO_NE, EO_GE, EO_GT, EO_LE, EO_LT };
 
-enum { EXPECT_TEXT = 160, EXPECT_LIST = 16, EXPECT_NAME = 64 };
+enum { EXPECT_TEXT = 160, EXPECT_LIST = 16, EXPECT_NAME = 48 };
 
 struct expectation {
     char text[EXPECT_TEXT]; /* as written, for verdicts */
@@ -33,10 +33,10 @@ struct expectation {
     int key_bits;                   /* 0: any size */
 };
 
-/* expect_parse - one --expect argument; false with a reason quoting it. */
-bool expect_parse(const char *text, struct expectation *out, char *err, size_t errlen);
-/* expect_check - does s meet e? `seen` says what s showed, for verdicts. */
-bool expect_check(const struct expectation *e, const struct session *s, char *seen, size_t seenlen);
+/* expectation_parse - one --expect argument; false with a reason quoting it. */
+bool expectation_parse(const char *text, struct expectation *out, char *err, size_t errlen);
+/* expectation_met - does s meet e? `seen` says what s showed, for verdicts. */
+bool expectation_met(const struct expectation *e, const struct session *s, char *seen, size_t seenlen);
 
 /* Which sessions a check applies to (--sni, --server, --mq-channel). */
 struct session_filter {

@@ -7,12 +7,14 @@ bin=$1
 src=$2
 man="$src/docs/tlsscope.1"
 status=0
-for opt in $("$bin" read --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-  escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
-  if ! grep -q -- "$escaped" "$man"; then
-    echo "docs: read option $opt is missing from docs/tlsscope.1"
-    status=1
-  fi
+for cmd in read live check run rules; do
+  for opt in $("$bin" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+    if ! grep -q -- "$escaped" "$man"; then
+      echo "docs: $cmd option $opt is missing from docs/tlsscope.1"
+      status=1
+    fi
+  done
 done
 for cmd in $("$bin" --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
   escaped=$(printf '%s' "$cmd" | sed 's/-/\\\\-/g')

@@ -1,0 +1,115 @@
+#!/bin/sh
+# Live capture for real, on loopback: live, check -i and run against
+# openssl s_server. Capturing needs root or CAP_NET_RAW; without them the
+# test says so and is skipped (exit 77). .ci/run runs as root.
+set -u
+bin=$1
+src=$2
+pki="$src/traces/pki"
+tmp=$(mktemp -d)
+chmod 755 "$tmp" # written by the capture once it runs as nobody
+pids=""
+trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "live: $*"; status=1; }
+
+if ! "$bin" live -i lo --duration 0.2 >/dev/null 2>"$tmp/probe.err"; then
+  echo "live: skipped, cannot capture on lo here: $(cat "$tmp/probe.err")"
+  exit 77
+fi
+command -v openssl >/dev/null || { echo "live: skipped, openssl is not installed"; exit 77; }
+
+port=$((45000 + $$ % 2000))
+# server PORT HOLD ARGS...: an s_server for a few connections in the background
+server() {
+  p=$1 hold=$2
+  shift 2
+  (sleep "$hold" | openssl s_server -accept "$p" -naccept 4 -quiet -cert "$pki/server-rsa.pem" \
+    -key "$pki/server-rsa.key" "$@" >/dev/null 2>&1) &
+  pids="$pids $!"
+  sleep 0.5
+}
+client() { # PORT ARGS...
+  p=$1
+  shift
+  echo hi | timeout 5 openssl s_client -connect "127.0.0.1:$p" -servername localhost "$@" >/dev/null 2>&1
+}
+
+# run: passes against s_server, the certificate read through the key log
+server $port 8
+"$bin" run -i lo -e 'version>=1.3' -e 'cert-key=rsa-2048' -e sni=localhost "tcp port $port" -- \
+  sh -c "echo hi | openssl s_client -keylogfile \"\$SSLKEYLOGFILE\" -connect 127.0.0.1:$port -servername localhost" \
+  >"$tmp/run.out" 2>&1
+rc=$?
+[ $rc = 0 ] || fail "run against s_server: exit $rc, expected 0: $(cat "$tmp/run.out")"
+grep -q "^PASS #1 .*TLSv1.3" "$tmp/run.out" || fail "run: no PASS verdict line: $(cat "$tmp/run.out")"
+grep -q "^PASS: 1 matching handshake; expected version>=1.3, cert-key=rsa-2048, sni=localhost" "$tmp/run.out" ||
+  fail "run: no final PASS line"
+
+# a failing expectation: exit 1 and what was seen
+"$bin" run -i lo -e 'version=1.2' -f junit -o "$tmp/junit.xml" "tcp port $port" -- \
+  sh -c "echo hi | openssl s_client -connect 127.0.0.1:$port -servername localhost" >"$tmp/fail.out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "failing expectation: exit $rc, expected 1"
+grep -q "expected version=1.2, saw TLSv1.3" "$tmp/fail.out" || fail "failing expectation: no verdict text: $(cat "$tmp/fail.out")"
+grep -q "^FAIL: 1 of 1 matching handshake failed" "$tmp/fail.out" || fail "failing expectation: no FAIL line"
+# JUnit: the elements and attributes the schema requires, counts that add up
+python3 - "$tmp/junit.xml" <<'EOF' || fail "JUnit report does not hold up"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+suites = root.findall("testsuite")
+assert suites, "no testsuite"
+for s in suites:
+    for attr in ("name", "tests", "failures", "errors"):
+        assert attr in s.attrib, "testsuite lacks " + attr
+    cases = s.findall("testcase")
+    assert int(s.get("tests")) == len(cases), "tests count"
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert int(s.get("failures")) == len(failed) == 1, "failures count"
+    for c in cases:
+        assert c.get("name") and c.get("classname"), "testcase lacks name or classname"
+    assert failed[0].get("name") == "version=1.2"
+    assert "saw TLSv1.3" in failed[0].find("failure").get("message")
+EOF
+
+# --require with no traffic at all
+"$bin" run -i lo -e 'version>=1.2' "tcp port $((port + 1))" -- true >"$tmp/none.out" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "no traffic: exit $rc, expected 1"
+grep -q "^FAIL: 0 matching handshakes seen, at least 1 required" "$tmp/none.out" ||
+  fail "no traffic: $(cat "$tmp/none.out")"
+
+# live --count 2 stops by itself, streaming JSON lines as sessions end
+server $((port + 2)) 10
+timeout 20 "$bin" live -i lo --count 2 -f json "tcp port $((port + 2))" >"$tmp/live.json" 2>"$tmp/live.err" &
+live=$!
+pids="$pids $live"
+sleep 1
+client $((port + 2))
+# the first session is on its way out before the capture ends
+for _ in $(seq 30); do grep -q '"type":"session"' "$tmp/live.json" && break; sleep 0.2; done
+grep -q '"type":"session"' "$tmp/live.json" || fail "live: no session line while capturing"
+kill -0 $live 2>/dev/null || fail "live: stopped after one handshake, expected it to wait for two"
+client $((port + 2))
+wait $live
+rc=$?
+[ $rc = 0 ] || fail "live --count 2: exit $rc ($(cat "$tmp/live.err"))"
+[ "$(grep -c '"type":"session"' "$tmp/live.json")" = 2 ] || fail "live --count 2: not 2 sessions"
+grep -q '"type":"summary".*"live":{"received"' "$tmp/live.json" || fail "live: no summary with kernel counts"
+
+# check -i with SARIF, and -w keeping the capture for tlsscope read
+server $((port + 3)) 6
+timeout 20 "$bin" check -i lo --count 1 -f sarif -o "$tmp/check.sarif" -w "$tmp/kept.pcapng" \
+  "tcp port $((port + 3))" >"$tmp/check.out" 2>&1 &
+check=$!
+pids="$pids $check"
+sleep 1
+client $((port + 3))
+wait $check || fail "check -i: exit $? ($(cat "$tmp/check.out"))"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['version']=='2.1.0' and d['runs'][0]['tool']['driver']['name']=='tlsscope'" \
+  "$tmp/check.sarif" || fail "check -i: not a SARIF 2.1.0 report"
+"$bin" read --color never "$tmp/kept.pcapng" | grep -q "TLSv1.3  established" || fail "-w: the kept capture has no session"
+
+[ $status = 0 ] && echo "live: run, check -i and live behave on a real loopback capture"
+exit $status
