@@ -62,3 +62,14 @@ void capture_free(struct capture *c)
     ipfrag_free(c->frag);
     free(c);
 }
+
+bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
+                       struct endpoint *dst)
+{
+    struct decoded d;
+    if (decode_packet(c, p, &d) != DEC_TCP)
+        return false;
+    *src = d.src;
+    *dst = d.dst;
+    return true;
+}

@@ -90,6 +90,8 @@ struct pcapng_out;
 MUST_CHECK enum st pcapng_out_open(const char *path, uint16_t linktype, uint32_t snaplen,
                                    struct pcapng_out **out, char *err, size_t errlen);
 MUST_CHECK enum st pcapng_out_packet(struct pcapng_out *w, const struct pkt *p);
+/* pcapng_out_flush - make what was written readable by others. */
+enum st pcapng_out_flush(struct pcapng_out *w);
 /* pcapng_out_close - flush and close; ST_IO when anything failed to write. */
 enum st pcapng_out_close(struct pcapng_out *w);
 
@@ -182,6 +184,10 @@ void capture_packet(struct capture *c, const struct pkt *p);
 /* capture_note_live - keep the kernel's counts of a live capture for the
  * summary. */
 void capture_note_live(struct capture *c, const struct live_stats *ls);
+/* capture_tcp_tuple - which TCP connection a packet belongs to (decoding
+ * only: no flow is touched; fragments may be held in c). */
+bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
+                       struct endpoint *dst);
 /* capture_flush - close every flow (end of capture), oldest first. */
 void capture_flush(struct capture *c);
 const struct capture_stats *capture_stats(const struct capture *c);

@@ -185,53 +185,78 @@ static void release(struct pipeline *p, struct held **head, struct held **tail, 
     }
 }
 
+void live_loop_start(struct live_loop *l, struct pipeline *p, const struct live_opts *o,
+                     struct capture_live *cap, struct pcapng_out *w)
+{
+    memset(l, 0, sizeof(*l));
+    l->p = p;
+    l->o = o;
+    l->cap = cap;
+    l->w = w;
+    l->deadline = o->duration ? now_ns() + (int64_t)(o->duration * 1e9) : 0;
+    l->lag = p->keylog_attached;
+}
+
+bool live_loop_step(struct live_loop *l, int timeout_ms)
+{
+    struct pipeline *p = l->p;
+    struct pkt pk;
+    enum st st = capture_live_next(l->cap, timeout_ms, &pk);
+    if (st == ST_IO) {
+        snprintf(l->error, sizeof(l->error), "%s: the capture stopped: %s", l->o->iface,
+                 capture_live_error(l->cap));
+        l->rc = EXIT_INPUT;
+        return false;
+    }
+    if (st == ST_OK) {
+        if (l->w && pcapng_out_packet(l->w, &pk) != ST_OK) {
+            snprintf(l->error, sizeof(l->error), "%s: write error: %s", l->o->write_path,
+                     strerror(errno));
+            l->rc = EXIT_INPUT;
+            return false;
+        }
+        pk.no = ++p->packets_read;
+        if (l->lag)
+            hold(&l->head, &l->tail, &pk);
+        else
+            capture_packet(p->capture, &pk);
+    }
+    int64_t now = now_ns(), parsed_up_to = l->lag ? now - KEYLOG_LAG_NS : now;
+    release(p, &l->head, &l->tail, parsed_up_to);
+    /* report a handshake half a second after it ended (a late alert
+     * still counts), one that stalls after ten */
+    dissect_tick(p->dissect, parsed_up_to, 500000000LL, 10000000000LL);
+    if (p->report)
+        report_flush(p->report);
+    if (l->o->count && p->handshakes >= l->o->count)
+        return false;
+    return !(l->deadline && now >= l->deadline);
+}
+
+int live_loop_end(struct live_loop *l)
+{
+    release(l->p, &l->head, &l->tail, INT64_MAX);
+    struct live_stats ls;
+    capture_live_stats(l->cap, &ls);
+    capture_note_live(l->p->capture, &ls);
+    if (l->w && pcapng_out_close(l->w) != ST_OK && !l->rc) {
+        snprintf(l->error, sizeof(l->error), "%s: write error", l->o->write_path);
+        l->rc = EXIT_INPUT;
+    }
+    capture_live_close(l->cap);
+    return l->rc;
+}
+
 int live_capture(struct pipeline *p, const struct live_opts *o, struct capture_live *cap,
                  struct pcapng_out *w)
 {
     live_signals();
-    int rc = EXIT_OK;
-    int64_t deadline = o->duration ? now_ns() + (int64_t)(o->duration * 1e9) : 0;
-    bool lag = p->keylog_attached;
-    struct held *head = NULL, *tail = NULL;
-    while (!live_stop) {
-        struct pkt pk;
-        enum st st = capture_live_next(cap, 100, &pk);
-        if (st == ST_IO) {
-            cli_error("%s: the capture stopped: %s", o->iface, capture_live_error(cap));
-            rc = EXIT_INPUT;
-            break;
-        }
-        if (st == ST_OK) {
-            if (w && pcapng_out_packet(w, &pk) != ST_OK) {
-                cli_error("%s: write error: %s", o->write_path, strerror(errno));
-                rc = EXIT_INPUT;
-                break;
-            }
-            if (lag)
-                hold(&head, &tail, &pk);
-            else
-                capture_packet(p->capture, &pk);
-        }
-        int64_t now = now_ns(), parsed_up_to = lag ? now - KEYLOG_LAG_NS : now;
-        release(p, &head, &tail, parsed_up_to);
-        /* report a handshake half a second after it ended (a late alert
-         * still counts), one that stalls after ten */
-        dissect_tick(p->dissect, parsed_up_to, 500000000LL, 10000000000LL);
-        if (p->report)
-            report_flush(p->report);
-        if (o->count && p->handshakes >= o->count)
-            break;
-        if (deadline && now >= deadline)
-            break;
-    }
-    release(p, &head, &tail, INT64_MAX);
-    struct live_stats ls;
-    capture_live_stats(cap, &ls);
-    capture_note_live(p->capture, &ls);
-    if (w && pcapng_out_close(w) != ST_OK && !rc) {
-        cli_error("%s: write error", o->write_path);
-        rc = EXIT_INPUT;
-    }
-    capture_live_close(cap);
+    struct live_loop l;
+    live_loop_start(&l, p, o, cap, w);
+    while (!live_stop && live_loop_step(&l, 100))
+        continue;
+    int rc = live_loop_end(&l);
+    if (l.error[0])
+        cli_error("%s", l.error);
     return rc;
 }

@@ -44,6 +44,27 @@ int live_open(const struct live_opts *o, struct capture_live **cap, struct pcapn
  * (SIGINT, SIGTERM) or a capture error; the exit status. */
 int live_capture(struct pipeline *p, const struct live_opts *o, struct capture_live *cap,
                  struct pcapng_out *w);
+/* The same loop a step at a time, for the TUI, which reads keys between
+ * steps. */
+struct live_loop {
+    struct pipeline *p;
+    const struct live_opts *o;
+    struct capture_live *cap;
+    struct pcapng_out *w;
+    struct held *head, *tail; /* packets waiting for the key log */
+    int64_t deadline;
+    bool lag;
+    int rc;
+    char error[600]; /* why the capture stopped, when rc != 0 */
+};
+
+void live_loop_start(struct live_loop *l, struct pipeline *p, const struct live_opts *o,
+                     struct capture_live *cap, struct pcapng_out *w);
+/* live_loop_step - wait up to timeout_ms for a packet and analyse what is
+ * due; false when the capture has ended (--count, --duration, an error). */
+bool live_loop_step(struct live_loop *l, int timeout_ms);
+/* live_loop_end - close the capture (and w); the exit status. */
+int live_loop_end(struct live_loop *l);
 /* drop_privileges - as root, become `user` (NULL: nobody; "root": stay). */
 int drop_privileges(const char *user, uid_t *uid, gid_t *gid);
 /* live_signals - SIGINT/SIGTERM set live_stop instead of killing us. */

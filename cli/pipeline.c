@@ -160,9 +160,10 @@ static void on_session(void *ctx, struct session *s)
         p->handshakes++;
     if (p->on_session)
         p->on_session(p->ctx, s);
-    if (p->report)
+    if (p->report && (!p->keep || p->keep(p->ctx, s)))
         report_session(p->report, s);
-    session_free(s);
+    if (!p->take || !p->take(p->ctx, s))
+        session_free(s);
 }
 
 enum { KEYLOG_WARNINGS_SHOWN = 10 };
@@ -272,8 +273,19 @@ int pipeline_read_file(struct pipeline *p, const char *arg)
     const struct capture_stats *cs = capture_stats(p->capture);
     uint64_t unsupported = cs->unsupported_link;
     struct pkt pk;
-    while ((st = capture_file_next(f, &pk)) == ST_OK)
+    while ((st = capture_file_next(f, &pk)) == ST_OK) {
+        /* several files are one capture: numbers count on */
+        pk.no = ++p->packets_read;
+        if (pk.no < p->window_first)
+            continue;
+        if (p->window_last && pk.no > p->window_last) {
+            st = ST_SHORT;
+            break;
+        }
+        if (p->on_packet)
+            p->on_packet(p->ctx, &pk);
         capture_packet(p->capture, &pk);
+    }
     int rc = EXIT_OK;
     if (st != ST_SHORT) {
         cli_error("%s: %s (the packets before it were analysed)", path, capture_file_error(f));
@@ -299,7 +311,7 @@ void pipeline_finish(struct pipeline *p)
     size_t n = rules_finish(p->rules, &cf);
     if (p->on_capture_findings)
         p->on_capture_findings(p->ctx, cf, n);
-    if (!p->report)
+    if (!p->report || p->sessions_only)
         return;
     report_capture_findings(p->report, cf, n);
     report_summary(p->report, capture_stats(p->capture), dissect_stats(p->dissect));

@@ -69,6 +69,17 @@ struct pipeline {
     uint64_t keylog_warnings;
     const char *reading; /* the capture file being read, for messages */
     uint64_t handshakes; /* sessions reported that had a ClientHello */
+    uint64_t packets_read; /* over all files so far */
+    /* only packets first..last are analysed (0, 0: all); reading stops after last */
+    uint64_t window_first, window_last;
+    /* called with every packet analysed; may be NULL */
+    void (*on_packet)(void *ctx, const struct pkt *pk);
+    /* sessions for which this says false are not reported; may be NULL */
+    bool (*keep)(void *ctx, const struct session *s);
+    /* may take a session over (returns true; it then frees it); may be NULL */
+    bool (*take)(void *ctx, struct session *s);
+    /* report sessions only: no capture findings, no summary */
+    bool sessions_only;
     struct policy *policy;
     struct rules *rules;
     struct dissect *dissect;

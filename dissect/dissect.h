@@ -19,6 +19,7 @@ struct dissect_config {
     size_t max_certs;         /* certificates kept per chain */
     size_t reorder_window;    /* finished sessions held back to keep order */
     bool decrypt_app;         /* with a key log: read application data too */
+    bool keep_messages;       /* keep each handshake message's bytes (the TUI) */
 };
 
 /* dissect_config_default - the built-in limits. */

@@ -65,6 +65,11 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
     if (type == HS_SERVER_HELLO && s->hrr.present && !s->sh.present)
         shown = HS_HELLO_RETRY_REQUEST;
     session_event(s, EV_HANDSHAKE, shown, (uint8_t)h->sdir, len, &h->at);
+    if (tf->d->cfg.keep_messages) {
+        struct raw_message m = {.type = shown, .dir = (uint8_t)h->sdir, .at = h->at};
+        if (ext_bytes(s->arena, body, &m.body))
+            (void)ARENA_PUSH(s->arena, s->messages, m);
+    }
     if (st != ST_OK) {
         const char *name = registry_handshake_name(type);
         tflow_anomaly(h->tf, h->fdir, "malformed_handshake",

@@ -259,6 +259,19 @@ struct finding {
     enum severity severity;
 };
 
+/* A handshake message as it was on the wire (or decrypted), kept only
+ * when asked for (dissect_config.keep_messages). */
+struct raw_message {
+    uint8_t type, dir;
+    struct where at;
+    struct bytes body;
+};
+
+struct raw_messages {
+    struct raw_message *v;
+    size_t n, cap;
+};
+
 struct findings {
     struct finding *v;
     size_t n, cap;
@@ -331,6 +344,7 @@ struct session {
     struct events events;
     struct anomalies anomalies;
     struct findings findings;
+    struct raw_messages messages;
 
     uint32_t records[2][REC_TYPE_SLOTS];
     uint64_t bytes[2];
