@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "include/grow.h"
 
 /* ---- a small JSON reader: just what the baseline needs ---------------------- */
 
@@ -206,14 +207,10 @@ static bool add(struct baseline *b, const char *key)
 {
     if (baseline_has(b, key))
         return true;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        char **k = realloc(b->keys, cap * sizeof(*k));
-        if (!k)
-            return false;
-        b->keys = k;
-        b->cap = cap;
-    }
+    char **k = grow_array(b->keys, b->n, &b->cap, sizeof(*k), 64);
+    if (!k)
+        return false;
+    b->keys = k;
     return (b->keys[b->n++] = strdup(key)) != NULL;
 }
 

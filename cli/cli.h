@@ -16,9 +16,13 @@ int cmd_read(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 int cmd_cipher(int argc, char **argv);
 int cmd_mq_sni(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 
 /* cli_error - print "tlsscope: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_error_redirect - hand messages to sink instead (NULL: stderr again);
+ * while the TUI owns the terminal. */
+void cli_error_redirect(void (*sink)(const char *message, void *ctx), void *ctx);

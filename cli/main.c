@@ -8,10 +8,26 @@
 #define TLSSCOPE_VERSION "0.1.0"
 #endif
 
+static void (*error_sink)(const char *message, void *ctx);
+static void *error_sink_ctx;
+
+void cli_error_redirect(void (*sink)(const char *message, void *ctx), void *ctx)
+{
+    error_sink = sink;
+    error_sink_ctx = ctx;
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (error_sink) {
+        char message[1024];
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        error_sink(message, error_sink_ctx);
+        return;
+    }
     fputs("tlsscope: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -34,6 +50,9 @@ static const char usage[] =
     "                              rules; PASS/FAIL, JUnit, SARIF, exit status\n"
     "  run [options] -i IFACE [FILTER] -- COMMAND [ARG...]\n"
     "                              capture while COMMAND runs, then check\n"
+    "  tui [options] (FILE... | -i IFACE [FILTER])\n"
+    "                              browse sessions, handshakes, certificates and\n"
+    "                              findings in the terminal\n"
     "  cipher NAME|0xHHHH          look up a cipher suite: IANA name, code, IBM MQ\n"
     "                              CipherSpec, key exchange, authentication, protocol\n"
     "  mq-sni CHANNEL|SNI          convert an IBM MQ channel name to the SNI its\n"
@@ -71,6 +90,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "tui") == 0)
+        return cmd_tui(argc - 1, argv + 1);
     if (strcmp(cmd, "cipher") == 0)
         return cmd_cipher(argc - 1, argv + 1);
     if (strcmp(cmd, "mq-sni") == 0)

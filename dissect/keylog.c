@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "include/grow.h"
+
 static const struct {
     const char *name;
     enum keylog_label label;
@@ -130,14 +132,10 @@ static struct keylog_entry *entry(struct keylog *k, const uint8_t random[32])
         return e;
     if ((k->n + 1) * 2 > k->index_cap && !index_grow(k))
         return NULL;
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 64;
-        struct keylog_entry *v = realloc(k->v, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        k->v = v;
-        k->cap = cap;
-    }
+    struct keylog_entry *v = grow_array(k->v, k->n, &k->cap, sizeof(*v), 64);
+    if (!v)
+        return NULL;
+    k->v = v;
     e = &k->v[k->n];
     memset(e, 0, sizeof(*e));
     memcpy(e->client_random, random, 32);

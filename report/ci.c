@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "include/grow.h"
 #include "report/jsonw.h"
 #include "rules/rules.h"
 
@@ -157,17 +158,13 @@ void ci_session(struct ci_report *r, struct ci_verdict *v)
         text_verdict(r, v);
     else if (r->set.format == CI_JSON)
         json_verdict(r, v);
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        struct ci_verdict *nv = realloc(r->v, cap * sizeof(*nv));
-        if (!nv) {
-            free(v->items);
-            free_findings(v->findings, v->n_findings);
-            return;
-        }
-        r->v = nv;
-        r->cap = cap;
+    struct ci_verdict *nv = grow_array(r->v, r->n, &r->cap, sizeof(*nv), 16);
+    if (!nv) {
+        free(v->items);
+        free_findings(v->findings, v->n_findings);
+        return;
     }
+    r->v = nv;
     r->v[r->n++] = *v;
     fflush(r->out);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/grow.h"
+
 struct report *report_new(FILE *out, const struct report_opts *opts)
 {
     struct report *r = calloc(1, sizeof(*r));
@@ -199,14 +201,10 @@ void tally_add(struct tally *t, const char *key)
             return;
         }
     }
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 8;
-        struct tally_row *n = realloc(t->v, ncap * sizeof(*n));
-        if (!n)
-            return;
-        t->v = n;
-        t->cap = ncap;
-    }
+    struct tally_row *grown = grow_array(t->v, t->n, &t->cap, sizeof(*grown), 8);
+    if (!grown)
+        return;
+    t->v = grown;
     snprintf(t->v[t->n].key, sizeof(t->v[t->n].key), "%s", key);
     t->v[t->n].n = 1;
     t->n++;

@@ -8,8 +8,8 @@
 # otherwise the one command to run is printed and the script fails.
 set -eu
 
-build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev"
-test="$build libcmocka-dev python3 gzip tshark"
+build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev libncurses-dev"
+test="$build libcmocka-dev python3 gzip tshark tmux openssl tcpdump"
 
 case "${1:-build}" in
 build) want=$build ;;

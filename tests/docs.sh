@@ -7,7 +7,7 @@ bin=$1
 src=$2
 man="$src/docs/tlsscope.1"
 status=0
-for cmd in read live check run rules; do
+for cmd in read live check run rules tui; do
   for opt in $("$bin" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
     escaped=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
     if ! grep -q -- "$escaped" "$man"; then

@@ -1,0 +1,330 @@
+/* The session list: one row per session, sorted, filtered, searched;
+ * live captures append without moving the selection. */
+#include "tui/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char list_keys[] =
+    "? help  q quit  Enter open  / search  f filter  s sort  m mark  c compare  w JSON  p pcapng";
+
+static struct tui *sorting;
+
+static int by_column(const void *pa, const void *pb)
+{
+    const struct tui_row *a = &sorting->t->rows[*(const size_t *)pa];
+    const struct tui_row *b = &sorting->t->rows[*(const size_t *)pb];
+    int c = row_compare(a, b, sorting->sort);
+    return sorting->reverse ? -c : c;
+}
+
+/* The rows shown, in order; the selected row stays selected. */
+void list_rebuild(struct tui *u)
+{
+    size_t keep_row = u->n_order && u->sel < u->n_order ? u->order[u->sel] : (size_t)-1;
+    if (u->cap_order < u->t->n) {
+        size_t cap = u->t->n + 256;
+        size_t *o = realloc(u->order, cap * sizeof(*o));
+        if (!o)
+            return;
+        u->order = o;
+        u->cap_order = cap;
+    }
+    u->n_order = 0;
+    for (size_t i = 0; i < u->t->n; i++)
+        if (rowfilter_match(&u->filter, &u->t->rows[i]))
+            u->order[u->n_order++] = i;
+    sorting = u;
+    if (u->sort != COL_ID || u->reverse)
+        qsort(u->order, u->n_order, sizeof(*u->order), by_column);
+    u->sel = 0;
+    for (size_t i = 0; keep_row != (size_t)-1 && i < u->n_order; i++)
+        if (u->order[i] == keep_row) {
+            u->sel = i;
+            break;
+        }
+    if (u->follow && u->n_order)
+        u->sel = u->n_order - 1;
+    u->shown_generation = u->t->generation;
+}
+
+static int list_height(void)
+{
+    return LINES - 4; /* title, header, status bar, counts */
+}
+
+static void keep_visible(struct tui *u)
+{
+    int h = list_height();
+    if (h < 1)
+        h = 1;
+    if (u->sel < u->top)
+        u->top = u->sel;
+    if (u->sel >= u->top + (size_t)h)
+        u->top = u->sel - (size_t)h + 1;
+}
+
+static void counts(struct tui *u, char *buf, size_t len)
+{
+    size_t ok = 0, failed = 0, plain = 0, high = 0, marked = 0;
+    for (size_t i = 0; i < u->n_order; i++) {
+        const struct tui_row *r = &u->t->rows[u->order[i]];
+        ok += r->status == RS_OK;
+        failed += r->status == RS_FAILED;
+        plain += r->status == RS_PLAINTEXT;
+        high += r->worst == SEV_HIGH;
+        marked += r->marked;
+    }
+    size_t n = (size_t)snprintf(buf, len, " %zu of %zu sessions: %zu ok, %zu failed", u->n_order, u->t->n, ok, failed);
+    if (plain)
+        n += (size_t)snprintf(buf + n, len - n, ", %zu plaintext MQ", plain);
+    n += (size_t)snprintf(buf + n, len - n, ", %zu high", high);
+    if (marked)
+        n += (size_t)snprintf(buf + n, len - n, ", %zu marked", marked);
+    if (u->b->live)
+        n += (size_t)snprintf(buf + n, len - n, "  %s%s", u->paused ? "PAUSED" : "live",
+                              u->follow ? " following" : "");
+    if (u->paused && u->t->generation != u->shown_generation)
+        n += (size_t)snprintf(buf + n, len - n, " (new sessions held)");
+    if (u->filter.n)
+        n += (size_t)snprintf(buf + n, len - n, "  filter: %s", u->filter.text);
+    snprintf(buf + n, len - n, "  sort: %s%s", column_key(u->sort), u->reverse ? " (reversed)" : "");
+}
+
+static enum tone row_tone(const struct tui_row *r)
+{
+    if (r->worst == SEV_HIGH || r->status == RS_FAILED || r->status == RS_PLAINTEXT)
+        return T_HIGH;
+    if (r->worst == SEV_MEDIUM)
+        return T_MEDIUM;
+    if (r->status == RS_INCOMPLETE || r->status == RS_PARTIAL)
+        return T_DIM;
+    return T_PLAIN;
+}
+
+void list_draw(struct tui *u)
+{
+    char title[300], line[1024];
+    snprintf(title, sizeof(title), "%s", u->b->source);
+    draw_title(u, title);
+    struct layout lay;
+    list_layout(COLS - 2, u->t->n ? u->t->rows[u->t->n - 1].id : 0, &lay);
+    header_format(&lay, line, sizeof(line));
+    put(u, 1, 2, T_BOLD, line);
+    keep_visible(u);
+    int h = list_height();
+    for (int i = 0; i < h; i++) {
+        size_t k = u->top + (size_t)i;
+        if (k >= u->n_order)
+            break;
+        const struct tui_row *r = &u->t->rows[u->order[k]];
+        row_format(r, &lay, line, sizeof(line));
+        put(u, 2 + i, 0, k == u->sel ? T_SELECTED : T_PLAIN, r->marked ? "* " : "  ");
+        put(u, 2 + i, 2, k == u->sel ? T_SELECTED : row_tone(r), line);
+    }
+    if (!u->n_order)
+        put(u, 3, 2, T_DIM, u->t->n ? "no session matches the filter (f to change it)"
+                                    : u->b->live ? "waiting for handshakes..." : "no TLS sessions in this capture");
+    counts(u, line, sizeof(line));
+    put(u, LINES - 2, 0, T_ACCENT, line);
+    draw_status(u, list_keys);
+}
+
+/* ---- searching and filtering ---------------------------------------------------------- */
+
+static bool find_from(struct tui *u, size_t from, int step, const char *needle)
+{
+    if (!needle[0] || !u->n_order)
+        return false;
+    for (size_t i = 0; i < u->n_order; i++) {
+        size_t k = (from + u->n_order + (size_t)((long)step * (long)i)) % u->n_order;
+        if (row_contains(&u->t->rows[u->order[k]], needle)) {
+            u->sel = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void incremental(struct tui *u, const char *text)
+{
+    find_from(u, u->sel, 1, text);
+}
+
+static void search(struct tui *u)
+{
+    char buf[96] = "";
+    size_t start = u->sel;
+    if (!prompt(u, "search: ", buf, sizeof(buf), incremental)) {
+        u->sel = start;
+        return;
+    }
+    snprintf(u->search, sizeof(u->search), "%s", buf);
+    if (buf[0] && !find_from(u, u->sel, 1, buf))
+        say(u, T_MEDIUM, "no session shows '%s'", buf);
+}
+
+static void edit_filter(struct tui *u)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", u->filter.text);
+    if (!prompt(u, "filter (e.g. version<1.2 sev>=medium sni~bank cipher=ECDHE* mq): ", buf, sizeof(buf), NULL))
+        return;
+    char err[256];
+    struct rowfilter f;
+    if (!rowfilter_parse(buf, &f, err, sizeof(err))) {
+        say(u, T_HIGH, "filter: %s", err);
+        return;
+    }
+    u->filter = f;
+    list_rebuild(u);
+}
+
+static const struct tui_row *selected(const struct tui *u)
+{
+    return u->n_order ? &u->t->rows[u->order[u->sel]] : NULL;
+}
+
+static void save_json(struct tui *u)
+{
+    char path[256] = "tlsscope-sessions.json", err[300];
+    if (!u->b->save_json || !prompt(u, "save the sessions shown as JSON to: ", path, sizeof(path), NULL))
+        return;
+    const struct tui_row **rows = malloc((u->n_order ? u->n_order : 1) * sizeof(*rows));
+    if (!rows)
+        return;
+    for (size_t i = 0; i < u->n_order; i++)
+        rows[i] = &u->t->rows[u->order[i]];
+    if (u->b->save_json(u->b->ctx, rows, u->n_order, path, err, sizeof(err)))
+        say(u, T_OK, "saved %zu sessions to %s", u->n_order, path);
+    else
+        say(u, T_HIGH, "%s: %s", path, err);
+    free(rows);
+}
+
+static void save_pcapng(struct tui *u)
+{
+    const struct tui_row *r = selected(u);
+    char path[256], err[300];
+    if (!r || !u->b->save_pcapng)
+        return;
+    snprintf(path, sizeof(path), "session-%llu.pcapng", (unsigned long long)r->id);
+    if (!prompt(u, "save this session's packets as pcapng to: ", path, sizeof(path), NULL))
+        return;
+    if (u->b->save_pcapng(u->b->ctx, r, path, err, sizeof(err)))
+        say(u, T_OK, "saved session #%llu to %s", (unsigned long long)r->id, path);
+    else
+        say(u, T_HIGH, "%s: %s", path, err);
+}
+
+/* ---- keys ------------------------------------------------------------------------------ */
+
+static void move_sel(struct tui *u, long delta)
+{
+    if (!u->n_order)
+        return;
+    long s = (long)u->sel + delta;
+    if (s < 0)
+        s = 0;
+    if (s >= (long)u->n_order)
+        s = (long)u->n_order - 1;
+    u->sel = (size_t)s;
+}
+
+/* A click on a column's heading sorts by it; again, reverses. */
+static void sort_by_click(struct tui *u, int x)
+{
+    struct layout lay;
+    int at = 0;
+    list_layout(COLS - 2, u->t->n ? u->t->rows[u->t->n - 1].id : 0, &lay);
+    for (size_t i = 0; i < lay.n; i++) {
+        if (x >= at && x < at + lay.widths[i] + 1) {
+            u->reverse = u->sort == lay.cols[i] ? !u->reverse : false;
+            u->sort = lay.cols[i];
+            list_rebuild(u);
+            return;
+        }
+        at += lay.widths[i] + 1;
+    }
+}
+
+static void mouse(struct tui *u)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED)
+        move_sel(u, -3);
+    else if (ev.bstate & BUTTON5_PRESSED)
+        move_sel(u, 3);
+    else if ((ev.bstate & BUTTON1_CLICKED) && ev.y == 1)
+        sort_by_click(u, ev.x - 2);
+    else if ((ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) && ev.y >= 2 && ev.y < 2 + list_height()) {
+        size_t k = u->top + (size_t)(ev.y - 2);
+        if (k < u->n_order) {
+            u->sel = k;
+            if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+                detail_open(u, k);
+        }
+    }
+}
+
+void list_key(struct tui *u, int ch)
+{
+    long page = list_height() > 1 ? list_height() - 1 : 1, to = (long)u->sel;
+    struct tui_row *r = u->n_order ? &u->t->rows[u->order[u->sel]] : NULL;
+    if (movement(ch, page, (long)u->n_order, &to)) {
+        move_sel(u, to - (long)u->sel);
+        return;
+    }
+    switch (ch) {
+    case 'q':
+    case 27:
+        u->quit = true;
+        break;
+    case '\n': case '\r': case KEY_ENTER: case KEY_RIGHT: case 'l':
+        if (u->n_order)
+            detail_open(u, u->sel);
+        break;
+    case '/': search(u); break;
+    case 'n':
+        if (!find_from(u, u->sel + 1, 1, u->search) && u->search[0])
+            say(u, T_MEDIUM, "no session shows '%s'", u->search);
+        break;
+    case 'N':
+        if (!find_from(u, u->sel + u->n_order - 1, -1, u->search) && u->search[0])
+            say(u, T_MEDIUM, "no session shows '%s'", u->search);
+        break;
+    case 'f': edit_filter(u); break;
+    case 's':
+        u->sort = (enum column)((u->sort + 1) % COL_COUNT);
+        list_rebuild(u);
+        break;
+    case 'S':
+        u->reverse = !u->reverse;
+        list_rebuild(u);
+        break;
+    case 'm':
+        if (r)
+            r->marked = !r->marked;
+        move_sel(u, 1);
+        break;
+    case 'c': compare_open(u); break;
+    case 'w': save_json(u); break;
+    case 'p': save_pcapng(u); break;
+    case 'F':
+        u->follow = !u->follow;
+        if (u->follow && u->n_order)
+            u->sel = u->n_order - 1;
+        break;
+    case 'P':
+        u->paused = !u->paused;
+        if (!u->paused)
+            list_rebuild(u);
+        break;
+    case KEY_MOUSE: mouse(u); break;
+    case KEY_RESIZE: break;
+    default: break;
+    }
+}
