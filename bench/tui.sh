@@ -72,8 +72,12 @@ tm send-keys -t b -l "sev>=high version<1.3"
 filter_ms=$(key Enter "filter: sev>=high")
 tm send-keys -t b f C-u Enter
 shown "$n of $n" >/dev/null
-tm send-keys -t b s s s
-shown "sort: #" >/dev/null
+tm send-keys -t b w C-u
+tm send-keys -t b -l "$dir/tlsscope-bench-saved.json"
+save_ms=$(key Enter "saved $n sessions")
+rm -f "$dir/tlsscope-bench-saved.json"
+key s "sort: ms" >/dev/null
+key s "sort: #" >/dev/null
 tm send-keys -t b End
 shown "  $n " >/dev/null
 detail_ms=$(key Enter "1 Overview")
@@ -101,6 +105,7 @@ printf '%-44s %8d\n' "End (to the last of $n)" "$end_ms"
 printf '%-44s %8d\n' "PgUp" "$pgup_ms"
 printf '%-44s %8d\n' "s (sort $n rows by time)" "$sort_ms"
 printf '%-44s %8d\n' "f sev>=high version<1.3 (filter)" "$filter_ms"
+printf '%-44s %8d\n' "w (save all $n sessions as JSON)" "$save_ms"
 printf '%-44s %8d\n' "Enter on the last session (re-read)" "$detail_ms"
 printf '%-44s %8d\n' "3 (its Hello tab)" "$hello_ms"
 printf '%-44s %8d\n' "/ 10.0.0.7: (search)" "$search_ms"

@@ -161,12 +161,27 @@ static struct session *load(void *ctx, const struct tui_row *row, char *err, siz
     return b->found;
 }
 
+static int by_first_packet(const void *pa, const void *pb)
+{
+    const struct tui_row *a = *(const struct tui_row *const *)pa, *b = *(const struct tui_row *const *)pb;
+    return a->packet_first < b->packet_first ? -1 : a->packet_first > b->packet_first;
+}
+
+/* chosen - the rows are sorted by first packet, which no two connections
+ * share */
 static bool chosen(const struct backend *b, const struct session *s)
 {
-    /* rows are few next to a capture's packets; a linear look is fine */
-    for (size_t i = 0; i < b->n_save_rows; i++)
-        if (is_row(b->save_rows[i], s))
-            return true;
+    size_t lo = 0, hi = b->n_save_rows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct tui_row *r = b->save_rows[mid];
+        if (r->packet_first < s->packet_first)
+            lo = mid + 1;
+        else if (r->packet_first > s->packet_first)
+            hi = mid;
+        else
+            return is_row(r, s);
+    }
     return false;
 }
 
@@ -189,8 +204,13 @@ static bool save_json(void *ctx, const struct tui_row *const *rows, size_t n, co
     struct pipeline p = {0};
     size_t before = b->messages.n;
     int rc = rep ? pipeline_open(&p, &b->o->analysis, rep) : EXIT_INPUT;
+    const struct tui_row **sorted = malloc((n ? n : 1) * sizeof(*sorted));
+    if (!sorted)
+        rc = EXIT_INPUT;
     if (rc == EXIT_OK) {
-        b->save_rows = rows;
+        memcpy(sorted, rows, n * sizeof(*sorted));
+        qsort(sorted, n, sizeof(*sorted), by_first_packet);
+        b->save_rows = sorted;
         b->n_save_rows = n;
         p.ctx = b;
         p.keep = keep_chosen;
@@ -200,6 +220,7 @@ static bool save_json(void *ctx, const struct tui_row *const *rows, size_t n, co
     }
     pipeline_close(&p);
     report_free(rep);
+    free(sorted);
     bool ok = fclose(out) == 0 && rc == EXIT_OK;
     if (!ok) {
         last_message(b, before, err, errlen);
