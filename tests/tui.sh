@@ -125,7 +125,7 @@ sleep 0.3
 first=$(screen | sed -n 3p)
 case "$first" in *high*) ;; *) fail "sort by sev: the first row is not high: $first" ;; esac
 keys S
-expect "sort: sev (rev" "sort: S reverses"
+expect "s: sev rev" "sort: S reverses (the short status line at 80 columns)"
 
 # filters
 keys f
@@ -141,8 +141,8 @@ for line in sys.stdin:
     if s["type"] == "session" and s["version"] in old and any(f["severity"] == "high" for f in s["findings"]):
         n += 1
 print(n)')
-expect "filter: version<1.3 sev>=high" "filter: shown in the status bar"
-expect " $want of $sessions sessions" "filter version<1.3 sev>=high: as many as the JSON report has"
+expect "f: version<1.3 sev>=high" "filter: shown in the status bar"
+expect " $want/$sessions:" "filter version<1.3 sev>=high: as many as the JSON report has"
 screen | grep -q "TLSv1.3" && fail "filter version<1.3 shows a TLSv1.3 row"
 keys f C-u
 text "colour=red"
@@ -151,7 +151,7 @@ expect "unknown field 'colour'" "filter: a bad term explained"
 keys f C-u
 text "sni~wrong"
 keys Enter
-expect "1 of $sessions sessions" "filter sni~wrong: one session"
+expect " 1/$sessions:" "filter sni~wrong: one session"
 
 # save the filtered sessions as JSON
 keys w C-u
@@ -204,11 +204,37 @@ tm resize-window -t t -x 80 -y 24
 sleep 0.5
 rows=$(screen | grep -c '^[* ] *[0-9]\+ [0-9]')
 [ "$rows" -le 20 ] || fail "resize 80x24: $rows rows on 24 lines"
-expect "of $sessions sessions" "resize 80x24: the status bar"
+expect " $sessions/$sessions:" "resize 80x24: the status bar, short"
 
 keys q
 expect "EXIT=0" "quit: exit status 0"
 expect "TERMINAL=sane" "quit: the terminal given back"
+
+# the mouse (xterm reports, as a terminal sends them): a click on a heading
+# sorts, a click selects a row, the wheel moves three rows
+chr() { printf "\\$(printf %o "$1")"; }
+mouse() { text "$(printf '\033[M')$(chr $((32 + $1)))$(chr $((33 + $2)))$(chr $((33 + $3)))"; }
+click() { mouse 0 "$1" "$2"; mouse 3 "$1" "$2"; }
+# shellcheck disable=SC2086
+start 120 30 -- $(printf "$src/%s " $traces)
+expect "of $sessions sessions" "mouse: list"
+x=$(screen | sed -n 2p | grep -bo "status" | cut -d: -f1)
+click $((x + 1)) 1
+expect "sort: status" "mouse: a click on a heading sorts by it"
+sleep 0.4 # two clicks within curses' interval would be a double click
+click 3 4
+sleep 0.3 # curses waits that long to tell a click from a double click
+id=$(screen | sed -n 5p | awk '{print $1}')
+keys Enter
+expect "session #$id " "mouse: a click selects the row (#$id)"
+keys q
+mouse 65 3 4
+sleep 0.3
+id=$(screen | sed -n 8p | awk '{print $1}')
+keys Enter
+expect "session #$id " "mouse: the wheel moves three rows (#$id)"
+keys q q
+expect "EXIT=0" "mouse: quit"
 
 # colours, and none with NO_COLOR
 # shellcheck disable=SC2086

@@ -65,6 +65,8 @@ static void keep_visible(struct tui *u)
         u->top = u->sel - (size_t)h + 1;
 }
 
+/* The counts line; on a narrow terminal in short words, so the filter and
+ * sort stay in sight. */
 static void counts(struct tui *u, char *buf, size_t len)
 {
     size_t ok = 0, failed = 0, plain = 0, high = 0, marked = 0;
@@ -76,20 +78,27 @@ static void counts(struct tui *u, char *buf, size_t len)
         high += r->worst == SEV_HIGH;
         marked += r->marked;
     }
-    size_t n = (size_t)snprintf(buf, len, " %zu of %zu sessions: %zu ok, %zu failed", u->n_order, u->t->n, ok, failed);
-    if (plain)
-        n += (size_t)snprintf(buf + n, len - n, ", %zu plaintext MQ", plain);
-    n += (size_t)snprintf(buf + n, len - n, ", %zu high", high);
-    if (marked)
-        n += (size_t)snprintf(buf + n, len - n, ", %zu marked", marked);
-    if (u->b->live)
-        n += (size_t)snprintf(buf + n, len - n, "  %s%s", u->paused ? "PAUSED" : "live",
-                              u->follow ? " following" : "");
-    if (u->paused && u->t->generation != u->shown_generation)
-        n += (size_t)snprintf(buf + n, len - n, " (new sessions held)");
-    if (u->filter.n)
-        n += (size_t)snprintf(buf + n, len - n, "  filter: %s", u->filter.text);
-    snprintf(buf + n, len - n, "  sort: %s%s", column_key(u->sort), u->reverse ? " (reversed)" : "");
+    bool held = u->paused && u->t->generation != u->shown_generation;
+    for (int compact = 0; compact < 2; compact++) {
+        size_t n = (size_t)snprintf(buf, len, compact ? " %zu/%zu: %zu ok, %zu failed" : " %zu of %zu sessions: %zu ok, %zu failed",
+                                    u->n_order, u->t->n, ok, failed);
+        if (plain)
+            n += (size_t)snprintf(buf + n, len - n, compact ? ", %zu MQ plain" : ", %zu plaintext MQ", plain);
+        n += (size_t)snprintf(buf + n, len - n, ", %zu high", high);
+        if (marked)
+            n += (size_t)snprintf(buf + n, len - n, ", %zu marked", marked);
+        if (u->b->live)
+            n += (size_t)snprintf(buf + n, len - n, "  %s%s", u->paused ? "PAUSED" : "live",
+                                  u->follow ? compact ? " F" : " following" : "");
+        if (held)
+            n += (size_t)snprintf(buf + n, len - n, compact ? " (held)" : " (new sessions held)");
+        if (u->filter.n)
+            n += (size_t)snprintf(buf + n, len - n, compact ? "  f: %s" : "  filter: %s", u->filter.text);
+        n += (size_t)snprintf(buf + n, len - n, compact ? "  s: %s%s" : "  sort: %s%s", column_key(u->sort),
+                              u->reverse ? compact ? " rev" : " (reversed)" : "");
+        if (n <= (size_t)COLS)
+            return;
+    }
 }
 
 static enum tone row_tone(const struct tui_row *r)
