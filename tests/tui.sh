@@ -83,7 +83,7 @@ expect "client_hello #" "ladder: the ClientHello arrow"
 expect "server_hello #" "ladder: the ServerHello arrow"
 expect "SYN #" "ladder: TCP SYN"
 # Enter on the ClientHello line shows its bytes
-keys Down Down Down Enter
+keys Down Down Down Down Enter
 expect "message 1 of" "ladder Enter: the Bytes tab"
 expect "client_hello from the client" "bytes: the message named"
 expect "000000  01 00" "bytes: handshake type 1 first"
@@ -263,6 +263,15 @@ expect "TERMINAL=sane" "crash: the terminal given back"
 start 80 24 -- "$src/traces/no-such.pcap"
 expect "EXIT=3" "missing file: exit status 3"
 expect "no-such.pcap" "missing file: named"
+# a damaged capture: what could be parsed is listed, the reason shown, and
+# printed again with status 3 on quitting
+head -c 3000 "$src/traces/tls12-resume.pcap" >"$work/cut.pcap"
+start 100 24 -- "$work/cut.pcap"
+expect "1 of 1 sessions" "truncated capture: the session before the cut"
+expect "cut.pcap: truncated" "truncated capture: the reason on the status line"
+keys q
+expect "EXIT=3" "truncated capture: exit status 3"
+expect "tlsscope: $work/cut.pcap: truncated" "truncated capture: the message printed again"
 start 80 24 -- "$src/README.md"
 expect "EXIT=3" "not a capture: exit status 3"
 out=$("$bin" tui - <"$src/traces/tls12-rsa.pcap" 2>&1 >/dev/null)

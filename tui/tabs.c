@@ -151,13 +151,18 @@ static void ladder(struct tui *u, struct lines *l, int width)
     if (span > 70)
         span = 70;
     lines_add(l, T_BOLD, "%12s  %-*s%s", "", span - (int)strlen(b) > 0 ? span - (int)strlen(b) + 1 : 1, a, b);
+    lines_add(l, T_DIM, "%12s  %s", "", "#packet rRecord (the record's number in its direction)");
     int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
     size_t next_message = 0;
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
         char name[64], label[128], arrow[256];
         event_name(e, name, sizeof(name));
-        snprintf(label, sizeof(label), " %s #%llu ", name, (unsigned long long)e->at.packet);
+        /* the packet it came in, and for TLS the record's number in its direction */
+        if (e->at.record && e->kind < EV_TCP_SYN)
+            snprintf(label, sizeof(label), " %s #%llu r%u ", name, (unsigned long long)e->at.packet, e->at.record);
+        else
+            snprintf(label, sizeof(label), " %s #%llu ", name, (unsigned long long)e->at.packet);
         int n = (int)strlen(label);
         int dashes = span - n - 1 > 2 ? span - n - 1 : 2;
         if (e->dir == DIR_C2S)
