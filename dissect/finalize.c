@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/fingerprint.h"
+
 static bool has_ext(const struct hello *h, uint16_t type)
 {
     for (size_t i = 0; i < h->exts.n; i++)
@@ -60,6 +62,7 @@ void finalize_session(struct tflow *tf)
         return;
     s->resumed = resumed(s);
     decrypt_finish(tf);
+    fingerprint_session(s);
     trust_check(tf->d, s, &s->server_certs);
     trust_check(tf->d, s, &s->client_certs);
     /* Messages delivered late by reassembly keep their packet numbers;

@@ -33,8 +33,10 @@ enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
 {
     struct arena *a = hc->s->arena;
     struct cur list;
-    if (!cur_take_len16(c, &list))
+    if (!cur_take_len16(c, &list)) {
+        h->exts_unreadable = true;
         return ST_BAD;
+    }
     while (list.left) {
         uint16_t type;
         struct cur body;

@@ -81,6 +81,7 @@ struct hello {
     bool sslv2;  /* SSLv2 record format */
     bool is_hrr; /* HelloRetryRequest (ServerHello with the special random) */
     bool truncated;
+    bool exts_unreadable; /* bytes follow the fixed fields, but not an extension list */
     uint16_t record_version;
     uint16_t version; /* legacy_version, or the SSLv2 version */
     uint8_t random[32];
@@ -300,6 +301,15 @@ struct decryption {
     uint32_t app_first_len[2]; /* that record's plaintext length */
 };
 
+/* Fingerprints of the hellos (dissect/fingerprint.h); NULL or "" when
+ * there was no hello to take them from. */
+struct fingerprints {
+    const char *ja3, *ja3s;           /* the strings hashed */
+    char ja3_hash[33], ja3s_hash[33]; /* lowercase hex MD5 */
+    char ja4[40], ja4_o[40];          /* JA4, and over the original order */
+    const char *ja4_r, *ja4_ro;       /* raw forms: sorted, original order */
+};
+
 struct session {
     struct arena *arena;
     uint64_t id;
@@ -339,6 +349,7 @@ struct session {
     uint32_t tickets;           /* NewSessionTicket messages */
     uint32_t max_early_data;    /* TLS 1.3 ticket's early_data limit */
     struct decryption decryption;
+    struct fingerprints fp;
 
     struct alerts alerts;
     struct events events;

@@ -172,7 +172,15 @@ static void hello_flags(struct jw *w, const struct hello *h)
     jw_str(w, ech_name(h->ech));
 }
 
-static void client_hello(struct jw *w, const char *k, const struct hello *h)
+/* key_fingerprint - a missing fingerprint is NULL or "": null */
+static void key_fingerprint(struct jw *w, const char *k, const char *v)
+{
+    jw_key(w, k);
+    jw_str(w, v && *v ? v : NULL);
+}
+
+/* client_hello - fp: the session's fingerprints, for its first hello */
+static void client_hello(struct jw *w, const char *k, const struct hello *h, const struct fingerprints *fp)
 {
     jw_key(w, k);
     if (!h->present) {
@@ -203,10 +211,18 @@ static void client_hello(struct jw *w, const char *k, const struct hello *h)
     jw_key(w, "padding");
     jw_uint(w, h->padding_len);
     hello_flags(w, h);
+    if (fp) {
+        key_fingerprint(w, "ja3", fp->ja3);
+        key_fingerprint(w, "ja3_hash", fp->ja3_hash);
+        key_fingerprint(w, "ja4", fp->ja4);
+        key_fingerprint(w, "ja4_r", fp->ja4_r);
+        key_fingerprint(w, "ja4_o", fp->ja4_o);
+        key_fingerprint(w, "ja4_ro", fp->ja4_ro);
+    }
     jw_obj_end(w);
 }
 
-static void server_hello(struct jw *w, const char *k, const struct hello *h)
+static void server_hello(struct jw *w, const char *k, const struct hello *h, const struct fingerprints *fp)
 {
     char buf[REG_LABEL_LEN];
     jw_key(w, k);
@@ -242,6 +258,10 @@ static void server_hello(struct jw *w, const char *k, const struct hello *h)
     else
         jw_null(w);
     hello_flags(w, h);
+    if (fp) {
+        key_fingerprint(w, "ja3s", fp->ja3s);
+        key_fingerprint(w, "ja3s_hash", fp->ja3s_hash);
+    }
     jw_obj_end(w);
 }
 
@@ -721,12 +741,12 @@ void json_session(struct report *r, const struct session *s)
     key_str(w, "starttls", s->starttls);
     key_str(w, "tunnel", s->tunnel);
     negotiated(w, s, r->opts.app_data);
-    client_hello(w, "client_hello", &s->ch);
+    client_hello(w, "client_hello", &s->ch, &s->fp);
     if (s->ch_retry.present)
-        client_hello(w, "client_hello_retry", &s->ch_retry);
+        client_hello(w, "client_hello_retry", &s->ch_retry, NULL);
     if (s->hrr.present)
-        server_hello(w, "hello_retry_request", &s->hrr);
-    server_hello(w, "server_hello", &s->sh);
+        server_hello(w, "hello_retry_request", &s->hrr, NULL);
+    server_hello(w, "server_hello", &s->sh, &s->fp);
     encrypted_extensions(w, &s->ee);
     chain(w, "server_certs", &s->server_certs);
     chain(w, "client_certs", &s->client_certs);

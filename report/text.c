@@ -207,6 +207,39 @@ static void hello_line(struct report *r, const char *who, const struct hello *h)
     fputc('\n', r->out);
 }
 
+static void fingerprints(struct report *r, const struct session *s)
+{
+    const struct fingerprints *fp = &s->fp;
+    if (fp->ja4[0]) {
+        field(r, "JA4");
+        fprintf(r->out, "%s\n", fp->ja4);
+    }
+    if (fp->ja3 || fp->ja3s) {
+        field(r, fp->ja3 ? "JA3" : "JA3S");
+        if (fp->ja3)
+            fprintf(r->out, "%s%s", fp->ja3_hash, fp->ja3s ? "  JA3S " : "");
+        fprintf(r->out, "%s\n", fp->ja3s ? fp->ja3s_hash : "");
+    }
+    if (!r->opts.verbose)
+        return;
+    if (fp->ja4_r) {
+        field(r, "JA4_r");
+        fprintf(r->out, "%s\n", fp->ja4_r);
+        field(r, "JA4_o");
+        fprintf(r->out, "%s\n", fp->ja4_o);
+        field(r, "JA4_ro");
+        fprintf(r->out, "%s\n", fp->ja4_ro);
+    }
+    if (fp->ja3) {
+        field(r, "JA3 full");
+        fprintf(r->out, "%s\n", fp->ja3);
+    }
+    if (fp->ja3s) {
+        field(r, "JA3S full");
+        fprintf(r->out, "%s\n", fp->ja3s);
+    }
+}
+
 static void certs(struct report *r, const char *who, const struct chain *c)
 {
     if (!c->seen)
@@ -433,6 +466,7 @@ void text_session(struct report *r, const struct session *s)
     decrypted(r, s);
     mq_plain(r, s);
     hello_line(r, "client", &s->ch);
+    fingerprints(r, s);
     if (s->hrr.present) {
         char buf[REG_LABEL_LEN];
         field(r, "retry");

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Conformance over ../shared/corpus (captures no one here made, with the
-# values tshark, Zeek, JA4 and nDPI report for them). Fingerprints are
-# checked in their own issue, so ja3* and ja4 are skipped for now.
+# values tshark, Zeek, JA4 and nDPI report for them), every field compared
+# (JA3, JA3S and JA4 included).
 # tests/conformance-known.txt lists known disagreements, each with its
 # reason: "NAME  reason" leaves a trace out; "NAME skip=F,G*  reason" checks
 # it without those fields. Resolving an issue means emptying the list of
@@ -29,14 +29,14 @@ for f in "$corpus"/*; do
   *" skip="*)
     fields=$(printf '%s\n' "$entry" | sed 's/.* skip=\([^ ]*\).*/\1/')
     echo "conformance: known disagreement, checked without $fields: $entry"
-    python3 "$tool" --bin "$bin" --corpus "$corpus" --skip-fields "ja3*,ja4,$fields" \
+    python3 "$tool" --bin "$bin" --corpus "$corpus" --skip-fields "$fields" \
       --timeout 60 --only "$name" >"$out" 2>&1 || { rc=1; tail -n 40 "$out"; } ;;
   *)
     echo "conformance: known disagreement, not checked: $entry" ;;
   esac
 done
 # shellcheck disable=SC2086
-python3 "$tool" --bin "$bin" --corpus "$corpus" --skip-fields 'ja3*,ja4' --jobs 2 \
+python3 "$tool" --bin "$bin" --corpus "$corpus" --jobs 2 \
   --timeout 60 $only >"$out" 2>&1 || rc=1
 tail -n 40 "$out"
 rm -f "$out"

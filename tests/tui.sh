@@ -78,6 +78,8 @@ expect "wrong.example.com" "search + open: the session"
 expect "1 Overview" "detail: tabs"
 expect "SNI        wrong.example.com" "overview: SNI"
 expect "[cert-sni-mismatch]" "overview: the finding's rule"
+expect "JA4        t12d" "overview: the JA4 fingerprint"
+expect "JA3S " "overview: the JA3 and JA3S hashes"
 keys 2
 expect "client_hello #" "ladder: the ClientHello arrow"
 expect "server_hello #" "ladder: the ServerHello arrow"

@@ -98,6 +98,9 @@ bool row_from_session(struct tui_row *r, const struct session *s)
     r->established = s->established;
     if (s->has_alpn_selected)
         copy_printable(r->alpn, sizeof(r->alpn), s->alpn_selected.p, s->alpn_selected.len);
+    snprintf(r->ja4, sizeof(r->ja4), "%s", s->fp.ja4);
+    snprintf(r->ja3, sizeof(r->ja3), "%s", s->fp.ja3 ? s->fp.ja3_hash : "");
+    snprintf(r->ja3s, sizeof(r->ja3s), "%s", s->fp.ja3s ? s->fp.ja3s_hash : "");
     r->packet_first = s->packet_first;
     r->packet_last = s->packet_last;
     r->worst = -1;
@@ -368,7 +371,7 @@ void header_format(const struct layout *lay, char *out, size_t len)
 
 enum field {
     F_VERSION, F_CIPHER, F_SNI, F_NAME, F_SERVER, F_CLIENT, F_PORT, F_STATUS, F_SEV, F_GROUP,
-    F_ALPN, F_ID, F_MS, F_RULE,
+    F_ALPN, F_ID, F_MS, F_RULE, F_JA4, F_JA3, F_JA3S,
 };
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_HAS };
 
@@ -379,7 +382,8 @@ static const struct {
     {"version", F_VERSION}, {"cipher", F_CIPHER}, {"sni", F_SNI}, {"name", F_NAME},
     {"server", F_SERVER},   {"client", F_CLIENT}, {"port", F_PORT}, {"status", F_STATUS},
     {"sev", F_SEV},         {"severity", F_SEV},  {"group", F_GROUP}, {"alpn", F_ALPN},
-    {"id", F_ID},           {"ms", F_MS},         {"rule", F_RULE},
+    {"id", F_ID},           {"ms", F_MS},         {"rule", F_RULE}, {"ja4", F_JA4},
+    {"ja3", F_JA3},         {"ja3s", F_JA3S},
 };
 
 static bool parse_version(const char *v, uint16_t *out)
@@ -457,7 +461,7 @@ bool rowfilter_parse(const char *text, struct rowfilter *f, char *err, size_t er
             i++;
         if (i == sizeof(fields) / sizeof(fields[0])) {
             snprintf(err, errlen, "'%s': unknown field '%s' (version, cipher, sni, name, server, client, "
-                     "port, status, sev, group, alpn, id, ms, rule)", tok, name);
+                     "port, status, sev, group, alpn, id, ms, rule, ja4, ja3, ja3s)", tok, name);
             return false;
         }
         t->field = fields[i].f;
@@ -585,6 +589,12 @@ static bool term(const struct rowfilter_term *t, const struct tui_row *r)
     }
     case F_ALPN:
         return text_op(t->op, t->value, r->alpn);
+    case F_JA4:
+        return text_op(t->op, t->value, r->ja4);
+    case F_JA3:
+        return text_op(t->op, t->value, r->ja3);
+    case F_JA3S:
+        return text_op(t->op, t->value, r->ja3s);
     case F_RULE:
         for (size_t i = 0; i < r->n_findings; i++)
             if (text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, r->findings[i].rule))
@@ -611,5 +621,6 @@ bool row_contains(const struct tui_row *r, const char *needle)
         if (strcasestr(buf, needle))
             return true;
     }
-    return strcasestr(r->sni, needle) || strcasestr(r->alpn, needle);
+    return strcasestr(r->sni, needle) || strcasestr(r->alpn, needle) || strcasestr(r->ja4, needle) ||
+           strcasestr(r->ja3, needle);
 }

@@ -34,6 +34,7 @@ struct tui_row {
     double hs_ms;                    /* -1: unknown */
     bool decrypted, resumed, established;
     char alpn[32];
+    char ja4[40], ja3[33], ja3s[33];  /* JA4, and JA3/JA3S hashes; "" when none */
     uint64_t packet_first, packet_last;
     struct row_finding *findings;
     size_t n_findings;

@@ -284,6 +284,9 @@ static void build(struct tui *u, int width)
     row2(&c, "group", x, y);
     row2(&c, "MQ channel", ra->mq_channel[0] ? ra->mq_channel : "-", rb->mq_channel[0] ? rb->mq_channel : "-");
     row2(&c, "resumed", a->resumed ? "yes" : "no", b->resumed ? "yes" : "no");
+    row2(&c, "JA4", a->fp.ja4[0] ? a->fp.ja4 : "-", b->fp.ja4[0] ? b->fp.ja4 : "-");
+    row2(&c, "JA3", a->fp.ja3 ? a->fp.ja3_hash : "-", b->fp.ja3 ? b->fp.ja3_hash : "-");
+    row2(&c, "JA3S", a->fp.ja3s ? a->fp.ja3s_hash : "-", b->fp.ja3s ? b->fp.ja3s_hash : "-");
     row2(&c, "decrypted", a->decrypted ? "yes" : "no", b->decrypted ? "yes" : "no");
     hello2(&c, "ClientHello", &a->ch, &b->ch);
     hello2(&c, "ServerHello", &a->sh, &b->sh);

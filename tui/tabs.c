@@ -75,6 +75,11 @@ static void overview(struct tui *u, struct lines *l, int width)
     if (r->alpn[0])
         lines_add(l, T_PLAIN, "ALPN       %s", r->alpn);
     lines_add(l, T_PLAIN, "resumed    %s", s->resumed ? "yes" : "no");
+    if (s->fp.ja4[0])
+        lines_add(l, T_PLAIN, "JA4        %s", s->fp.ja4);
+    if (s->fp.ja3 || s->fp.ja3s)
+        lines_add(l, T_PLAIN, "JA3        %s%s%s", s->fp.ja3 ? s->fp.ja3_hash : "-", s->fp.ja3s ? "   JA3S " : "",
+                  s->fp.ja3s ? s->fp.ja3s_hash : "");
     if (s->mq.client || s->mq.server)
         lines_add(l, T_HIGH, "MQ         spoken without TLS%s%s%s%s", s->mq.channel[0] ? ", channel " : "",
                   s->mq.channel, s->mq.qmgr[0] ? ", queue manager " : "", s->mq.qmgr);

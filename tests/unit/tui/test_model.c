@@ -57,6 +57,9 @@ static int setup(void **state)
     s->hs_end.ts = s->ts_first + 2540000; /* 2.54 ms */
     s->has_hs_end = true;
     add_finding(s, "cert-expiring", SEV_LOW);
+    snprintf(s->fp.ja4, sizeof(s->fp.ja4), "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    s->fp.ja3 = "771,4865,0,29,0";
+    snprintf(s->fp.ja3_hash, sizeof(s->fp.ja3_hash), "a3afc2c46ba4a7d7fbe1cfb7a3031c2f");
     assert_true(row_from_session(&rows[0], s));
     session_free(s);
 
@@ -107,6 +110,9 @@ static void rows_from_sessions(void **state)
     assert_string_equal(rows[0].findings[0].rule, "cert-expiring");
     assert_int_equal(rows[0].packet_first, 10);
     assert_int_equal(rows[0].packet_last, 19);
+    assert_string_equal(rows[0].ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    assert_string_equal(rows[0].ja3, "a3afc2c46ba4a7d7fbe1cfb7a3031c2f");
+    assert_string_equal(rows[1].ja4, "");
     assert_int_equal(rows[1].status, RS_FAILED);
     assert_string_equal(rows[1].alert, "handshake_failure");
     assert_int_equal(rows[1].worst, SEV_HIGH);
@@ -289,6 +295,11 @@ static void filters(void **state)
     keeps("ms>=0", "1");
     keeps("ms>3", "");
     keeps("findings", "124");
+    keeps("ja4=t13d1516h2_*", "1");
+    keeps("ja4~8DAAF6", "1");
+    keeps("ja3=a3afc2c46ba4a7d7fbe1cfb7a3031c2f", "1");
+    keeps("!ja3=a3af*", "234");
+    keeps("ja3s~15af", "");
     keeps("version>=1.2 sev=none", "3");
     keeps("bank", "1");
     keeps("APP.SVR", "4");
@@ -321,6 +332,8 @@ static void contains(void **state)
 {
     (void)state;
     assert_true(row_contains(&rows[0], "BANK"));
+    assert_true(row_contains(&rows[0], "e5627efa2ab1"));
+    assert_true(row_contains(&rows[0], "a3afc2c4"));
     assert_true(row_contains(&rows[1], "handshake_failure"));
     assert_true(row_contains(&rows[2], "10.0.0.2:1414"));
     assert_false(row_contains(&rows[2], "bank"));

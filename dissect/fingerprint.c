@@ -1,0 +1,359 @@
+/* JA3, JA3S and JA4 from the parsed hellos.
+ *
+ * JA3 (Salesforce): "version,ciphers,extensions,groups,point formats",
+ * decimal values joined by '-', GREASE left out of every list; the
+ * reference reads TLS records only, so an SSLv2-format ClientHello has
+ * none. JA3S: "version,cipher,extensions" of the ServerHello, nothing left
+ * out.
+ *
+ * JA4 (FoxIO): "t" (TCP), the highest supported version (else the hello's
+ * own), d/i for SNI or not, the counts of ciphers and extensions (GREASE
+ * left out, at most 99), the first and last characters of the first ALPN
+ * value; then the first 12 hex digits of SHA-256 over the sorted ciphers,
+ * and over the sorted extensions without SNI and ALPN followed by the
+ * signature algorithms in their order. An empty list hashes to twelve
+ * zeros. The "_o" forms keep the original order and SNI and ALPN; the
+ * "_r" forms show the lists instead of their hashes. */
+#include "dissect/fingerprint.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
+
+/* ---- text built piece by piece --------------------------------------------- */
+
+struct text {
+    char *p;
+    size_t n, cap;
+    bool failed;
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            t->failed = true;
+            return;
+        }
+        if (t->p && t->n + (size_t)w < t->cap) {
+            t->n += (size_t)w;
+            return;
+        }
+        size_t cap = (t->cap ? t->cap * 2 : 256) + (size_t)w;
+        char *p = realloc(t->p, cap);
+        if (!p) {
+            t->failed = true;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+}
+
+/* done - the text in the arena (NULL when anything failed); t is freed. */
+static char *done(struct text *t, struct arena *a)
+{
+    char *s = t->failed || !t->p ? NULL : arena_strndup(a, t->p, t->n);
+    free(t->p);
+    memset(t, 0, sizeof(*t));
+    return s;
+}
+
+/* ---- lists of codes -------------------------------------------------------------- */
+
+struct codes {
+    uint32_t *v;
+    size_t n;
+};
+
+static bool codes_alloc(struct codes *c, size_t n)
+{
+    c->n = 0;
+    c->v = malloc((n ? n : 1) * sizeof(*c->v));
+    return c->v != NULL;
+}
+
+static void keep(struct codes *c, uint32_t v, bool drop_grease)
+{
+    if (!(drop_grease && is_grease(v)))
+        c->v[c->n++] = v;
+}
+
+static bool ciphers(const struct hello *h, struct codes *c, bool drop_grease)
+{
+    if (!codes_alloc(c, h->ciphers.n))
+        return false;
+    for (size_t i = 0; i < h->ciphers.n; i++)
+        keep(c, h->ciphers.v[i], drop_grease);
+    return true;
+}
+
+static bool extensions(const struct hello *h, struct codes *c, bool drop_grease)
+{
+    if (!codes_alloc(c, h->exts.n))
+        return false;
+    for (size_t i = 0; i < h->exts.n; i++)
+        keep(c, h->exts.v[i].type, drop_grease);
+    return true;
+}
+
+static bool u16_codes(const struct u16s *l, struct codes *c)
+{
+    if (!codes_alloc(c, l->n))
+        return false;
+    for (size_t i = 0; i < l->n; i++)
+        keep(c, l->v[i], true);
+    return true;
+}
+
+static bool byte_codes(const struct bytes *b, struct codes *c)
+{
+    if (!codes_alloc(c, b->len))
+        return false;
+    for (size_t i = 0; i < b->len; i++)
+        keep(c, b->p[i], true);
+    return true;
+}
+
+enum style { DECIMAL_DASHES, HEX_COMMAS }; /* JA3's, JA4's */
+
+static void join(struct text *t, const struct codes *c, enum style style)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (style == HEX_COMMAS)
+            add(t, i ? ",%04x" : "%04x", c->v[i]);
+        else
+            add(t, i ? "-%u" : "%u", c->v[i]);
+    }
+}
+
+static bool has_extension(const struct hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].type == type)
+            return true;
+    return false;
+}
+
+/* ---- JA3 / JA3S ---------------------------------------------------------------- */
+
+char *fingerprint_ja3(struct arena *a, const struct hello *ch)
+{
+    if (!ch->present || ch->sslv2)
+        return NULL;
+    struct text t = {0};
+    struct codes list[4] = {{0}};
+    bool ok = ciphers(ch, &list[0], true) && extensions(ch, &list[1], true) &&
+              u16_codes(&ch->groups, &list[2]) && byte_codes(&ch->point_formats, &list[3]);
+    if (ok) {
+        add(&t, "%u,", ch->version);
+        join(&t, &list[0], DECIMAL_DASHES);
+        add(&t, "%s", ",");
+    }
+    /* what tshark writes when what follows the compression methods is not
+     * an extension list: no more fields */
+    if (ok && !ch->exts_unreadable) {
+        join(&t, &list[1], DECIMAL_DASHES);
+        add(&t, "%s", ",");
+        join(&t, &list[2], DECIMAL_DASHES);
+        add(&t, "%s", ",");
+        join(&t, &list[3], DECIMAL_DASHES);
+    }
+    for (size_t i = 0; i < 4; i++)
+        free(list[i].v);
+    if (!ok)
+        t.failed = true;
+    return done(&t, a);
+}
+
+char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
+{
+    if (!sh->present || sh->sslv2)
+        return NULL;
+    struct text t = {0};
+    struct codes exts;
+    if (!extensions(sh, &exts, false))
+        return NULL;
+    add(&t, "%u,%u,", sh->version, sh->cipher);
+    join(&t, &exts, DECIMAL_DASHES);
+    free(exts.v);
+    return done(&t, a);
+}
+
+static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex_chars)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_Digest(text, strlen(text), d, &n, md, NULL))
+        n = 0;
+    size_t k = 0;
+    for (unsigned int i = 0; i < n && k + 2 <= hex_chars; i++, k += 2)
+        snprintf(out + k, 3, "%02x", d[i]);
+    out[k] = 0;
+}
+
+void fingerprint_md5(const char *text, char out[33])
+{
+    digest_hex(EVP_md5(), text, out, 32);
+}
+
+/* ---- JA4 ------------------------------------------------------------------------ */
+
+static int by_value(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static const char *ja4_version(const struct hello *ch)
+{
+    uint32_t v = ch->version;
+    if (has_extension(ch, EXT_SUPPORTED_VERSIONS)) {
+        uint32_t best = 0;
+        for (size_t i = 0; i < ch->versions.n; i++)
+            if (!is_grease(ch->versions.v[i]) && ch->versions.v[i] > best)
+                best = ch->versions.v[i];
+        if (best)
+            v = best;
+    }
+    switch (v) {
+    case 0x0304: return "13";
+    case 0x0303: return "12";
+    case 0x0302: return "11";
+    case 0x0301: return "10";
+    case 0x0300: return "s3";
+    case 0x0002: return "s2";
+    case 0x0100: return "s1";
+    case 0xfeff: return "d1";
+    case 0xfefd: return "d2";
+    case 0xfefc: return "d3";
+    default: return "00";
+    }
+}
+
+/* The first and last bytes of the first ALPN value, each replaced by '9'
+ * when it is not ASCII, as FoxIO's reference implementations do (the
+ * written specification has since moved to hex digits: docs/fingerprints.md). */
+static void ja4_alpn(const struct hello *ch, char out[3])
+{
+    out[0] = out[1] = '0';
+    out[2] = 0;
+    if (!ch->alpn.n || !ch->alpn.v[0].len)
+        return;
+    const struct bytes *first = &ch->alpn.v[0];
+    uint8_t a = first->p[0], b = first->p[first->len - 1];
+    out[0] = a < 0x80 ? (char)a : '9';
+    out[1] = b < 0x80 ? (char)b : '9';
+}
+
+static void count2(char out[3], size_t n)
+{
+    snprintf(out, 3, "%02zu", n > 99 ? (size_t)99 : n);
+}
+
+/* sha12 - the first 12 hex digits of SHA-256 over text, or twelve zeros
+ * when the list behind it was empty. */
+static void sha12(const char *text, bool empty, char out[13])
+{
+    if (empty)
+        snprintf(out, 13, "000000000000");
+    else
+        digest_hex(EVP_sha256(), text, out, 12);
+}
+
+/* the "c" part: extensions, then '_' and the signature algorithms when
+ * there are any */
+static void ext_part(struct text *t, const struct codes *exts, const struct codes *sigs)
+{
+    join(t, exts, HEX_COMMAS);
+    if (sigs->n) {
+        add(t, "%s", "_");
+        join(t, sigs, HEX_COMMAS);
+    }
+}
+
+bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!ch->present || ch->sslv2)
+        return false;
+    struct codes cs = {0}, xs = {0}, sigs = {0}, sorted_cs = {0}, sorted_xs = {0};
+    bool ok = ciphers(ch, &cs, true) && extensions(ch, &xs, true) && u16_codes(&ch->sig_algs, &sigs) &&
+              codes_alloc(&sorted_cs, cs.n) && codes_alloc(&sorted_xs, xs.n);
+    char head[16] = "", ciphers_n[3], exts_n[3], alpn[3];
+    struct text t[6] = {{0}}; /* sorted and original: ciphers, extensions, raw */
+    if (ok) {
+        memcpy(sorted_cs.v, cs.v, cs.n * sizeof(*cs.v));
+        sorted_cs.n = cs.n;
+        qsort(sorted_cs.v, sorted_cs.n, sizeof(*sorted_cs.v), by_value);
+        for (size_t i = 0; i < xs.n; i++)
+            if (xs.v[i] != EXT_SNI && xs.v[i] != EXT_ALPN)
+                sorted_xs.v[sorted_xs.n++] = xs.v[i];
+        qsort(sorted_xs.v, sorted_xs.n, sizeof(*sorted_xs.v), by_value);
+        count2(ciphers_n, cs.n);
+        count2(exts_n, xs.n);
+        ja4_alpn(ch, alpn);
+        snprintf(head, sizeof(head), "t%s%c%s%s%s", ja4_version(ch), has_extension(ch, EXT_SNI) ? 'd' : 'i',
+                 ciphers_n, exts_n, alpn);
+        join(&t[0], &sorted_cs, HEX_COMMAS);
+        ext_part(&t[1], &sorted_xs, &sigs);
+        join(&t[2], &cs, HEX_COMMAS);
+        ext_part(&t[3], &xs, &sigs);
+        for (int i = 0; i < 4; i++)
+            add(&t[i], "%s", ""); /* an empty list is still a string */
+        ok = !t[0].failed && !t[1].failed && !t[2].failed && !t[3].failed;
+    }
+    if (ok) {
+        char b[13], c[13], bo[13], co[13];
+        sha12(t[0].p, !sorted_cs.n, b);
+        sha12(t[1].p, !sorted_xs.n, c);
+        sha12(t[2].p, !cs.n, bo);
+        sha12(t[3].p, !xs.n, co);
+        snprintf(out->ja4, sizeof(out->ja4), "%s_%s_%s", head, b, c);
+        snprintf(out->ja4_o, sizeof(out->ja4_o), "%s_%s_%s", head, bo, co);
+        add(&t[4], "%s_%s_%s", head, t[0].p, t[1].p);
+        add(&t[5], "%s_%s_%s", head, t[2].p, t[3].p);
+        out->ja4_r = done(&t[4], a);
+        out->ja4_ro = done(&t[5], a);
+    }
+    for (int i = 0; i < 6; i++)
+        free(t[i].p);
+    free(cs.v);
+    free(xs.v);
+    free(sigs.v);
+    free(sorted_cs.v);
+    free(sorted_xs.v);
+    return ok;
+}
+
+/* ---- a session ---------------------------------------------------------------- */
+
+void fingerprint_session(struct session *s)
+{
+    struct fingerprints *fp = &s->fp;
+    fp->ja3 = fingerprint_ja3(s->arena, &s->ch);
+    if (fp->ja3)
+        fingerprint_md5(fp->ja3, fp->ja3_hash);
+    fp->ja3s = fingerprint_ja3s(s->arena, &s->sh);
+    if (fp->ja3s)
+        fingerprint_md5(fp->ja3s, fp->ja3s_hash);
+    struct ja4 j;
+    if (fingerprint_ja4(s->arena, &s->ch, &j)) {
+        memcpy(fp->ja4, j.ja4, sizeof(j.ja4));
+        memcpy(fp->ja4_o, j.ja4_o, sizeof(j.ja4_o));
+        fp->ja4_r = j.ja4_r;
+        fp->ja4_ro = j.ja4_ro;
+    }
+}
