@@ -349,6 +349,15 @@ static void learn_client(struct rules *r, const struct session *s)
     c->sessions++;
     if (c->n_ids < FACT_SESSIONS)
         c->first_ids[c->n_ids++] = s->id;
+    if (s->fp.ja4[0]) {
+        size_t k = 0;
+        while (k < c->n_ja4 && strcmp(c->ja4[k], s->fp.ja4))
+            k++;
+        if (k == c->n_ja4 && c->n_ja4 < FACT_FINGERPRINTS)
+            memcpy(c->ja4[c->n_ja4++], s->fp.ja4, sizeof(c->ja4[0]));
+        else if (k == c->n_ja4)
+            c->more_ja4 = true;
+    }
     bool reneg = ch->reneg_info, first = !c->hellos_seen;
     c->hellos_seen = true;
     for (size_t i = 0; i < ch->ciphers.n; i++) {

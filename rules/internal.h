@@ -91,6 +91,8 @@ struct server_facts {
     bool weak_suite, cbc_suite, static_rsa;
 };
 
+enum { FACT_FINGERPRINTS = 3 };
+
 struct client_facts {
     uint8_t family, addr[16];
     uint32_t sessions;
@@ -99,6 +101,10 @@ struct client_facts {
     bool offers_null, offers_export, offers_anon, offers_rc4, offers_3des, offers_des;
     bool no_tls13, no_ems, no_reneg;
     bool hellos_seen;
+    /* the JA4 fingerprints of its hellos: which TLS stacks on that host */
+    char ja4[FACT_FINGERPRINTS][40];
+    size_t n_ja4;
+    bool more_ja4;
 };
 
 /* ---- evaluating one session -------------------------------------------------- */

@@ -189,6 +189,10 @@ static void client_audit(const struct capture_state *st, const struct rule *self
         if (c->no_reneg)
             capture_note(cf, "never signals secure renegotiation (renegotiation_info or the SCSV)");
         capture_note(cf, "in %u hello%s", c->sessions, c->sessions == 1 ? "" : "s");
+        if (c->n_ja4)
+            capture_note(cf, "JA4 %s%s%s%s%s%s", c->ja4[0], c->n_ja4 > 1 ? ", " : "", c->n_ja4 > 1 ? c->ja4[1] : "",
+                         c->n_ja4 > 2 ? ", " : "", c->n_ja4 > 2 ? c->ja4[2] : "",
+                         c->more_ja4 ? " and more" : "");
         add_ids(cf, c->first_ids, c->n_ids);
     }
 }
