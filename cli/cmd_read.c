@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/live.h"
@@ -35,14 +36,20 @@ static const char live_intro[] =
 
 static const char output_usage[] =
     "output:\n"
-    "  -f, --format FMT          text (default) or json (one object per line:\n"
-    "                            sessions, capture findings, then a summary; see\n"
-    "                            docs/json.md)\n"
-    "  -o, --output PATH         write the report to PATH instead of stdout\n"
+    "  -f, --format FMT          text (default); json: one object per line (sessions,\n"
+    "                            capture findings, then a summary; docs/json.md);\n"
+    "                            zeek: ssl.log and x509.log in Zeek's layout, into\n"
+    "                            the directory -o names (default: the current one);\n"
+    "                            csv: a header and a row per session (RFC 4180)\n"
+    "  -o, --output PATH         write the report to PATH instead of stdout (zeek: a\n"
+    "                            directory, made if missing)\n"
+    "      --fields A,B,...      json: only these top-level session fields; csv:\n"
+    "                            only these columns, in this order (docs/formats.md)\n"
     "      --color WHEN          auto (default: on a terminal, unless NO_COLOR\n"
     "                            is set), always or never\n"
     "  -q, --quiet               text: print only the capture findings and summary\n"
-    "  -v, --verbose             text: include TCP SYN/FIN/RST in timelines\n"
+    "  -v, --verbose             text: include TCP SYN/FIN/RST in timelines and the\n"
+    "                            raw fingerprints\n"
     "\n";
 
 static const char read_usage_end[] =
@@ -53,7 +60,7 @@ static const char read_usage_end[] =
     "(every session that could be parsed is still reported), or the interface\n"
     "cannot be captured on.\n";
 
-enum { OPT_COLOR = 256 };
+enum { OPT_COLOR = 256, OPT_FIELDS };
 
 struct read_opts {
     bool live;
@@ -82,6 +89,7 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"color", required_argument, NULL, OPT_COLOR},
+        {"fields", required_argument, NULL, OPT_FIELDS},
         {"colour", required_argument, NULL, OPT_COLOR},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -103,11 +111,16 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
                 o->report.format = REPORT_TEXT;
             else if (strcmp(optarg, "json") == 0)
                 o->report.format = REPORT_JSON;
+            else if (strcmp(optarg, "zeek") == 0)
+                o->report.format = REPORT_ZEEK;
+            else if (strcmp(optarg, "csv") == 0)
+                o->report.format = REPORT_CSV;
             else {
-                cli_error("unknown format '%s' (text or json)", optarg);
+                cli_error("unknown format '%s' (text, json, zeek or csv)", optarg);
                 return EXIT_USAGE;
             }
             break;
+        case OPT_FIELDS: o->report.fields = optarg; break;
         case 'o': o->output = optarg; break;
         case 'q': o->report.quiet = true; break;
         case 'v': o->report.verbose = true; break;
@@ -140,6 +153,11 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
             return EXIT_USAGE;
         }
     }
+    char err[2048];
+    if (o->report.fields && !report_fields_check(o->report.fields, o->report.format, err, sizeof(err))) {
+        cli_error("%s", err);
+        return EXIT_USAGE;
+    }
     if (o->live) {
         if (!o->capture.iface) {
             cli_error("live: no interface given (-i IFACE; try 'tlsscope live --help')");
@@ -152,6 +170,28 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+/* zeek_logs - DIR/ssl.log and DIR/x509.log, DIR made when missing. */
+static bool zeek_logs(const char *dir, FILE **ssl, FILE **x509, char *ssl_path, size_t len)
+{
+    char x509_path[4096];
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        cli_error("%s: cannot make the directory for the Zeek logs: %s", dir, strerror(errno));
+        return false;
+    }
+    snprintf(ssl_path, len, "%s/ssl.log", dir);
+    snprintf(x509_path, sizeof(x509_path), "%s/x509.log", dir);
+    if (!(*ssl = fopen(ssl_path, "w"))) {
+        cli_error("%s: cannot write: %s", ssl_path, strerror(errno));
+        return false;
+    }
+    if (!(*x509 = fopen(x509_path, "w"))) {
+        cli_error("%s: cannot write: %s", x509_path, strerror(errno));
+        fclose(*ssl);
+        return false;
+    }
+    return true;
 }
 
 static bool want_color(const char *when, FILE *out)
@@ -173,8 +213,16 @@ static int run(int argc, char **argv, bool live)
         return rc < 0 ? EXIT_OK : rc;
     struct capture_live *cap = NULL;
     struct pcapng_out *w = NULL;
-    FILE *out = stdout;
-    if (o.output && !(out = fopen(o.output, "w"))) {
+    FILE *out = stdout, *x509 = NULL;
+    const char *out_name = o.output ? o.output : "standard output";
+    char ssl_path[4096];
+    if (o.report.format == REPORT_ZEEK) {
+        /* a directory, as zeek -r writes its logs */
+        if (!zeek_logs(o.output ? o.output : ".", &out, &x509, ssl_path, sizeof(ssl_path)))
+            return EXIT_INPUT;
+        out_name = ssl_path;
+        o.report.x509_out = x509;
+    } else if (o.output && !(out = fopen(o.output, "w"))) {
         cli_error("%s: cannot write: %s", o.output, strerror(errno));
         return EXIT_INPUT;
     }
@@ -208,13 +256,14 @@ static int run(int argc, char **argv, bool live)
     }
     pipeline_close(&p);
     report_free(rep);
-    if (fflush(out) != 0 || ferror(out)) {
-        cli_error("%s: write error: %s", o.output ? o.output : "standard output",
-                  strerror(errno));
+    if (fflush(out) != 0 || ferror(out) || (x509 && (fflush(x509) != 0 || ferror(x509)))) {
+        cli_error("%s: write error: %s", out_name, strerror(errno));
         rc = EXIT_INPUT;
     }
     if (out != stdout)
         fclose(out);
+    if (x509)
+        fclose(x509);
     return rc;
 }
 

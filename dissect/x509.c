@@ -363,7 +363,8 @@ static void decode(struct arena *a, X509 *x, struct cert *c)
     c->version = (int)X509_get_version(x) + 1;
     BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
     if (bn) {
-        c->serial = bn_text(a, bn, true);
+        /* zero as a byte, "00", the way OpenSSL and Zeek print serials */
+        c->serial = BN_is_zero(bn) ? "00" : bn_text(a, bn, true);
         BN_free(bn);
     }
     c->subject = name_text(a, X509_get_subject_name(x));

@@ -26,6 +26,9 @@ struct report {
     uint64_t anomalies;
     struct tally versions, ciphers, alerts, starttls, findings;
     uint64_t by_severity[4];
+    /* zeek: certificates already in x509.log */
+    struct logged_cert *x509_logged;
+    size_t n_x509_logged, cap_x509_logged;
 };
 
 const char *fmt_ip(const struct endpoint *e, char *buf);
@@ -47,5 +50,13 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 void text_session(struct report *r, const struct session *s);
 void text_summary(struct report *r, const struct capture_stats *cs,
                   const struct dissect_stats *ds);
+void zeek_open(struct report *r);
+void zeek_ssl(struct report *r, const struct session *s);
+void zeek_x509(struct report *r, const struct session *s);
+void zeek_close(struct report *r);
+void csv_open(struct report *r);
+void csv_session(struct report *r, const struct session *s);
+/* json_select - a session's JSON line cut down to `fields`. */
+void json_select(FILE *out, const char *json, size_t len, const char *fields);
 void json_capture_findings(struct report *r, const struct capture_finding *f, size_t n);
 void text_capture_findings(struct report *r, const struct capture_finding *f, size_t n);

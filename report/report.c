@@ -14,12 +14,18 @@ struct report *report_new(FILE *out, const struct report_opts *opts)
     r->out = out;
     r->opts = *opts;
     jw_init(&r->jw, out);
+    if (r->opts.format == REPORT_ZEEK)
+        zeek_open(r);
+    else if (r->opts.format == REPORT_CSV)
+        csv_open(r);
     return r;
 }
 
 void report_flush(struct report *r)
 {
     fflush(r->out);
+    if (r->opts.x509_out)
+        fflush(r->opts.x509_out);
 }
 
 void report_free(struct report *r)
@@ -31,6 +37,7 @@ void report_free(struct report *r)
     tally_free(&r->alerts);
     tally_free(&r->starttls);
     tally_free(&r->findings);
+    free(r->x509_logged);
     free(r);
 }
 
@@ -92,13 +99,48 @@ static void count(struct report *r, const struct session *s)
     }
 }
 
+/* A session's JSON, then only the top-level fields asked for. */
+static void json_fields(struct report *r, const struct session *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return;
+    struct jw saved = r->jw;
+    jw_init(&r->jw, m);
+    json_session(r, s);
+    fclose(m);
+    r->jw = saved;
+    json_select(r->out, buf, len, r->opts.fields);
+    free(buf);
+}
+
 void report_session(struct report *r, const struct session *s)
 {
     count(r, s);
-    if (r->opts.format == REPORT_JSON)
-        json_session(r, s);
-    else if (!r->opts.quiet)
-        text_session(r, s);
+    switch (r->opts.format) {
+    case REPORT_JSON:
+        if (r->opts.fields)
+            json_fields(r, s);
+        else
+            json_session(r, s);
+        break;
+    case REPORT_ZEEK:
+        /* Zeek's ssl.log has TLS connections only */
+        if (strcmp(report_status(s), "plaintext") != 0) {
+            zeek_ssl(r, s);
+            zeek_x509(r, s);
+        }
+        break;
+    case REPORT_CSV:
+        csv_session(r, s);
+        break;
+    case REPORT_TEXT:
+        if (!r->opts.quiet)
+            text_session(r, s);
+        break;
+    }
 }
 
 void report_capture_findings(struct report *r, const struct capture_finding *f, size_t n)
@@ -109,7 +151,7 @@ void report_capture_findings(struct report *r, const struct capture_finding *f, 
     }
     if (r->opts.format == REPORT_JSON)
         json_capture_findings(r, f, n);
-    else
+    else if (r->opts.format == REPORT_TEXT)
         text_capture_findings(r, f, n);
 }
 
@@ -118,9 +160,11 @@ void report_summary(struct report *r, const struct capture_stats *cs,
 {
     if (r->opts.format == REPORT_JSON)
         json_summary(r, cs, ds);
-    else
+    else if (r->opts.format == REPORT_TEXT)
         text_summary(r, cs, ds);
-    fflush(r->out);
+    else if (r->opts.format == REPORT_ZEEK)
+        zeek_close(r);
+    report_flush(r);
 }
 
 /* ---- shared formatting ---------------------------------------------------- */

@@ -12,7 +12,7 @@
 #include "include/session.h"
 #include "rules/rules.h"
 
-enum report_format { REPORT_TEXT, REPORT_JSON };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_ZEEK, REPORT_CSV };
 
 struct report_opts {
     enum report_format format;
@@ -20,6 +20,8 @@ struct report_opts {
     bool quiet;   /* text: summary only */
     bool verbose; /* text: every hello field and the full timeline */
     bool app_data; /* --decrypt-app: show what decrypted application data held */
+    FILE *x509_out;     /* zeek: x509.log (out is ssl.log); not owned */
+    const char *fields; /* json, csv: comma-separated fields to keep, or NULL */
 };
 
 struct report;
@@ -36,6 +38,10 @@ void report_summary(struct report *r, const struct capture_stats *cs,
 /* report_flush - push what was written so far (live capture streams). */
 void report_flush(struct report *r);
 void report_free(struct report *r);
+
+/* report_fields_check - whether --fields names only fields `format`
+ * has; false with the reason and the valid names. */
+bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen);
 
 /* report_status - "ok", "failed", "incomplete" or "partial". */
 const char *report_status(const struct session *s);

@@ -237,9 +237,6 @@ const char *endpoint_text(const struct endpoint *e, char *buf, size_t len);
 const char *day_text(int64_t t, char *buf, size_t len);
 /* leaf - the first certificate of a chain, or NULL. */
 const struct cert *chain_leaf(const struct chain *c);
-/* server_name_matches - RFC 6125 matching of a host name against the
- * certificate's DNS SANs (or its CN when it has none). */
-bool server_name_matches(const struct cert *c, const char *host);
 /* cert_cn - the subject's CN, copied into buf (empty when absent). */
 const char *cert_cn(const struct cert *c, char *buf, size_t len);
 /* version_text / cipher_text - names for evidence. */

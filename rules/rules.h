@@ -74,5 +74,9 @@ const struct rule_info *rules_at(size_t i);
 void rules_advice(size_t i, const char **fix, const char **mq);
 /* rules_find - a rule by id, or NULL. */
 const struct rule_info *rules_find(const char *id);
+/* server_name_matches - RFC 6125 matching of a host name (or address)
+ * against the certificate's SANs (or its CN when it has no DNS SAN). */
+bool server_name_matches(const struct cert *c, const char *host);
+
 /* severity_name - "info", "low", "medium", "high". */
 const char *severity_name(enum severity s);

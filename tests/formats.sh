@@ -22,5 +22,21 @@ for trace in tls13-hrr tls12-client-cert smtp-starttls; do
     fi
   done
 done
-[ $status = 0 ] && echo "formats: every container and link layer gives the same sessions"
+# --fields knows every top-level field a session line has: each one the
+# traces produce is accepted, and kept
+for key in $(for t in "$src"/traces/*.pcap "$src"/traces/*.pcapng; do "$bin" read -f json "$t"; done |
+             python3 -c 'import json, sys
+keys = set()
+for line in sys.stdin:
+    d = json.loads(line)
+    if d["type"] == "session":
+        keys.update(d)
+print(" ".join(sorted(keys)))'); do
+  got=$("$bin" read -f json --fields "$key" "$src/traces/tls12-rsa.pcap" 2>&1 | head -1)
+  case "$got" in
+  "{\"type\":\"session\""*) ;;
+  *) echo "formats: --fields $key: $got"; status=1 ;;
+  esac
+done
+[ $status = 0 ] && echo "formats: every container and link layer gives the same sessions; --fields knows every field"
 exit $status

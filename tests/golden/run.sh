@@ -1,6 +1,7 @@
 #!/bin/sh
-# Golden-output test: the text and JSON reports of every capture in traces/
-# must equal tests/golden/NAME.txt and NAME.json, and the runs listed in
+# Golden-output test: the text, JSON, CSV and Zeek reports of every capture
+# in traces/ must equal tests/golden/NAME.txt, .json, .csv and .zeek (ssl.log
+# then x509.log, without the #open/#close times), and the runs listed in
 # tests/golden/variants (other options on the same capture) must equal
 # NAME@VARIANT.txt and .json. With UPDATE_GOLDEN=1 the files are rewritten
 # instead; review that diff like code.
@@ -19,13 +20,29 @@ trace_file() {
   return 1
 }
 
-# check FILE OUT ARGS...: both formats of one run against OUT.txt/.json
-check() {
-  file=$1 out=$2
+zeekdir=$(mktemp -d)
+trap 'rm -rf "$zeekdir"' EXIT
+
+# run FMT FILE ARGS...: the report of one run in one format, then its exit status
+run() {
+  fmt=$1 file=$2
   shift 2
-  for fmt in txt json; do
-    if [ "$fmt" = txt ]; then args="--color never"; else args="--format json"; fi
-    got=$(cd "$src/traces" && "$bin" read $args "$@" "$file" 2>&1; echo "exit $?")
+  case $fmt in
+  txt) (cd "$src/traces" && "$bin" read --color never "$@" "$file" 2>&1; echo "exit $?") ;;
+  json) (cd "$src/traces" && "$bin" read --format json "$@" "$file" 2>&1; echo "exit $?") ;;
+  csv) (cd "$src/traces" && "$bin" read --format csv "$@" "$file" 2>&1; echo "exit $?") ;;
+  zeek)
+    (cd "$src/traces" && "$bin" read --format zeek -o "$zeekdir" "$@" "$file" 2>&1; echo "exit $?")
+    grep -hv '^#open\|^#close' "$zeekdir/ssl.log" "$zeekdir/x509.log" ;;
+  esac
+}
+
+# check FILE OUT FORMATS ARGS...: the formats of one run against OUT.FORMAT
+check() {
+  file=$1 out=$2 formats=$3
+  shift 3
+  for fmt in $formats; do
+    got=$(run "$fmt" "$file" "$@")
     want="$golden/$out.$fmt"
     if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
       printf '%s\n' "$got" > "$want"
@@ -47,13 +64,13 @@ check() {
 
 for trace in "$src"/traces/*.pcap "$src"/traces/*.pcapng; do
   file=$(basename "$trace")
-  check "$file" "${file%.*}"
+  check "$file" "${file%.*}" "txt json csv zeek"
 done
 while read -r name variant args; do
   case $name in ''|'#'*) continue ;; esac
   file=$(trace_file "$name") || { echo "golden: variants names a missing trace $name"; status=1; continue; }
   # shellcheck disable=SC2086 # the arguments are words
-  check "$file" "$name@$variant" $args
+  check "$file" "$name@$variant" "txt json" $args
 done < "$golden/variants"
 
 # every golden file belongs to a trace or a variant

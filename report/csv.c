@@ -1,0 +1,344 @@
+/* --format csv: a header, then one row per session with the columns most
+ * looked at, quoted as RFC 4180 wants (CRLF line ends; a field with a
+ * comma, a quote or a line break in double quotes, quotes doubled).
+ * --fields picks columns and their order. And --fields for JSON: the
+ * session objects cut down to the top-level keys asked for. */
+#include "report/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- columns ----------------------------------------------------------------------- */
+
+enum csv_column {
+    C_ID, C_TS, C_CLIENT_IP, C_CLIENT_PORT, C_SERVER_IP, C_SERVER_PORT, C_STATUS, C_VERSION,
+    C_CIPHER, C_CIPHER_CODE, C_MQ_CIPHERSPEC, C_GROUP, C_SNI, C_MQ_CHANNEL, C_ALPN, C_RESUMED,
+    C_ESTABLISHED, C_DECRYPTED, C_LAST_ALERT, C_ALERT_FROM, C_HANDSHAKE_MS, C_JA3_HASH, C_JA4,
+    C_JA3S_HASH, C_CERT_SUBJECT, C_CERT_ISSUER, C_CERT_NOT_AFTER, C_CERT_KEY, C_CERT_SHA256,
+    C_STARTTLS, C_FINDINGS, C_WORST, C_RULES, C_COUNT,
+};
+
+static const char *const csv_names[C_COUNT] = {
+    "id", "ts", "client_ip", "client_port", "server_ip", "server_port", "status", "version",
+    "cipher", "cipher_code", "mq_cipherspec", "group", "sni", "mq_channel", "alpn", "resumed",
+    "established", "decrypted", "last_alert", "alert_from", "handshake_ms", "ja3_hash", "ja4",
+    "ja3s_hash", "cert_subject", "cert_issuer", "cert_not_after", "cert_key", "cert_sha256",
+    "starttls", "findings", "worst_severity", "rules",
+};
+
+/* Every top-level key a JSON session line can have (docs/json.md). */
+static const char *const json_names[] = {
+    "type", "id", "ts", "ts_end", "client", "server", "roles_guessed", "mid_stream", "starttls",
+    "tunnel", "version", "cipher", "group", "sni", "mq_channel", "alpn", "resumed", "established",
+    "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
+    "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
+    "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
+    "certificate_status", "new_session_ticket", "handshake", "tcp", "handshake_ms", "records", "bytes",
+    "findings", "anomalies", "anomalies_dropped",
+};
+
+static size_t n_json_names(void)
+{
+    return sizeof(json_names) / sizeof(json_names[0]);
+}
+
+static bool known(const char *name, size_t len, enum report_format format)
+{
+    size_t n = format == REPORT_CSV ? C_COUNT : n_json_names();
+    for (size_t i = 0; i < n; i++) {
+        const char *k = format == REPORT_CSV ? csv_names[i] : json_names[i];
+        if (strlen(k) == len && memcmp(k, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen)
+{
+    if (format != REPORT_CSV && format != REPORT_JSON) {
+        snprintf(err, errlen, "--fields applies to --format json and csv only");
+        return false;
+    }
+    for (const char *p = fields;;) {
+        size_t len = strcspn(p, ",");
+        if (!len || !known(p, len, format)) {
+            size_t n = format == REPORT_CSV ? C_COUNT : n_json_names(), k = 0;
+            k += (size_t)snprintf(err, errlen, "--fields: %s '%.*s'; %s has: ", len ? "no field" : "an empty name in",
+                                  (int)(len ? len : strlen(fields)), len ? p : fields,
+                                  format == REPORT_CSV ? "csv" : "json");
+            for (size_t i = 0; i < n && k < errlen; i++)
+                k += (size_t)snprintf(err + k, errlen - k, "%s%s", i ? "," : "",
+                                      format == REPORT_CSV ? csv_names[i] : json_names[i]);
+            return false;
+        }
+        p += len;
+        if (!*p)
+            return true;
+        p++;
+    }
+}
+
+/* ---- CSV --------------------------------------------------------------------------- */
+
+static void field(FILE *f, const char *v)
+{
+    if (!v)
+        return;
+    if (!strpbrk(v, ",\"\r\n")) {
+        fputs(v, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void printable(char *out, size_t len, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 5 < len; i++)
+        k += (size_t)snprintf(out + k, len - k, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x", p[i]);
+    out[k] = 0;
+}
+
+static void iso_time(char *out, size_t len, int64_t ns)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    struct tm tm;
+    char day[32];
+    if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm)) {
+        out[0] = 0;
+        return;
+    }
+    snprintf(out, len, "%s.%06lldZ", day, (long long)(ns % 1000000000 / 1000));
+}
+
+static void cell(const struct session *s, enum csv_column c, char *out, size_t len)
+{
+    char buf[REG_LABEL_LEN], ip[IP_TEXT_LEN];
+    const struct cert *leaf = s->server_certs.n && !s->server_certs.v[0].parse_error ? &s->server_certs.v[0] : NULL;
+    const struct alert *al = session_last_alert(s);
+    out[0] = 0;
+    switch (c) {
+    case C_ID: snprintf(out, len, "%llu", (unsigned long long)s->id); break;
+    case C_TS: iso_time(out, len, s->ts_first); break;
+    case C_CLIENT_IP: snprintf(out, len, "%s", fmt_ip(&s->client, ip)); break;
+    case C_CLIENT_PORT: snprintf(out, len, "%u", s->client.port); break;
+    case C_SERVER_IP: snprintf(out, len, "%s", fmt_ip(&s->server, ip)); break;
+    case C_SERVER_PORT: snprintf(out, len, "%u", s->server.port); break;
+    case C_STATUS: snprintf(out, len, "%s", report_status(s)); break;
+    case C_VERSION:
+        if (s->has_version)
+            snprintf(out, len, "%s", registry_version_label(s->version, buf));
+        break;
+    case C_CIPHER:
+        if (s->has_cipher)
+            snprintf(out, len, "%s", registry_cipher_label(s->cipher, buf));
+        break;
+    case C_CIPHER_CODE:
+        if (s->has_cipher)
+            snprintf(out, len, "%u", (unsigned)s->cipher);
+        break;
+    case C_MQ_CIPHERSPEC: {
+        const struct mq_cipherspec *mq = s->has_cipher && s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+        if (mq)
+            snprintf(out, len, "%s", mq->name);
+        break;
+    }
+    case C_GROUP:
+        if (s->has_group)
+            snprintf(out, len, "%s", registry_group_label(s->group, buf));
+        break;
+    case C_SNI: {
+        const struct bytes *sni = session_sni(s);
+        if (sni)
+            printable(out, len, sni->p, sni->len);
+        break;
+    }
+    case C_MQ_CHANNEL: {
+        bool canonical;
+        char channel[MQ_CHANNEL_MAX + 1];
+        if (session_mq_channel(s, channel, &canonical))
+            snprintf(out, len, "%s", channel);
+        else if (s->mq.channel[0])
+            snprintf(out, len, "%s", s->mq.channel);
+        break;
+    }
+    case C_ALPN:
+        if (s->has_alpn_selected)
+            printable(out, len, s->alpn_selected.p, s->alpn_selected.len);
+        break;
+    case C_RESUMED: snprintf(out, len, "%s", s->resumed ? "true" : "false"); break;
+    case C_ESTABLISHED: snprintf(out, len, "%s", s->established ? "true" : "false"); break;
+    case C_DECRYPTED: snprintf(out, len, "%s", s->decrypted ? "true" : "false"); break;
+    case C_LAST_ALERT:
+        if (al) {
+            const char *name = registry_alert_name(al->desc);
+            snprintf(out, len, "%s", name ? name : "unknown");
+        }
+        break;
+    case C_ALERT_FROM:
+        if (al)
+            snprintf(out, len, "%s", al->dir == DIR_C2S ? "client" : "server");
+        break;
+    case C_HANDSHAKE_MS: {
+        double ms = session_handshake_ms(s);
+        if (ms >= 0)
+            snprintf(out, len, "%.3f", ms);
+        break;
+    }
+    case C_JA3_HASH: snprintf(out, len, "%s", s->fp.ja3 ? s->fp.ja3_hash : ""); break;
+    case C_JA4: snprintf(out, len, "%s", s->fp.ja4); break;
+    case C_JA3S_HASH: snprintf(out, len, "%s", s->fp.ja3s ? s->fp.ja3s_hash : ""); break;
+    case C_CERT_SUBJECT:
+        if (leaf && leaf->subject)
+            snprintf(out, len, "%s", leaf->subject);
+        break;
+    case C_CERT_ISSUER:
+        if (leaf && leaf->issuer)
+            snprintf(out, len, "%s", leaf->issuer);
+        break;
+    case C_CERT_NOT_AFTER:
+        if (leaf && leaf->has_validity)
+            iso_time(out, len, leaf->not_after * 1000000000LL);
+        break;
+    case C_CERT_KEY:
+        if (leaf && leaf->key_type)
+            snprintf(out, len, "%s %d", leaf->key_type, leaf->key_bits);
+        break;
+    case C_CERT_SHA256:
+        for (size_t i = 0; leaf && i < 32 && 2 * i + 2 < len; i++)
+            snprintf(out + 2 * i, len - 2 * i, "%02x", leaf->sha256[i]);
+        break;
+    case C_STARTTLS:
+        snprintf(out, len, "%s", s->starttls ? s->starttls : s->tunnel ? s->tunnel : "");
+        break;
+    case C_FINDINGS: snprintf(out, len, "%zu", s->findings.n); break;
+    case C_WORST:
+        /* findings come worst first */
+        if (s->findings.n)
+            snprintf(out, len, "%s", severity_name(s->findings.v[0].severity));
+        break;
+    case C_RULES: {
+        size_t n = 0;
+        for (size_t i = 0; i < s->findings.n && n + 2 < len; i++)
+            n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", s->findings.v[i].rule);
+        break;
+    }
+    default: break;
+    }
+}
+
+/* the columns to write: --fields, else all */
+static size_t columns(const struct report *r, enum csv_column *out)
+{
+    if (!r->opts.fields) {
+        for (int c = 0; c < C_COUNT; c++)
+            out[c] = (enum csv_column)c;
+        return C_COUNT;
+    }
+    size_t n = 0;
+    for (const char *p = r->opts.fields; *p && n < 64;) {
+        size_t len = strcspn(p, ",");
+        for (int c = 0; c < C_COUNT; c++)
+            if (strlen(csv_names[c]) == len && memcmp(csv_names[c], p, len) == 0)
+                out[n++] = (enum csv_column)c;
+        p += len;
+        if (*p)
+            p++;
+    }
+    return n;
+}
+
+void csv_open(struct report *r)
+{
+    enum csv_column cols[64];
+    size_t n = columns(r, cols);
+    for (size_t i = 0; i < n; i++)
+        fprintf(r->out, "%s%s", i ? "," : "", csv_names[cols[i]]);
+    fputs("\r\n", r->out);
+}
+
+void csv_session(struct report *r, const struct session *s)
+{
+    enum csv_column cols[64];
+    size_t n = columns(r, cols);
+    for (size_t i = 0; i < n; i++) {
+        char v[1024];
+        cell(s, cols[i], v, sizeof(v));
+        if (i)
+            fputc(',', r->out);
+        field(r->out, v);
+    }
+    fputs("\r\n", r->out);
+}
+
+/* ---- JSON cut to --fields ------------------------------------------------------------ */
+
+/* The end of the JSON value starting at p (a string, number, literal,
+ * object or array, as our own writer makes them). */
+static const char *value_end(const char *p, const char *end)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (; p < end; p++) {
+        char c = *p;
+        if (in_string) {
+            if (c == '\\')
+                p++;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"')
+            in_string = true;
+        else if (c == '{' || c == '[')
+            depth++;
+        else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return p;
+            depth--;
+        } else if (c == ',' && depth == 0)
+            return p;
+    }
+    return end;
+}
+
+struct member {
+    const char *key, *value;
+    size_t key_len, value_len;
+};
+
+void json_select(FILE *out, const char *json, size_t len, const char *fields)
+{
+    enum { MAX_MEMBERS = 64 };
+    struct member m[MAX_MEMBERS];
+    size_t n = 0;
+    const char *p = json, *end = json + len;
+    while (p < end && *p != '{')
+        p++;
+    for (p++; p < end && *p == '"' && n < MAX_MEMBERS;) {
+        const char *k = p + 1, *ke = strchr(k, '"');
+        if (!ke || ke + 1 >= end || ke[1] != ':')
+            break;
+        const char *v = ke + 2, *ve = value_end(v, end);
+        m[n++] = (struct member){k, v, (size_t)(ke - k), (size_t)(ve - v)};
+        p = ve < end && *ve == ',' ? ve + 1 : end;
+    }
+    fputs("{\"type\":\"session\"", out);
+    for (const char *f = fields; *f;) {
+        size_t flen = strcspn(f, ",");
+        for (size_t i = 0; i < n; i++)
+            if (m[i].key_len == flen && memcmp(m[i].key, f, flen) == 0 && !(flen == 4 && !memcmp(f, "type", 4)))
+                fprintf(out, ",\"%.*s\":%.*s", (int)flen, f, (int)m[i].value_len, m[i].value);
+        f += flen;
+        if (*f)
+            f++;
+    }
+    fputs("}\n", out);
+}

@@ -1,0 +1,18 @@
+exit 0
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	ssl
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	version	cipher	curve	server_name	resumed	last_alert	next_protocol	established	ssl_history	cert_chain_fps	client_cert_chain_fps	sni_matches_cert
+#types	time	string	addr	port	addr	port	string	string	string	string	bool	string	string	bool	string	vector[string]	vector[string]	bool
+1795311492.888503	C1MDYxJBeELFXcozqq	127.0.0.1	49864	127.0.0.1	1414	TLSv12	TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384	x25519	app2e-svrconn.chl.mq.ibm.com	F	-	-	T	CsxuknGIti	b49269a45ae66f1b8e6023be013bf385a912ebceb64cce3f0dc77967ebc41621,fc33ffd6cfa36ef8f3dc54a35c4a74fe8b6033930d79edf0230c761006996cde	(empty)	F
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	x509
+#fields	ts	fingerprint	certificate.version	certificate.serial	certificate.subject	certificate.issuer	certificate.not_valid_before	certificate.not_valid_after	certificate.key_alg	certificate.sig_alg	certificate.key_type	certificate.key_length	certificate.exponent	certificate.curve	san.dns	san.uri	san.email	san.ip	basic_constraints.ca	basic_constraints.path_len	host_cert	client_cert
+#types	time	string	count	string	string	string	time	time	string	string	string	count	string	string	vector[string]	vector[string]	vector[string]	vector[addr]	bool	count	bool	bool
+1795311492.892210	b49269a45ae66f1b8e6023be013bf385a912ebceb64cce3f0dc77967ebc41621	3	1003	C=US,O=tlsscope test,CN=localhost	CN=tlsscope test intermediate,O=tlsscope test,C=US	1735689600.000000	2051222400.000000	rsaEncryption	sha256WithRSAEncryption	rsa	2048	65537	-	localhost	-	-	127.0.0.1	F	-	T	F
+1795311492.892210	fc33ffd6cfa36ef8f3dc54a35c4a74fe8b6033930d79edf0230c761006996cde	3	762625E1FEDFB783BE543E8E82937C889BF8D970	CN=tlsscope test intermediate,O=tlsscope test,C=US	CN=tlsscope test CA,O=tlsscope test,C=US	1795311356.000000	2400111356.000000	rsaEncryption	sha256WithRSAEncryption	rsa	2048	65537	-	-	-	-	-	T	0	F	F

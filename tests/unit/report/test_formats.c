@@ -1,0 +1,195 @@
+/* The CSV, Zeek and --fields writers on hand-built sessions: RFC 4180
+ * quoting and CRLF, column choice; Zeek's header frame, unset/empty
+ * markers, escapes, chains as fingerprints and x509.log deduplication;
+ * JSON cut to the fields asked for; and --fields names checked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "report/report.h"
+
+static struct session *session(void)
+{
+    struct session *s = session_new(7);
+    assert_non_null(s);
+    s->client = (struct endpoint){.family = 4, .addr = {10, 0, 0, 1}, .port = 40000};
+    s->server = (struct endpoint){.family = 4, .addr = {10, 0, 0, 2}, .port = 443};
+    s->ts_first = 1795311407298305000LL;
+    s->ch.present = s->sh.present = true;
+    s->ch.at.ts = s->ts_first;
+    s->has_version = s->has_cipher = s->has_group = true;
+    s->version = VER_TLS12;
+    s->cipher = 0xc030;
+    s->group = 0x001d;
+    s->established = true;
+    return s;
+}
+
+static void add_sni(struct session *s, const char *name, size_t len)
+{
+    struct bytes b = {(const uint8_t *)name, len};
+    assert_true(ARENA_PUSH(s->arena, s->ch.sni, b));
+}
+
+static void add_cert(struct chain *c, struct session *s, uint8_t first_byte, const char *subject)
+{
+    struct cert cert = {.version = 3, .serial = "0A", .subject = subject, .issuer = "CN=CA",
+                        .not_before = 1700000000, .not_after = 1800000000, .has_validity = true,
+                        .key_alg = "rsaEncryption", .sig_alg = "sha256WithRSAEncryption", .key_type = "rsa",
+                        .key_bits = 2048, .exponent = "65537", .path_len = -1};
+    memset(cert.sha256, first_byte, 32);
+    assert_true(ARENA_PUSH(s->arena, *c, cert));
+    c->seen = true;
+}
+
+/* write - the sessions in one format into a string (freed by the caller);
+ * x509: where x509.log goes for zeek. */
+static char *write(enum report_format format, const char *fields, struct session **s, size_t n, char **x509)
+{
+    char *buf = NULL, *xbuf = NULL;
+    size_t len = 0, xlen = 0;
+    FILE *out = open_memstream(&buf, &len), *xout = x509 ? open_memstream(&xbuf, &xlen) : NULL;
+    assert_non_null(out);
+    struct report_opts o = {.format = format, .fields = fields, .x509_out = xout};
+    struct report *r = report_new(out, &o);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++)
+        report_session(r, s[i]);
+    struct capture_stats cs = {0};
+    struct dissect_stats ds = {0};
+    report_summary(r, &cs, &ds);
+    report_free(r);
+    fclose(out);
+    if (xout) {
+        fclose(xout);
+        *x509 = xbuf;
+    }
+    return buf;
+}
+
+static void csv_quoting(void **state)
+{
+    (void)state;
+    struct session *s = session();
+    add_cert(&s->server_certs, s, 1, "CN=a,O=\"quoted\" org");
+    add_sni(s, "api.example.com", 15);
+    char *csv = write(REPORT_CSV, "id,sni,cert_subject,version,resumed", &s, 1, NULL);
+    assert_string_equal(csv, "id,sni,cert_subject,version,resumed\r\n"
+                             "7,api.example.com,\"CN=a,O=\"\"quoted\"\" org\",TLSv1.2,false\r\n");
+    free(csv);
+    /* every column by default, the header first */
+    csv = write(REPORT_CSV, NULL, &s, 1, NULL);
+    assert_memory_equal(csv, "id,ts,client_ip,client_port,server_ip,server_port,status,", 57);
+    assert_non_null(strstr(csv, "\r\n7,2026-11-22T01:36:47.298305Z,10.0.0.1,40000,10.0.0.2,443,ok,TLSv1.2,"));
+    free(csv);
+    session_free(s);
+}
+
+static void zeek_logs(void **state)
+{
+    (void)state;
+    struct session *a = session(), *b = session();
+    b->id = 8;
+    add_sni(a, "tab\there", 8);
+    add_cert(&a->server_certs, a, 0xab, "CN=leaf");
+    add_cert(&a->server_certs, a, 0xcd, "CN=CA");
+    add_cert(&b->server_certs, b, 0xab, "CN=leaf"); /* the same leaf again */
+    static const char empty[] = "";
+    b->alpn_selected = (struct bytes){(const uint8_t *)empty, 0};
+    b->has_alpn_selected = true;
+    b->has_group = false;
+    struct session *both[] = {a, b};
+    char *x509 = NULL;
+    char *ssl = write(REPORT_ZEEK, NULL, both, 2, &x509);
+    assert_memory_equal(ssl, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tssl\n#open\t", 84);
+    assert_non_null(strstr(ssl, "\n#close\t"));
+    /* a: the tab escaped, x25519, the chain by fingerprint, no client chain */
+    char leaf[65], ca[65];
+    memset(leaf, 0, sizeof(leaf));
+    for (int i = 0; i < 32; i++) {
+        snprintf(leaf + 2 * i, 3, "ab");
+        snprintf(ca + 2 * i, 3, "cd");
+    }
+    char want[600];
+    snprintf(want, sizeof(want), "\t10.0.0.1\t40000\t10.0.0.2\t443\tTLSv12\tTLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\tx25519\t"
+                                 "tab\\x09here\tF\t-\t-\tT\t(empty)\t%s,%s\t(empty)\t", leaf, ca);
+    assert_non_null(strstr(ssl, want));
+    /* b: no curve, an empty ALPN name */
+    snprintf(want, sizeof(want), "\t-\t-\tF\t-\t(empty)\tT\t(empty)\t%s\t(empty)\t-\n", leaf);
+    assert_non_null(strstr(ssl, want));
+    /* uids in Zeek's style, different per connection */
+    const char *u1 = strstr(ssl, "\tC"), *u2 = u1 ? strstr(u1 + 2, "\tC") : NULL;
+    assert_non_null(u2);
+    assert_memory_not_equal(u1, u2, 12);
+    /* x509.log: the leaf once (as a host certificate), the CA once */
+    size_t rows = 0;
+    for (const char *p = x509; (p = strstr(p, "\n17")); p++)
+        rows++;
+    assert_int_equal(rows, 2);
+    snprintf(want, sizeof(want), "\t%s\t3\t0A\tCN=leaf\tCN=CA\t1700000000.000000\t1800000000.000000\trsaEncryption\t"
+                                 "sha256WithRSAEncryption\trsa\t2048\t65537\t-\t-\t-\t-\t-\t-\t-\tT\tF\n", leaf);
+    assert_non_null(strstr(x509, want));
+    free(ssl);
+    free(x509);
+    session_free(a);
+    session_free(b);
+}
+
+static void zeek_escapes_markers(void **state)
+{
+    (void)state;
+    struct session *s = session();
+    add_sni(s, "-", 1);
+    char *x509 = NULL;
+    char *ssl = write(REPORT_ZEEK, NULL, &s, 1, &x509);
+    /* a value that is the unset marker is escaped; no certificate: both chains unset */
+    assert_non_null(strstr(ssl, "\tx25519\t\\x2d\tF\t"));
+    assert_non_null(strstr(ssl, "\t-\t-\t-\n"));
+    free(ssl);
+    free(x509);
+    session_free(s);
+}
+
+static void json_fields(void **state)
+{
+    (void)state;
+    struct session *s = session();
+    add_sni(s, "api.example.com", 15);
+    char *json = write(REPORT_JSON, "sni,version,established", &s, 1, NULL);
+    static const char want[] = "{\"type\":\"session\",\"sni\":\"api.example.com\",\"version\":\"TLSv1.2\",\"established\":true}\n";
+    assert_memory_equal(json, want, sizeof(want) - 1);
+    free(json);
+    session_free(s);
+}
+
+static void fields_checked(void **state)
+{
+    (void)state;
+    char err[2048];
+    assert_true(report_fields_check("sni,version", REPORT_JSON, err, sizeof(err)));
+    assert_true(report_fields_check("client_hello,anomalies_dropped", REPORT_JSON, err, sizeof(err)));
+    assert_true(report_fields_check("ja4,cert_subject", REPORT_CSV, err, sizeof(err)));
+    assert_false(report_fields_check("sni,colour", REPORT_JSON, err, sizeof(err)));
+    assert_non_null(strstr(err, "no field 'colour'"));
+    assert_non_null(strstr(err, "client_hello"));
+    assert_false(report_fields_check("cert_subject", REPORT_JSON, err, sizeof(err)));
+    assert_false(report_fields_check("sni,,id", REPORT_CSV, err, sizeof(err)));
+    assert_non_null(strstr(err, "empty name"));
+    assert_false(report_fields_check("sni", REPORT_TEXT, err, sizeof(err)));
+    assert_false(report_fields_check("sni", REPORT_ZEEK, err, sizeof(err)));
+    assert_non_null(strstr(err, "json and csv only"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(csv_quoting), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
+        cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""--format zeek against Zeek's own published baselines, as the reference
+corpus carries them (../shared/corpus/expected/*.json: a "zeek" block per
+session from ssl.log, and "zeek_x509" rows by fingerprint from x509.log):
+every ssl.log field but ts and uid, every x509.log field Zeek logged, and
+the header lines. Exit 77 (skipped) when the corpus is not next to the
+project.
+
+    zeek.py TLSSCOPE SOURCE_DIR
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SSL_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "version", "cipher",
+              "curve", "server_name", "resumed", "last_alert", "next_protocol", "established",
+              "ssl_history", "cert_chain_fps", "client_cert_chain_fps", "sni_matches_cert"]
+
+
+def read_log(path):
+    """(fields, types, rows as dicts) of a Zeek TSV log, checking its frame."""
+    lines = open(path, encoding="utf-8").read().splitlines()
+    head = [l for l in lines if l.startswith("#")]
+    want = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-"]
+    if head[:4] != want:
+        raise ValueError("%s: header lines %r" % (path, head[:4]))
+    meta = {l.split("\t", 1)[0]: l.split("\t", 1)[1] for l in head[4:] if "\t" in l}
+    for k in ("#path", "#open", "#fields", "#types", "#close"):
+        if k not in meta:
+            raise ValueError("%s: no %s line" % (path, k))
+    fields = meta["#fields"].split("\t")
+    types = meta["#types"].split("\t")
+    if len(fields) != len(types):
+        raise ValueError("%s: %d fields but %d types" % (path, len(fields), len(types)))
+    rows = []
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        values = l.split("\t")
+        if len(values) != len(fields):
+            raise ValueError("%s: a row with %d values for %d fields" % (path, len(values), len(fields)))
+        rows.append(dict(zip(fields, values)))
+    return fields, types, rows
+
+
+def unset(v):
+    return v == "-"
+
+
+def as_bool(v):
+    return None if unset(v) else v == "T"
+
+
+def as_list(v):
+    return None if unset(v) else [] if v == "(empty)" else v.split(",")
+
+
+def as_str(v):
+    return None if unset(v) else "" if v == "(empty)" else v
+
+
+def compare_ssl(row, z, note):
+    """Differences between our ssl.log row and Zeek's, one string each."""
+    out = []
+
+    def check(name, got, key):
+        # some baselines logged fewer columns: compare what Zeek wrote
+        if key in z and got != z[key]:
+            out.append("%s %s: ours %r, Zeek's %r" % (note, name, got, z[key]))
+
+    check("version", as_str(row["version"]), "version_raw")
+    check("cipher", as_str(row["cipher"]), "cipher_name")
+    check("curve", as_str(row["curve"]), "curve")
+    check("server_name", as_str(row["server_name"]), "server_name")
+    check("resumed", as_bool(row["resumed"]), "resumed")
+    check("established", as_bool(row["established"]), "established")
+    check("last_alert", as_str(row["last_alert"]), "last_alert")
+    check("next_protocol", as_str(row["next_protocol"]), "next_protocol")
+    check("sni_matches_cert", as_bool(row["sni_matches_cert"]), "sni_matches_cert")
+    check("cert_chain_fps", as_list(row["cert_chain_fps"]), "cert_chain_fps")
+    check("client_cert_chain_fps", as_list(row["client_cert_chain_fps"]), "client_cert_chain_fps")
+    return out
+
+
+def history_agrees(row, z):
+    """ssl_history is compared apart: the issue allows "-" for it, and Zeek's
+    letters stop where its analyzer gave up on a connection."""
+    return "ssl_history" not in z or as_str(row["ssl_history"]) == z["ssl_history"]
+
+
+def compare_x509(row, z, note):
+    out = []
+
+    def check(name, got, want):
+        if got != want:
+            out.append("%s %s: ours %r, Zeek's %r" % (note, name, got, want))
+
+    def number(v):
+        return None if unset(v) else int(float(v))
+
+    check("version", number(row["certificate.version"]), z.get("version"))
+    check("serial", as_str(row["certificate.serial"]), z.get("serial"))
+    check("subject", as_str(row["certificate.subject"]), z.get("subject"))
+    check("issuer", as_str(row["certificate.issuer"]), z.get("issuer"))
+    check("not_before", number(row["certificate.not_valid_before"]), z.get("not_before"))
+    check("not_after", number(row["certificate.not_valid_after"]), z.get("not_after"))
+    check("key_alg", as_str(row["certificate.key_alg"]), z.get("key_alg"))
+    check("sig_alg", as_str(row["certificate.sig_alg"]), z.get("sig_alg"))
+    check("key_type", as_str(row["certificate.key_type"]), z.get("key_type"))
+    check("key_length", number(row["certificate.key_length"]), z.get("key_bits"))
+    check("exponent", as_str(row["certificate.exponent"]), z.get("exponent"))
+    check("curve", as_str(row["certificate.curve"]), z.get("curve"))
+    check("san.dns", as_list(row["san.dns"]), z.get("san_dns"))
+    check("basic_constraints.ca", as_bool(row["basic_constraints.ca"]), z.get("ca"))
+    check("basic_constraints.path_len", number(row["basic_constraints.path_len"]), z.get("path_len"))
+    check("host_cert", as_bool(row["host_cert"]), z.get("host_cert"))
+    check("client_cert", as_bool(row["client_cert"]), z.get("client_cert"))
+    return out
+
+
+def main():
+    binary, src = sys.argv[1], sys.argv[2]
+    corpus = os.path.join(src, "..", "shared", "corpus")
+    if not os.path.isdir(os.path.join(corpus, "expected")):
+        print("zeek: skipped, %s is not present (it lives next to the project's checkout)" % corpus)
+        return 77
+    problems, sessions, certs, fields = [], 0, 0, 0
+    histories, history_notes = 0, []
+    for exp_path in sorted(glob.glob(os.path.join(corpus, "expected", "*.json"))):
+        exp = json.load(open(exp_path))
+        blocks = [s for s in exp["sessions"] if s.get("zeek")]
+        if not blocks and not exp.get("zeek_x509"):
+            continue
+        capture = os.path.join(corpus, exp["trace"])
+        with tempfile.TemporaryDirectory() as out:
+            run = subprocess.run([binary, "read", "--format", "zeek", "-o", out, capture],
+                                 capture_output=True, text=True)
+            if run.returncode not in (0, 3):
+                problems.append("%s: exit %d %s" % (exp["trace"], run.returncode, run.stderr.strip()))
+                continue
+            try:
+                ssl_fields, _, ssl_rows = read_log(os.path.join(out, "ssl.log"))
+                _, _, x509_rows = read_log(os.path.join(out, "x509.log"))
+            except (OSError, ValueError) as e:
+                problems.append("%s: %s" % (exp["trace"], e))
+                continue
+        if ssl_fields != SSL_FIELDS:
+            problems.append("%s: ssl.log fields %s" % (exp["trace"], ssl_fields))
+        by_conn = {}
+        for r in ssl_rows:
+            by_conn[(r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"]))] = r
+        for s in blocks:
+            z = s["zeek"]
+            key = (z["orig"]["ip"], z["orig"]["port"], z["resp"]["ip"], z["resp"]["port"])
+            rkey = (key[2], key[3], key[0], key[1])
+            row = by_conn.get(key) or by_conn.get(rkey)
+            note = "%s %s:%s" % (exp["trace"], key[0], key[1])
+            if row is None:
+                problems.append("%s: no ssl.log row" % note)
+                continue
+            sessions += 1
+            fields += 11
+            problems += compare_ssl(row, z, note)
+            if history_agrees(row, z):
+                histories += 1
+            else:
+                history_notes.append("%s ssl_history: ours %s, Zeek's %s" % (note, row["ssl_history"], z["ssl_history"]))
+        ours = {}
+        for r in x509_rows:
+            ours.setdefault(r["fingerprint"], []).append(r)
+        for fp, z in (exp.get("zeek_x509") or {}).items():
+            rows = [r for r in ours.get(fp, []) if as_bool(r["host_cert"]) == z.get("host_cert") and
+                    as_bool(r["client_cert"]) == z.get("client_cert")]
+            note = "%s x509 %s" % (exp["trace"], fp[:12])
+            if not rows:
+                problems.append("%s: no x509.log row" % note)
+                continue
+            certs += 1
+            fields += 17
+            problems += compare_x509(rows[0], z, note)
+    for p in problems:
+        print("zeek: " + p)
+    for p in history_notes:
+        print("zeek: (not failing) " + p)
+    print("zeek: ssl_history equal to Zeek's in %d of %d sessions" % (histories, sessions))
+    print("zeek: %d ssl.log sessions and %d x509.log certificates compared with Zeek's baselines "
+          "(%d fields), %d differences" % (sessions, certs, fields, len(problems)))
+    if sessions < 30:
+        print("zeek: too few sessions compared")
+        return 1
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
