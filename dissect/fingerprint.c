@@ -321,8 +321,8 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
         sha12(t[1].p, !sorted_xs.n, c);
         sha12(t[2].p, !cs.n, bo);
         sha12(t[3].p, !xs.n, co);
-        snprintf(out->ja4, sizeof(out->ja4), "%s_%s_%s", head, b, c);
-        snprintf(out->ja4_o, sizeof(out->ja4_o), "%s_%s_%s", head, bo, co);
+        snprintf(out->ja4, sizeof(out->ja4), "%.10s_%.12s_%.12s", head, b, c);
+        snprintf(out->ja4_o, sizeof(out->ja4_o), "%.10s_%.12s_%.12s", head, bo, co);
         add(&t[4], "%s_%s_%s", head, t[0].p, t[1].p);
         add(&t[5], "%s_%s_%s", head, t[2].p, t[3].p);
         out->ja4_r = done(&t[4], a);
