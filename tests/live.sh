@@ -111,5 +111,16 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['version']
   "$tmp/check.sarif" || fail "check -i: not a SARIF 2.1.0 report"
 "$bin" read --color never "$tmp/kept.pcapng" | grep -q "TLSv1.3  established" || fail "-w: the kept capture has no session"
 
+# live --format zeek streams ssl.log rows into a directory as sessions end
+server $((port + 4)) 6
+timeout 20 "$bin" live -i lo --count 1 -f zeek -o "$tmp/zeek" "tcp port $((port + 4))" >"$tmp/zeek.out" 2>&1 &
+zeek=$!
+pids="$pids $zeek"
+sleep 1
+client $((port + 4))
+wait $zeek || fail "live -f zeek: exit $? ($(cat "$tmp/zeek.out"))"
+grep -q "	TLSv13	TLS_AES_256_GCM_SHA384	" "$tmp/zeek/ssl.log" || fail "live -f zeek: no TLS 1.3 row in ssl.log"
+grep -q "^#close	" "$tmp/zeek/ssl.log" || fail "live -f zeek: ssl.log not closed"
+
 [ $status = 0 ] && echo "live: run, check -i and live behave on a real loopback capture"
 exit $status
