@@ -45,8 +45,11 @@ struct tui_opts {
 
 enum { KEPT_MESSAGES = 20 };
 
+/* The first messages, printed again on exit, and always the latest, for
+ * the status line. */
 struct messages {
     char v[KEPT_MESSAGES][400];
+    char latest[400];
     size_t n, total;
 };
 
@@ -55,6 +58,7 @@ static void keep_message(const char *msg, void *ctx)
     struct messages *m = ctx;
     if (m->n < KEPT_MESSAGES)
         snprintf(m->v[m->n++], sizeof(m->v[0]), "%s", msg);
+    snprintf(m->latest, sizeof(m->latest), "%s", msg);
     m->total++;
 }
 
@@ -134,7 +138,7 @@ static int reread(struct backend *b, struct pipeline *p, uint64_t first, uint64_
 
 static void last_message(struct backend *b, size_t before, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s", b->messages.n > before ? b->messages.v[b->messages.n - 1] : "");
+    snprintf(err, errlen, "%s", b->messages.total > before ? b->messages.latest : "");
 }
 
 static struct session *load(void *ctx, const struct tui_row *row, char *err, size_t errlen)
@@ -143,7 +147,7 @@ static struct session *load(void *ctx, const struct tui_row *row, char *err, siz
     struct analysis_opts a = b->o->analysis;
     a.dissect.keep_messages = true;
     struct pipeline p = {0};
-    size_t before = b->messages.n;
+    size_t before = b->messages.total;
     b->want = row;
     b->found = NULL;
     if (pipeline_open(&p, &a, NULL) == EXIT_OK) {
@@ -202,7 +206,7 @@ static bool save_json(void *ctx, const struct tui_row *const *rows, size_t n, co
     struct report_opts ro = {.format = REPORT_JSON, .app_data = b->o->analysis.dissect.decrypt_app};
     struct report *rep = report_new(out, &ro);
     struct pipeline p = {0};
-    size_t before = b->messages.n;
+    size_t before = b->messages.total;
     int rc = rep ? pipeline_open(&p, &b->o->analysis, rep) : EXIT_INPUT;
     const struct tui_row **sorted = malloc((n ? n : 1) * sizeof(*sorted));
     if (!sorted)
@@ -260,7 +264,7 @@ static bool save_pcapng(void *ctx, const struct tui_row *row, const char *path, 
     struct capture_limits lim = capture_limits_default();
     struct flow_handler none = {0};
     struct pipeline p = {0};
-    size_t before = b->messages.n;
+    size_t before = b->messages.total;
     b->want = row;
     b->save_path = path;
     b->save_out = NULL;
@@ -300,7 +304,7 @@ static bool poll_capture(void *ctx, int timeout_ms, char *why, size_t whylen)
     if (!b->capturing)
         return false;
     int64_t until = now_ns() + (int64_t)timeout_ms * 1000000;
-    size_t before = b->messages.n;
+    size_t before = b->messages.total;
     for (int64_t left = (int64_t)timeout_ms; left > 0; left = (until - now_ns()) / 1000000) {
         if (!live_loop_step(&b->loop, (int)left)) {
             b->capturing = false;
@@ -314,7 +318,7 @@ static bool poll_capture(void *ctx, int timeout_ms, char *why, size_t whylen)
     pipeline_finish(&b->live_p);
     if (rc)
         snprintf(why, whylen, "%s", b->loop.error);
-    else if (b->messages.n > before)
+    else if (b->messages.total > before)
         last_message(b, before, why, whylen);
     else
         snprintf(why, whylen, "the capture ended (--count or --duration)");
