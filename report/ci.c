@@ -86,22 +86,15 @@ static void text_verdict(struct ci_report *r, const struct ci_verdict *v)
 static void json_finding(struct jw *w, const struct ci_finding *f)
 {
     jw_obj(w);
-    jw_key(w, "rule");
-    jw_str(w, f->rule);
-    jw_key(w, "severity");
-    jw_str(w, severity_name(f->severity));
-    jw_key(w, "title");
-    jw_str(w, f->title);
+    jw_key_str(w, "rule", f->rule);
+    jw_key_str(w, "severity", severity_name(f->severity));
+    jw_key_str(w, "title", f->title);
     if (f->subject[0]) {
-        jw_key(w, "subject");
-        jw_str(w, f->subject);
+        jw_key_str(w, "subject", f->subject);
     }
-    jw_key(w, "evidence");
-    jw_str(w, f->evidence);
-    jw_key(w, "known");
-    jw_bool(w, f->known);
-    jw_key(w, "fails");
-    jw_bool(w, f->fails);
+    jw_key_str(w, "evidence", f->evidence);
+    jw_key_bool(w, "known", f->known);
+    jw_key_bool(w, "fails", f->fails);
     jw_obj_end(w);
 }
 
@@ -109,34 +102,22 @@ static void json_verdict(struct ci_report *r, const struct ci_verdict *v)
 {
     struct jw *w = &r->jw;
     jw_obj(w);
-    jw_key(w, "type");
-    jw_str(w, "verdict");
-    jw_key(w, "id");
-    jw_uint(w, v->id);
-    jw_key(w, "pass");
-    jw_bool(w, v->pass);
-    jw_key(w, "client");
-    jw_str(w, v->client);
-    jw_key(w, "server");
-    jw_str(w, v->server);
-    jw_key(w, "sni");
-    jw_str(w, v->sni[0] ? v->sni : NULL);
-    jw_key(w, "mq_channel");
-    jw_str(w, v->mq_channel[0] ? v->mq_channel : NULL);
-    jw_key(w, "version");
-    jw_str(w, v->version[0] ? v->version : NULL);
-    jw_key(w, "cipher");
-    jw_str(w, v->cipher[0] ? v->cipher : NULL);
+    jw_key_str(w, "type", "verdict");
+    jw_key_uint(w, "id", v->id);
+    jw_key_bool(w, "pass", v->pass);
+    jw_key_str(w, "client", v->client);
+    jw_key_str(w, "server", v->server);
+    jw_key_str(w, "sni", v->sni[0] ? v->sni : NULL);
+    jw_key_str(w, "mq_channel", v->mq_channel[0] ? v->mq_channel : NULL);
+    jw_key_str(w, "version", v->version[0] ? v->version : NULL);
+    jw_key_str(w, "cipher", v->cipher[0] ? v->cipher : NULL);
     jw_key(w, "expectations");
     jw_arr(w);
     for (size_t i = 0; i < v->n_items; i++) {
         jw_obj(w);
-        jw_key(w, "expect");
-        jw_str(w, v->items[i].e->text);
-        jw_key(w, "pass");
-        jw_bool(w, v->items[i].pass);
-        jw_key(w, "seen");
-        jw_str(w, v->items[i].seen);
+        jw_key_str(w, "expect", v->items[i].e->text);
+        jw_key_bool(w, "pass", v->items[i].pass);
+        jw_key_str(w, "seen", v->items[i].seen);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -351,14 +332,11 @@ static void sarif_result(struct jw *w, const struct ci_report *r, const char *ru
                          const char *text, const char *where, bool known)
 {
     jw_obj(w);
-    jw_key(w, "ruleId");
-    jw_str(w, rule);
-    jw_key(w, "level");
-    jw_str(w, level);
+    jw_key_str(w, "ruleId", rule);
+    jw_key_str(w, "level", level);
     jw_key(w, "message");
     jw_obj(w);
-    jw_key(w, "text");
-    jw_str(w, text);
+    jw_key_str(w, "text", text);
     jw_obj_end(w);
     jw_key(w, "locations");
     jw_arr(w);
@@ -367,23 +345,19 @@ static void sarif_result(struct jw *w, const struct ci_report *r, const char *ru
     jw_obj(w);
     jw_key(w, "artifactLocation");
     jw_obj(w);
-    jw_key(w, "uri");
-    jw_str(w, r->set.source);
+    jw_key_str(w, "uri", r->set.source);
     jw_obj_end(w);
     jw_obj_end(w);
     jw_key(w, "logicalLocations");
     jw_arr(w);
     jw_obj(w);
-    jw_key(w, "name");
-    jw_str(w, where);
-    jw_key(w, "kind");
-    jw_str(w, "object");
+    jw_key_str(w, "name", where);
+    jw_key_str(w, "kind", "object");
     jw_obj_end(w);
     jw_arr_end(w);
     jw_obj_end(w);
     jw_arr_end(w);
-    jw_key(w, "baselineState");
-    jw_str(w, known ? "unchanged" : "new");
+    jw_key_str(w, "baselineState", known ? "unchanged" : "new");
     jw_obj_end(w);
 }
 
@@ -391,31 +365,25 @@ static void sarif_rule(struct jw *w, const char *id, const char *name, const cha
                        const char *help, const char *level)
 {
     jw_obj(w);
-    jw_key(w, "id");
-    jw_str(w, id);
-    jw_key(w, "name");
-    jw_str(w, name);
+    jw_key_str(w, "id", id);
+    jw_key_str(w, "name", name);
     jw_key(w, "shortDescription");
     jw_obj(w);
-    jw_key(w, "text");
-    jw_str(w, name);
+    jw_key_str(w, "text", name);
     jw_obj_end(w);
     jw_key(w, "fullDescription");
     jw_obj(w);
-    jw_key(w, "text");
-    jw_str(w, text);
+    jw_key_str(w, "text", text);
     jw_obj_end(w);
     if (help) {
         jw_key(w, "help");
         jw_obj(w);
-        jw_key(w, "text");
-        jw_str(w, help);
+        jw_key_str(w, "text", help);
         jw_obj_end(w);
     }
     jw_key(w, "defaultConfiguration");
     jw_obj(w);
-    jw_key(w, "level");
-    jw_str(w, level);
+    jw_key_str(w, "level", level);
     jw_obj_end(w);
     jw_obj_end(w);
 }
@@ -425,10 +393,8 @@ static void sarif(struct ci_report *r, FILE *out)
     struct jw file_jw, *w = &file_jw;
     jw_init(w, out);
     jw_obj(w);
-    jw_key(w, "$schema");
-    jw_str(w, "https://json.schemastore.org/sarif-2.1.0.json");
-    jw_key(w, "version");
-    jw_str(w, "2.1.0");
+    jw_key_str(w, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    jw_key_str(w, "version", "2.1.0");
     jw_key(w, "runs");
     jw_arr(w);
     jw_obj(w);
@@ -436,12 +402,9 @@ static void sarif(struct ci_report *r, FILE *out)
     jw_obj(w);
     jw_key(w, "driver");
     jw_obj(w);
-    jw_key(w, "name");
-    jw_str(w, "tlsscope");
-    jw_key(w, "version");
-    jw_str(w, TLSSCOPE_VERSION);
-    jw_key(w, "informationUri");
-    jw_str(w, "https://github.com/tlsscope/tlsscope/blob/main/docs/rules.md");
+    jw_key_str(w, "name", "tlsscope");
+    jw_key_str(w, "version", TLSSCOPE_VERSION);
+    jw_key_str(w, "informationUri", "https://github.com/tlsscope/tlsscope/blob/main/docs/rules.md");
     jw_key(w, "rules");
     jw_arr(w);
     for (size_t i = 0; i < rules_count(); i++) {
@@ -513,18 +476,12 @@ bool ci_finish(struct ci_report *r, const char *extra)
     case CI_JSON: {
         struct jw *w = &r->jw;
         jw_obj(w);
-        jw_key(w, "type");
-        jw_str(w, "result");
-        jw_key(w, "pass");
-        jw_bool(w, r->passed);
-        jw_key(w, "matching");
-        jw_uint(w, r->matching);
-        jw_key(w, "failed");
-        jw_uint(w, r->failed);
-        jw_key(w, "required");
-        jw_uint(w, r->set.require);
-        jw_key(w, "fail_on");
-        jw_str(w, fail_on_name(r->set.fail_on));
+        jw_key_str(w, "type", "result");
+        jw_key_bool(w, "pass", r->passed);
+        jw_key_uint(w, "matching", r->matching);
+        jw_key_uint(w, "failed", r->failed);
+        jw_key_uint(w, "required", r->set.require);
+        jw_key_str(w, "fail_on", fail_on_name(r->set.fail_on));
         jw_key(w, "expectations");
         jw_arr(w);
         for (size_t i = 0; i < r->set.n_expect; i++)
@@ -535,8 +492,7 @@ bool ci_finish(struct ci_report *r, const char *extra)
         for (size_t i = 0; i < r->n_capture; i++)
             json_finding(w, &r->capture[i]);
         jw_arr_end(w);
-        jw_key(w, "summary");
-        jw_str(w, r->summary);
+        jw_key_str(w, "summary", r->summary);
         jw_obj_end(w);
         jw_end_line(w);
         break;

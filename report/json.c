@@ -4,24 +4,6 @@
 
 #include <string.h>
 
-static void key_str(struct jw *w, const char *k, const char *v)
-{
-    jw_key(w, k);
-    jw_str(w, v);
-}
-
-static void key_bool(struct jw *w, const char *k, bool v)
-{
-    jw_key(w, k);
-    jw_bool(w, v);
-}
-
-static void key_uint(struct jw *w, const char *k, uint64_t v)
-{
-    jw_key(w, k);
-    jw_uint(w, v);
-}
-
 /* A number, or null when the fact was not seen. */
 static void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
 {
@@ -43,8 +25,8 @@ static void endpoint(struct jw *w, const char *k, const struct endpoint *e)
     char ip[IP_TEXT_LEN];
     jw_key(w, k);
     jw_obj(w);
-    key_str(w, "ip", fmt_ip(e, ip));
-    key_uint(w, "port", e->port);
+    jw_key_str(w, "ip", fmt_ip(e, ip));
+    jw_key_uint(w, "port", e->port);
     jw_obj_end(w);
 }
 
@@ -144,32 +126,30 @@ static const char *ech_name(enum ech_kind k)
 static void hello_common(struct jw *w, const struct hello *h)
 {
     char buf[REG_LABEL_LEN];
-    jw_key(w, "version");
-    jw_str(w, registry_version_label(h->version, buf));
+    jw_key_str(w, "version", registry_version_label(h->version, buf));
     if (h->record_version)
         version(w, "record_version", true, h->record_version);
-    key_bool(w, "sslv2_format", h->sslv2);
+    jw_key_bool(w, "sslv2_format", h->sslv2);
     jw_key(w, "random");
     jw_hex(w, h->random, h->random_len);
     jw_key(w, "session_id");
     jw_hex(w, h->session_id.p, h->session_id.len);
-    key_uint(w, "packet", h->at.packet);
+    jw_key_uint(w, "packet", h->at.packet);
     if (h->truncated)
-        key_bool(w, "malformed", true);
+        jw_key_bool(w, "malformed", true);
 }
 
 static void hello_flags(struct jw *w, const struct hello *h)
 {
-    key_bool(w, "extended_master_secret", h->ems);
-    key_bool(w, "encrypt_then_mac", h->etm);
-    key_bool(w, "renegotiation_info", h->reneg_info);
-    key_bool(w, "status_request", h->status_request);
-    key_bool(w, "signed_certificate_timestamp", h->sct);
-    key_bool(w, "early_data", h->early_data);
+    jw_key_bool(w, "extended_master_secret", h->ems);
+    jw_key_bool(w, "encrypt_then_mac", h->etm);
+    jw_key_bool(w, "renegotiation_info", h->reneg_info);
+    jw_key_bool(w, "status_request", h->status_request);
+    jw_key_bool(w, "signed_certificate_timestamp", h->sct);
+    jw_key_bool(w, "early_data", h->early_data);
     key_opt_int(w, "session_ticket", h->has_session_ticket, h->session_ticket_len);
     key_opt_int(w, "record_size_limit", h->record_size_limit, h->record_size_limit);
-    jw_key(w, "ech");
-    jw_str(w, ech_name(h->ech));
+    jw_key_str(w, "ech", ech_name(h->ech));
 }
 
 /* key_fingerprint - a missing fingerprint is NULL or "": null */
@@ -200,16 +180,14 @@ static void client_hello(struct jw *w, const char *k, const struct hello *h, con
     byte_codes(w, "ec_point_formats", h->point_formats);
     names(w, "key_share", &h->key_share_groups, registry_group_label);
     byte_codes(w, "psk_key_exchange_modes", h->psk_modes);
-    jw_key(w, "psk_identities");
-    jw_uint(w, h->n_psk_identities);
+    jw_key_uint(w, "psk_identities", h->n_psk_identities);
     strings(w, "alpn", &h->alpn);
     jw_key(w, "compress_certificate");
     jw_arr(w);
     for (size_t i = 0; i < h->cert_compression.n; i++)
         jw_uint(w, h->cert_compression.v[i]);
     jw_arr_end(w);
-    jw_key(w, "padding");
-    jw_uint(w, h->padding_len);
+    jw_key_uint(w, "padding", h->padding_len);
     hello_flags(w, h);
     if (fp) {
         key_fingerprint(w, "ja3", fp->ja3);
@@ -277,24 +255,24 @@ static void cert(struct jw *w, const struct cert *c)
     jw_hex(w, c->sha256, 32);
     jw_key(w, "sha1");
     jw_hex(w, c->sha1, 20);
-    key_uint(w, "der_len", c->der.len);
+    jw_key_uint(w, "der_len", c->der.len);
     if (c->parse_error) {
-        key_str(w, "parse_error", c->parse_error);
+        jw_key_str(w, "parse_error", c->parse_error);
         jw_obj_end(w);
         return;
     }
-    key_uint(w, "version", (uint64_t)c->version);
-    key_str(w, "serial", c->serial);
-    key_str(w, "subject", c->subject);
-    key_str(w, "issuer", c->issuer);
+    jw_key_uint(w, "version", (uint64_t)c->version);
+    jw_key_str(w, "serial", c->serial);
+    jw_key_str(w, "subject", c->subject);
+    jw_key_str(w, "issuer", c->issuer);
     key_opt_int(w, "not_before", c->has_validity, c->not_before);
     key_opt_int(w, "not_after", c->has_validity, c->not_after);
-    key_str(w, "key_alg", c->key_alg);
-    key_str(w, "key_type", c->key_type);
+    jw_key_str(w, "key_alg", c->key_alg);
+    jw_key_str(w, "key_type", c->key_type);
     key_opt_int(w, "key_bits", c->key_bits, c->key_bits);
-    key_str(w, "curve", c->curve);
-    key_str(w, "exponent", c->exponent);
-    key_str(w, "sig_alg", c->sig_alg);
+    jw_key_str(w, "curve", c->curve);
+    jw_key_str(w, "exponent", c->exponent);
+    jw_key_str(w, "sig_alg", c->sig_alg);
     jw_key(w, "san");
     jw_obj(w);
     strs(w, "dns", &c->san_dns);
@@ -305,7 +283,7 @@ static void cert(struct jw *w, const struct cert *c)
     jw_key(w, "basic_constraints");
     if (c->has_basic_constraints) {
         jw_obj(w);
-        key_bool(w, "ca", c->ca);
+        jw_key_bool(w, "ca", c->ca);
         key_opt_int(w, "path_len", c->path_len >= 0, c->path_len);
         jw_obj_end(w);
     } else {
@@ -328,8 +306,8 @@ static void cert(struct jw *w, const struct cert *c)
         jw_null(w);
     strs(w, "ocsp_urls", &c->ocsp_urls);
     strs(w, "crl_urls", &c->crl_urls);
-    key_uint(w, "embedded_scts", c->n_scts);
-    key_bool(w, "self_signed", c->self_signed);
+    jw_key_uint(w, "embedded_scts", c->n_scts);
+    jw_key_bool(w, "self_signed", c->self_signed);
     jw_obj_end(w);
 }
 
@@ -338,17 +316,17 @@ static void chain_check(struct jw *w, const char *k, const struct chain *c)
     static const char *const algs[] = {NULL, "zlib", "brotli", "zstd"};
     jw_key(w, k);
     jw_obj(w);
-    key_bool(w, "public_root", c->public_root);
-    key_str(w, "compression", c->compression < ARRAY_LEN(algs) ? algs[c->compression] : "unknown");
+    jw_key_bool(w, "public_root", c->public_root);
+    jw_key_str(w, "compression", c->compression < ARRAY_LEN(algs) ? algs[c->compression] : "unknown");
     jw_key(w, "ca_file");
     if (!c->trusted.checked) {
         jw_null(w);
     } else {
         jw_obj(w);
-        key_bool(w, "ok", c->trusted.ok);
+        jw_key_bool(w, "ok", c->trusted.ok);
         if (!c->trusted.ok) {
-            key_str(w, "error", c->trusted.error);
-            key_uint(w, "depth", (uint64_t)c->trusted.error_depth);
+            jw_key_str(w, "error", c->trusted.error);
+            jw_key_uint(w, "depth", (uint64_t)c->trusted.error_depth);
         }
         jw_obj_end(w);
     }
@@ -376,14 +354,14 @@ static void chain(struct jw *w, const char *k, const struct chain *c)
 static void alert(struct jw *w, const struct alert *a)
 {
     jw_obj(w);
-    key_str(w, "from", a->dir == DIR_C2S ? "client" : "server");
-    key_bool(w, "encrypted", a->encrypted);
+    jw_key_str(w, "from", a->dir == DIR_C2S ? "client" : "server");
+    jw_key_bool(w, "encrypted", a->encrypted);
     if (!a->encrypted) {
-        key_str(w, "level", fmt_alert_level(a->level));
-        key_str(w, "description", registry_alert_name(a->desc));
-        key_uint(w, "code", a->desc);
+        jw_key_str(w, "level", fmt_alert_level(a->level));
+        jw_key_str(w, "description", registry_alert_name(a->desc));
+        jw_key_uint(w, "code", a->desc);
     }
-    key_uint(w, "packet", a->at.packet);
+    jw_key_uint(w, "packet", a->at.packet);
     jw_obj_end(w);
 }
 
@@ -396,10 +374,10 @@ static void cipher(struct jw *w, const struct session *s)
         return;
     }
     jw_obj(w);
-    key_uint(w, "code", s->cipher);
-    key_str(w, "name", registry_cipher_label(s->cipher, buf));
+    jw_key_uint(w, "code", s->cipher);
+    jw_key_str(w, "name", registry_cipher_label(s->cipher, buf));
     const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
-    key_str(w, "mq", mq ? mq->name : NULL);
+    jw_key_str(w, "mq", mq ? mq->name : NULL);
     jw_obj_end(w);
 }
 
@@ -410,7 +388,7 @@ static void kx_details(struct jw *w, const struct session *s)
         jw_key(w, "server_key_exchange");
         jw_obj(w);
         static const char *const kinds[] = {"none", "ecdhe", "dhe", "rsa_export", "other"};
-        key_str(w, "kind", kinds[s->ske.kind]);
+        jw_key_str(w, "kind", kinds[s->ske.kind]);
         jw_key(w, "group");
         if (s->ske.group)
             jw_str(w, registry_group_label(s->ske.group, buf));
@@ -435,24 +413,24 @@ static void kx_details(struct jw *w, const struct session *s)
     if (s->cert_status.present) {
         jw_key(w, "certificate_status");
         jw_obj(w);
-        key_uint(w, "type", s->cert_status.type);
-        key_uint(w, "response_len", s->cert_status.response_len);
-        key_str(w, "response_status", s->cert_status.response_status);
-        key_str(w, "cert_status", s->cert_status.cert_status);
+        jw_key_uint(w, "type", s->cert_status.type);
+        jw_key_uint(w, "response_len", s->cert_status.response_len);
+        jw_key_str(w, "response_status", s->cert_status.response_status);
+        jw_key_str(w, "cert_status", s->cert_status.cert_status);
         if (s->cert_status.this_update)
-            key_uint(w, "this_update", (uint64_t)s->cert_status.this_update);
+            jw_key_uint(w, "this_update", (uint64_t)s->cert_status.this_update);
         if (s->cert_status.next_update)
-            key_uint(w, "next_update", (uint64_t)s->cert_status.next_update);
+            jw_key_uint(w, "next_update", (uint64_t)s->cert_status.next_update);
         jw_obj_end(w);
     }
     if (s->ticket_seen) {
         jw_key(w, "new_session_ticket");
         jw_obj(w);
-        key_uint(w, "lifetime_hint", s->ticket_lifetime);
-        key_uint(w, "ticket_len", s->ticket_len);
-        key_uint(w, "count", s->tickets);
+        jw_key_uint(w, "lifetime_hint", s->ticket_lifetime);
+        jw_key_uint(w, "ticket_len", s->ticket_len);
+        jw_key_uint(w, "count", s->tickets);
         if (s->max_early_data)
-            key_uint(w, "max_early_data", s->max_early_data);
+            jw_key_uint(w, "max_early_data", s->max_early_data);
         jw_obj_end(w);
     }
 }
@@ -478,8 +456,8 @@ static void encrypted_extensions(struct jw *w, const struct hello *ee)
         jw_strn(w, ee->alpn.v[0].p, ee->alpn.v[0].len);
     else
         jw_null(w);
-    key_bool(w, "server_name_ack", has_ext(ee, 0));
-    key_bool(w, "early_data", has_ext(ee, 42));
+    jw_key_bool(w, "server_name_ack", has_ext(ee, 0));
+    jw_key_bool(w, "early_data", has_ext(ee, 42));
     key_opt_int(w, "record_size_limit", ee->record_size_limit != 0, ee->record_size_limit);
     key_opt_int(w, "max_fragment_length", ee->max_fragment_length != 0, ee->max_fragment_length);
     jw_obj_end(w);
@@ -489,8 +467,8 @@ static void app_data(struct jw *w, const char *k, const struct decryption *d, in
 {
     jw_key(w, k);
     jw_obj(w);
-    key_uint(w, "records", d->app_records[dir]);
-    key_uint(w, "bytes", d->app_bytes[dir]);
+    jw_key_uint(w, "records", d->app_records[dir]);
+    jw_key_uint(w, "bytes", d->app_bytes[dir]);
     key_opt_int(w, "first_len", d->app_first[dir].len != 0, d->app_first_len[dir]);
     jw_key(w, "first_bytes");
     if (d->app_first[dir].len)
@@ -510,17 +488,17 @@ static void decryption(struct jw *w, const struct session *s, bool app)
         return;
     }
     jw_obj(w);
-    key_bool(w, "keys", d->keys);
-    key_uint(w, "records", d->records);
-    key_uint(w, "failed_records", d->failures);
-    key_uint(w, "early_data_records", d->early_records);
+    jw_key_bool(w, "keys", d->keys);
+    jw_key_uint(w, "records", d->records);
+    jw_key_uint(w, "failed_records", d->failures);
+    jw_key_uint(w, "early_data_records", d->early_records);
     jw_key(w, "key_updates");
     jw_obj(w);
-    key_uint(w, "c2s", d->key_updates[DIR_C2S]);
-    key_uint(w, "s2c", d->key_updates[DIR_S2C]);
+    jw_key_uint(w, "c2s", d->key_updates[DIR_C2S]);
+    jw_key_uint(w, "s2c", d->key_updates[DIR_S2C]);
     jw_obj_end(w);
-    key_uint(w, "renegotiations", d->renegotiations);
-    key_str(w, "problem", d->problem);
+    jw_key_uint(w, "renegotiations", d->renegotiations);
+    jw_key_str(w, "problem", d->problem);
     if (app) {
         jw_key(w, "app_data");
         jw_obj(w);
@@ -544,14 +522,14 @@ static void timeline(struct jw *w, const struct session *s)
         jw_obj(w);
         jw_key(w, "t_ms");
         jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
-        key_str(w, "dir", fmt_dir(e->dir));
-        key_str(w, "msg", fmt_event(e, buf));
+        jw_key_str(w, "dir", fmt_dir(e->dir));
+        jw_key_str(w, "msg", fmt_event(e, buf));
         if (e->kind == EV_ALERT && e->type != 255)
-            key_str(w, "alert", registry_alert_name(e->type));
-        key_uint(w, "len", e->len);
-        key_uint(w, "packet", e->at.packet);
+            jw_key_str(w, "alert", registry_alert_name(e->type));
+        jw_key_uint(w, "len", e->len);
+        jw_key_uint(w, "packet", e->at.packet);
         if (e->at.record)
-            key_uint(w, "record", e->at.record);
+            jw_key_uint(w, "record", e->at.record);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -564,10 +542,10 @@ static void timeline(struct jw *w, const struct session *s)
         jw_obj(w);
         jw_key(w, "t_ms");
         jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
-        key_str(w, "dir", fmt_dir(e->dir));
-        key_str(w, "flags", e->kind == EV_TCP_RST ? "rst" : e->kind == EV_TCP_FIN ? "fin"
+        jw_key_str(w, "dir", fmt_dir(e->dir));
+        jw_key_str(w, "flags", e->kind == EV_TCP_RST ? "rst" : e->kind == EV_TCP_FIN ? "fin"
                             : e->type ? "syn_ack" : "syn");
-        key_uint(w, "packet", e->at.packet);
+        jw_key_uint(w, "packet", e->at.packet);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -586,14 +564,14 @@ static void records(struct jw *w, const struct session *s)
         jw_obj(w);
         for (int t = 0; t < REC_TYPE_SLOTS; t++)
             if (s->records[d][t])
-                key_uint(w, types[t], s->records[d][t]);
+                jw_key_uint(w, types[t], s->records[d][t]);
         jw_obj_end(w);
     }
     jw_obj_end(w);
     jw_key(w, "bytes");
     jw_obj(w);
-    key_uint(w, "c2s", s->bytes[DIR_C2S]);
-    key_uint(w, "s2c", s->bytes[DIR_S2C]);
+    jw_key_uint(w, "c2s", s->bytes[DIR_C2S]);
+    jw_key_uint(w, "s2c", s->bytes[DIR_S2C]);
     jw_obj_end(w);
 }
 
@@ -604,25 +582,25 @@ static void anomalies(struct jw *w, const struct session *s)
     for (size_t i = 0; i < s->anomalies.n; i++) {
         const struct anomaly *a = &s->anomalies.v[i];
         jw_obj(w);
-        key_str(w, "what", a->what);
-        key_str(w, "detail", a->detail);
-        key_str(w, "dir", fmt_dir(a->dir));
-        key_uint(w, "packet", a->at.packet);
+        jw_key_str(w, "what", a->what);
+        jw_key_str(w, "detail", a->detail);
+        jw_key_str(w, "dir", fmt_dir(a->dir));
+        jw_key_uint(w, "packet", a->at.packet);
         jw_obj_end(w);
     }
     jw_arr_end(w);
     if (s->anomalies.dropped)
-        key_uint(w, "anomalies_dropped", s->anomalies.dropped);
+        jw_key_uint(w, "anomalies_dropped", s->anomalies.dropped);
 }
 
 static void finding_fields(struct jw *w, const struct finding *f)
 {
-    key_str(w, "rule", f->rule);
-    key_str(w, "severity", severity_name(f->severity));
-    key_str(w, "title", f->title);
-    key_str(w, "evidence", f->evidence);
-    key_str(w, "fix", f->fix);
-    key_str(w, "mq", f->mq);
+    jw_key_str(w, "rule", f->rule);
+    jw_key_str(w, "severity", severity_name(f->severity));
+    jw_key_str(w, "title", f->title);
+    jw_key_str(w, "evidence", f->evidence);
+    jw_key_str(w, "fix", f->fix);
+    jw_key_str(w, "mq", f->mq);
 }
 
 static void findings(struct jw *w, const struct session *s)
@@ -642,15 +620,15 @@ void json_capture_findings(struct report *r, const struct capture_finding *cf, s
     struct jw *w = &r->jw;
     for (size_t i = 0; i < n; i++) {
         jw_obj(w);
-        key_str(w, "type", "finding");
-        key_str(w, "subject", cf[i].subject);
+        jw_key_str(w, "type", "finding");
+        jw_key_str(w, "subject", cf[i].subject);
         jw_key(w, "sessions");
         jw_arr(w);
         for (size_t k = 0; k < cf[i].n_sessions; k++)
             jw_uint(w, cf[i].sessions[k]);
         jw_arr_end(w);
         if (cf[i].more_sessions)
-            key_uint(w, "more_sessions", cf[i].more_sessions);
+            jw_key_uint(w, "more_sessions", cf[i].more_sessions);
         finding_fields(w, &cf[i].f);
         jw_obj_end(w);
         jw_end_line(w);
@@ -664,15 +642,15 @@ static void mq_plain(struct jw *w, const struct session *s)
         return;
     jw_key(w, "mq");
     jw_obj(w);
-    key_bool(w, "plaintext_client", mq->client);
-    key_bool(w, "plaintext_server", mq->server);
-    key_str(w, "channel", mq->channel[0] ? mq->channel : NULL);
-    key_str(w, "qmgr", mq->qmgr[0] ? mq->qmgr : NULL);
+    jw_key_bool(w, "plaintext_client", mq->client);
+    jw_key_bool(w, "plaintext_server", mq->server);
+    jw_key_str(w, "channel", mq->channel[0] ? mq->channel : NULL);
+    jw_key_str(w, "qmgr", mq->qmgr[0] ? mq->qmgr : NULL);
     key_opt_int(w, "fap", mq->fap != 0, mq->fap);
-    key_bool(w, "ebcdic", mq->ebcdic);
-    key_bool(w, "credentials_in_clear", mq->userid || mq->password);
+    jw_key_bool(w, "ebcdic", mq->ebcdic);
+    jw_key_bool(w, "credentials_in_clear", mq->userid || mq->password);
     key_opt_int(w, "status", mq->has_status, mq->status);
-    key_uint(w, "packet", mq->at.packet);
+    jw_key_uint(w, "packet", mq->at.packet);
     jw_obj_end(w);
 }
 
@@ -708,11 +686,11 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
     else
         jw_null(w);
     jw_obj_end(w);
-    key_bool(w, "resumed", s->resumed);
-    key_bool(w, "established", s->established);
-    key_bool(w, "decrypted", s->decrypted);
+    jw_key_bool(w, "resumed", s->resumed);
+    jw_key_bool(w, "established", s->established);
+    jw_key_bool(w, "decrypted", s->decrypted);
     decryption(w, s, app);
-    key_str(w, "status", report_status(s));
+    jw_key_str(w, "status", report_status(s));
     const struct alert *last = session_last_alert(s);
     jw_key(w, "last_alert");
     if (last)
@@ -730,16 +708,16 @@ void json_session(struct report *r, const struct session *s)
 {
     struct jw *w = &r->jw;
     jw_obj(w);
-    key_str(w, "type", "session");
-    key_uint(w, "id", s->id);
+    jw_key_str(w, "type", "session");
+    jw_key_uint(w, "id", s->id);
     ts(w, "ts", s->ts_first);
     ts(w, "ts_end", s->ts_last);
     endpoint(w, "client", &s->client);
     endpoint(w, "server", &s->server);
-    key_bool(w, "roles_guessed", s->roles_guessed);
-    key_bool(w, "mid_stream", s->mid_stream);
-    key_str(w, "starttls", s->starttls);
-    key_str(w, "tunnel", s->tunnel);
+    jw_key_bool(w, "roles_guessed", s->roles_guessed);
+    jw_key_bool(w, "mid_stream", s->mid_stream);
+    jw_key_str(w, "starttls", s->starttls);
+    jw_key_str(w, "tunnel", s->tunnel);
     negotiated(w, s, r->opts.app_data);
     client_hello(w, "client_hello", &s->ch, &s->fp);
     if (s->ch_retry.present)
@@ -772,7 +750,7 @@ static void tally_obj(struct jw *w, const char *k, const struct tally *t)
     jw_key(w, k);
     jw_obj(w);
     for (size_t i = 0; i < t->n; i++)
-        key_uint(w, t->v[i].key, t->v[i].n);
+        jw_key_uint(w, t->v[i].key, t->v[i].n);
     jw_obj_end(w);
 }
 
@@ -781,15 +759,15 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 {
     struct jw *w = &r->jw;
     jw_obj(w);
-    key_str(w, "type", "summary");
-    key_uint(w, "sessions", r->sessions);
-    key_uint(w, "established", r->established);
-    key_uint(w, "failed", r->failed);
-    key_uint(w, "incomplete", r->incomplete);
-    key_uint(w, "partial", r->partial);
-    key_uint(w, "plaintext", r->plaintext);
-    key_uint(w, "resumed", r->resumed);
-    key_uint(w, "anomalies", r->anomalies);
+    jw_key_str(w, "type", "summary");
+    jw_key_uint(w, "sessions", r->sessions);
+    jw_key_uint(w, "established", r->established);
+    jw_key_uint(w, "failed", r->failed);
+    jw_key_uint(w, "incomplete", r->incomplete);
+    jw_key_uint(w, "partial", r->partial);
+    jw_key_uint(w, "plaintext", r->plaintext);
+    jw_key_uint(w, "resumed", r->resumed);
+    jw_key_uint(w, "anomalies", r->anomalies);
     tally_obj(w, "versions", &r->versions);
     tally_obj(w, "ciphers", &r->ciphers);
     tally_obj(w, "alerts", &r->alerts);
@@ -798,23 +776,23 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_key(w, "findings_by_severity");
     jw_obj(w);
     for (int i = SEV_HIGH; i >= SEV_INFO; i--)
-        key_uint(w, severity_name((enum severity)i), r->by_severity[i]);
+        jw_key_uint(w, severity_name((enum severity)i), r->by_severity[i]);
     jw_obj_end(w);
-    key_uint(w, "packets", cs->packets);
-    key_uint(w, "tcp_flows", cs->flows);
-    key_uint(w, "tcp_gaps", ds->gaps);
-    key_uint(w, "dtls_datagrams_not_analysed", cs->dtls_datagrams);
-    key_uint(w, "quic_datagrams_not_analysed", cs->quic_datagrams);
-    key_uint(w, "undecodable_packets", cs->bad_headers);
-    key_uint(w, "unsupported_link_packets", cs->unsupported_link);
-    key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
-    key_uint(w, "certificates_decoded", ds->certs_parsed);
+    jw_key_uint(w, "packets", cs->packets);
+    jw_key_uint(w, "tcp_flows", cs->flows);
+    jw_key_uint(w, "tcp_gaps", ds->gaps);
+    jw_key_uint(w, "dtls_datagrams_not_analysed", cs->dtls_datagrams);
+    jw_key_uint(w, "quic_datagrams_not_analysed", cs->quic_datagrams);
+    jw_key_uint(w, "undecodable_packets", cs->bad_headers);
+    jw_key_uint(w, "unsupported_link_packets", cs->unsupported_link);
+    jw_key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
+    jw_key_uint(w, "certificates_decoded", ds->certs_parsed);
     if (cs->live) {
         jw_key(w, "live");
         jw_obj(w);
-        key_uint(w, "received", cs->live_received);
-        key_uint(w, "dropped", cs->live_dropped);
-        key_uint(w, "if_dropped", cs->live_if_dropped);
+        jw_key_uint(w, "received", cs->live_received);
+        jw_key_uint(w, "dropped", cs->live_dropped);
+        jw_key_uint(w, "if_dropped", cs->live_if_dropped);
         jw_obj_end(w);
     }
     jw_obj_end(w);

@@ -29,3 +29,9 @@ void jw_double(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 void jw_end_line(struct jw *w);
+
+/* A key and its value in one call. */
+void jw_key_str(struct jw *w, const char *key, const char *s); /* NULL prints null */
+void jw_key_uint(struct jw *w, const char *key, uint64_t v);
+void jw_key_int(struct jw *w, const char *key, int64_t v);
+void jw_key_bool(struct jw *w, const char *key, bool v);
