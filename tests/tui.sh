@@ -16,7 +16,7 @@ tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-screen() { tm capture-pane -p -t t; }
+screen() { tm capture-pane -p -t t 2>/dev/null; }
 
 # wait_for TEXT [SECONDS] - until the screen shows TEXT (a fixed string)
 wait_for() {
@@ -43,6 +43,9 @@ start() {
   while [ "$1" != "--" ]; do envs="$envs $1"; shift; done
   shift
   tm kill-server 2>/dev/null
+  sockpath="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
+  i=0
+  while [ -e "$sockpath" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
   cat >"$work/run.sh" <<EOF
 #!/bin/sh
 cd "$work"
@@ -52,7 +55,15 @@ stty -a | tr ' ;' '\n\n' | grep -qx -- '-echo' && echo "TERMINAL=raw" || echo "T
 sleep 600
 EOF
   chmod +x "$work/run.sh"
-  tm new-session -d -s t -x "$w" -y "$h" "$work/run.sh" "$@"
+  # a server still shutting down after kill-server can refuse the new
+  # session ("server exited unexpectedly"); a retry then finds no server
+  tries=0
+  until tm new-session -d -s t -x "$w" -y "$h" "$work/run.sh" "$@" && tm has-session -t t 2>/dev/null; do
+    tm kill-server 2>/dev/null
+    tries=$((tries + 1))
+    [ $tries -lt 20 ] || { fail "tmux: no session could be started"; return 1; }
+    sleep 0.2
+  done
 }
 
 cd "$src"
