@@ -17,6 +17,7 @@
 #include "dissect/fingerprint.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,29 @@ static void add(struct text *t, const char *fmt, ...)
         t->cap = cap;
     }
 }
+
+/* add_raw - n bytes as they are; lists of codes go through here rather
+ * than add(), as printf per code was the costliest part of a handshake. */
+static void add_raw(struct text *t, const char *s, size_t n)
+{
+    if (t->failed)
+        return;
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = (t->cap ? t->cap * 2 : 256) + n;
+        char *p = realloc(t->p, cap);
+        if (!p) {
+            t->failed = true;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->n, s, n);
+    t->n += n;
+    t->p[t->n] = 0;
+}
+
+static const char hex_digits[] = "0123456789abcdef";
 
 /* done - the text in the arena (NULL when anything failed); t is freed. */
 static char *done(struct text *t, struct arena *a)
@@ -132,10 +156,26 @@ enum style { DECIMAL_DASHES, HEX_COMMAS }; /* JA3's, JA4's */
 static void join(struct text *t, const struct codes *c, enum style style)
 {
     for (size_t i = 0; i < c->n; i++) {
-        if (style == HEX_COMMAS)
-            add(t, i ? ",%04x" : "%04x", c->v[i]);
-        else
-            add(t, i ? "-%u" : "%u", c->v[i]);
+        char buf[16];
+        size_t n = 0;
+        uint32_t v = c->v[i];
+        if (i)
+            buf[n++] = style == HEX_COMMAS ? ',' : '-';
+        if (style == HEX_COMMAS && v <= 0xffff) {
+            for (int shift = 12; shift >= 0; shift -= 4)
+                buf[n++] = hex_digits[(v >> shift) & 15];
+        } else if (style == HEX_COMMAS) {
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%04x", v);
+        } else {
+            char digits[10];
+            size_t k = 0;
+            do
+                digits[k++] = (char)('0' + v % 10);
+            while ((v /= 10) != 0);
+            while (k)
+                buf[n++] = digits[--k];
+        }
+        add_raw(t, buf, n);
     }
 }
 
@@ -160,15 +200,15 @@ char *fingerprint_ja3(struct arena *a, const struct hello *ch)
     if (ok) {
         add(&t, "%u,", ch->version);
         join(&t, &list[0], DECIMAL_DASHES);
-        add(&t, "%s", ",");
+        add_raw(&t, ",", 1);
     }
     /* what tshark writes when what follows the compression methods is not
      * an extension list: no more fields */
     if (ok && !ch->exts_unreadable) {
         join(&t, &list[1], DECIMAL_DASHES);
-        add(&t, "%s", ",");
+        add_raw(&t, ",", 1);
         join(&t, &list[2], DECIMAL_DASHES);
-        add(&t, "%s", ",");
+        add_raw(&t, ",", 1);
         join(&t, &list[3], DECIMAL_DASHES);
     }
     for (size_t i = 0; i < 4; i++)
@@ -192,6 +232,17 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
     return done(&t, a);
 }
 
+/* Fetched once: an implicit fetch on every digest takes the provider
+ * store's locks each time. */
+static EVP_MD *md5_md, *sha256_md;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+    md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex_chars)
 {
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -199,14 +250,17 @@ static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex
     if (!EVP_Digest(text, strlen(text), d, &n, md, NULL))
         n = 0;
     size_t k = 0;
-    for (unsigned int i = 0; i < n && k + 2 <= hex_chars; i++, k += 2)
-        snprintf(out + k, 3, "%02x", d[i]);
+    for (unsigned int i = 0; i < n && k + 2 <= hex_chars; i++, k += 2) {
+        out[k] = hex_digits[d[i] >> 4];
+        out[k + 1] = hex_digits[d[i] & 15];
+    }
     out[k] = 0;
 }
 
 void fingerprint_md5(const char *text, char out[33])
 {
-    digest_hex(EVP_md5(), text, out, 32);
+    pthread_once(&fetch_once, fetch_digests);
+    digest_hex(md5_md ? md5_md : EVP_md5(), text, out, 32);
 }
 
 /* ---- JA4 ------------------------------------------------------------------------ */
@@ -260,17 +314,23 @@ static void ja4_alpn(const struct hello *ch, char out[3])
 
 static void count2(char out[3], size_t n)
 {
-    snprintf(out, 3, "%02zu", n > 99 ? (size_t)99 : n);
+    if (n > 99)
+        n = 99;
+    out[0] = (char)('0' + n / 10);
+    out[1] = (char)('0' + n % 10);
+    out[2] = 0;
 }
 
 /* sha12 - the first 12 hex digits of SHA-256 over text, or twelve zeros
  * when the list behind it was empty. */
 static void sha12(const char *text, bool empty, char out[13])
 {
-    if (empty)
-        snprintf(out, 13, "000000000000");
-    else
-        digest_hex(EVP_sha256(), text, out, 12);
+    if (empty) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    pthread_once(&fetch_once, fetch_digests);
+    digest_hex(sha256_md ? sha256_md : EVP_sha256(), text, out, 12);
 }
 
 /* the "c" part: extensions, then '_' and the signature algorithms when
@@ -279,7 +339,7 @@ static void ext_part(struct text *t, const struct codes *exts, const struct code
 {
     join(t, exts, HEX_COMMAS);
     if (sigs->n) {
-        add(t, "%s", "_");
+        add_raw(t, "_", 1);
         join(t, sigs, HEX_COMMAS);
     }
 }
@@ -312,7 +372,7 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
         join(&t[2], &cs, HEX_COMMAS);
         ext_part(&t[3], &xs, &sigs);
         for (int i = 0; i < 4; i++)
-            add(&t[i], "%s", ""); /* an empty list is still a string */
+            add_raw(&t[i], "", 0); /* an empty list is still a string */
         ok = !t[0].failed && !t[1].failed && !t[2].failed && !t[3].failed;
     }
     if (ok) {

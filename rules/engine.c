@@ -507,7 +507,13 @@ void rules_eval(struct rules *r, struct session *s)
         const struct rule *rule = session_rules[i];
         if (policy_disabled(pol, rule->info.id))
             continue;
-        struct finding_out out = {.severity = rule->info.severity};
+        /* not zero-filled: clearing its 2.5 KB for every rule was most of
+         * the cost of evaluating a session */
+        struct finding_out out;
+        out.severity = rule->info.severity;
+        out.ev_len = out.fix_len = 0;
+        out.evidence[0] = out.fix[0] = 0;
+        out.mq = NULL;
         if (rule->check(s, &env, &out))
             add_finding(s, rule, &out);
     }
