@@ -18,26 +18,46 @@ struct capture *capture_new(const struct capture_limits *lim,
     return c;
 }
 
-void capture_packet(struct capture *c, const struct pkt *p)
+bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *seg)
 {
     c->st.packets++;
     c->st.bytes += p->wire_len;
     if (p->data.left < p->wire_len)
         c->st.truncated++;
+    return decode_packet(c, p, seg) == DEC_TCP;
+}
+
+void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg)
+{
     /* Capture time only moves forward, so a packet stamped in the past
      * cannot make flows look idle. */
     if (p->ts > c->now)
         c->now = p->ts;
-    struct decoded d;
-    if (decode_packet(c, p, &d) == DEC_TCP) {
+    c->last_packet = p->no;
+    c->order = (struct capture_order){.packet = p->no, .phase = 0, .flow_last = p->no};
+    if (seg) {
         struct seg_meta m = {.ts = p->ts, .packet = p->no};
-        flow_segment(c, &d, &m);
+        flow_segment(c, seg, &m);
     }
+    c->order.phase = 1;
     flow_sweep(c);
+}
+
+void capture_packet(struct capture *c, const struct pkt *p)
+{
+    struct capture_seg seg;
+    bool tcp = capture_decode(c, p, &seg);
+    capture_track(c, p, tcp ? &seg : NULL);
+}
+
+const struct capture_order *capture_order(const struct capture *c)
+{
+    return &c->order;
 }
 
 void capture_flush(struct capture *c)
 {
+    c->order = (struct capture_order){.packet = UINT64_MAX, .phase = 1};
     flowtab_fini(c);
 }
 
@@ -66,7 +86,7 @@ void capture_free(struct capture *c)
 bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
                        struct endpoint *dst)
 {
-    struct decoded d;
+    struct capture_seg d;
     if (decode_packet(c, p, &d) != DEC_TCP)
         return false;
     *src = d.src;

@@ -48,6 +48,9 @@ void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */
 const char *capture_file_format(const struct capture_file *f);
+/* capture_file_lasting - whether a packet's bytes stay readable until the
+ * file is closed (a mapped regular file) rather than the next call. */
+bool capture_file_lasting(const struct capture_file *f);
 /* capture_file_offset / capture_file_size - progress in bytes read. */
 uint64_t capture_file_offset(const struct capture_file *f);
 uint64_t capture_file_size(const struct capture_file *f);
@@ -188,10 +191,49 @@ void capture_note_live(struct capture *c, const struct live_stats *ls);
  * only: no flow is touched; fragments may be held in c). */
 bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
                        struct endpoint *dst);
+/* What is being processed right now, so a consumer can put what it makes
+ * in the order one tracker over the whole capture would have made it: the
+ * packet being handled (UINT64_MAX at the end of the capture), whether
+ * that packet's own segment (0) or the idle sweep after it (1), and the
+ * last packet of the flow concerned (flows swept together close in that
+ * order). */
+struct capture_order {
+    uint64_t packet;
+    uint8_t phase;
+    uint64_t flow_last;
+};
+
+/* A packet decoded down to its transport header. */
+struct capture_seg {
+    struct endpoint src, dst;
+    uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+    uint32_t seq, ack;
+    uint8_t flags;
+    struct cur payload;        /* the captured part of the payload */
+    uint32_t payload_wire_len; /* the payload length the headers claim */
+};
+
+/* capture_packet is capture_decode then capture_track; split, one tracker
+ * can decode and count every packet while others follow the flows:
+ * capture_decode - decode one packet and count it; true with *seg when it
+ * carries a TCP segment (its payload may point into c, valid until the
+ * next call).
+ * capture_track - follow the flows with a decoded packet: seg is its TCP
+ * segment, or NULL when it has none this tracker follows (the packet still
+ * moves the clock and the idle sweep).
+ * capture_seg_shard - which of count shards the segment's flow is in. */
+bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *seg);
+void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg);
+uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count);
+
+/* capture_order - the order key of the callbacks running now. */
+const struct capture_order *capture_order(const struct capture *c);
 /* capture_flush - close every flow (end of capture), oldest first. */
 void capture_flush(struct capture *c);
 const struct capture_stats *capture_stats(const struct capture *c);
 void capture_free(struct capture *c);
 
+/* capture_link_decoded - whether packets of this link type are decoded. */
+bool capture_link_decoded(uint16_t linktype);
 /* capture_link_name - a short name of a link type ("ethernet", ...). */
 const char *capture_link_name(uint16_t linktype);

@@ -44,9 +44,14 @@ enum { IPP_HOPOPTS = 0, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41,
        IPP_HIP = 139, IPP_SHIM6 = 140 };
 
 static enum dec ip_any(struct capture *c, struct cur b, int depth,
-                       struct decoded *out);
+                       struct capture_seg *out);
 static enum dec ethernet(struct capture *c, struct cur b, int depth,
-                         struct decoded *out);
+                         struct capture_seg *out);
+
+bool capture_link_decoded(uint16_t linktype)
+{
+    return strcmp(capture_link_name(linktype), "unknown") != 0;
+}
 
 const char *capture_link_name(uint16_t linktype)
 {
@@ -69,7 +74,7 @@ const char *capture_link_name(uint16_t linktype)
 }
 
 static enum dec by_ethertype(struct capture *c, uint16_t type, struct cur b,
-                             int depth, struct decoded *out)
+                             int depth, struct capture_seg *out)
 {
     if (depth > MAX_DEPTH)
         return DEC_BAD;
@@ -124,7 +129,7 @@ static enum dec by_ethertype(struct capture *c, uint16_t type, struct cur b,
 }
 
 static enum dec ethernet(struct capture *c, struct cur b, int depth,
-                         struct decoded *out)
+                         struct capture_seg *out)
 {
     uint16_t type;
     if (!cur_skip(&b, 12) || !cur_u16(&b, &type))
@@ -141,7 +146,7 @@ static enum dec ethernet(struct capture *c, struct cur b, int depth,
 
 /* ---- transport ----------------------------------------------------------- */
 
-static enum dec tcp(struct cur b, uint32_t wire_len, struct decoded *out)
+static enum dec tcp(struct cur b, uint32_t wire_len, struct capture_seg *out)
 {
     uint8_t off, flags;
     if (!cur_u16(&b, &out->src.port) || !cur_u16(&b, &out->dst.port) ||
@@ -184,7 +189,7 @@ static bool looks_quic(struct cur b)
  * seq(2) npdu(1) next_ext(1) when any of E/S/PN is set, then extension
  * headers (length in 4-byte units, the last byte naming the next one). */
 static enum dec gtpu(struct capture *c, struct cur b, int depth,
-                     struct decoded *out)
+                     struct capture_seg *out)
 {
     uint8_t flags, type, next = 0;
     if (!cur_u8(&b, &flags) || !cur_u8(&b, &type) || !cur_skip(&b, 6))
@@ -205,7 +210,7 @@ static enum dec gtpu(struct capture *c, struct cur b, int depth,
 }
 
 static enum dec udp(struct capture *c, struct cur b, uint32_t wire_len,
-                    int depth, struct decoded *out)
+                    int depth, struct capture_seg *out)
 {
     uint16_t len;
     if (!cur_u16(&b, &out->src.port) || !cur_u16(&b, &out->dst.port) ||
@@ -232,7 +237,7 @@ static enum dec udp(struct capture *c, struct cur b, uint32_t wire_len,
 }
 
 static enum dec gre(struct capture *c, struct cur b, int depth,
-                    struct decoded *out)
+                    struct capture_seg *out)
 {
     uint16_t fl, type;
     if (!cur_u16(&b, &fl) || !cur_u16(&b, &type))
@@ -252,7 +257,7 @@ static enum dec gre(struct capture *c, struct cur b, int depth,
 }
 
 static enum dec transport(struct capture *c, uint8_t proto, struct cur b,
-                          uint32_t wire_len, int depth, struct decoded *out)
+                          uint32_t wire_len, int depth, struct capture_seg *out)
 {
     if (b.left > wire_len)
         b.left = wire_len;
@@ -278,7 +283,7 @@ static enum dec transport(struct capture *c, uint8_t proto, struct cur b,
 
 static enum dec fragment(struct capture *c, uint8_t proto, uint32_t id,
                          uint32_t offset, bool more, struct cur payload,
-                         int depth, struct decoded *out)
+                         int depth, struct capture_seg *out)
 {
     struct cur whole;
     c->st.frags++;
@@ -290,7 +295,7 @@ static enum dec fragment(struct capture *c, uint8_t proto, uint32_t id,
 }
 
 static enum dec ipv4(struct capture *c, struct cur b, int depth,
-                     struct decoded *out)
+                     struct capture_seg *out)
 {
     struct cur start = b;
     uint8_t vihl, proto;
@@ -331,7 +336,7 @@ static enum dec ipv4(struct capture *c, struct cur b, int depth,
 }
 
 static enum dec ipv6(struct capture *c, struct cur b, int depth,
-                     struct decoded *out)
+                     struct capture_seg *out)
 {
     uint16_t plen;
     uint8_t next;
@@ -397,7 +402,7 @@ static enum dec ipv6(struct capture *c, struct cur b, int depth,
 }
 
 static enum dec ip_any(struct capture *c, struct cur b, int depth,
-                       struct decoded *out)
+                       struct capture_seg *out)
 {
     uint8_t first;
     if (depth > MAX_DEPTH || !cur_peek(&b, 0, &first))
@@ -412,7 +417,7 @@ static enum dec ip_any(struct capture *c, struct cur b, int depth,
 /* ---- link layers --------------------------------------------------------- */
 
 static enum dec bsd_null(struct capture *c, struct cur b, bool network_order,
-                         struct decoded *out)
+                         struct capture_seg *out)
 {
     uint32_t af_le, af_be;
     struct cur b2 = b;
@@ -426,7 +431,7 @@ static enum dec bsd_null(struct capture *c, struct cur b, bool network_order,
     return DEC_NOT_IP;
 }
 
-static enum dec ppp(struct capture *c, struct cur b, struct decoded *out)
+static enum dec ppp(struct capture *c, struct cur b, struct capture_seg *out)
 {
     static const uint8_t hdlc[] = {0xff, 0x03};
     if (cur_starts(&b, hdlc, 2) && !cur_skip(&b, 2))
@@ -447,7 +452,7 @@ static enum dec ppp(struct capture *c, struct cur b, struct decoded *out)
     return DEC_NOT_IP;
 }
 
-static enum dec nflog(struct capture *c, struct cur b, struct decoded *out)
+static enum dec nflog(struct capture *c, struct cur b, struct capture_seg *out)
 {
     if (!cur_skip(&b, 4))
         return DEC_BAD;
@@ -466,7 +471,7 @@ static enum dec nflog(struct capture *c, struct cur b, struct decoded *out)
 }
 
 static enum dec link_layer(struct capture *c, uint16_t linktype, struct cur b,
-                           int depth, struct decoded *out)
+                           int depth, struct capture_seg *out)
 {
     uint16_t type;
     switch (linktype) {
@@ -516,7 +521,7 @@ static enum dec link_layer(struct capture *c, uint16_t linktype, struct cur b,
 }
 
 enum dec decode_packet(struct capture *c, const struct pkt *p,
-                       struct decoded *out)
+                       struct capture_seg *out)
 {
     memset(out, 0, sizeof(*out));
     c->pkt_cut = p->data.left < p->wire_len;

@@ -160,10 +160,11 @@ static void lru_append(struct flowtab *t, struct flow *fl)
     t->lru_tail = fl;
 }
 
-static void touch(struct flowtab *t, struct flow *fl, int64_t ts)
+static void touch(struct flowtab *t, struct flow *fl, int64_t ts, uint64_t packet)
 {
     if (ts > fl->last_ts)
         fl->last_ts = ts;
+    fl->last_packet = packet;
     if (t->lru_tail != fl) {
         lru_unlink(t, fl);
         lru_append(t, fl);
@@ -199,7 +200,7 @@ void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
         destroy(c, fl);
 }
 
-static struct flow *create(struct capture *c, const struct decoded *d,
+static struct flow *create(struct capture *c, const struct capture_seg *d,
                            const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
@@ -217,6 +218,7 @@ static struct flow *create(struct capture *c, const struct decoded *d,
     fl->b = synack ? d->src : d->dst;
     fl->hash = flow_hash(&fl->a, &fl->b);
     fl->last_ts = m->ts;
+    fl->last_packet = m->packet;
     *find_slot(t, fl->hash, &fl->a, &fl->b) = fl;
     t->n++;
     if (t->n > c->st.flows_peak)
@@ -234,7 +236,7 @@ static struct flow *create(struct capture *c, const struct decoded *d,
     return fl;
 }
 
-void flow_segment(struct capture *c, const struct decoded *d,
+void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
@@ -261,7 +263,7 @@ void flow_segment(struct capture *c, const struct decoded *d,
         if (!fl)
             return;
     }
-    touch(t, fl, m->ts);
+    touch(t, fl, m->ts, m->packet);
     if (fl->state == FLOW_CLOSED)
         return;
     int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
@@ -276,6 +278,11 @@ void flow_segment(struct capture *c, const struct decoded *d,
         flow_close(c, fl, FLOW_END_FIN, m);
 }
 
+uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)
+{
+    return (uint32_t)(flow_hash(&seg->src, &seg->dst) % count);
+}
+
 void flow_sweep(struct capture *c)
 {
     if (c->now < c->next_sweep)
@@ -288,7 +295,8 @@ void flow_sweep(struct capture *c)
         int64_t limit = fl->state == FLOW_CLOSED ? CLOSED_LINGER : c->lim.idle_timeout;
         if (idle <= limit || idle <= CLOSED_LINGER)
             break;
-        struct seg_meta m = {.ts = c->now, .packet = c->st.packets};
+        struct seg_meta m = {.ts = c->now, .packet = c->last_packet};
+        c->order.flow_last = fl->last_packet;
         flow_close(c, fl, FLOW_END_IDLE, &m);
     }
 }
@@ -296,9 +304,11 @@ void flow_sweep(struct capture *c)
 void flowtab_fini(struct capture *c)
 {
     struct flowtab *t = &c->tab;
-    struct seg_meta m = {.ts = c->now, .packet = c->st.packets};
-    while (t->lru_head)
+    struct seg_meta m = {.ts = c->now, .packet = c->last_packet};
+    while (t->lru_head) {
+        c->order.flow_last = t->lru_head->last_packet;
         flow_close(c, t->lru_head, FLOW_END_EOF, &m);
+    }
     free(t->slots);
     t->slots = NULL;
     t->cap = t->n = 0;

@@ -3,15 +3,6 @@
 #include "capture/capture.h"
 
 /* A decoded TCP or UDP packet (or reassembled IP datagram). */
-struct decoded {
-    struct endpoint src, dst;
-    uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
-    uint32_t seq, ack;
-    uint8_t flags;
-    struct cur payload;        /* the captured part of the payload */
-    uint32_t payload_wire_len; /* the payload length the headers claim */
-};
-
 enum dec {
     DEC_TCP,
     DEC_UDP,
@@ -58,7 +49,7 @@ struct capture;
 
 /* reasm_segment - one TCP segment of direction dir of flow fl. */
 void reasm_segment(struct capture *c, struct flow *fl, int dir,
-                   const struct decoded *d, const struct seg_meta *m);
+                   const struct capture_seg *d, const struct seg_meta *m);
 /* reasm_peer_ack - the other direction acknowledged up to ack: a hole that
  * lies before acknowledged data will never be filled. */
 void reasm_peer_ack(struct capture *c, struct flow *fl, int dir, uint32_t ack,
@@ -80,6 +71,7 @@ struct flow {
     void *user;
     bool interested;
     int64_t last_ts;
+    uint64_t last_packet;
     struct flow *lru_prev, *lru_next;
 };
 
@@ -98,15 +90,17 @@ struct capture {
     size_t ooo_total;
     int64_t now;
     int64_t next_sweep;
+    struct capture_order order;
+    uint64_t last_packet; /* the number of the last packet tracked */
     bool pkt_cut; /* the packet being decoded was cut by the snaplen */
 };
 
 /* decode_packet - link layer down to TCP/UDP (decode.c). */
 enum dec decode_packet(struct capture *c, const struct pkt *p,
-                       struct decoded *out);
+                       struct capture_seg *out);
 
 /* flow_segment - route a decoded TCP segment to its flow (flow.c). */
-void flow_segment(struct capture *c, const struct decoded *d,
+void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m);
 /* flow_close - finish a flow and forget it. */
 void flow_close(struct capture *c, struct flow *fl, enum flow_end why,

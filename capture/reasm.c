@@ -214,7 +214,7 @@ static void store(struct capture *c, struct flow *fl, int dir, uint32_t seq,
 }
 
 void reasm_segment(struct capture *c, struct flow *fl, int dir,
-                   const struct decoded *d, const struct seg_meta *m)
+                   const struct capture_seg *d, const struct seg_meta *m)
 {
     struct half *h = &fl->half[dir];
     uint32_t seq = d->seq;

@@ -175,8 +175,12 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
     optind = 1;
     int c, rc;
     char err[300], *tail;
-    while ((c = getopt_long(end, argv, "+e:f:o:hi:w:Z:", longs, NULL)) != -1) {
+    while ((c = getopt_long(end, argv, "+e:f:o:hi:w:Z:j:", longs, NULL)) != -1) {
         switch (c) {
+        case 'j':
+            if ((rc = analysis_option(&o->analysis, OPT_JOBS, optarg)) != EXIT_OK)
+                return rc;
+            break;
         case 'e':
             if (o->n_expect == MAX_EXPECT) {
                 cli_error("more than %d --expect", MAX_EXPECT);
@@ -621,11 +625,7 @@ static int check_main(int argc, char **argv, bool run)
             read_rc = live_capture(&p, &o.capture, cap, w);
             cap = NULL;
         } else {
-            for (int i = 0; i < o.n_files; i++) {
-                int r = pipeline_read_file(&p, o.files[i]);
-                if (r)
-                    read_rc = r;
-            }
+            read_rc = pipeline_read_files(&p, o.files, (size_t)o.n_files);
         }
         pipeline_finish(&p);
         bool cmd_counts = run && cmd_failure[0] && !o.allow_cmd_failure;

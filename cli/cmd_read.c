@@ -103,7 +103,7 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
     optind = 1;
     int c, rc;
     /* '+': options first, then files or the capture filter's words */
-    const char *shorts = o->live ? "+f:o:qvhi:w:Z:" : "f:o:qvh";
+    const char *shorts = o->live ? "+f:o:qvhi:w:Z:" : "f:o:qvhj:";
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'f':
@@ -123,6 +123,10 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
         case OPT_FIELDS: o->report.fields = optarg; break;
         case 'o': o->output = optarg; break;
         case 'q': o->report.quiet = true; break;
+        case 'j':
+            if ((rc = analysis_option(&o->analysis, OPT_JOBS, optarg)) != EXIT_OK)
+                return rc;
+            break;
         case 'v': o->report.verbose = true; break;
         case OPT_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
@@ -242,11 +246,7 @@ static int run(int argc, char **argv, bool live)
             rc = live_capture(&p, &o.capture, cap, w);
             cap = NULL;
         } else {
-            for (int i = optind; i < argc; i++) {
-                int r = pipeline_read_file(&p, argv[i]);
-                if (r)
-                    rc = r;
-            }
+            rc = pipeline_read_files(&p, argv + optind, (size_t)(argc - optind));
         }
         pipeline_finish(&p);
     }

@@ -127,11 +127,7 @@ static int reread(struct backend *b, struct pipeline *p, uint64_t first, uint64_
     if (b->o->live) {
         rc = pipeline_read_file(p, b->scratch);
     } else {
-        for (int i = 0; i < b->o->n_files && (!last || p->packets_read < last); i++) {
-            int r = pipeline_read_file(p, b->o->files[i]);
-            if (r)
-                rc = r;
-        }
+        rc = pipeline_read_files(p, b->o->files, (size_t)b->o->n_files);
     }
     return rc;
 }
@@ -429,11 +425,7 @@ static int read_files(struct backend *b, const struct tui_opts *o)
     if (rc == EXIT_OK) {
         p.ctx = b;
         p.on_session = add_row;
-        for (int i = 0; i < o->n_files; i++) {
-            int r = pipeline_read_file(&p, o->files[i]);
-            if (r)
-                rc = r;
-        }
+        rc = pipeline_read_files(&p, o->files, (size_t)o->n_files);
         pipeline_finish(&p);
     }
     pipeline_close(&p);

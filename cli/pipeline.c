@@ -31,6 +31,11 @@ const char analysis_usage[] =
     "      --decrypt-app         also decrypt application data and show its length\n"
     "                            and first bytes\n"
     "\n"
+    "speed:\n"
+    "  -j, --jobs N              analyse capture files on N threads, each following\n"
+    "                            its share of the connections (1; the output is the\n"
+    "                            same whatever N); the limits below are shared out\n"
+    "\n"
     "limits (memory stays bounded on any input; hitting one is reported):\n"
     "      --max-flows N         TCP connections tracked at once (1000000)\n"
     "      --max-ooo-bytes N     out-of-order bytes buffered per connection\n"
@@ -45,12 +50,16 @@ void analysis_defaults(struct analysis_opts *o)
     o->limits = capture_limits_default();
     o->dissect = dissect_config_default();
     o->as_of = AS_OF_CAPTURE;
+    o->jobs = 1;
+    o->progress = true;
     const char *env = getenv("SSLKEYLOGFILE");
     if (env && *env) {
         o->keylog_file = env;
         o->keylog_from_env = true;
     }
 }
+
+enum { MAX_JOBS = 64 };
 
 static bool parse_size(const char *s, size_t *out)
 {
@@ -135,6 +144,16 @@ int analysis_option(struct analysis_opts *o, int opt, const char *arg)
     case OPT_DECRYPT_APP:
         o->dissect.decrypt_app = true;
         return EXIT_OK;
+    case OPT_JOBS: {
+        char *end;
+        long jobs = strtol(arg, &end, 10);
+        if (*end || end == arg || jobs < 1 || jobs > MAX_JOBS) {
+            cli_error("-j takes a number of threads from 1 to %d, not '%s'", MAX_JOBS, arg);
+            return EXIT_USAGE;
+        }
+        o->jobs = (unsigned)jobs;
+        return EXIT_OK;
+    }
     case OPT_MQ_PORT: {
         char *end;
         long port = strtol(arg, &end, 10);
@@ -166,6 +185,16 @@ static void on_session(void *ctx, struct session *s)
         session_free(s);
 }
 
+/* The sink of every tracker: through the batches when reading files. */
+static void to_output(void *ctx, struct session *s)
+{
+    struct pipeline *p = ctx;
+    if (p->batches)
+        batches_sink(p->batches, s);
+    else
+        on_session(p, s);
+}
+
 enum { KEYLOG_WARNINGS_SHOWN = 10 };
 
 static void on_keylog_warning(void *ctx, const char *message)
@@ -186,9 +215,13 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
     }
     char origin[300];
     snprintf(origin, sizeof(origin), "%s (decryption secrets block)", p->reading);
+    /* the trackers read the key log: they must be idle while it grows */
+    if (p->batches)
+        batches_sync(p->batches);
     keylog_add_text(p->keylog, origin, (const char *)data, n);
     if (!p->keylog_attached) {
-        dissect_use_keylog(p->dissect, p->keylog);
+        for (size_t i = 0; i < p->n_trackers; i++)
+            dissect_use_keylog(p->trackers[i].dissect, p->keylog);
         p->keylog_attached = true;
     }
 }
@@ -225,16 +258,10 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
         }
     struct rules_config rc = {.policy = p->policy, .as_of = o->as_of, .as_of_time = o->as_of_time};
     p->rules = rules_new(&rc);
-    p->dissect = p->rules ? dissect_new(&o->dissect, on_session, p) : NULL;
-    if (!p->dissect) {
-        cli_error("out of memory");
-        return EXIT_INPUT;
-    }
-    if (dissect_load_trust(p->dissect, o->ca_file, true, err, sizeof(err)) != ST_OK) {
-        cli_error("%s: %s", o->ca_file, err);
-        return EXIT_INPUT;
-    }
-    p->keylog = keylog_new(on_keylog_warning, p);
+    p->progress = o->progress;
+    p->n_trackers = o->jobs ? o->jobs : 1;
+    p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
+    p->keylog = p->trackers ? keylog_new(on_keylog_warning, p) : NULL;
     if (!p->keylog) {
         cli_error("out of memory");
         return EXIT_INPUT;
@@ -245,64 +272,238 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
                       o->keylog_from_env ? " (named by SSLKEYLOGFILE)" : "");
             return EXIT_INPUT;
         }
-        dissect_use_keylog(p->dissect, p->keylog);
         p->keylog_attached = true;
     }
-    dissect_on_fetch(p->dissect, on_fetch, p);
-    struct flow_handler h = dissect_flow_handler(p->dissect);
-    p->capture = capture_new(&o->limits, &h);
-    if (!p->capture) {
-        cli_error("out of memory");
-        return EXIT_INPUT;
+    /* the limits are shared out between the trackers */
+    struct capture_limits lim = o->limits;
+    lim.max_flows = lim.max_flows / p->n_trackers ? lim.max_flows / p->n_trackers : 1;
+    lim.ooo_total = lim.ooo_total / p->n_trackers ? lim.ooo_total / p->n_trackers : 1;
+    for (size_t i = 0; i < p->n_trackers; i++) {
+        struct batch_tracker *t = &p->trackers[i];
+        t->dissect = dissect_new(&o->dissect, to_output, p);
+        if (!t->dissect) {
+            cli_error("out of memory");
+            return EXIT_INPUT;
+        }
+        if (dissect_load_trust(t->dissect, o->ca_file, true, err, sizeof(err)) != ST_OK) {
+            cli_error("%s: %s", o->ca_file, err);
+            return EXIT_INPUT;
+        }
+        if (i)
+            dissect_share_certs(t->dissect, p->trackers[0].dissect);
+        if (p->keylog_attached)
+            dissect_use_keylog(t->dissect, p->keylog);
+        dissect_on_fetch(t->dissect, on_fetch, p);
+        struct flow_handler h = dissect_flow_handler(t->dissect);
+        t->capture = capture_new(&lim, &h);
+        if (!t->capture) {
+            cli_error("out of memory");
+            return EXIT_INPUT;
+        }
+    }
+    p->dissect = p->trackers[0].dissect;
+    p->capture = p->trackers[0].capture;
+    if (p->n_trackers > 1) {
+        struct flow_handler none = {0};
+        p->decoder = capture_new(&o->limits, &none);
+        if (!p->decoder) {
+            cli_error("out of memory");
+            return EXIT_INPUT;
+        }
     }
     return EXIT_OK;
 }
 
-int pipeline_read_file(struct pipeline *p, const char *arg)
-{
-    const char *path = strcmp(arg, "-") == 0 ? "standard input" : arg;
-    char err[256];
+/* ---- reading files ------------------------------------------------------------------- */
+
+/* One input file, its next packet waiting to be merged in time order. */
+struct source {
+    const char *path;
     struct capture_file *f;
-    enum st st = capture_file_open(arg, &f, err, sizeof(err));
-    if (st != ST_OK) {
-        cli_error("%s: %s", path, err);
+    struct pkt next;
+    bool has_next;
+    uint64_t undecoded; /* packets of a link type that is not decoded */
+    uint16_t undecoded_link;
+};
+
+static bool advance(struct pipeline *p, struct source *src, int *rc)
+{
+    p->reading = src->path;
+    enum st st = capture_file_next(src->f, &src->next);
+    src->has_next = st == ST_OK;
+    if (st != ST_OK && st != ST_SHORT) {
+        cli_error("%s: %s (the packets before it were analysed)", src->path, capture_file_error(src->f));
+        *rc = EXIT_INPUT;
+    }
+    return src->has_next;
+}
+
+/* A progress line on stderr for reads long enough to wait for. */
+struct progress {
+    bool on;
+    struct timespec start, last;
+    uint64_t total;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_show(struct pipeline *p, struct progress *pr, const struct source *srcs, size_t n,
+                          bool last)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!last && since(&pr->last, &now) < 0.5)
+        return;
+    pr->last = now;
+    if (last) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    uint64_t done = 0;
+    for (size_t i = 0; i < n; i++)
+        if (srcs[i].f)
+            done += srcs[i].has_next ? capture_file_offset(srcs[i].f) : capture_file_size(srcs[i].f);
+    double secs = since(&pr->start, &now), rate = secs > 0 ? (double)done / secs : 0;
+    uint64_t sessions = p->batches ? batches_sessions(p->batches) : 0;
+    char eta[32] = "";
+    if (rate > 0 && pr->total > done)
+        snprintf(eta, sizeof(eta), ", %.0f s left", (double)(pr->total - done) / rate);
+    fprintf(stderr, "\r\033[Kreading %.0f of %.0f MB (%.0f%%), %llu sessions, %.0f MB/s%s", (double)done / 1e6,
+            (double)pr->total / 1e6, pr->total ? 100.0 * (double)done / (double)pr->total : 0.0,
+            (unsigned long long)sessions, rate / 1e6, eta);
+    fflush(stderr);
+}
+
+enum { PROGRESS_MIN_BYTES = 64 << 20 };
+
+int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
+{
+    int rc = EXIT_OK;
+    if (!p->batches) {
+        struct batches_config bc = {
+            .trackers = p->trackers, .n = p->n_trackers, .decoder = p->decoder,
+            .on_session = on_session, .on_fetch = on_fetch, .ctx = p,
+        };
+        p->batches = batches_new(&bc);
+        if (!p->batches) {
+            cli_error("cannot start the analysing threads (out of memory?)");
+            return EXIT_INPUT;
+        }
+    }
+    struct source *srcs = calloc(n ? n : 1, sizeof(*srcs));
+    if (!srcs) {
+        cli_error("out of memory");
         return EXIT_INPUT;
     }
-    p->reading = path;
-    capture_file_on_secrets(f, on_secrets, p);
-    const struct capture_stats *cs = capture_stats(p->capture);
-    uint64_t unsupported = cs->unsupported_link;
-    struct pkt pk;
-    while ((st = capture_file_next(f, &pk)) == ST_OK) {
-        /* several files are one capture: numbers count on */
-        pk.no = ++p->packets_read;
-        if (pk.no < p->window_first)
+    struct progress pr = {0};
+    for (size_t i = 0; i < n; i++) {
+        struct source *src = &srcs[i];
+        src->path = strcmp(paths[i], "-") == 0 ? "standard input" : paths[i];
+        char err[256];
+        if (capture_file_open(paths[i], &src->f, err, sizeof(err)) != ST_OK) {
+            cli_error("%s: %s", src->path, err);
+            src->f = NULL;
+            rc = EXIT_INPUT;
             continue;
-        if (p->window_last && pk.no > p->window_last) {
-            st = ST_SHORT;
-            break;
         }
-        if (p->on_packet)
-            p->on_packet(p->ctx, &pk);
-        capture_packet(p->capture, &pk);
+        capture_file_on_secrets(src->f, on_secrets, p);
+        pr.total += capture_file_size(src->f);
+        (void)advance(p, src, &rc);
     }
-    int rc = EXIT_OK;
-    if (st != ST_SHORT) {
-        cli_error("%s: %s (the packets before it were analysed)", path, capture_file_error(f));
-        rc = EXIT_INPUT;
+    pr.on = p->progress && pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
+    clock_gettime(CLOCK_MONOTONIC, &pr.start);
+    pr.last = pr.start;
+    for (uint64_t count = 0;; count++) {
+        /* the earliest waiting packet; the first file named wins a tie */
+        struct source *src = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (srcs[i].has_next && (!src || srcs[i].next.ts < src->next.ts))
+                src = &srcs[i];
+        if (!src)
+            break;
+        struct pkt *pk = &src->next;
+        /* several files are one capture: numbers count on */
+        pk->no = ++p->packets_read;
+        if (p->window_last && pk->no > p->window_last)
+            break;
+        if (pk->no >= p->window_first) {
+            if (!capture_link_decoded(pk->linktype) && !src->undecoded++)
+                src->undecoded_link = pk->linktype;
+            if (p->on_packet)
+                p->on_packet(p->ctx, pk);
+            batches_packet(p->batches, pk, capture_file_lasting(src->f));
+        }
+        (void)advance(p, src, &rc);
+        if (pr.on && (count & 0xffff) == 0)
+            progress_show(p, &pr, srcs, n, false);
     }
-    if (cs->unsupported_link > unsupported)
-        cli_error("%s: warning: %llu packets have link type %u (%s), which is not decoded", path,
-                  (unsigned long long)(cs->unsupported_link - unsupported),
-                  cs->first_unsupported_link, capture_link_name(cs->first_unsupported_link));
-    capture_file_close(f);
+    batches_sync(p->batches);
+    if (pr.on)
+        progress_show(p, &pr, srcs, n, true);
+    for (size_t i = 0; i < n; i++) {
+        if (srcs[i].undecoded)
+            cli_error("%s: warning: %llu packets have link type %u (%s), which is not decoded", srcs[i].path,
+                      (unsigned long long)srcs[i].undecoded, srcs[i].undecoded_link,
+                      capture_link_name(srcs[i].undecoded_link));
+        if (srcs[i].f)
+            capture_file_close(srcs[i].f);
+    }
+    free(srcs);
     return rc;
+}
+
+int pipeline_read_file(struct pipeline *p, const char *arg)
+{
+    char *paths[] = {(char *)arg};
+    return pipeline_read_files(p, paths, 1);
+}
+
+const struct capture_stats *pipeline_capture_stats(struct pipeline *p)
+{
+    /* packets are counted where they are decoded; flows where followed */
+    struct capture_stats *m = &p->merged_capture;
+    *m = *capture_stats(p->decoder ? p->decoder : p->trackers[0].capture);
+    for (size_t i = p->decoder ? 0 : 1; i < p->n_trackers; i++) {
+        const struct capture_stats *o = capture_stats(p->trackers[i].capture);
+        m->flows += o->flows;
+        m->flows_idle_evicted += o->flows_idle_evicted;
+        m->flows_full_evicted += o->flows_full_evicted;
+        m->ooo_limit_hits += o->ooo_limit_hits;
+        m->gaps += o->gaps;
+        m->flows_peak += o->flows_peak;
+    }
+    return m;
+}
+
+const struct dissect_stats *pipeline_dissect_stats(struct pipeline *p)
+{
+    struct dissect_stats *m = &p->merged_dissect;
+    memset(m, 0, sizeof(*m));
+    for (size_t i = 0; i < p->n_trackers; i++) {
+        const struct dissect_stats *o = dissect_stats(p->trackers[i].dissect);
+        m->flows_seen += o->flows_seen;
+        m->tls_sessions += o->tls_sessions;
+        m->sslv2_sessions += o->sslv2_sessions;
+        m->starttls_sessions += o->starttls_sessions;
+        m->gaps += o->gaps;
+        m->anomalies += o->anomalies;
+        m->certs_parsed += o->certs_parsed;
+        m->cert_cache_hits += o->cert_cache_hits;
+    }
+    return m;
 }
 
 void pipeline_finish(struct pipeline *p)
 {
-    capture_flush(p->capture);
-    dissect_finish(p->dissect);
+    if (p->batches) {
+        batches_finish(p->batches);
+    } else {
+        capture_flush(p->capture);
+        dissect_finish(p->dissect);
+    }
     keylog_flush(p->keylog);
     if (p->keylog_warnings > KEYLOG_WARNINGS_SHOWN)
         cli_error("warning: %llu more malformed key log lines skipped",
@@ -314,13 +515,18 @@ void pipeline_finish(struct pipeline *p)
     if (!p->report || p->sessions_only)
         return;
     report_capture_findings(p->report, cf, n);
-    report_summary(p->report, capture_stats(p->capture), dissect_stats(p->dissect));
+    report_summary(p->report, pipeline_capture_stats(p), pipeline_dissect_stats(p));
 }
 
 void pipeline_close(struct pipeline *p)
 {
-    capture_free(p->capture);
-    dissect_free(p->dissect);
+    batches_free(p->batches);
+    capture_free(p->decoder);
+    for (size_t i = 0; p->trackers && i < p->n_trackers; i++) {
+        capture_free(p->trackers[i].capture);
+        dissect_free(p->trackers[i].dissect);
+    }
+    free(p->trackers);
     rules_free(p->rules);
     policy_free(p->policy);
     keylog_free(p->keylog);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "cli/batches.h"
 #include "dissect/dissect.h"
 #include "report/report.h"
 #include "rules/rules.h"
@@ -24,6 +25,8 @@ struct analysis_opts {
     size_t n_mq_ports;
     const char *keylog_file; /* --keylog, else $SSLKEYLOGFILE */
     bool keylog_from_env;
+    unsigned jobs; /* -j: threads analysing capture files */
+    bool progress; /* a progress line while reading files, on a terminal */
 };
 
 /* Long options every analysing command accepts; ids start at
@@ -40,6 +43,7 @@ enum {
     OPT_MQ_PORT,
     OPT_KEYLOG,
     OPT_DECRYPT_APP,
+    OPT_JOBS,
 };
 
 #define ANALYSIS_LONG_OPTIONS                                                  \
@@ -53,7 +57,8 @@ enum {
     {"ca-file", required_argument, NULL, OPT_CA_FILE},                         \
     {"mq-port", required_argument, NULL, OPT_MQ_PORT},                         \
     {"keylog", required_argument, NULL, OPT_KEYLOG},                           \
-    {"decrypt-app", no_argument, NULL, OPT_DECRYPT_APP}
+    {"decrypt-app", no_argument, NULL, OPT_DECRYPT_APP},                       \
+    {"jobs", required_argument, NULL, OPT_JOBS}
 
 /* The --help text for those options. */
 extern const char analysis_usage[];
@@ -84,6 +89,15 @@ struct pipeline {
     struct rules *rules;
     struct dissect *dissect;
     struct capture *capture;
+    /* reading files: trackers[0] is capture/dissect above; with -j N there
+     * are N, each following its share of the flows */
+    struct batch_tracker *trackers;
+    size_t n_trackers;
+    struct batches *batches;
+    struct capture *decoder; /* with several trackers: decodes and counts */
+    bool progress;
+    struct capture_stats merged_capture;
+    struct dissect_stats merged_dissect;
     struct report *report;
     /* called with every finished session after the rules ran, before it
      * is reported; may be NULL */
@@ -97,8 +111,15 @@ struct pipeline {
  * EXIT_USAGE / EXIT_INPUT after printing why). rep may be NULL (check
  * reports through on_session). */
 int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep);
-/* pipeline_read_file - feed a capture file; the exit status it earns. */
+/* pipeline_read_files - feed capture files as one capture, their packets
+ * in timestamp order (rotated files, or captures of several interfaces);
+ * the exit status it earns. */
+int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n);
+/* pipeline_read_file - the same for one file. */
 int pipeline_read_file(struct pipeline *p, const char *arg);
+/* pipeline_capture_stats / pipeline_dissect_stats - over every tracker. */
+const struct capture_stats *pipeline_capture_stats(struct pipeline *p);
+const struct dissect_stats *pipeline_dissect_stats(struct pipeline *p);
 /* pipeline_finish - close flows, run capture-wide rules, report them and
  * the summary. */
 void pipeline_finish(struct pipeline *p);

@@ -73,4 +73,16 @@ void dissect_finish(struct dissect *d);
  * of such a connection is not followed. now: wall-clock ns. */
 void dissect_tick(struct dissect *d, int64_t now, int64_t settle, int64_t stall);
 const struct dissect_stats *dissect_stats(const struct dissect *d);
+
+/* Batched reading, several trackers over one capture (cli/pipeline.c):
+ * dissect_set_batched - sessions are finished when their flow closes but
+ * handed to the sink only by dissect_pump_all, which orders them by where
+ * they were made (order: the capture_order of this tracker's capture).
+ * dissect_share_certs - use from's certificate cache (it is locked).
+ * dissect_pump_all - hand over every finished session of the n trackers
+ * that no earlier, still open session holds back (all of them when force),
+ * numbering them from *next_id. Call it only while no tracker is fed. */
+void dissect_set_batched(struct dissect *d, const struct capture_order *order);
+void dissect_share_certs(struct dissect *d, const struct dissect *from);
+void dissect_pump_all(struct dissect **ds, size_t n, bool force, uint64_t *next_id);
 void dissect_free(struct dissect *d);

@@ -140,6 +140,10 @@ struct session *tflow_session(struct tflow *tf, int fdir)
     if (tf->has_synack)
         session_event(s, EV_TCP_SYN, 1, DIR_S2C, 0, &tf->synack);
     tf->s = s;
+    if (d->order) {
+        tf->created = *d->order;
+        tf->created_seq = d->created++;
+    }
     if (d->q_tail)
         d->q_tail->q_next = tf;
     else
@@ -176,7 +180,8 @@ static void tflow_free(struct tflow *tf)
 static void emit(struct dissect *d, struct tflow *tf)
 {
     if (!tf->emitted) {
-        finalize_session(tf);
+        if (!tf->finalized)
+            finalize_session(tf);
         tf->emitted = true;
         struct session *s = tf->s;
         tf->s = NULL;
@@ -566,6 +571,13 @@ static void on_close(void *ctx, void *user, enum flow_end why)
         return;
     }
     d->q_done++;
+    if (d->order) {
+        /* the expensive part now, on this tracker's thread; the order is
+         * settled later over all trackers */
+        finalize_session(tf);
+        tf->finalized = true;
+        return;
+    }
     pump(d, false);
 }
 
@@ -596,6 +608,63 @@ void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx)
 void dissect_finish(struct dissect *d)
 {
     pump(d, true);
+}
+
+void dissect_set_batched(struct dissect *d, const struct capture_order *order)
+{
+    d->order = order;
+}
+
+void dissect_share_certs(struct dissect *d, const struct dissect *from)
+{
+    struct certcache *shared = certcache_ref(from->certs);
+    if (shared) {
+        certcache_free(d->certs);
+        d->certs = shared;
+    }
+}
+
+static int order_cmp(const struct tflow *x, const struct tflow *y)
+{
+    const struct capture_order *a = &x->created, *b = &y->created;
+    if (a->packet != b->packet)
+        return a->packet < b->packet ? -1 : 1;
+    if (a->phase != b->phase)
+        return a->phase < b->phase ? -1 : 1;
+    if (a->flow_last != b->flow_last)
+        return a->flow_last < b->flow_last ? -1 : 1;
+    if (x->created_seq != y->created_seq)
+        return x->created_seq < y->created_seq ? -1 : 1;
+    return 0;
+}
+
+void dissect_pump_all(struct dissect **ds, size_t n, bool force, uint64_t *next_id)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++)
+        done += ds[i]->q_done;
+    for (;;) {
+        struct dissect *d = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (ds[i]->q_head && (!d || order_cmp(ds[i]->q_head, d->q_head) < 0))
+                d = ds[i];
+        if (!d)
+            return;
+        struct tflow *tf = d->q_head;
+        if (!tf->closed && !force && done <= d->cfg.reorder_window)
+            return;
+        d->q_head = tf->q_next;
+        if (!d->q_head)
+            d->q_tail = NULL;
+        if (tf->s)
+            tf->s->id = (*next_id)++;
+        emit(d, tf);
+        if (tf->closed) {
+            d->q_done--;
+            done--;
+            tflow_free(tf);
+        }
+    }
 }
 
 /* Live capture: has this session said what it will say? */

@@ -96,7 +96,9 @@ struct tflow {
     const char *prelude_proto;
     bool prelude_is_tunnel;
     bool gave_up;
-    bool closed, emitted;
+    bool closed, emitted, finalized;
+    struct capture_order created; /* batched: where the session was made */
+    uint64_t created_seq;         /* and its rank among this tracker's */
     struct dirstate dir[2]; /* by flow direction */
     struct where at[2];     /* where the bytes being parsed came from */
     struct tflow *q_next;
@@ -125,6 +127,9 @@ struct dissect {
     dissect_fetch_sink fetch_sink;
     void *fetch_ctx;
     struct keylog *keylog;
+    /* batched: sessions leave only through dissect_pump_all */
+    const struct capture_order *order;
+    uint64_t created;
 };
 
 /* Handshake message context. */
@@ -318,6 +323,8 @@ MUST_CHECK bool ext_bytes(struct arena *a, struct cur c, struct bytes *out);
 /* ---- x509.c / certcache --------------------------------------------------- */
 
 struct certcache *certcache_new(void);
+/* certcache_ref - one more owner (trackers of one capture share a cache). */
+struct certcache *certcache_ref(struct certcache *cc);
 void certcache_free(struct certcache *cc);
 /* x509_decode - decode DER into out (strings in arena a); a certificate
  * OpenSSL cannot parse gets parse_error set and its hashes still filled. */

@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,7 +27,10 @@ struct cached {
     struct cert cert;
 };
 
+/* Trackers reading one capture on several threads share one cache. */
 struct certcache {
+    pthread_mutex_t lock;
+    unsigned refs;
     struct arena *arena;
     struct cached *slots;
     size_t n;
@@ -37,6 +41,8 @@ struct certcache *certcache_new(void)
     struct certcache *cc = calloc(1, sizeof(*cc));
     if (!cc)
         return NULL;
+    pthread_mutex_init(&cc->lock, NULL);
+    cc->refs = 1;
     cc->slots = calloc(CACHE_SLOTS, sizeof(*cc->slots));
     cc->arena = arena_new();
     if (!cc->slots || !cc->arena) {
@@ -46,10 +52,24 @@ struct certcache *certcache_new(void)
     return cc;
 }
 
+struct certcache *certcache_ref(struct certcache *cc)
+{
+    pthread_mutex_lock(&cc->lock);
+    cc->refs++;
+    pthread_mutex_unlock(&cc->lock);
+    return cc;
+}
+
 void certcache_free(struct certcache *cc)
 {
     if (!cc)
         return;
+    pthread_mutex_lock(&cc->lock);
+    unsigned left = --cc->refs;
+    pthread_mutex_unlock(&cc->lock);
+    if (left)
+        return;
+    pthread_mutex_destroy(&cc->lock);
     arena_free(cc->arena);
     free(cc->slots);
     free(cc);
@@ -393,10 +413,14 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     out->path_len = -1;
     SHA256(der.p, der.left, out->sha256);
     SHA1(der.p, der.left, out->sha1);
+    /* held while decoding too: a certificate is decoded once however
+     * many threads meet it, and the counts do not depend on timing */
+    pthread_mutex_lock(&d->certs->lock);
     const struct cert *hit = cache_find(d->certs, out->sha256);
     if (hit) {
         d->st.cert_cache_hits++;
         cert_copy(a, out, hit);
+        pthread_mutex_unlock(&d->certs->lock);
         return;
     }
     d->st.certs_parsed++;
@@ -412,6 +436,7 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     }
     ERR_clear_error();
     cache_put(d->certs, out);
+    pthread_mutex_unlock(&d->certs->lock);
 }
 
 void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out)
