@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run check install traces golden clean
+.PHONY: all build run check bench install traces golden clean
 
 all: build
 
@@ -25,6 +25,16 @@ check:
 	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Speed and memory beside tshark and a libpcap no-op loop (docs/performance.md).
+# Makes its captures once in $(BUILD)/bench (about 7 GB); BENCH_ARGS=--no-tshark
+# skips tshark, which takes minutes.
+BENCH_ARGS ?=
+bench:
+	@scripts/install-deps.sh test
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	python3 bench/run.py $(BUILD) $(BENCH_ARGS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -374,7 +374,7 @@ struct conn {
     uint16_t cport, sport;
     uint32_t seq[2];
     int stage; /* 0 SYN, 1 SYN-ACK, 2 ACK, 3 data, 4.. FIN exchange, 7 done */
-    const struct script *script;
+    const struct script *shared; /* a pooled handshake, or NULL: own */
     size_t flight, off;
     bool ack_due;   /* the receiver of the last full flight has not acked it */
     int ack_dir;
@@ -494,9 +494,14 @@ static bool bulk_refill(struct conn *k)
         pair_free(&k->pair);
         k->bulk = false;
     }
-    k->script = &k->own;
     k->flight = k->off = 0;
     return true;
+}
+
+/* Not a pointer to own: connections move within the window array. */
+static const struct script *script_of(const struct conn *k)
+{
+    return k->shared ? k->shared : &k->own;
 }
 
 /* Emit the connection's next packet; false when it has no more. */
@@ -522,13 +527,13 @@ static bool conn_step(struct conn *k)
             k->unacked = 0;
             return true;
         }
-        while (k->flight == k->script->n)
+        while (k->flight == script_of(k)->n)
             if (!bulk_refill(k)) {
                 k->stage = 4;
                 return conn_step(k);
             }
         {
-            const struct flight *f = &k->script->v[k->flight];
+            const struct flight *f = &script_of(k)->v[k->flight];
             size_t n = f->n - k->off < MSS ? f->n - k->off : MSS;
             emit(k, f->dir, F_PSH | F_ACK, f->p + k->off, n);
             k->off += n;
@@ -652,9 +657,8 @@ int main(int argc, char **argv)
                     k->bulk = true;
                     k->bulk_left = bulk;
                 }
-                k->script = &k->own;
             } else {
-                k->script = &pool[started % unique];
+                k->shared = &pool[started % unique];
             }
             started++;
         }

@@ -18,7 +18,6 @@
 
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,38 +32,8 @@ struct text {
     bool failed;
 };
 
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add(struct text *t, const char *fmt, ...)
-{
-    if (t->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int w = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0) {
-            t->failed = true;
-            return;
-        }
-        if (t->p && t->n + (size_t)w < t->cap) {
-            t->n += (size_t)w;
-            return;
-        }
-        size_t cap = (t->cap ? t->cap * 2 : 256) + (size_t)w;
-        char *p = realloc(t->p, cap);
-        if (!p) {
-            t->failed = true;
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
-}
-
-/* add_raw - n bytes as they are; lists of codes go through here rather
- * than add(), as printf per code was the costliest part of a handshake. */
+/* add_raw - n bytes as they are. No printf here: formatting was the
+ * costliest part of a handshake. */
 static void add_raw(struct text *t, const char *s, size_t n)
 {
     if (t->failed)
@@ -85,6 +54,21 @@ static void add_raw(struct text *t, const char *s, size_t n)
 }
 
 static const char hex_digits[] = "0123456789abcdef";
+
+static void add_str(struct text *t, const char *s)
+{
+    add_raw(t, s, strlen(s));
+}
+
+static void add_uint(struct text *t, uint32_t v)
+{
+    char digits[10];
+    size_t k = sizeof(digits);
+    do
+        digits[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    add_raw(t, digits + k, sizeof(digits) - k);
+}
 
 /* done - the text in the arena (NULL when anything failed); t is freed. */
 static char *done(struct text *t, struct arena *a)
@@ -156,24 +140,20 @@ enum style { DECIMAL_DASHES, HEX_COMMAS }; /* JA3's, JA4's */
 static void join(struct text *t, const struct codes *c, enum style style)
 {
     for (size_t i = 0; i < c->n; i++) {
-        char buf[16];
-        size_t n = 0;
         uint32_t v = c->v[i];
         if (i)
-            buf[n++] = style == HEX_COMMAS ? ',' : '-';
-        if (style == HEX_COMMAS && v <= 0xffff) {
+            add_raw(t, style == HEX_COMMAS ? "," : "-", 1);
+        if (style == DECIMAL_DASHES) {
+            add_uint(t, v);
+            continue;
+        }
+        char buf[16];
+        size_t n = 0;
+        if (v <= 0xffff) {
             for (int shift = 12; shift >= 0; shift -= 4)
                 buf[n++] = hex_digits[(v >> shift) & 15];
-        } else if (style == HEX_COMMAS) {
-            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%04x", v);
         } else {
-            char digits[10];
-            size_t k = 0;
-            do
-                digits[k++] = (char)('0' + v % 10);
-            while ((v /= 10) != 0);
-            while (k)
-                buf[n++] = digits[--k];
+            n = (size_t)snprintf(buf, sizeof(buf), "%04x", v);
         }
         add_raw(t, buf, n);
     }
@@ -198,7 +178,8 @@ char *fingerprint_ja3(struct arena *a, const struct hello *ch)
     bool ok = ciphers(ch, &list[0], true) && extensions(ch, &list[1], true) &&
               u16_codes(&ch->groups, &list[2]) && byte_codes(&ch->point_formats, &list[3]);
     if (ok) {
-        add(&t, "%u,", ch->version);
+        add_uint(&t, ch->version);
+        add_raw(&t, ",", 1);
         join(&t, &list[0], DECIMAL_DASHES);
         add_raw(&t, ",", 1);
     }
@@ -226,7 +207,10 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
     struct codes exts;
     if (!extensions(sh, &exts, false))
         return NULL;
-    add(&t, "%u,%u,", sh->version, sh->cipher);
+    add_uint(&t, sh->version);
+    add_raw(&t, ",", 1);
+    add_uint(&t, sh->cipher);
+    add_raw(&t, ",", 1);
     join(&t, &exts, DECIMAL_DASHES);
     free(exts.v);
     return done(&t, a);
@@ -383,8 +367,13 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
         sha12(t[3].p, !xs.n, co);
         snprintf(out->ja4, sizeof(out->ja4), "%.10s_%.12s_%.12s", head, b, c);
         snprintf(out->ja4_o, sizeof(out->ja4_o), "%.10s_%.12s_%.12s", head, bo, co);
-        add(&t[4], "%s_%s_%s", head, t[0].p, t[1].p);
-        add(&t[5], "%s_%s_%s", head, t[2].p, t[3].p);
+        for (int raw = 4; raw < 6; raw++) {
+            add_str(&t[raw], head);
+            add_raw(&t[raw], "_", 1);
+            add_str(&t[raw], t[raw == 4 ? 0 : 2].p ? t[raw == 4 ? 0 : 2].p : "");
+            add_raw(&t[raw], "_", 1);
+            add_str(&t[raw], t[raw == 4 ? 1 : 3].p ? t[raw == 4 ? 1 : 3].p : "");
+        }
         out->ja4_r = done(&t[4], a);
         out->ja4_ro = done(&t[5], a);
     }

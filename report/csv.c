@@ -100,9 +100,18 @@ static void field(FILE *f, const char *v)
 
 static void printable(char *out, size_t len, const uint8_t *p, size_t n)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t k = 0;
-    for (size_t i = 0; i < n && k + 5 < len; i++)
-        k += (size_t)snprintf(out + k, len - k, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x", p[i]);
+    for (size_t i = 0; i < n && k + 5 < len; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
+            out[k++] = (char)p[i];
+        } else {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[p[i] >> 4];
+            out[k++] = hex[p[i] & 15];
+        }
+    }
     out[k] = 0;
 }
 

@@ -9,7 +9,7 @@
 set -eu
 
 build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev libncurses-dev"
-test="$build libcmocka-dev python3 gzip tshark tmux openssl tcpdump"
+test="$build libcmocka-dev python3 gzip tshark tmux openssl tcpdump time"
 
 case "${1:-build}" in
 build) want=$build ;;

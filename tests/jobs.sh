@@ -1,0 +1,108 @@
+#!/bin/sh
+# -j N gives the same output as -j 1, byte for byte, and several files are
+# one capture in timestamp order:
+#  - every trace in traces/, alone and all together, in every format, with
+#    -j 1, 2 and 3 (and the corpus in ../shared when it is there);
+#  - a dense capture made by bench/ (real OpenSSL handshakes), with the
+#    default and a 1-second idle timeout (idle sweeps on every tracker);
+#  - a capture cut in two at a point in time, the halves given in reverse
+#    order (one gzip-compressed), reads as the whole file did.
+#
+#   tests/jobs.sh TLSSCOPE BENCHGEN SOURCE_DIR
+set -u
+bin=$(realpath "$1")
+gen=$(realpath "$2")
+src=$(realpath "$3")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cd "$src"
+
+# same_output NAME ARGS... - run read with -j 1, 2 and 3 and compare
+same_output() {
+  name=$1
+  shift
+  "$bin" read -j 1 "$@" >"$work/j1.out" 2>"$work/j1.err"
+  rc1=$?
+  for j in 2 3; do
+    "$bin" read -j $j "$@" >"$work/j$j.out" 2>"$work/j$j.err"
+    rc=$?
+    [ $rc -eq $rc1 ] || fail "$name: -j $j exits $rc, -j 1 exits $rc1"
+    cmp -s "$work/j1.out" "$work/j$j.out" ||
+      { fail "$name: -j $j output differs from -j 1"; diff "$work/j1.out" "$work/j$j.out" | head -5; }
+    cmp -s "$work/j1.err" "$work/j$j.err" || fail "$name: -j $j messages differ from -j 1"
+  done
+}
+
+checked=0
+for t in traces/*.pcap traces/*.pcapng; do
+  for f in text json csv; do
+    same_output "$t ($f)" -f "$f" "$t"
+    checked=$((checked + 1))
+  done
+done
+# shellcheck disable=SC2046
+same_output "all traces (json)" -f json $(ls traces/*.pcap traces/*.pcapng)
+same_output "decrypting (json)" -f json --keylog traces/tls13.keylog traces/tls13.pcap
+for j in 1 2; do
+  mkdir -p "$work/zeek$j"
+  # shellcheck disable=SC2046
+  "$bin" read -j $j -f zeek -o "$work/zeek$j" $(ls traces/*.pcap) >/dev/null 2>&1
+done
+diff -r "$work/zeek1" "$work/zeek2" >/dev/null || fail "zeek logs: -j 2 differs from -j 1"
+
+corpus="$src/../shared/corpus"
+if [ -d "$corpus" ]; then
+  for t in "$corpus"/*.pcap "$corpus"/*.pcapng "$corpus"/*.gz; do
+    [ -f "$t" ] || continue
+    same_output "corpus $(basename "$t")" -f json "$t"
+    checked=$((checked + 1))
+  done
+else
+  echo "note: ../shared/corpus is not here; -j checked on traces/ only"
+fi
+
+# a dense capture of real handshakes: 20,000 sessions over 5,000 clients
+"$src/bench/gen-pki.sh" "$work/pki" || fail "bench/gen-pki.sh failed"
+"$gen" --pki "$work/pki" --out "$work/dense.pcap" --sessions 20000 --unique 2000 2>/dev/null ||
+  fail "tlsscope-benchgen failed"
+sessions=$("$bin" read -f json "$work/dense.pcap" | grep -c '"type":"session"')
+[ "$sessions" -eq 20000 ] || fail "dense capture: $sessions sessions reported, 20000 made"
+same_output "dense capture (json)" -f json "$work/dense.pcap"
+same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$work/dense.pcap"
+
+# rotated files: cut at the middle packet, named in reverse order
+python3 - "$src/traces/burst.pcap" "$work/part1.pcap" "$work/part2.pcap" <<'EOF' || fail "cannot split burst.pcap"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+head, off, recs = data[:24], 24, []
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    recs.append(data[off:off + 16 + incl])
+    off += 16 + incl
+half = len(recs) // 2
+# a cut between two packets with different times: no tie to break
+while half < len(recs) and recs[half][:8] == recs[half - 1][:8]:
+    half += 1
+open(sys.argv[2], "wb").write(head + b"".join(recs[:half]))
+open(sys.argv[3], "wb").write(head + b"".join(recs[half:]))
+EOF
+gzip "$work/part2.pcap"
+"$bin" read -f json traces/burst.pcap >"$work/whole.json"
+"$bin" read -f json "$work/part2.pcap.gz" "$work/part1.pcap" >"$work/parts.json"
+cmp -s "$work/whole.json" "$work/parts.json" ||
+  { fail "rotated files given in reverse order do not read as the whole capture"; diff "$work/whole.json" "$work/parts.json" | head -5; }
+"$bin" read -j 2 -f json "$work/part2.pcap.gz" "$work/part1.pcap" >"$work/parts2.json"
+cmp -s "$work/whole.json" "$work/parts2.json" || fail "rotated files with -j 2 differ from the whole capture"
+
+# -j takes a number of threads
+"$bin" read -j 0 traces/tls13.pcap >/dev/null 2>"$work/err"
+[ $? -eq 2 ] || fail "-j 0 is not a usage error"
+grep -q "^tlsscope: -j takes a number of threads" "$work/err" || fail "-j 0: $(cat "$work/err")"
+
+if [ $failures -gt 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "ok: -j 1/2/3 identical on $checked trace/format runs and 20,000 generated sessions; rotated files merge"
