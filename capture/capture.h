@@ -63,6 +63,7 @@ struct live_options {
     const char *filter; /* BPF, or NULL */
     int snaplen;        /* 0: the whole packet */
     int buffer_bytes;   /* 0: 32 MiB */
+    int fanout;         /* Linux AF_PACKET fanout group (1-65535), 0: none */
 };
 
 struct live_stats {

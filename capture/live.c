@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
 
 struct capture_live {
     pcap_t *p;
@@ -42,6 +46,24 @@ static void explain(const struct live_options *o, int code, pcap_t *p, char *err
         snprintf(err, errlen, "%s: cannot capture: %s", o->iface, why && *why ? why : pcap_statustostr(code));
         break;
     }
+}
+
+/* Join an AF_PACKET fanout group: the kernel hashes each packet's flow
+ * symmetrically (both directions alike) and hands it to one member, so
+ * processes started with the same group share a link's connections out. */
+static bool join_fanout(pcap_t *p, const struct live_options *o, char *err, size_t errlen)
+{
+#if defined(__linux__) && defined(PACKET_FANOUT)
+    int arg = (o->fanout & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
+        return true;
+    snprintf(err, errlen, "%s: cannot join fanout group %d: %s (every member must capture on the same interface with the same options)",
+             o->iface, o->fanout, strerror(errno));
+#else
+    (void)p;
+    snprintf(err, errlen, "%s: --fanout needs Linux AF_PACKET", o->iface);
+#endif
+    return false;
 }
 
 enum st capture_live_open(const struct live_options *o, struct capture_live **out, char *err,
@@ -79,6 +101,10 @@ enum st capture_live_open(const struct live_options *o, struct capture_live **ou
             pcap_close(p);
             return ST_IO;
         }
+    }
+    if (o->fanout && !join_fanout(p, o, err, errlen)) {
+        pcap_close(p);
+        return ST_IO;
     }
     if (pcap_setnonblock(p, 1, ebuf) != 0) {
         snprintf(err, errlen, "%s: %s", o->iface, ebuf);

@@ -286,7 +286,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
     }
     if (o->capture.iface)
         return live_filter(&o->capture, end, argv, optind);
-    if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user) {
+    if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user ||
+        o->capture.fanout) {
         cli_error("%s: -w, --count, --duration and -Z need -i IFACE", name);
         return EXIT_USAGE;
     }
@@ -456,7 +457,7 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
     struct capture_live *cap;
     struct pcapng_out *w;
     char err[300];
-    struct live_options opts = {.iface = lo.iface, .filter = lo.filter};
+    struct live_options opts = {.iface = lo.iface, .filter = lo.filter, .fanout = lo.fanout};
     if (capture_live_open(&opts, &cap, err, sizeof(err)) != ST_OK) {
         cli_error("%s", err);
         return EXIT_INPUT;

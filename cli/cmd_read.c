@@ -17,10 +17,11 @@ static const char read_usage[] =
     "\n"
     "Analyze capture files: pcap (micro- or nanosecond, either byte order) and\n"
     "pcapng (any mix of link types), either of them gzip-compressed. \"-\" reads\n"
-    "standard input. Several files are read as one capture, in the order given,\n"
-    "so connections spanning rotated files stay whole; packet numbers count on\n"
-    "across them. Every session is checked by the rules (tlsscope rules lists\n"
-    "them) and reported with its findings, worst first.\n"
+    "standard input. Several files are read as one capture, their packets in\n"
+    "timestamp order, so connections spanning rotated files stay whole; packet\n"
+    "numbers count on across them. On a terminal, a large capture shows its\n"
+    "progress on stderr. Every session is checked by the rules (tlsscope rules\n"
+    "lists them) and reported with its findings, worst first.\n"
     "\n";
 
 static const char live_intro[] =
@@ -150,7 +151,11 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
                 break;
             }
             if (!o->live && (c >= LIVE_OPT_FIRST)) {
-                cli_error("read: %s is for tlsscope live", argv[optind - 1]);
+                const char *name = "that option";
+                for (const struct option *l = longs; l->name; l++)
+                    if (l->val == c)
+                        name = l->name;
+                cli_error("read: --%s is for tlsscope live", name);
                 return EXIT_USAGE;
             }
             usage(stderr, o->live);

@@ -399,7 +399,8 @@ static int parse_args(int argc, char **argv, struct tui_opts *o)
     o->live = o->capture.iface != NULL;
     if (o->live)
         return live_filter(&o->capture, argc, argv, optind);
-    if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user) {
+    if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user ||
+        o->capture.fanout) {
         cli_error("tui: -w, -Z, --count and --duration are for a live capture (-i IFACE)");
         return EXIT_USAGE;
     }

@@ -20,7 +20,10 @@ const char live_usage[] =
     "      --count N             stop after N handshakes\n"
     "      --duration SEC        stop after SEC seconds (Ctrl-C stops too)\n"
     "  -Z, --user USER           started as root, continue as USER once the capture\n"
-    "                            is open (default nobody; root keeps root)\n";
+    "                            is open (default nobody; root keeps root)\n"
+    "      --fanout ID           Linux: join AF_PACKET fanout group ID (1-65535);\n"
+    "                            processes in one group share the interface's\n"
+    "                            connections out (docs/scale.md)\n";
 
 volatile sig_atomic_t live_stop;
 
@@ -77,6 +80,15 @@ int live_option(struct live_opts *o, int opt, const char *arg)
             return EXIT_USAGE;
         }
         return EXIT_OK;
+    case OPT_FANOUT: {
+        long id = strtol(arg, &end, 10);
+        if (*end || end == arg || id < 1 || id > 65535) {
+            cli_error("--fanout takes a group number from 1 to 65535, not '%s'", arg);
+            return EXIT_USAGE;
+        }
+        o->fanout = (int)id;
+        return EXIT_OK;
+    }
     default:
         return EXIT_USAGE;
     }
@@ -122,7 +134,7 @@ int drop_privileges(const char *user, uid_t *uid, gid_t *gid)
 int live_open(const struct live_opts *o, struct capture_live **cap, struct pcapng_out **w)
 {
     char err[512];
-    struct live_options lo = {.iface = o->iface, .filter = o->filter};
+    struct live_options lo = {.iface = o->iface, .filter = o->filter, .fanout = o->fanout};
     *w = NULL;
     if (capture_live_open(&lo, cap, err, sizeof(err)) != ST_OK) {
         cli_error("%s", err);

@@ -17,12 +17,14 @@ struct live_opts {
     uint64_t count;         /* stop after this many handshakes (0: no limit) */
     double duration;        /* seconds (0: no limit) */
     const char *user;       /* -Z: the user to run as once capturing (root only) */
+    int fanout;             /* --fanout: AF_PACKET fanout group, 0: none */
 };
 
 enum {
     LIVE_OPT_FIRST = 768,
     OPT_COUNT = LIVE_OPT_FIRST,
     OPT_DURATION,
+    OPT_FANOUT,
 };
 
 #define LIVE_LONG_OPTIONS                                                      \
@@ -30,11 +32,13 @@ enum {
     {"write", required_argument, NULL, 'w'},                                   \
     {"count", required_argument, NULL, OPT_COUNT},                             \
     {"duration", required_argument, NULL, OPT_DURATION},                       \
-    {"user", required_argument, NULL, 'Z'}
+    {"user", required_argument, NULL, 'Z'},                                    \
+    {"fanout", required_argument, NULL, OPT_FANOUT}
 
 extern const char live_usage[];
 
-/* live_option - handle -i, -w, -Z, --count, --duration; EXIT_OK or EXIT_USAGE. */
+/* live_option - handle -i, -w, -Z, --count, --duration, --fanout; EXIT_OK
+ * or EXIT_USAGE. */
 int live_option(struct live_opts *o, int opt, const char *arg);
 /* live_filter - the words from argv[first] on, as one BPF expression. */
 int live_filter(struct live_opts *o, int argc, char **argv, int first);

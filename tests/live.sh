@@ -122,5 +122,34 @@ wait $zeek || fail "live -f zeek: exit $? ($(cat "$tmp/zeek.out"))"
 grep -q "	TLSv13	TLS_AES_256_GCM_SHA384	" "$tmp/zeek/ssl.log" || fail "live -f zeek: no TLS 1.3 row in ssl.log"
 grep -q "^#close	" "$tmp/zeek/ssl.log" || fail "live -f zeek: ssl.log not closed"
 
+# --fanout: two processes in one AF_PACKET fanout group share 12
+# connections out, each seeing whole connections and none seen twice
+fport=$((port + 5))
+(sleep 12 | openssl s_server -accept "$fport" -quiet -www -cert "$pki/server-rsa.pem" \
+  -key "$pki/server-rsa.key" >/dev/null 2>&1) &
+pids="$pids $!"
+fan=""
+for k in 1 2; do
+  timeout 20 "$bin" live -i lo --fanout $((fport % 65000 + 1)) -Z root -f json --duration 8 \
+    "tcp port $fport" >"$tmp/fan$k.json" 2>"$tmp/fan$k.err" &
+  fan="$fan $!"
+done
+pids="$pids $fan"
+sleep 1.5
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do client "$fport" -servername "fan$i.example"; done
+# shellcheck disable=SC2086
+wait $fan || fail "live --fanout: $(cat "$tmp/fan1.err" "$tmp/fan2.err")"
+cat "$tmp/fan1.json" "$tmp/fan2.json" | python3 -c '
+import json, sys
+seen = [json.loads(l) for l in sys.stdin if "\"type\":\"session\"" in l]
+names = sorted(s.get("sni") or "" for s in seen)
+want = sorted("fan%d.example" % i for i in range(1, 13))
+assert names == want, "sessions seen: %s" % names
+assert all(s.get("established") for s in seen), "a connection was seen in part"
+' || fail "live --fanout: the two processes did not share the connections out whole"
+n1=$(grep -c '"type":"session"' "$tmp/fan1.json")
+n2=$(grep -c '"type":"session"' "$tmp/fan2.json")
+[ "$n1" -gt 0 ] && [ "$n2" -gt 0 ] || fail "live --fanout: one process saw everything ($n1 and $n2 sessions)"
+
 [ $status = 0 ] && echo "live: run, check -i and live behave on a real loopback capture"
 exit $status
