@@ -48,9 +48,6 @@ void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */
 const char *capture_file_format(const struct capture_file *f);
-/* capture_file_lasting - whether a packet's bytes stay readable until the
- * file is closed (a mapped regular file) rather than the next call. */
-bool capture_file_lasting(const struct capture_file *f);
 /* capture_file_offset / capture_file_size - progress in bytes read. */
 uint64_t capture_file_offset(const struct capture_file *f);
 uint64_t capture_file_size(const struct capture_file *f);

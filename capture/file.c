@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -54,10 +53,6 @@ struct capture_file {
     uint64_t consumed_before_buf; /* stream offset of buf[0] */
     uint64_t size;
     bool gzip, at_eof;
-    /* a regular file is mapped whole; what has been read is given back to
-     * the kernel as reading goes on, so memory stays flat */
-    uint8_t *map;
-    size_t dropped;
 
     bool pcapng, swap, nsec;
     uint32_t rec_extra; /* bytes after the pcap record header */
@@ -155,18 +150,9 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
     return true;
 }
 
-enum { MAP_KEEP = 8 << 20, MAP_DROP_EVERY = 4 << 20 };
-
 static void consume(struct capture_file *f, size_t n)
 {
     f->pos += n;
-    if (f->map && f->pos > f->dropped + MAP_KEEP + MAP_DROP_EVERY) {
-        /* pages dropped are read again if touched: packets still being
-         * analysed elsewhere stay readable, only slower */
-        size_t upto = (f->pos - MAP_KEEP) & ~((size_t)sysconf(_SC_PAGESIZE) - 1);
-        (void)madvise(f->map + f->dropped, upto - f->dropped, MADV_DONTNEED);
-        f->dropped = upto;
-    }
 }
 
 /* Is the input exhausted? Reads ahead one byte to find out. */
@@ -218,14 +204,6 @@ static enum st open_input(struct capture_file *f, const char *path)
     f->gzip = magic[0] == 0x1f && magic[1] == 0x8b;
     if (!f->gzip && regular) {
         (void)posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
-        if (m != MAP_FAILED) {
-            (void)madvise(m, (size_t)f->size, MADV_SEQUENTIAL);
-            f->map = m;
-            f->buf = m;
-            f->buf_len = f->buf_cap = (size_t)f->size;
-            f->at_eof = true;
-        }
         return ST_OK;
     }
     /* zlib reads uncompressed input transparently, so pipes take this path
@@ -328,10 +306,7 @@ void capture_file_close(struct capture_file *f)
         gzclose(f->gz);
     if (f->fd >= 0)
         close(f->fd);
-    if (f->map)
-        munmap(f->map, (size_t)f->size);
-    else
-        free(f->buf);
+    free(f->buf);
     free(f->ifaces);
     free(f);
 }
@@ -344,11 +319,6 @@ const char *capture_file_error(const struct capture_file *f)
 const char *capture_file_format(const struct capture_file *f)
 {
     return f->format;
-}
-
-bool capture_file_lasting(const struct capture_file *f)
-{
-    return f->map != NULL;
 }
 
 uint64_t capture_file_offset(const struct capture_file *f)

@@ -21,7 +21,7 @@ struct batch {
     struct entry *v;
     size_t n;
     size_t bytes; /* of the packets, for where the batch ends */
-    uint8_t *data; /* copies of packets that do not last */
+    uint8_t *data; /* the packets' bytes */
     size_t used, cap;
     uint8_t **extra; /* copies that did not fit in data */
     size_t n_extra, cap_extra;
@@ -313,7 +313,7 @@ static void dispatch(struct batches *b)
     batch_reset(&b->batch[b->filling]);
 }
 
-void batches_packet(struct batches *b, const struct pkt *pk, bool lasting)
+void batches_packet(struct batches *b, const struct pkt *pk)
 {
     size_t len = pk->data.left;
     if (!b->threaded) {
@@ -338,11 +338,11 @@ void batches_packet(struct batches *b, const struct pkt *pk, bool lasting)
     /* a segment rebuilt from IP fragments lies outside the packet */
     bool outside = tcp && e->seg.payload.left &&
                    (e->seg.payload.p < from || e->seg.payload.p + e->seg.payload.left > from + len);
-    uint8_t *to = lasting ? (uint8_t *)from : batch_room(bt, len);
+    uint8_t *to = batch_room(bt, len);
     uint8_t *rebuilt = outside ? batch_room(bt, e->seg.payload.left) : NULL;
     if (!to || (outside && !rebuilt))
         return; /* no memory: the packet is lost, as a capture would drop it */
-    if (!lasting && len)
+    if (len)
         memcpy(to, from, len);
     e->pk = *pk;
     e->pk.data.p = to;
@@ -350,7 +350,7 @@ void batches_packet(struct batches *b, const struct pkt *pk, bool lasting)
     if (outside) {
         memcpy(rebuilt, e->seg.payload.p, e->seg.payload.left);
         e->seg.payload.p = rebuilt;
-    } else if (tcp && e->seg.payload.left && !lasting) {
+    } else if (tcp && e->seg.payload.left) {
         e->seg.payload.p = to + (e->seg.payload.p - from);
     }
     bt->n++;

@@ -38,9 +38,8 @@ struct batches;
 
 /* batches_new - NULL on no memory or when threads cannot be started. */
 struct batches *batches_new(const struct batches_config *cfg);
-/* batches_packet - analyse this packet. Its bytes are copied unless
- * lasting (they stay readable until batches_finish). */
-void batches_packet(struct batches *b, const struct pkt *pk, bool lasting);
+/* batches_packet - analyse this packet (its bytes are copied). */
+void batches_packet(struct batches *b, const struct pkt *pk);
 /* batches_sync - return when every packet given so far has been analysed
  * and the trackers are idle (to change what they share, e.g. keys). */
 void batches_sync(struct batches *b);

@@ -434,7 +434,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
                 src->undecoded_link = pk->linktype;
             if (p->on_packet)
                 p->on_packet(p->ctx, pk);
-            batches_packet(p->batches, pk, capture_file_lasting(src->f));
+            batches_packet(p->batches, pk);
         }
         (void)advance(p, src, &rc);
         if (pr.on && (count & 0xffff) == 0)

@@ -15,9 +15,9 @@
  * zeros. The "_o" forms keep the original order and SNI and ALPN; the
  * "_r" forms show the lists instead of their hashes. */
 #include "dissect/fingerprint.h"
+#include "dissect/internal.h"
 
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,23 +216,10 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
     return done(&t, a);
 }
 
-/* Fetched once: an implicit fetch on every digest takes the provider
- * store's locks each time. */
-static EVP_MD *md5_md, *sha256_md;
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-
-static void fetch_digests(void)
+static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t hex_chars)
 {
-    md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex_chars)
-{
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (!EVP_Digest(text, strlen(text), d, &n, md, NULL))
-        n = 0;
+    uint8_t d[64];
+    unsigned n = digest(alg, text, strlen(text), d);
     size_t k = 0;
     for (unsigned int i = 0; i < n && k + 2 <= hex_chars; i++, k += 2) {
         out[k] = hex_digits[d[i] >> 4];
@@ -243,8 +230,7 @@ static void digest_hex(const EVP_MD *md, const char *text, char *out, size_t hex
 
 void fingerprint_md5(const char *text, char out[33])
 {
-    pthread_once(&fetch_once, fetch_digests);
-    digest_hex(md5_md ? md5_md : EVP_md5(), text, out, 32);
+    digest_hex(DIGEST_MD5, text, out, 32);
 }
 
 /* ---- JA4 ------------------------------------------------------------------------ */
@@ -313,8 +299,7 @@ static void sha12(const char *text, bool empty, char out[13])
         memcpy(out, "000000000000", 13);
         return;
     }
-    pthread_once(&fetch_once, fetch_digests);
-    digest_hex(sha256_md ? sha256_md : EVP_sha256(), text, out, 12);
+    digest_hex(DIGEST_SHA256, text, out, 12);
 }
 
 /* the "c" part: extensions, then '_' and the signature algorithms when

@@ -320,6 +320,14 @@ ext_parse_fn ext_find(uint16_t type);
 MUST_CHECK bool ext_u16_list(struct arena *a, struct cur c, struct u16s *out);
 MUST_CHECK bool ext_bytes(struct arena *a, struct cur c, struct bytes *out);
 
+/* ---- digest.c --------------------------------------------------------------- */
+
+enum digest_alg { DIGEST_MD5, DIGEST_SHA1, DIGEST_SHA256, DIGEST_COUNT };
+
+/* digest - alg over n bytes at p into out (up to 64 bytes); its length, or
+ * 0 when OpenSSL failed. Safe on any thread. */
+unsigned digest(enum digest_alg alg, const void *p, size_t n, uint8_t out[64]);
+
 /* ---- x509.c / certcache --------------------------------------------------- */
 
 struct certcache *certcache_new(void);

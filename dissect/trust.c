@@ -135,18 +135,23 @@ static void verify(X509_STORE *store, const struct chain *c, int64_t t,
 static void chain_key(const struct chain *c, int64_t day, bool public_only,
                       uint8_t out[32])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        for (size_t i = 0; i < c->n; i++)
-            EVP_DigestUpdate(md, c->v[i].sha256, 32);
-        EVP_DigestUpdate(md, &day, sizeof(day));
-        EVP_DigestUpdate(md, &public_only, sizeof(public_only));
-        EVP_DigestFinal_ex(md, out, &n);
+    /* the certificates' own hashes, the day and the store: what the
+     * verdict depends on */
+    size_t cap = 32 * c->n + sizeof(day) + 1;
+    uint8_t *key = malloc(cap), md[64];
+    size_t n = 0;
+    for (size_t i = 0; key && i < c->n; i++, n += 32)
+        memcpy(key + n, c->v[i].sha256, 32);
+    if (key) {
+        memcpy(key + n, &day, sizeof(day));
+        n += sizeof(day);
+        key[n++] = public_only;
     }
-    EVP_MD_CTX_free(md);
-    if (n != 32)
+    if (key && digest(DIGEST_SHA256, key, n, md) == 32)
+        memcpy(out, md, 32);
+    else
         memset(out, 0, 32);
+    free(key);
 }
 
 static struct verdict *cached(struct trust *t, struct arena *a, const struct chain *c,

@@ -411,7 +411,9 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
 {
     memset(out, 0, sizeof(*out));
     out->path_len = -1;
-    SHA256(der.p, der.left, out->sha256);
+    uint8_t md[64];
+    if (digest(DIGEST_SHA256, der.p, der.left, md) == 32)
+        memcpy(out->sha256, md, 32);
     /* held while decoding too: a certificate is decoded once however
      * many threads meet it, and the counts do not depend on timing */
     pthread_mutex_lock(&d->certs->lock);
@@ -423,7 +425,8 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
         return;
     }
     d->st.certs_parsed++;
-    SHA1(der.p, der.left, out->sha1); /* a hit copies it from the cache */
+    if (digest(DIGEST_SHA1, der.p, der.left, md) == 20) /* a hit copies it from the cache */
+        memcpy(out->sha1, md, 20);
     if (!ext_bytes(a, der, &out->der))
         out->der.len = 0;
     const unsigned char *p = der.p;
