@@ -527,7 +527,7 @@ static enum st parse_packet_block(struct capture_file *f, uint32_t type,
  * padded to 32 bits, then options. */
 static enum st parse_dsb(struct capture_file *f, struct cur body)
 {
-    uint32_t type, len;
+    uint32_t type, len = 0; /* printed even when the block ends before it */
     struct cur data;
     if (!rd32(&body, f->swap, &type) || !rd32(&body, f->swap, &len) ||
         !cur_take(&body, len, &data)) {

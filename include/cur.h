@@ -17,18 +17,72 @@ struct cur {
 /* cur_make - a cursor over len bytes at p (p may be NULL when len is 0). */
 struct cur cur_make(const void *p, size_t len);
 
-MUST_CHECK bool cur_u8(struct cur *c, uint8_t *out);
-MUST_CHECK bool cur_u16(struct cur *c, uint16_t *out); /* big-endian */
+/* The reads every packet makes many of are inline: a call each cost as
+ * much as the read. Big-endian unless named le. */
+MUST_CHECK static inline bool cur_u8(struct cur *c, uint8_t *out)
+{
+    if (c->left < 1)
+        return false;
+    *out = c->p[0];
+    c->p += 1;
+    c->left -= 1;
+    return true;
+}
+
+MUST_CHECK static inline bool cur_u16(struct cur *c, uint16_t *out)
+{
+    if (c->left < 2)
+        return false;
+    *out = (uint16_t)((c->p[0] << 8) | c->p[1]);
+    c->p += 2;
+    c->left -= 2;
+    return true;
+}
+
+MUST_CHECK static inline bool cur_u32(struct cur *c, uint32_t *out)
+{
+    if (c->left < 4)
+        return false;
+    *out = ((uint32_t)c->p[0] << 24) | ((uint32_t)c->p[1] << 16) | ((uint32_t)c->p[2] << 8) | c->p[3];
+    c->p += 4;
+    c->left -= 4;
+    return true;
+}
+
+MUST_CHECK static inline bool cur_u16le(struct cur *c, uint16_t *out)
+{
+    if (c->left < 2)
+        return false;
+    *out = (uint16_t)(c->p[0] | (c->p[1] << 8));
+    c->p += 2;
+    c->left -= 2;
+    return true;
+}
+
+MUST_CHECK static inline bool cur_u32le(struct cur *c, uint32_t *out)
+{
+    if (c->left < 4)
+        return false;
+    *out = (uint32_t)c->p[0] | ((uint32_t)c->p[1] << 8) | ((uint32_t)c->p[2] << 16) | ((uint32_t)c->p[3] << 24);
+    c->p += 4;
+    c->left -= 4;
+    return true;
+}
+
 MUST_CHECK bool cur_u24(struct cur *c, uint32_t *out);
-MUST_CHECK bool cur_u32(struct cur *c, uint32_t *out);
 MUST_CHECK bool cur_u64(struct cur *c, uint64_t *out);
-MUST_CHECK bool cur_u16le(struct cur *c, uint16_t *out);
-MUST_CHECK bool cur_u32le(struct cur *c, uint32_t *out);
 MUST_CHECK bool cur_u64le(struct cur *c, uint64_t *out);
 
 /* cur_take - split n bytes off the front into out. */
 MUST_CHECK bool cur_take(struct cur *c, size_t n, struct cur *out);
-MUST_CHECK bool cur_skip(struct cur *c, size_t n);
+MUST_CHECK static inline bool cur_skip(struct cur *c, size_t n)
+{
+    if (c->left < n)
+        return false;
+    c->p += n;
+    c->left -= n;
+    return true;
+}
 /* cur_advance - skip min(n, remaining) bytes; for lengths already known
  * to fit, or where running out simply means "nothing left". */
 void cur_advance(struct cur *c, size_t n);
