@@ -340,7 +340,7 @@ static bool advance(struct pipeline *p, struct source *src, int *rc)
 
 /* A progress line on stderr for reads long enough to wait for. */
 struct progress {
-    bool on;
+    bool on, shown;
     struct timespec start, last;
     uint64_t total;
 };
@@ -355,8 +355,9 @@ static void progress_show(struct pipeline *p, struct progress *pr, const struct 
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!last && since(&pr->last, &now) < 0.5)
+    if (!last && pr->shown && since(&pr->last, &now) < 0.5)
         return;
+    pr->shown = true;
     pr->last = now;
     if (last) {
         fputs("\r\033[K", stderr);
@@ -366,14 +367,18 @@ static void progress_show(struct pipeline *p, struct progress *pr, const struct 
     for (size_t i = 0; i < n; i++)
         if (srcs[i].f)
             done += srcs[i].has_next ? capture_file_offset(srcs[i].f) : capture_file_size(srcs[i].f);
-    double secs = since(&pr->start, &now), rate = secs > 0 ? (double)done / secs : 0;
+    double secs = since(&pr->start, &now);
     uint64_t sessions = p->batches ? batches_sessions(p->batches) : 0;
-    char eta[32] = "";
-    if (rate > 0 && pr->total > done)
-        snprintf(eta, sizeof(eta), ", %.0f s left", (double)(pr->total - done) / rate);
-    fprintf(stderr, "\r\033[Kreading %.0f of %.0f MB (%.0f%%), %llu sessions, %.0f MB/s%s", (double)done / 1e6,
+    char speed[64] = ""; /* once there is a rate to speak of */
+    if (secs >= 0.25) {
+        double rate = (double)done / secs;
+        int w = snprintf(speed, sizeof(speed), ", %.0f MB/s", rate / 1e6);
+        if (rate > 0 && pr->total > done && w > 0)
+            snprintf(speed + w, sizeof(speed) - (size_t)w, ", %.0f s left", (double)(pr->total - done) / rate);
+    }
+    fprintf(stderr, "\r\033[Kreading %.0f of %.0f MB (%.0f%%), %llu sessions%s", (double)done / 1e6,
             (double)pr->total / 1e6, pr->total ? 100.0 * (double)done / (double)pr->total : 0.0,
-            (unsigned long long)sessions, rate / 1e6, eta);
+            (unsigned long long)sessions, speed);
     fflush(stderr);
 }
 
@@ -416,7 +421,9 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     pr.on = p->progress && pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     pr.last = pr.start;
-    for (uint64_t count = 0;; count++) {
+    if (pr.on)
+        progress_show(p, &pr, srcs, n, false); /* at once: the size to expect */
+    for (uint64_t count = 1;; count++) {
         /* the earliest waiting packet; the first file named wins a tie */
         struct source *src = NULL;
         for (size_t i = 0; i < n; i++)

@@ -6,7 +6,8 @@
 #  - a dense capture made by bench/ (real OpenSSL handshakes), with the
 #    default and a 1-second idle timeout (idle sweeps on every tracker);
 #  - a capture cut in two at a point in time, the halves given in reverse
-#    order (one gzip-compressed), reads as the whole file did.
+#    order (one gzip-compressed), reads as the whole file did;
+#  - the progress line shows on a terminal only.
 #
 #   tests/jobs.sh TLSSCOPE BENCHGEN SOURCE_DIR
 set -u
@@ -71,6 +72,19 @@ sessions=$("$bin" read -f json "$work/dense.pcap" | grep -c '"type":"session"')
 [ "$sessions" -eq 20000 ] || fail "dense capture: $sessions sessions reported, 20000 made"
 same_output "dense capture (json)" -f json "$work/dense.pcap"
 same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$work/dense.pcap"
+
+# the progress line: on a terminal (script gives one) for a file of 64 MB
+# or more, erased at the end; nothing when stderr is not a terminal
+if command -v script >/dev/null 2>&1; then
+  script -qc "'$bin' read -q '$work/dense.pcap' >/dev/null" /dev/null >"$work/tty.out" 2>&1
+  grep -q "reading 0 of [0-9]* MB (0%), 0 sessions" "$work/tty.out" ||
+    fail "progress: no progress line on a terminal: $(head -c 300 "$work/tty.out")"
+  tr '\r' '\n' <"$work/tty.out" | tail -1 | grep -q "reading" && fail "progress: the line is left behind"
+else
+  echo "note: script(1) is missing; the progress line is not checked"
+fi
+"$bin" read -q "$work/dense.pcap" 2>"$work/quiet.err" >/dev/null
+[ -s "$work/quiet.err" ] && fail "progress: printed when stderr is a file: $(head -c 200 "$work/quiet.err")"
 
 # rotated files: cut at the middle packet, named in reverse order
 python3 - "$src/traces/burst.pcap" "$work/part1.pcap" "$work/part2.pcap" <<'EOF' || fail "cannot split burst.pcap"
