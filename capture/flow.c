@@ -14,7 +14,7 @@ static const int64_t SWEEP_EVERY = 1LL * 1000000000;
 struct capture_limits capture_limits_default(void)
 {
     struct capture_limits l = {
-        .max_flows = 1000000,
+        .max_flows = 262144, /* ~80 MB of flow state at most; oldest idle evicted beyond */
         .ooo_per_flow = 4u << 20,
         .ooo_total = 256u << 20,
         .idle_timeout = 300LL * 1000000000,
@@ -184,7 +184,7 @@ void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
     if (fl->state == FLOW_OPEN) {
         for (int dir = 0; dir < 2; dir++)
             reasm_flush(c, fl, dir, m);
-        if (fl->interested && c->h.close)
+        if (fl->opened && fl->interested && c->h.close)
             c->h.close(c->h.ctx, fl->user, why);
         fl->interested = false;
         fl->user = NULL;
@@ -226,14 +226,29 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
     lru_append(t, fl);
     c->st.flows++;
 
-    struct flow_info fi = {
-        .a = fl->a, .b = fl->b, .ts = m->ts, .packet = m->packet,
-        .a_sent_syn = (d->flags & TCPF_SYN) && !synack,
-        .b_sent_synack = synack,
-    };
-    fl->user = c->h.open ? c->h.open(c->h.ctx, &fi) : NULL;
-    fl->interested = fl->user != NULL;
+    fl->first_ts = m->ts;
+    fl->first_packet = m->packet;
+    fl->a_sent_syn = (d->flags & TCPF_SYN) && !synack;
+    fl->b_sent_synack = synack;
+    fl->interested = c->h.open != NULL;
     return fl;
+}
+
+bool flow_consumer(struct capture *c, struct flow *fl)
+{
+    if (fl->opened)
+        return fl->interested;
+    fl->opened = true;
+    struct flow_info fi = {
+        .a = fl->a, .b = fl->b, .ts = fl->first_ts, .packet = fl->first_packet,
+        .a_sent_syn = fl->a_sent_syn, .b_sent_synack = fl->b_sent_synack,
+    };
+    fl->user = fl->interested ? c->h.open(c->h.ctx, &fi) : NULL;
+    fl->interested = fl->user != NULL;
+    for (int dir = 0; dir < 2 && fl->interested && c->h.flags; dir++)
+        if (fl->syn_held & (1 << dir))
+            c->h.flags(c->h.ctx, fl->user, dir, fl->syn_flags[dir], &fl->syn_meta[dir]);
+    return fl->interested;
 }
 
 void flow_segment(struct capture *c, const struct capture_seg *d,
@@ -267,8 +282,17 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     if (fl->state == FLOW_CLOSED)
         return;
     int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
-    if (fl->interested && c->h.flags && (d->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
-        c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
+    if (fl->interested && c->h.flags && (d->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
+        if (fl->opened) {
+            c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
+        } else if ((d->flags & TCPF_SYN) && !(fl->syn_held & (1 << dir))) {
+            /* kept for the consumer; a FIN or RST before any byte tells it
+             * nothing it would keep */
+            fl->syn_held |= (uint8_t)(1 << dir);
+            fl->syn_flags[dir] = d->flags;
+            fl->syn_meta[dir] = *m;
+        }
+    }
     reasm_segment(c, fl, dir, d, m);
     if (d->flags & TCPF_ACK)
         reasm_peer_ack(c, fl, 1 - dir, d->ack, m);

@@ -69,7 +69,16 @@ struct flow {
     enum flow_state state;
     struct half half[2];
     void *user;
-    bool interested;
+    /* The consumer hears of a flow at its first stream byte (or hole):
+     * until then a SYN flood costs this entry and nothing more. */
+    bool interested; /* the consumer follows it (or will be asked) */
+    bool opened;     /* the consumer has been asked */
+    bool a_sent_syn, b_sent_synack;
+    uint8_t syn_held;          /* bit per direction: a SYN kept for the consumer */
+    uint8_t syn_flags[2];
+    struct seg_meta syn_meta[2];
+    int64_t first_ts;
+    uint64_t first_packet;
     int64_t last_ts;
     uint64_t last_packet;
     struct flow *lru_prev, *lru_next;
@@ -102,6 +111,9 @@ enum dec decode_packet(struct capture *c, const struct pkt *p,
 /* flow_segment - route a decoded TCP segment to its flow (flow.c). */
 void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m);
+/* flow_consumer - ask the consumer about the flow now if it has not been
+ * (replaying the SYNs it missed); whether it follows the flow. */
+bool flow_consumer(struct capture *c, struct flow *fl);
 /* flow_close - finish a flow and forget it. */
 void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
                 const struct seg_meta *m);

@@ -69,7 +69,7 @@ static void deliver(struct capture *c, struct flow *fl, int dir, struct cur b,
         cur_advance(&b, s);
         h->skip -= s;
     }
-    if (!b.left)
+    if (!b.left || !flow_consumer(c, fl))
         return;
     size_t more = c->h.data(c->h.ctx, fl->user, dir, b, m);
     if (more == FLOW_IGNORE) {
@@ -95,7 +95,7 @@ static void gap(struct capture *c, struct flow *fl, int dir, uint64_t len,
     len -= h->skip;
     h->skip = 0;
     c->st.gaps++;
-    if (c->h.gap)
+    if (c->h.gap && flow_consumer(c, fl))
         c->h.gap(c->h.ctx, fl->user, dir, len, m);
 }
 

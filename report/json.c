@@ -786,6 +786,14 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_key_uint(w, "undecodable_packets", cs->bad_headers);
     jw_key_uint(w, "unsupported_link_packets", cs->unsupported_link);
     jw_key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
+    /* limits hit: what was given up to keep memory bounded */
+    jw_key(w, "limits");
+    jw_obj(w);
+    jw_key_uint(w, "flows_evicted_table_full", cs->flows_full_evicted);
+    jw_key_uint(w, "out_of_order_limit_hits", cs->ooo_limit_hits);
+    jw_key_uint(w, "fragments_dropped", cs->frags_dropped);
+    jw_key_uint(w, "packets_cut_by_snaplen", cs->truncated);
+    jw_obj_end(w);
     jw_key_uint(w, "certificates_decoded", ds->certs_parsed);
     if (cs->live) {
         jw_key(w, "live");

@@ -547,6 +547,12 @@ void text_summary(struct report *r, const struct capture_stats *cs,
     if (r->anomalies || ds->gaps)
         fprintf(r->out, "  %-10s  %llu (TCP gaps: %llu)\n", "anomalies",
                 (unsigned long long)r->anomalies, (unsigned long long)ds->gaps);
+    if (cs->flows_full_evicted || cs->ooo_limit_hits || cs->frags_dropped)
+        fprintf(r->out,
+                "  %-10s  %llu connections evicted with the flow table full (--max-flows), %llu holes "
+                "given up at the out-of-order limit (--max-ooo-bytes), %llu IP fragments dropped\n",
+                "limits", (unsigned long long)cs->flows_full_evicted, (unsigned long long)cs->ooo_limit_hits,
+                (unsigned long long)cs->frags_dropped);
     if (cs->dtls_datagrams || cs->quic_datagrams)
         fprintf(r->out, "  %-10s  %llu DTLS and %llu QUIC datagrams: not analysed\n",
                 "UDP", (unsigned long long)cs->dtls_datagrams,

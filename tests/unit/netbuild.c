@@ -82,6 +82,10 @@ static size_t r_data(void *ctx, void *user, int dir, struct cur bytes,
     (void)ctx;
     (void)m;
     struct recorder *r = user;
+    if (!r->had_data) {
+        r->had_data = true;
+        r->syns_before_data = r->syns[0] + r->syns[1];
+    }
     b_bytes(&r->stream[dir], bytes.p, bytes.left);
     size_t skip = r->skip_once[dir];
     r->skip_once[dir] = 0;
@@ -97,6 +101,15 @@ static void r_gap(void *ctx, void *user, int dir, uint64_t len,
     r->gap[dir] += len;
 }
 
+static void r_flags(void *ctx, void *user, int dir, uint8_t flags, const struct seg_meta *m)
+{
+    (void)ctx;
+    (void)m;
+    struct recorder *r = user;
+    if (flags & TCPF_SYN)
+        r->syns[dir]++;
+}
+
 static void r_close(void *ctx, void *user, enum flow_end why)
 {
     (void)ctx;
@@ -108,7 +121,7 @@ static void r_close(void *ctx, void *user, enum flow_end why)
 struct flow_handler recorder_handler(struct recorder *r)
 {
     struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data,
-                             .gap = r_gap, .close = r_close};
+                             .gap = r_gap, .flags = r_flags, .close = r_close};
     return h;
 }
 

@@ -28,6 +28,9 @@ struct recorder {
     enum flow_end why;
     struct flow_info fi;
     size_t skip_once[2]; /* returned by the next data callback */
+    int syns[2];         /* SYN flags seen per direction */
+    int syns_before_data; /* how many had been seen when the first byte came */
+    bool had_data;
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

@@ -213,7 +213,8 @@ static void reset_closes(void **state)
 {
     (void)state;
     handshake(ISN_C, ISN_S);
-    seg(1, ISN_S + 1, ISN_C + 1, TCPF_RST | TCPF_ACK, NULL, 0);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    seg(1, ISN_S + 1, ISN_C + 11, TCPF_RST | TCPF_ACK, NULL, 0);
     assert_int_equal(rec->closed, 1);
     assert_int_equal(rec->why, FLOW_END_RST);
 }
@@ -233,9 +234,44 @@ static void port_reuse_opens_a_new_flow(void **state)
 {
     (void)state;
     handshake(ISN_C, ISN_S);
-    seg(0, ISN_C + 1, ISN_S + 1, TCPF_RST, NULL, 0);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    seg(0, ISN_C + 11, ISN_S + 1, TCPF_RST, NULL, 0);
     handshake(ISN_C + 100000, ISN_S + 100000);
+    seg(0, ISN_C + 100001, ISN_S + 100001, TCPF_ACK, payload, 10);
     assert_int_equal(rec->opened, 2);
+}
+
+/* The consumer hears of a connection at its first byte: the handshake's
+ * SYNs reach it then, before the bytes, and connections that never carry
+ * one (a SYN flood, a refused port) cost it nothing. */
+static void consumer_asked_at_first_byte(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    assert_int_equal(rec->opened, 0);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    assert_int_equal(rec->opened, 1);
+    assert_int_equal(rec->syns_before_data, 2);
+    assert_true(rec->fi.a_sent_syn);
+    assert_int_equal(rec->fi.packet, 1); /* where the connection began */
+}
+
+static void syn_flood_costs_the_consumer_nothing(void **state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < 1000; i++) {
+        struct buf *frame = malloc(sizeof(*frame));
+        b_reset(frame);
+        struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = (uint16_t)(1024 + i),
+                           .dport = 443, .seq = ISN_C + i, .flags = TCPF_SYN};
+        ip_tcp(frame, &s);
+        feed(cap, RAW, frame, ++pkt_no);
+        free(frame);
+    }
+    assert_int_equal(capture_stats(cap)->flows, 1000);
+    capture_flush(cap);
+    assert_int_equal(rec->opened, 0);
+    assert_int_equal(rec->closed, 0);
 }
 
 static void snaplen_cut_segment(void **state)
@@ -303,6 +339,8 @@ int main(void)
         T(reset_closes),
         T(repeated_synack_moves_the_start),
         T(port_reuse_opens_a_new_flow),
+        T(consumer_asked_at_first_byte),
+        T(syn_flood_costs_the_consumer_nothing),
         T(snaplen_cut_segment),
         T(ip_fragments_reassemble),
     };
