@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run check bench install traces golden clean
+.PHONY: all build run check check-sanitize fuzz bench install traces golden clean
 
 all: build
 
@@ -20,11 +20,30 @@ build:
 run: build
 	$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
 
+# Every test, then each fuzz harness for a few seconds (ASan + UBSan), then
+# the whole suite again built with ASan + UBSan (check-sanitize).
 check:
 	@scripts/install-deps.sh test
 	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_CHECK_SECONDS)
+	@$(MAKE) --no-print-directory check-sanitize
+
+FUZZ_CHECK_SECONDS ?= 5
+SANITIZE_BUILD ?= build-asan
+check-sanitize:
+	@scripts/install-deps.sh test
+	@cmake -S . -B $(SANITIZE_BUILD) -DTLSSCOPE_SANITIZE=ON -DTLSSCOPE_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(SANITIZE_BUILD) -j $(JOBS) >/dev/null
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The fuzz harnesses (tests/fuzz), FUZZ_SECONDS each (docs/robustness.md).
+FUZZ_SECONDS ?= 600
+fuzz:
+	@scripts/install-deps.sh test
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Speed and memory beside tshark and a libpcap no-op loop (docs/performance.md).
 # Makes its captures once in $(BUILD)/bench (about 7 GB); BENCH_ARGS=--no-tshark
@@ -48,4 +67,4 @@ golden: build
 	cd $(BUILD) && UPDATE_GOLDEN=1 ctest -L golden --output-on-failure
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) build-fuzz

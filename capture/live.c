@@ -54,7 +54,7 @@ static void explain(const struct live_options *o, int code, pcap_t *p, char *err
 static bool join_fanout(pcap_t *p, const struct live_options *o, char *err, size_t errlen)
 {
 #if defined(__linux__) && defined(PACKET_FANOUT)
-    int arg = (o->fanout & 0xffff) | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    uint32_t arg = ((uint32_t)o->fanout & 0xffff) | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
     if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
         return true;
     snprintf(err, errlen, "%s: cannot join fanout group %d: %s (every member must capture on the same interface with the same options)",

@@ -222,7 +222,7 @@ static void hand_fetches(struct batches *b)
     struct fetch_item *all = malloc(total * sizeof(*all));
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {
-        if (all)
+        if (all && b->w[i].n_fetches)
             memcpy(all + k, b->w[i].fetches, b->w[i].n_fetches * sizeof(*all));
         k += b->w[i].n_fetches;
         b->w[i].n_fetches = 0;

@@ -1,0 +1,37 @@
+#pragma once
+
+/* Shared by the libFuzzer harnesses (tests/fuzz/, built by scripts/fuzz.sh
+ * with clang, ASan and UBSan): the analysis chain the CLI builds, reduced
+ * to what a harness drives, and fuzzed bytes as a file for the readers
+ * that take a path. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "dissect/dissect.h"
+#include "report/report.h"
+#include "rules/rules.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A pipe: the whole analysis, capture -> dissect -> rules -> JSON and text reports
+ * into /dev/null. */
+struct pipe {
+    struct policy *policy;
+    struct rules *rules;
+    struct dissect *dissect;
+    struct capture *capture;
+    struct report *json, *text;
+    FILE *null;
+};
+
+void pipe_open(struct pipe *c);
+/* pipe_finish - end of capture: every session and the summary reported. */
+void pipe_finish(struct pipe *c);
+void pipe_close(struct pipe *c);
+
+/* fuzz_path - the bytes as a file (memfd) whose path is returned; close
+ * the descriptor *fd when done. */
+const char *fuzz_path(const uint8_t *data, size_t size, int *fd);
