@@ -41,9 +41,13 @@ const char analysis_usage[] =
     "                            it the least recently active one is evicted\n"
     "      --max-ooo-bytes N     out-of-order bytes buffered per connection\n"
     "                            (4M); beyond it a hole is declared a gap\n"
+    "      --max-ooo-total N     and over all connections (256M)\n"
     "      --idle-timeout SEC    forget connections idle this long in capture\n"
     "                            time (300)\n"
-    "      --max-handshake-bytes N  largest handshake message parsed (1M)\n";
+    "      --max-handshake-bytes N  largest handshake message parsed (1M); this\n"
+    "                            bounds a certificate too\n"
+    "      --max-chain N         certificates kept per chain (32)\n"
+    "      --max-keylog-entries N  client randoms kept from key logs (1000000)\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {
@@ -52,6 +56,7 @@ void analysis_defaults(struct analysis_opts *o)
     o->dissect = dissect_config_default();
     o->as_of = AS_OF_CAPTURE;
     o->jobs = 1;
+    o->max_keylog_entries = KEYLOG_DEFAULT_ENTRIES;
     o->progress = true;
     const char *env = getenv("SSLKEYLOGFILE");
     if (env && *env) {
@@ -98,14 +103,30 @@ static bool parse_date(const char *s, int64_t *out)
 
 int analysis_option(struct analysis_opts *o, int opt, const char *arg)
 {
-    static const char *const names[] = {"max-flows", "max-ooo-bytes", "idle-timeout",
-                                        "max-handshake-bytes"};
     size_t n;
     switch (opt) {
+    case OPT_MAX_OOO_TOTAL:
+    case OPT_MAX_CHAIN:
+    case OPT_MAX_KEYLOG:
+        if (!parse_size(arg, &n)) {
+            cli_error("'%s' is not a positive number for --%s", arg,
+                      opt == OPT_MAX_OOO_TOTAL ? "max-ooo-total" : opt == OPT_MAX_CHAIN ? "max-chain"
+                                                                          : "max-keylog-entries");
+            return EXIT_USAGE;
+        }
+        if (opt == OPT_MAX_OOO_TOTAL)
+            o->limits.ooo_total = n;
+        else if (opt == OPT_MAX_CHAIN)
+            o->dissect.max_certs = n;
+        else
+            o->max_keylog_entries = n;
+        return EXIT_OK;
     case OPT_MAX_FLOWS:
     case OPT_MAX_OOO:
     case OPT_IDLE:
-    case OPT_MAX_HS:
+    case OPT_MAX_HS: {
+        static const char *const names[] = {"max-flows", "max-ooo-bytes", "idle-timeout",
+                                            "max-handshake-bytes"};
         if (!parse_size(arg, &n)) {
             cli_error("'%s' is not a positive number for --%s", arg, names[opt - OPT_MAX_FLOWS]);
             return EXIT_USAGE;
@@ -119,6 +140,7 @@ int analysis_option(struct analysis_opts *o, int opt, const char *arg)
         else
             o->dissect.max_handshake_msg = n;
         return EXIT_OK;
+    }
     case OPT_POLICY:
         o->policy_file = arg;
         return EXIT_OK;
@@ -267,6 +289,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
         cli_error("out of memory");
         return EXIT_INPUT;
     }
+    keylog_set_limit(p->keylog, o->max_keylog_entries);
     if (o->keylog_file) {
         if (keylog_load_file(p->keylog, o->keylog_file, err, sizeof(err)) != ST_OK) {
             cli_error("%s: %s%s", o->keylog_file, err,

@@ -26,6 +26,7 @@ struct analysis_opts {
     const char *keylog_file; /* --keylog, else $SSLKEYLOGFILE */
     bool keylog_from_env;
     unsigned jobs; /* -j: threads analysing capture files */
+    size_t max_keylog_entries;
     bool progress; /* a progress line while reading files, on a terminal */
 };
 
@@ -44,6 +45,9 @@ enum {
     OPT_KEYLOG,
     OPT_DECRYPT_APP,
     OPT_JOBS,
+    OPT_MAX_OOO_TOTAL,
+    OPT_MAX_CHAIN,
+    OPT_MAX_KEYLOG,
 };
 
 #define ANALYSIS_LONG_OPTIONS                                                  \
@@ -58,7 +62,10 @@ enum {
     {"mq-port", required_argument, NULL, OPT_MQ_PORT},                         \
     {"keylog", required_argument, NULL, OPT_KEYLOG},                           \
     {"decrypt-app", no_argument, NULL, OPT_DECRYPT_APP},                       \
-    {"jobs", required_argument, NULL, OPT_JOBS}
+    {"jobs", required_argument, NULL, OPT_JOBS},                               \
+    {"max-ooo-total", required_argument, NULL, OPT_MAX_OOO_TOTAL},             \
+    {"max-chain", required_argument, NULL, OPT_MAX_CHAIN},                     \
+    {"max-keylog-entries", required_argument, NULL, OPT_MAX_KEYLOG}
 
 /* The --help text for those options. */
 extern const char analysis_usage[];

@@ -45,7 +45,13 @@ struct keylog {
     char partial[512];
     size_t partial_len;
     uint64_t line_no;
+    size_t max_entries;
 };
+
+void keylog_set_limit(struct keylog *k, size_t max_entries)
+{
+    k->max_entries = max_entries;
+}
 
 struct keylog *keylog_new(keylog_warn_fn warn, void *ctx)
 {
@@ -54,6 +60,7 @@ struct keylog *keylog_new(keylog_warn_fn warn, void *ctx)
         return NULL;
     k->warn = warn;
     k->warn_ctx = ctx;
+    k->max_entries = KEYLOG_DEFAULT_ENTRIES;
     return k;
 }
 
@@ -229,6 +236,12 @@ static void parse_line(struct keylog *k, const char *origin, uint64_t no, char *
     if (!ok_len || !hex(fields[2], slen, secret)) {
         warn(k, origin, no, "the %s secret is not %s hex digits", labels[i].name,
              label == KL_MASTER_SECRET ? "96" : "64, 96 or 128");
+        return;
+    }
+    if (k->n >= k->max_entries && !lookup(k, random)) {
+        if (!k->st.over_limit++)
+            warn(k, origin, no, "the key log holds %zu client randoms, the limit (--max-keylog-entries): "
+                                "this and later new ones are skipped", k->max_entries);
         return;
     }
     struct keylog_entry *e = entry(k, random);

@@ -38,6 +38,7 @@ struct keylog_stats {
     uint64_t entries;   /* distinct client randoms */
     uint64_t malformed; /* lines skipped with a warning */
     uint64_t ignored;   /* RSA lines: not keyed by client random */
+    uint64_t over_limit; /* lines for new client randoms beyond the limit */
 };
 
 /* Called with "ORIGIN:LINE: reason; line skipped" for each bad line. */
@@ -54,6 +55,11 @@ MUST_CHECK enum st keylog_load_file(struct keylog *k, const char *path, char *er
 /* keylog_add_text - key log lines from elsewhere (a pcapng DSB); origin
  * names them in warnings. */
 void keylog_add_text(struct keylog *k, const char *origin, const char *text, size_t len);
+/* keylog_set_limit - keep at most max_entries client randoms (each about
+ * 400 bytes); lines for new ones beyond it are counted and skipped, with
+ * one warning. The default is KEYLOG_DEFAULT_ENTRIES. */
+enum { KEYLOG_DEFAULT_ENTRIES = 1000000 };
+void keylog_set_limit(struct keylog *k, size_t max_entries);
 /* keylog_find - the secrets for a client random, or NULL. */
 const struct keylog_entry *keylog_find(struct keylog *k, const uint8_t client_random[32]);
 size_t keylog_count(const struct keylog *k);

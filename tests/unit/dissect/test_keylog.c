@@ -188,6 +188,35 @@ static void secrets_block_text(void **state)
     keylog_free(k);
 }
 
+/* Beyond the limit, lines for new client randoms are skipped with one
+ * warning; secrets for randoms already kept still count. */
+static void entry_limit(void **state)
+{
+    (void)state;
+    n_warnings = 0;
+    struct keylog *k = keylog_new(on_warn, NULL);
+    keylog_set_limit(k, 1);
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\nCLIENT_TRAFFIC_SECRET_0 %s %s\n"
+             "SERVER_HANDSHAKE_TRAFFIC_SECRET %s %s\nCLIENT_TRAFFIC_SECRET_0 %s %s\n",
+             R1, S32, R2, S32, R1, S32, R2, S32);
+    keylog_add_text(k, "big.keylog", text, strlen(text));
+    uint8_t r[32];
+    random_of(r, 1);
+    const struct keylog_entry *e = keylog_find(k, r);
+    assert_non_null(e);
+    assert_int_equal(e->secret[KL_SERVER_HANDSHAKE].len, 32);
+    random_of(r, 2);
+    assert_null(keylog_find(k, r));
+    assert_int_equal(keylog_stats(k)->entries, 1);
+    assert_int_equal(keylog_stats(k)->over_limit, 2);
+    assert_int_equal(n_warnings, 1);
+    assert_non_null(strstr(warnings[0], "big.keylog:2:"));
+    assert_non_null(strstr(warnings[0], "--max-keylog-entries"));
+    keylog_free(k);
+}
+
 static void unreadable(void **state)
 {
     (void)state;
@@ -208,6 +237,7 @@ int main(void)
         cmocka_unit_test(growing_file),
         cmocka_unit_test(last_line_without_newline),
         cmocka_unit_test(secrets_block_text),
+        cmocka_unit_test(entry_limit),
         cmocka_unit_test(unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
