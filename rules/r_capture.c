@@ -84,12 +84,11 @@ const struct capture_rule rule_many_connections = {
 static const char *grade(const struct server_facts *f, char *why, size_t len)
 {
     why[0] = 0;
-    bool ssl = false, tls10_11 = false, tls12 = false;
+    bool ssl = false, tls10_11 = false;
     for (size_t i = 0; i < f->n_versions; i++) {
         uint16_t v = f->versions[i];
         ssl |= v <= VER_SSL3;
         tls10_11 |= v == VER_TLS10 || v == VER_TLS11;
-        tls12 |= v == VER_TLS12;
     }
     if (ssl || f->weak_suite || (f->min_rsa_bits && f->min_rsa_bits < 2048) ||
         (f->min_dh_bits && f->min_dh_bits < 1024)) {
