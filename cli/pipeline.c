@@ -350,7 +350,7 @@ struct source {
     uint16_t undecoded_link;
 };
 
-static bool advance(struct pipeline *p, struct source *src, int *rc)
+static void advance(struct pipeline *p, struct source *src, int *rc)
 {
     p->reading = src->path;
     enum st st = capture_file_next(src->f, &src->next);
@@ -359,7 +359,6 @@ static bool advance(struct pipeline *p, struct source *src, int *rc)
         cli_error("%s: %s (the packets before it were analysed)", src->path, capture_file_error(src->f));
         *rc = EXIT_INPUT;
     }
-    return src->has_next;
 }
 
 /* A progress line on stderr for reads long enough to wait for. */
@@ -440,7 +439,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
         }
         capture_file_on_secrets(src->f, on_secrets, p);
         pr.total += capture_file_size(src->f);
-        (void)advance(p, src, &rc);
+        advance(p, src, &rc);
     }
     pr.on = p->progress && pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
@@ -467,7 +466,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
                 p->on_packet(p->ctx, pk);
             batches_packet(p->batches, pk);
         }
-        (void)advance(p, src, &rc);
+        advance(p, src, &rc);
         if (pr.on && (count & 0xffff) == 0)
             progress_show(p, &pr, srcs, n, false);
     }
