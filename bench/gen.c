@@ -354,6 +354,8 @@ static int64_t clock_us;
 
 static void put(const void *p, size_t n)
 {
+    if (!n)
+        return; /* a bare SYN or ACK has no payload (and maybe no pointer) */
     if (fwrite(p, 1, n, out) != n)
         die("writing the capture failed");
     bytes_written += n;
@@ -676,6 +678,11 @@ int main(int argc, char **argv)
         script_free(&pool[u]);
     free(pool);
     free(live);
+    for (int i = 0; i < 2; i++) {
+        SSL_CTX_free(pki.server[i]);
+        for (int v = 0; v < 2; v++)
+            SSL_SESSION_free(resumable[i][v]);
+    }
     fprintf(stderr, "%s: %llu sessions, %.1f MB\n", path, (unsigned long long)sessions,
             bytes_written / 1e6);
     return 0;

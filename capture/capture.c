@@ -24,6 +24,9 @@ bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *
     c->st.bytes += p->wire_len;
     if (p->data.left < p->wire_len)
         c->st.truncated++;
+    /* the clock IP fragments expire by, on a decoder that tracks nothing */
+    if (p->ts > c->now)
+        c->now = p->ts;
     return decode_packet(c, p, seg) == DEC_TCP;
 }
 

@@ -51,7 +51,11 @@ for j in 1 2; do
   # shellcheck disable=SC2046
   "$bin" read -j $j -f zeek -o "$work/zeek$j" $(ls traces/*.pcap) >/dev/null 2>&1
 done
-diff -r "$work/zeek1" "$work/zeek2" >/dev/null || fail "zeek logs: -j 2 differs from -j 1"
+# #open and #close carry the time the log was written
+for f in ssl.log x509.log; do
+  for j in 1 2; do grep -v '^#open\|^#close' "$work/zeek$j/$f" >"$work/zeek$j/$f.body"; done
+  cmp -s "$work/zeek1/$f.body" "$work/zeek2/$f.body" || fail "zeek $f: -j 2 differs from -j 1"
+done
 
 corpus="$src/../shared/corpus"
 if [ -d "$corpus" ]; then
