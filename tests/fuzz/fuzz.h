@@ -28,6 +28,10 @@ struct pipe {
 };
 
 void pipe_open(struct pipe *c);
+/* pipe_connection - open 10.0.0.1:40000 -> 10.0.0.2:443 (its SYN seen)
+ * on the pipe's dissector: *h and the flow's state for h's callbacks (NULL:
+ * not followed). */
+void *pipe_connection(struct pipe *c, struct flow_handler *h);
 /* pipe_finish - end of capture: every session and the summary reported. */
 void pipe_finish(struct pipe *c);
 void pipe_close(struct pipe *c);

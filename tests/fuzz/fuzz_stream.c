@@ -10,13 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct pipe c;
     pipe_open(&c);
-    struct flow_handler h = dissect_flow_handler(c.dissect);
-    struct flow_info fi = {
-        .a = {.family = 4, .addr = {10, 0, 0, 1}, .port = 40000},
-        .b = {.family = 4, .addr = {10, 0, 0, 2}, .port = 443},
-        .a_sent_syn = true, .ts = 1000, .packet = 1,
-    };
-    void *user = h.open(h.ctx, &fi);
+    struct flow_handler h;
+    void *user = pipe_connection(&c, &h);
     size_t chunk = data[0] ? data[0] : size;
     size_t body = size - 3, split = ((size_t)data[1] << 8 | data[2]) % (body + 1);
     const uint8_t *p[2] = {data + 3, data + 3 + split};

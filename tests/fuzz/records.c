@@ -64,13 +64,8 @@ void feed_connection(const struct bytes_out *client, const struct bytes_out *ser
 {
     struct pipe c;
     pipe_open(&c);
-    struct flow_handler h = dissect_flow_handler(c.dissect);
-    struct flow_info fi = {
-        .a = {.family = 4, .addr = {10, 0, 0, 1}, .port = 40000},
-        .b = {.family = 4, .addr = {10, 0, 0, 2}, .port = 443},
-        .a_sent_syn = true, .ts = 1000, .packet = 1,
-    };
-    void *user = h.open(h.ctx, &fi);
+    struct flow_handler h;
+    void *user = pipe_connection(&c, &h);
     const struct bytes_out *dirs[2] = {client, server};
     for (int dir = 0; user && dir < 2; dir++) {
         struct seg_meta m = {.ts = 2000 + dir, .packet = 2 + (uint64_t)dir};
