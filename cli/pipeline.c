@@ -348,6 +348,10 @@ struct source {
     bool has_next;
     uint64_t undecoded; /* packets of a link type that is not decoded */
     uint16_t undecoded_link;
+    /* the last link type seen and whether it is decoded: files rarely
+     * change it, and looking it up is a string compare per packet */
+    int32_t seen_link;
+    bool seen_decoded;
 };
 
 static void advance(struct pipeline *p, struct source *src, int *rc)
@@ -430,6 +434,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct source *src = &srcs[i];
         src->path = strcmp(paths[i], "-") == 0 ? "standard input" : paths[i];
+        src->seen_link = -1;
         char err[256];
         if (capture_file_open(paths[i], &src->f, err, sizeof(err)) != ST_OK) {
             cli_error("%s: %s", src->path, err);
@@ -460,7 +465,11 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
         if (p->window_last && pk->no > p->window_last)
             break;
         if (pk->no >= p->window_first) {
-            if (!capture_link_decoded(pk->linktype) && !src->undecoded++)
+            if (pk->linktype != src->seen_link) {
+                src->seen_link = pk->linktype;
+                src->seen_decoded = capture_link_decoded(pk->linktype);
+            }
+            if (!src->seen_decoded && !src->undecoded++)
                 src->undecoded_link = pk->linktype;
             if (p->on_packet)
                 p->on_packet(p->ctx, pk);
