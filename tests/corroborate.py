@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Second opinions for fields where the reference corpus is wrong.
+
+    corroborate.py CHECK TLSSCOPE TRACE
+
+tests/conformance-corrections.txt names, for a corpus capture, fields whose
+reference value is known to be wrong and a CHECK here that derives those
+fields another way, from tools that are not tlsscope. The capture passes only
+when tlsscope's values equal the derived ones, so a correction is proven on
+every run, never merely tolerated.
+
+Checks:
+  tshark-compressed-chain  TLS 1.3 server chains sent as RFC 8879
+      CompressedCertificate: tshark decrypts the handshake (with the key log
+      in the capture's Decryption Secrets Block) and prints the compressed
+      message but cannot decompress it; here it is decompressed (zlib, brotli)
+      and parsed, each certificate hashed, the leaf read by openssl x509.
+"""
+import calendar
+import hashlib
+import json
+import subprocess
+import sys
+import time
+import zlib
+
+
+def fail(msg):
+    print(f"corroborate: {msg}")
+    sys.exit(1)
+
+
+def tshark_fields(trace, display_filter, fields):
+    cmd = ["tshark", "-r", trace, "-Y", display_filter, "-T", "fields",
+           "-E", "separator=|", "-E", "occurrence=f"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def decompress(algorithm, data, expected_len):
+    if algorithm == 1:
+        plain = zlib.decompress(data)
+    elif algorithm == 2:
+        # The brotli command (Debian package brotli), not a Python module:
+        # it works whichever python3 runs the tests.
+        plain = subprocess.run(["brotli", "--decompress", "--stdout"], input=data,
+                               capture_output=True, check=True).stdout
+    else:
+        fail(f"compression algorithm {algorithm} has no second opinion here")
+    if len(plain) != expected_len:
+        fail(f"decompressed {len(plain)} bytes, the message announces {expected_len}")
+    return plain
+
+
+def certificates_of(message):
+    """DER certificates of a TLS 1.3 Certificate message body (RFC 8446 4.4.2)."""
+    ctx_len = message[0]
+    pos = 1 + ctx_len
+    list_len = int.from_bytes(message[pos:pos + 3], "big")
+    pos += 3
+    end = pos + list_len
+    if end != len(message):
+        fail(f"certificate list of {list_len} bytes in a {len(message)}-byte message")
+    ders = []
+    while pos < end:
+        n = int.from_bytes(message[pos:pos + 3], "big")
+        ders.append(message[pos + 3:pos + 3 + n])
+        pos += 3 + n
+        ext_len = int.from_bytes(message[pos:pos + 2], "big")
+        pos += 2 + ext_len
+    return ders
+
+
+def openssl_leaf(der):
+    out = subprocess.run(
+        ["openssl", "x509", "-inform", "DER", "-noout", "-nameopt", "RFC2253",
+         "-subject", "-issuer", "-startdate", "-enddate"],
+        input=der, capture_output=True, check=True).stdout.decode()
+    facts = dict(line.split("=", 1) for line in out.splitlines())
+
+    def epoch(text):
+        return calendar.timegm(time.strptime(text, "%b %d %H:%M:%S %Y GMT"))
+    return {"subject": facts["subject"], "issuer": facts["issuer"],
+            "not_before": epoch(facts["notBefore"]), "not_after": epoch(facts["notAfter"])}
+
+
+def tshark_compressed_chain(tlsscope, trace):
+    rows = tshark_fields(trace, "tcp && tls.compress_certificate.compressed_certificate_message",
+                         ["ipv6.src", "ip.src", "tcp.srcport", "tls.compress_certificate.algorithm",
+                          "tls.compress_certificate.uncompressed_length",
+                          "tls.compress_certificate.compressed_certificate_message"])
+    if not rows:
+        fail(f"tshark shows no compressed certificate in {trace}")
+    sessions = {}
+    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        obj = json.loads(line)
+        if obj.get("type") == "session":
+            sessions[(obj["server"]["ip"], obj["server"]["port"])] = obj
+    checked = 0
+    for ip6, ip4, port, algorithm, plain_len, hexdata in rows:
+        server = (ip6 or ip4, int(port))
+        got = sessions.get(server)
+        if got is None:
+            fail(f"tlsscope reports no session with server {server[0]} port {server[1]}")
+        ders = certificates_of(decompress(int(algorithm), bytes.fromhex(hexdata), int(plain_len)))
+        want = [(hashlib.sha256(d).hexdigest(), hashlib.sha1(d).hexdigest()) for d in ders]
+        seen = [(c.get("sha256"), c.get("sha1")) for c in got.get("server_certs", [])]
+        if seen != want:
+            fail(f"server {server}: tlsscope's chain {seen} differs from tshark's decompressed {want}")
+        leaf = openssl_leaf(ders[0])
+        tl = got["server_certs"][0]
+        mine = {k: tl.get(k) for k in ("subject", "issuer", "not_before", "not_after")}
+        if mine != leaf:
+            fail(f"server {server}: leaf {mine} differs from openssl's {leaf}")
+        checked += 1
+    print(f"corroborate: {trace}: {checked} compressed chain(s) equal tshark's decrypted bytes "
+          "decompressed here, certificate by certificate")
+
+
+CHECKS = {"tshark-compressed-chain": tshark_compressed_chain}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in CHECKS:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    CHECKS[sys.argv[1]](sys.argv[2], sys.argv[3])
