@@ -125,6 +125,13 @@ CNF
   fi
   [ -f ocsp-leaf.pem ] || dated ocsp-leaf inter 20250101000000Z 20350101000000Z leaf_ocsp
   [ -f dh1024.pem ] || openssl dhparam -out dh1024.pem 1024 2>/dev/null
+  # A root that stands in for a public CA (tests point SSL_CERT_FILE at it)
+  # and a leaf it issued in 2025 for five years, when public CAs could issue
+  # for at most 398 days.
+  [ -f public-root.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout public-root.key \
+    -out public-root.pem -days 7300 -subj "/C=US/O=tlsscope test/CN=tlsscope stand-in public root" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  [ -f long-validity.pem ] || dated long-validity public-root 20250101000000Z 20300101000000Z leaf
   cd - >/dev/null
 }
 
@@ -151,7 +158,7 @@ capture() {
   local server_pid=
   if [ ${#sargs[@]} -gt 0 ]; then # no arguments: the client brings its own peer
     # s_server ends a connection when its stdin ends: HOLD keeps it open
-    sleep "${HOLD:-0}" | openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" \
+    sleep "${HOLD:-0}" | env ${SERVER_CONF:+OPENSSL_CONF="$SERVER_CONF"} openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" \
       >"$work/server.out" 2>&1 &
     server_pid=$!
     sleep 0.4
@@ -227,6 +234,16 @@ early_data() { # a full handshake, then a resumption with 0-RTT data
   client "$1" -sess_out "$work/sess" -servername localhost
   printf 'early hello\n' > "$work/early.txt"
   client "$1" -sess_in "$work/sess" -early_data "$work/early.txt" -servername localhost
+}
+
+hello_peer() { python3 "$here/hello-peer.py" "$1" "$P"; }
+
+deflate_server() { # a hand-built server picks DEFLATE; the OpenSSL client refuses it
+  python3 "$here/hello-peer.py" server-deflate "$P" &
+  local peer=$!
+  sleep 0.4
+  client "$1" -tls1_2 -servername localhost
+  wait "$peer" || true
 }
 
 starttls_smtp() {
@@ -387,6 +404,19 @@ scenario() {
   mq-ocsp)
     PORT=1414 EXTRA_PORT=44380 capture "$s" -cert "$pki/ocsp-leaf.pem" -key "$pki/ocsp-leaf.key" \
       -cert_chain "$pki/inter.pem" -CAfile "$pki/inter.pem" -status -tls1_2 -- ocsp_stapling "$s" ;;
+  no-ems) # OpenSSL 3's ExtendedMasterSecret option, off on the server only
+    printf 'openssl_conf = conf\n[conf]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n' \
+      > "$work/no-ems.cnf"
+    SERVER_CONF="$work/no-ems.cnf" capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
+  insecure-renegotiation) # a pre-RFC 5746 client (hand-built hello), a real server
+    capture "$s" "${rsa[@]}" -tls1_2 -- hello_peer client-legacy ;;
+  heartbleed) # a Heartbleed-shaped request after the hello; OpenSSL 3 has no heartbeat and refuses it
+    capture "$s" "${rsa[@]}" -tls1_2 -- hello_peer client-heartbleed ;;
+  tls-compression)
+    capture "$s" -- deflate_server "$s" ;;
+  cert-validity-too-long)
+    capture "$s" -cert "$pki/long-validity.pem" -key "$pki/long-validity.key" -tls1_2 -- \
+      client "$s" -tls1_2 -servername localhost ;;
   *)
     echo "make-traces: unknown scenario $s" >&2; exit 2 ;;
   esac
@@ -402,5 +432,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      cert-ec224 cert-dsa cert-sha1 null-cipher sigalgs-not-offered
      tls13-aes128gcm tls13-chacha20 tls13-aes128ccm tls13-aes128ccm8 tls13-client-cert
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
-     tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected)
+     tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
+     no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -3,10 +3,13 @@
 # in traces/ must equal tests/golden/NAME.txt, .json, .csv and .zeek (ssl.log
 # then x509.log, without the #open/#close times), and the runs listed in
 # tests/golden/variants (other options on the same capture) must equal
-# NAME@VARIANT.txt and .json. With UPDATE_GOLDEN=1 the files are rewritten
+# NAME@VARIANT.txt and .json; a variant's leading VAR=VALUE words are set in
+# tlsscope's environment (paths relative to traces/). With UPDATE_GOLDEN=1 the files are rewritten
 # instead; review that diff like code.
 set -u
 unset SSLKEYLOGFILE # the runs name their key logs
+unset SSL_CERT_FILE SSL_CERT_DIR # the system's public roots, unless a variant says otherwise
+run_env=""
 bin=$1
 src=$2
 golden="$src/tests/golden"
@@ -28,11 +31,11 @@ run() {
   fmt=$1 file=$2
   shift 2
   case $fmt in
-  txt) (cd "$src/traces" && "$bin" read --color never "$@" "$file" 2>&1; echo "exit $?") ;;
-  json) (cd "$src/traces" && "$bin" read --format json "$@" "$file" 2>&1; echo "exit $?") ;;
-  csv) (cd "$src/traces" && "$bin" read --format csv "$@" "$file" 2>&1; echo "exit $?") ;;
+  txt) (cd "$src/traces" && env $run_env "$bin" read --color never "$@" "$file" 2>&1; echo "exit $?") ;;
+  json) (cd "$src/traces" && env $run_env "$bin" read --format json "$@" "$file" 2>&1; echo "exit $?") ;;
+  csv) (cd "$src/traces" && env $run_env "$bin" read --format csv "$@" "$file" 2>&1; echo "exit $?") ;;
   zeek)
-    (cd "$src/traces" && "$bin" read --format zeek -o "$zeekdir" "$@" "$file" 2>&1; echo "exit $?")
+    (cd "$src/traces" && env $run_env "$bin" read --format zeek -o "$zeekdir" "$@" "$file" 2>&1; echo "exit $?")
     grep -hv '^#open\|^#close' "$zeekdir/ssl.log" "$zeekdir/x509.log" ;;
   esac
 }
@@ -69,8 +72,15 @@ done
 while read -r name variant args; do
   case $name in ''|'#'*) continue ;; esac
   file=$(trace_file "$name") || { echo "golden: variants names a missing trace $name"; status=1; continue; }
+  run_env=""
+  while :; do
+    case $args in [A-Z_]*=*) ;; *) break ;; esac
+    run_env="$run_env ${args%% *}"
+    case $args in *" "*) args=${args#* } ;; *) args="" ;; esac
+  done
   # shellcheck disable=SC2086 # the arguments are words
   check "$file" "$name@$variant" "txt json" $args
+  run_env=""
 done < "$golden/variants"
 
 # every golden file belongs to a trace or a variant

@@ -791,16 +791,29 @@ static void test_weak_dh(void **state)
 static void test_compression_and_heartbeat(void **state)
 {
     (void)state;
-    static const uint8_t deflate = 1, none = 0;
+    static const uint8_t deflate = 1, none = 0, deflate_or_none[] = {1, 0};
     struct session *s = new_session(1);
     modern_client(s);
     negotiate(s, VER_TLS12, 0xc02f);
+    s->ch.compression = (struct bytes){deflate_or_none, 2};
     s->sh.compression = (struct bytes){&deflate, 1};
     struct where at = {.packet = 19};
     session_anomaly(s, DIR_C2S, &at, "heartbeat_overread", "heartbeat request claims 16384");
     eval(s);
     expect(s, "tls-compression", SEV_HIGH, "DEFLATE", NULL);
+    if (strstr(finding(s, "tls-compression")->evidence, "did not offer"))
+        fail_msg("the client offered DEFLATE: %s", finding(s, "tls-compression")->evidence);
     expect(s, "heartbeat-overread", SEV_HIGH, "claims 16384", "client, packet 19", NULL);
+    session_free(s);
+
+    /* A server picking a method the client never offered. */
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->ch.compression = (struct bytes){&none, 1};
+    s->sh.compression = (struct bytes){&deflate, 1};
+    eval(s);
+    expect(s, "tls-compression", SEV_HIGH, "DEFLATE", "client did not offer", NULL);
     session_free(s);
 
     s = new_session(2);
