@@ -137,21 +137,26 @@ int live_open(const struct live_opts *o, struct capture_live **cap, struct pcapn
     struct live_options lo = {.iface = o->iface, .filter = o->filter, .fanout = o->fanout};
     *w = NULL;
     if (capture_live_open(&lo, cap, err, sizeof(err)) != ST_OK) {
+        *cap = NULL;
         cli_error("%s", err);
         return EXIT_INPUT;
     }
+    int rc = EXIT_OK;
+    uid_t uid;
+    gid_t gid;
     if (o->write_path &&
         pcapng_out_open(o->write_path, capture_live_linktype(*cap), 262144, w, err, sizeof(err)) != ST_OK) {
         cli_error("%s: cannot write: %s", o->write_path, err);
-        capture_live_close(*cap);
-        return EXIT_INPUT;
+        rc = EXIT_INPUT;
+    } else {
+        rc = drop_privileges(o->user, &uid, &gid);
     }
-    uid_t uid;
-    gid_t gid;
-    int rc = drop_privileges(o->user, &uid, &gid);
+    /* on failure nothing is left open for the caller to close again */
     if (rc) {
         capture_live_close(*cap);
         (void)pcapng_out_close(*w);
+        *cap = NULL;
+        *w = NULL;
     }
     return rc;
 }

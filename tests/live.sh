@@ -19,6 +19,28 @@ if ! "$bin" live -i lo --duration 0.2 >/dev/null 2>"$tmp/probe.err"; then
 fi
 command -v openssl >/dev/null || { echo "live: skipped, openssl is not installed"; exit 77; }
 
+# failures after the capture device is open: one line, a defined exit, and
+# the device closed once (it was closed twice: a crash after the message)
+for cmd in live check run tui; do
+  extra=""
+  [ $cmd = run ] && extra="-- true"
+  if [ $cmd = tui ]; then # the TUI wants a terminal: util-linux's script gives it one
+    script -qec "$bin tui -i lo -Z no-such-user-here" /dev/null </dev/null >"$tmp/z.out" 2>&1
+  else
+    # shellcheck disable=SC2086
+    "$bin" $cmd -i lo -Z no-such-user-here --duration 0.1 $extra </dev/null >"$tmp/z.out" 2>&1
+  fi
+  rc=$?
+  [ $rc = 2 ] && [ "$(tr -d '\r' <"$tmp/z.out")" = "tlsscope: -Z: no user 'no-such-user-here' on this system" ] ||
+    fail "$cmd -Z unknown user: exit $rc: $(cat "$tmp/z.out")"
+  [ $cmd = tui ] && continue
+  # shellcheck disable=SC2086
+  "$bin" $cmd -i lo -w /nonexistent-dir/kept.pcapng --duration 0.1 $extra </dev/null >"$tmp/w.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && grep -qx "tlsscope: /nonexistent-dir/kept.pcapng: cannot write: No such file or directory" "$tmp/w.out" ||
+    fail "$cmd -w unwritable: exit $rc: $(cat "$tmp/w.out")"
+done
+
 port=$((45000 + $$ % 2000))
 # server PORT HOLD ARGS...: an s_server for a few connections in the background
 server() {
