@@ -289,6 +289,11 @@ int baseline_load(struct baseline *b, const char *path)
         from_line(b, &v);
         jv_free(&v);
     }
+    /* a directory opens fine and fails only here, as would a bad disk */
+    if (rc == EXIT_OK && ferror(f)) {
+        cli_error("%s: %s", path, strerror(errno));
+        rc = EXIT_INPUT;
+    }
     free(line);
     fclose(f);
     b->loaded = rc == EXIT_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -261,8 +262,14 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     p->report = rep;
     if (o->policy_file) {
         /* unreadable is an input error (3), malformed a usage error (2) */
-        if (access(o->policy_file, R_OK) != 0) {
-            cli_error("%s: %s", o->policy_file, strerror(errno));
+        struct stat sb;
+        int unreadable = 0;
+        if (access(o->policy_file, R_OK) != 0)
+            unreadable = errno;
+        else if (stat(o->policy_file, &sb) == 0 && S_ISDIR(sb.st_mode))
+            unreadable = EISDIR;
+        if (unreadable) {
+            cli_error("%s: %s", o->policy_file, strerror(unreadable));
             return EXIT_INPUT;
         }
         p->policy = policy_load(o->policy_file, err, sizeof(err));

@@ -392,6 +392,11 @@ struct policy *policy_load(const char *path, char *err, size_t errlen)
         else
             ok = server_key(&ps, cur, k, v);
     }
+    /* a directory opens fine and fails only here, as would a bad disk */
+    if (ok && ferror(f)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        ok = false;
+    }
     fclose(f);
     if (!ok) {
         if (!p)
