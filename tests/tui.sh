@@ -315,7 +315,7 @@ if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null; then
   expect "SNI        first.example" "live: a session opens"
   keys 2
   expect "server_hello #" "live: its ladder"
-  keys q P
+  keys q j P
   expect "PAUSED" "live: P pauses"
   echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername third.example >/dev/null 2>&1
   expect "(new sessions held)" "live: paused, new sessions are held" 15
@@ -323,7 +323,10 @@ if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null; then
   refute "third.example" "live: paused, no new row"
   keys P
   expect "third.example" "live: resumed, the held session shows"
-  keys q
+  # the selection stayed on the second row while a row was appended
+  keys Enter
+  expect "session #2 " "live: an appended row does not move the selection"
+  keys q q
   expect "EXIT=0" "live: quit"
   kill "$server" 2>/dev/null
   ls /tmp/tlsscope-tui-* >/dev/null 2>&1 && fail "live: the scratch capture was left in /tmp"
