@@ -243,7 +243,11 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
                 o->format = CI_JUNIT;
             else if (!strcmp(optarg, "sarif"))
                 o->format = CI_SARIF;
-            else {
+            else if (!strcmp(optarg, "zeek") || !strcmp(optarg, "csv")) {
+                cli_error("--format %s is a report format: use 'tlsscope read' (or live); check "
+                          "writes text, json, junit or sarif verdicts", optarg);
+                return EXIT_USAGE;
+            } else {
                 cli_error("unknown format '%s' (text, json, junit or sarif)", optarg);
                 return EXIT_USAGE;
             }

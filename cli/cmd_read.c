@@ -116,7 +116,11 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
                 o->report.format = REPORT_ZEEK;
             else if (strcmp(optarg, "csv") == 0)
                 o->report.format = REPORT_CSV;
-            else {
+            else if (strcmp(optarg, "junit") == 0 || strcmp(optarg, "sarif") == 0) {
+                cli_error("--format %s is a verdict format: use 'tlsscope check' (or run), which judge "
+                          "sessions against expectations", optarg);
+                return EXIT_USAGE;
+            } else {
                 cli_error("unknown format '%s' (text, json, zeek or csv)", optarg);
                 return EXIT_USAGE;
             }

@@ -83,6 +83,8 @@ expect "ca-file: a directory" 3 "no PEM certificates in it" "" -- read --ca-file
 expect "ca-file: missing" 3 "none.pem: No such file or directory" "" -- read --ca-file "$tmp/none.pem" "$good"
 expect "ca-file: not PEM" 3 "typo.policy: no PEM certificates in it" "" -- read --ca-file "$tmp/typo.policy" "$good"
 expect "as-of: not a date" 2 "--as-of takes capture, now or a date" "" -- read --as-of 31/12/2026 "$good"
+expect "read: a verdict format" 2 "junit is a verdict format: use 'tlsscope check'" "" -- read --format junit "$good"
+expect "check: a report format" 2 "csv is a report format: use 'tlsscope read'" "" -- check --format csv "$good"
 expect "unknown rule" 3 "no rule 'no-such-rule'" "" -- rules no-such-rule
 
 [ $status = 0 ] && echo "bad-input: all cases behave"
