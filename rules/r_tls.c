@@ -400,7 +400,8 @@ static bool tls_compression(const struct session *s, const struct rule_env *env,
         return false;
     finding_note(out, "the server selected compression method %u%s", method,
                  method == 1 ? " (DEFLATE)" : "");
-    if (s->ch.present && !(s->ch.compression.len && memchr(s->ch.compression.p, method, s->ch.compression.len)))
+    const struct bytes *offered = &s->ch.compression;
+    if (s->ch.present && !(offered->len && memchr(offered->p, method, offered->len)))
         finding_note(out, "which the client did not offer (a conforming client ends the handshake)");
     return true;
 }

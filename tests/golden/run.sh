@@ -4,8 +4,8 @@
 # then x509.log, without the #open/#close times), and the runs listed in
 # tests/golden/variants (other options on the same capture) must equal
 # NAME@VARIANT.txt and .json; a variant's leading VAR=VALUE words are set in
-# tlsscope's environment (paths relative to traces/). With UPDATE_GOLDEN=1 the files are rewritten
-# instead; review that diff like code.
+# tlsscope's environment (paths relative to traces/). With UPDATE_GOLDEN=1
+# the files are rewritten instead; review that diff like code.
 set -u
 unset SSLKEYLOGFILE # the runs name their key logs
 unset SSL_CERT_FILE SSL_CERT_DIR # the system's public roots, unless a variant says otherwise
