@@ -120,6 +120,27 @@ rc=$?
 [ "$(grep -c '"type":"session"' "$tmp/live.json")" = 2 ] || fail "live --count 2: not 2 sessions"
 grep -q '"type":"summary".*"live":{"received"' "$tmp/live.json" || fail "live: no summary with kernel counts"
 
+# SIGINT and SIGTERM end a capture cleanly: the session seen, the summary
+# with the kernel's counts, status 0
+for sig in INT TERM; do
+  p=$((port + 7))
+  [ $sig = TERM ] && p=$((port + 8))
+  server $p 6
+  "$bin" live -i lo "tcp port $p" >"$tmp/sig.out" 2>&1 &
+  live=$!
+  pids="$pids $live"
+  sleep 1
+  client $p
+  sleep 0.5
+  kill -$sig $live
+  wait $live
+  rc=$?
+  [ $rc = 0 ] || fail "live, SIG$sig: exit $rc ($(cat "$tmp/sig.out"))"
+  grep -q "TLSv1.3  established" "$tmp/sig.out" || fail "live, SIG$sig: the session is missing"
+  grep -q "^Summary: 1 TLS session in" "$tmp/sig.out" || fail "live, SIG$sig: no summary"
+  grep -q "packets received by the kernel, 0 dropped by it" "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts"
+done
+
 # check -i with SARIF, and -w keeping the capture for tlsscope read
 server $((port + 3)) 6
 timeout 20 "$bin" check -i lo --count 1 -f sarif -o "$tmp/check.sarif" -w "$tmp/kept.pcapng" \
