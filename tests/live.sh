@@ -46,8 +46,10 @@ port=$((45000 + $$ % 2000))
 server() {
   p=$1 hold=$2
   shift 2
-  (sleep "$hold" | openssl s_server -accept "$p" -naccept 4 -quiet -cert "$pki/server-rsa.pem" \
-    -key "$pki/server-rsa.key" "$@" >/dev/null 2>&1) &
+  # s_server outlives its stdin and the subshell killed on exit: timeout
+  # makes sure no server is left behind once the test is over
+  (sleep "$hold" | timeout $((hold + 5)) openssl s_server -accept "$p" -naccept 4 -quiet \
+    -cert "$pki/server-rsa.pem" -key "$pki/server-rsa.key" "$@" >/dev/null 2>&1) &
   pids="$pids $!"
   sleep 0.5
 }
@@ -168,7 +170,7 @@ grep -q "^#close	" "$tmp/zeek/ssl.log" || fail "live -f zeek: ssl.log not closed
 # --fanout: two processes in one AF_PACKET fanout group share 12
 # connections out, each seeing whole connections and none seen twice
 fport=$((port + 5))
-(sleep 12 | openssl s_server -accept "$fport" -quiet -www -cert "$pki/server-rsa.pem" \
+(sleep 12 | timeout 17 openssl s_server -accept "$fport" -quiet -www -cert "$pki/server-rsa.pem" \
   -key "$pki/server-rsa.key" >/dev/null 2>&1) &
 pids="$pids $!"
 fan=""
