@@ -21,6 +21,8 @@ import struct
 import sys
 import time
 
+from peer import listener
+
 TLS12 = 0x0303
 
 
@@ -103,11 +105,7 @@ def read_record(conn):
 
 
 def server_deflate(port):
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(1)
-    ls.settimeout(10)
+    ls = listener(port)
     conn, _ = ls.accept()
     conn.settimeout(2)
     _, hello = read_record(conn)

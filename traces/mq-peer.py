@@ -24,6 +24,8 @@ import struct
 import sys
 import time
 
+from peer import listener
+
 CHANNEL = b"APP.SVRCONN"
 QMGR = b"QM1"
 
@@ -53,15 +55,6 @@ def userid():
 
 def status(code):
     return tsh(5, struct.pack(">II", 12, code))
-
-
-def listener(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(1)
-    s.settimeout(10)
-    return s
 
 
 def client_plain(port):

@@ -5,20 +5,17 @@
 
 It greets, answers EHLO with the STARTTLS capability, accepts STARTTLS and
 then runs the TLS server side with Python's ssl module (OpenSSL)."""
-import socket
 import ssl
 import sys
+
+from peer import listener
 
 
 def main():
     port, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen(1)
-    srv.settimeout(10)
+    srv = listener(port)
     conn, _ = srv.accept()
     f = conn.makefile("rb")
     conn.sendall(b"220 localhost ESMTP tlsscope-test\r\n")
