@@ -140,7 +140,7 @@ for sig in INT TERM; do
   [ $rc = 0 ] || fail "live, SIG$sig: exit $rc ($(cat "$tmp/sig.out"))"
   grep -q "TLSv1.3  established" "$tmp/sig.out" || fail "live, SIG$sig: the session is missing"
   grep -q "^Summary: 1 TLS session in" "$tmp/sig.out" || fail "live, SIG$sig: no summary"
-  grep -q "packets received by the kernel, 0 dropped by it" "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts"
+  grep -q "packets received by the kernel, [0-9]* dropped by it" "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts"
 done
 
 # check -i with SARIF, and -w keeping the capture for tlsscope read

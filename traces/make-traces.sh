@@ -158,8 +158,9 @@ capture() {
   local server_pid=
   if [ ${#sargs[@]} -gt 0 ]; then # no arguments: the client brings its own peer
     # s_server ends a connection when its stdin ends: HOLD keeps it open
-    sleep "${HOLD:-0}" | env ${SERVER_CONF:+OPENSSL_CONF="$SERVER_CONF"} openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" \
-      >"$work/server.out" 2>&1 &
+    # SERVER_CONF: an OpenSSL configuration file for the server alone
+    sleep "${HOLD:-0}" | env ${SERVER_CONF:+OPENSSL_CONF="$SERVER_CONF"} \
+      openssl s_server -accept "$p" -naccept "${NACCEPT:-1}" -quiet "${sargs[@]}" >"$work/server.out" 2>&1 &
     server_pid=$!
     sleep 0.4
   fi
