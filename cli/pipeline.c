@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -262,20 +261,11 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     p->report = rep;
     if (o->policy_file) {
         /* unreadable is an input error (3), malformed a usage error (2) */
-        struct stat sb;
-        int unreadable = 0;
-        if (access(o->policy_file, R_OK) != 0)
-            unreadable = errno;
-        else if (stat(o->policy_file, &sb) == 0 && S_ISDIR(sb.st_mode))
-            unreadable = EISDIR;
-        if (unreadable) {
-            cli_error("%s: %s", o->policy_file, strerror(unreadable));
-            return EXIT_INPUT;
-        }
-        p->policy = policy_load(o->policy_file, err, sizeof(err));
+        bool unreadable;
+        p->policy = policy_load(o->policy_file, &unreadable, err, sizeof(err));
         if (!p->policy) {
             cli_error("%s", err);
-            return EXIT_USAGE;
+            return unreadable ? EXIT_INPUT : EXIT_USAGE;
         }
     } else if (!(p->policy = policy_default())) {
         cli_error("out of memory");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 struct policy *policy_default(void)
 {
@@ -342,12 +343,29 @@ static bool section(struct parser *ps, struct policy *p, char *s, void **cur, bo
     return fail(ps, "unknown section '[%s]' ([channel NAME] or [server ADDR:PORT])", body);
 }
 
-struct policy *policy_load(const char *path, char *err, size_t errlen)
+/* err gets "path: reason" for a file that cannot be read */
+static void unreadable_file(const char *path, int error, bool *unreadable, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", path, strerror(error));
+    if (unreadable)
+        *unreadable = true;
+}
+
+struct policy *policy_load(const char *path, bool *unreadable, char *err, size_t errlen)
 {
     struct parser ps = {.path = path, .err = err, .errlen = errlen};
+    if (unreadable)
+        *unreadable = false;
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        unreadable_file(path, errno, unreadable, err, errlen);
+        return NULL;
+    }
+    /* a directory opens fine and would read as an empty policy */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        unreadable_file(path, EISDIR, unreadable, err, errlen);
         return NULL;
     }
     struct policy *p = policy_default();
@@ -392,9 +410,8 @@ struct policy *policy_load(const char *path, char *err, size_t errlen)
         else
             ok = server_key(&ps, cur, k, v);
     }
-    /* a directory opens fine and fails only here, as would a bad disk */
     if (ok && ferror(f)) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        unreadable_file(path, errno, unreadable, err, errlen);
         ok = false;
     }
     fclose(f);

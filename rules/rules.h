@@ -18,8 +18,9 @@
 struct policy;
 
 /* policy_load - parse a policy file. On failure returns NULL and writes
- * "FILE:LINE: reason" into err. */
-struct policy *policy_load(const char *path, char *err, size_t errlen);
+ * "FILE:LINE: reason" (a malformed line) or "FILE: reason" (the file could
+ * not be read; *unreadable is then set, when not NULL) into err. */
+struct policy *policy_load(const char *path, bool *unreadable, char *err, size_t errlen);
 /* policy_default - the built-in thresholds (NULL on no memory). */
 struct policy *policy_default(void);
 void policy_free(struct policy *p);

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd;
     const char *path = fuzz_path(data, size, &fd);
     char err[512];
-    struct policy *p = policy_load(path, err, sizeof(err));
+    struct policy *p = policy_load(path, NULL, err, sizeof(err));
     if (p) {
         struct rules_config rc = {.policy = p, .as_of = AS_OF_CAPTURE};
         struct rules *r = rules_new(&rc);

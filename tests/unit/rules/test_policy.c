@@ -18,7 +18,10 @@ static struct policy *load(const char *text, char *err, size_t errlen)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
-    struct policy *p = policy_load(path, err, errlen);
+    bool unreadable;
+    struct policy *p = policy_load(path, &unreadable, err, errlen);
+    if (!p)
+        assert_false(unreadable); /* a malformed line, not an unreadable file */
     /* the error names the file */
     if (!p)
         assert_memory_equal(err, path, strlen(path));
@@ -116,8 +119,14 @@ static void test_errors_name_the_line(void **state)
     expect_error("min_rsa_bits =\n", ":1: 'min_rsa_bits' has no value");
     expect_error("mq_ports = 1414, 0\n", ":1: mq_ports wants a number from 1 to 65535");
     char err[256];
-    assert_null(policy_load("/nonexistent/policy", err, sizeof(err)));
+    bool unreadable = false;
+    assert_null(policy_load("/nonexistent/policy", &unreadable, err, sizeof(err)));
     assert_string_equal(err, "/nonexistent/policy: No such file or directory");
+    assert_true(unreadable);
+    unreadable = false;
+    assert_null(policy_load("/tmp", &unreadable, err, sizeof(err)));
+    assert_string_equal(err, "/tmp: Is a directory");
+    assert_true(unreadable);
 }
 
 static void test_sslciph(void **state)

@@ -158,7 +158,7 @@ static void run_open(struct run *r, const char *policy_text, enum as_of as_of, i
         assert_true(write(fd, policy_text, strlen(policy_text)) == (ssize_t)strlen(policy_text));
         close(fd);
         char err[256];
-        r->pol = policy_load(path, err, sizeof(err));
+        r->pol = policy_load(path, NULL, err, sizeof(err));
         unlink(path);
         if (!r->pol)
             fail_msg("policy: %s", err);
