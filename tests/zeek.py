@@ -121,6 +121,16 @@ def compare_x509(row, z, note):
     return out
 
 
+def udp_certificates(exp):
+    """Fingerprints of the certificates that only UDP sessions carried."""
+    def chains(sessions):
+        return {fp for s in sessions for key in ("cert_chain_fps", "client_cert_chain_fps")
+                for fp in (s["zeek"].get(key) or [])}
+    zeek = [s for s in exp["sessions"] if s.get("zeek")]
+    return chains(s for s in zeek if s.get("transport") == "udp") - \
+        chains(s for s in zeek if s.get("transport") != "udp")
+
+
 def main():
     binary, src = sys.argv[1], sys.argv[2]
     corpus = os.path.join(src, "..", "shared", "corpus")
@@ -131,8 +141,13 @@ def main():
     histories, history_notes = 0, []
     for exp_path in sorted(glob.glob(os.path.join(corpus, "expected", "*.json"))):
         exp = json.load(open(exp_path))
-        blocks = [s for s in exp["sessions"] if s.get("zeek")]
-        if not blocks and not exp.get("zeek_x509"):
+        # TCP only until issue 18 (QUIC and DTLS handshakes) lands: tlsscope
+        # does not analyse UDP sessions yet, so their ssl.log rows and the
+        # certificates only they carried are left out. Issue 18 removes this.
+        blocks = [s for s in exp["sessions"] if s.get("zeek") and s.get("transport") != "udp"]
+        udp_only = udp_certificates(exp)
+        x509 = {fp: z for fp, z in (exp.get("zeek_x509") or {}).items() if fp not in udp_only}
+        if not blocks and not x509:
             continue
         capture = os.path.join(corpus, exp["trace"])
         with tempfile.TemporaryDirectory() as out:
@@ -171,7 +186,7 @@ def main():
         ours = {}
         for r in x509_rows:
             ours.setdefault(r["fingerprint"], []).append(r)
-        for fp, z in (exp.get("zeek_x509") or {}).items():
+        for fp, z in x509.items():
             rows = [r for r in ours.get(fp, []) if as_bool(r["host_cert"]) == z.get("host_cert") and
                     as_bool(r["client_cert"]) == z.get("client_cert")]
             note = "%s x509 %s" % (exp["trace"], fp[:12])
