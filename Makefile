@@ -11,20 +11,25 @@ CMAKE_ARGS ?=
 
 all: build
 
+# The tool alone: no test-only package, no test or bench target, and no
+# build chatter unless the build fails (then the log's end and its path).
 build:
 	@scripts/install-deps.sh build
-	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@mkdir -p $(BUILD)
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >$(BUILD)/build.log 2>&1 \
+	  || { tail -n 30 $(BUILD)/build.log; echo "tlsscope: configuring failed, see $(BUILD)/build.log" >&2; exit 1; }
+	@cmake --build $(BUILD) -j $(JOBS) --target tlsscope >>$(BUILD)/build.log 2>&1 \
+	  || { tail -n 30 $(BUILD)/build.log; echo "tlsscope: the build failed, see $(BUILD)/build.log" >&2; exit 1; }
 
 # The main job: analyze the bundled sample traces.
 run: build
-	$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
+	@$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
 
 # Every test, then each fuzz harness for a few seconds (ASan + UBSan), then
 # the whole suite again built with ASan + UBSan (check-sanitize).
 check:
 	@scripts/install-deps.sh test
-	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	scripts/fuzz.sh $(FUZZ_CHECK_SECONDS)
@@ -51,7 +56,7 @@ fuzz:
 BENCH_ARGS ?=
 bench:
 	@scripts/install-deps.sh test
-	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 	python3 bench/run.py $(BUILD) $(BENCH_ARGS)
 
@@ -64,6 +69,7 @@ traces:
 	$(MAKE) golden
 
 golden: build
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_TESTS=ON >/dev/null
 	cd $(BUILD) && UPDATE_GOLDEN=1 ctest -L golden --output-on-failure
 
 clean:

@@ -36,5 +36,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "tlsscope: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# apt's own chatter only when it fails
+log=$(mktemp)
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "tlsscope: installing$missing failed" >&2
+  exit 1
+fi
+rm -f "$log"
