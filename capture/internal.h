@@ -19,6 +19,9 @@ struct ipfrag;
 
 struct ipfrag *ipfrag_new(size_t max_bytes);
 void ipfrag_free(struct ipfrag *f);
+/* ipfrag_held - bytes held for incomplete datagrams (counted against the
+ * budget given to ipfrag_new). */
+size_t ipfrag_held(const struct ipfrag *f);
 
 /* ipfrag_feed - add one fragment. The key identifies the datagram (family,
  * addresses, protocol, id). offset and payload are the fragment's place and

@@ -17,16 +17,18 @@ struct pending {
     uint32_t id;
     int64_t first_ts;
     uint8_t *buf, *seen; /* bytes and a one-bit-per-byte coverage map */
-    size_t cap;          /* allocated bytes of buf */
+    size_t cap;          /* bytes of buf (seen holds cap bits) */
     size_t covered;      /* bytes filled so far */
     size_t total;        /* known once the last fragment arrived; else 0 */
 };
 
+/* Each datagram is allocated on its own, so evicting another one never
+ * moves it: a pointer to the datagram being grown stays valid. */
 struct ipfrag {
-    struct pending *v;
+    struct pending **v;
     size_t n;
-    size_t bytes, max_bytes;
-    uint8_t *done; /* the datagram handed out by the previous call */
+    size_t bytes, max_bytes; /* buf and seen of every pending datagram */
+    uint8_t *done;           /* the datagram handed out by the previous call */
 };
 
 struct ipfrag *ipfrag_new(size_t max_bytes)
@@ -43,11 +45,20 @@ struct ipfrag *ipfrag_new(size_t max_bytes)
     return f;
 }
 
-static void drop(struct ipfrag *f, size_t i)
+static size_t cost(size_t cap)
 {
-    f->bytes -= f->v[i].cap;
-    free(f->v[i].buf);
-    free(f->v[i].seen);
+    return cap + (cap + 7) / 8;
+}
+
+static void drop(struct ipfrag *f, const struct pending *p)
+{
+    size_t i = 0;
+    while (f->v[i] != p)
+        i++;
+    f->bytes -= cost(p->cap);
+    free(p->buf);
+    free(p->seen);
+    free(f->v[i]);
     f->v[i] = f->v[--f->n];
 }
 
@@ -56,10 +67,15 @@ void ipfrag_free(struct ipfrag *f)
     if (!f)
         return;
     while (f->n)
-        drop(f, 0);
+        drop(f, f->v[0]);
     free(f->v);
     free(f->done);
     free(f);
+}
+
+size_t ipfrag_held(const struct ipfrag *f)
+{
+    return f->bytes;
 }
 
 static bool same(const struct pending *p, const struct endpoint *src,
@@ -73,24 +89,28 @@ static bool same(const struct pending *p, const struct endpoint *src,
 static void expire(struct ipfrag *f, int64_t now, struct capture_stats *st)
 {
     for (size_t i = 0; i < f->n;) {
-        if (now - f->v[i].first_ts > FRAG_TIMEOUT) {
+        if (now - f->v[i]->first_ts > FRAG_TIMEOUT) {
             st->frags_dropped++;
-            drop(f, i);
+            drop(f, f->v[i]); /* the last one moved into i: look at i again */
         } else {
             i++;
         }
     }
 }
 
-static size_t oldest(const struct ipfrag *f)
+/* oldest - the datagram waiting longest, other than keep (NULL when there
+ * is no other). */
+static struct pending *oldest(const struct ipfrag *f, const struct pending *keep)
 {
-    size_t o = 0;
-    for (size_t i = 1; i < f->n; i++)
-        if (f->v[i].first_ts < f->v[o].first_ts)
-            o = i;
+    struct pending *o = NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->v[i] != keep && (!o || f->v[i]->first_ts < o->first_ts))
+            o = f->v[i];
     return o;
 }
 
+/* reserve - room for need bytes in p, evicting the oldest other datagrams
+ * while the budget is exceeded. On failure p is unchanged. */
 static bool reserve(struct ipfrag *f, struct pending *p, size_t need,
                     struct capture_stats *st)
 {
@@ -99,25 +119,29 @@ static bool reserve(struct ipfrag *f, struct pending *p, size_t need,
     size_t ncap = need < 2048 ? 2048 : need;
     if (ncap > MAX_DATAGRAM)
         ncap = MAX_DATAGRAM;
-    while (f->bytes + (ncap - p->cap) > f->max_bytes && f->n > 1) {
-        size_t o = oldest(f);
-        if (&f->v[o] == p)
-            break;
+    size_t grow = cost(ncap) - cost(p->cap);
+    struct pending *victim;
+    while (f->bytes + grow > f->max_bytes && (victim = oldest(f, p))) {
         st->frags_dropped++;
-        drop(f, o);
+        drop(f, victim);
     }
-    if (f->bytes + (ncap - p->cap) > f->max_bytes)
+    if (f->bytes + grow > f->max_bytes)
         return false;
-    uint8_t *nb = realloc(p->buf, ncap);
-    if (!nb)
+    uint8_t *nb = malloc(ncap), *ns = calloc((ncap + 7) / 8, 1);
+    if (!nb || !ns) {
+        free(nb);
+        free(ns);
         return false;
+    }
+    if (p->cap) {
+        memcpy(nb, p->buf, p->cap);
+        memcpy(ns, p->seen, (p->cap + 7) / 8);
+    }
+    free(p->buf);
+    free(p->seen);
     p->buf = nb;
-    uint8_t *ns = realloc(p->seen, (ncap + 7) / 8);
-    if (!ns)
-        return false;
-    memset(ns + (p->cap + 7) / 8, 0, (ncap + 7) / 8 - (p->cap + 7) / 8);
     p->seen = ns;
-    f->bytes += ncap - p->cap;
+    f->bytes += grow;
     p->cap = ncap;
     return true;
 }
@@ -146,25 +170,29 @@ bool ipfrag_feed(struct ipfrag *f, const struct endpoint *src,
         st->frags_dropped++;
         return false;
     }
-    size_t i = 0;
-    while (i < f->n && !same(&f->v[i], src, dst, proto, id))
-        i++;
-    if (i == f->n) {
+    struct pending *p = NULL;
+    for (size_t i = 0; i < f->n && !p; i++)
+        if (same(f->v[i], src, dst, proto, id))
+            p = f->v[i];
+    if (!p) {
         if (f->n == MAX_PENDING) {
             st->frags_dropped++;
-            drop(f, oldest(f));
-            i = f->n;
+            drop(f, oldest(f, NULL));
         }
-        struct pending fresh = {.src = *src, .dst = *dst, .proto = proto,
-                                .id = id, .first_ts = now};
-        f->v[f->n++] = fresh;
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+            st->frags_dropped++;
+            return false;
+        }
+        *p = (struct pending){.src = *src, .dst = *dst, .proto = proto,
+                              .id = id, .first_ts = now};
+        f->v[f->n++] = p;
     }
-    struct pending *p = &f->v[i];
     if (!more)
         p->total = end;
     if (!reserve(f, p, end, st)) {
         st->frags_dropped++;
-        drop(f, i);
+        drop(f, p);
         return false;
     }
     uint8_t tmp[64];
@@ -184,12 +212,9 @@ bool ipfrag_feed(struct ipfrag *f, const struct endpoint *src,
     }
     if (!p->total || p->covered < p->total || !complete(p))
         return false;
-    f->done = p->buf;
+    f->done = p->buf; /* handed out until the next call */
     *whole = cur_make(f->done, p->total);
     p->buf = NULL;
-    f->bytes -= p->cap;
-    p->cap = 0;
-    free(p->seen);
-    f->v[i] = f->v[--f->n];
+    drop(f, p);
     return true;
 }

@@ -138,13 +138,16 @@ static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
 static void cache_put(struct certcache *cc, const struct cert *c)
 {
     if (cc->n >= CACHE_SLOTS / 2) {
-        /* Full: start over rather than grow; memory stays bounded. */
+        /* Full: start over rather than grow; memory stays bounded. The
+         * new arena comes first: without one, the cache stays as it is
+         * and this certificate is simply not kept. */
+        struct arena *fresh = arena_new();
+        if (!fresh)
+            return;
         arena_free(cc->arena);
-        cc->arena = arena_new();
+        cc->arena = fresh;
         memset(cc->slots, 0, CACHE_SLOTS * sizeof(*cc->slots));
         cc->n = 0;
-        if (!cc->arena)
-            return;
     }
     size_t i = slot_of(c->sha256);
     while (cc->slots[i].used)
