@@ -33,6 +33,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -173,8 +175,8 @@ struct hs_choice {
 
 static const char *const tls12_cipher_lists[] = {
     "DEFAULT",
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
-    "ECDHE-RSA-CHACHA20-POLY1305",
+    ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
+     "ECDHE-RSA-CHACHA20-POLY1305"),
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:AES256-GCM-SHA384",
     "AES256-GCM-SHA384:AES128-SHA256",
 };

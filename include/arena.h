@@ -24,7 +24,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_sprintf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap);
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* arena_grow - make room for one more element in a growing array.
  * *items points to *n elements of `size` bytes with room for *cap; on

@@ -60,6 +60,9 @@ const char *severity_name(enum severity s)
 /* ---- findings ---------------------------------------------------------------- */
 
 static void appendv(char *buf, size_t cap, size_t *len, const char *sep,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void appendv(char *buf, size_t cap, size_t *len, const char *sep,
                     const char *fmt, va_list ap)
 {
     if (*len && *len < cap)

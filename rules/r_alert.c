@@ -123,8 +123,8 @@ static bool alert_explained(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_alert_explained = {
-    .info = {"alert-explained", SEV_MEDIUM, "Handshake ended by an alert",
-             "A fatal alert names why one side gave up; the usual causes depend on which side sent it."},
+    .info = {.id = "alert-explained", .severity = SEV_MEDIUM, .title = "Handshake ended by an alert",
+             .rationale = "A fatal alert names why one side gave up; the usual causes depend on which side sent it."},
     .fix = "",
     .mq = NULL,
     .check = alert_explained,
@@ -174,8 +174,8 @@ static bool slow_handshake(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_slow_handshake = {
-    .info = {"slow-handshake", SEV_LOW, "Slow handshake",
-             "Where the handshake time goes (network, server, client) tells whether to look at latency, the server's crypto and key store, or revocation checks."},
+    .info = {.id = "slow-handshake", .severity = SEV_LOW, .title = "Slow handshake",
+             .rationale = "Where the handshake time goes (network, server, client) tells whether to look at latency, the server's crypto and key store, or revocation checks."},
     .fix = "Look at the slower side: revocation checks (OCSP/CRL reachability), key store access, DNS; reuse connections or sessions to pay the cost less often.",
     .mq = NULL,
     .check = slow_handshake,

@@ -66,8 +66,8 @@ static void many_connections(const struct capture_state *st, const struct rule *
 }
 
 const struct capture_rule rule_many_connections = {
-    .rule = {.info = {"many-short-connections", SEV_LOW, "Many short connections without resumption",
-                      "Each new connection repeats a full handshake; reusing connections or resuming sessions saves the time and the server's CPU.", true},
+    .rule = {.info = {.id = "many-short-connections", .severity = SEV_LOW, .title = "Many short connections without resumption",
+                      .rationale = "Each new connection repeats a full handshake; reusing connections or resuming sessions saves the time and the server's CPU.", .capture_wide = true},
              .fix = "Keep connections open and reuse them (connection pools, HTTP keep-alive; MQ: keep the connection, use SHARECNV) and enable session resumption (tickets or a session cache).",
              .mq = NULL},
     .run = many_connections,
@@ -138,8 +138,8 @@ static void server_grades(const struct capture_state *st, const struct rule *sel
 }
 
 const struct capture_rule rule_server_grade = {
-    .rule = {.info = {"server-grade", SEV_LOW, "Server below Mozilla's intermediate profile",
-                      "Mozilla's server-side TLS guidelines define modern, intermediate and old configurations; intermediate suits almost every service, and a server whose sessions only fit old (or nothing) is worth fixing.", true},
+    .rule = {.info = {.id = "server-grade", .severity = SEV_LOW, .title = "Server below Mozilla's intermediate profile",
+                      .rationale = "Mozilla's server-side TLS guidelines define modern, intermediate and old configurations; intermediate suits almost every service, and a server whose sessions only fit old (or nothing) is worth fixing.", .capture_wide = true},
              .fix = "Configure the server to Mozilla's intermediate profile (https://wiki.mozilla.org/Security/Server_Side_TLS, or https://ssl-config.mozilla.org for a ready configuration): TLS 1.2 and 1.3 only, ECDHE or DHE (2048 bits or more) with AES-GCM or ChaCha20-Poly1305.",
              .mq = NULL},
     .run = server_grades,
@@ -197,8 +197,8 @@ static void client_audit(const struct capture_state *st, const struct rule *self
 }
 
 const struct capture_rule rule_client_audit = {
-    .rule = {.info = {"client-audit", SEV_LOW, "Client offers what it should not",
-                      "A client's hellos show its TLS configuration: weak suites it still offers, TLS 1.3 and other protections it lacks.", true},
+    .rule = {.info = {.id = "client-audit", .severity = SEV_LOW, .title = "Client offers what it should not",
+                      .rationale = "A client's hellos show its TLS configuration: weak suites it still offers, TLS 1.3 and other protections it lacks.", .capture_wide = true},
              .fix = "Update the client's TLS library or configuration: drop NULL/EXPORT/anonymous/RC4/DES/3DES suites, enable TLS 1.3 and extended master secret.",
              .mq = NULL},
     .run = client_audit,
@@ -257,8 +257,8 @@ static void key_type_confirmed(const struct capture_state *st, const struct rule
 }
 
 const struct capture_rule rule_key_type_confirmed = {
-    .rule = {.info = {"cert-key-type-confirmed", SEV_HIGH, "Refused key type confirmed by a later session",
-                      "A handshake refused before any certificate was sent is explained by the certificate the same server presented in another session.", true},
+    .rule = {.info = {.id = "cert-key-type-confirmed", .severity = SEV_HIGH, .title = "Refused key type confirmed by a later session",
+                      .rationale = "A handshake refused before any certificate was sent is explained by the certificate the same server presented in another session.", .capture_wide = true},
              .fix = "Offer suites for the server's certificate key type on the refused client (MQ: a CipherSpec of that key type), or give the server a certificate of the type the client expects.",
              .mq = "AMQ9616E"},
     .run = key_type_confirmed,
@@ -296,8 +296,8 @@ static void revocation_delays(const struct capture_state *st, const struct rule 
 }
 
 const struct capture_rule rule_revocation_fetch = {
-    .rule = {.info = {"revocation-fetch", SEV_INFO, "Revocation check during a handshake",
-                      "An OCSP or CRL fetch made while a handshake waits adds its round trip to the handshake; when it fails, MQ's default OCSPAuthentication=REQUIRED stops the channel.", true},
+    .rule = {.info = {.id = "revocation-fetch", .severity = SEV_INFO, .title = "Revocation check during a handshake",
+                      .rationale = "An OCSP or CRL fetch made while a handshake waits adds its round trip to the handshake; when it fails, MQ's default OCSPAuthentication=REQUIRED stops the channel.", .capture_wide = true},
              .fix = "Make the responder fast and reachable, staple OCSP responses on the server, or relax the check (MQ: OCSPAuthentication=WARN, CDPCheckExtensions=NO).",
              .mq = "AMQ9716E (when it fails)"},
     .run = revocation_delays,
@@ -350,8 +350,8 @@ static void channel_certificates(const struct capture_state *st, const struct ru
 }
 
 const struct capture_rule rule_channel_certificates = {
-    .rule = {.info = {"mq-channel-certificates", SEV_INFO, "Certificates per MQ channel",
-                      "Which certificate each channel (decoded from the SNI) was answered with; a channel answered with different certificates is raised to low, as clients trusting one may fail on another.", true},
+    .rule = {.info = {.id = "mq-channel-certificates", .severity = SEV_INFO, .title = "Certificates per MQ channel",
+                      .rationale = "Which certificate each channel (decoded from the SNI) was answered with; a channel answered with different certificates is raised to low, as clients trusting one may fail on another.", .capture_wide = true},
              .fix = "Give every queue manager serving the channel the same certificate label (CERTLABL on the channel, or the queue manager's CERTLABL) and the same CA chain; check each with: runmqakm -cert -list -db key.kdb -stashed.",
              .mq = "AMQ9633E (on the client, for the one it does not trust)"},
     .run = channel_certificates,

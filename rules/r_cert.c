@@ -77,8 +77,8 @@ static bool cert_expired(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_expired = {
-    .info = {"cert-expired", SEV_HIGH, "Certificate expired",
-             "A peer that checks validity rejects an expired certificate; MQ reports it on the validating side."},
+    .info = {.id = "cert-expired", .severity = SEV_HIGH, .title = "Certificate expired",
+             .rationale = "A peer that checks validity rejects an expired certificate; MQ reports it on the validating side."},
     .fix = "Renew the certificate and install it with its chain (openssl x509 -noout -enddate -in cert.pem to check; "
            "runmqakm -cert -receive / keytool -importcert for MQ and Java key stores), then REFRESH SECURITY TYPE(SSL) on the queue manager.",
     .mq = "AMQ9633E",
@@ -107,8 +107,8 @@ static bool cert_not_yet_valid(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_cert_not_yet_valid = {
-    .info = {"cert-not-yet-valid", SEV_HIGH, "Certificate not yet valid",
-             "A certificate whose validity starts in the future is rejected; usually a clock set wrong on the issuing or the validating host."},
+    .info = {.id = "cert-not-yet-valid", .severity = SEV_HIGH, .title = "Certificate not yet valid",
+             .rationale = "A certificate whose validity starts in the future is rejected; usually a clock set wrong on the issuing or the validating host."},
     .fix = "Check the clocks of both hosts (timedatectl; NTP), or issue the certificate with a start date in the past.",
     .mq = "AMQ9633E",
     .check = cert_not_yet_valid,
@@ -141,8 +141,8 @@ static bool cert_expiring(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_expiring = {
-    .info = {"cert-expiring", SEV_LOW, "Certificate expires soon",
-             "Renewing before expiry avoids an outage; MQ channels stop at the first handshake after it."},
+    .info = {.id = "cert-expiring", .severity = SEV_LOW, .title = "Certificate expires soon",
+             .rationale = "Renewing before expiry avoids an outage; MQ channels stop at the first handshake after it."},
     .fix = "Renew and deploy the certificate before it expires.",
     .mq = NULL,
     .check = cert_expiring,
@@ -195,8 +195,8 @@ static bool cert_validity_too_long(const struct session *s, const struct rule_en
 }
 
 const struct rule rule_cert_validity_too_long = {
-    .info = {"cert-validity-too-long", SEV_MEDIUM, "Validity longer than public CAs may issue",
-             "Browsers and other clients following the CA/Browser Forum reject publicly trusted certificates valid for longer than the limit in force when they were issued; private CAs are exempt."},
+    .info = {.id = "cert-validity-too-long", .severity = SEV_MEDIUM, .title = "Validity longer than public CAs may issue",
+             .rationale = "Browsers and other clients following the CA/Browser Forum reject publicly trusted certificates valid for longer than the limit in force when they were issued; private CAs are exempt."},
     .fix = "Reissue the certificate with a validity within the CA/Browser Forum limit (200 days from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15) and automate renewal (ACME).",
     .mq = NULL,
     .check = cert_validity_too_long,
@@ -228,8 +228,8 @@ static bool cert_weak_rsa(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_weak_rsa = {
-    .info = {"cert-weak-rsa-key", SEV_MEDIUM, "RSA key too short",
-             "RSA keys below 2048 bits can be factored with feasible effort; MQ rejects them when MinimumRSAKeySize is set."},
+    .info = {.id = "cert-weak-rsa-key", .severity = SEV_MEDIUM, .title = "RSA key too short",
+             .rationale = "RSA keys below 2048 bits can be factored with feasible effort; MQ rejects them when MinimumRSAKeySize is set."},
     .fix = "Issue a new key of at least 2048 bits (openssl req -newkey rsa:3072; runmqakm -certreq -create -size 3072; keytool -genkeypair -keysize 3072).",
     .mq = "AMQ9633E (with MinimumRSAKeySize set)",
     .check = cert_weak_rsa,
@@ -260,8 +260,8 @@ static bool cert_weak_ec(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_weak_ec = {
-    .info = {"cert-weak-ec-curve", SEV_MEDIUM, "Elliptic curve too small",
-             "Curves below 256 bits give less than 128-bit security and many clients no longer accept them."},
+    .info = {.id = "cert-weak-ec-curve", .severity = SEV_MEDIUM, .title = "Elliptic curve too small",
+             .rationale = "Curves below 256 bits give less than 128-bit security and many clients no longer accept them."},
     .fix = "Issue a new key on P-256 or P-384 (openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256; runmqakm -certreq -create -sig_alg EC_ecdsa_with_SHA256).",
     .mq = NULL,
     .check = cert_weak_ec,
@@ -286,8 +286,8 @@ static bool cert_dsa(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_dsa = {
-    .info = {"cert-dsa-key", SEV_MEDIUM, "DSA key",
-             "DSA is removed from TLS 1.3 and deprecated elsewhere; most clients cannot use a DSA certificate any more."},
+    .info = {.id = "cert-dsa-key", .severity = SEV_MEDIUM, .title = "DSA key",
+             .rationale = "DSA is removed from TLS 1.3 and deprecated elsewhere; most clients cannot use a DSA certificate any more."},
     .fix = "Replace the certificate with an RSA (2048+) or ECDSA (P-256+) one.",
     .mq = NULL,
     .check = cert_dsa,
@@ -320,8 +320,8 @@ static bool cert_weak_signature(const struct session *s, const struct rule_env *
 }
 
 const struct rule rule_cert_weak_signature = {
-    .info = {"cert-weak-signature", SEV_MEDIUM, "Certificate signed with MD5 or SHA-1",
-             "MD5 and SHA-1 signatures can be forged; current clients reject them (roots excepted, their signature is not checked)."},
+    .info = {.id = "cert-weak-signature", .severity = SEV_MEDIUM, .title = "Certificate signed with MD5 or SHA-1",
+             .rationale = "MD5 and SHA-1 signatures can be forged; current clients reject them (roots excepted, their signature is not checked)."},
     .fix = "Have the CA reissue the certificate with a SHA-256 signature (openssl x509 -sha256 / runmqakm -cert -sign -sig_alg SHA256WithRSA).",
     .mq = "AMQ9633E",
     .check = cert_weak_signature,
@@ -349,8 +349,8 @@ static bool cert_self_signed_leaf(const struct session *s, const struct rule_env
 }
 
 const struct rule rule_cert_self_signed_leaf = {
-    .info = {"cert-self-signed-leaf", SEV_MEDIUM, "Self-signed certificate",
-             "A self-signed certificate is trusted only by peers that hold a copy of it; everyone else rejects it."},
+    .info = {.id = "cert-self-signed-leaf", .severity = SEV_MEDIUM, .title = "Self-signed certificate",
+             .rationale = "A self-signed certificate is trusted only by peers that hold a copy of it; everyone else rejects it."},
     .fix = "Use a certificate issued by a CA both sides trust, or add this certificate to the peer's trust store "
            "(runmqakm -cert -add -label ... ; keytool -importcert -trustcacerts).",
     .mq = "AMQ9633E",
@@ -390,8 +390,8 @@ static bool cert_chain_order(const struct session *s, const struct rule_env *env
 }
 
 const struct rule rule_cert_chain_order = {
-    .info = {"cert-chain-order", SEV_LOW, "Certificate chain out of order",
-             "TLS 1.2 requires each certificate to be followed by its issuer; strict clients reject a shuffled chain."},
+    .info = {.id = "cert-chain-order", .severity = SEV_LOW, .title = "Certificate chain out of order",
+             .rationale = "TLS 1.2 requires each certificate to be followed by its issuer; strict clients reject a shuffled chain."},
     .fix = "Send the chain leaf first, then each issuer in turn (cat leaf.pem intermediate.pem > chain.pem; ssl_certificate chain.pem in nginx).",
     .mq = NULL,
     .check = cert_chain_order,
@@ -446,8 +446,8 @@ static bool cert_chain_incomplete(const struct session *s, const struct rule_env
 }
 
 const struct rule rule_cert_chain_incomplete = {
-    .info = {"cert-chain-incomplete", SEV_MEDIUM, "Issuer missing from the chain",
-             "A peer can only build the path to its trusted root if the sender includes every intermediate it lacks; with a private root the peer must hold it already."},
+    .info = {.id = "cert-chain-incomplete", .severity = SEV_MEDIUM, .title = "Issuer missing from the chain",
+             .rationale = "A peer can only build the path to its trusted root if the sender includes every intermediate it lacks; with a private root the peer must hold it already."},
     .fix = "Send the intermediate certificates with the leaf (MQ: add them to the key repository, runmqakm -cert -add; nginx: ssl_certificate with the full chain), "
            "and make sure the peer trusts the root. Check with: openssl s_client -showcerts, or tlsscope --ca-file ROOT.pem.",
     .mq = "AMQ9633E",
@@ -473,8 +473,8 @@ static bool cert_untrusted(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_untrusted = {
-    .info = {"cert-untrusted", SEV_HIGH, "Chain does not verify against the given CAs",
-             "The chain cannot be verified with the CA certificates passed with --ca-file, so a peer trusting only those rejects it."},
+    .info = {.id = "cert-untrusted", .severity = SEV_HIGH, .title = "Chain does not verify against the given CAs",
+             .rationale = "The chain cannot be verified with the CA certificates passed with --ca-file, so a peer trusting only those rejects it."},
     .fix = "Fix what OpenSSL names: add the missing intermediate or root to the sender's chain or the peer's trust store, or renew an expired certificate. "
            "Reproduce with: openssl verify -CAfile CA.pem -untrusted chain.pem leaf.pem.",
     .mq = "AMQ9633E",
@@ -547,8 +547,8 @@ static bool cert_key_usage(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_key_usage = {
-    .info = {"cert-key-usage", SEV_MEDIUM, "Key usage wrong for the certificate's role",
-             "Peers check that a server certificate allows serverAuth, a client certificate clientAuth, and that the key usage fits the key exchange; an end-entity certificate should not be a CA."},
+    .info = {.id = "cert-key-usage", .severity = SEV_MEDIUM, .title = "Key usage wrong for the certificate's role",
+             .rationale = "Peers check that a server certificate allows serverAuth, a client certificate clientAuth, and that the key usage fits the key exchange; an end-entity certificate should not be a CA."},
     .fix = "Reissue the certificate with the right extensions, e.g. openssl x509 -extfile with "
            "'keyUsage=digitalSignature,keyEncipherment' and 'extendedKeyUsage=serverAuth' (clientAuth for MQ client and sender channels' certificates); "
            "runmqakm -certreq -create accepts -eku.",
@@ -613,8 +613,8 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
 }
 
 const struct rule rule_cert_sni_mismatch = {
-    .info = {"cert-sni-mismatch", SEV_MEDIUM, "Server name not in the certificate",
-             "A client that checks host names rejects a certificate whose SAN (or CN, without SANs) does not cover the name it asked for."},
+    .info = {.id = "cert-sni-mismatch", .severity = SEV_MEDIUM, .title = "Server name not in the certificate",
+             .rationale = "A client that checks host names rejects a certificate whose SAN (or CN, without SANs) does not cover the name it asked for."},
     .fix = "Add the name to the certificate's subjectAltName (openssl req -addext 'subjectAltName=DNS:name'), or make the server pick the right certificate for that SNI.",
     .mq = NULL,
     .check = cert_sni_mismatch,
@@ -661,8 +661,8 @@ static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_cert_ip_not_in_san = {
-    .info = {"cert-ip-not-in-san", SEV_MEDIUM, "Address not in the certificate",
-             "A client connecting to an IP address checks it against the certificate's IP SANs; the classic case is a certificate made for 'localhost' only."},
+    .info = {.id = "cert-ip-not-in-san", .severity = SEV_MEDIUM, .title = "Address not in the certificate",
+             .rationale = "A client connecting to an IP address checks it against the certificate's IP SANs; the classic case is a certificate made for 'localhost' only."},
     .fix = "Connect by a name the certificate lists, or add the address (openssl req -addext 'subjectAltName=DNS:host,IP:10.0.0.5').",
     .mq = NULL,
     .check = cert_ip_not_in_san,
@@ -692,8 +692,8 @@ static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cert_ocsp_url = {
-    .info = {"cert-ocsp-url", SEV_INFO, "Certificate names an OCSP responder",
-             "MQ checks revocation online for certificates carrying an OCSP URL; an unreachable or slow responder delays or stops channel start."},
+    .info = {.id = "cert-ocsp-url", .severity = SEV_INFO, .title = "Certificate names an OCSP responder",
+             .rationale = "MQ checks revocation online for certificates carrying an OCSP URL; an unreachable or slow responder delays or stops channel start."},
     .fix = "Make sure the responder is reachable from the validating host, or set OCSPCheckExtensions=NO / OCSPAuthentication=WARN in the SSL stanza if revocation is checked otherwise.",
     .mq = "AMQ9716E (when the check fails)",
     .check = cert_ocsp_url,

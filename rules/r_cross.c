@@ -81,8 +81,8 @@ static bool cert_sigalg_not_offered(const struct session *s, const struct rule_e
 }
 
 const struct rule rule_cert_sigalg_not_offered = {
-    .info = {"cert-sigalg-not-offered", SEV_MEDIUM, "Certificate algorithms the client did not offer",
-             "The client lists the signature algorithms (and, for ECDSA in TLS 1.2, the curves) it can verify; a certificate outside them may be rejected."},
+    .info = {.id = "cert-sigalg-not-offered", .severity = SEV_MEDIUM, .title = "Certificate algorithms the client did not offer",
+             .rationale = "The client lists the signature algorithms (and, for ECDSA in TLS 1.2, the curves) it can verify; a certificate outside them may be rejected."},
     .fix = "Serve a certificate chain signed with an algorithm the client supports (SHA-256 RSA or ECDSA), or extend the client's signature_algorithms / groups.",
     .mq = "AMQ9633E",
     .check = cert_sigalg_not_offered,
@@ -138,8 +138,8 @@ static bool rsa_without_pss(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_rsa_without_pss = {
-    .info = {"rsa-without-pss", SEV_HIGH, "RSA certificate but no RSA-PSS offered in TLS 1.3",
-             "In TLS 1.3 an RSA key signs with RSA-PSS (RFC 8446 4.2.3); a client that offers only PKCS#1 schemes cannot complete a TLS 1.3 handshake with an RSA server."},
+    .info = {.id = "rsa-without-pss", .severity = SEV_HIGH, .title = "RSA certificate but no RSA-PSS offered in TLS 1.3",
+             .rationale = "In TLS 1.3 an RSA key signs with RSA-PSS (RFC 8446 4.2.3); a client that offers only PKCS#1 schemes cannot complete a TLS 1.3 handshake with an RSA server."},
     .fix = "Add rsa_pss_rsae_sha256 to the client's signature algorithms (OpenSSL -sigalgs 'RSA-PSS+SHA256:...'), limit the client to TLS 1.2, or give the server an ECDSA certificate.",
     .mq = "AMQ9616E",
     .check = rsa_without_pss,
@@ -172,8 +172,8 @@ static bool hello_retry(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_hello_retry = {
-    .info = {"hello-retry", SEV_INFO, "HelloRetryRequest: key share not accepted",
-             "The client guessed a key-exchange group the server does not take, so the server asked again; every new connection pays an extra round trip."},
+    .info = {.id = "hello-retry", .severity = SEV_INFO, .title = "HelloRetryRequest: key share not accepted",
+             .rationale = "The client guessed a key-exchange group the server does not take, so the server asked again; every new connection pays an extra round trip."},
     .fix = "Put the server's preferred group first in the client's groups (OpenSSL -groups X25519:P-256), or let the server accept the client's first choice.",
     .mq = NULL,
     .check = hello_retry,

@@ -68,8 +68,8 @@ static bool mq_plaintext(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_mq_plaintext = {
-    .info = {"mq-plaintext", SEV_HIGH, "IBM MQ channel without TLS",
-             "The channel runs with a blank SSLCIPH on the client side: messages and any credentials cross the network in clear, and a queue manager channel that expects TLS refuses it."},
+    .info = {.id = "mq-plaintext", .severity = SEV_HIGH, .title = "IBM MQ channel without TLS",
+             .rationale = "The channel runs with a blank SSLCIPH on the client side: messages and any credentials cross the network in clear, and a queue manager channel that expects TLS refuses it."},
     .fix = "Set SSLCIPH on both channel ends, e.g. ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) on the queue manager "
            "and the same in the client's CCDT or MQCD (SSLCipherSpec), with a key repository on both sides (runmqakm -keydb -create -stash).",
     .mq = NULL,
@@ -93,8 +93,8 @@ static bool mq_server_plaintext(const struct session *s, const struct rule_env *
 }
 
 const struct rule rule_mq_server_plaintext = {
-    .info = {"mq-server-plaintext", SEV_HIGH, "IBM MQ server answered TLS in plaintext",
-             "The client wants TLS but the queue manager's channel has a blank SSLCIPH (or the listener is not the one expected), so it answers in plaintext MQ."},
+    .info = {.id = "mq-server-plaintext", .severity = SEV_HIGH, .title = "IBM MQ server answered TLS in plaintext",
+             .rationale = "The client wants TLS but the queue manager's channel has a blank SSLCIPH (or the listener is not the one expected), so it answers in plaintext MQ."},
     .fix = "Set the same SSLCIPH on the server channel as on the client (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(...)) and REFRESH SECURITY TYPE(SSL), "
            "or remove SSLCIPH from the client if the channel is meant to be plaintext.",
     .mq = "AMQ9641E / AMQ9665E and MQRC 2393 (client)",
@@ -123,8 +123,8 @@ static bool mq_closed_after_hello(const struct session *s, const struct rule_env
 }
 
 const struct rule rule_mq_closed_after_hello = {
-    .info = {"mq-closed-after-hello", SEV_HIGH, "IBM MQ server closed after the ClientHello",
-             "The queue manager dropped the connection instead of answering the TLS hello."},
+    .info = {.id = "mq-closed-after-hello", .severity = SEV_HIGH, .title = "IBM MQ server closed after the ClientHello",
+             .rationale = "The queue manager dropped the connection instead of answering the TLS hello."},
     .fix = "Check the queue manager's error log at the same time: AMQ9637E (no certificate: set CERTLABL or the default label ibmwebspheremq<qmgr>), "
            "AMQ9616E (CipherSpec not enabled), or a channel without SSLCIPH.",
     .mq = "AMQ9637E / AMQ9616E (queue manager), AMQ9665E and MQRC 2393 (client)",
@@ -179,8 +179,8 @@ static bool mq_cipherspec_mismatch(const struct session *s, const struct rule_en
 }
 
 const struct rule rule_mq_cipherspec_mismatch = {
-    .info = {"mq-cipherspec-mismatch", SEV_HIGH, "Negotiated CipherSpec does not match the channel's SSLCIPH",
-             "The TLS handshake happens before MQ knows the channel; afterwards the queue manager compares the negotiated CipherSpec with the channel's SSLCIPH and ends the connection when they differ."},
+    .info = {.id = "mq-cipherspec-mismatch", .severity = SEV_HIGH, .title = "Negotiated CipherSpec does not match the channel's SSLCIPH",
+             .rationale = "The TLS handshake happens before MQ knows the channel; afterwards the queue manager compares the negotiated CipherSpec with the channel's SSLCIPH and ends the connection when they differ."},
     .fix = "Make both ends agree: the same specific CipherSpec, or ANY_TLS12_OR_HIGHER on both (IBM recommends minimum-protocol values on both ends).",
     .mq = "AMQ9631E (queue manager), AMQ9641E and MQRC 2393 (client)",
     .check = mq_cipherspec_mismatch,
@@ -204,8 +204,8 @@ static bool mq_sni_not_channel(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_mq_sni_not_channel = {
-    .info = {"mq-sni-not-channel", SEV_MEDIUM, "No channel name in the SNI towards IBM MQ",
-             "MQ clients put the channel name in the SNI unless OutboundSNI is HOSTNAME (or the client is old or a proxy strips it); without it a channel's CERTLABL cannot apply."},
+    .info = {.id = "mq-sni-not-channel", .severity = SEV_MEDIUM, .title = "No channel name in the SNI towards IBM MQ",
+             .rationale = "MQ clients put the channel name in the SNI unless OutboundSNI is HOSTNAME (or the client is old or a proxy strips it); without it a channel's CERTLABL cannot apply."},
     .fix = "Set OutboundSNI=CHANNEL in the client's SSL stanza (mqclient.ini) or MQOUTBOUND_SNI=CHANNEL, or remove CERTLABL from the channel so the queue manager's default certificate is expected.",
     .mq = "AMQ9673E (when the channel has CERTLABL)",
     .check = mq_sni_not_channel,
@@ -228,8 +228,8 @@ static bool mq_sslcauth(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_mq_sslcauth = {
-    .info = {"mq-sslcauth", SEV_HIGH, "SSLCAUTH(REQUIRED) without a client certificate",
-             "A channel with SSLCAUTH(REQUIRED) needs the client to present a certificate."},
+    .info = {.id = "mq-sslcauth", .severity = SEV_HIGH, .title = "SSLCAUTH(REQUIRED) without a client certificate",
+             .rationale = "A channel with SSLCAUTH(REQUIRED) needs the client to present a certificate."},
     .fix = "Give the client a personal certificate (label ibmwebspheremq<user> or the CERTLABL in its CCDT) issued by a CA in the queue manager's key repository.",
     .mq = "AMQ9637E",
     .check = mq_sslcauth,
@@ -321,8 +321,8 @@ static bool mq_sslpeer(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_mq_sslpeer = {
-    .info = {"mq-sslpeer", SEV_HIGH, "Client certificate does not match SSLPEER",
-             "The queue manager ends the channel after the handshake when the client certificate's distinguished name does not match the channel's SSLPEER filter."},
+    .info = {.id = "mq-sslpeer", .severity = SEV_HIGH, .title = "Client certificate does not match SSLPEER",
+             .rationale = "The queue manager ends the channel after the handshake when the client certificate's distinguished name does not match the channel's SSLPEER filter."},
     .fix = "Correct SSLPEER on the channel (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLPEER('CN=...')) or use a client certificate with the expected DN; channel authentication records (SET CHLAUTH ... TYPE(SSLPEERMAP)) are the modern alternative.",
     .mq = "AMQ9636E (queue manager), MQRC 2398 / AMQ9643E (client)",
     .check = mq_sslpeer,

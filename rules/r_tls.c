@@ -125,8 +125,8 @@ static bool key_type_mismatch(const struct session *s, const struct rule_env *en
 }
 
 const struct rule rule_key_type_mismatch = {
-    .info = {"cert-key-type-mismatch", SEV_HIGH, "Certificate key type does not fit the cipher suites",
-             "TLS 1.2 suites name the key type of the server certificate (ECDHE_ECDSA_* needs ECDSA, ECDHE_RSA_* and TLS_RSA_* need RSA); when the client offers only the other kind the handshake fails."},
+    .info = {.id = "cert-key-type-mismatch", .severity = SEV_HIGH, .title = "Certificate key type does not fit the cipher suites",
+             .rationale = "TLS 1.2 suites name the key type of the server certificate (ECDHE_ECDSA_* needs ECDSA, ECDHE_RSA_* and TLS_RSA_* need RSA); when the client offers only the other kind the handshake fails."},
     .fix = "In MQ, the channel's SSLCIPH must match the key type of the certificate the queue manager presents (IBM lists the key type per CipherSpec).",
     .mq = "AMQ9616E (cause: certificate key type)",
     .check = key_type_mismatch,
@@ -157,8 +157,8 @@ static bool no_shared_cipher(const struct session *s, const struct rule_env *env
 }
 
 const struct rule rule_no_shared_cipher = {
-    .info = {"no-shared-cipher", SEV_HIGH, "No cipher suite in common",
-             "The server found nothing it accepts among the client's suites (or its policy, such as FIPS or Suite B, excludes them)."},
+    .info = {.id = "no-shared-cipher", .severity = SEV_HIGH, .title = "No cipher suite in common",
+             .rationale = "The server found nothing it accepts among the client's suites (or its policy, such as FIPS or Suite B, excludes them)."},
     .fix = "Compare both sides' lists (openssl ciphers -v 'LIST'; tlsscope cipher NAME) and enable a common suite. "
            "In MQ the SSLCIPH of both channel ends must name the same CipherSpec or compatible ANY_* values, and AllowedCipherSpecs / SSLFIPS / SUITEB must not exclude it.",
     .mq = "AMQ9616E",
@@ -184,8 +184,8 @@ static bool protocol_version_mismatch(const struct session *s, const struct rule
 }
 
 const struct rule rule_protocol_version_mismatch = {
-    .info = {"protocol-version-mismatch", SEV_HIGH, "No protocol version in common",
-             "One side accepts only versions the other does not offer (for example a TLS 1.3-only client and a TLS 1.2-only server)."},
+    .info = {.id = "protocol-version-mismatch", .severity = SEV_HIGH, .title = "No protocol version in common",
+             .rationale = "One side accepts only versions the other does not offer (for example a TLS 1.3-only client and a TLS 1.2-only server)."},
     .fix = "Enable a common version on both sides (openssl s_client -tls1_2 / -tls1_3 to test). In MQ: AllowTLSV13 for TLS 1.3, AllowTLSV1 for TLS 1.0, "
            "and SSLCIPH values whose protocol both ends accept (ANY_TLS12_OR_HIGHER on both is the usual choice).",
     .mq = "AMQ9616E",
@@ -224,8 +224,8 @@ static bool weak_protocol(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_weak_protocol = {
-    .info = {"weak-protocol", SEV_MEDIUM, "Old protocol version negotiated",
-             "SSLv2 and SSLv3 are broken; TLS 1.0 and 1.1 are deprecated (RFC 8996) and lack modern cipher suites."},
+    .info = {.id = "weak-protocol", .severity = SEV_MEDIUM, .title = "Old protocol version negotiated",
+             .rationale = "SSLv2 and SSLv3 are broken; TLS 1.0 and 1.1 are deprecated (RFC 8996) and lack modern cipher suites."},
     .fix = "Disable versions below TLS 1.2 (nginx ssl_protocols TLSv1.2 TLSv1.3; Java jdk.tls.disabledAlgorithms; "
            "MQ: use TLS 1.2/1.3 CipherSpecs or ANY_TLS12_OR_HIGHER and leave AllowTLSV1/AllowSSLV3 off).",
     .mq = NULL,
@@ -258,8 +258,8 @@ static bool weak_cipher(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_weak_cipher = {
-    .info = {"weak-cipher", SEV_HIGH, "Weak cipher suite negotiated",
-             "NULL, export, anonymous, RC4, DES and 3DES suites and MD5 MACs give no or breakable protection."},
+    .info = {.id = "weak-cipher", .severity = SEV_HIGH, .title = "Weak cipher suite negotiated",
+             .rationale = "NULL, export, anonymous, RC4, DES and 3DES suites and MD5 MACs give no or breakable protection."},
     .fix = "Remove the suite from the server's list (OpenSSL: '!aNULL:!eNULL:!EXPORT:!RC4:!DES:!3DES:!MD5'); in MQ choose a current CipherSpec such as ECDHE_RSA_AES_256_GCM_SHA384 and unset AllowWeakCipherSpec.",
     .mq = NULL,
     .check = weak_cipher,
@@ -289,8 +289,8 @@ static bool weak_cipher_offered(const struct session *s, const struct rule_env *
 }
 
 const struct rule rule_weak_cipher_offered = {
-    .info = {"weak-cipher-offered", SEV_INFO, "Client offers weak cipher suites",
-             "A client that offers weak suites can be talked into them by a server that prefers them, or by an attacker where the handshake is not protected."},
+    .info = {.id = "weak-cipher-offered", .severity = SEV_INFO, .title = "Client offers weak cipher suites",
+             .rationale = "A client that offers weak suites can be talked into them by a server that prefers them, or by an attacker where the handshake is not protected."},
     .fix = "Remove the weak suites from the client's configuration (OpenSSL cipher string, Java jdk.tls.disabledAlgorithms, the CipherSpec list of the MQ client).",
     .mq = NULL,
     .check = weak_cipher_offered,
@@ -311,8 +311,8 @@ static bool no_forward_secrecy(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_no_forward_secrecy = {
-    .info = {"no-forward-secrecy", SEV_LOW, "No forward secrecy",
-             "With static RSA key exchange every recorded session can be decrypted later with the server's private key."},
+    .info = {.id = "no-forward-secrecy", .severity = SEV_LOW, .title = "No forward secrecy",
+             .rationale = "With static RSA key exchange every recorded session can be decrypted later with the server's private key."},
     .fix = "Prefer ECDHE suites (MQ: ECDHE_RSA_AES_256_GCM_SHA384 instead of TLS_RSA_WITH_AES_256_GCM_SHA384) or TLS 1.3.",
     .mq = NULL,
     .check = no_forward_secrecy,
@@ -334,8 +334,8 @@ static bool cbc_sha1(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_cbc_sha1 = {
-    .info = {"cbc-sha1", SEV_LOW, "CBC suite with SHA-1 MAC",
-             "CBC suites with MAC-then-encrypt are prone to padding-oracle attacks (Lucky13) and SHA-1 is dated; AEAD suites avoid both."},
+    .info = {.id = "cbc-sha1", .severity = SEV_LOW, .title = "CBC suite with SHA-1 MAC",
+             .rationale = "CBC suites with MAC-then-encrypt are prone to padding-oracle attacks (Lucky13) and SHA-1 is dated; AEAD suites avoid both."},
     .fix = "Prefer AES-GCM or ChaCha20-Poly1305 suites.",
     .mq = NULL,
     .check = cbc_sha1,
@@ -363,8 +363,8 @@ static bool cipher_not_allowed(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_cipher_not_allowed = {
-    .info = {"cipher-not-allowed", SEV_MEDIUM, "Cipher suite outside the policy",
-             "The policy names the suites (or MQ CipherSpec lists) this server may use; the session used another."},
+    .info = {.id = "cipher-not-allowed", .severity = SEV_MEDIUM, .title = "Cipher suite outside the policy",
+             .rationale = "The policy names the suites (or MQ CipherSpec lists) this server may use; the session used another."},
     .fix = "Align the server's cipher configuration with the policy, or update allowed_ciphers in the policy file.",
     .mq = NULL,
     .check = cipher_not_allowed,
@@ -383,8 +383,8 @@ static bool weak_dh(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_weak_dh = {
-    .info = {"weak-dh", SEV_MEDIUM, "Weak Diffie-Hellman group",
-             "DHE primes below 2048 bits are within reach of well-funded attackers (Logjam); below 1024 bits of anyone."},
+    .info = {.id = "weak-dh", .severity = SEV_MEDIUM, .title = "Weak Diffie-Hellman group",
+             .rationale = "DHE primes below 2048 bits are within reach of well-funded attackers (Logjam); below 1024 bits of anyone."},
     .fix = "Use 2048-bit or larger DH parameters (openssl dhparam 2048; nginx ssl_dhparam) or prefer ECDHE suites.",
     .mq = NULL,
     .check = weak_dh,
@@ -407,8 +407,8 @@ static bool tls_compression(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_tls_compression = {
-    .info = {"tls-compression", SEV_HIGH, "TLS compression enabled",
-             "Compressing before encrypting leaks secrets through the ciphertext length (CRIME)."},
+    .info = {.id = "tls-compression", .severity = SEV_HIGH, .title = "TLS compression enabled",
+             .rationale = "Compressing before encrypting leaks secrets through the ciphertext length (CRIME)."},
     .fix = "Disable TLS compression (OpenSSL: SSL_OP_NO_COMPRESSION, the default since 1.1.0).",
     .mq = NULL,
     .check = tls_compression,
@@ -443,8 +443,8 @@ static bool insecure_renegotiation(const struct session *s, const struct rule_en
 }
 
 const struct rule rule_insecure_renegotiation = {
-    .info = {"insecure-renegotiation", SEV_MEDIUM, "No secure renegotiation",
-             "Without RFC 5746 an attacker can splice a prefix into a renegotiated connection."},
+    .info = {.id = "insecure-renegotiation", .severity = SEV_MEDIUM, .title = "No secure renegotiation",
+             .rationale = "Without RFC 5746 an attacker can splice a prefix into a renegotiated connection."},
     .fix = "Upgrade the TLS library (every maintained one supports RFC 5746) or disable renegotiation.",
     .mq = NULL,
     .check = insecure_renegotiation,
@@ -464,8 +464,8 @@ static bool no_ems(const struct session *s, const struct rule_env *env,
 }
 
 const struct rule rule_no_ems = {
-    .info = {"no-extended-master-secret", SEV_LOW, "No extended master secret",
-             "Without RFC 7627 the master secret is not bound to the handshake, which allows triple-handshake attacks on resumption and renegotiation."},
+    .info = {.id = "no-extended-master-secret", .severity = SEV_LOW, .title = "No extended master secret",
+             .rationale = "Without RFC 7627 the master secret is not bound to the handshake, which allows triple-handshake attacks on resumption and renegotiation."},
     .fix = "Enable extended_master_secret on both sides (on by default in current OpenSSL, Java and Go).",
     .mq = NULL,
     .check = no_ems,
@@ -488,8 +488,8 @@ static bool heartbeat_overread(const struct session *s, const struct rule_env *e
 }
 
 const struct rule rule_heartbeat_overread = {
-    .info = {"heartbeat-overread", SEV_HIGH, "Heartbeat length exceeds its record",
-             "A heartbeat request claiming more payload than it carries is the Heartbleed attack; a vulnerable peer answers with its memory."},
+    .info = {.id = "heartbeat-overread", .severity = SEV_HIGH, .title = "Heartbeat length exceeds its record",
+             .rationale = "A heartbeat request claiming more payload than it carries is the Heartbleed attack; a vulnerable peer answers with its memory."},
     .fix = "Check the server for CVE-2014-0160 (OpenSSL 1.0.1 to 1.0.1f) and upgrade; disable the heartbeat extension.",
     .mq = NULL,
     .check = heartbeat_overread,
@@ -525,8 +525,8 @@ static bool client_cert_missing(const struct session *s, const struct rule_env *
 }
 
 const struct rule rule_client_cert_missing = {
-    .info = {"client-cert-missing", SEV_HIGH, "Client certificate requested but not sent",
-             "The client had no certificate matching the server's request (or none configured); a server requiring one ends the handshake."},
+    .info = {.id = "client-cert-missing", .severity = SEV_HIGH, .title = "Client certificate requested but not sent",
+             .rationale = "The client had no certificate matching the server's request (or none configured); a server requiring one ends the handshake."},
     .fix = "Give the client a certificate issued by a CA the server names, and make the client use it "
            "(MQ: a personal certificate labelled ibmwebspheremq<user> or CERTLABL in the client's key repository; "
            "Java: javax.net.ssl.keyStore). Or set SSLCAUTH(OPTIONAL) on the server channel if client authentication is not wanted.",

@@ -17,7 +17,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}
 
 command -v clang >/dev/null || { echo "fuzz: clang is missing (scripts/install-deps.sh test)" >&2; exit 1; }
-CC=clang cmake -S "$src" -B "$build" -DTLSSCOPE_FUZZ=ON -DTLSSCOPE_SANITIZE=ON -DTLSSCOPE_TESTS=OFF \
+CC=clang cmake -S "$src" -B "$build" -DTLSSCOPE_FUZZ=ON -DTLSSCOPE_SANITIZE=ON -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=""
 for h in $harnesses; do targets="$targets fuzz_$h"; done

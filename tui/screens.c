@@ -23,6 +23,9 @@ static struct line *push(struct lines *l)
 }
 
 static void vadd(struct lines *l, enum tone t, int node, int parent, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void vadd(struct lines *l, enum tone t, int node, int parent, const char *fmt, va_list ap)
 {
     char buf[1024];
     vsnprintf(buf, sizeof(buf), fmt, ap);
