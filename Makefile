@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run check check-sanitize fuzz bench install traces golden clean
+.PHONY: all build run check check-sanitize check-tsan fuzz bench install traces golden clean
 
 all: build
 
@@ -25,8 +25,11 @@ build:
 run: build
 	@$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
 
-# Every test, then each fuzz harness for a few seconds (ASan + UBSan), then
-# the whole suite again built with ASan + UBSan (check-sanitize).
+# Every test (built with gcc), then each fuzz harness for a few seconds
+# (clang, ASan + UBSan), then the whole suite again built with ASan + UBSan
+# (check-sanitize), then everything built with clang and ThreadSanitizer,
+# running the unit tests and -j 4 over the traces (check-tsan). Every build
+# is warning-free (-Werror) with both compilers.
 check:
 	@scripts/install-deps.sh test
 	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
@@ -34,6 +37,7 @@ check:
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	scripts/fuzz.sh $(FUZZ_CHECK_SECONDS)
 	@$(MAKE) --no-print-directory check-sanitize
+	@$(MAKE) --no-print-directory check-tsan
 
 FUZZ_CHECK_SECONDS ?= 5
 SANITIZE_BUILD ?= build-asan
@@ -43,6 +47,14 @@ check-sanitize:
 	@cmake --build $(SANITIZE_BUILD) -j $(JOBS) >/dev/null
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+TSAN_BUILD ?= build-tsan
+check-tsan:
+	@scripts/install-deps.sh test
+	@CC=clang cmake -S . -B $(TSAN_BUILD) -DTLSSCOPE_TSAN=ON -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) >/dev/null
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|tsan'
 
 # The fuzz harnesses (tests/fuzz), FUZZ_SECONDS each (docs/robustness.md).
 FUZZ_SECONDS ?= 600
@@ -73,4 +85,4 @@ golden: build
 	cd $(BUILD) && UPDATE_GOLDEN=1 ctest -L golden --output-on-failure
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD) build-fuzz
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD) build-fuzz

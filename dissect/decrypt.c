@@ -21,6 +21,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,62 +54,62 @@ static const struct suite suites[] = {
     {"NULL", NULL, AK_NULL, 0, 0, 0, 0, 0}, /* MAC only */
 };
 
-/* OpenSSL algorithm objects are fetched once per process. */
+/* OpenSSL algorithm objects, fetched once per process: the trackers of
+ * -j N decrypt on several threads, so the fetch happens under
+ * pthread_once and the objects are only read afterwards. */
+static const char *const md_names[] = {"SHA256", "SHA384", "SHA1", "MD5", "MD5-SHA1"};
+
+static struct {
+    EVP_CIPHER *cipher[ARRAY_LEN(suites)];
+    EVP_MD *md[ARRAY_LEN(md_names)];
+    EVP_KDF *hkdf, *prf;
+    EVP_MAC *hmac;
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algs(void)
+{
+    for (size_t i = 0; i < ARRAY_LEN(suites); i++)
+        if (suites[i].evp)
+            algs.cipher[i] = EVP_CIPHER_fetch(NULL, suites[i].evp, NULL);
+    for (size_t i = 0; i < ARRAY_LEN(md_names); i++)
+        algs.md[i] = EVP_MD_fetch(NULL, md_names[i], NULL);
+    algs.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    algs.prf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 static EVP_CIPHER *cipher_for(const struct suite *su)
 {
-    if (!su->evp)
-        return NULL;
-    static EVP_CIPHER *fetched[ARRAY_LEN(suites)];
-    static bool tried[ARRAY_LEN(suites)];
-    size_t i = (size_t)(su - suites);
-    if (!tried[i]) {
-        tried[i] = true;
-        fetched[i] = EVP_CIPHER_fetch(NULL, su->evp, NULL);
-    }
-    return fetched[i];
+    pthread_once(&algs_once, fetch_algs);
+    return algs.cipher[su - suites];
 }
 
 static const EVP_MD *md_named(const char *name)
 {
-    static const char *const names[] = {"SHA256", "SHA384", "SHA1", "MD5", "MD5-SHA1"};
-    static EVP_MD *fetched[ARRAY_LEN(names)];
-    static bool tried[ARRAY_LEN(names)];
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        if (strcmp(names[i], name) != 0)
-            continue;
-        if (!tried[i]) {
-            tried[i] = true;
-            fetched[i] = EVP_MD_fetch(NULL, name, NULL);
-        }
-        return fetched[i];
-    }
+    pthread_once(&algs_once, fetch_algs);
+    for (size_t i = 0; i < ARRAY_LEN(md_names); i++)
+        if (strcmp(md_names[i], name) == 0)
+            return algs.md[i];
     return NULL;
 }
 
-/* KDFs and HMAC, fetched once too. */
-static EVP_KDF *kdf_named(const char *name)
+static EVP_KDF *hkdf_alg(void)
 {
-    static EVP_KDF *hkdf, *prf;
-    static bool tried_hkdf, tried_prf;
-    bool is_hkdf = strcmp(name, "HKDF") == 0;
-    EVP_KDF **slot = is_hkdf ? &hkdf : &prf;
-    bool *tried = is_hkdf ? &tried_hkdf : &tried_prf;
-    if (!*tried) {
-        *tried = true;
-        *slot = EVP_KDF_fetch(NULL, name, NULL);
-    }
-    return *slot;
+    pthread_once(&algs_once, fetch_algs);
+    return algs.hkdf;
+}
+
+static EVP_KDF *prf_alg(void)
+{
+    pthread_once(&algs_once, fetch_algs);
+    return algs.prf;
 }
 
 static EVP_MAC *hmac_alg(void)
 {
-    static EVP_MAC *hmac;
-    static bool tried;
-    if (!tried) {
-        tried = true;
-        hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    }
-    return hmac;
+    pthread_once(&algs_once, fetch_algs);
+    return algs.hmac;
 }
 
 /* One direction's protection. */
@@ -127,7 +128,7 @@ struct dkeys {
 enum phase { PH_NONE, PH_EARLY, PH_HANDSHAKE, PH_APP };
 
 struct decrypt {
-    const struct keylog_entry *keys;
+    struct keylog_entry keys; /* a copy: the key log may grow meanwhile */
     const struct suite *su;
     const EVP_MD *hash; /* TLS 1.3 hash, or the TLS 1.2 PRF's */
     uint16_t version;
@@ -156,7 +157,7 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t se
     memcpy(info + 3, "tls13 ", 6);
     memcpy(info + 9, label, llen);
     info[9 + llen] = 0; /* empty context */
-    EVP_KDF *kdf = kdf_named("HKDF");
+    EVP_KDF *kdf = hkdf_alg();
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     if (!kctx)
         return false;
@@ -176,7 +177,7 @@ static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t se
 static bool tls_prf(const char *digest, const uint8_t *secret, size_t secret_len,
                     const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
-    EVP_KDF *kdf = kdf_named("TLS1-PRF");
+    EVP_KDF *kdf = prf_alg();
     EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     if (!kctx)
         return false;
@@ -513,9 +514,10 @@ void decrypt_server_hello(struct tflow *tf)
         set_problem(s, "the ClientHello was not captured, so its client random (the key log's key) is unknown");
         return;
     }
-    const struct keylog_entry *e = keylog_find(kl, s->ch.random);
-    s->decryption.keys = e != NULL;
-    if (!e) {
+    struct keylog_entry found;
+    s->decryption.keys = keylog_find(kl, s->ch.random, &found);
+    const struct keylog_entry *e = &found;
+    if (!s->decryption.keys) {
         set_problem(s, "the key log has no line for this session's client random");
         return;
     }
@@ -540,7 +542,7 @@ void decrypt_server_hello(struct tflow *tf)
     if (!d)
         return;
     tf->dec = d;
-    d->keys = e;
+    d->keys = found;
     d->su = su;
     d->hash = hash;
     d->version = s->version;
@@ -598,13 +600,13 @@ void decrypt_client_hello(struct tflow *tf)
     struct keylog *kl = tf->d->keylog;
     if (!kl || tf->dec || !s->ch.early_data || s->ch.random_len != 32)
         return;
-    const struct keylog_entry *e = keylog_find(kl, s->ch.random);
-    if (!e || !e->secret[KL_CLIENT_EARLY].len)
+    struct keylog_entry found;
+    if (!keylog_find(kl, s->ch.random, &found) || !found.secret[KL_CLIENT_EARLY].len)
         return;
     struct decrypt *d = decrypt_new();
     if (!d)
         return;
-    d->keys = e;
+    d->keys = found;
     d->tls13 = true;
     d->phase[DIR_C2S] = PH_EARLY;
     tf->dec = d;
@@ -621,7 +623,7 @@ static bool try_early(struct decrypt *d, const struct session *s, const uint8_t 
         d->su = suite_for(ci);
         d->hash = strcmp(ci->mac, "SHA384") == 0 ? md_named("SHA384") : md_named("SHA256");
         struct dkeys k;
-        if (!d->su || !d->hash || !keys13(d, &d->keys->secret[KL_CLIENT_EARLY], &k))
+        if (!d->su || !d->hash || !keys13(d, &d->keys.secret[KL_CLIENT_EARLY], &k))
             continue;
         if (open_record(d, &k, hdr, in, len, out, out_len, type)) {
             d->cur[DIR_C2S] = k;
@@ -728,7 +730,7 @@ static void advance(struct decrypt *d, int sdir)
     switch (d->phase[sdir]) {
     case PH_EARLY:
         d->phase[sdir] = PH_HANDSHAKE;
-        (void)keys13(d, &d->keys->secret[KL_CLIENT_TRAFFIC], &next);
+        (void)keys13(d, &d->keys.secret[KL_CLIENT_TRAFFIC], &next);
         break;
     case PH_HANDSHAKE:
         d->phase[sdir] = PH_APP;
@@ -791,8 +793,9 @@ static void renegotiation(struct tflow *tf, int sdir, uint8_t type, struct cur b
     if (type != HS_SERVER_HELLO || sdir != DIR_S2C || !d->reneg_have_client_random ||
         !cur_skip(&body, 2) || !cur_copy(&body, server_random, 32))
         return;
-    const struct keylog_entry *e = keylog_find(tf->d->keylog, d->reneg_client_random);
-    if (!e) {
+    struct keylog_entry found;
+    const struct keylog_entry *e = &found;
+    if (!keylog_find(tf->d->keylog, d->reneg_client_random, &found)) {
         set_problem(s, "the key log has no line for the renegotiated handshake's client random");
         return;
     }

@@ -4,11 +4,15 @@
  * SSL_CTX_set_keylog_callback), BoringSSL, GnuTLS, Go, curl and Java
  * agents, and carried in pcapng Decryption Secrets Blocks. Entries are
  * keyed by client random; a file still being written is read on from
- * where it stopped when a lookup misses. */
+ * where it stopped when a lookup misses. The trackers of -j N look up on
+ * several threads and a lookup may read on, so one lock covers the whole
+ * structure, and a lookup copies the secrets out: nothing handed out points
+ * into storage that a later read can move. */
 #include "dissect/keylog.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,7 @@ static const struct {
 };
 
 struct keylog {
+    pthread_mutex_t lock;
     struct keylog_entry *v;
     size_t n, cap;
     uint32_t *index; /* open addressing: 0 empty, else entry + 1 */
@@ -58,6 +63,7 @@ struct keylog *keylog_new(keylog_warn_fn warn, void *ctx)
     struct keylog *k = calloc(1, sizeof(*k));
     if (!k)
         return NULL;
+    pthread_mutex_init(&k->lock, NULL);
     k->warn = warn;
     k->warn_ctx = ctx;
     k->max_entries = KEYLOG_DEFAULT_ENTRIES;
@@ -68,6 +74,7 @@ void keylog_free(struct keylog *k)
 {
     if (!k)
         return;
+    pthread_mutex_destroy(&k->lock);
     free(k->v);
     free(k->index);
     free(k->path);
@@ -290,6 +297,7 @@ static void feed(struct keylog *k, const char *origin, const char *p, size_t n, 
 
 void keylog_add_text(struct keylog *k, const char *origin, const char *text, size_t len)
 {
+    pthread_mutex_lock(&k->lock);
     /* a block of its own: line numbers and carry start afresh */
     char saved[sizeof(k->partial)];
     size_t saved_len = k->partial_len;
@@ -301,6 +309,7 @@ void keylog_add_text(struct keylog *k, const char *origin, const char *text, siz
     memcpy(k->partial, saved, saved_len);
     k->partial_len = saved_len;
     k->line_no = saved_no;
+    pthread_mutex_unlock(&k->lock);
 }
 
 /* Is the carried line complete, only missing its newline? A line still
@@ -326,7 +335,9 @@ static enum st read_on(struct keylog *k, char *err, size_t errlen)
         snprintf(err, errlen, "%s", strerror(errno));
         return ST_IO;
     }
-    if (fseek(f, k->offset, SEEK_SET) != 0) {
+    /* a pipe (--keylog <(...), /dev/stdin) is read once, from its start:
+     * it cannot seek, and stat() gives it no size to read on by */
+    if (k->offset && fseek(f, k->offset, SEEK_SET) != 0) {
         snprintf(err, errlen, "%s", strerror(errno));
         fclose(f);
         return ST_IO;
@@ -346,7 +357,7 @@ static enum st read_on(struct keylog *k, char *err, size_t errlen)
     return ST_OK;
 }
 
-enum st keylog_load_file(struct keylog *k, const char *path, char *err, size_t errlen)
+static enum st load_file(struct keylog *k, const char *path, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
@@ -372,7 +383,15 @@ enum st keylog_load_file(struct keylog *k, const char *path, char *err, size_t e
     return st;
 }
 
-const struct keylog_entry *keylog_find(struct keylog *k, const uint8_t random[32])
+enum st keylog_load_file(struct keylog *k, const char *path, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&k->lock);
+    enum st st = load_file(k, path, err, errlen);
+    pthread_mutex_unlock(&k->lock);
+    return st;
+}
+
+static const struct keylog_entry *find(struct keylog *k, const uint8_t random[32])
 {
     const struct keylog_entry *e = lookup(k, random);
     if (e || !k->path)
@@ -387,13 +406,28 @@ const struct keylog_entry *keylog_find(struct keylog *k, const uint8_t random[32
     return lookup(k, random);
 }
 
-size_t keylog_count(const struct keylog *k)
+bool keylog_find(struct keylog *k, const uint8_t random[32], struct keylog_entry *out)
 {
-    return k->n;
+    pthread_mutex_lock(&k->lock);
+    const struct keylog_entry *e = find(k, random);
+    if (e)
+        *out = *e;
+    pthread_mutex_unlock(&k->lock);
+    return e != NULL;
+}
+
+size_t keylog_count(struct keylog *k)
+{
+    pthread_mutex_lock(&k->lock);
+    size_t n = k->n;
+    pthread_mutex_unlock(&k->lock);
+    return n;
 }
 
 void keylog_flush(struct keylog *k)
 {
+    pthread_mutex_lock(&k->lock);
     if (k->partial_len)
         feed(k, k->path ? k->path : "key log", "", 0, true);
+    pthread_mutex_unlock(&k->lock);
 }

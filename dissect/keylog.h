@@ -60,9 +60,11 @@ void keylog_add_text(struct keylog *k, const char *origin, const char *text, siz
  * one warning. The default is KEYLOG_DEFAULT_ENTRIES. */
 enum { KEYLOG_DEFAULT_ENTRIES = 1000000 };
 void keylog_set_limit(struct keylog *k, size_t max_entries);
-/* keylog_find - the secrets for a client random, or NULL. */
-const struct keylog_entry *keylog_find(struct keylog *k, const uint8_t client_random[32]);
-size_t keylog_count(const struct keylog *k);
+/* keylog_find - copy the secrets for a client random into out; false when
+ * the key log has no line for it. Safe on several threads at once (as are
+ * the calls that add lines); the copy stays valid whatever is read later. */
+bool keylog_find(struct keylog *k, const uint8_t client_random[32], struct keylog_entry *out);
+size_t keylog_count(struct keylog *k);
 /* keylog_flush - the file is complete: a last line without its newline is
  * read now (or reported). */
 void keylog_flush(struct keylog *k);

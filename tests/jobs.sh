@@ -20,13 +20,14 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cd "$src"
 
-# same_output NAME ARGS... - run read with -j 1, 2 and 3 and compare
+# same_output NAME ARGS... - run read with -j 1 and each of $jobs (2 and 3
+# unless set) and compare
 same_output() {
   name=$1
   shift
   "$bin" read -j 1 "$@" >"$work/j1.out" 2>"$work/j1.err"
   rc1=$?
-  for j in 2 3; do
+  for j in ${jobs:-2 3}; do
     "$bin" read -j $j "$@" >"$work/j$j.out" 2>"$work/j$j.err"
     rc=$?
     [ $rc -eq $rc1 ] || fail "$name: -j $j exits $rc, -j 1 exits $rc1"
@@ -45,7 +46,21 @@ for t in traces/*.pcap traces/*.pcapng; do
 done
 # shellcheck disable=SC2046
 same_output "all traces (json)" -f json $(ls traces/*.pcap traces/*.pcapng)
-same_output "decrypting (json)" -f json --keylog traces/tls13.keylog traces/tls13.pcap
+# decrypting: each trace with its key log, then every trace as one capture
+# with all the key logs joined (the trackers decrypt on several threads at
+# once), up to -j 4
+decrypting=0
+for t in traces/*.pcap traces/*.pcapng; do
+  [ -f "${t%.*}.keylog" ] || continue
+  same_output "$t decrypting (json)" -f json --keylog "${t%.*}.keylog" "$t"
+  decrypting=$((decrypting + 1))
+done
+cat traces/*.keylog >"$work/all.keylog"
+# shellcheck disable=SC2046
+jobs="2 3 4" same_output "all traces decrypting (json)" -f json --keylog "$work/all.keylog" \
+  $(ls traces/*.pcap traces/*.pcapng)
+decrypted=$(grep -c '"decrypted":true' "$work/j1.out")
+[ "$decrypted" -ge 60 ] || fail "all traces with all key logs: only $decrypted sessions decrypted"
 for j in 1 2; do
   mkdir -p "$work/zeek$j"
   # shellcheck disable=SC2046
@@ -123,4 +138,6 @@ if [ $failures -gt 0 ]; then
   echo "$failures check(s) failed"
   exit 1
 fi
-echo "ok: -j 1/2/3 identical on $checked trace/format runs and 20,000 generated sessions; rotated files merge"
+echo "ok: -j 1/2/3 identical on $checked trace/format runs, $decrypting traces decrypted with their key logs," \
+  "all traces with all key logs ($decrypted sessions decrypted, also -j 4) and 20,000 generated sessions;" \
+  "rotated files merge"

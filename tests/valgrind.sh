@@ -9,7 +9,7 @@ set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind: skipped, not installed (scripts/install-deps.sh test)"; exit 77; }
-if ldd "$bin" 2>/dev/null | grep -q libasan; then
+if grep -qa "AddressSanitizer\|ThreadSanitizer" "$bin"; then
   echo "valgrind: skipped for a sanitizer build"
   exit 77
 fi

@@ -1,11 +1,13 @@
 /* The NSS key log reader: every label, the malformed lines it skips (named
- * with their line numbers), a file that grows while it is read, and text
- * from a pcapng Decryption Secrets Block. */
+ * with their line numbers), a file that grows while it is read, text from
+ * a pcapng Decryption Secrets Block, and lookups on several threads while
+ * the file grows (run under ThreadSanitizer by make check). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,6 +35,12 @@ static const char S48[] =
 static void random_of(uint8_t out[32], uint8_t b)
 {
     memset(out, b, 32);
+}
+
+static bool has(struct keylog *k, const uint8_t r[32])
+{
+    struct keylog_entry e;
+    return keylog_find(k, r, &e);
 }
 
 static char path[64];
@@ -75,21 +83,20 @@ static void every_label(void **state)
     assert_int_equal(keylog_count(k), 2);
     uint8_t r[32];
     random_of(r, 1);
-    const struct keylog_entry *e = keylog_find(k, r);
-    assert_non_null(e);
-    assert_int_equal(e->secret[KL_MASTER_SECRET].len, 48);
-    assert_int_equal(e->secret[KL_MASTER_SECRET].v[0], 0xbb);
-    assert_int_equal(e->secret[KL_CLIENT_HANDSHAKE].len, 0);
+    struct keylog_entry e;
+    assert_true(keylog_find(k, r, &e));
+    assert_int_equal(e.secret[KL_MASTER_SECRET].len, 48);
+    assert_int_equal(e.secret[KL_MASTER_SECRET].v[0], 0xbb);
+    assert_int_equal(e.secret[KL_CLIENT_HANDSHAKE].len, 0);
     random_of(r, 2);
-    e = keylog_find(k, r);
-    assert_non_null(e);
-    assert_int_equal(e->secret[KL_CLIENT_EARLY].len, 32);
-    assert_int_equal(e->secret[KL_SERVER_HANDSHAKE].len, 48);
-    assert_int_equal(e->secret[KL_SERVER_TRAFFIC].len, 32);
-    assert_int_equal(e->secret[KL_EARLY_EXPORTER].len, 32);
+    assert_true(keylog_find(k, r, &e));
+    assert_int_equal(e.secret[KL_CLIENT_EARLY].len, 32);
+    assert_int_equal(e.secret[KL_SERVER_HANDSHAKE].len, 48);
+    assert_int_equal(e.secret[KL_SERVER_TRAFFIC].len, 32);
+    assert_int_equal(e.secret[KL_EARLY_EXPORTER].len, 32);
     assert_int_equal(keylog_stats(k)->ignored, 2); /* RSA and _N */
     random_of(r, 3);
-    assert_null(keylog_find(k, r));
+    assert_false(has(k, r));
     keylog_free(k);
     unlink(path);
 }
@@ -138,13 +145,13 @@ static void growing_file(void **state)
     struct keylog *k = load(text);
     uint8_t r[32];
     random_of(r, 2);
-    assert_null(keylog_find(k, r));
+    assert_false(has(k, r));
     assert_int_equal(n_warnings, 0); /* not a malformed line: an unfinished one */
     FILE *f = fopen(path, "a");
     assert_non_null(f);
     fputs(line2 + 40, f);
     fclose(f);
-    assert_non_null(keylog_find(k, r)); /* read on from where it stopped */
+    assert_true(has(k, r)); /* read on from where it stopped */
     assert_int_equal(keylog_count(k), 2);
     keylog_free(k);
     unlink(path);
@@ -158,7 +165,7 @@ static void last_line_without_newline(void **state)
     struct keylog *k = load(text);
     uint8_t r[32];
     random_of(r, 1);
-    assert_non_null(keylog_find(k, r));
+    assert_true(has(k, r));
     keylog_free(k);
     unlink(path);
     /* cut short: reported once the file is known to be complete */
@@ -182,7 +189,7 @@ static void secrets_block_text(void **state)
     keylog_add_text(k, "cap.pcapng (decryption secrets block)", text, strlen(text));
     uint8_t r[32];
     random_of(r, 2);
-    assert_non_null(keylog_find(k, r));
+    assert_true(has(k, r));
     assert_int_equal(n_warnings, 1);
     assert_non_null(strstr(warnings[0], "cap.pcapng (decryption secrets block):2:"));
     keylog_free(k);
@@ -204,11 +211,11 @@ static void entry_limit(void **state)
     keylog_add_text(k, "big.keylog", text, strlen(text));
     uint8_t r[32];
     random_of(r, 1);
-    const struct keylog_entry *e = keylog_find(k, r);
-    assert_non_null(e);
-    assert_int_equal(e->secret[KL_SERVER_HANDSHAKE].len, 32);
+    struct keylog_entry e;
+    assert_true(keylog_find(k, r, &e));
+    assert_int_equal(e.secret[KL_SERVER_HANDSHAKE].len, 32);
     random_of(r, 2);
-    assert_null(keylog_find(k, r));
+    assert_false(has(k, r));
     assert_int_equal(keylog_stats(k)->entries, 1);
     assert_int_equal(keylog_stats(k)->over_limit, 2);
     assert_int_equal(n_warnings, 1);
@@ -229,6 +236,91 @@ static void unreadable(void **state)
     keylog_free(k);
 }
 
+/* ---- several trackers looking up while the file grows ------------------ */
+
+enum { PRESENT = 100, APPENDED = 100, HUNTERS = 3 };
+
+static void line_for(char *out, size_t n, uint8_t b)
+{
+    char r[65], sec[97];
+    for (size_t i = 0; i < 64; i++)
+        r[i] = "0123456789abcdef"[(i % 2 ? b : b >> 4) & 15];
+    for (size_t i = 0; i < 96; i++)
+        sec[i] = r[i % 64];
+    r[64] = sec[96] = 0;
+    snprintf(out, n, "CLIENT_RANDOM %s %s\n", r, sec);
+}
+
+static void *append(void *arg)
+{
+    FILE *f = fopen(arg, "a");
+    if (!f)
+        return NULL;
+    for (unsigned b = PRESENT + 1; b <= PRESENT + APPENDED; b++) {
+        char line[200];
+        line_for(line, sizeof(line), (uint8_t)b);
+        fputs(line, f);
+        fflush(f);
+    }
+    fclose(f);
+    return NULL;
+}
+
+struct hunter {
+    struct keylog *k;
+    unsigned found, wrong;
+};
+
+static void *hunt(void *arg)
+{
+    struct hunter *h = arg;
+    for (unsigned round = 0; round < 100000 && h->found < PRESENT + APPENDED; round++) {
+        h->found = 0;
+        for (unsigned b = 1; b <= PRESENT + APPENDED; b++) {
+            uint8_t r[32];
+            struct keylog_entry e;
+            random_of(r, (uint8_t)b);
+            if (!keylog_find(h->k, r, &e))
+                continue;
+            h->found++;
+            const struct keylog_secret *ms = &e.secret[KL_MASTER_SECRET];
+            if (ms->len != 48 || ms->v[0] != b || ms->v[47] != b)
+                h->wrong++;
+        }
+    }
+    return NULL;
+}
+
+static void lookups_on_several_threads(void **state)
+{
+    (void)state;
+    static char text[PRESENT * 200];
+    size_t at = 0;
+    for (unsigned b = 1; b <= PRESENT; b++) {
+        line_for(text + at, sizeof(text) - at, (uint8_t)b);
+        at += strlen(text + at);
+    }
+    struct keylog *k = load(text);
+    assert_int_equal(keylog_count(k), PRESENT);
+    struct hunter h[HUNTERS];
+    pthread_t t[HUNTERS], writer;
+    assert_int_equal(pthread_create(&writer, NULL, append, path), 0);
+    for (size_t i = 0; i < HUNTERS; i++) {
+        h[i] = (struct hunter){.k = k};
+        assert_int_equal(pthread_create(&t[i], NULL, hunt, &h[i]), 0);
+    }
+    pthread_join(writer, NULL);
+    for (size_t i = 0; i < HUNTERS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(h[i].found, PRESENT + APPENDED);
+        assert_int_equal(h[i].wrong, 0);
+    }
+    assert_int_equal(keylog_count(k), PRESENT + APPENDED);
+    assert_int_equal(n_warnings, 0);
+    keylog_free(k);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +331,7 @@ int main(void)
         cmocka_unit_test(secrets_block_text),
         cmocka_unit_test(entry_limit),
         cmocka_unit_test(unreadable),
+        cmocka_unit_test(lookups_on_several_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
