@@ -44,6 +44,15 @@ typedef void (*capture_secrets_fn)(void *ctx, uint32_t type, const uint8_t *p, s
 /* capture_file_on_secrets - call fn with each Decryption Secrets Block. */
 void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void *ctx);
 
+/* Values in the file that cannot be right (a timestamp offset of 10^12
+ * seconds, a resolution finer than 10^-19 s, a timestamp beyond 2116): each
+ * is replaced as the message says, the file is read on, and fn gets one line
+ * naming the block or packet ("interface description block 1 at byte 28:
+ * ..."). */
+typedef void (*capture_anomaly_fn)(void *ctx, const char *message);
+/* capture_file_on_anomaly - call fn with each such value. */
+void capture_file_on_anomaly(struct capture_file *f, capture_anomaly_fn fn, void *ctx);
+
 /* capture_file_error - the reason for the last ST_BAD/ST_IO, or "". */
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */
@@ -168,6 +177,7 @@ struct capture_stats {
     uint64_t flows, flows_idle_evicted, flows_full_evicted;
     uint64_t ooo_limit_hits, gaps;
     uint64_t dtls_datagrams, quic_datagrams;
+    uint64_t file_anomalies; /* absurd values in the capture files */
     size_t flows_peak;
     /* a live capture: what the kernel counted */
     bool live;

@@ -7,7 +7,12 @@
  * pcap: 24-byte file header, then per packet a 16-byte header
  *   (ts_sec, ts_frac, incl_len, orig_len) and incl_len bytes.
  * pcapng (draft-ietf-opsawg-pcapng): blocks of
- *   type(4) total_len(4) body total_len(4), in the section's byte order. */
+ *   type(4) total_len(4) body total_len(4), in the section's byte order.
+ *
+ * Every number from the file that feeds arithmetic is range-checked first:
+ * timestamps end up in nanoseconds within [0, MAX_TS], so that differences
+ * between any two of them, anywhere downstream, fit in an int64_t. A value
+ * out of range is reported (capture_file_on_anomaly) and replaced. */
 #include "capture/internal.h"
 
 #include <errno.h>
@@ -36,6 +41,10 @@ enum {
     READ_CHUNK = 1 << 20,
 };
 
+/* Timestamps: 1970 to 2116 in nanoseconds (2^62). */
+static const int64_t MAX_TS = INT64_C(1) << 62;
+static const int64_t NS = 1000000000;
+
 struct iface {
     uint16_t linktype;
     uint32_t snaplen;
@@ -60,10 +69,15 @@ struct capture_file {
     struct iface *ifaces;
     size_t n_ifaces, cap_ifaces;
     uint64_t packets;
+    uint64_t blocks;   /* pcapng blocks read, for naming one */
+    uint64_t block_at; /* stream offset of the current block */
+    int64_t last_ts;   /* stands in for a timestamp out of range */
     char format[32];
     char err[256];
     capture_secrets_fn secrets;
     void *secrets_ctx;
+    capture_anomaly_fn anomaly;
+    void *anomaly_ctx;
 };
 
 static void set_err(struct capture_file *f, const char *fmt, ...)
@@ -75,6 +89,38 @@ static void set_err(struct capture_file *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(f->err, sizeof(f->err), fmt, ap);
     va_end(ap);
+}
+
+static void note(struct capture_file *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note(struct capture_file *f, const char *fmt, ...)
+{
+    if (!f->anomaly)
+        return;
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    f->anomaly(f->anomaly_ctx, msg);
+}
+
+void capture_file_on_anomaly(struct capture_file *f, capture_anomaly_fn fn, void *ctx)
+{
+    f->anomaly = fn;
+    f->anomaly_ctx = ctx;
+}
+
+/* timestamp - ns as a pcapng packet gives it, or the previous packet's
+ * time when it lies outside [0, MAX_TS] (ok false: the caller names the
+ * packet). */
+static int64_t timestamp(struct capture_file *f, bool in_range, int64_t ns, bool *ok)
+{
+    *ok = in_range && ns >= 0 && ns <= MAX_TS;
+    if (*ok)
+        f->last_ts = ns;
+    return f->last_ts;
 }
 
 static uint64_t stream_pos(const struct capture_file *f)
@@ -369,32 +415,46 @@ static enum st next_pcap(struct capture_file *f, struct pkt *out)
     out->data = cur_tail(&body, hlen);
     out->wire_len = orig > incl ? orig : incl;
     out->linktype = f->pcap_iface.linktype;
-    out->ts = (int64_t)sec * 1000000000 + (int64_t)frac * (f->nsec ? 1 : 1000);
     out->no = ++f->packets;
+    /* 2^32 s plus 2^32 us stay below MAX_TS: only the fraction can be wrong */
+    uint32_t second = f->nsec ? 1000000000u : 1000000u;
+    if (frac >= second)
+        note(f, "packet %llu: the fraction of its timestamp (%u %s) is a second or more; read as is",
+             (unsigned long long)out->no, frac, f->nsec ? "ns" : "us");
+    out->ts = (int64_t)sec * NS + (int64_t)frac * (f->nsec ? 1 : 1000);
     return ST_OK;
 }
 
 /* ---- pcapng blocks ------------------------------------------------------ */
 
-static int64_t ts_to_ns(uint64_t units, uint8_t resol)
+/* if_tsresol: 10^-n seconds, or 2^-n with bit 7 set; units of 2^-63 or
+ * 10^-19 s are the finest a 64-bit count can usefully hold. */
+static bool resol_valid(uint8_t resol)
 {
-    unsigned __int128 u = units;
+    return (resol & 0x80) ? (resol & 0x7f) <= 63 : resol <= 19;
+}
+
+/* ts_to_ns - units of a valid resolution in ns; false when beyond MAX_TS. */
+static bool ts_to_ns(uint64_t units, uint8_t resol, int64_t *out)
+{
+    unsigned __int128 u = units, ns;
     if (resol & 0x80) {
-        unsigned shift = resol & 0x7f;
-        if (shift > 63)
-            return 0;
-        return (int64_t)((u * 1000000000u) >> shift);
-    }
-    if (resol <= 9) {
+        ns = (u * (unsigned)NS) >> (resol & 0x7f);
+    } else if (resol <= 9) {
         uint64_t mul = 1;
         for (unsigned i = resol; i < 9; i++)
             mul *= 10;
-        return (int64_t)(u * mul);
+        ns = u * mul;
+    } else {
+        uint64_t div = 1;
+        for (unsigned i = 9; i < resol; i++)
+            div *= 10;
+        ns = u / div;
     }
-    uint64_t div = 1;
-    for (unsigned i = 9; i < resol && i < 28; i++)
-        div *= 10;
-    return (int64_t)(u / div);
+    if (ns > (unsigned __int128)MAX_TS)
+        return false;
+    *out = (int64_t)ns;
+    return true;
 }
 
 static enum st parse_shb(struct capture_file *f, struct cur *blk)
@@ -455,6 +515,19 @@ static enum st parse_idb(struct capture_file *f, struct cur body)
                 break;
             ifc.tsoffset = (int64_t)off;
         }
+    }
+    if (!resol_valid(ifc.tsresol)) {
+        note(f, "interface description block %zu (block %llu at byte %llu): if_tsresol %#x is finer "
+             "than 10^-19 or 2^-63 s; microseconds assumed",
+             f->n_ifaces, (unsigned long long)f->blocks, (unsigned long long)f->block_at, ifc.tsresol);
+        ifc.tsresol = 6;
+    }
+    if (ifc.tsoffset < -MAX_TS / NS || ifc.tsoffset > MAX_TS / NS) {
+        note(f, "interface description block %zu (block %llu at byte %llu): if_tsoffset of %lld s "
+             "is more than the 146 years a timestamp can span; 0 assumed",
+             f->n_ifaces, (unsigned long long)f->blocks, (unsigned long long)f->block_at,
+             (long long)ifc.tsoffset);
+        ifc.tsoffset = 0;
     }
     if (f->n_ifaces == f->cap_ifaces) {
         size_t ncap = f->cap_ifaces ? f->cap_ifaces * 2 : 4;
@@ -517,9 +590,21 @@ static enum st parse_packet_block(struct capture_file *f, uint32_t type,
     out->data = data;
     out->wire_len = origlen > caplen ? origlen : caplen;
     out->linktype = ifc->linktype;
-    out->ts = ts_to_ns(((uint64_t)hi << 32) | lo, ifc->tsresol) +
-              ifc->tsoffset * 1000000000;
     out->no = ++f->packets;
+    if (type == PCAPNG_SPB) { /* it has no timestamp: keep the previous one */
+        out->ts = f->last_ts;
+        return ST_OK;
+    }
+    /* ns is within [0, MAX_TS] and the offset within +-MAX_TS: the sum
+     * fits in an int64_t */
+    int64_t ns = 0;
+    bool in_range = ts_to_ns(((uint64_t)hi << 32) | lo, ifc->tsresol, &ns);
+    bool ok;
+    out->ts = timestamp(f, in_range, ns + ifc->tsoffset * NS, &ok);
+    if (!ok)
+        note(f, "packet %llu (block %llu at byte %llu): its timestamp is before 1970 or after 2116; "
+             "the previous packet's time is used",
+             (unsigned long long)out->no, (unsigned long long)f->blocks, (unsigned long long)f->block_at);
     return ST_OK;
 }
 
@@ -579,6 +664,8 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             set_err(f, "damaged: pcapng block of type %#x with length %u", type, len);
             return ST_BAD;
         }
+        f->blocks++;
+        f->block_at = stream_pos(f);
         struct cur blk;
         if (!fill(f, len, &blk)) {
             if (f->err[0])

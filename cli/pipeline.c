@@ -227,6 +227,16 @@ static void on_keylog_warning(void *ctx, const char *message)
         cli_error("warning: %s", message);
 }
 
+/* A value in a capture file that cannot be right, replaced by the reader. */
+enum { FILE_ANOMALIES_SHOWN = 10 };
+
+static void on_file_anomaly(void *ctx, const char *message)
+{
+    struct pipeline *p = ctx;
+    if (p->file_anomalies++ < FILE_ANOMALIES_SHOWN)
+        cli_error("%s: warning: %s", p->reading, message);
+}
+
 /* Key log lines carried in the capture itself. */
 static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
 {
@@ -440,6 +450,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
             continue;
         }
         capture_file_on_secrets(src->f, on_secrets, p);
+        capture_file_on_anomaly(src->f, on_file_anomaly, p);
         pr.total += capture_file_size(src->f);
         advance(p, src, &rc);
     }
@@ -502,6 +513,7 @@ const struct capture_stats *pipeline_capture_stats(struct pipeline *p)
     /* packets are counted where they are decoded; flows where followed */
     struct capture_stats *m = &p->merged_capture;
     *m = *capture_stats(p->decoder ? p->decoder : p->trackers[0].capture);
+    m->file_anomalies = p->file_anomalies;
     for (size_t i = p->decoder ? 0 : 1; i < p->n_trackers; i++) {
         const struct capture_stats *o = capture_stats(p->trackers[i].capture);
         m->flows += o->flows;
@@ -541,6 +553,9 @@ void pipeline_finish(struct pipeline *p)
         dissect_finish(p->dissect);
     }
     keylog_flush(p->keylog);
+    if (p->file_anomalies > FILE_ANOMALIES_SHOWN)
+        cli_error("warning: %llu more values out of range in the capture files",
+                  (unsigned long long)(p->file_anomalies - FILE_ANOMALIES_SHOWN));
     if (p->keylog_warnings > KEYLOG_WARNINGS_SHOWN)
         cli_error("warning: %llu more malformed key log lines skipped",
                   (unsigned long long)(p->keylog_warnings - KEYLOG_WARNINGS_SHOWN));

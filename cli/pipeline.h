@@ -79,6 +79,7 @@ struct pipeline {
     struct keylog *keylog;
     bool keylog_attached;
     uint64_t keylog_warnings;
+    uint64_t file_anomalies; /* absurd values in the capture files */
     const char *reading; /* the capture file being read, for messages */
     uint64_t handshakes; /* sessions reported that had a ClientHello */
     uint64_t packets_read; /* over all files so far */

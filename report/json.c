@@ -784,6 +784,7 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_key_uint(w, "dtls_datagrams_not_analysed", cs->dtls_datagrams);
     jw_key_uint(w, "quic_datagrams_not_analysed", cs->quic_datagrams);
     jw_key_uint(w, "undecodable_packets", cs->bad_headers);
+    jw_key_uint(w, "file_anomalies", cs->file_anomalies);
     jw_key_uint(w, "unsupported_link_packets", cs->unsupported_link);
     jw_key_uint(w, "flows_evicted", cs->flows_idle_evicted + cs->flows_full_evicted);
     /* limits hit: what was given up to keep memory bounded */

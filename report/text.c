@@ -547,6 +547,10 @@ void text_summary(struct report *r, const struct capture_stats *cs,
     if (r->anomalies || ds->gaps)
         fprintf(r->out, "  %-10s  %llu (TCP gaps: %llu)\n", "anomalies",
                 (unsigned long long)r->anomalies, (unsigned long long)ds->gaps);
+    if (cs->file_anomalies)
+        fprintf(r->out, "  %-10s  %llu value%s out of range in the capture file%s, replaced (see the warnings)\n",
+                "file", (unsigned long long)cs->file_anomalies, cs->file_anomalies == 1 ? "" : "s",
+                cs->file_anomalies == 1 ? "" : "s");
     if (cs->flows_full_evicted || cs->ooo_limit_hits || cs->frags_dropped)
         fprintf(r->out,
                 "  %-10s  %llu connections evicted with the flow table full (--max-flows), %llu holes "

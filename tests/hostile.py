@@ -277,9 +277,63 @@ if code != 0 or len(ss) != 1 or ss[0].get("sni") != "localhost":
 if dropped < 1:
     fail("fragment budget: no fragment counted as dropped (%s)" % summary(out).get("limits"))
 
+# 9. absurd numbers in a pcapng file: if_tsoffset of 10^12 s, resolutions
+#    finer than 10^-19 s, timestamps beyond 2116 or before 1970, and in a
+#    pcap a fraction of a second over a second. Each is a warning naming
+#    the block or packet, counted in the summary; every packet is still
+#    read and the session reported.
+def pcapng_block(btype, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+
+def idb(options):
+    opts = b""
+    for code, value in options:
+        opts += struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+    return pcapng_block(1, struct.pack("<HHI", 1, 0, 262144) + opts + b"\0\0\0\0")
+
+
+def epb(ifid, units, frame):
+    return pcapng_block(6, struct.pack("<IIIII", ifid, units >> 32, units & 0xffffffff, len(frame), len(frame)) + frame)
+
+
+recs = connection(records(CH, 16384), cport=40003)
+blocks = [pcapng_block(0x0a0d0d0a, struct.pack("<IHHq", 0x1a2b3c4d, 1, 0, -1)),
+          idb([(9, b"\x06")]),                                    # 0: fine, microseconds
+          idb([(9, b"\x06"), (14, struct.pack("<q", 10 ** 12))]),   # 1: offset of 10^12 s
+          idb([(9, bytes([0xff]))]),                               # 2: 2^-127 s
+          idb([(9, bytes([200]))]),                                # 3: 10^-200 s
+          idb([(9, b"\x00"), (14, struct.pack("<q", -4 * 10 ** 9))])]  # 4: seconds, 127 years back
+weird = [(1, recs[0][0]), (2, recs[1][0]), (3, recs[2][0]), (0, (1 << 64) - 1), (4, 10)]
+for i, (ts, frame, _) in enumerate(recs):
+    ifid, units = weird[i] if i < len(weird) else (0, ts)
+    blocks.append(epb(ifid, units, frame))
+absurd = write("absurd.pcapng", b"".join(blocks))
+code, out, err, rss = run("read", "-f", "json", absurd)
+ss = sessions(out)
+warned = [l for l in err.splitlines() if "warning" in l]
+expect_words = ["if_tsoffset of 1000000000000 s", "if_tsresol 0xff", "if_tsresol 0xc8",
+                "packet 4 (block", "packet 5 (block"]
+if code != 0 or len(ss) != 1 or ss[0].get("sni") != "localhost":
+    fail("absurd pcapng numbers: exit %d (%s), %d sessions" % (code, err.strip()[:300], len(ss)))
+for words in expect_words:
+    if not any(words in l and absurd in l for l in warned):
+        fail("absurd pcapng numbers: no warning naming the file with %r: %r" % (words, warned))
+if summary(out).get("file_anomalies") != 5 or summary(out).get("packets") != len(recs):
+    fail("absurd pcapng numbers: summary %s" % {k: summary(out).get(k) for k in ("file_anomalies", "packets")})
+frac = [(ts, frame, wire) for ts, frame, wire in recs]
+pcap_frac = bytearray(pcap(frac))
+struct.pack_into("<I", pcap_frac, 24 + 4, 2_000_000)  # packet 1: 2 s of microseconds
+fracfile = write("frac.pcap", bytes(pcap_frac))
+code, out, err, rss = run("read", "-f", "json", fracfile)
+if code != 0 or len(sessions(out)) != 1 or "packet 1: the fraction of its timestamp (2000000 us)" not in err:
+    fail("pcap fraction over a second: exit %d, %r" % (code, err.strip()[:300]))
+
 if failures:
     print("%d hostile case(s) failed" % len(failures))
     sys.exit(1)
 print("hostile: cut file, random bytes, 1-byte records, 16 MB claims, overlaps, 1,000,000 SYNs "
-      "(%.0f MB peak, %.0f MB with --max-flows 10000%s), snaplen 64 and 200, a full fragment budget: all handled"
+      "(%.0f MB peak, %.0f MB with --max-flows 10000%s), snaplen 64 and 200, a full fragment budget, "
+      "absurd pcapng numbers: all handled"
       % (rss_flood, rss_small, "; not bounded under ASan" if SCALE > 1 else ""))

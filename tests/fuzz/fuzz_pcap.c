@@ -31,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct keylog *k = keylog_new(no_warning, NULL);
         dissect_use_keylog(c.dissect, k);
         capture_file_on_secrets(f, on_secrets, k);
+        capture_file_on_anomaly(f, no_warning, NULL);
         struct pkt pk;
         while (capture_file_next(f, &pk) == ST_OK)
             capture_packet(c.capture, &pk);
