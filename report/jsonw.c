@@ -58,11 +58,61 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
-static void escape_byte(FILE *f, uint8_t c)
+static void escape_u16(FILE *f, unsigned u)
 {
     static const char hex[] = "0123456789abcdef";
-    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    char e[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15], hex[u & 15]};
     put_str(f, e, sizeof(e));
+}
+
+/* A byte that is not part of valid UTF-8 becomes the code point
+ * U+10FF00 + byte (private use, written as the pair \udbff\udfXX with
+ * the byte in XX). Text that really holds U+10FF00..U+10FFFF is written
+ * byte by byte the same way, so the mapping is reversible: a consumer
+ * turns each U+10FFxx back into the byte xx and encodes the rest as UTF-8
+ * (docs/json.md). */
+static void escape_raw_byte(FILE *f, uint8_t c)
+{
+    escape_u16(f, 0xdbff);
+    escape_u16(f, 0xdf00u | c);
+}
+
+/* utf8_len - the length of the valid UTF-8 sequence (RFC 3629: no
+ * overlong forms, surrogates or code points above U+10FFFF) at s[0], or 0. */
+static size_t utf8_len(const uint8_t *s, size_t n)
+{
+    uint8_t c = s[0];
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xbf; /* the range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* beyond U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* U+10FF00..U+10FFFF, the range invalid bytes are mapped into */
+static bool in_byte_range(const uint8_t *s, size_t len)
+{
+    return len == 4 && s[0] == 0xf4 && s[1] == 0x8f && s[2] >= 0xbc;
 }
 
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
@@ -78,26 +128,21 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n)
         case '\r': put_str(f, "\\r", 2); break;
         case '\t': put_str(f, "\\t", 2); break;
         default:
-            /* Control bytes and bytes that are not valid UTF-8 become
-             * \u00XX escapes, so every line is valid JSON whatever the
-             * capture held. */
             if (c < 0x20 || c == 0x7f) {
-                escape_byte(f, c);
+                escape_u16(f, c);
             } else if (c < 0x80) {
                 PUT(c, f);
             } else {
-                size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                           : (c & 0xf8) == 0xf0 ? 4 : 0;
-                bool ok = len && i + len <= n;
-                for (size_t k = 1; ok && k < len; k++)
-                    ok = (s[i + k] & 0xc0) == 0x80;
-                if (ok && len == 2 && c < 0xc2)
-                    ok = false; /* overlong */
-                if (ok) {
+                size_t len = utf8_len(&s[i], n - i);
+                if (!len || in_byte_range(&s[i], len)) {
+                    escape_raw_byte(f, c);
+                } else if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+                    /* U+2028/U+2029 end a line in JavaScript */
+                    escape_u16(f, 0x2000u | (s[i + 2] - 0x80));
+                    i += 2;
+                } else {
                     put_str(f, (const char *)&s[i], len);
                     i += len - 1;
-                } else {
-                    escape_byte(f, c);
                 }
             }
         }

@@ -16,15 +16,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A pipe: the whole analysis, capture -> dissect -> rules -> JSON and text reports
- * into /dev/null. */
+/* A pipe: the whole analysis, capture -> dissect -> rules -> JSON and text
+ * reports; the text goes to /dev/null, the JSON to memory, and pipe_close
+ * aborts unless every JSON line is strict JSON (tests/unit/jsoncheck.h). */
 struct pipe {
     struct policy *policy;
     struct rules *rules;
     struct dissect *dissect;
     struct capture *capture;
     struct report *json, *text;
-    FILE *null;
+    FILE *null, *json_out;
+    char *json_text;
+    size_t json_len;
 };
 
 void pipe_open(struct pipe *c);

@@ -1,8 +1,11 @@
 #include "tests/fuzz/fuzz.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "tests/unit/jsoncheck.h"
 
 static void on_session(void *ctx, struct session *s)
 {
@@ -22,6 +25,7 @@ static void on_fetch(void *ctx, const struct revocation_fetch *f)
 void pipe_open(struct pipe *c)
 {
     c->null = fopen("/dev/null", "w");
+    c->json_out = open_memstream(&c->json_text, &c->json_len);
     c->policy = policy_default();
     struct rules_config rc = {.policy = c->policy, .as_of = AS_OF_CAPTURE};
     c->rules = rules_new(&rc);
@@ -32,9 +36,9 @@ void pipe_open(struct pipe *c)
     struct capture_limits lim = capture_limits_default();
     c->capture = capture_new(&lim, &h);
     struct report_opts jo = {.format = REPORT_JSON}, to = {.format = REPORT_TEXT, .verbose = true};
-    c->json = report_new(c->null, &jo);
+    c->json = report_new(c->json_out, &jo);
     c->text = report_new(c->null, &to);
-    if (!c->null || !c->policy || !c->rules || !c->dissect || !c->capture || !c->json || !c->text)
+    if (!c->null || !c->json_out || !c->policy || !c->rules || !c->dissect || !c->capture || !c->json || !c->text)
         abort(); /* out of memory in a harness: not a finding */
 }
 
@@ -70,6 +74,19 @@ void pipe_close(struct pipe *c)
     report_free(c->json);
     report_free(c->text);
     fclose(c->null);
+    fclose(c->json_out);
+    /* the property: every line the JSON report wrote is strict JSON */
+    for (char *line = c->json_text, *end; line && *line; line = end + 1) {
+        end = strchr(line, '\n');
+        if (!end)
+            abort(); /* a report line always ends */
+        char why[128];
+        if (!json_check(line, (size_t)(end - line), why, sizeof(why))) {
+            fprintf(stderr, "not strict JSON (%s): %.*s\n", why, (int)(end - line), line);
+            abort();
+        }
+    }
+    free(c->json_text);
 }
 
 const char *fuzz_path(const uint8_t *data, size_t size, int *fd)

@@ -147,6 +147,10 @@ def main():
         put("policy", open(path, "rb").read())
     for text in EXPECTATIONS:
         put("expect", text.encode())
+    # strings at UTF-8's edges for the JSON writer
+    for s in (b"localhost", "caf\u00e9 \U0001f600".encode(), b"\xed\xa0\x80", b"\xf4\x8f\xbc\x80",
+              b"\xc0\xaf\xe0\x80\xaf", b"a\0b\\\"\n\x7f", "\u2028".encode()):
+        put("json", s)
     print("seeds: " + ", ".join("%s %d" % kv for kv in sorted(counts.items())))
 
 

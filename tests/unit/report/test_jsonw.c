@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report/jsonw.h"
+#include "tests/unit/jsoncheck.h"
 
 static char *out;
 static size_t out_len;
@@ -59,12 +60,96 @@ static void strings_are_escaped(void **state)
     jw_strn(&w, (const uint8_t *)"caf\xc3\xa9", 5);     /* valid UTF-8 kept */
     jw_strn(&w, (const uint8_t *)"\xff\xc3", 2);         /* invalid bytes escaped */
     jw_strn(&w, (const uint8_t *)"\xc0\xaf", 2);         /* overlong */
+    jw_strn(&w, (const uint8_t *)"a\0b", 3);              /* NUL kept, escaped */
+    jw_strn(&w, (const uint8_t *)"\xe2\x80\xa8", 3);     /* U+2028 */
     jw_str(&w, NULL);
     jw_arr_end(&w);
     fclose(f);
     assert_string_equal(out, "[\"quote\\\" back\\\\ nl\\n tab\\t\",\"\\u0001\\u007f\","
-                             "\"caf\xc3\xa9\",\"\\u00ff\\u00c3\",\"\\u00c0\\u00af\",null]");
+                             "\"caf\xc3\xa9\",\"\\udbff\\udfff\\udbff\\udfc3\","
+                             "\"\\udbff\\udfc0\\udbff\\udfaf\",\"a\\u0000b\",\"\\u2028\",null]");
     free(out);
+}
+
+/* The checker the round trips rely on refuses what strict parsers do. */
+static void checker_is_strict(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\"\xed\xa0\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xc0\xaf\"", "\"\xff\"", "\"\\udc00\"",
+        "\"\\ud800x\"", "\"\\ud800\\u0041\"", "\"a\tb\"", "\"\\x41\"", "[1,]", "01", "{\"a\" 1}", "\"a", "1 2",
+    };
+    static const char *const good[] = {
+        "\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\"", "{\"a\":[1,-2.5e3,true,null]}", " \"\\u0000\" ",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (json_check(bad[i], strlen(bad[i]), NULL, 0))
+            fail_msg("accepted %s", bad[i]);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char why[128] = "";
+        if (!json_check(good[i], strlen(good[i]), why, sizeof(why)))
+            fail_msg("refused %s: %s", good[i], why);
+    }
+}
+
+/* Every string comes out as strict JSON and maps back to its bytes. */
+static void round_trip(const uint8_t *s, size_t n)
+{
+    FILE *f;
+    struct jw w = start(&f);
+    jw_strn(&w, s, n);
+    fclose(f);
+    char why[128] = "";
+    if (!json_check(out, strlen(out), why, sizeof(why)))
+        fail_msg("not strict JSON (%s): %s", why, out);
+    uint8_t back[1024];
+    long len = json_string_bytes(out, strlen(out), back, sizeof(back));
+    assert_int_equal(len, (long)n);
+    assert_memory_equal(back, s, n);
+    free(out);
+}
+
+static void invalid_utf8_is_strict_and_reversible(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t n;
+    } cases[] = {
+        {"\xed\xa0\x80", 3},             /* a surrogate, U+D800 */
+        {"\xed\xbf\xbf", 3},             /* U+DFFF */
+        {"\xf5\x80\x80\x80", 4},         /* lead bytes F5..F7: beyond U+10FFFF */
+        {"\xf7\xbf\xbf\xbf", 4},
+        {"\xf4\x90\x80\x80", 4},         /* U+110000 */
+        {"\xc0\xaf", 2},                 /* overlong '/' */
+        {"\xc1\xbf", 2},
+        {"\xe0\x80\xaf", 3},             /* overlong, three bytes */
+        {"\xf0\x80\x80\xaf", 4},         /* overlong, four bytes */
+        {"\xe2\x82", 2},                 /* cut short */
+        {"\xe2\x82\xac\x80", 4},         /* a lone continuation after a valid one */
+        {"\xf4\x8f\xbc\x80", 4},         /* U+10FF00: the mapping's own range */
+        {"\xf4\x8f\xbf\xbf", 4},         /* U+10FFFF */
+        {"\xf4\x8f\xbb\xbf", 4},         /* U+10FEFF: valid, passed through */
+        {"\xf0\x9f\x98\x80", 4},         /* an emoji */
+        {"\xff\xfe\x00\x01", 4},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        round_trip((const uint8_t *)cases[i].bytes, cases[i].n);
+    /* and 20,000 strings of random bytes, weighted to UTF-8's edges */
+    static const uint8_t edges[] = {0x00, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0,
+                                    0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x8f, 0x90, 0xa0, 0x9f};
+    uint32_t x = 2463534242u;
+    for (int k = 0; k < 20000; k++) {
+        uint8_t s[32];
+        size_t n = k % 32;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            s[i] = (x & 1) ? edges[(x >> 1) % sizeof(edges)] : (uint8_t)(x >> 8);
+        }
+        round_trip(s, n);
+    }
 }
 
 int main(void)
@@ -72,6 +157,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(structure),
         cmocka_unit_test(strings_are_escaped),
+        cmocka_unit_test(checker_is_strict),
+        cmocka_unit_test(invalid_utf8_is_strict_and_reversible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
