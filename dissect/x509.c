@@ -111,6 +111,21 @@ static void dup_strs(struct arena *a, struct strs *dst, const struct strs *src)
     *dst = out;
 }
 
+static void dup_names(struct arena *a, struct byteslist *dst, const struct byteslist *src)
+{
+    struct byteslist out = {0};
+    for (size_t i = 0; i < src->n; i++) {
+        uint8_t *p = arena_alloc(a, src->v[i].len + 1);
+        if (!p)
+            continue;
+        memcpy(p, src->v[i].p, src->v[i].len);
+        p[src->v[i].len] = 0;
+        struct bytes b = {p, src->v[i].len};
+        (void)ARENA_PUSH(a, out, b);
+    }
+    *dst = out;
+}
+
 static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
 {
     *dst = *src;
@@ -126,13 +141,13 @@ static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
     dst->curve = dup_str(a, src->curve);
     dst->exponent = dup_str(a, src->exponent);
     dst->sig_alg = dup_str(a, src->sig_alg);
-    dup_strs(a, &dst->san_dns, &src->san_dns);
+    dup_names(a, &dst->san_dns, &src->san_dns);
     dup_strs(a, &dst->san_ip, &src->san_ip);
-    dup_strs(a, &dst->san_email, &src->san_email);
-    dup_strs(a, &dst->san_uri, &src->san_uri);
+    dup_names(a, &dst->san_email, &src->san_email);
+    dup_names(a, &dst->san_uri, &src->san_uri);
     dup_strs(a, &dst->ext_key_usage, &src->ext_key_usage);
-    dup_strs(a, &dst->ocsp_urls, &src->ocsp_urls);
-    dup_strs(a, &dst->crl_urls, &src->crl_urls);
+    dup_names(a, &dst->ocsp_urls, &src->ocsp_urls);
+    dup_names(a, &dst->crl_urls, &src->crl_urls);
 }
 
 static void cache_put(struct certcache *cc, const struct cert *c)
@@ -290,17 +305,51 @@ static void push(struct arena *a, struct strs *list, const char *s)
         (void)ARENA_PUSH(a, *list, s);
 }
 
+/* push_name - an IA5String name with all its bytes (a NUL included, which
+ * sets nul_flag in c->nul_names). */
+static void push_name(struct arena *a, struct cert *c, struct byteslist *list,
+                      const ASN1_STRING *str, uint8_t nul_flag)
+{
+    size_t len = (size_t)ASN1_STRING_length(str);
+    const unsigned char *data = ASN1_STRING_get0_data(str);
+    uint8_t *p = arena_alloc(a, len + 1);
+    if (!p)
+        return;
+    if (len)
+        memcpy(p, data, len);
+    p[len] = 0;
+    if (memchr(p, 0, len))
+        c->nul_names |= nul_flag;
+    struct bytes b = {p, len};
+    (void)ARENA_PUSH(a, *list, b);
+}
+
+/* name_has_nul - whether an attribute of a distinguished name holds a NUL
+ * character (checked on its UTF-8 form: a BMPString's zero bytes are
+ * ordinary characters' high bytes). */
+static bool name_has_nul(const X509_NAME *name)
+{
+    for (int i = 0; name && i < X509_NAME_entry_count(name); i++) {
+        const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+        unsigned char *utf8 = NULL;
+        int len = v ? ASN1_STRING_to_UTF8(&utf8, v) : -1;
+        bool nul = len > 0 && memchr(utf8, 0, (size_t)len);
+        OPENSSL_free(utf8);
+        if (nul)
+            return true;
+    }
+    return false;
+}
+
 static void san_facts(struct arena *a, X509 *x, struct cert *c)
 {
     GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
-        const ASN1_STRING *str = NULL;
-        struct strs *list = NULL;
         switch (g->type) {
-        case GEN_DNS: str = g->d.dNSName; list = &c->san_dns; break;
-        case GEN_EMAIL: str = g->d.rfc822Name; list = &c->san_email; break;
-        case GEN_URI: str = g->d.uniformResourceIdentifier; list = &c->san_uri; break;
+        case GEN_DNS: push_name(a, c, &c->san_dns, g->d.dNSName, CERT_NUL_DNS); break;
+        case GEN_EMAIL: push_name(a, c, &c->san_email, g->d.rfc822Name, CERT_NUL_EMAIL); break;
+        case GEN_URI: push_name(a, c, &c->san_uri, g->d.uniformResourceIdentifier, CERT_NUL_URI); break;
         case GEN_IPADD: {
             char buf[INET6_ADDRSTRLEN];
             int len = ASN1_STRING_length(g->d.iPAddress);
@@ -312,9 +361,6 @@ static void san_facts(struct arena *a, X509 *x, struct cert *c)
         }
         default: break;
         }
-        if (str && list)
-            push(a, list, arena_strndup(a, (const char *)ASN1_STRING_get0_data(str),
-                                        (size_t)ASN1_STRING_length(str)));
     }
     GENERAL_NAMES_free(names);
 }
@@ -355,10 +401,14 @@ static void usage_facts(struct arena *a, X509 *x, struct cert *c)
 
 static void url_facts(struct arena *a, X509 *x, struct cert *c)
 {
-    STACK_OF(OPENSSL_STRING) *ocsp = X509_get1_ocsp(x);
-    for (int i = 0; ocsp && i < sk_OPENSSL_STRING_num(ocsp); i++)
-        push(a, &c->ocsp_urls, arena_strdup(a, sk_OPENSSL_STRING_value(ocsp, i)));
-    X509_email_free(ocsp);
+    /* not X509_get1_ocsp(): it copies the URIs as C strings, cut at a NUL */
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+        const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+        if (OBJ_obj2nid(ad->method) == NID_ad_OCSP && ad->location->type == GEN_URI)
+            push_name(a, c, &c->ocsp_urls, ad->location->d.uniformResourceIdentifier, CERT_NUL_OCSP);
+    }
+    AUTHORITY_INFO_ACCESS_free(aia);
     CRL_DIST_POINTS *cdp = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
     for (int i = 0; cdp && i < sk_DIST_POINT_num(cdp); i++) {
         DIST_POINT *dp = sk_DIST_POINT_value(cdp, i);
@@ -368,9 +418,7 @@ static void url_facts(struct arena *a, X509 *x, struct cert *c)
         for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
             GENERAL_NAME *g = sk_GENERAL_NAME_value(names, j);
             if (g->type == GEN_URI)
-                push(a, &c->crl_urls,
-                     arena_strndup(a, (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
-                                   (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier)));
+                push_name(a, c, &c->crl_urls, g->d.uniformResourceIdentifier, CERT_NUL_CRL);
         }
     }
     CRL_DIST_POINTS_free(cdp);
@@ -392,6 +440,10 @@ static void decode(struct arena *a, X509 *x, struct cert *c)
     }
     c->subject = name_text(a, X509_get_subject_name(x));
     c->issuer = name_text(a, X509_get_issuer_name(x));
+    if (name_has_nul(X509_get_subject_name(x)))
+        c->nul_names |= CERT_NUL_SUBJECT;
+    if (name_has_nul(X509_get_issuer_name(x)))
+        c->nul_names |= CERT_NUL_ISSUER;
     c->has_validity = asn1_time(X509_get0_notBefore(x), &c->not_before) &&
                       asn1_time(X509_get0_notAfter(x), &c->not_after);
     const X509_ALGOR *sig = NULL;

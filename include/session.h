@@ -122,14 +122,30 @@ struct cert {
     bool has_validity;
     const char *key_alg, *key_type, *curve, *exponent, *sig_alg;
     int key_bits;
-    struct strs san_dns, san_ip, san_email, san_uri;
+    /* names as their bytes: one may hold a NUL (the NUL-prefix trick:
+     * "www.example.com\0.evil.test"), so each keeps its length; p[len]
+     * is 0 for convenience */
+    struct byteslist san_dns, san_email, san_uri;
+    struct strs san_ip;
     bool has_basic_constraints, ca;
     int path_len; /* -1: absent */
     uint16_t key_usage; /* KU_* bits */
     bool has_key_usage, has_ext_key_usage;
-    struct strs ext_key_usage, ocsp_urls, crl_urls;
+    struct strs ext_key_usage;
+    struct byteslist ocsp_urls, crl_urls;
+    uint8_t nul_names; /* CERT_NUL_*: the names that hold a NUL byte */
     bool self_signed; /* subject == issuer and the signature verifies */
     uint16_t n_scts;  /* embedded SCTs */
+};
+
+enum {
+    CERT_NUL_SUBJECT = 1 << 0,
+    CERT_NUL_ISSUER = 1 << 1,
+    CERT_NUL_DNS = 1 << 2,
+    CERT_NUL_EMAIL = 1 << 3,
+    CERT_NUL_URI = 1 << 4,
+    CERT_NUL_OCSP = 1 << 5,
+    CERT_NUL_CRL = 1 << 6,
 };
 
 enum {

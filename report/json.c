@@ -275,10 +275,10 @@ static void cert(struct jw *w, const struct cert *c)
     jw_key_str(w, "sig_alg", c->sig_alg);
     jw_key(w, "san");
     jw_obj(w);
-    strs(w, "dns", &c->san_dns);
+    strings(w, "dns", &c->san_dns);
     strs(w, "ip", &c->san_ip);
-    strs(w, "email", &c->san_email);
-    strs(w, "uri", &c->san_uri);
+    strings(w, "email", &c->san_email);
+    strings(w, "uri", &c->san_uri);
     jw_obj_end(w);
     jw_key(w, "basic_constraints");
     if (c->has_basic_constraints) {
@@ -304,8 +304,8 @@ static void cert(struct jw *w, const struct cert *c)
         strs(w, NULL, &c->ext_key_usage);
     else
         jw_null(w);
-    strs(w, "ocsp_urls", &c->ocsp_urls);
-    strs(w, "crl_urls", &c->crl_urls);
+    strings(w, "ocsp_urls", &c->ocsp_urls);
+    strings(w, "crl_urls", &c->crl_urls);
     jw_key_uint(w, "embedded_scts", c->n_scts);
     jw_key_bool(w, "self_signed", c->self_signed);
     jw_obj_end(w);

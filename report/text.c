@@ -273,8 +273,10 @@ static void certs(struct report *r, const char *who, const struct chain *c)
         if (ce->san_dns.n || ce->san_ip.n) {
             fprintf(r->out, "          SAN");
             size_t shown = 0;
-            for (size_t k = 0; k < ce->san_dns.n && shown < 6; k++, shown++)
-                fprintf(r->out, "%s%s", shown ? ", " : " ", ce->san_dns.v[k]);
+            for (size_t k = 0; k < ce->san_dns.n && shown < 6; k++, shown++) {
+                fputs(shown ? ", " : " ", r->out);
+                printable(r->out, ce->san_dns.v[k].p, ce->san_dns.v[k].len);
+            }
             for (size_t k = 0; k < ce->san_ip.n && shown < 6; k++, shown++)
                 fprintf(r->out, "%s%s", shown ? ", " : " ", ce->san_ip.v[k]);
             size_t total = ce->san_dns.n + ce->san_ip.n;

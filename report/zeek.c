@@ -134,6 +134,19 @@ static void strs(FILE *f, const struct strs *l)
     }
 }
 
+static void names(FILE *f, const struct byteslist *l)
+{
+    if (!l->n) {
+        unset(f);
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            fputc(',', f);
+        str(f, l->v[i].p, l->v[i].len, true);
+    }
+}
+
 static void hex(char *out, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -336,9 +349,7 @@ void zeek_ssl(struct report *r, const struct session *s)
     tab(f);
     const struct cert *leaf = s->server_certs.n ? &s->server_certs.v[0] : NULL;
     if (sni && leaf && !leaf->parse_error) {
-        char host[256];
-        snprintf(host, sizeof(host), "%.*s", (int)sni->len, (const char *)sni->p);
-        boolean(f, server_name_matches(leaf, host));
+        boolean(f, server_name_matches(leaf, sni->p, sni->len));
     } else {
         unset(f);
     }
@@ -401,11 +412,11 @@ static void x509_row(FILE *f, const struct cert *c, int64_t ts, bool host, bool 
     tab(f);
     cstr(f, c->curve);
     tab(f);
-    strs(f, &c->san_dns);
+    names(f, &c->san_dns);
     tab(f);
-    strs(f, &c->san_uri);
+    names(f, &c->san_uri);
     tab(f);
-    strs(f, &c->san_email);
+    names(f, &c->san_email);
     tab(f);
     strs(f, &c->san_ip);
     tab(f);

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -570,8 +571,11 @@ static void cert_names(const struct cert *leaf, struct finding_out *out)
     char cn[128], names[512];
     size_t len = 0;
     names[0] = 0;
-    for (size_t i = 0; i < leaf->san_dns.n && i < 8 && len < sizeof(names); i++)
-        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", leaf->san_dns.v[i]);
+    for (size_t i = 0; i < leaf->san_dns.n && i < 8 && len < sizeof(names); i++) {
+        char name[256];
+        name_escaped(leaf->san_dns.v[i].p, leaf->san_dns.v[i].len, name, sizeof(name));
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", name);
+    }
     for (size_t i = 0; i < leaf->san_ip.n && i < 4 && len < sizeof(names); i++)
         len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", leaf->san_ip.v[i]);
     size_t more = leaf->san_dns.n + leaf->san_ip.n;
@@ -591,6 +595,75 @@ static bool is_ip_literal(const char *host)
     return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
+/* The first name of a list that holds a NUL. */
+static const struct bytes *nul_name(const struct byteslist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (memchr(l->v[i].p, 0, l->v[i].len))
+            return &l->v[i];
+    return NULL;
+}
+
+static void nul_one(const struct cert_ref *r, const struct session *s,
+                    const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    (void)env;
+    static const struct {
+        uint8_t flag;
+        const char *what;
+        size_t list; /* offset of the names in struct cert; 0: a distinguished name */
+    } kinds[] = {
+        {CERT_NUL_SUBJECT, "subject", 0},
+        {CERT_NUL_ISSUER, "issuer", 0},
+        {CERT_NUL_DNS, "SAN dNSName", offsetof(struct cert, san_dns)},
+        {CERT_NUL_EMAIL, "SAN rfc822Name", offsetof(struct cert, san_email)},
+        {CERT_NUL_URI, "SAN URI", offsetof(struct cert, san_uri)},
+        {CERT_NUL_OCSP, "OCSP responder URI", offsetof(struct cert, ocsp_urls)},
+        {CERT_NUL_CRL, "CRL distribution point URI", offsetof(struct cert, crl_urls)},
+    };
+    if (!r->c->nul_names)
+        return;
+    *hit = true;
+    char w[200];
+    who(r, w, sizeof(w));
+    finding_note(out, "%s, issued by %s, has a NUL byte in these names", w, r->c->issuer ? r->c->issuer : "?");
+    for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+        if (!(r->c->nul_names & kinds[k].flag))
+            continue;
+        const char *dn = kinds[k].flag == CERT_NUL_SUBJECT ? r->c->subject : r->c->issuer;
+        if (!kinds[k].list) {
+            finding_note(out, "its %s %s", kinds[k].what, dn ? dn : "?");
+            continue;
+        }
+        const struct bytes *name = nul_name((const struct byteslist *)((const char *)r->c + kinds[k].list));
+        char text[512];
+        if (name)
+            finding_note(out, "its %s %s", kinds[k].what, name_escaped(name->p, name->len, text, sizeof(text)));
+    }
+}
+
+static bool cert_name_nul(const struct session *s, const struct rule_env *env,
+                          struct finding_out *out)
+{
+    if (!each_cert(s, env, out, nul_one))
+        return false;
+    finding_note(out, "software reading names as C strings stops at the NUL; tlsscope matches no name that holds one");
+    return true;
+}
+
+const struct rule rule_cert_name_nul = {
+    .info = {.id = "cert-name-nul", .severity = SEV_HIGH, .title = "Certificate name with an embedded NUL byte",
+             .rationale = "A NUL inside a certificate name is the NUL-prefix attack (CVE-2009-2408): a library that reads "
+                          "'www.example.com\\x00.evil.test' as a C string sees www.example.com and accepts a "
+                          "certificate a CA issued to the owner of evil.test."},
+    .fix = "Treat the certificate as hostile: no CA may issue a name holding a NUL. Find who issued it (the issuer "
+           "in the evidence), have it revoked, remove it from the server, and check that the clients' TLS library rejects such "
+           "names (every maintained one does; very old ones did not).",
+    .mq = NULL,
+    .check = cert_name_nul,
+};
+
 static bool cert_sni_mismatch(const struct session *s, const struct rule_env *env,
                               struct finding_out *out)
 {
@@ -600,11 +673,10 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
     if (!leaf || leaf->parse_error || !sni || !sni->len || sni->len > 253 ||
         mq_channel_sni(sni) || s->ch.ech == ECH_OUTER)
         return false;
-    char host[256];
-    memcpy(host, sni->p, sni->len);
-    host[sni->len] = 0;
-    if (server_name_matches(leaf, host))
+    if (server_name_matches(leaf, sni->p, sni->len))
         return false;
+    char host[256 * 4];
+    name_escaped(sni->p, sni->len, host, sizeof(host));
     finding_note(out, "the client asked for %s", host);
     if (is_ip_literal(host))
         finding_note(out, "an IP address, which RFC 6066 does not allow in SNI: a client that sends one checks the certificate's IP SANs");
@@ -650,7 +722,7 @@ static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *e
     size_t n = strlen(bare);
     if (n && bare[n - 1] == ']')
         bare[n - 1] = 0;
-    if (server_name_matches(leaf, bare))
+    if (server_name_matches(leaf, (const uint8_t *)bare, strlen(bare)))
         return false;
     if (env->mq_port)
         out->severity = SEV_LOW; /* MQ checks peers by SSLPEER, not host name */
@@ -683,8 +755,9 @@ static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
         if (!certs[k] || !certs[k]->ocsp_urls.n)
             continue;
         hit = true;
+        char url[512];
         finding_note(out, "the %s certificate names the OCSP responder %s", roles[k],
-                     certs[k]->ocsp_urls.v[0]);
+                     name_escaped(certs[k]->ocsp_urls.v[0].p, certs[k]->ocsp_urls.v[0].len, url, sizeof(url)));
     }
     if (hit)
         finding_note(out, "the validating side contacts it during the handshake when OCSPCheckExtensions is YES (the default)");

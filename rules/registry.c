@@ -8,7 +8,7 @@ extern const struct rule rule_cert_expired, rule_cert_not_yet_valid, rule_cert_e
     rule_cert_validity_too_long, rule_cert_weak_rsa, rule_cert_weak_ec, rule_cert_dsa,
     rule_cert_weak_signature, rule_cert_self_signed_leaf, rule_cert_chain_order,
     rule_cert_chain_incomplete, rule_cert_untrusted, rule_cert_key_usage, rule_cert_sni_mismatch,
-    rule_cert_ip_not_in_san, rule_cert_ocsp_url, rule_key_type_mismatch, rule_no_shared_cipher,
+    rule_cert_ip_not_in_san, rule_cert_name_nul, rule_cert_ocsp_url, rule_key_type_mismatch, rule_no_shared_cipher,
     rule_protocol_version_mismatch, rule_weak_protocol, rule_weak_cipher, rule_weak_cipher_offered,
     rule_no_forward_secrecy, rule_cbc_sha1, rule_cipher_not_allowed, rule_weak_dh,
     rule_tls_compression, rule_insecure_renegotiation, rule_no_ems, rule_heartbeat_overread,
@@ -35,6 +35,7 @@ const struct rule *const session_rules[] = {
     &rule_cert_untrusted,
     &rule_cert_key_usage,
     &rule_cert_sni_mismatch,
+    &rule_cert_name_nul,
     &rule_cert_ip_not_in_san,
     &rule_cert_ocsp_url,
     /* negotiation */

@@ -73,8 +73,36 @@ const char *cert_cn(const struct cert *c, char *buf, size_t len)
     return buf;
 }
 
-bool server_name_matches(const struct cert *c, const char *host)
+const char *name_escaped(const uint8_t *p, size_t n, char *out, size_t len)
 {
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 5 < len; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
+            out[k++] = (char)p[i];
+        } else {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[p[i] >> 4];
+            out[k++] = hex[p[i] & 15];
+        }
+    }
+    out[k] = 0;
+    return out;
+}
+
+static bool names_match(const struct bytes *pattern, const char *host)
+{
+    return !memchr(pattern->p, 0, pattern->len) && dns_match((const char *)pattern->p, host);
+}
+
+bool server_name_matches(const struct cert *c, const uint8_t *name, size_t name_len)
+{
+    char host[256];
+    if (!name_len || name_len >= sizeof(host) || memchr(name, 0, name_len))
+        return false;
+    memcpy(host, name, name_len);
+    host[name_len] = 0;
     uint8_t addr[16] = {0}, san[16];
     int family = inet_pton(AF_INET, host, addr) == 1 ? AF_INET
                : inet_pton(AF_INET6, host, addr) == 1 ? AF_INET6 : 0;
@@ -90,12 +118,12 @@ bool server_name_matches(const struct cert *c, const char *host)
     }
     if (c->san_dns.n) {
         for (size_t i = 0; i < c->san_dns.n; i++)
-            if (dns_match(c->san_dns.v[i], host))
+            if (names_match(&c->san_dns.v[i], host))
                 return true;
         return false;
     }
     char cn[256];
-    return cert_cn(c, cn, sizeof(cn))[0] && dns_match(cn, host);
+    return !(c->nul_names & CERT_NUL_SUBJECT) && cert_cn(c, cn, sizeof(cn))[0] && dns_match(cn, host);
 }
 
 const char *version_text(uint16_t v, char *buf)

@@ -330,10 +330,133 @@ code, out, err, rss = run("read", "-f", "json", fracfile)
 if code != 0 or len(sessions(out)) != 1 or "packet 1: the fraction of its timestamp (2000000 us)" not in err:
     fail("pcap fraction over a second: exit %d, %r" % (code, err.strip()[:300]))
 
+# 10. hostile names: a ClientHello whose SNI and ALPN, a ServerHello whose
+#     ALPN, and a certificate whose subject, issuer, SAN dNSName, rfc822Name
+#     and URI, OCSP and CRL URIs hold (a) bytes that are not UTF-8
+#     (surrogates, F5..FF leads, overlong forms) and (b) a NUL. Every JSON
+#     line must be strict (raw UTF-8 valid, no lone surrogate), every string
+#     must map back to the wire bytes (docs/json.md), no name with a NUL may
+#     match, cert-name-nul must fire, and the text, CSV and Zeek outputs
+#     must carry no NUL or other control byte.
+PLACE, DN_PLACE = b"QQQQ", b"RRRR"
+
+
+def hostile_cert(tag, dn_tag):
+    """A self-signed certificate from openssl whose extensions' names hold
+    tag and whose subject (and so issuer) holds dn_tag. OpenSSL refuses to
+    decode a distinguished name that is not UTF-8, so dn_tag is."""
+    key, pem = os.path.join(WORK, "hk.pem"), os.path.join(WORK, "hc.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", pem, "-days", "30", "-subj", "/CN=cnRRRR.example/O=orgRRRR",
+                    "-addext", "subjectAltName=DNS:dnsQQQQ.example,email:mail@QQQQ.example,URI:http://uriQQQQ.example/",
+                    "-addext", "authorityInfoAccess=OCSP;URI:http://ocspQQQQ.example/",
+                    "-addext", "crlDistributionPoints=URI:http://crlQQQQ.example/"],
+                   check=True, capture_output=True)
+    der = subprocess.run(["openssl", "x509", "-in", pem, "-outform", "DER"], check=True, capture_output=True).stdout
+    assert der.count(PLACE) == 5 and der.count(DN_PLACE) == 4, (der.count(PLACE), der.count(DN_PLACE))
+    return der.replace(PLACE, tag).replace(DN_PLACE, dn_tag)
+
+
+def handshake_message(mtype, body):
+    return bytes([mtype]) + struct.pack(">I", len(body))[1:] + body
+
+
+def vec(width, body):
+    return struct.pack(">I", len(body))[4 - width:] + body
+
+
+def hostile_hello(sni, alpn):
+    exts = struct.pack(">H", 0) + vec(2, vec(2, b"\0" + vec(2, sni)))
+    exts += struct.pack(">H", 16) + vec(2, vec(2, vec(1, alpn) + vec(1, b"h2")))
+    exts += struct.pack(">H", 10) + vec(2, vec(2, b"\x00\x17"))
+    exts += struct.pack(">H", 13) + vec(2, vec(2, b"\x04\x03"))
+    body = b"\x03\x03" + b"\x11" * 32 + vec(1, b"") + vec(2, b"\xc0\x2b") + vec(1, b"\0") + vec(2, exts)
+    return handshake_message(1, body)
+
+
+def hostile_server(alpn, der):
+    exts = struct.pack(">H", 16) + vec(2, vec(2, vec(1, alpn)))
+    hello = handshake_message(2, b"\x03\x03" + b"\x22" * 32 + vec(1, b"") + b"\xc0\x2b\x00" + vec(2, exts))
+    cert = handshake_message(11, vec(3, vec(3, der)))
+    return hello + cert + handshake_message(14, b"")
+
+
+def wire_bytes(s):
+    return b"".join(bytes([ord(c) - 0x10FF00]) if 0x10FF00 <= ord(c) <= 0x10FFFF else c.encode("utf-8") for c in s)
+
+
+def strings_of(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings_of(x)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from strings_of(x)
+
+
+for label, tag in (("not UTF-8", b"\xed\xa0\x80\xff"), ("overlong and F5", b"\xc0\xaf\xf5\x80"),
+                   ("NUL", b"\x00xyz")):
+    sni, alpn = b"sni" + tag + b".example", b"pr" + tag
+    der = hostile_cert(tag, tag if tag.startswith(b"\0") else "\u00e9\u00e8".encode())
+    recs = connection(records(hostile_hello(sni, alpn), 16384), records(hostile_server(alpn, der), 16384), cport=40004)
+    path = write("names.pcap", pcap(recs))
+    raw = subprocess.run([BIN, "read", "-f", "json", path], capture_output=True)
+    try:
+        text = raw.stdout.decode("utf-8")  # strict: a raw surrogate or invalid byte fails here
+        lines = [json.loads(l) for l in text.splitlines()]
+        for obj in lines:
+            for s in strings_of(obj):
+                s.encode("utf-8")  # a lone surrogate escape fails here
+    except (UnicodeError, ValueError) as e:
+        fail("%s names: JSON output not strict: %s" % (label, e))
+        continue
+    ss = [o for o in lines if o.get("type") == "session"]
+    if raw.returncode != 0 or len(ss) != 1:
+        fail("%s names: exit %d, %d sessions" % (label, raw.returncode, len(ss)))
+        continue
+    s = ss[0]
+    leaf = (s.get("server_certs") or [{}])[0]
+    want = {"sni": sni, "alpn_offered[0]": alpn, "alpn_selected": alpn, "san.dns": b"dns" + tag + b".example",
+            "san.email": b"mail@" + tag + b".example", "san.uri": b"http://uri" + tag + b".example/",
+            "ocsp_urls": b"http://ocsp" + tag + b".example/", "crl_urls": b"http://crl" + tag + b".example/"}
+    got = {"sni": s.get("sni"), "alpn_offered[0]": ((s.get("alpn") or {}).get("offered") or [None])[0],
+           "alpn_selected": (s.get("alpn") or {}).get("selected"), "san.dns": (leaf.get("san", {}).get("dns") or [None])[0],
+           "san.email": (leaf.get("san", {}).get("email") or [None])[0],
+           "san.uri": (leaf.get("san", {}).get("uri") or [None])[0], "ocsp_urls": (leaf.get("ocsp_urls") or [None])[0],
+           "crl_urls": (leaf.get("crl_urls") or [None])[0]}
+    for k, v in want.items():
+        if got[k] is None or wire_bytes(got[k]) != v:
+            fail("%s names: %s is %r, the wire had %r" % (label, k, got[k], v))
+    if not leaf.get("subject") or not leaf.get("issuer"):
+        fail("%s names: subject %r, issuer %r" % (label, leaf.get("subject"), leaf.get("issuer")))
+    rules = {f["rule"]: f["severity"] for f in s.get("findings", [])}
+    if tag.startswith(b"\0"):
+        if rules.get("cert-name-nul") != "high" or "cert-sni-mismatch" not in rules:
+            fail("NUL names: findings %s (cert-name-nul high and cert-sni-mismatch expected)" % rules)
+        nul = [f for f in s["findings"] if f["rule"] == "cert-name-nul"]
+        for what in ("subject", "issuer", "SAN dNSName", "SAN rfc822Name", "SAN URI", "OCSP", "CRL"):
+            if nul and what not in nul[0]["evidence"]:
+                fail("NUL names: cert-name-nul does not name the %s: %s" % (what, nul[0]["evidence"]))
+    elif "cert-name-nul" in rules:
+        fail("%s names: cert-name-nul without a NUL" % label)
+    for fmt in ("text", "csv", "zeek"):
+        args = [BIN, "read", "-f", fmt, path] + (["-o", os.path.join(WORK, "zeek")] if fmt == "zeek" else [])
+        out = subprocess.run(args, capture_output=True).stdout
+        if fmt == "zeek":
+            out = b"".join(open(os.path.join(WORK, "zeek", n), "rb").read() for n in ("ssl.log", "x509.log"))
+        bad = [b for b in set(out) if b < 0x20 and b not in (b"\n\t\r" if fmt == "csv" else b"\n\t")]
+        if bad:
+            fail("%s names: %s output carries control bytes %s" % (label, fmt, sorted(bad)))
+        if tag in out:
+            fail("%s names: %s output carries the hostile bytes as they were" % (label, fmt))
+
 if failures:
     print("%d hostile case(s) failed" % len(failures))
     sys.exit(1)
 print("hostile: cut file, random bytes, 1-byte records, 16 MB claims, overlaps, 1,000,000 SYNs "
       "(%.0f MB peak, %.0f MB with --max-flows 10000%s), snaplen 64 and 200, a full fragment budget, "
-      "absurd pcapng numbers: all handled"
+      "absurd pcapng numbers, names not UTF-8 or holding a NUL: all handled"
       % (rss_flood, rss_small, "; not bounded under ASan" if SCALE > 1 else ""))

@@ -60,6 +60,18 @@ mkpki() {
       -extfile server-sha1.ext -out server-sha1.pem 2>/dev/null
     rm -f server-sha1.csr server-sha1.ext ca.srl
   fi
+  # The NUL-prefix trick: names that read "www.example.com" as C strings.
+  # OpenSSL's configuration cannot spell a NUL, so the extensions are
+  # given as DER (traces/nul-names.py writes them).
+  if [ ! -f server-nul.pem ]; then
+    openssl req -new -nodes -newkey rsa:2048 -keyout server-nul.key -out server-nul.csr \
+      -subj "/C=US/O=tlsscope test/CN=www.example.com" 2>/dev/null
+    { printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,%s\nextendedKeyUsage=serverAuth\n' "$both"
+      python3 "$here/nul-names.py"; } > server-nul.ext
+    openssl x509 -req -in server-nul.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+      -extfile server-nul.ext -out server-nul.pem 2>/dev/null
+    rm -f server-nul.csr server-nul.ext ca.srl
+  fi
   # made for a client: no serverAuth, and no keyEncipherment for RSA key exchange
   sign server-wrong-usage "/C=US/O=tlsscope test/CN=localhost" "$san" clientAuth digitalSignature -newkey rsa:2048
   # A self-signed certificate that no test CA vouches for.
@@ -418,6 +430,9 @@ scenario() {
   cert-validity-too-long)
     capture "$s" -cert "$pki/long-validity.pem" -key "$pki/long-validity.key" -tls1_2 -- \
       client "$s" -tls1_2 -servername localhost ;;
+  cert-name-nul) # SNI www.example.com; the certificate's names hold a NUL after it
+    capture "$s" -cert "$pki/server-nul.pem" -key "$pki/server-nul.key" -tls1_2 -- \
+      client "$s" -tls1_2 -servername www.example.com ;;
   *)
     echo "make-traces: unknown scenario $s" >&2; exit 2 ;;
   esac
@@ -434,5 +449,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-aes128gcm tls13-chacha20 tls13-aes128ccm tls13-aes128ccm8 tls13-client-cert
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
-     no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long)
+     no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

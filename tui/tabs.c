@@ -374,8 +374,11 @@ static void cert_lines(struct lines *l, int parent, const struct cert *c, size_t
     char list[600];
     size_t n = 0;
     list[0] = 0;
-    for (size_t k = 0; k < c->san_dns.n && n < sizeof(list) - 100; k++)
-        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", c->san_dns.v[k]);
+    for (size_t k = 0; k < c->san_dns.n && n < sizeof(list) - 100; k++) {
+        char name[90];
+        text_escaped(c->san_dns.v[k].p, c->san_dns.v[k].len, name, sizeof(name));
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", name);
+    }
     for (size_t k = 0; k < c->san_ip.n && n < sizeof(list) - 60; k++)
         n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", c->san_ip.v[k]);
     if (n)
@@ -397,8 +400,11 @@ static void cert_lines(struct lines *l, int parent, const struct cert *c, size_t
         lines_child(l, T_PLAIN, node, "      ext use  %s", list);
     if (c->has_basic_constraints)
         lines_child(l, T_PLAIN, node, "      CA       %s", c->ca ? "yes" : "no");
-    for (size_t k = 0; k < c->ocsp_urls.n; k++)
-        lines_child(l, T_DIM, node, "      OCSP     %s", c->ocsp_urls.v[k]);
+    for (size_t k = 0; k < c->ocsp_urls.n; k++) {
+        char url[300];
+        text_escaped(c->ocsp_urls.v[k].p, c->ocsp_urls.v[k].len, url, sizeof(url));
+        lines_child(l, T_DIM, node, "      OCSP     %s", url);
+    }
     char hex[80];
     for (int k = 0; k < 32; k++)
         snprintf(hex + 2 * k, sizeof(hex) - 2 * (size_t)k, "%02x", c->sha256[k]);

@@ -91,7 +91,8 @@ static void certificate_tls12(void **state)
     assert_string_equal(leaf->exponent, "65537");
     assert_string_equal(leaf->sig_alg, "sha256WithRSAEncryption");
     assert_int_equal(leaf->san_dns.n, 1);
-    assert_string_equal(leaf->san_dns.v[0], "localhost");
+    assert_int_equal(leaf->san_dns.v[0].len, 9);
+    assert_memory_equal(leaf->san_dns.v[0].p, "localhost", 9);
     assert_string_equal(leaf->san_ip.v[0], "127.0.0.1");
     assert_true(leaf->has_ext_key_usage);
     assert_string_equal(leaf->ext_key_usage.v[0], "serverAuth");

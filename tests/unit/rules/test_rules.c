@@ -108,12 +108,24 @@ static void add_str(struct session *s, struct strs *l, const char *v)
     assert_true(ARENA_PUSH(s->arena, *l, v));
 }
 
+/* add_name - a certificate name of n bytes (it may hold a NUL). */
+static void add_name_n(struct session *s, struct byteslist *l, const char *v, size_t n)
+{
+    struct bytes b = {(const uint8_t *)v, n};
+    assert_true(ARENA_PUSH(s->arena, *l, b));
+}
+
+static void add_name(struct session *s, struct byteslist *l, const char *v)
+{
+    add_name_n(s, l, v, strlen(v));
+}
+
 /* A server leaf for www.example.com issued by an intermediate, with the
  * right extensions for a TLS server. */
 static struct cert *server_leaf(struct session *s)
 {
     struct cert *c = add_cert(s, &s->server_certs, "CN=www.example.com", "CN=Example CA");
-    add_str(s, &c->san_dns, "www.example.com");
+    add_name(s, &c->san_dns, "www.example.com");
     c->has_key_usage = true;
     c->key_usage = CERT_KU_DIGITAL_SIGNATURE | CERT_KU_KEY_ENCIPHERMENT;
     c->has_ext_key_usage = true;
@@ -426,7 +438,7 @@ static void test_cert_chain_shape(void **state)
     /* a public CA's leaf without its intermediate */
     s = new_session(3);
     leaf = add_cert(s, &s->server_certs, "CN=leaf", "CN=R3");
-    add_str(s, &leaf->ocsp_urls, "http://r3.o.lencr.org");
+    add_name(s, &leaf->ocsp_urls, "http://r3.o.lencr.org");
     eval(s);
     expect(s, "cert-chain-incomplete", SEV_LOW, "leaves from public CAs", "CN=R3", NULL);
     session_free(s);
@@ -520,7 +532,7 @@ static void test_cert_names(void **state)
     s = new_session(2);
     modern_client(s);
     add_sni(s, "api.example.com");
-    add_str(s, &server_leaf(s)->san_dns, "*.example.com");
+    add_name(s, &server_leaf(s)->san_dns, "*.example.com");
     eval(s);
     silent(s, "cert-sni-mismatch");
     session_free(s);
@@ -537,7 +549,7 @@ static void test_cert_names(void **state)
     /* no SNI to an internal address the SAN lacks */
     s = new_session(4);
     modern_client(s);
-    add_str(s, &server_leaf(s)->san_dns, "localhost");
+    add_name(s, &server_leaf(s)->san_dns, "localhost");
     eval(s);
     expect(s, "cert-ip-not-in-san", SEV_MEDIUM, "10.0.0.2", "localhost", NULL);
     session_free(s);
@@ -563,18 +575,62 @@ static void test_cert_names(void **state)
     session_free(s);
 }
 
+/* The NUL-prefix trick: a name that holds a NUL matches nothing, and
+ * cert-name-nul names every such name, escaped. */
+static void test_cert_name_nul(void **state)
+{
+    (void)state;
+    static const char evil[] = "www.example.com\0.evil.test";
+    struct session *s = new_session(1);
+    modern_client(s);
+    add_sni(s, "www.example.com");
+    struct cert *leaf = add_cert(s, &s->server_certs, "CN=www.example.com", "CN=Example CA");
+    add_name_n(s, &leaf->san_dns, evil, sizeof(evil) - 1);
+    add_name_n(s, &leaf->crl_urls, "http://crl\0x", 12);
+    leaf->nul_names = CERT_NUL_DNS | CERT_NUL_CRL;
+    eval(s);
+    expect(s, "cert-name-nul", SEV_HIGH, "server certificate [0]", "issued by CN=Example CA",
+           "SAN dNSName www.example.com\\x00.evil.test", "CRL distribution point URI http://crl\\x00x", NULL);
+    expect(s, "cert-sni-mismatch", SEV_MEDIUM, "asked for www.example.com", "www.example.com\\x00.evil.test", NULL);
+    assert_false(server_name_matches(leaf, (const uint8_t *)"www.example.com", 15));
+    assert_false(server_name_matches(leaf, (const uint8_t *)evil, sizeof(evil) - 1));
+    session_free(s);
+
+    /* the CN is not a fallback when it holds a NUL */
+    s = new_session(2);
+    leaf = add_cert(s, &s->server_certs, "CN=www.example.com\\00.evil.test", "CN=Example CA");
+    assert_false(server_name_matches(leaf, (const uint8_t *)"www.example.com", 15));
+    leaf->subject = "CN=www.example.com";
+    leaf->nul_names = CERT_NUL_SUBJECT; /* the subject text came from the escaped form */
+    assert_false(server_name_matches(leaf, (const uint8_t *)"www.example.com", 15));
+    leaf->nul_names = 0;
+    assert_true(server_name_matches(leaf, (const uint8_t *)"www.example.com", 15));
+    session_free(s);
+
+    /* a clean certificate is silent; an SNI holding a NUL matches nothing */
+    s = new_session(3);
+    modern_client(s);
+    add_sni(s, "www.example.com");
+    leaf = server_leaf(s);
+    eval(s);
+    silent(s, "cert-name-nul");
+    silent(s, "cert-sni-mismatch");
+    assert_false(server_name_matches(leaf, (const uint8_t *)"www.example.com\0", 16));
+    session_free(s);
+}
+
 static void test_cert_ocsp_url_on_mq(void **state)
 {
     (void)state;
     struct session *s = new_session(1);
     s->server.port = 1414;
-    add_str(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
+    add_name(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
     eval(s);
     expect(s, "cert-ocsp-url", SEV_INFO, "http://ocsp.example.com", NULL);
     session_free(s);
 
     s = new_session(2);
-    add_str(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
+    add_name(s, &server_leaf(s)->ocsp_urls, "http://ocsp.example.com");
     eval(s);
     silent(s, "cert-ocsp-url"); /* not MQ: browsers' business */
     session_free(s);
@@ -1395,6 +1451,7 @@ int main(void)
         cmocka_unit_test(test_cert_untrusted),
         cmocka_unit_test(test_cert_key_usage),
         cmocka_unit_test(test_cert_names),
+        cmocka_unit_test(test_cert_name_nul),
         cmocka_unit_test(test_cert_ocsp_url_on_mq),
         cmocka_unit_test(test_key_type_mismatch),
         cmocka_unit_test(test_key_type_confirmed_across_sessions),
