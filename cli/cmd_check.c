@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/baseline.h"
+#include "cli/command.h"
 #include "cli/live.h"
 #include "cli/pipeline.h"
 #include "dissect/mq.h"
@@ -394,45 +395,6 @@ static void on_capture_findings(void *ctx, const struct capture_finding *f, size
 
 /* ---- run: the command --------------------------------------------------------------- */
 
-/* Start COMMAND with SSLKEYLOGFILE set; a failed exec comes back through a
- * close-on-exec pipe. */
-static int start_command(char **cmd, const char *keylog, pid_t *pid)
-{
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        cli_error("run: %s", strerror(errno));
-        return EXIT_INPUT;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    *pid = fork();
-    if (*pid < 0) {
-        cli_error("run: cannot start %s: %s", cmd[0], strerror(errno));
-        return EXIT_INPUT;
-    }
-    if (*pid == 0) {
-        close(fds[0]);
-        setenv("SSLKEYLOGFILE", keylog, 1);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        execvp(cmd[0], cmd);
-        int e = errno;
-        if (write(fds[1], &e, sizeof(e)) < 0)
-            _exit(127);
-        _exit(127);
-    }
-    close(fds[1]);
-    int e = 0;
-    ssize_t got = read(fds[0], &e, sizeof(e));
-    close(fds[0]);
-    if (got == (ssize_t)sizeof(e)) {
-        waitpid(*pid, NULL, 0);
-        cli_error("run: cannot run %s: %s", cmd[0], strerror(e));
-        return EXIT_INPUT;
-    }
-    return EXIT_OK;
-}
-
 /* The temporary capture and key log must be readable by the user the
  * capture continues as. */
 static int give_to(const char *user, const char *const *paths, size_t n)
@@ -472,15 +434,19 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
         return EXIT_INPUT;
     }
     const char *const owned[] = {tmpdir, path, keylog};
-    pid_t pid;
+    struct command *command = NULL;
     int rc = give_to(lo.user, owned, 3);
+    /* started before root is given up: the command keeps the rights
+     * tlsscope was started with, and so does its supervisor */
     if (rc == EXIT_OK)
-        rc = start_command(o->cmd, keylog, &pid);
+        rc = command_start(o->cmd, keylog, &command);
     uid_t uid;
     gid_t gid;
     if (rc == EXIT_OK)
         rc = drop_privileges(lo.user, &uid, &gid);
     if (rc != EXIT_OK) {
+        if (command)
+            (void)command_finish(command); /* started, then the capture could not go on */
         capture_live_close(cap);
         (void)pcapng_out_close(w);
         return rc;
@@ -489,11 +455,13 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
     int status = 0;
     bool exited = false, timed_out = false;
     int64_t quiet_since = 0, exited_at = 0;
+    bool stopping = false;
     int64_t deadline = lo.duration ? now_ns() + (int64_t)(lo.duration * 1e9) : 0;
     for (;;) {
-        if (!exited && (live_stop || (deadline && now_ns() >= deadline))) {
+        if (!exited && !stopping && (live_stop || (deadline && now_ns() >= deadline))) {
+            stopping = true;
             timed_out = !live_stop;
-            kill(pid, SIGTERM);
+            command_stop(command);
         }
         struct pkt pk;
         enum st st = capture_live_next(cap, 50, &pk);
@@ -511,7 +479,7 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
                 break;
             }
         }
-        if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+        if (!exited && command_poll(command, &status)) {
             exited = true;
             exited_at = quiet_since = now;
         }
@@ -519,10 +487,7 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
         if (exited && (now - quiet_since >= 300000000LL || now - exited_at >= 3000000000LL))
             break;
     }
-    if (!exited) {
-        kill(pid, SIGTERM);
-        waitpid(pid, &status, 0);
-    }
+    status = command_finish(command);
     if (timed_out)
         snprintf(cmd_failure, failure_len, "%s was stopped after --duration %g s", o->cmd[0], lo.duration);
     else if (WIFSIGNALED(status))
