@@ -4,12 +4,53 @@
  *               certificate_list<0..2^24-1> of
  *                 { cert_data<1..2^24-1>; extensions<0..2^16-1> }
  * When the version is unknown (the ServerHello was not captured), the
- * form that parses is the one used. */
+ * form that parses is the one used. A TLS 1.3 entry's extensions carry
+ * what TLS 1.2 sent apart: a stapled OCSP response (status_request, RFC
+ * 8446 4.4.2.1) and SCTs (signed_certificate_timestamp, RFC 6962 3.3),
+ * kept with their certificate. */
 #include "dissect/internal.h"
 
 #include <brotli/decode.h>
 #include <zlib.h>
 #include <zstd.h>
+
+enum { EXT_STATUS_REQUEST = 5, EXT_SCT = 18 };
+
+/* SignedCertificateTimestampList: a u16 list of u16-prefixed SCTs. */
+static bool sct_count(struct cur b, uint16_t *n)
+{
+    struct cur list;
+    if (!cur_take_len16(&b, &list) || b.left)
+        return false;
+    for (*n = 0; list.left; (*n)++) {
+        struct cur sct;
+        if (!cur_take_len16(&list, &sct) || !sct.left)
+            return false;
+    }
+    return true;
+}
+
+/* entry_exts - a TLS 1.3 CertificateEntry's extensions into c; a malformed
+ * one is an anomaly, and the certificate is kept. */
+static void entry_exts(struct hsctx *hc, struct cur exts, struct cert *c)
+{
+    while (exts.left) {
+        uint16_t type;
+        struct cur body;
+        if (!cur_u16(&exts, &type) || !cur_take_len16(&exts, &body)) {
+            hsctx_anomaly(hc, "malformed_extension", "a certificate entry's extensions overrun their length");
+            return;
+        }
+        bool ok = true;
+        if (type == EXT_STATUS_REQUEST)
+            ok = cert_status_parse(hc->s->arena, body, &c->stapled_ocsp) == ST_OK;
+        else if (type == EXT_SCT)
+            ok = sct_count(body, &c->stapled_scts);
+        if (!ok)
+            hsctx_anomaly(hc, "malformed_extension", "a certificate entry's %s extension is malformed",
+                          type == EXT_SCT ? "signed_certificate_timestamp" : "status_request");
+    }
+}
 
 static enum st chain_parse(struct hsctx *hc, struct cur b, bool tls13,
                            struct chain *out, bool dry_run)
@@ -39,6 +80,11 @@ static enum st chain_parse(struct hsctx *hc, struct cur b, bool tls13,
         }
         struct cert c = {0};
         x509_decode(hc->tf->d, hc->s->arena, der, &c);
+        if (tls13)
+            entry_exts(hc, exts, &c);
+        /* the server leaf's response is the session's, as in TLS 1.2 */
+        if (!kept && hc->sdir == DIR_S2C && c.stapled_ocsp.present)
+            hc->s->cert_status = c.stapled_ocsp;
         if (!ARENA_PUSH(hc->s->arena, *out, c))
             return ST_NOMEM;
         kept++;

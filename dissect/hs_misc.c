@@ -73,19 +73,30 @@ enum st hs_certificate_request(struct hsctx *hc, struct cur b)
     return ca_names(hc, cas, &cr->ca_names);
 }
 
-enum st hs_certificate_status(struct hsctx *hc, struct cur b)
+/* CertificateStatus: status_type(1), then for ocsp(1)
+ * OCSPResponse<1..2^24-1>. */
+enum st cert_status_parse(struct arena *a, struct cur b, struct cert_status *cs)
 {
-    struct cert_status *cs = &hc->s->cert_status;
     struct cur resp;
     cs->present = true;
     if (!cur_u8(&b, &cs->type))
         return ST_BAD;
     if (cs->type != 1)
         return ST_OK;
-    if (!cur_take_len24(&b, &resp) || b.left)
+    if (!cur_take_len24(&b, &resp) || !resp.left || b.left)
         return ST_BAD;
     cs->response_len = (uint32_t)resp.left;
-    ocsp_decode(hc->s->arena, resp, cs);
+    ocsp_decode(a, resp, cs);
+    return ST_OK;
+}
+
+/* TLS 1.2: the stapled response is about the leaf. */
+enum st hs_certificate_status(struct hsctx *hc, struct cur b)
+{
+    struct session *s = hc->s;
+    TRY(cert_status_parse(s->arena, b, &s->cert_status));
+    if (hc->sdir == DIR_S2C && s->server_certs.n)
+        s->server_certs.v[0].stapled_ocsp = s->cert_status;
     return ST_OK;
 }
 

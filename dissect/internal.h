@@ -230,6 +230,9 @@ enum st hs_certificate(struct hsctx *h, struct cur body);
 enum st hs_server_key_exchange(struct hsctx *h, struct cur body);
 enum st hs_certificate_request(struct hsctx *h, struct cur body);
 enum st hs_certificate_status(struct hsctx *h, struct cur body);
+/* cert_status_parse - a CertificateStatus body (RFC 6066 8): the message
+ * of TLS 1.2, or a TLS 1.3 CertificateEntry's status_request extension. */
+MUST_CHECK enum st cert_status_parse(struct arena *a, struct cur b, struct cert_status *out);
 enum st hs_new_session_ticket(struct hsctx *h, struct cur body);
 enum st hs_client_key_exchange(struct hsctx *h, struct cur body);
 enum st hs_certificate_verify(struct hsctx *h, struct cur body);

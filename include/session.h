@@ -112,6 +112,16 @@ struct hello {
     struct where at;
 };
 
+/* A stapled OCSP response (RFC 6066 8, RFC 8446 4.4.2.1). */
+struct cert_status {
+    bool present;
+    uint8_t type;          /* 1 = ocsp */
+    uint32_t response_len;
+    const char *response_status; /* "successful", ... */
+    const char *cert_status;     /* "good", "revoked", "unknown" */
+    int64_t this_update, next_update, produced_at;
+};
+
 struct cert {
     struct bytes der;
     uint8_t sha256[32], sha1[20];
@@ -136,6 +146,11 @@ struct cert {
     uint8_t nul_names; /* CERT_NUL_*: the names that hold a NUL byte */
     bool self_signed; /* subject == issuer and the signature verifies */
     uint16_t n_scts;  /* embedded SCTs */
+    /* sent with the certificate in the handshake, not part of it: TLS
+     * 1.3 CertificateEntry extensions, and for a TLS 1.2 leaf the
+     * CertificateStatus message */
+    struct cert_status stapled_ocsp;
+    uint16_t stapled_scts;
 };
 
 enum {
@@ -206,15 +221,6 @@ struct cert_request {
     struct bytes cert_types;
     struct u16s sig_algs;
     struct strs ca_names; /* RFC 2253 */
-};
-
-struct cert_status {
-    bool present;
-    uint8_t type;          /* 1 = ocsp */
-    uint32_t response_len;
-    const char *response_status; /* "successful", ... */
-    const char *cert_status;     /* "good", "revoked", "unknown" */
-    int64_t this_update, next_update, produced_at;
 };
 
 struct alert {

@@ -248,6 +248,21 @@ static const char *const ku_names[] = {
     "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly",
 };
 
+/* A stapled OCSP response: the session's, or one certificate's. */
+static void cert_status(struct jw *w, const struct cert_status *cs)
+{
+    jw_obj(w);
+    jw_key_uint(w, "type", cs->type);
+    jw_key_uint(w, "response_len", cs->response_len);
+    jw_key_str(w, "response_status", cs->response_status);
+    jw_key_str(w, "cert_status", cs->cert_status);
+    if (cs->this_update)
+        jw_key_uint(w, "this_update", (uint64_t)cs->this_update);
+    if (cs->next_update)
+        jw_key_uint(w, "next_update", (uint64_t)cs->next_update);
+    jw_obj_end(w);
+}
+
 static void cert(struct jw *w, const struct cert *c)
 {
     jw_obj(w);
@@ -307,6 +322,12 @@ static void cert(struct jw *w, const struct cert *c)
     strings(w, "ocsp_urls", &c->ocsp_urls);
     strings(w, "crl_urls", &c->crl_urls);
     jw_key_uint(w, "embedded_scts", c->n_scts);
+    jw_key(w, "stapled_ocsp");
+    if (c->stapled_ocsp.present)
+        cert_status(w, &c->stapled_ocsp);
+    else
+        jw_null(w);
+    jw_key_uint(w, "stapled_scts", c->stapled_scts);
     jw_key_bool(w, "self_signed", c->self_signed);
     jw_obj_end(w);
 }
@@ -412,16 +433,7 @@ static void kx_details(struct jw *w, const struct session *s)
     }
     if (s->cert_status.present) {
         jw_key(w, "certificate_status");
-        jw_obj(w);
-        jw_key_uint(w, "type", s->cert_status.type);
-        jw_key_uint(w, "response_len", s->cert_status.response_len);
-        jw_key_str(w, "response_status", s->cert_status.response_status);
-        jw_key_str(w, "cert_status", s->cert_status.cert_status);
-        if (s->cert_status.this_update)
-            jw_key_uint(w, "this_update", (uint64_t)s->cert_status.this_update);
-        if (s->cert_status.next_update)
-            jw_key_uint(w, "next_update", (uint64_t)s->cert_status.next_update);
-        jw_obj_end(w);
+        cert_status(w, &s->cert_status);
     }
     if (s->ticket_seen) {
         jw_key(w, "new_session_ticket");

@@ -284,6 +284,19 @@ static void certs(struct report *r, const char *who, const struct chain *c)
                 fprintf(r->out, " (+%zu more)", total - shown);
             fputc('\n', r->out);
         }
+        /* the server leaf's response is the session's OCSP line */
+        bool ocsp = ce->stapled_ocsp.present && !(i == 0 && strcmp(who, "server") == 0);
+        if (ocsp || ce->stapled_scts) {
+            fprintf(r->out, "          stapled");
+            if (ocsp)
+                fprintf(r->out, " OCSP response %s%s%s", ce->stapled_ocsp.response_status ? ce->stapled_ocsp.response_status : "?",
+                        ce->stapled_ocsp.cert_status ? ", certificate " : "",
+                        ce->stapled_ocsp.cert_status ? ce->stapled_ocsp.cert_status : "");
+            if (ce->stapled_scts)
+                fprintf(r->out, "%s%u SCT%s", ocsp ? "; " : " ", ce->stapled_scts,
+                        ce->stapled_scts == 1 ? "" : "s");
+            fputc('\n', r->out);
+        }
     }
 }
 

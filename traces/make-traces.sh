@@ -232,6 +232,16 @@ ocsp_stapling() { # the server asks the responder named in its certificate
   kill "$responder" 2>/dev/null || true
 }
 
+ocsp_sct() { # TLS 1.3: the OCSP response and SCTs travel in the leaf's CertificateEntry
+  openssl ocsp -index "$pki/cadb/index.txt" -port "$EXTRA_PORT" -rsigner "$pki/inter.pem" \
+    -rkey "$pki/inter.key" -CA "$pki/inter.pem" -nrequest 1 >/dev/null 2>&1 &
+  local responder=$!
+  sleep 0.5
+  printf 'enabled_logs =\n' > "$work/ct-logs.cnf" # the SCTs are made up: no log to check them against
+  client "$1" -status -ct -ctlogfile "$work/ct-logs.cnf" -servername localhost
+  kill "$responder" 2>/dev/null || true
+}
+
 say() { # NAME ARGS... -- LINES...: one s_client that sends each line, a moment apart
   local name=$1; shift
   local args=()
@@ -430,6 +440,10 @@ scenario() {
   cert-validity-too-long)
     capture "$s" -cert "$pki/long-validity.pem" -key "$pki/long-validity.key" -tls1_2 -- \
       client "$s" -tls1_2 -servername localhost ;;
+  tls13-ocsp-sct)
+    python3 "$here/sct-serverinfo.py" "$work/sct.pem"
+    EXTRA_PORT=44380 capture "$s" -cert "$pki/ocsp-leaf.pem" -key "$pki/ocsp-leaf.key" \
+      -cert_chain "$pki/inter.pem" -CAfile "$pki/inter.pem" -status -serverinfo "$work/sct.pem" -- ocsp_sct "$s" ;;
   cert-name-nul) # SNI www.example.com; the certificate's names hold a NUL after it
     capture "$s" -cert "$pki/server-nul.pem" -key "$pki/server-nul.key" -tls1_2 -- \
       client "$s" -tls1_2 -servername www.example.com ;;
@@ -449,5 +463,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-aes128gcm tls13-chacha20 tls13-aes128ccm tls13-aes128ccm8 tls13-client-cert
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
-     no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul)
+     no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
+     tls13-ocsp-sct)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -131,6 +131,77 @@ static void certificate_tls13_and_unknown_version(void **state)
     truncations_fail(hs_certificate, 1, 0x0304, 0, b_cur(&msg));
 }
 
+/* TLS 1.3 entries carry the stapled OCSP response and SCTs of their
+ * certificate (RFC 8446 4.4.2.1); the leaf's response is the session's. */
+static void certificate_tls13_entry_extensions(void **state)
+{
+    (void)state;
+    b_reset(&msg);
+    b_u8(&msg, 0);
+    size_t list = b_open(&msg, 3);
+    size_t c = b_open(&msg, 3);
+    b_bytes(&msg, der_rsa, n_rsa);
+    b_close(&msg, c);
+    size_t exts = b_open(&msg, 2);
+    b_u16(&msg, 5); /* status_request: CertificateStatus, ocsp(1) */
+    size_t e = b_open(&msg, 2);
+    b_u8(&msg, 1);
+    size_t resp = b_open(&msg, 3);
+    b_str(&msg, "not DER");
+    b_close(&msg, resp);
+    b_close(&msg, e);
+    b_u16(&msg, 18); /* signed_certificate_timestamp: two SCTs */
+    e = b_open(&msg, 2);
+    size_t scts = b_open(&msg, 2);
+    for (int k = 0; k < 2; k++) {
+        size_t sct = b_open(&msg, 2);
+        b_fill(&msg, (uint8_t)k, 40);
+        b_close(&msg, sct);
+    }
+    b_close(&msg, scts);
+    b_close(&msg, e);
+    b_u16(&msg, 0x7777); /* unknown: passed over */
+    b_u16(&msg, 0);
+    b_close(&msg, exts);
+    c = b_open(&msg, 3);
+    b_bytes(&msg, der_ca, n_ca);
+    b_close(&msg, c);
+    exts = b_open(&msg, 2);
+    b_u16(&msg, 18); /* an SCT list whose length overruns it */
+    e = b_open(&msg, 2);
+    b_u16(&msg, 9);
+    b_u16(&msg, 1);
+    b_close(&msg, e);
+    b_close(&msg, exts);
+    b_close(&msg, list);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 1, 0x0304, 0, b_cur(&msg), &f), ST_OK);
+    const struct session *s = f.tf->s;
+    assert_int_equal(s->server_certs.n, 2);
+    const struct cert *leaf = &s->server_certs.v[0];
+    assert_true(leaf->stapled_ocsp.present);
+    assert_int_equal(leaf->stapled_ocsp.type, 1);
+    assert_int_equal(leaf->stapled_ocsp.response_len, 7);
+    assert_string_equal(leaf->stapled_ocsp.response_status, "unparsable");
+    assert_int_equal(leaf->stapled_scts, 2);
+    assert_true(s->cert_status.present);
+    assert_int_equal(s->cert_status.response_len, 7);
+    const struct cert *ca = &s->server_certs.v[1];
+    assert_false(ca->stapled_ocsp.present);
+    assert_null(ca->parse_error); /* kept despite its malformed extension */
+    assert_int_equal(s->anomalies.n, 1);
+    assert_string_equal(s->anomalies.v[0].what, "malformed_extension");
+    fx_free(&f);
+    truncations_fail(hs_certificate, 1, 0x0304, 0, b_cur(&msg));
+    /* a client's certificate keeps its own response; the session's is the server's */
+    fx_open(&f);
+    assert_int_equal(run(hs_certificate, 0, 0x0304, 0, b_cur(&msg), &f), ST_OK);
+    assert_true(f.tf->s->client_certs.v[0].stapled_ocsp.present);
+    assert_false(f.tf->s->cert_status.present);
+    fx_free(&f);
+}
+
 static void certificate_garbage_is_kept_with_a_reason(void **state)
 {
     (void)state;
@@ -461,6 +532,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(certificate_tls12),
         cmocka_unit_test(certificate_tls13_and_unknown_version),
+        cmocka_unit_test(certificate_tls13_entry_extensions),
         cmocka_unit_test(certificate_garbage_is_kept_with_a_reason),
         cmocka_unit_test(empty_client_certificate),
         cmocka_unit_test(ske_ecdhe),
