@@ -711,7 +711,7 @@ static void deliver(struct tflow *tf, int fdir, int sdir, uint8_t type, struct c
             d->cur[sdir] = d->pending[sdir];
             memset(&d->pending[sdir], 0, sizeof(d->pending[sdir]));
         }
-        session_event(s, EV_CCS, 0, (uint8_t)sdir, tf->dir[fdir].rlen, &tf->at[fdir]);
+        record_protected_ccs(tf, fdir);
         break;
     }
     default:

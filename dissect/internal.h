@@ -184,6 +184,9 @@ void record_free(struct dirstate *ds);
 void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc);
 void record_appdata(struct tflow *tf, int fdir, bool early);
 void record_finished(struct tflow *tf, int fdir);
+/* record_protected_ccs - a TLS <= 1.2 ChangeCipherSpec under the current
+ * keys: a renegotiated handshake switching to its own (read or not). */
+void record_protected_ccs(struct tflow *tf, int fdir);
 
 /* ---- decrypt.c ------------------------------------------------------------ */
 

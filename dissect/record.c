@@ -220,7 +220,12 @@ static void begin_record(struct tflow *tf, int fdir)
             ds->act = BODY_HANDSHAKE;
         break;
     case CT_CCS:
-        ds->act = BODY_SMALL;
+        /* protected like everything after the first CCS: its bytes are
+         * not a cleartext CCS to judge */
+        if (enc && !tf->server_tls13)
+            record_protected_ccs(tf, fdir);
+        else
+            ds->act = BODY_SMALL;
         break;
     case CT_ALERT:
         if (alert_in_clear(tf, sdir, ds->rlen))
@@ -246,6 +251,17 @@ static void begin_record(struct tflow *tf, int fdir)
                       ds->records, ds->rtype);
         break;
     }
+}
+
+void record_protected_ccs(struct tflow *tf, int fdir)
+{
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    session_event(s, EV_CCS, 1, (uint8_t)sdir, tf->dir[fdir].rlen, &tf->at[fdir]);
+    uint32_t n = ++s->protected_ccs[sdir];
+    if (n > s->renegotiations)
+        s->renegotiations = n;
+    tf->dir[fdir].noted_enc_flight = false; /* the renegotiated handshake's Finished follows */
 }
 
 static void end_ccs(struct tflow *tf, int fdir)

@@ -240,7 +240,7 @@ struct alerts {
 enum ev_kind {
     EV_HANDSHAKE = 0, /* type = handshake message type */
     EV_ENC_HANDSHAKE, /* encrypted handshake record(s), content unknown */
-    EV_CCS,
+    EV_CCS,      /* type = 1 when sent under the previous keys (a renegotiation) */
     EV_ALERT,    /* type = description, or 255 when encrypted */
     EV_APPDATA,  /* first application data record of a direction */
     EV_EARLY_DATA, /* 0-RTT application data after the ClientHello */
@@ -385,6 +385,11 @@ struct session {
     /* protected records after the handshake (TLS 1.3: tickets included) */
     uint32_t appdata_records[2];
     bool encrypted[2]; /* this direction's records are protected */
+    /* TLS <= 1.2 renegotiations: ChangeCipherSpec records sent under the
+     * previous handshake's keys, by direction; renegotiations is the
+     * larger count (with or without keys) */
+    uint32_t protected_ccs[2];
+    uint32_t renegotiations;
     struct where hs_start, hs_end;
     bool has_hs_end;
 };

@@ -699,6 +699,7 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
         jw_null(w);
     jw_obj_end(w);
     jw_key_bool(w, "resumed", s->resumed);
+    jw_key_uint(w, "renegotiations", s->renegotiations);
     jw_key_bool(w, "established", s->established);
     jw_key_bool(w, "decrypted", s->decrypted);
     decryption(w, s, app);

@@ -203,7 +203,7 @@ const char *fmt_event(const struct event *e, char *buf)
         return buf;
     }
     case EV_ENC_HANDSHAKE: return "encrypted_handshake";
-    case EV_CCS: return "change_cipher_spec";
+    case EV_CCS: return e->type ? "encrypted_change_cipher_spec" : "change_cipher_spec";
     case EV_ALERT: return e->type == 255 ? "encrypted_alert" : "alert";
     case EV_APPDATA: return "application_data";
     case EV_EARLY_DATA: return "early_data";

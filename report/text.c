@@ -138,6 +138,11 @@ static void negotiated(struct report *r, const struct session *s)
         field(r, "resumed");
         fprintf(r->out, "yes\n");
     }
+    if (s->renegotiations) {
+        field(r, "handshakes");
+        fprintf(r->out, "%u: the first, then %u renegotiation%s under its keys\n", s->renegotiations + 1,
+                s->renegotiations, s->renegotiations == 1 ? "" : "s");
+    }
 }
 
 static void decrypted(struct report *r, const struct session *s)

@@ -126,7 +126,7 @@ static const char *event_name(const struct event *e, char *buf, size_t len)
         break;
     }
     case EV_ENC_HANDSHAKE: snprintf(buf, len, "encrypted handshake"); break;
-    case EV_CCS: snprintf(buf, len, "change_cipher_spec"); break;
+    case EV_CCS: snprintf(buf, len, e->type ? "change_cipher_spec (encrypted: renegotiation)" : "change_cipher_spec"); break;
     case EV_ALERT: {
         const char *n = e->type == 255 ? "encrypted" : registry_alert_name(e->type);
         snprintf(buf, len, "alert %s", n ? n : "?");
