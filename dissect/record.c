@@ -57,6 +57,48 @@ static bool looks_like_alert(uint32_t len)
     return len == 2 + 1 + 16 || len == 2 + 1 + 8;
 }
 
+/* An empty client Certificate is 8 bytes (type, length, an empty request
+ * context and an empty list), then the inner type and the AEAD tag; no
+ * other handshake message a client sends has that size. */
+static bool looks_like_empty_certificate(const struct session *s, uint32_t len)
+{
+    uint32_t tag = s->has_cipher && s->cipher == 0x1305 ? 8 : 16; /* TLS_AES_128_CCM_8_SHA256 */
+    return len == 8 + 1 + tag;
+}
+
+/* A TLS 1.3 Finished record: verify_data of the suite's hash length, the
+ * message header, the inner type and the tag; 0 when the suite is not
+ * known yet. */
+static uint32_t finished_record_size(const struct session *s)
+{
+    if (!s->has_cipher)
+        return 0;
+    uint32_t hash = s->cipher == 0x1302 ? 48 : 32; /* TLS_AES_256_GCM_SHA384 */
+    uint32_t tag = s->cipher == 0x1305 ? 8 : 16;  /* TLS_AES_128_CCM_8_SHA256 */
+    return 4 + hash + 1 + tag;
+}
+
+/* TLS 1.3: the client's second flight, record by record. It opens with a
+ * Certificate when the server asked for one (an empty one is known by its
+ * size) and ends with Finished, known by its size too; a flight packed
+ * into fewer records ends when the server speaks again. */
+static void client_flight_record(struct tflow *tf, int fdir)
+{
+    struct session *s = tf->s;
+    struct dirstate *ds = &tf->dir[fdir];
+    if (!tf->client_flight_bytes && !s->client_certs.seen && looks_like_empty_certificate(s, ds->rlen)) {
+        s->client_certs.seen = true;
+        s->client_certs.from_record_size = true;
+        s->client_certs.at = tf->at[fdir];
+    }
+    tf->client_flight_bytes += ds->rlen;
+    s->encrypted[DIR_C2S] = true;
+    note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
+    uint32_t finished = finished_record_size(s);
+    if (!finished || ds->rlen == finished)
+        record_finished(tf, fdir);
+}
+
 /* A protected record: which part of the handshake it can only be, judged
  * from its type and position since its content is unreadable. */
 static void protected_record(struct tflow *tf, int fdir, uint8_t type)
@@ -82,19 +124,27 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
             session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
             return;
         }
-        if (sdir == DIR_C2S && !s->appdata_records[DIR_S2C])
-            tf->client_flight_bytes += ds->rlen;
+        if (sdir == DIR_C2S && !*mine && s->server_finished) {
+            client_flight_record(tf, fdir);
+            return;
+        }
+        if (sdir == DIR_S2C && s->server_finished && !s->client_finished && tf->client_flight_bytes)
+            record_finished(tf, 1 - fdir); /* its Finished was packed with other messages */
         if (!*mine) {
-            /* Server: EncryptedExtensions..Finished. Client: Finished (or
-             * Certificate..Finished). */
+            /* Server: EncryptedExtensions..Finished (a client before the
+             * server's flight: out of order, taken as it comes). */
             s->encrypted[sdir] = true;
             note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
             record_finished(tf, fdir);
         } else if (sdir == DIR_S2C && s->client_finished && !s->appdata_records[DIR_S2C] &&
-                   looks_like_alert(ds->rlen) && tf->client_flight_bytes > 200) {
+                   looks_like_alert(ds->rlen) &&
+                   (tf->client_flight_bytes > 200 || (s->client_certs.from_record_size && !s->client_certs.n))) {
             /* The client's flight carried a certificate (a bare Finished is
-             * under 100 bytes) and the server's first word after it has an
-             * alert's size: the server refused the client's certificate. */
+             * under 100 bytes), or an empty one, and the server's first word
+             * after it has an alert's size: the server refused the client's
+             * certificate, or its lack of one (OpenSSL sends
+             * certificate_required, Go bad_certificate). A server that
+             * accepts sends a ticket or data, longer than an alert. */
             struct alert al = {.dir = (uint8_t)sdir, .encrypted = true, .at = tf->at[fdir]};
             (void)ARENA_PUSH(s->arena, s->alerts, al);
             session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);

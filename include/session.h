@@ -190,6 +190,7 @@ struct chain {
     struct chain_check trusted; /* against --ca-file, at capture time */
     uint16_t compression;       /* RFC 8879 algorithm it came compressed with, or 0 */
     bool public_root;           /* chains to a root of the system trust store */
+    bool from_record_size;      /* TLS 1.3 without keys: an empty Certificate known by its size */
 };
 
 /* IBM MQ spoken in plaintext on the connection (TSH segments). */

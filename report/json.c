@@ -741,6 +741,9 @@ void json_session(struct report *r, const struct session *s)
     encrypted_extensions(w, &s->ee);
     chain(w, "server_certs", &s->server_certs);
     chain(w, "client_certs", &s->client_certs);
+    jw_key_str(w, "client_certificate", !s->client_certs.seen ? NULL
+                                        : s->client_certs.n ? "sent"
+                                        : s->client_certs.from_record_size ? "empty_by_record_size" : "empty");
     chain_checks(w, s);
     mq_plain(w, s);
     kx_details(w, s);

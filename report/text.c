@@ -250,9 +250,10 @@ static void certs(struct report *r, const char *who, const struct chain *c)
     if (!c->seen)
         return;
     static const char *const algs[] = {"", ", zlib-compressed", ", brotli-compressed", ", zstd-compressed"};
-    fprintf(r->out, "    %s certificates (%zu%s)%s\n", who, c->n,
+    fprintf(r->out, "    %s certificates (%zu%s)%s%s\n", who, c->n,
             c->compression < ARRAY_LEN(algs) ? algs[c->compression] : ", compressed",
-            c->n ? ":" : ": none sent");
+            c->n ? ":" : ": none sent",
+            c->from_record_size ? " (an empty Certificate message, known by its encrypted record's size)" : "");
     for (size_t i = 0; i < c->n; i++) {
         const struct cert *ce = &c->v[i];
         if (ce->parse_error) {

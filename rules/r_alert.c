@@ -113,6 +113,9 @@ static bool alert_explained(const struct session *s, const struct rule_env *env,
                      a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
         if (a->dir == DIR_C2S)
             finding_note(out, "in TLS 1.3 this is usually the client rejecting the server's certificate (untrusted CA, expiry, name), which it saw encrypted");
+        else if (s->client_certs.seen && !s->client_certs.n)
+            finding_note(out, "it answers the client's flight, which carried an empty Certificate: the server "
+                              "requires a client certificate and got none");
         else if (s->client_finished)
             finding_note(out, "it answers the client's flight, which carried a certificate: usually the server rejecting the client's certificate (untrusted CA, expiry, missing clientAuth)");
         finding_fix(out, "Look at the sending side's log, or decrypt the handshake with the client's key log (tlsscope --keylog; docs/decryption.md).");

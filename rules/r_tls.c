@@ -500,14 +500,19 @@ const struct rule rule_heartbeat_overread = {
 static bool client_cert_missing(const struct session *s, const struct rule_env *env,
                                 struct finding_out *out)
 {
-    if (!s->cert_request.present || session_is_tls13(s))
-        return false;
     bool empty = s->client_certs.seen && s->client_certs.n == 0;
-    bool absent = !s->client_certs.seen && s->cke_seen; /* SSLv3 clients just skip it */
+    /* a TLS 1.3 client sends a Certificate only when asked (RFC 8446
+     * 4.4.2), so an empty one proves the request even unseen (encrypted) */
+    bool tls13 = session_is_tls13(s);
+    if (!(tls13 ? empty : s->cert_request.present))
+        return false;
+    bool absent = !tls13 && !s->client_certs.seen && s->cke_seen; /* SSLv3 clients just skip it */
     if (!empty && !absent)
         return false;
     finding_note(out, "the server asked for a client certificate; the client %s",
                  empty ? "answered with an empty Certificate message" : "sent none");
+    if (s->client_certs.from_record_size)
+        finding_note(out, "(its encrypted record has the size of an empty Certificate and nothing else)");
     if (s->cert_request.ca_names.n)
         finding_note(out, "the server accepts certificates issued by %s%s", s->cert_request.ca_names.v[0],
                      s->cert_request.ca_names.n > 1 ? " (and others)" : "");
