@@ -1,8 +1,10 @@
 /* Recognising TLS by content. A stream starts TLS with a handshake record
  * holding a hello (RFC 8446 5.1: type 22, legacy version 3.x, a length no
- * larger than 2^14 + 2048, then handshake type 1 or 2) or with an SSLv2
+ * larger than 2^14 + 2048, then handshake type 1 or 2), with an SSLv2
  * CLIENT-HELLO (SSL 2.0 draft, appendix E of RFC 6101 for the compatible
- * form). Cleartext before it is classified as a STARTTLS protocol or a
+ * form), or with a cleartext alert (a peer that gave up before its hello,
+ * say with no protocol version enabled: type 21, length 2, level 1 or 2,
+ * a registered description). Cleartext before it is classified as a STARTTLS protocol or a
  * proxy exchange. */
 #include "dissect/internal.h"
 
@@ -59,6 +61,26 @@ static enum start_kind sslv2_start(struct cur c, bool hello_only)
     return START_NONE;
 }
 
+/* An alert record, whole: header, level, description. */
+static enum start_kind alert_start(struct cur c)
+{
+    static const uint8_t head[] = {CT_ALERT, 3};
+    uint8_t b;
+    for (size_t i = 0; i < c.left && i < 7; i++) {
+        if (!cur_peek(&c, i, &b))
+            return START_NONE;
+        bool ok = i < 2   ? b == head[i]
+                : i == 2 ? b <= 4
+                : i == 3 ? b == 0
+                : i == 4 ? b == 2
+                : i == 5 ? b == 1 || b == 2
+                         : registry_alert_name(b) != NULL;
+        if (!ok)
+            return START_NONE;
+    }
+    return c.left < 7 ? START_MAYBE : START_TLS;
+}
+
 enum start_kind detect_start(struct cur c, bool hello_only)
 {
     uint8_t b0;
@@ -66,6 +88,8 @@ enum start_kind detect_start(struct cur c, bool hello_only)
         return START_MAYBE;
     if (b0 & 0x80)
         return sslv2_start(c, hello_only);
+    if (b0 == CT_ALERT)
+        return alert_start(c);
     if (b0 != CT_HANDSHAKE)
         return START_NONE;
     if (c.left < 6) {

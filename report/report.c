@@ -47,9 +47,11 @@ const char *report_status(const struct session *s)
         return "plaintext";
     if (s->established)
         return "ok";
-    if (!s->ch.present && !s->sh.present && !s->hrr.present)
-        return "partial";
     const struct alert *al = session_last_alert(s);
+    if (!s->ch.present && !s->sh.present && !s->hrr.present)
+        /* alerts and nothing else on a connection seen from its start:
+         * a side gave up before its hello */
+        return !s->mid_stream && al && al->level == 2 && !al->encrypted ? "failed" : "partial";
     if (al && al->level == 2)
         return "failed";
     for (size_t i = 0; i < s->alerts.n; i++)

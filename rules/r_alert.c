@@ -77,10 +77,48 @@ static const struct alert_help *help_for(uint8_t code)
     return NULL;
 }
 
+/* A fatal alert before any hello: its sender could not even make its own.
+ * What the other side answers is a reaction to it. */
+static bool alert_before_hello(const struct session *s, struct finding_out *out)
+{
+    const struct alert *first = NULL;
+    for (size_t i = 0; i < s->alerts.n && !first; i++)
+        if (!s->alerts.v[i].encrypted && s->alerts.v[i].level == 2)
+            first = &s->alerts.v[i];
+    if (!first || s->ch.present || s->sh.present || s->hrr.present || s->mid_stream)
+        return false;
+    const char *who = first->dir == DIR_C2S ? "client" : "server";
+    const char *name = registry_alert_name(first->desc);
+    finding_note(out, "the %s sent fatal %s (%u) in packet %llu before any hello: it gave up while making its own",
+                 who, name ? name : "unknown", first->desc, (unsigned long long)first->at.packet);
+    if (first->dir == DIR_C2S && first->desc == 70)
+        finding_note(out, "a client sends protocol_version before its ClientHello when no protocol version is "
+                          "enabled for it: its minimum is above its maximum, or policy (OpenSSL's SECLEVEL, "
+                          "a crypto policy) disabled every version it allows");
+    else if (first->desc == 80)
+        finding_note(out, "internal_error before a hello: its configuration left it nothing to offer (no "
+                          "cipher suite or version enabled) or a key or certificate could not be loaded");
+    for (size_t i = 0; i < s->alerts.n; i++) {
+        const struct alert *a = &s->alerts.v[i];
+        if (a != first && !a->encrypted && a->dir != first->dir) {
+            const char *n = registry_alert_name(a->desc);
+            finding_note(out, "the %s's %s (packet %llu) only answers it", a->dir == DIR_C2S ? "client" : "server",
+                         n ? n : "alert", (unsigned long long)a->at.packet);
+            break;
+        }
+    }
+    finding_fix(out, "Look at the %s's TLS configuration: the protocol versions and cipher suites it enables "
+                     "(openssl s_client -min_protocol/-max_protocol, Java jdk.tls.client.protocols, MQ AllowTLSV13 "
+                     "and the CipherSpec), and its key store.", who);
+    return true;
+}
+
 static bool alert_explained(const struct session *s, const struct rule_env *env,
                             struct finding_out *out)
 {
     (void)env;
+    if (alert_before_hello(s, out))
+        return true;
     const struct alert *al = fatal_alert(s);
     if (al) {
         const struct alert_help *h = help_for(al->desc);

@@ -395,6 +395,8 @@ scenario() {
     capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_3 -servername localhost ;;
   client-cert-missing)
     capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -tls1_2 -servername localhost ;;
+  client-alert-first) # no version enabled: the client's protocol_version comes before any hello
+    capture "$s" "${rsa[@]}" -- client "$s" -min_protocol TLSv1.3 -max_protocol TLSv1.2 ;;
   tls13-client-cert-missing) # the refusal is encrypted: known by the records' sizes and order
     capture "$s" "${rsa[@]}" -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -servername localhost ;;
   dhe-1024)
@@ -466,5 +468,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
-     tls13-ocsp-sct tls13-client-cert-missing)
+     tls13-ocsp-sct tls13-client-cert-missing client-alert-first)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

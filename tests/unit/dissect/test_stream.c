@@ -534,6 +534,28 @@ static void sslv2_client_hello(void **state)
     fx_free(&f);
 }
 
+/* A client that gives up before its hello: its cleartext alert and the
+ * server's answer make a failed session, not nothing. */
+static void alerts_before_any_hello(void **state)
+{
+    (void)state;
+    static const uint8_t client[] = {21, 3, 3, 0, 2, 2, 70}, server[] = {21, 3, 3, 0, 2, 2, 10};
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(fx_feed(&f, 0, cur_make(client, sizeof(client))), 0);
+    assert_int_equal(fx_feed(&f, 1, cur_make(server, sizeof(server))), 0);
+    fx_close(&f);
+    struct session *s = f.got;
+    assert_non_null(s);
+    assert_false(s->ch.present);
+    assert_int_equal(s->alerts.n, 2);
+    assert_int_equal(s->alerts.v[0].dir, DIR_C2S);
+    assert_int_equal(s->alerts.v[0].desc, 70);
+    assert_int_equal(s->alerts.v[1].desc, 10);
+    assert_int_equal(s->anomalies.n, 0);
+    fx_free(&f);
+}
+
 static void detect_start_verdicts(void **state)
 {
     (void)state;
@@ -547,6 +569,17 @@ static void detect_start_verdicts(void **state)
     assert_true(detect_record_header(cur_make(appdata, sizeof(appdata))));
     static const uint8_t bad_version[] = {22, 4, 1, 0, 10, 1, 0, 0, 6, 3, 3};
     assert_int_equal(detect_start(cur_make(bad_version, sizeof(bad_version)), true), START_NONE);
+    /* a whole alert record starts TLS too; any byte off and it does not */
+    static const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 70};
+    struct cur a = cur_make(alert, sizeof(alert));
+    assert_int_equal(detect_start(a, true), START_TLS);
+    for (size_t n = 0; n < sizeof(alert); n++) {
+        assert_int_equal(detect_start(cur_head(&a, n), true), START_MAYBE);
+        uint8_t bad[sizeof(alert)];
+        memcpy(bad, alert, sizeof(alert));
+        bad[n] = n == 6 ? 99 : (uint8_t)(bad[n] + 7); /* 99: no alert has that code */
+        assert_int_equal(detect_start(cur_make(bad, sizeof(bad)), true), START_NONE);
+    }
     bool tunnel;
     assert_string_equal(detect_prelude(cur_make("* OK IMAP4rev1\r\n", 16), false, &tunnel), "imap");
     assert_string_equal(detect_prelude(cur_make("+OK POP3\r\n", 10), false, &tunnel), "pop3");
@@ -594,6 +627,7 @@ int main(void)
         cmocka_unit_test(not_tls_makes_no_session),
         cmocka_unit_test(server_answering_in_plaintext),
         cmocka_unit_test(sslv2_client_hello),
+        cmocka_unit_test(alerts_before_any_hello),
         cmocka_unit_test(detect_start_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
