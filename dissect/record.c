@@ -314,6 +314,14 @@ void record_protected_ccs(struct tflow *tf, int fdir)
     tf->dir[fdir].noted_enc_flight = false; /* the renegotiated handshake's Finished follows */
 }
 
+static bool hello_offers_tls13(const struct hello *ch)
+{
+    for (size_t i = 0; i < ch->versions.n; i++)
+        if (registry_version_is_tls13(ch->versions.v[i]))
+            return true;
+    return false;
+}
+
 static void end_ccs(struct tflow *tf, int fdir)
 {
     struct dirstate *ds = &tf->dir[fdir];
@@ -324,8 +332,8 @@ static void end_ccs(struct tflow *tf, int fdir)
         tflow_anomaly(tf, fdir, "bad_change_cipher_spec",
                       "ChangeCipherSpec record %u is %u bytes, starting 0x%02x",
                       ds->records, ds->rlen, ds->small[0]);
-    if (tf->server_tls13)
-        return; /* RFC 8446 D.4: a compatibility no-op */
+    if (tf->server_tls13 || (sdir == DIR_C2S && !s->sh.present && hello_offers_tls13(&s->ch)))
+        return; /* RFC 8446 D.4: a compatibility no-op, also before 0-RTT data */
     s->encrypted[sdir] = true;
     ds->noted_enc_flight = false;
     if (ds->hlen) {
