@@ -134,6 +134,13 @@ static bool draft_layout(uint16_t version)
 static void negotiated(struct hsctx *hc, const struct hello *h)
 {
     struct session *s = hc->s;
+    if (h->is_hrr) {
+        /* A retry negotiates nothing yet: what it asks for stays in s->hrr
+         * until a ServerHello settles version, suite and group. Only TLS 1.3
+         * retries, so ChangeCipherSpec is a no-op from now on. */
+        hc->tf->server_tls13 = true;
+        return;
+    }
     uint16_t v = h->selected_version ? h->selected_version : h->version;
     s->version = v;
     s->has_version = true;
@@ -142,11 +149,6 @@ static void negotiated(struct hsctx *hc, const struct hello *h)
     if (h->key_share_groups.n == 1) {
         s->group = h->key_share_groups.v[0];
         s->has_group = true;
-    }
-    if (h->is_hrr) {
-        /* Only TLS 1.3 retries: ChangeCipherSpec is a no-op from now on. */
-        hc->tf->server_tls13 = true;
-        return;
     }
     if (h->alpn.n == 1) {
         s->alpn_selected = h->alpn.v[0];

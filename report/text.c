@@ -495,6 +495,12 @@ void text_session(struct report *r, const struct session *s)
         if (s->hrr.key_share_groups.n)
             fprintf(r->out, " asking for %s",
                     registry_group_label(s->hrr.key_share_groups.v[0], buf));
+        if (!s->sh.present) { /* nothing negotiated: what the retry would have led to */
+            const struct cipher_info *ci = registry_cipher(s->hrr.cipher);
+            fprintf(r->out, "; it would have been %s with %s, but no ServerHello followed",
+                    registry_version_label(s->hrr.selected_version ? s->hrr.selected_version : VER_TLS13, buf),
+                    ci ? ci->name : "an unknown suite");
+        }
         fputc('\n', r->out);
     }
     certs(r, "server", &s->server_certs);

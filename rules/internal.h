@@ -247,6 +247,9 @@ const char *cipher_text(uint32_t code, char *buf);
 unsigned offered_key_types(const struct hello *ch);
 bool offers_tls13(const struct hello *ch);
 bool session_is_tls13(const struct session *s);
+/* offers_below_tls13 - the ClientHello allows a version older than TLS
+ * 1.3 (or does not say: no supported_versions). */
+bool offers_below_tls13(const struct hello *ch);
 /* fatal_alert - the last cleartext fatal alert, or NULL. */
 const struct alert *fatal_alert(const struct session *s);
 /* closed_by - the side that sent FIN or RST first after time t (ns), or -1,

@@ -429,9 +429,11 @@ static bool insecure_renegotiation(const struct session *s, const struct rule_en
 {
     (void)env;
     bool hit = false;
-    if (session_is_tls13(s) || (s->has_version && s->version <= VER_SSL2))
+    if (session_is_tls13(s) || s->hrr.present || (s->has_version && s->version <= VER_SSL2))
         return false;
-    if (s->ch.present && !s->ch.sslv2 && !client_offers_reneg(&s->ch)) {
+    /* TLS 1.3 has no renegotiation: a client offering nothing older has
+     * nothing to secure */
+    if (s->ch.present && !s->ch.sslv2 && !client_offers_reneg(&s->ch) && offers_below_tls13(&s->ch)) {
         hit = true;
         finding_note(out, "the client sent neither renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
     }

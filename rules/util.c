@@ -144,6 +144,16 @@ bool offers_tls13(const struct hello *ch)
     return false;
 }
 
+bool offers_below_tls13(const struct hello *ch)
+{
+    if (!ch->versions.n)
+        return true; /* no supported_versions: the legacy version field */
+    for (size_t i = 0; i < ch->versions.n; i++)
+        if (!registry_version_is_tls13(ch->versions.v[i]) && !is_grease(ch->versions.v[i]))
+            return true;
+    return false;
+}
+
 bool session_is_tls13(const struct session *s)
 {
     return s->has_version && registry_version_is_tls13(s->version);

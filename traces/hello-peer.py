@@ -14,6 +14,11 @@ hostile peer sends, and real OpenSSL plays the other side.
                                         ServerHello that selects DEFLATE
                                         compression, as a server of the
                                         CRIME era did
+  hello-peer.py client-hrr-gives-up PORT  a TLS 1.3 ClientHello with an
+                                        x25519 key share that also lists
+                                        secp256r1; reads the server's
+                                        HelloRetryRequest, then closes
+                                        without a second ClientHello
 """
 import os
 import socket
@@ -90,6 +95,22 @@ def client_heartbleed(port):
     s.close()
 
 
+def client_hrr_gives_up(port):
+    exts = extension(0, vec16(u8(0) + vec16(b"localhost")))            # server_name
+    exts += extension(10, vec16(u16(29) + u16(23)))                     # x25519, secp256r1
+    exts += extension(13, vec16(b"".join(u16(s) for s in (0x0804, 0x0403))))
+    exts += extension(43, vec8(u16(0x0304)))                            # supported_versions: 1.3
+    exts += extension(45, vec8(u8(1)))                                  # psk_dhe_ke
+    exts += extension(51, vec16(u16(29) + vec16(os.urandom(32))))       # key_share: x25519 only
+    body = u16(TLS12) + os.urandom(32) + vec8(os.urandom(32))
+    body += vec16(u16(0x1301) + u16(0x1302)) + vec8(u8(0)) + vec16(exts)
+    s = connect(port)
+    s.sendall(record(22, handshake(1, body), version=0x0301))
+    time.sleep(0.3)
+    drain(s)
+    s.close()
+
+
 def read_record(conn):
     head = b""
     while len(head) < 5:
@@ -122,7 +143,7 @@ def server_deflate(port):
 
 
 MODES = {"client-legacy": client_legacy, "client-heartbleed": client_heartbleed,
-         "server-deflate": server_deflate}
+         "server-deflate": server_deflate, "client-hrr-gives-up": client_hrr_gives_up}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in MODES:

@@ -395,6 +395,8 @@ scenario() {
     capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_3 -servername localhost ;;
   client-cert-missing)
     capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -tls1_2 -servername localhost ;;
+  tls13-hrr-abandoned) # the server asks for P-256; the hand-built client closes instead of retrying
+    HOLD=2 capture "$s" "${rsa[@]}" -groups P-256 -- hello_peer client-hrr-gives-up ;;
   client-alert-first) # no version enabled: the client's protocol_version comes before any hello
     capture "$s" "${rsa[@]}" -- client "$s" -min_protocol TLSv1.3 -max_protocol TLSv1.2 ;;
   tls13-client-cert-missing) # the refusal is encrypted: known by the records' sizes and order
@@ -468,5 +470,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
-     tls13-ocsp-sct tls13-client-cert-missing client-alert-first)
+     tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -252,7 +252,11 @@ static void hello_retry_request(void **state)
     const struct session *s = f.tf->s;
     assert_true(s->hrr.present && s->hrr.is_hrr);
     assert_false(s->sh.present);
-    assert_int_equal(s->group, 0x0017);
+    /* what it asks for stays with it: nothing is negotiated until a ServerHello */
+    assert_int_equal(s->hrr.key_share_groups.n, 1);
+    assert_int_equal(s->hrr.key_share_groups.v[0], 0x0017);
+    assert_int_equal(s->hrr.cipher, 0x1302);
+    assert_false(s->has_group || s->has_version || s->has_cipher);
     assert_false(s->encrypted[DIR_S2C]); /* the real ServerHello is still to come */
     assert_true(f.tf->server_tls13);
     fx_free(&f);
