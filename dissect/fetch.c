@@ -18,6 +18,28 @@ static bool has_nocase(struct cur c, const char *needle)
     return false;
 }
 
+/* put - one byte of a request into out for display: printable ASCII as it
+ * is, anything else (NUL, escape sequences, bytes that are not ASCII) as
+ * \xNN, so what ends up in a finding's evidence cannot drive a terminal or
+ * hide the rest of a name. False when out is full. */
+static bool put(char *out, size_t outlen, size_t *k, uint8_t b)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (b > 0x20 && b < 0x7f) {
+        if (*k + 1 >= outlen)
+            return false;
+        out[(*k)++] = (char)b;
+        return true;
+    }
+    if (*k + 4 >= outlen)
+        return false;
+    out[(*k)++] = '\\';
+    out[(*k)++] = 'x';
+    out[(*k)++] = hex[b >> 4];
+    out[(*k)++] = hex[b & 15];
+    return true;
+}
+
 /* The value of a header line ("Host: "), copied into out. */
 static void header(struct cur c, const char *name, char *out, size_t outlen)
 {
@@ -32,8 +54,10 @@ static void header(struct cur c, const char *name, char *out, size_t outlen)
         cur_advance(&t, n);
         size_t k = 0;
         uint8_t b;
-        while (k + 1 < outlen && cur_u8(&t, &b) && b != '\r' && b != '\n')
-            out[k++] = (char)b;
+        while (cur_peek(&t, 0, &b) && b == ' ')
+            cur_advance(&t, 1);
+        while (cur_u8(&t, &b) && b != '\r' && b != '\n' && put(out, outlen, &k, b))
+            ;
         out[k] = 0;
         return;
     }
@@ -46,8 +70,8 @@ static void request_path(struct cur c, char *out, size_t outlen)
         return;
     struct cur t = cur_tail(&c, sp + 1);
     uint8_t b;
-    while (k + 1 < outlen && cur_u8(&t, &b) && b != ' ' && b != '\r')
-        out[k++] = (char)b;
+    while (cur_u8(&t, &b) && b != ' ' && b != '\r' && put(out, outlen, &k, b))
+        ;
     out[k] = 0;
 }
 
@@ -80,9 +104,6 @@ bool fetch_request(struct tflow *tf, int fdir, struct cur c)
     if (!f)
         return false;
     header(c, "Host:", rf.host, sizeof(rf.host));
-    char *h = rf.host;
-    while (*h == ' ')
-        memmove(h, h + 1, strlen(h));
     rf.client = fdir == 0 ? tf->fi.a : tf->fi.b;
     rf.server = fdir == 0 ? tf->fi.b : tf->fi.a;
     rf.ts_request = tf->at[fdir].ts;

@@ -196,8 +196,9 @@ static bool mq_sni_not_channel(const struct session *s, const struct rule_env *e
         finding_note(out, "the client sent no server name to the MQ port %u", s->server.port);
     } else {
         const struct bytes *sni = &s->ch.sni.v[0];
-        finding_note(out, "the client sent the host name %.*s, not a channel name of the form <channel>.chl.mq.ibm.com",
-                     (int)(sni->len > 200 ? 200 : sni->len), (const char *)sni->p);
+        char host[256];
+        finding_note(out, "the client sent the host name %s, not a channel name of the form <channel>.chl.mq.ibm.com",
+                     name_escaped(sni->p, sni->len, host, sizeof(host)));
     }
     finding_note(out, "the queue manager cannot pick a per-channel certificate (CERTLABL) and uses its default");
     return true;
