@@ -380,7 +380,8 @@ void fingerprint_session(struct session *s)
     fp->ja3 = fingerprint_ja3(s->arena, &s->ch);
     if (fp->ja3)
         fingerprint_md5(fp->ja3, fp->ja3_hash);
-    fp->ja3s = fingerprint_ja3s(s->arena, &s->sh);
+    /* a retry is a ServerHello on the wire: it stands in when no real one came (as in tshark) */
+    fp->ja3s = fingerprint_ja3s(s->arena, s->sh.present || !s->hrr.present ? &s->sh : &s->hrr);
     if (fp->ja3s)
         fingerprint_md5(fp->ja3s, fp->ja3s_hash);
     struct ja4 j;

@@ -736,7 +736,7 @@ void json_session(struct report *r, const struct session *s)
     if (s->ch_retry.present)
         client_hello(w, "client_hello_retry", &s->ch_retry, NULL);
     if (s->hrr.present)
-        server_hello(w, "hello_retry_request", &s->hrr, NULL);
+        server_hello(w, "hello_retry_request", &s->hrr, s->sh.present ? NULL : &s->fp);
     server_hello(w, "server_hello", &s->sh, &s->fp);
     encrypted_extensions(w, &s->ee);
     chain(w, "server_certs", &s->server_certs);

@@ -46,7 +46,8 @@ def main():
                 continue
             key = (s["client"]["port"], s["server"]["port"])
             want = expected.get(key, {})
-            ch, sh = s.get("client_hello") or {}, s.get("server_hello") or {}
+            # without a ServerHello, JA3S comes from the HelloRetryRequest, as tshark's does
+            ch, sh = s.get("client_hello") or {}, s.get("server_hello") or s.get("hello_retry_request") or {}
             for field, got in (("ja3", ch.get("ja3")), ("ja3s", sh.get("ja3s"))):
                 if field not in want:
                     continue
