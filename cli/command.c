@@ -1,7 +1,7 @@
 /* The command of `tlsscope run`, under a supervisor.
  *
- *   tlsscope (may become nobody) --control pipe--> supervisor --fork/exec--> command
- *            <--report pipe----
+ *   tlsscope (may become nobody) --control socket--> supervisor --fork/exec--> command
+ *            <--report pipe------
  *
  * The supervisor reports once that the command started (or why exec
  * failed), then once more with its wait status when it ends. A byte on the
@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ struct report {
 
 struct command {
     pid_t supervisor;
-    int control; /* write end: a byte asks for a stop, closing it too */
+    int control; /* our end: a byte asks for a stop, closing it too */
     int reports; /* read end */
     bool ended;
     int status;
@@ -155,7 +156,9 @@ int command_start(char **cmd, const char *keylog, struct command **out)
     *out = NULL;
     struct command *c = calloc(1, sizeof(*c));
     int control[2], reports[2];
-    if (!c || pipe2(control, O_CLOEXEC) != 0) {
+    /* a socket, not a pipe: a stop sent to a supervisor that is gone
+     * must fail, not raise SIGPIPE (send with MSG_NOSIGNAL) */
+    if (!c || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control) != 0) {
         cli_error("run: cannot start %s: %s", cmd[0], c ? strerror(errno) : "out of memory");
         free(c);
         return EXIT_INPUT;
@@ -193,8 +196,6 @@ int command_start(char **cmd, const char *keylog, struct command **out)
         free(c);
         return EXIT_INPUT;
     }
-    /* a write to a supervisor that is gone must not kill tlsscope */
-    signal(SIGPIPE, SIG_IGN);
     *out = c;
     return EXIT_OK;
 }
@@ -219,7 +220,7 @@ void command_stop(struct command *c)
 {
     char b = 's';
     if (!c->ended)
-        (void)write_all(c->control, &b, 1);
+        (void)send(c->control, &b, 1, MSG_NOSIGNAL);
 }
 
 int command_finish(struct command *c)
