@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run check check-sanitize check-tsan fuzz bench install traces golden clean
+.PHONY: all build run test check check-sanitize check-tsan fuzz bench install traces golden clean
 
 all: build
 
@@ -24,6 +24,14 @@ build:
 # The main job: analyze the bundled sample traces.
 run: build
 	@$(BUILD)/tlsscope read traces/*.pcap traces/*.pcapng
+
+# The fast tier for the edit-build-test loop (well under two minutes): the
+# unit tests, the golden outputs and the quick command-line checks.
+test:
+	@scripts/install-deps.sh test
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|golden|fast'
 
 # Every test (built with gcc), then each fuzz harness for a few seconds
 # (clang, ASan + UBSan), then the whole suite again built with ASan + UBSan
