@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "include/escape.h"
+
 /* ---- columns ----------------------------------------------------------------------- */
 
 enum csv_column {
@@ -98,23 +100,6 @@ static void field(FILE *f, const char *v)
     fputc('"', f);
 }
 
-static void printable(char *out, size_t len, const uint8_t *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 5 < len; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f) {
-            out[k++] = (char)p[i];
-        } else {
-            out[k++] = '\\';
-            out[k++] = 'x';
-            out[k++] = hex[p[i] >> 4];
-            out[k++] = hex[p[i] & 15];
-        }
-    }
-    out[k] = 0;
-}
-
 static void iso_time(char *out, size_t len, int64_t ns)
 {
     time_t t = (time_t)(ns / 1000000000);
@@ -166,7 +151,7 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
     case C_SNI: {
         const struct bytes *sni = session_sni(s);
         if (sni)
-            printable(out, len, sni->p, sni->len);
+            escape_bytes(sni->p, sni->len, out, len);
         break;
     }
     case C_MQ_CHANNEL: {
@@ -180,7 +165,7 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
     }
     case C_ALPN:
         if (s->has_alpn_selected)
-            printable(out, len, s->alpn_selected.p, s->alpn_selected.len);
+            escape_bytes(s->alpn_selected.p, s->alpn_selected.len, out, len);
         break;
     case C_RESUMED: snprintf(out, len, "%s", s->resumed ? "true" : "false"); break;
     case C_ESTABLISHED: snprintf(out, len, "%s", s->established ? "true" : "false"); break;

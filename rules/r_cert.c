@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "include/escape.h"
+
 /* Every certificate of both chains with a label for evidence. */
 struct cert_ref {
     const struct cert *c;
@@ -573,7 +575,7 @@ static void cert_names(const struct cert *leaf, struct finding_out *out)
     names[0] = 0;
     for (size_t i = 0; i < leaf->san_dns.n && i < 8 && len < sizeof(names); i++) {
         char name[256];
-        name_escaped(leaf->san_dns.v[i].p, leaf->san_dns.v[i].len, name, sizeof(name));
+        escape_bytes(leaf->san_dns.v[i].p, leaf->san_dns.v[i].len, name, sizeof(name));
         len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", name);
     }
     for (size_t i = 0; i < leaf->san_ip.n && i < 4 && len < sizeof(names); i++)
@@ -639,7 +641,7 @@ static void nul_one(const struct cert_ref *r, const struct session *s,
         const struct bytes *name = nul_name((const struct byteslist *)((const char *)r->c + kinds[k].list));
         char text[512];
         if (name)
-            finding_note(out, "its %s %s", kinds[k].what, name_escaped(name->p, name->len, text, sizeof(text)));
+            finding_note(out, "its %s %s", kinds[k].what, escape_bytes(name->p, name->len, text, sizeof(text)));
     }
 }
 
@@ -676,7 +678,7 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
     if (server_name_matches(leaf, sni->p, sni->len))
         return false;
     char host[256 * 4];
-    name_escaped(sni->p, sni->len, host, sizeof(host));
+    escape_bytes(sni->p, sni->len, host, sizeof(host));
     finding_note(out, "the client asked for %s", host);
     if (is_ip_literal(host))
         finding_note(out, "an IP address, which RFC 6066 does not allow in SNI: a client that sends one checks the certificate's IP SANs");
@@ -757,7 +759,7 @@ static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
         hit = true;
         char url[512];
         finding_note(out, "the %s certificate names the OCSP responder %s", roles[k],
-                     name_escaped(certs[k]->ocsp_urls.v[0].p, certs[k]->ocsp_urls.v[0].len, url, sizeof(url)));
+                     escape_bytes(certs[k]->ocsp_urls.v[0].p, certs[k]->ocsp_urls.v[0].len, url, sizeof(url)));
     }
     if (hit)
         finding_note(out, "the validating side contacts it during the handshake when OCSPCheckExtensions is YES (the default)");

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "include/escape.h"
+
 static bool channel_sni(const struct session *s, char *channel)
 {
     bool canonical;
@@ -198,7 +200,7 @@ static bool mq_sni_not_channel(const struct session *s, const struct rule_env *e
         const struct bytes *sni = &s->ch.sni.v[0];
         char host[256];
         finding_note(out, "the client sent the host name %s, not a channel name of the form <channel>.chl.mq.ibm.com",
-                     name_escaped(sni->p, sni->len, host, sizeof(host)));
+                     escape_bytes(sni->p, sni->len, host, sizeof(host)));
     }
     finding_note(out, "the queue manager cannot pick a per-channel certificate (CERTLABL) and uses its default");
     return true;

@@ -80,9 +80,7 @@ const struct rule_info *rules_find(const char *id);
  * name holding a NUL, on either side, matches nothing: that is the
  * NUL-prefix trick, not a name. */
 bool server_name_matches(const struct cert *c, const uint8_t *host, size_t len);
-/* name_escaped - bytes of a name as text for evidence: printable ASCII as
- * it is, anything else (a NUL included) as \xNN; cut to fit out. */
-const char *name_escaped(const uint8_t *p, size_t n, char *out, size_t len);
+
 
 /* severity_name - "info", "low", "medium", "high". */
 const char *severity_name(enum severity s);

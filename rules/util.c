@@ -73,24 +73,6 @@ const char *cert_cn(const struct cert *c, char *buf, size_t len)
     return buf;
 }
 
-const char *name_escaped(const uint8_t *p, size_t n, char *out, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 5 < len; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f) {
-            out[k++] = (char)p[i];
-        } else {
-            out[k++] = '\\';
-            out[k++] = 'x';
-            out[k++] = hex[p[i] >> 4];
-            out[k++] = hex[p[i] & 15];
-        }
-    }
-    out[k] = 0;
-    return out;
-}
-
 static bool names_match(const struct bytes *pattern, const char *host)
 {
     return !memchr(pattern->p, 0, pattern->len) && dns_match((const char *)pattern->p, host);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dissect/mq.h"
+#include "include/escape.h"
 #include "dissect/registry.h"
 #include "rules/rules.h"
 
@@ -22,14 +23,6 @@ static void copy_printable(char *out, size_t len, const uint8_t *p, size_t n)
     out[k] = 0;
 }
 
-void text_escaped(const uint8_t *p, size_t n, char *out, size_t len)
-{
-    size_t k = 0;
-    out[0] = 0;
-    for (size_t i = 0; i < n && k + 5 < len; i++)
-        k += (size_t)snprintf(out + k, len - k, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x", p[i]);
-}
-
 void names_joined(const struct byteslist *l, char *out, size_t len)
 {
     size_t n = 0;
@@ -37,7 +30,7 @@ void names_joined(const struct byteslist *l, char *out, size_t len)
     for (size_t i = 0; i < l->n && n + 8 < len; i++) {
         if (i)
             n += (size_t)snprintf(out + n, len - n, ", ");
-        text_escaped(l->v[i].p, l->v[i].len, out + n, len - n);
+        escape_bytes(l->v[i].p, l->v[i].len, out + n, len - n);
         n += strlen(out + n);
     }
 }

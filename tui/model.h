@@ -56,8 +56,6 @@ const char *column_name(enum column c);
 const char *column_key(enum column c);
 /* row_compare - order two rows by a column (ties by id). */
 int row_compare(const struct tui_row *a, const struct tui_row *b, enum column c);
-/* text_escaped - bytes as text, \xNN for what is not printable ASCII. */
-void text_escaped(const uint8_t *p, size_t n, char *out, size_t len);
 /* names_joined - a list of names (SNI, ALPN), escaped, ", " between. */
 void names_joined(const struct byteslist *l, char *out, size_t len);
 /* cipher_short_name - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ->

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "dissect/mq.h"
+#include "include/escape.h"
 #include "dissect/registry.h"
 #include "rules/rules.h"
 
@@ -67,7 +68,7 @@ static void overview(struct tui *u, struct lines *l, int width)
     else if (s->ske.dh_p_bits)
         lines_add(l, T_PLAIN, "group      DHE, %u-bit prime", s->ske.dh_p_bits);
     if (s->ch.sni.n) {
-        text_escaped(s->ch.sni.v[0].p, s->ch.sni.v[0].len, a, sizeof(a));
+        escape_bytes(s->ch.sni.v[0].p, s->ch.sni.v[0].len, a, sizeof(a));
         lines_add(l, T_PLAIN, "SNI        %s%s%s", a, r->mq_channel[0] ? "   MQ channel " : "", r->mq_channel);
     } else if (r->mq_channel[0]) {
         lines_add(l, T_PLAIN, "MQ channel %s", r->mq_channel);
@@ -376,7 +377,7 @@ static void cert_lines(struct lines *l, int parent, const struct cert *c, size_t
     list[0] = 0;
     for (size_t k = 0; k < c->san_dns.n && n < sizeof(list) - 100; k++) {
         char name[90];
-        text_escaped(c->san_dns.v[k].p, c->san_dns.v[k].len, name, sizeof(name));
+        escape_bytes(c->san_dns.v[k].p, c->san_dns.v[k].len, name, sizeof(name));
         n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", name);
     }
     for (size_t k = 0; k < c->san_ip.n && n < sizeof(list) - 60; k++)
@@ -402,7 +403,7 @@ static void cert_lines(struct lines *l, int parent, const struct cert *c, size_t
         lines_child(l, T_PLAIN, node, "      CA       %s", c->ca ? "yes" : "no");
     for (size_t k = 0; k < c->ocsp_urls.n; k++) {
         char url[300];
-        text_escaped(c->ocsp_urls.v[k].p, c->ocsp_urls.v[k].len, url, sizeof(url));
+        escape_bytes(c->ocsp_urls.v[k].p, c->ocsp_urls.v[k].len, url, sizeof(url));
         lines_child(l, T_DIM, node, "      OCSP     %s", url);
     }
     char hex[80];
