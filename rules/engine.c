@@ -506,19 +506,28 @@ void rules_eval(struct rules *r, struct session *s)
     env.channel = policy_channel(pol, channel_of(s, channel));
     env.server_pol = policy_server(pol, &s->server);
 
-    for (size_t i = 0; i < n_session_rules; i++) {
-        const struct rule *rule = session_rules[i];
-        if (policy_disabled(pol, rule->info.id))
-            continue;
-        /* not zero-filled: clearing its 2.5 KB for every rule was most of
-         * the cost of evaluating a session */
-        struct finding_out out;
-        out.severity = rule->info.severity;
-        out.ev_len = out.fix_len = 0;
-        out.evidence[0] = out.fix[0] = 0;
-        out.mq = NULL;
-        if (rule->check(s, &env, &out))
-            add_finding(s, rule, &out);
+    /* the specific rules first; the fallbacks only for what none explained */
+    bool explained = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n_session_rules; i++) {
+            const struct rule *rule = session_rules[i];
+            if (rule->fallback != (pass == 1) || (pass == 1 && explained) ||
+                policy_disabled(pol, rule->info.id))
+                continue;
+            /* not zero-filled: clearing its 2.5 KB for every rule was most
+             * of the cost of evaluating a session */
+            struct finding_out out;
+            out.severity = rule->info.severity;
+            out.explains = false;
+            out.ev_len = out.fix_len = 0;
+            out.evidence[0] = out.fix[0] = 0;
+            out.mq = NULL;
+            if (rule->check(s, &env, &out)) {
+                explained |= out.explains;
+                out.severity = policy_severity(pol, rule->info.id, out.severity);
+                add_finding(s, rule, &out);
+            }
+        }
     }
     sort_findings(&s->findings);
     /* a refusal has no certificate, so its own facts cannot settle it */
@@ -608,8 +617,12 @@ size_t rules_finish(struct rules *r, const struct capture_finding **out)
         r->finished = true;
         for (size_t i = 0; i < n_capture_rules; i++) {
             const struct capture_rule *cr = capture_rules[i];
-            if (!policy_disabled(r->cfg.policy, cr->rule.info.id))
-                cr->run(&r->st, &cr->rule, &r->out);
+            if (policy_disabled(r->cfg.policy, cr->rule.info.id))
+                continue;
+            size_t before = r->out.n;
+            cr->run(&r->st, &cr->rule, &r->out);
+            for (size_t k = before; k < r->out.n; k++)
+                r->out.v[k].f.severity = policy_severity(r->cfg.policy, cr->rule.info.id, r->out.v[k].f.severity);
         }
     }
     *out = r->out.v;

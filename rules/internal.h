@@ -47,6 +47,11 @@ struct policy {
     size_t n_mq_ports;
     char disabled[POLICY_LIST][POLICY_NAME];
     size_t n_disabled;
+    struct {
+        char rule[POLICY_NAME];
+        enum severity severity;
+    } severities[POLICY_LIST]; /* severity = RULE:LEVEL, ... */
+    size_t n_severities;
     struct channel_policy channels[64];
     size_t n_channels;
     struct server_policy servers[64];
@@ -54,6 +59,9 @@ struct policy {
 };
 
 bool policy_disabled(const struct policy *p, const char *rule);
+/* policy_severity - the severity the policy gives a rule's findings, or
+ * graded (what the rule decided) when it gives none. */
+enum severity policy_severity(const struct policy *p, const char *rule, enum severity graded);
 bool policy_mq_port(const struct policy *p, uint16_t port);
 const struct channel_policy *policy_channel(const struct policy *p, const char *name);
 const struct server_policy *policy_server(const struct policy *p,
@@ -119,9 +127,13 @@ struct rule_env {
     const struct server_policy *server_pol;
 };
 
-/* A finding being written: severity preset from the table. */
+/* A finding being written: severity preset from the table. A check sets
+ * explains when its evidence says why the handshake failed: then the
+ * fallback rules (alert-explained) stay silent, so one event gets one
+ * explanation and one MQ message. */
 struct finding_out {
     enum severity severity;
+    bool explains;
     char evidence[1536];
     size_t ev_len;
     char fix[1024];
@@ -142,6 +154,7 @@ struct rule {
     const char *fix; /* what to change; checks may add specifics */
     const char *mq;  /* the IBM MQ message it usually shows as, or NULL */
     rule_check check;
+    bool fallback;   /* runs last, and only when no finding explained the failure */
 };
 
 /* ---- capture-wide ------------------------------------------------------------- */
@@ -252,6 +265,15 @@ bool session_is_tls13(const struct session *s);
 bool offers_below_tls13(const struct hello *ch);
 /* fatal_alert - the last cleartext fatal alert, or NULL. */
 const struct alert *fatal_alert(const struct session *s);
+/* failure_alert - the alert that ended a handshake that never completed:
+ * the first fatal (or, in TLS 1.3, encrypted) one, since a later one only
+ * answers it; NULL when none did. */
+const struct alert *failure_alert(const struct session *s);
+/* cert_refusal - failure_alert when the side that validates the chain sent
+ * it (the client for the server's chain: chain_role DIR_S2C) and it is one
+ * a certificate causes (bad_certificate ... unknown_ca, or an encrypted one
+ * after that chain was sent); NULL otherwise. */
+const struct alert *cert_refusal(const struct session *s, int chain_role);
 /* closed_by - the side that sent FIN or RST first after time t (ns), or -1,
  * with when. */
 int closed_by(const struct session *s, int64_t after, int64_t *when);

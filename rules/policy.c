@@ -1,6 +1,8 @@
 /* --policy FILE: "key = value" lines, '#' comments, and sections
  *   [channel NAME]       sslciph, sslcauth, sslpeer
  *   [server ADDR:PORT]   min_protocol, allowed_ciphers, sslciph (ADDR may be *)
+ * and globally, besides the thresholds, disable = RULE, ... and
+ * severity = RULE:LEVEL, ... (a site's own grading of a rule).
  * Lists are comma-separated. Every malformed line is an error naming it. */
 #include "rules/internal.h"
 
@@ -50,6 +52,14 @@ bool policy_mq_port(const struct policy *p, uint16_t port)
         if (p->mq_ports[i] == port)
             return true;
     return false;
+}
+
+enum severity policy_severity(const struct policy *p, const char *rule, enum severity graded)
+{
+    for (size_t i = 0; i < p->n_severities; i++)
+        if (strcmp(p->severities[i].rule, rule) == 0)
+            return p->severities[i].severity;
+    return graded;
 }
 
 bool policy_disabled(const struct policy *p, const char *rule)
@@ -249,6 +259,30 @@ static bool global_key(struct parser *ps, struct policy *p, const char *k, char 
             if (p->n_disabled == POLICY_LIST)
                 return fail(ps, "too many disabled rules");
             snprintf(p->disabled[p->n_disabled++], POLICY_NAME, "%s", tok);
+        }
+        return true;
+    }
+    if (strcmp(k, "severity") == 0) {
+        static const char *const levels[] = {"info", "low", "medium", "high"};
+        for (char *save = NULL, *tok = strtok_r(v, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            tok = trim(tok);
+            char *colon = strchr(tok, ':');
+            if (!colon)
+                return fail(ps, "severity takes RULE:LEVEL pairs, not '%s'", tok);
+            *colon = 0;
+            char *rule = trim(tok), *level = trim(colon + 1);
+            if (!rules_find(rule))
+                return fail(ps, "no rule is called '%s' (see 'tlsscope rules')", rule);
+            size_t l = 0;
+            while (l < ARRAY_LEN(levels) && strcasecmp(levels[l], level) != 0)
+                l++;
+            if (l == ARRAY_LEN(levels))
+                return fail(ps, "'%s' is not a severity (info, low, medium, high)", level);
+            if (p->n_severities == POLICY_LIST)
+                return fail(ps, "too many severities");
+            snprintf(p->severities[p->n_severities].rule, POLICY_NAME, "%s", rule);
+            p->severities[p->n_severities++].severity = (enum severity)l;
         }
         return true;
     }

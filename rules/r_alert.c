@@ -113,62 +113,129 @@ static bool alert_before_hello(const struct session *s, struct finding_out *out)
     return true;
 }
 
-static bool alert_explained(const struct session *s, const struct rule_env *env,
-                            struct finding_out *out)
+/* A renegotiation refused: on an established TLS <= 1.2 connection the
+ * server answers the client's new hello with a no_renegotiation warning,
+ * and the client, wanting it, gives up. */
+static bool renegotiation_refused(const struct session *s, struct finding_out *out)
 {
-    (void)env;
-    if (alert_before_hello(s, out))
-        return true;
-    const struct alert *al = fatal_alert(s);
-    if (al) {
-        const struct alert_help *h = help_for(al->desc);
-        const char *name = registry_alert_name(al->desc);
-        bool server = al->dir == DIR_S2C;
-        const char *meaning = h ? (server ? h->from_server : h->from_client) : "";
-        finding_note(out, "the %s sent fatal %s (%u) in packet %llu%s%s", server ? "server" : "client",
-                     name ? name : "unknown", al->desc, (unsigned long long)al->at.packet,
-                     meaning && *meaning ? ": " : "", meaning ? meaning : "");
-        int64_t closed;
-        if (closed_by(s, 0, &closed) == (int)(server ? DIR_C2S : DIR_S2C) && closed <= al->at.ts) {
-            /* the peer hung up first: the alert is a reaction, not the cause */
-            out->severity = SEV_LOW;
-            finding_note(out, "but the %s had closed the connection first, so this alert only reports the "
-                         "unexpected end; the close is what to explain", server ? "client" : "server");
-            finding_fix(out, "Look at why the %s closed the connection (its log).", server ? "client" : "server");
-            return true;
-        }
-        if (h)
-            finding_fix(out, "Check %s.", h->check);
-        out->mq = h && h->mq ? h->mq : NULL;
-        return true;
-    }
-    /* TLS 1.3 refusal without keys: an alert-sized protected record. */
-    for (size_t i = 0; i < s->alerts.n; i++) {
-        const struct alert *a = &s->alerts.v[i];
-        if (!a->encrypted || s->established || !session_is_tls13(s))
+    if (!s->established)
+        return false;
+    for (size_t i = 0; i + 1 < s->alerts.n; i++) {
+        const struct alert *w = &s->alerts.v[i], *f = &s->alerts.v[i + 1];
+        if (w->encrypted || w->dir != DIR_S2C || w->level != 1 || w->desc != 100 ||
+            f->dir != DIR_C2S || (!f->encrypted && f->level != 2))
             continue;
-        finding_note(out, "the %s sent an encrypted alert in packet %llu before the handshake completed",
-                     a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
-        if (a->dir == DIR_C2S)
-            finding_note(out, "in TLS 1.3 this is usually the client rejecting the server's certificate (untrusted CA, expiry, name), which it saw encrypted");
-        else if (s->client_certs.seen && !s->client_certs.n)
-            finding_note(out, "it answers the client's flight, which carried an empty Certificate: the server "
-                              "requires a client certificate and got none");
-        else if (s->client_finished)
-            finding_note(out, "it answers the client's flight, which carried a certificate: usually the server rejecting the client's certificate (untrusted CA, expiry, missing clientAuth)");
-        finding_fix(out, "Look at the sending side's log, or decrypt the handshake with the client's key log (tlsscope --keylog; docs/decryption.md).");
-        out->mq = "AMQ9633E (on the side that rejected), AMQ9665E (on the other)";
+        finding_note(out, "the server declined a renegotiation with a no_renegotiation warning (packet %llu), "
+                          "and the client, which had asked for it, then ended the connection with %s (packet %llu)",
+                     (unsigned long long)w->at.packet,
+                     f->encrypted ? "an encrypted alert" : registry_alert_name(f->desc),
+                     (unsigned long long)f->at.packet);
+        finding_note(out, "the first handshake had completed: this is a refused renegotiation, not a cipher or "
+                          "certificate mismatch");
+        finding_fix(out, "Allow renegotiation on the server, or stop the client from renegotiating (a client "
+                         "certificate asked for late, a key update done by renegotiation: TLS 1.3 does neither).");
+        out->severity = SEV_MEDIUM;
         return true;
     }
     return false;
 }
 
+/* What an alert answers depends on where it came: before the server's
+ * hello it answers the ClientHello; after the server's flight it answers
+ * that (its certificate, key exchange, choices); after the client's flight
+ * it answers that (its certificate, key exchange, Finished). */
+static void stage(const struct session *s, const struct alert *al, struct finding_out *out)
+{
+    bool server = al->dir == DIR_S2C;
+    if (!s->sh.present && !s->hrr.present) {
+        if (server && al->desc == 80)
+            finding_note(out, "it came straight after the ClientHello: the server failed preparing its answer, "
+                              "usually because it has no certificate and key usable for what the client offered, "
+                              "or cannot read its key store");
+        else if (server)
+            finding_note(out, "it answers the ClientHello: the server found nothing it accepts in it");
+    } else if (!server && !s->client_finished) {
+        finding_note(out, "it answers the server's flight (ServerHello%s)",
+                     s->server_certs.n ? ", its certificate" : "");
+    } else if (server && s->client_finished && !s->established) {
+        finding_note(out, "it answers the client's flight (%s its Finished)",
+                     s->client_certs.n ? "its certificate and" : "its key exchange and");
+    }
+}
+
+/* TLS 1.3 without keys: an alert-sized protected record where a flight
+ * should be. Who sent it, and after what, says what it most likely is. */
+static bool encrypted_refusal(const struct session *s, const struct alert *a, struct finding_out *out)
+{
+    out->severity = SEV_HIGH;
+    finding_note(out, "the %s sent an encrypted alert in packet %llu before the handshake completed",
+                 a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
+    if (a->dir == DIR_C2S)
+        finding_note(out, "in TLS 1.3 this is usually the client rejecting the server's certificate (untrusted CA, expiry, name), which it saw encrypted");
+    else if (s->client_certs.seen && !s->client_certs.n)
+        finding_note(out, "it answers the client's flight, which carried an empty Certificate: the server "
+                          "requires a client certificate and got none");
+    else if (s->client_finished)
+        finding_note(out, "it answers the client's flight, which carried a certificate: usually the server rejecting the client's certificate (untrusted CA, expiry, missing clientAuth)");
+    finding_fix(out, "Look at the sending side's log, or decrypt the handshake with the client's key log (tlsscope --keylog; docs/decryption.md).");
+    out->mq = "AMQ9633E (on the side that rejected), AMQ9665E (on the other)";
+    return true;
+}
+
+static bool alert_explained(const struct session *s, const struct rule_env *env,
+                            struct finding_out *out)
+{
+    (void)env;
+    if (alert_before_hello(s, out)) {
+        out->severity = SEV_HIGH;
+        return true;
+    }
+    if (renegotiation_refused(s, out))
+        return true;
+    const struct alert *al = failure_alert(s);
+    if (al && al->encrypted)
+        return encrypted_refusal(s, al, out);
+    bool after_handshake = false;
+    if (!al && (al = fatal_alert(s)) != NULL)
+        after_handshake = true;
+    if (!al)
+        return false;
+    const struct alert_help *h = help_for(al->desc);
+    const char *name = registry_alert_name(al->desc);
+    bool server = al->dir == DIR_S2C;
+    const char *meaning = h ? (server ? h->from_server : h->from_client) : "";
+    finding_note(out, "the %s sent fatal %s (%u) in packet %llu%s%s", server ? "server" : "client",
+                 name ? name : "unknown", al->desc, (unsigned long long)al->at.packet,
+                 meaning && *meaning ? ": " : "", meaning ? meaning : "");
+    int64_t closed;
+    if (closed_by(s, 0, &closed) == (int)(server ? DIR_C2S : DIR_S2C) && closed <= al->at.ts) {
+        /* the peer hung up first: the alert is a reaction, not the cause */
+        out->severity = SEV_LOW;
+        finding_note(out, "but the %s had closed the connection first, so this alert only reports the "
+                     "unexpected end; the close is what to explain", server ? "client" : "server");
+        finding_fix(out, "Look at why the %s closed the connection (its log).", server ? "client" : "server");
+        return true;
+    }
+    if (after_handshake) {
+        out->severity = SEV_MEDIUM;
+        finding_note(out, "after the handshake had completed: the connection failed, not the handshake");
+    } else {
+        out->severity = SEV_HIGH;
+        stage(s, al, out);
+    }
+    if (h)
+        finding_fix(out, "Check %s.", h->check);
+    out->mq = h && h->mq ? h->mq : NULL;
+    return true;
+}
+
 const struct rule rule_alert_explained = {
-    .info = {.id = "alert-explained", .severity = SEV_MEDIUM, .title = "Handshake ended by an alert",
-             .rationale = "A fatal alert names why one side gave up; the usual causes depend on which side sent it."},
+    .info = {.id = "alert-explained", .severity = SEV_HIGH, .title = "Handshake ended by an alert",
+             .rationale = "A fatal alert names why one side gave up; the usual causes depend on which side sent it and what came before. It speaks only when no more specific rule explains the failure."},
     .fix = "",
     .mq = NULL,
     .check = alert_explained,
+    .fallback = true,
 };
 
 static bool slow_handshake(const struct session *s, const struct rule_env *env,

@@ -154,9 +154,11 @@ static void client_audit(const struct capture_state *st, const struct rule *self
         const struct client_facts *c = &st->clients[i];
         if (!c->hellos_seen)
             continue;
-        bool weak = c->offers_null || c->offers_export || c->offers_anon || c->offers_rc4 ||
-                    c->offers_3des || c->offers_des;
-        if (!weak && !c->no_tls13 && !c->no_ems && !c->no_reneg)
+        /* suites that protect nothing, or are broken outright: a server
+         * preferring them, or a downgrade, takes this client there (medium);
+         * 3DES as a last resort, and missing protections, are hygiene */
+        bool weak = c->offers_null || c->offers_export || c->offers_anon || c->offers_rc4 || c->offers_des;
+        if (!weak && !c->offers_3des && !c->no_tls13 && !c->no_ems && !c->no_reneg)
             continue;
         struct endpoint e = {.family = c->family};
         memcpy(e.addr, c->addr, 16);

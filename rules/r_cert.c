@@ -24,22 +24,83 @@ typedef void (*cert_visit)(const struct cert_ref *ref, const struct session *s,
                            const struct rule_env *env, struct finding_out *out,
                            bool *hit);
 
-static bool each_cert(const struct session *s, const struct rule_env *env,
-                      struct finding_out *out, cert_visit visit)
+/* A chain as the bit of a mask: whose certificates a finding is about. */
+#define SERVER_CHAIN (1u << DIR_S2C)
+#define CLIENT_CHAIN (1u << DIR_C2S)
+
+/* each_cert - visit every decoded certificate of both chains; the chains
+ * the visit found something in (SERVER_CHAIN, CLIENT_CHAIN), 0 for none. */
+static unsigned each_cert(const struct session *s, const struct rule_env *env,
+                          struct finding_out *out, cert_visit visit)
 {
-    bool hit = false;
+    unsigned chains_hit = 0;
     const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
     static const char *const roles[2] = {"server", "client"};
+    static const unsigned masks[2] = {SERVER_CHAIN, CLIENT_CHAIN};
     for (int k = 0; k < 2; k++) {
         for (size_t i = 0; i < chains[k]->n; i++) {
             const struct cert *c = &chains[k]->v[i];
             if (c->parse_error)
                 continue;
             struct cert_ref ref = {c, roles[k], i, chains[k]->n};
+            bool hit = false;
             visit(&ref, s, env, out, &hit);
+            if (hit)
+                chains_hit |= masks[k];
         }
     }
-    return hit;
+    return chains_hit;
+}
+
+/* What a refusal of each kind of certificate problem looks like: the
+ * alert that names it, and the two every stack may use for any
+ * (bad_certificate, certificate_unknown; Java says certificate_unknown for
+ * most). An encrypted TLS 1.3 alert after the chain fits any of them. */
+enum refusal_kind { R_VALIDITY, R_TRUST, R_USAGE, R_STRENGTH, R_NAME };
+
+static bool refusal_fits(const struct alert *a, enum refusal_kind kind)
+{
+    if (a->encrypted || a->desc == 42 || a->desc == 46)
+        return true;
+    switch (kind) {
+    case R_VALIDITY: return a->desc == 45;              /* certificate_expired */
+    case R_TRUST: return a->desc == 48;                 /* unknown_ca */
+    case R_USAGE: return a->desc == 43;                 /* unsupported_certificate */
+    case R_STRENGTH: return a->desc == 43 || a->desc == 71; /* insufficient_security */
+    case R_NAME: return false;
+    }
+    return false;
+}
+
+/* claim_refusal - a certificate problem is why the handshake failed when
+ * the side that validates that chain refused it with an alert that fits
+ * the problem: the finding becomes high and explains the alert
+ * (alert-explained then stays silent). */
+static void claim_refusal(const struct session *s, struct finding_out *out, unsigned chains,
+                          enum refusal_kind kind)
+{
+    for (int role = DIR_C2S; role <= DIR_S2C; role++) {
+        const struct alert *a = (chains & (1u << role)) ? cert_refusal(s, role) : NULL;
+        if (!a || !refusal_fits(a, kind))
+            continue;
+        out->severity = SEV_HIGH;
+        out->explains = true;
+        const char *name = a->encrypted ? NULL : registry_alert_name(a->desc);
+        finding_note(out, "the %s then refused the %s's certificate with %s%s (packet %llu)",
+                     role == DIR_S2C ? "client" : "server", role == DIR_S2C ? "server" : "client",
+                     name ? name : "an encrypted alert", name ? "" : " (TLS 1.3)",
+                     (unsigned long long)a->at.packet);
+        return;
+    }
+}
+
+/* claimed - each_cert's result after claim_refusal: whether to report. */
+static bool claimed(const struct session *s, struct finding_out *out, unsigned chains,
+                    enum refusal_kind kind)
+{
+    if (chains)
+        claim_refusal(s, out, chains, kind);
+    return chains != 0;
 }
 
 static const char *who(const struct cert_ref *r, char *buf, size_t len)
@@ -51,9 +112,18 @@ static const char *who(const struct cert_ref *r, char *buf, size_t len)
     return buf;
 }
 
+/* A root: self-signed and a CA, or self-signed with no basicConstraints at
+ * all (an X.509 v1 root, or one made before the extension was usual). */
 static bool is_root(const struct cert *c)
 {
-    return c->self_signed && c->has_basic_constraints && c->ca;
+    return c->self_signed && (!c->has_basic_constraints || c->ca);
+}
+
+/* A CA certificate: what issues others (basicConstraints CA:TRUE, or a
+ * v1 root, which has no extensions to say so). */
+static bool is_ca(const struct cert *c)
+{
+    return (c->has_basic_constraints && c->ca) || is_root(c);
 }
 
 /* ---- validity ------------------------------------------------------------------ */
@@ -73,10 +143,11 @@ static void expired_one(const struct cert_ref *r, const struct session *s,
 static bool cert_expired(const struct session *s, const struct rule_env *env,
                          struct finding_out *out)
 {
-    if (!each_cert(s, env, out, expired_one))
+    unsigned chains = each_cert(s, env, out, expired_one);
+    if (!chains)
         return false;
     finding_note(out, "judged at %s (use --as-of to choose another clock)", env->clock);
-    return true;
+    return claimed(s, out, chains, R_VALIDITY);
 }
 
 const struct rule rule_cert_expired = {
@@ -103,10 +174,11 @@ static void future_one(const struct cert_ref *r, const struct session *s,
 static bool cert_not_yet_valid(const struct session *s, const struct rule_env *env,
                                struct finding_out *out)
 {
-    if (!each_cert(s, env, out, future_one))
+    unsigned chains = each_cert(s, env, out, future_one);
+    if (!chains)
         return false;
     finding_note(out, "judged at %s", env->clock);
-    return true;
+    return claimed(s, out, chains, R_VALIDITY);
 }
 
 const struct rule rule_cert_not_yet_valid = {
@@ -194,7 +266,7 @@ static bool cert_validity_too_long(const struct session *s, const struct rule_en
                  "the CA/Browser Forum allowed at most %lld days for certificates issued then",
                  day_text(leaf->not_before, d, sizeof(d)), (long long)(seconds / 86400), extra,
                  (long long)limit);
-    return true;
+    return claimed(s, out, SERVER_CHAIN, R_VALIDITY);
 }
 
 const struct rule rule_cert_validity_too_long = {
@@ -224,10 +296,11 @@ static void rsa_one(const struct cert_ref *r, const struct session *s,
 static bool cert_weak_rsa(const struct session *s, const struct rule_env *env,
                           struct finding_out *out)
 {
-    if (!each_cert(s, env, out, rsa_one))
+    unsigned chains = each_cert(s, env, out, rsa_one);
+    if (!chains)
         return false;
     finding_note(out, "minimum %d bits (policy min_rsa_bits)", env->pol->min_rsa_bits);
-    return true;
+    return claimed(s, out, chains, R_STRENGTH);
 }
 
 const struct rule rule_cert_weak_rsa = {
@@ -256,10 +329,11 @@ static void ec_one(const struct cert_ref *r, const struct session *s,
 static bool cert_weak_ec(const struct session *s, const struct rule_env *env,
                          struct finding_out *out)
 {
-    if (!each_cert(s, env, out, ec_one))
+    unsigned chains = each_cert(s, env, out, ec_one);
+    if (!chains)
         return false;
     finding_note(out, "minimum %d bits (policy min_ec_bits)", env->pol->min_ec_bits);
-    return true;
+    return claimed(s, out, chains, R_STRENGTH);
 }
 
 const struct rule rule_cert_weak_ec = {
@@ -285,7 +359,7 @@ static void dsa_one(const struct cert_ref *r, const struct session *s,
 static bool cert_dsa(const struct session *s, const struct rule_env *env,
                      struct finding_out *out)
 {
-    return each_cert(s, env, out, dsa_one);
+    return claimed(s, out, each_cert(s, env, out, dsa_one), R_STRENGTH);
 }
 
 const struct rule rule_cert_dsa = {
@@ -319,7 +393,7 @@ static void sig_one(const struct cert_ref *r, const struct session *s,
 static bool cert_weak_signature(const struct session *s, const struct rule_env *env,
                                 struct finding_out *out)
 {
-    return each_cert(s, env, out, sig_one);
+    return claimed(s, out, each_cert(s, env, out, sig_one), R_STRENGTH);
 }
 
 const struct rule rule_cert_weak_signature = {
@@ -336,19 +410,20 @@ static bool cert_self_signed_leaf(const struct session *s, const struct rule_env
                                   struct finding_out *out)
 {
     (void)env;
-    bool hit = false;
+    unsigned chains_hit = 0;
     const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
     static const char *const roles[2] = {"server", "client"};
+    static const unsigned masks[2] = {SERVER_CHAIN, CLIENT_CHAIN};
     for (int k = 0; k < 2; k++) {
         const struct cert *leaf = chain_leaf(chains[k]);
         if (!leaf || leaf->parse_error || !leaf->self_signed)
             continue;
         char cn[128];
-        hit = true;
+        chains_hit |= masks[k];
         finding_note(out, "the %s's certificate CN=%s is self-signed", roles[k],
                      cert_cn(leaf, cn, sizeof(cn)));
     }
-    return hit;
+    return claimed(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_self_signed_leaf = {
@@ -401,56 +476,53 @@ const struct rule rule_cert_chain_order = {
 };
 
 /* Without a trust store the issuer of the last certificate sent may be a
- * root the peer holds (omitting it is allowed) or an intermediate it lacks.
- * A gap inside the chain is certain; a missing top issuer is likely a
- * problem only when the certificate is a leaf from a public CA (SCTs or an
- * OCSP responder), whose roots never sign leaves directly. A CA
- * certificate at the top is normally signed by a root, perhaps one since
- * retired from today's trust store. */
+ * root the peer holds (leaving it out is allowed, and normal) or an
+ * intermediate it lacks. A gap inside the chain is certain. At the top:
+ * a CA certificate is normally signed by a root, perhaps one since retired
+ * from today's trust store, so that is complete; a leaf is incomplete when
+ * it comes from a public CA (SCTs, an OCSP responder or CRL: public roots
+ * never sign leaves directly), and Java, OpenSSL and MQ then fail. A leaf
+ * of a private CA may be signed by its root directly: nothing is claimed
+ * without --ca-file, where cert-untrusted says exactly. */
 static bool cert_chain_incomplete(const struct session *s, const struct rule_env *env,
                                   struct finding_out *out)
 {
     (void)env;
-    enum severity worst = SEV_INFO;
-    bool hit = false;
+    unsigned chains_hit = 0;
     const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
     static const char *const roles[2] = {"server", "client"};
+    static const unsigned masks[2] = {SERVER_CHAIN, CLIENT_CHAIN};
     for (int k = 0; k < 2; k++) {
         const struct chain *c = chains[k];
-        /* with --ca-file, cert-untrusted says exactly what is missing */
         if (!c->n || c->public_root || c->trusted.checked)
             continue;
         for (size_t i = 0; i < c->n; i++) {
             const struct cert *a = &c->v[i];
             if (a->parse_error || a->self_signed || !a->issuer || subject_in_chain(c, a->issuer))
                 continue;
-            hit = true;
-            if (i + 1 < c->n) {
-                worst = SEV_MEDIUM;
+            bool top = i + 1 == c->n;
+            bool public_leaf = a->n_scts || a->ocsp_urls.n || a->crl_urls.n;
+            if (top && (is_ca(a) || !public_leaf))
+                continue;
+            chains_hit |= masks[k];
+            if (!top)
                 finding_note(out, "%s chain: the issuer of certificate [%zu], %s, is not among the %zu sent",
                              roles[k], i, a->issuer, c->n);
-            } else if ((a->n_scts || a->ocsp_urls.n) && !(a->has_basic_constraints && a->ca)) {
-                if (worst < SEV_LOW)
-                    worst = SEV_LOW;
-                finding_note(out, "%s chain: certificate [%zu] carries %s, as leaves from public CAs do, but its "
-                             "issuer, %s, was not sent and is not a root of the system trust store; browsers may "
-                             "fetch it, most other clients (Java, OpenSSL, IBM MQ) fail",
-                             roles[k], i, a->n_scts ? "SCTs" : "an OCSP responder", a->issuer);
-            } else {
-                finding_note(out, "%s chain: the issuer of certificate [%zu], %s, was not sent and is not in the "
-                             "system trust store; peers must hold it (and any CA above it) already, which is normal "
-                             "for a private root; pass --ca-file to check",
-                             roles[k], i, a->issuer);
-            }
+            else
+                finding_note(out, "%s chain: the leaf, from a public CA (it carries %s), was sent without its "
+                             "issuer %s, which is not a root of the system trust store: public roots do not sign "
+                             "leaves, so an intermediate is missing; browsers may fetch it, Java, OpenSSL and "
+                             "IBM MQ fail",
+                             roles[k], a->n_scts ? "SCTs" : a->ocsp_urls.n ? "an OCSP responder" : "a CRL location",
+                             a->issuer);
         }
     }
-    out->severity = worst;
-    return hit;
+    return claimed(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_chain_incomplete = {
-    .info = {.id = "cert-chain-incomplete", .severity = SEV_MEDIUM, .title = "Issuer missing from the chain",
-             .rationale = "A peer can only build the path to its trusted root if the sender includes every intermediate it lacks; with a private root the peer must hold it already."},
+    .info = {.id = "cert-chain-incomplete", .severity = SEV_MEDIUM, .title = "Intermediate missing from the chain",
+             .rationale = "A peer can only build the path to its trusted root if the sender includes every intermediate; leaving out the root itself is normal."},
     .fix = "Send the intermediate certificates with the leaf (MQ: add them to the key repository, runmqakm -cert -add; nginx: ssl_certificate with the full chain), "
            "and make sure the peer trusts the root. Check with: openssl s_client -showcerts, or tlsscope --ca-file ROOT.pem.",
     .mq = "AMQ9633E",
@@ -461,18 +533,19 @@ static bool cert_untrusted(const struct session *s, const struct rule_env *env,
                            struct finding_out *out)
 {
     (void)env;
-    bool hit = false;
+    unsigned chains_hit = 0;
     const struct chain *chains[2] = {&s->server_certs, &s->client_certs};
     static const char *const roles[2] = {"server", "client"};
+    static const unsigned masks[2] = {SERVER_CHAIN, CLIENT_CHAIN};
     for (int k = 0; k < 2; k++) {
         const struct chain_check *t = &chains[k]->trusted;
         if (!t->checked || t->ok)
             continue;
-        hit = true;
+        chains_hit |= masks[k];
         finding_note(out, "OpenSSL rejects the %s's chain against --ca-file at the capture's time: %s (certificate [%d])",
                      roles[k], t->error ? t->error : "?", t->error_depth);
     }
-    return hit;
+    return claimed(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_untrusted = {
@@ -495,22 +568,24 @@ static bool has_eku(const struct cert *c, const char *name)
     return false;
 }
 
+/* Whether or not its chain came with it, a certificate used as an end
+ * entity should not be a CA (mq-tls.md 7: KEYUSAGE(CERTSIGN) must not be
+ * the server's own certificate). */
 static void leaf_usage(const struct cert *leaf, const char *role, const char *eku,
-                       size_t chain_len, struct finding_out *out, bool *hit)
+                       struct finding_out *out, bool *hit)
 {
     char cn[128];
     cert_cn(leaf, cn, sizeof(cn));
     if (leaf->has_ext_key_usage && !has_eku(leaf, eku)) {
         *hit = true;
-        out->severity = SEV_HIGH;
         finding_note(out, "the %s certificate CN=%s has extended key usage without %s", role, cn, eku);
     }
-    if (leaf->has_key_usage && (leaf->key_usage & CERT_KU_KEY_CERT_SIGN) && chain_len > 1) {
+    if (leaf->has_key_usage && (leaf->key_usage & CERT_KU_KEY_CERT_SIGN)) {
         *hit = true;
         finding_note(out, "the %s certificate CN=%s may sign certificates (keyCertSign) though it is used as an end entity",
                      role, cn);
     }
-    if (leaf->has_basic_constraints && leaf->ca && chain_len > 1) {
+    if (leaf->has_basic_constraints && leaf->ca) {
         *hit = true;
         finding_note(out, "the %s certificate CN=%s is marked CA:TRUE though it is used as an end entity", role, cn);
     }
@@ -521,32 +596,36 @@ static bool cert_key_usage(const struct session *s, const struct rule_env *env,
 {
     (void)env;
     bool hit = false;
+    unsigned chains_hit = 0;
     const struct cert *leaf = chain_leaf(&s->server_certs);
     if (leaf && !leaf->parse_error) {
-        leaf_usage(leaf, "server", "serverAuth", s->server_certs.n, out, &hit);
+        leaf_usage(leaf, "server", "serverAuth", out, &hit);
         const struct cipher_info *ci = s->has_cipher ? registry_cipher(s->cipher) : NULL;
         if (ci && leaf->has_key_usage && !(ci->flags & CF_TLS13)) {
             char cn[128], cb[REG_LABEL_LEN];
             cert_cn(leaf, cn, sizeof(cn));
             if (ci->kx == KXA_RSA && !(leaf->key_usage & CERT_KU_KEY_ENCIPHERMENT)) {
                 hit = true;
-                out->severity = SEV_HIGH;
                 finding_note(out, "%s uses RSA key exchange but CN=%s lacks keyEncipherment",
                              cipher_text(s->cipher, cb), cn);
             }
             if ((ci->kx == KXA_ECDHE || ci->kx == KXA_DHE) &&
                 !(leaf->key_usage & CERT_KU_DIGITAL_SIGNATURE)) {
                 hit = true;
-                out->severity = SEV_HIGH;
                 finding_note(out, "%s needs a signing key but CN=%s lacks digitalSignature",
                              cipher_text(s->cipher, cb), cn);
             }
         }
     }
+    if (hit)
+        chains_hit |= SERVER_CHAIN;
     const struct cert *cl = chain_leaf(&s->client_certs);
+    bool client_hit = false;
     if (cl && !cl->parse_error)
-        leaf_usage(cl, "client", "clientAuth", s->client_certs.n, out, &hit);
-    return hit;
+        leaf_usage(cl, "client", "clientAuth", out, &client_hit);
+    if (client_hit)
+        chains_hit |= CLIENT_CHAIN;
+    return claimed(s, out, chains_hit, R_USAGE);
 }
 
 const struct rule rule_cert_key_usage = {
@@ -648,10 +727,11 @@ static void nul_one(const struct cert_ref *r, const struct session *s,
 static bool cert_name_nul(const struct session *s, const struct rule_env *env,
                           struct finding_out *out)
 {
-    if (!each_cert(s, env, out, nul_one))
+    unsigned chains = each_cert(s, env, out, nul_one);
+    if (!chains)
         return false;
     finding_note(out, "software reading names as C strings stops at the NUL; tlsscope matches no name that holds one");
-    return true;
+    return claimed(s, out, chains, R_NAME);
 }
 
 const struct rule rule_cert_name_nul = {
@@ -683,7 +763,7 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
     if (is_ip_literal(host))
         finding_note(out, "an IP address, which RFC 6066 does not allow in SNI: a client that sends one checks the certificate's IP SANs");
     cert_names(leaf, out);
-    return true;
+    return claimed(s, out, SERVER_CHAIN, R_NAME);
 }
 
 const struct rule rule_cert_sni_mismatch = {
@@ -731,7 +811,7 @@ static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *e
     finding_note(out, "the client sent no server name to the internal address %s: if it connected by address "
                  "and checks host names, it needs %s among the certificate's IP SANs", bare, bare);
     cert_names(leaf, out);
-    return true;
+    return claimed(s, out, SERVER_CHAIN, R_NAME);
 }
 
 const struct rule rule_cert_ip_not_in_san = {

@@ -88,33 +88,38 @@ const struct rule rule_cert_sigalg_not_offered = {
     .check = cert_sigalg_not_offered,
 };
 
-static bool offers_rsa_pss(const struct hello *ch)
+/* Does the client offer a signature scheme in [lo, hi]? rsa_pss_rsae_*
+ * (0x0804..0x0806) sign with an ordinary RSA key, rsa_pss_pss_*
+ * (0x0809..0x080b) with an RSASSA-PSS key (RFC 8446 4.2.3). */
+static bool offers_schemes(const struct hello *ch, uint16_t lo, uint16_t hi)
 {
-    for (size_t i = 0; i < ch->sig_algs.n; i++) {
-        uint16_t v = ch->sig_algs.v[i];
-        if ((v >= 0x0804 && v <= 0x0806) || (v >= 0x0809 && v <= 0x080b))
+    for (size_t i = 0; i < ch->sig_algs.n; i++)
+        if (ch->sig_algs.v[i] >= lo && ch->sig_algs.v[i] <= hi)
             return true;
-    }
     return false;
 }
 
-/* TLS 1.3 without any RSA-PSS scheme: 1 when the server's key is known to
- * be RSA, 2 when a refusal at the hello points that way (RSA keys being
- * the norm and the key not yet seen), 0 otherwise. */
+/* No scheme the server's RSA key can sign with: 1 when the key is known to
+ * be RSA and the session TLS 1.3 (which signs with RSA-PSS only), 2 when a
+ * refusal of a TLS 1.3 hello points that way (RSA keys being the norm and
+ * the key not yet seen), 3 when the key is RSASSA-PSS and the client
+ * offers no rsa_pss_pss_* scheme (any version), 0 otherwise. */
 unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env)
 {
     const struct hello *ch = &s->ch;
-    if (!ch->present || !ch->sig_algs.n || offers_rsa_pss(ch))
-        return 0;
-    bool tls13 = session_is_tls13(s) || (!s->sh.present && offers_tls13(ch));
-    if (!tls13)
+    if (!ch->present || !ch->sig_algs.n)
         return 0;
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const char *key = leaf ? leaf->key_type
                     : env->server && env->server->has_leaf ? env->server->leaf_key_type : NULL;
+    if (key && strcmp(key, "rsa-pss") == 0)
+        return offers_schemes(ch, 0x0809, 0x080b) ? 0 : 3;
+    bool tls13 = session_is_tls13(s) || (!s->sh.present && offers_tls13(ch));
+    if (!tls13 || offers_schemes(ch, 0x0804, 0x0806))
+        return 0;
     if (key)
         return strcmp(key, "rsa") == 0 ? 1 : 0;
-    const struct alert *al = fatal_alert(s);
+    const struct alert *al = failure_alert(s);
     bool refused = !s->sh.present && al && al->dir == DIR_S2C && al->desc == 40;
     return refused ? 2 : 0;
 }
@@ -126,21 +131,32 @@ static bool rsa_without_pss(const struct session *s, const struct rule_env *env,
     if (!verdict)
         return false;
     if (verdict == 1) {
-        finding_note(out, "TLS 1.3 signs the handshake with RSA-PSS only, but the client's signature_algorithms lists no rsa_pss_* scheme and the server's key is RSA");
+        finding_note(out, "TLS 1.3 signs the handshake with RSA-PSS only, but the client's signature_algorithms lists no rsa_pss_rsae_* scheme and the server's key is RSA");
+    } else if (verdict == 3) {
+        finding_note(out, "the server's key is RSASSA-PSS (id-RSASSA-PSS), which signs only with rsa_pss_pss_* schemes, "
+                          "and the client's signature_algorithms lists none (rsa_pss_rsae_* are for ordinary RSA keys)");
     } else {
         out->severity = SEV_MEDIUM;
-        finding_note(out, "the server answered the TLS 1.3 ClientHello with handshake_failure, and the client's signature_algorithms lists no rsa_pss_* scheme: "
+        finding_note(out, "the server answered the TLS 1.3 ClientHello with handshake_failure, and the client's signature_algorithms lists no rsa_pss_rsae_* scheme: "
                      "a server with an RSA key (the usual kind) cannot sign its TLS 1.3 handshake for this client");
     }
-    if (!s->established)
+    const struct alert *al = failure_alert(s);
+    if (al && al->dir == DIR_S2C) {
+        finding_note(out, "the server ended the handshake with %s (packet %llu)",
+                     al->encrypted ? "an encrypted alert" : registry_alert_name(al->desc),
+                     (unsigned long long)al->at.packet);
+        out->severity = SEV_HIGH; /* the handshake failed, most likely for this */
+        out->explains = true;
+    } else if (!s->established) {
         finding_note(out, "the handshake did not complete");
+    }
     return true;
 }
 
 const struct rule rule_rsa_without_pss = {
-    .info = {.id = "rsa-without-pss", .severity = SEV_HIGH, .title = "RSA certificate but no RSA-PSS offered in TLS 1.3",
-             .rationale = "In TLS 1.3 an RSA key signs with RSA-PSS (RFC 8446 4.2.3); a client that offers only PKCS#1 schemes cannot complete a TLS 1.3 handshake with an RSA server."},
-    .fix = "Add rsa_pss_rsae_sha256 to the client's signature algorithms (OpenSSL -sigalgs 'RSA-PSS+SHA256:...'), limit the client to TLS 1.2, or give the server an ECDSA certificate.",
+    .info = {.id = "rsa-without-pss", .severity = SEV_HIGH, .title = "No RSA-PSS scheme the server's RSA key can sign with",
+             .rationale = "In TLS 1.3 an RSA key signs with RSA-PSS (rsa_pss_rsae_*, RFC 8446 4.2.3), and an RSASSA-PSS key only ever signs with rsa_pss_pss_*; a client that offers neither the server's key can use cannot complete the handshake."},
+    .fix = "Add the scheme the key needs to the client's signature algorithms (rsa_pss_rsae_sha256 for an RSA key, rsa_pss_pss_sha256 for an RSASSA-PSS key; OpenSSL -sigalgs), limit the client to TLS 1.2 (RSA keys), or give the server an ECDSA or ordinary RSA certificate.",
     .mq = "AMQ9616E",
     .check = rsa_without_pss,
 };

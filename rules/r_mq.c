@@ -66,6 +66,7 @@ static bool mq_plaintext(const struct session *s, const struct rule_env *env,
         if (s->mq.status == 24)
             out->mq = "AMQ9639E (queue manager), AMQ9641E / MQRC 2393 (client)";
     }
+    out->explains = true;
     return true;
 }
 
@@ -91,6 +92,7 @@ static bool mq_server_plaintext(const struct session *s, const struct rule_env *
     if (s->mq.has_status)
         finding_note(out, "STATUS %u: %s", s->mq.status, status_name(s->mq.status));
     mq_names(&s->mq, out);
+    out->explains = true;
     return true;
 }
 
@@ -121,6 +123,7 @@ static bool mq_closed_after_hello(const struct session *s, const struct rule_env
                  (double)(when - s->ch.at.ts) / 1e6, channel_sni(s, ch) ? " for channel " : "",
                  channel_sni(s, ch) ? ch : "");
     finding_note(out, "a queue manager does this when the channel has a blank SSLCIPH, when it has no usable certificate, or when none of the offered CipherSpecs is enabled");
+    out->explains = true;
     return true;
 }
 
@@ -150,6 +153,7 @@ static bool mq_cipherspec_mismatch(const struct session *s, const struct rule_en
         finding_note(out, "negotiated %s at %s (MQ %s); the policy gives %s SSLCIPH(%s), which does not accept it",
                      cipher_text(s->cipher, buf), version_text(s->version, ver), mq ? mq->name : "no CipherSpec",
                      env->channel ? "the channel" : "this server", sslciph);
+        out->explains = true;
         return true;
     }
     /* An MQ client speaks first after the handshake (its initial data
@@ -177,6 +181,7 @@ static bool mq_cipherspec_mismatch(const struct session *s, const struct rule_en
     if (registry_version_is_tls13(s->version))
         finding_note(out, "TLS 1.3 was negotiated: a channel with SSLCIPH(ANY_TLS12) or a TLS 1.2 CipherSpec rejects it");
     finding_fix(out, "Give tlsscope the channel's SSLCIPH ([channel NAME] sslciph = ... in --policy) to know for certain.");
+    out->explains = true;
     return true;
 }
 
@@ -227,6 +232,7 @@ static bool mq_sslcauth(const struct session *s, const struct rule_env *env,
                  : s->cert_request.present ? "sent no certificate" : "was not even asked for one");
     if (!s->cert_request.present)
         finding_note(out, "the server did not request a client certificate in this handshake");
+    out->explains = true;
     return true;
 }
 
@@ -320,6 +326,7 @@ static bool mq_sslpeer(const struct session *s, const struct rule_env *env,
         return false;
     finding_note(out, "the client certificate's subject %s does not match SSLPEER('%s') of channel %s",
                  cl->subject, env->channel->sslpeer, env->channel->name);
+    out->explains = true;
     return true;
 }
 

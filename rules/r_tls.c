@@ -107,20 +107,26 @@ static bool key_type_mismatch(const struct session *s, const struct rule_env *en
                     kinds == 1 ? "ECDHE_ECDSA" : "ECDHE_RSA", kinds == 1 ? "ECDHE_ECDSA_*" : "ECDHE_RSA_*",
                     kinds == 1 ? "ECDHE_ECDSA_AES_256_GCM_SHA384" : "ECDHE_RSA_AES_256_GCM_SHA384",
                     key_kind_name(kinds));
+        out->explains = true;
         return true;
     }
-    /* A completed handshake whose suite needs another key than the leaf's. */
+    /* A suite whose authentication the leaf's key cannot give. ECDSA
+     * suites take EdDSA keys too (RFC 8422 5.1); RSA-signed ones take
+     * RSA-PSS keys (RFC 8446 4.2.3), static RSA key exchange only an RSA
+     * key that can decrypt. */
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const struct cipher_info *ci = s->has_cipher ? registry_cipher(s->cipher) : NULL;
     if (!leaf || !leaf->key_type || !ci || (ci->flags & CF_TLS13))
         return false;
-    bool bad = (ci->auth == AUTH_ECDSA && strcmp(leaf->key_type, "ecdsa") != 0) ||
-               (ci->auth == AUTH_RSA && strcmp(leaf->key_type, "rsa") != 0 &&
-                strcmp(leaf->key_type, "rsa-pss") != 0);
+    const char *k = leaf->key_type;
+    bool ecdsa_like = strcmp(k, "ecdsa") == 0 || strcmp(k, "ed25519") == 0 || strcmp(k, "ed448") == 0;
+    bool rsa_like = strcmp(k, "rsa") == 0 || (strcmp(k, "rsa-pss") == 0 && ci->kx != KXA_RSA);
+    bool bad = (ci->auth == AUTH_ECDSA && !ecdsa_like) || (ci->auth == AUTH_RSA && !rsa_like);
     if (!bad)
         return false;
-    finding_note(out, "the server chose %s but its certificate has a %s key",
-                 cipher_text(s->cipher, buf), leaf->key_type);
+    finding_note(out, "the server chose %s but its certificate has a %s key", cipher_text(s->cipher, buf), k);
+    if (s->established)
+        out->severity = SEV_MEDIUM; /* it worked here: a stricter peer refuses */
     return true;
 }
 
@@ -153,6 +159,7 @@ static bool no_shared_cipher(const struct session *s, const struct rule_env *env
         finding_note(out, "with other clients this server chose %s at %s",
                      cipher_text(f->ciphers[0], buf), version_text(f->versions[0], ver));
     }
+    out->explains = true;
     return true;
 }
 
@@ -165,15 +172,42 @@ const struct rule rule_no_shared_cipher = {
     .check = no_shared_cipher,
 };
 
+/* The newest version the ClientHello offers. */
+static uint16_t best_offered(const struct hello *ch)
+{
+    uint16_t best = ch->versions.n ? 0 : ch->version;
+    for (size_t i = 0; i < ch->versions.n; i++) {
+        uint16_t v = ch->versions.v[i];
+        if (!is_grease(v) && (registry_version_is_tls13(v) ? VER_TLS13 : v) > best)
+            best = registry_version_is_tls13(v) ? VER_TLS13 : v;
+    }
+    return best;
+}
+
 static bool protocol_version_mismatch(const struct session *s, const struct rule_env *env,
                                       struct finding_out *out)
 {
-    const struct alert *al = fatal_alert(s);
+    const struct alert *al = failure_alert(s);
     char buf[REG_LABEL_LEN];
-    if (!al || al->desc != 70 || !s->ch.present)
+    if (!al || al->encrypted || !s->ch.present || s->ch.sslv2)
         return false;
-    finding_note(out, "the %s ended the handshake with protocol_version (packet %llu)",
-                 al->dir == DIR_S2C ? "server" : "client", (unsigned long long)al->at.packet);
+    /* OpenSSL 3 answers a hello limited to TLS 1.1 or older with
+     * internal_error: at its default security level those versions'
+     * MD5+SHA-1 handshake signatures are refused, so it has no version to
+     * offer; the alert says "internal", the cause is the versions */
+    bool old_offer = al->dir == DIR_S2C && !s->sh.present && al->desc == 80 &&
+                     best_offered(&s->ch) <= VER_TLS11;
+    if (al->desc != 70 && !old_offer)
+        return false;
+    if (old_offer)
+        finding_note(out, "the server answered a ClientHello offering at most %s with internal_error (packet %llu): "
+                          "OpenSSL 3 does so when none of the offered versions is enabled (its default minimum, "
+                          "at security level 2, is TLS 1.2), so this is a version mismatch, not a server fault",
+                     version_text(best_offered(&s->ch), buf), (unsigned long long)al->at.packet);
+    else
+        finding_note(out, "the %s ended the handshake with protocol_version (packet %llu)",
+                     al->dir == DIR_S2C ? "server" : "client", (unsigned long long)al->at.packet);
+    out->explains = true;
     list_offer(&s->ch, out);
     if (s->sh.present)
         finding_note(out, "the server chose %s", version_text(s->version, buf));
@@ -250,6 +284,10 @@ static bool weak_cipher(const struct session *s, const struct rule_env *env,
     }
     if (!cipher_is_weak(ci, &why))
         return false;
+    /* 3DES needs hundreds of gigabytes under one key (Sweet32): weak
+     * against a realistic attacker, not broken for this session */
+    if (strstr(ci->enc, "3DES") && !(ci->flags & (CF_NULL | CF_EXPORT | CF_ANON)))
+        out->severity = SEV_MEDIUM;
     finding_note(out, "negotiated %s: %s", ci->name, why);
     const struct mq_cipherspec *mq = mq_cipherspec_find(s->version, s->cipher);
     if (mq && mq->deprecated)
@@ -403,6 +441,13 @@ static bool tls_compression(const struct session *s, const struct rule_env *env,
     const struct bytes *offered = &s->ch.compression;
     if (s->ch.present && !(offered->len && memchr(offered->p, method, offered->len)))
         finding_note(out, "which the client did not offer (a conforming client ends the handshake)");
+    const struct alert *al = failure_alert(s);
+    if (al && al->dir == DIR_C2S) {
+        finding_note(out, "the client ended the handshake with %s (packet %llu)",
+                     al->encrypted ? "an encrypted alert" : registry_alert_name(al->desc),
+                     (unsigned long long)al->at.packet);
+        out->explains = true;
+    }
     return true;
 }
 
@@ -485,6 +530,16 @@ static bool heartbeat_overread(const struct session *s, const struct rule_env *e
         hit = true;
         finding_note(out, "%s (from the %s, packet %llu)", a->detail,
                      a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
+        /* an alert that follows it answers the attack */
+        const struct alert *al = failure_alert(s);
+        if (!al)
+            al = fatal_alert(s);
+        if (al && al->dir != a->dir && al->at.ts >= a->at.ts && !out->explains) {
+            finding_note(out, "the %s answered with %s (packet %llu)", al->dir == DIR_S2C ? "server" : "client",
+                         al->encrypted ? "an encrypted alert" : registry_alert_name(al->desc),
+                         (unsigned long long)al->at.packet);
+            out->explains = true;
+        }
     }
     return hit;
 }
@@ -518,10 +573,12 @@ static bool client_cert_missing(const struct session *s, const struct rule_env *
     if (s->cert_request.ca_names.n)
         finding_note(out, "the server accepts certificates issued by %s%s", s->cert_request.ca_names.v[0],
                      s->cert_request.ca_names.n > 1 ? " (and others)" : "");
-    const struct alert *al = fatal_alert(s);
+    const struct alert *al = failure_alert(s);
     if (al && al->dir == DIR_S2C) {
         finding_note(out, "the server then ended the handshake with %s (packet %llu)",
-                     registry_alert_name(al->desc), (unsigned long long)al->at.packet);
+                     al->encrypted ? "an encrypted alert" : registry_alert_name(al->desc),
+                     (unsigned long long)al->at.packet);
+        out->explains = true;
     } else if (s->established) {
         out->severity = SEV_LOW;
         finding_note(out, "the server accepted that (client authentication optional)");

@@ -166,6 +166,40 @@ const struct alert *fatal_alert(const struct session *s)
     return a && a->level == 2 ? a : NULL;
 }
 
+const struct alert *failure_alert(const struct session *s)
+{
+    if (s->established)
+        return NULL;
+    for (size_t i = 0; i < s->alerts.n; i++) {
+        const struct alert *a = &s->alerts.v[i];
+        if (a->level == 2 || a->encrypted)
+            return a;
+    }
+    return NULL;
+}
+
+const struct alert *cert_refusal(const struct session *s, int chain_role)
+{
+    const struct alert *a = failure_alert(s);
+    int validator = chain_role == DIR_S2C ? DIR_C2S : DIR_S2C;
+    if (!a || a->dir != validator)
+        return NULL;
+    if (a->encrypted) /* TLS 1.3: after the chain was sent, a refusal of it is the usual reason */
+        return (chain_role == DIR_S2C ? s->server_certs.seen || session_is_tls13(s) : s->client_certs.n > 0) ? a
+                                                                                                            : NULL;
+    switch (a->desc) {
+    case 42: /* bad_certificate */
+    case 43: /* unsupported_certificate */
+    case 44: /* certificate_revoked */
+    case 45: /* certificate_expired */
+    case 46: /* certificate_unknown */
+    case 48: /* unknown_ca */
+        return a;
+    default:
+        return NULL;
+    }
+}
+
 int closed_by(const struct session *s, int64_t after, int64_t *when)
 {
     for (size_t i = 0; i < s->events.n; i++) {

@@ -107,6 +107,9 @@ static void test_errors_name_the_line(void **state)
     expect_error("min_protocol = TLSv1.4\n", ":1: unknown protocol version 'TLSv1.4'");
     expect_error("allowed_ciphers = TLS_AES_256_GCM_SHA384, NOT_A_SUITE\n", ":1: 'NOT_A_SUITE' is not a cipher");
     expect_error("disable = no-such-rule\n", ":1: no rule is called 'no-such-rule'");
+    expect_error("severity = no-such-rule:low\n", ":1: no rule is called 'no-such-rule'");
+    expect_error("severity = weak-dh:severe\n", ":1: 'severe' is not a severity (info, low, medium, high)");
+    expect_error("severity = weak-dh\n", ":1: severity takes RULE:LEVEL pairs, not 'weak-dh'");
     expect_error("[channel APP]\nsslciph = ANY_TLS12_OR_HIGER\n", ":2: 'ANY_TLS12_OR_HIGER' is not an SSLCIPH value");
     expect_error("[channel APP]\nsslcauth = maybe\n", ":2: sslcauth is REQUIRED or OPTIONAL");
     expect_error("[channel APP]\nmin_rsa_bits = 1\n", ":2: unknown key 'min_rsa_bits' in a [channel] section");
