@@ -103,16 +103,27 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
     h->present = true;
     h->at = hc->at;
     h->record_version = hc->tf->dir[hc->fdir].rversion;
-    struct cur suites, comp;
+    struct cur suites = cur_make(NULL, 0), comp;
     enum st st = hello_common(a, h, &b);
-    if (st == ST_OK && (!cur_take_len16(&b, &suites) || suites.left % 2 ||
-                        !cur_take_len8(&b, &comp)))
+    /* What parsed is kept, as tshark does: a cipher_suites length that
+     * overruns the message still leaves the suites that are there, and a
+     * later field gone wrong does not take the suites with it. */
+    struct cur at_suites = b; /* a failed read leaves b anywhere */
+    if (st == ST_OK && !cur_take_len16(&b, &suites)) {
+        /* past the length field, whatever the message still holds */
+        suites = cur_tail(&at_suites, 2);
+        b = cur_make(NULL, 0);
         st = ST_BAD;
-    while (st == ST_OK && suites.left) {
-        uint16_t cs;
-        if (!cur_u16(&suites, &cs) || !ARENA_PUSH(a, h->ciphers, (uint32_t)cs))
-            st = ST_NOMEM;
     }
+    while (suites.left >= 2) {
+        uint16_t cs;
+        if (!cur_u16(&suites, &cs) || !ARENA_PUSH(a, h->ciphers, (uint32_t)cs)) {
+            st = ST_NOMEM;
+            break;
+        }
+    }
+    if (st == ST_OK && (suites.left || !cur_take_len8(&b, &comp)))
+        st = ST_BAD;
     if (st == ST_OK && !ext_bytes(a, comp, &h->compression))
         st = ST_NOMEM;
     if (st == ST_OK && b.left)

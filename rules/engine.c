@@ -278,6 +278,24 @@ static void add_unique32(uint32_t *v, size_t *n, size_t cap, uint32_t x)
         v[(*n)++] = x;
 }
 
+void idset_add(struct idset *set, uint64_t id)
+{
+    if (set->n < FACT_SESSIONS)
+        set->ids[set->n] = id;
+    set->n++;
+}
+
+static void grade_note(struct server_facts *f, enum grade_reason why, const struct session *s, int bits)
+{
+    struct grade_fact *g = &f->grade[why];
+    if (!g->sessions.n) {
+        g->version = s->version;
+        g->cipher = s->cipher;
+        g->bits = bits;
+    }
+    idset_add(&g->sessions, s->id);
+}
+
 /* learn_server - fold s into its server's facts; the facts, or NULL. */
 static struct server_facts *learn_server(struct rules *r, const struct session *s)
 {
@@ -313,20 +331,28 @@ static struct server_facts *learn_server(struct rules *r, const struct session *
                 f->hs_ms[f->n_hs++] = (float)ms;
         }
     }
-    if (s->sh.present && s->has_version)
+    if (s->sh.present && s->has_version) {
         add_unique16(f->versions, &f->n_versions, ARRAY_LEN(f->versions), s->version);
+        if (s->version <= VER_SSL3)
+            grade_note(f, GR_SSL, s, 0);
+        else if (s->version == VER_TLS10 || s->version == VER_TLS11)
+            grade_note(f, GR_TLS10_11, s, 0);
+    }
     if (s->sh.present && s->has_cipher) {
         add_unique32(f->ciphers, &f->n_ciphers, ARRAY_LEN(f->ciphers), s->cipher);
         const struct cipher_info *ci = registry_cipher(s->cipher);
         const char *why;
-        if (ci) {
-            f->weak_suite |= cipher_is_weak(ci, &why);
-            f->cbc_suite |= (ci->flags & CF_CBC) != 0;
-            f->static_rsa |= ci->kx == KXA_RSA;
-        }
+        if (ci && cipher_is_weak(ci, &why))
+            grade_note(f, GR_WEAK_SUITE, s, 0);
+        if (ci && (ci->flags & CF_CBC))
+            grade_note(f, GR_CBC, s, 0);
+        if (ci && ci->kx == KXA_RSA && !(ci->flags & CF_TLS13))
+            grade_note(f, GR_STATIC_RSA, s, 0);
     }
-    if (s->ske.dh_p_bits && (!f->min_dh_bits || s->ske.dh_p_bits < f->min_dh_bits))
-        f->min_dh_bits = s->ske.dh_p_bits;
+    if (s->ske.dh_p_bits && s->ske.dh_p_bits < 1024)
+        grade_note(f, GR_DH_TINY, s, (int)s->ske.dh_p_bits);
+    else if (s->ske.dh_p_bits && s->ske.dh_p_bits < 2048)
+        grade_note(f, GR_DH_SMALL, s, (int)s->ske.dh_p_bits);
     const struct cert *leaf = chain_leaf(&s->server_certs);
     if (leaf && !leaf->parse_error) {
         f->has_leaf = true;
@@ -334,9 +360,8 @@ static struct server_facts *learn_server(struct rules *r, const struct session *
                  leaf->key_type ? leaf->key_type : "?");
         f->leaf_key_bits = leaf->key_bits;
         f->leaf_session = s->id;
-        bool rsa = leaf->key_type && strcmp(leaf->key_type, "rsa") == 0;
-        if (rsa && (!f->min_rsa_bits || leaf->key_bits < f->min_rsa_bits))
-            f->min_rsa_bits = leaf->key_bits;
+        if (leaf->key_type && strcmp(leaf->key_type, "rsa") == 0 && leaf->key_bits < 2048)
+            grade_note(f, GR_RSA_SMALL, s, leaf->key_bits);
     }
     return f;
 }
@@ -350,8 +375,6 @@ static void learn_client(struct rules *r, const struct session *s)
     if (!c)
         return;
     c->sessions++;
-    if (c->n_ids < FACT_SESSIONS)
-        c->first_ids[c->n_ids++] = s->id;
     if (s->fp.ja4[0]) {
         size_t k = 0;
         while (k < c->n_ja4 && strcmp(c->ja4[k], s->fp.ja4))
@@ -361,25 +384,34 @@ static void learn_client(struct rules *r, const struct session *s)
         else if (k == c->n_ja4)
             c->more_ja4 = true;
     }
-    bool reneg = ch->reneg_info, first = !c->hellos_seen;
-    c->hellos_seen = true;
+    bool reneg = ch->reneg_info, offered[CO_COUNT] = {false};
     for (size_t i = 0; i < ch->ciphers.n; i++) {
         const struct cipher_info *ci = registry_cipher(ch->ciphers.v[i]);
         if (!ci)
             continue;
         reneg |= ci->code == 0x00ff;
-        c->offers_null |= (ci->flags & CF_NULL) != 0;
-        c->offers_export |= (ci->flags & CF_EXPORT) != 0;
-        c->offers_anon |= (ci->flags & CF_ANON) != 0;
-        c->offers_rc4 |= (ci->flags & CF_RC4) != 0;
-        c->offers_3des |= strstr(ci->enc, "3DES") != NULL;
-        c->offers_des |= strncmp(ci->enc, "DES", 3) == 0;
+        offered[CO_NULL] |= (ci->flags & CF_NULL) != 0;
+        offered[CO_EXPORT] |= (ci->flags & CF_EXPORT) != 0;
+        offered[CO_ANON] |= (ci->flags & CF_ANON) != 0;
+        offered[CO_RC4] |= (ci->flags & CF_RC4) != 0;
+        offered[CO_3DES] |= strstr(ci->enc, "3DES") != NULL;
+        offered[CO_DES] |= strncmp(ci->enc, "DES", 3) == 0;
     }
-    /* "never" facts hold only while every hello agrees */
-    bool tls13 = offers_tls13(ch);
-    c->no_tls13 = first ? !tls13 : c->no_tls13 && !tls13;
-    c->no_ems = first ? !ch->ems : c->no_ems && !ch->ems;
-    c->no_reneg = first ? !reneg : c->no_reneg && !reneg;
+    bool any = false;
+    for (int k = 0; k < CO_COUNT; k++)
+        if (offered[k]) {
+            idset_add(&c->offers[k], s->id);
+            any = true;
+        }
+    if (any)
+        idset_add(&c->weak_offers, s->id);
+    /* "never" facts: only a hello that parsed whole can show an absence */
+    if (!hello_whole(ch))
+        return;
+    idset_add(&c->whole, s->id);
+    c->with_tls13 += offers_tls13(ch);
+    c->with_ems += ch->ems;
+    c->with_reneg += reneg;
 }
 
 /* A refusal the certificate key type may explain, made before any session

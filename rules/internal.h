@@ -77,6 +77,32 @@ bool cipher_name_valid(const char *name);
 /* a capture finding names at most 8 sessions (struct capture_finding) */
 enum { FACT_SESSIONS = 8, FACT_TIMES = 512 };
 
+/* The sessions that showed one fact: the first FACT_SESSIONS ids, and how
+ * many in all. */
+struct idset {
+    uint64_t ids[FACT_SESSIONS];
+    uint32_t n;
+};
+
+void idset_add(struct idset *set, uint64_t id);
+
+/* Why a server misses Mozilla's intermediate profile: the first four put
+ * it below "old", the others make it "old". Each keeps the sessions that
+ * showed it and the first one's version, suite and key size, so the
+ * evidence quotes a session that really shows the reason. */
+enum grade_reason {
+    GR_SSL, GR_WEAK_SUITE, GR_RSA_SMALL, GR_DH_TINY,
+    GR_TLS10_11, GR_CBC, GR_STATIC_RSA, GR_DH_SMALL,
+    GR_COUNT,
+};
+
+struct grade_fact {
+    struct idset sessions;
+    uint16_t version;
+    uint32_t cipher;
+    int bits;
+};
+
 struct server_facts {
     struct endpoint server;
     uint32_t sessions, established, full, resumed, failed;
@@ -94,21 +120,23 @@ struct server_facts {
     size_t n_hs, cap_hs;
     double hs_total_ms;
     int64_t first_ts, last_ts;
-    /* for grading against Mozilla's profiles */
-    int min_rsa_bits, min_dh_bits;
-    bool weak_suite, cbc_suite, static_rsa;
+    struct grade_fact grade[GR_COUNT]; /* against Mozilla's profiles */
 };
 
 enum { FACT_FINGERPRINTS = 3 };
 
+/* What a client's hellos offered (each with the sessions that offered it)
+ * and what none of them did. Only hellos that parsed whole count for the
+ * "never" facts: absence in a broken hello proves nothing. */
+enum client_offer { CO_NULL, CO_EXPORT, CO_ANON, CO_RC4, CO_DES, CO_3DES, CO_COUNT };
+
 struct client_facts {
     uint8_t family, addr[16];
     uint32_t sessions;
-    uint64_t first_ids[FACT_SESSIONS];
-    size_t n_ids;
-    bool offers_null, offers_export, offers_anon, offers_rc4, offers_3des, offers_des;
-    bool no_tls13, no_ems, no_reneg;
-    bool hellos_seen;
+    struct idset offers[CO_COUNT];
+    struct idset weak_offers; /* sessions offering anything in offers */
+    struct idset whole;       /* sessions whose hello parsed whole */
+    uint32_t with_tls13, with_ems, with_reneg; /* whole hellos that had it */
     /* the JA4 fingerprints of its hellos: which TLS stacks on that host */
     char ja4[FACT_FINGERPRINTS][40];
     size_t n_ja4;
@@ -263,6 +291,9 @@ bool session_is_tls13(const struct session *s);
 /* offers_below_tls13 - the ClientHello allows a version older than TLS
  * 1.3 (or does not say: no supported_versions). */
 bool offers_below_tls13(const struct hello *ch);
+/* hello_whole - the hello was seen and parsed to its end: only then can a
+ * rule conclude that something is missing from it. */
+bool hello_whole(const struct hello *h);
 /* fatal_alert - the last cleartext fatal alert, or NULL. */
 const struct alert *fatal_alert(const struct session *s);
 /* failure_alert - the alert that ended a handshake that never completed:

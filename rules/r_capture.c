@@ -73,38 +73,51 @@ const struct capture_rule rule_many_connections = {
     .run = many_connections,
 };
 
+/* ---- the sessions behind each reason ------------------------------------------------ */
+
+/* sessions_text - "session #3" or "sessions #1, #4 and 6 more" for the
+ * sessions of one fact; they join the finding's own list. */
+static const char *sessions_text(struct capture_finding *cf, const struct idset *set, char *buf, size_t len)
+{
+    size_t listed = set->n < FACT_SESSIONS ? set->n : FACT_SESSIONS, k = 0;
+    k += (size_t)snprintf(buf, len, "session%s ", set->n == 1 ? "" : "s");
+    for (size_t i = 0; i < listed && k < len; i++) {
+        k += (size_t)snprintf(buf + k, len - k, "%s#%llu", i ? ", " : "", (unsigned long long)set->ids[i]);
+        capture_session(cf, set->ids[i]);
+    }
+    if (set->n > listed && k < len)
+        snprintf(buf + k, len - k, " and %u more", set->n - (unsigned)listed);
+    /* at least this many beyond those the finding lists */
+    if (set->n > cf->n_sessions && set->n - cf->n_sessions > cf->more_sessions)
+        cf->more_sessions = set->n - cf->n_sessions;
+    return buf;
+}
+
 /* ---- Mozilla server-side TLS profiles ---------------------------------------------- */
 
 /* The best of Mozilla's profiles (version 5.7) the sessions of one server
- * are consistent with, with the first reason it misses a better one;
- * "intermediate" covers "modern" too, as only a server that refuses TLS
- * 1.2 is modern and a passive capture cannot see a refusal that never
- * happened. Certificate lifespan is left to cert-validity-too-long: the
- * profiles' 366 days are the public CAs' business, not a private PKI's. */
-static const char *grade(const struct server_facts *f, char *why, size_t len)
+ * are consistent with, and every reason it misses a better one, each with
+ * the sessions that show it; "intermediate" covers "modern" too, as only a
+ * server that refuses TLS 1.2 is modern and a passive capture cannot see a
+ * refusal that never happened. Certificate lifespan is left to
+ * cert-validity-too-long: the profiles' 366 days are the public CAs'
+ * business, not a private PKI's. */
+static void describe(const struct grade_fact *g, enum grade_reason why, char *out, size_t len)
 {
-    why[0] = 0;
-    bool ssl = false, tls10_11 = false;
-    for (size_t i = 0; i < f->n_versions; i++) {
-        uint16_t v = f->versions[i];
-        ssl |= v <= VER_SSL3;
-        tls10_11 |= v == VER_TLS10 || v == VER_TLS11;
+    char ver[REG_LABEL_LEN], cs[REG_LABEL_LEN];
+    switch (why) {
+    case GR_SSL:
+    case GR_TLS10_11: snprintf(out, len, "%s negotiated", version_text(g->version, ver)); break;
+    case GR_WEAK_SUITE: snprintf(out, len, "the weak suite %s negotiated", registry_cipher_label(g->cipher, cs)); break;
+    case GR_CBC: snprintf(out, len, "the CBC suite %s negotiated", registry_cipher_label(g->cipher, cs)); break;
+    case GR_STATIC_RSA:
+        snprintf(out, len, "RSA key exchange (no forward secrecy, %s) negotiated", registry_cipher_label(g->cipher, cs));
+        break;
+    case GR_RSA_SMALL: snprintf(out, len, "a %d-bit RSA certificate", g->bits); break;
+    case GR_DH_TINY:
+    case GR_DH_SMALL: snprintf(out, len, "a %d-bit DH group", g->bits); break;
+    case GR_COUNT: out[0] = 0; break;
     }
-    if (ssl || f->weak_suite || (f->min_rsa_bits && f->min_rsa_bits < 2048) ||
-        (f->min_dh_bits && f->min_dh_bits < 1024)) {
-        snprintf(why, len, "%s", ssl ? "SSL negotiated" : f->weak_suite ? "a weak cipher suite negotiated"
-                 : (f->min_rsa_bits && f->min_rsa_bits < 2048) ? "an RSA key below 2048 bits"
-                                                                : "a DH group below 1024 bits");
-        return "none";
-    }
-    if (tls10_11 || f->cbc_suite || f->static_rsa || (f->min_dh_bits && f->min_dh_bits < 2048)) {
-        snprintf(why, len, "%s", tls10_11 ? "TLS 1.0/1.1 negotiated"
-                 : f->cbc_suite ? "a CBC suite negotiated"
-                 : f->static_rsa ? "RSA key exchange (no forward secrecy) negotiated"
-                                                             : "a DH group below 2048 bits");
-        return "old";
-    }
-    return "intermediate";
 }
 
 static void server_grades(const struct capture_state *st, const struct rule *self,
@@ -114,26 +127,30 @@ static void server_grades(const struct capture_state *st, const struct rule *sel
         const struct server_facts *f = &st->servers[i];
         if (!f->n_versions || !f->n_ciphers)
             continue;
-        char why[128], subject[96], ver[REG_LABEL_LEN], cs[REG_LABEL_LEN];
-        const char *g = grade(f, why, sizeof(why));
-        if (strcmp(g, "intermediate") == 0)
+        bool none = false, old = false;
+        for (int r = 0; r < GR_COUNT; r++)
+            if (f->grade[r].sessions.n)
+                *(r < GR_TLS10_11 ? &none : &old) = true;
+        if (!none && !old)
             continue;
-        enum severity sev = strcmp(g, "none") == 0 ? SEV_MEDIUM : SEV_LOW;
-        struct capture_finding *cf = capture_add(out, self, sev,
+        char subject[96];
+        struct capture_finding *cf = capture_add(out, self, none ? SEV_MEDIUM : SEV_LOW,
                                                  server_subject(&f->server, subject, sizeof(subject)));
         if (!cf)
             return;
-        if (strcmp(g, "none") == 0)
-            capture_note(cf, "below even Mozilla's \"old\" profile because of %s", why);
-        else
-            capture_note(cf, "consistent with Mozilla's \"old\" profile only, because of %s", why);
+        capture_note(cf, none ? "below even Mozilla's \"old\" profile" : "consistent with Mozilla's \"old\" profile only");
+        for (int r = 0; r < GR_COUNT; r++) {
+            const struct grade_fact *g = &f->grade[r];
+            if (!g->sessions.n)
+                continue;
+            char what[160], ids[160];
+            describe(g, (enum grade_reason)r, what, sizeof(what));
+            capture_note(cf, "%s (%s)", what, sessions_text(cf, &g->sessions, ids, sizeof(ids)));
+        }
         capture_note(cf, "judged on %u session%s", f->sessions, f->sessions == 1 ? "" : "s");
-        capture_note(cf, "negotiated %s with %s", version_text(f->versions[0], ver),
-                     registry_cipher_label(f->ciphers[0], cs));
         if (f->has_leaf)
             capture_note(cf, "certificate %s %d bits", f->leaf_key_type, f->leaf_key_bits);
         capture_note(cf, "a passive view: only what these clients negotiated is known, not everything the server would accept");
-        add_ids(cf, f->first_ids, f->n_ids);
     }
 }
 
@@ -150,19 +167,24 @@ const struct capture_rule rule_server_grade = {
 static void client_audit(const struct capture_state *st, const struct rule *self,
                          struct capture_out *out)
 {
+    static const char *const offer_names[CO_COUNT] = {
+        "NULL (unencrypted) suites", "export-grade suites", "anonymous suites", "RC4", "single DES", "3DES",
+    };
     for (size_t i = 0; i < st->n_clients; i++) {
         const struct client_facts *c = &st->clients[i];
-        if (!c->hellos_seen)
-            continue;
         /* suites that protect nothing, or are broken outright: a server
          * preferring them, or a downgrade, takes this client there (medium);
          * 3DES as a last resort, and missing protections, are hygiene */
-        bool weak = c->offers_null || c->offers_export || c->offers_anon || c->offers_rc4 || c->offers_des;
-        if (!weak && !c->offers_3des && !c->no_tls13 && !c->no_ems && !c->no_reneg)
+        bool weak = false;
+        for (int k = 0; k < CO_COUNT; k++)
+            weak |= k != CO_3DES && c->offers[k].n;
+        bool never_tls13 = c->whole.n && !c->with_tls13, never_ems = c->whole.n && !c->with_ems,
+             never_reneg = c->whole.n && !c->with_reneg;
+        if (!c->weak_offers.n && !never_tls13 && !never_ems && !never_reneg)
             continue;
         struct endpoint e = {.family = c->family};
         memcpy(e.addr, c->addr, 16);
-        char ep[80], subject[96];
+        char ep[80], subject[96], ids[160];
         endpoint_text(&e, ep, sizeof(ep));
         char *colon = strrchr(ep, ':');
         if (colon)
@@ -171,30 +193,23 @@ static void client_audit(const struct capture_state *st, const struct rule *self
         struct capture_finding *cf = capture_add(out, self, weak ? SEV_MEDIUM : SEV_LOW, subject);
         if (!cf)
             return;
-        if (c->offers_null)
-            capture_note(cf, "offers NULL (unencrypted) suites");
-        if (c->offers_export)
-            capture_note(cf, "offers export-grade suites");
-        if (c->offers_anon)
-            capture_note(cf, "offers anonymous suites");
-        if (c->offers_rc4)
-            capture_note(cf, "offers RC4");
-        if (c->offers_des)
-            capture_note(cf, "offers single DES");
-        if (c->offers_3des)
-            capture_note(cf, "offers 3DES");
-        if (c->no_tls13)
-            capture_note(cf, "never offers TLS 1.3");
-        if (c->no_ems)
-            capture_note(cf, "never offers extended_master_secret");
-        if (c->no_reneg)
-            capture_note(cf, "never signals secure renegotiation (renegotiation_info or the SCSV)");
-        capture_note(cf, "in %u hello%s", c->sessions, c->sessions == 1 ? "" : "s");
+        for (int k = 0; k < CO_COUNT; k++)
+            if (c->offers[k].n)
+                capture_note(cf, "offers %s (%s)", offer_names[k], sessions_text(cf, &c->offers[k], ids, sizeof(ids)));
+        if (never_tls13 || never_ems || never_reneg) {
+            char never[200];
+            snprintf(never, sizeof(never), "%s%s%s%s%s", never_tls13 ? "TLS 1.3" : "",
+                     never_tls13 && (never_ems || never_reneg) ? ", " : "", never_ems ? "extended_master_secret" : "",
+                     never_ems && never_reneg ? ", " : "",
+                     never_reneg ? "secure renegotiation (renegotiation_info or the SCSV)" : "");
+            capture_note(cf, "never offers %s in %u hello%s that parsed whole (%s)", never, c->whole.n,
+                         c->whole.n == 1 ? "" : "s", sessions_text(cf, &c->whole, ids, sizeof(ids)));
+        }
+        capture_note(cf, "%u hello%s in all", c->sessions, c->sessions == 1 ? "" : "s");
         if (c->n_ja4)
             capture_note(cf, "JA4 %s%s%s%s%s%s", c->ja4[0], c->n_ja4 > 1 ? ", " : "", c->n_ja4 > 1 ? c->ja4[1] : "",
                          c->n_ja4 > 2 ? ", " : "", c->n_ja4 > 2 ? c->ja4[2] : "",
                          c->more_ja4 ? " and more" : "");
-        add_ids(cf, c->first_ids, c->n_ids);
     }
 }
 

@@ -793,7 +793,7 @@ static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *e
                                struct finding_out *out)
 {
     const struct cert *leaf = chain_leaf(&s->server_certs);
-    if (!leaf || leaf->parse_error || s->ch.sni.n || !s->ch.present || !internal_address(&s->server))
+    if (!leaf || leaf->parse_error || s->ch.sni.n || !hello_whole(&s->ch) || !internal_address(&s->server))
         return false;
     char ip[96];
     endpoint_text(&s->server, ip, sizeof(ip));

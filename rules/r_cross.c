@@ -53,7 +53,7 @@ static bool cert_sigalg_not_offered(const struct session *s, const struct rule_e
 {
     (void)env;
     const struct hello *ch = &s->ch;
-    if (!ch->present || !ch->sig_algs.n || !s->server_certs.n)
+    if (!hello_whole(ch) || !ch->sig_algs.n || !s->server_certs.n)
         return false;
     const struct u16s *for_certs = ch->sig_algs_cert.n ? &ch->sig_algs_cert : &ch->sig_algs;
     bool hit = false;
@@ -107,7 +107,7 @@ static bool offers_schemes(const struct hello *ch, uint16_t lo, uint16_t hi)
 unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env)
 {
     const struct hello *ch = &s->ch;
-    if (!ch->present || !ch->sig_algs.n)
+    if (!hello_whole(ch) || !ch->sig_algs.n)
         return 0;
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const char *key = leaf ? leaf->key_type

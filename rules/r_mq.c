@@ -197,7 +197,7 @@ static bool mq_sni_not_channel(const struct session *s, const struct rule_env *e
                                struct finding_out *out)
 {
     char ch[MQ_CHANNEL_MAX + 1];
-    if (!env->mq_port || !s->ch.present || s->ch.sslv2 || channel_sni(s, ch))
+    if (!env->mq_port || !hello_whole(&s->ch) || s->ch.sslv2 || channel_sni(s, ch))
         return false;
     if (!s->ch.sni.n) {
         finding_note(out, "the client sent no server name to the MQ port %u", s->server.port);

@@ -61,7 +61,8 @@ static const char *key_kind_name(unsigned kinds)
 unsigned refused_key_type(const struct session *s)
 {
     const struct alert *al;
-    if (!refused_at_hello(s, &al) || (al->desc != 40 && al->desc != 71))
+    /* "only ECDSA suites" needs the whole list */
+    if (!hello_whole(&s->ch) || !refused_at_hello(s, &al) || (al->desc != 40 && al->desc != 71))
         return 0;
     unsigned kinds = offered_key_types(&s->ch);
     return kinds == 1 || kinds == 2 ? kinds : 0;
@@ -477,14 +478,19 @@ static bool insecure_renegotiation(const struct session *s, const struct rule_en
     if (session_is_tls13(s) || s->hrr.present || (s->has_version && s->version <= VER_SSL2))
         return false;
     /* TLS 1.3 has no renegotiation: a client offering nothing older has
-     * nothing to secure */
-    if (s->ch.present && !s->ch.sslv2 && !client_offers_reneg(&s->ch) && offers_below_tls13(&s->ch)) {
+     * nothing to secure. Absence means something only in a hello that
+     * parsed whole. */
+    bool client_signalled = s->ch.present && client_offers_reneg(&s->ch);
+    if (hello_whole(&s->ch) && !s->ch.sslv2 && !client_signalled && offers_below_tls13(&s->ch)) {
         hit = true;
         finding_note(out, "the client sent neither renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
     }
-    if (s->sh.present && !s->sh.sslv2 && !s->sh.reneg_info) {
+    /* RFC 5746 3.6: a server answers with renegotiation_info only to a
+     * client that signalled (an SSLv2-format hello can carry the SCSV) */
+    if (client_signalled && hello_whole(&s->sh) && !s->sh.sslv2 && !s->sh.reneg_info) {
         hit = true;
-        finding_note(out, "the server's hello lacks renegotiation_info, so it does not support secure renegotiation");
+        finding_note(out, "the client signalled secure renegotiation but the server's hello lacks renegotiation_info: "
+                          "the server does not support it");
     }
     return hit;
 }
@@ -501,12 +507,12 @@ static bool no_ems(const struct session *s, const struct rule_env *env,
                    struct finding_out *out)
 {
     (void)env;
-    if (!s->sh.present || s->sh.sslv2 || !s->has_version || s->version < VER_TLS10 ||
+    if (!hello_whole(&s->sh) || s->sh.sslv2 || !s->has_version || s->version < VER_TLS10 ||
         registry_version_is_tls13(s->version) || s->sh.ems)
         return false;
     finding_note(out, "%s without extended_master_secret (the client %s it)",
                  s->version == VER_TLS12 ? "TLS 1.2" : "an old TLS version",
-                 s->ch.ems ? "offered" : "did not offer");
+                 s->ch.ems ? "offered" : hello_whole(&s->ch) ? "did not offer" : "may have offered: its hello did not parse whole");
     return true;
 }
 

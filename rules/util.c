@@ -126,6 +126,11 @@ bool offers_tls13(const struct hello *ch)
     return false;
 }
 
+bool hello_whole(const struct hello *h)
+{
+    return h->present && !h->truncated;
+}
+
 bool offers_below_tls13(const struct hello *ch)
 {
     if (!ch->versions.n)

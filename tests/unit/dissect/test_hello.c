@@ -108,6 +108,30 @@ static void client_hello_lengths_larger_than_body(void **state)
     }
 }
 
+/* What parsed is kept: a wrong length after the suites, or the suites'
+ * own length overrunning, leaves the suites there (as tshark shows them);
+ * the hello is marked truncated so that nothing is judged missing. */
+static void client_hello_keeps_what_parsed(void **state)
+{
+    (void)state;
+    for (int overrun = 0; overrun < 2; overrun++) {
+        b_reset(&msg);
+        tls_client_hello(&msg, "example.com", NULL);
+        if (overrun)
+            b_set_u16(&msg, 4 + 67, 0xfff0); /* cipher_suites length */
+        else
+            msg.b[4 + 79] = 40; /* compression_methods length, past the body */
+        struct fx f;
+        fx_open(&f);
+        assert_int_equal(parse_client(&f, body_of(&msg)), ST_BAD);
+        const struct hello *ch = &f.tf->s->ch;
+        assert_true(ch->truncated);
+        assert_true(ch->ciphers.n >= 5);
+        assert_int_equal(ch->ciphers.v[1], 0x1301); /* after GREASE */
+        fx_free(&f);
+    }
+}
+
 static void client_hello_duplicate_extension(void **state)
 {
     (void)state;
@@ -312,6 +336,7 @@ int main(void)
         cmocka_unit_test(client_hello_fields),
         cmocka_unit_test(client_hello_every_truncation),
         cmocka_unit_test(client_hello_lengths_larger_than_body),
+        cmocka_unit_test(client_hello_keeps_what_parsed),
         cmocka_unit_test(client_hello_duplicate_extension),
         cmocka_unit_test(client_hello_bad_extension_body),
         cmocka_unit_test(server_hello_tls12),

@@ -825,9 +825,37 @@ static void test_weak_negotiation(void **state)
            NULL);
     expect(s, "weak-cipher", SEV_HIGH, "TLS_RSA_WITH_RC4_128_SHA", "RC4", NULL);
     expect(s, "no-forward-secrecy", SEV_LOW, "RSA key exchange", NULL);
-    expect(s, "insecure-renegotiation", SEV_MEDIUM, "neither renegotiation_info", "server's hello",
-           NULL);
+    /* a client that did not signal: the server's silence proves nothing */
+    expect(s, "insecure-renegotiation", SEV_MEDIUM, "neither renegotiation_info", NULL);
+    assert_null(strstr(finding(s, "insecure-renegotiation")->evidence, "server"));
     expect(s, "no-extended-master-secret", SEV_LOW, "did not offer", NULL);
+    session_free(s);
+
+    /* the client signalled with the SCSV, the server did not answer */
+    s = new_session(11);
+    static const uint32_t with_scsv[] = {0x00ff, 0xc02f};
+    offer(s, with_scsv, 2);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->sh.reneg_info = false;
+    eval(s);
+    expect(s, "insecure-renegotiation", SEV_MEDIUM, "the client signalled", "the server does not support it", NULL);
+    assert_null(strstr(finding(s, "insecure-renegotiation")->evidence, "the client sent neither"));
+    session_free(s);
+
+    /* absence in a hello that did not parse whole proves nothing */
+    s = new_session(12);
+    static const uint32_t plain[] = {0xc02f};
+    offer(s, plain, 1);
+    s->ch.truncated = true;
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->sh.ems = false;
+    eval(s);
+    silent(s, "insecure-renegotiation");
+    expect(s, "no-extended-master-secret", SEV_LOW, "its hello did not parse whole", NULL);
+    s->sh.truncated = true;
+    s->findings.n = 0;
+    eval(s);
+    silent(s, "no-extended-master-secret");
     session_free(s);
 
     s = new_session(2);
@@ -1494,15 +1522,41 @@ static void test_server_grade_and_client_audit(void **state)
     const struct capture_finding *g = capture_finding(cf, n, "server-grade", "server 10.0.0.3:443");
     assert_non_null(g);
     assert_int_equal(g->f.severity, SEV_LOW);
-    assert_non_null(strstr(g->f.evidence, "\"old\" profile only, because of TLS 1.0/1.1 negotiated"));
+    assert_non_null(strstr(g->f.evidence, "\"old\" profile only"));
+    /* each reason with the sessions that show it, and only those */
+    assert_non_null(strstr(g->f.evidence, "TLSv1.0 negotiated (session #2)"));
+    assert_non_null(strstr(g->f.evidence, "RSA key exchange (no forward secrecy, TLS_RSA_WITH_AES_128_CBC_SHA) negotiated (session #2)"));
+    assert_int_equal(g->n_sessions, 1);
+    assert_int_equal(g->sessions[0], 2);
     const struct capture_finding *c = capture_finding(cf, n, "client-audit", "client 10.0.0.7");
     assert_non_null(c);
     assert_int_equal(c->f.severity, SEV_LOW); /* 3DES as a last resort is hygiene */
-    assert_non_null(strstr(c->f.evidence, "offers 3DES"));
+    assert_non_null(strstr(c->f.evidence, "offers 3DES (session #2)"));
     assert_non_null(strstr(c->f.evidence, "never offers TLS 1.3"));
     assert_null(capture_finding(cf, n, "client-audit", "client 10.0.0.1"));
     session_free(good);
     session_free(old);
+    run_close(&r);
+
+    /* a client offering 3DES in one hello of three: that one is named */
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *mix[3];
+    for (int k = 0; k < 3; k++) {
+        mix[k] = new_session((uint64_t)k + 1);
+        static const uint32_t modern[] = {0x1301, 0xc02f}, legacy[] = {0x1301, 0xc02f, 0x000a};
+        offer(mix[k], k == 1 ? legacy : modern, k == 1 ? 3 : 2);
+        push16(mix[k], &mix[k]->ch.versions, VER_TLS13);
+        mix[k]->ch.ems = mix[k]->ch.reneg_info = true;
+        rules_eval(r.rules, mix[k]);
+    }
+    n = rules_finish(r.rules, &cf);
+    c = capture_finding(cf, n, "client-audit", "client 10.0.0.1");
+    assert_non_null(c);
+    assert_non_null(strstr(c->f.evidence, "offers 3DES (session #2)"));
+    assert_int_equal(c->n_sessions, 1);
+    assert_int_equal(c->sessions[0], 2);
+    for (int k = 0; k < 3; k++)
+        session_free(mix[k]);
     run_close(&r);
 }
 
