@@ -360,6 +360,15 @@ static size_t prelude(struct tflow *tf, int fdir, struct cur c)
 
 static void note_peer_not_tls(struct tflow *tf, int fdir, struct cur c)
 {
+    struct session *s = tflow_session(tf, fdir);
+    if (s && !s->not_tls_reply.len) {
+        /* what it said names what it is (rules/r_conn.c) */
+        size_t keep = c.left < NOT_TLS_KEEP ? c.left : NOT_TLS_KEEP;
+        s->not_tls_reply.p = arena_memdup(s->arena, c.p, keep);
+        s->not_tls_reply.len = s->not_tls_reply.p ? keep : 0;
+        s->not_tls_dir = (uint8_t)tflow_sdir(tf, fdir);
+        s->not_tls_at = tf->at[fdir];
+    }
     char shown[41];
     size_t n = 0;
     uint8_t b;

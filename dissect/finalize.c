@@ -47,6 +47,24 @@ static bool resumed(const struct session *s)
            s->records[DIR_S2C][CT_CCS - CT_CCS] > 0;
 }
 
+/* Only one side's packets in the capture, while that side's messages
+ * answer the other's: the client's key exchange, ChangeCipherSpec or data
+ * follow a server flight the capture does not hold; a server's hello
+ * answers a ClientHello it does not hold. */
+static uint8_t one_way(const struct session *s)
+{
+    bool synack = false, syn = false;
+    for (size_t i = 0; i < s->events.n; i++)
+        if (s->events.v[i].kind == EV_TCP_SYN)
+            *(s->events.v[i].type ? &synack : &syn) = true;
+    uint32_t client_after_hello = s->records[DIR_C2S][REC_CCS] + s->records[DIR_C2S][REC_APPDATA];
+    if (!s->bytes[DIR_S2C] && !synack && s->ch.present && (s->cke_seen || client_after_hello))
+        return 1 + DIR_C2S;
+    if (!s->bytes[DIR_C2S] && !syn && s->sh.present)
+        return 1 + DIR_S2C;
+    return 0;
+}
+
 static int by_time(const void *x, const void *y)
 {
     const struct event *a = x, *b = y;
@@ -61,6 +79,7 @@ void finalize_session(struct tflow *tf)
     if (!s)
         return;
     s->resumed = resumed(s);
+    s->one_way = one_way(s);
     decrypt_finish(tf);
     fingerprint_session(s);
     trust_check(tf->d, s, &s->server_certs);

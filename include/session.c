@@ -71,3 +71,16 @@ double session_handshake_ms(const struct session *s)
         return -1.0;
     return (double)(s->hs_end.ts - s->hs_start.ts) / 1e6;
 }
+
+double session_rtt_ms(const struct session *s)
+{
+    int64_t syn = 0, synack = 0;
+    for (size_t i = 0; i < s->events.n && !(syn && synack); i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind == EV_TCP_SYN && !e->type && !syn)
+            syn = e->at.ts;
+        else if (e->kind == EV_TCP_SYN && e->type && !synack)
+            synack = e->at.ts;
+    }
+    return syn && synack && synack >= syn ? (double)(synack - syn) / 1e6 : -1.0;
+}

@@ -333,6 +333,9 @@ struct fingerprints {
     const char *ja4_r, *ja4_ro;       /* raw forms: sorted, original order */
 };
 
+/* how much of a non-TLS answer to a hello a session keeps */
+enum { NOT_TLS_KEEP = 64 };
+
 struct session {
     struct arena *arena;
     uint64_t id;
@@ -391,6 +394,14 @@ struct session {
      * larger count (with or without keys) */
     uint32_t protected_ccs[2];
     uint32_t renegotiations;
+    /* the capture holds one direction only: 1 + the direction seen (DIR_C2S
+     * or DIR_S2C), 0 when both were, or when nothing tells */
+    uint8_t one_way;
+    /* the first bytes one side answered a TLS hello with, when they were
+     * not TLS (an HTTP or SMTP server, say), from not_tls_dir */
+    struct bytes not_tls_reply;
+    uint8_t not_tls_dir;
+    struct where not_tls_at;
     struct where hs_start, hs_end;
     bool has_hs_end;
 };
@@ -416,6 +427,10 @@ const struct alert *session_last_alert(const struct session *s);
 /* session_handshake_ms - milliseconds from the first handshake message to
  * the end of the handshake; negative when the end was not seen. */
 double session_handshake_ms(const struct session *s);
+
+/* session_rtt_ms - the network round trip as the capture point saw it,
+ * SYN to SYN-ACK; negative without both. */
+double session_rtt_ms(const struct session *s);
 
 /* is_grease - RFC 8701 reserved values (0x?A?A with equal bytes). */
 static inline bool is_grease(uint32_t v)

@@ -729,6 +729,7 @@ void json_session(struct report *r, const struct session *s)
     endpoint(w, "server", &s->server);
     jw_key_bool(w, "roles_guessed", s->roles_guessed);
     jw_key_bool(w, "mid_stream", s->mid_stream);
+    jw_key_str(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");
     jw_key_str(w, "starttls", s->starttls);
     jw_key_str(w, "tunnel", s->tunnel);
     negotiated(w, s, r->opts.app_data);

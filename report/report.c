@@ -43,23 +43,53 @@ void report_free(struct report *r)
 
 const char *report_status(const struct session *s)
 {
+    return report_status_why(s, NULL);
+}
+
+const char *report_status_why(const struct session *s, const char **cause)
+{
+    const char *unused;
+    if (!cause)
+        cause = &unused;
+    *cause = "";
     if ((s->mq.client || s->mq.server) && !s->sh.present)
         return "plaintext";
     if (s->established)
         return "ok";
+    if (s->one_way) /* half a connection: neither failed nor incomplete */
+        return "partial";
     const struct alert *al = session_last_alert(s);
-    if (!s->ch.present && !s->sh.present && !s->hrr.present)
+    const char *name = al ? registry_alert_name(al->desc) : NULL;
+    if (!s->ch.present && !s->sh.present && !s->hrr.present) {
         /* alerts and nothing else on a connection seen from its start:
          * a side gave up before its hello */
-        return !s->mid_stream && al && al->level == 2 && !al->encrypted ? "failed" : "partial";
-    if (al && al->level == 2)
+        if (s->mid_stream || !al || al->level != 2)
+            return "partial";
+        *cause = name ? name : "alert";
         return "failed";
+    }
+    if (al && al->level == 2) {
+        *cause = name ? name : "alert";
+        return "failed";
+    }
     for (size_t i = 0; i < s->alerts.n; i++)
-        if (s->alerts.v[i].encrypted)
+        if (s->alerts.v[i].encrypted) {
+            *cause = "encrypted alert";
             return "failed";
-    for (size_t i = 0; i < s->events.n; i++)
-        if (s->events.v[i].kind == EV_TCP_RST)
+        }
+    if (s->not_tls_reply.len) {
+        *cause = "not TLS";
+        return "failed";
+    }
+    /* a side that hangs up before the handshake completes ended it, alert
+     * or not; a reset at any point is a failure */
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind == EV_TCP_RST || (e->kind == EV_TCP_FIN && !s->mid_stream && s->ch.present)) {
+            *cause = e->kind == EV_TCP_RST ? "reset" : "closed";
             return "failed";
+        }
+    }
     return "incomplete";
 }
 

@@ -43,5 +43,10 @@ void report_free(struct report *r);
  * has; false with the reason and the valid names. */
 bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen);
 
-/* report_status - "ok", "failed", "incomplete" or "partial". */
+/* report_status - "ok", "failed", "incomplete", "partial" or "plaintext"
+ * (docs/json.md). */
 const char *report_status(const struct session *s);
+/* report_status_why - the same, with what failed it in cause (the alert's
+ * name, "encrypted alert", "not TLS", "reset", "closed"; "" otherwise);
+ * cause may be NULL. */
+const char *report_status_why(const struct session *s, const char **cause);

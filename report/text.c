@@ -78,6 +78,8 @@ static void header(struct report *r, const struct session *s)
         fprintf(r->out, ", through %s", s->tunnel);
     if (s->mid_stream)
         fprintf(r->out, ", capture began mid-connection");
+    if (s->one_way)
+        fprintf(r->out, ", only the %s's packets captured", s->one_way - 1 == DIR_C2S ? "client" : "server");
     if (s->roles_guessed)
         fprintf(r->out, ", client/server guessed");
     fputc('\n', r->out);
@@ -552,7 +554,7 @@ void text_summary(struct report *r, const struct capture_stats *cs,
     fprintf(r->out, "%sSummary%s: %llu TLS session%s in %llu packets\n",
             esc(r, C_BOLD), esc(r, C_OFF), (unsigned long long)r->sessions,
             r->sessions == 1 ? "" : "s", (unsigned long long)cs->packets);
-    fprintf(r->out, "  %-10s  %llu established, %llu failed, %llu incomplete, %llu without a captured handshake; %llu resumed\n",
+    fprintf(r->out, "  %-10s  %llu established, %llu failed, %llu incomplete, %llu partial (no hello or one direction captured); %llu resumed\n",
             "outcome", (unsigned long long)r->established,
             (unsigned long long)r->failed, (unsigned long long)r->incomplete,
             (unsigned long long)r->partial, (unsigned long long)r->resumed);

@@ -251,15 +251,11 @@ static bool slow_handshake(const struct session *s, const struct rule_env *env,
     /* SYN/SYN-ACK give the network round trip; the server's time runs from
      * the ClientHello to the end of its first flight, the client's from
      * there to its next message. */
-    int64_t syn = 0, synack = 0, first_reply = 0, server_done = 0, client_done = 0;
+    int64_t first_reply = 0, server_done = 0, client_done = 0;
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
         bool tls = e->kind < EV_TCP_SYN;
-        if (e->kind == EV_TCP_SYN && !e->type && !syn)
-            syn = e->at.ts;
-        else if (e->kind == EV_TCP_SYN && e->type && !synack)
-            synack = e->at.ts;
-        else if (tls && e->dir == DIR_S2C && e->at.ts >= s->hs_start.ts && !client_done) {
+        if (tls && e->dir == DIR_S2C && e->at.ts >= s->hs_start.ts && !client_done) {
             if (!first_reply)
                 first_reply = e->at.ts;
             server_done = e->at.ts;
@@ -267,7 +263,7 @@ static bool slow_handshake(const struct session *s, const struct rule_env *env,
             client_done = e->at.ts;
         }
     }
-    double rtt = syn && synack ? (double)(synack - syn) / 1e6 : -1;
+    double rtt = session_rtt_ms(s);
     double server = first_reply ? (double)(server_done - s->hs_start.ts) / 1e6 : -1;
     double client = server_done && client_done ? (double)(client_done - server_done) / 1e6 : -1;
     if (rtt >= 0)

@@ -524,11 +524,69 @@ const struct rule rule_no_ems = {
     .check = no_ems,
 };
 
+/* The smallest protected record a real heartbeat can be with the suite
+ * negotiated: type(1) length(2) and at least 16 bytes of padding (RFC 6520
+ * 4), then the record protection: a MAC and CBC padding with its own
+ * block (and an explicit IV from TLS 1.1), or an AEAD tag (and GCM/CCM's
+ * explicit nonce). 0 when the suite is not known well enough. */
+static uint32_t min_heartbeat_record(const struct session *s)
+{
+    const struct cipher_info *ci = s->has_cipher ? registry_cipher(s->cipher) : NULL;
+    if (!ci || (ci->flags & CF_TLS13) || !ci->enc || !ci->mac)
+        return 0;
+    uint32_t plain = 3 + 16;
+    if (strstr(ci->enc, "GCM") || strstr(ci->enc, "CCM"))
+        return plain + 8 + (strstr(ci->enc, "CCM_8") ? 8 : 16);
+    if (strstr(ci->enc, "CHACHA20"))
+        return plain + 16;
+    uint32_t mac = strcmp(ci->mac, "SHA") == 0 ? 20 : strcmp(ci->mac, "SHA256") == 0 ? 32
+                 : strcmp(ci->mac, "SHA384") == 0 ? 48 : strcmp(ci->mac, "MD5") == 0 ? 16 : 0;
+    if (!mac)
+        return 0;
+    if (!(ci->flags & CF_CBC))
+        return plain + mac; /* a stream cipher */
+    uint32_t block = strstr(ci->enc, "AES") || strstr(ci->enc, "CAMELLIA") || strstr(ci->enc, "ARIA") ? 16 : 8;
+    uint32_t body = (plain + mac + 1 + block - 1) / block * block;
+    return body + (s->version >= VER_TLS11 ? block : 0);
+}
+
+/* Heartbleed under encryption: a request shorter than any real heartbeat
+ * can be with this suite is the probe, and an answer larger than the
+ * request is a peer sending more than it was given: its memory. */
+static bool encrypted_heartbleed(const struct session *s, struct finding_out *out)
+{
+    uint32_t least = min_heartbeat_record(s);
+    bool hit = false;
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *q = &s->events.v[i];
+        if (q->kind != EV_HEARTBEAT || q->type != 255 || !least || q->len >= least)
+            continue;
+        hit = true;
+        char cs[REG_LABEL_LEN];
+        finding_note(out, "an encrypted heartbeat request of %u bytes from the %s (packet %llu): with %s no real "
+                          "heartbeat is shorter than %u bytes, so it claims a payload it does not carry",
+                     q->len, q->dir == DIR_C2S ? "client" : "server", (unsigned long long)q->at.packet,
+                     cipher_text(s->cipher, cs), least);
+        for (size_t k = i + 1; k < s->events.n; k++) {
+            const struct event *a = &s->events.v[k];
+            if (a->kind != EV_HEARTBEAT || a->dir == q->dir)
+                continue;
+            if (a->len > q->len)
+                finding_note(out, "the %s answered with %u bytes (packet %llu), more than the request: a "
+                                  "vulnerable peer sending part of its memory",
+                             a->dir == DIR_C2S ? "client" : "server", a->len, (unsigned long long)a->at.packet);
+            break;
+        }
+        break;
+    }
+    return hit;
+}
+
 static bool heartbeat_overread(const struct session *s, const struct rule_env *env,
                                struct finding_out *out)
 {
     (void)env;
-    bool hit = false;
+    bool hit = encrypted_heartbleed(s, out);
     for (size_t i = 0; i < s->anomalies.n; i++) {
         const struct anomaly *a = &s->anomalies.v[i];
         if (strcmp(a->what, "heartbeat_overread") != 0)
@@ -540,19 +598,20 @@ static bool heartbeat_overread(const struct session *s, const struct rule_env *e
         const struct alert *al = failure_alert(s);
         if (!al)
             al = fatal_alert(s);
-        if (al && al->dir != a->dir && al->at.ts >= a->at.ts && !out->explains) {
+        if (al && al->dir != a->dir && al->at.ts >= a->at.ts)
             finding_note(out, "the %s answered with %s (packet %llu)", al->dir == DIR_S2C ? "server" : "client",
                          al->encrypted ? "an encrypted alert" : registry_alert_name(al->desc),
                          (unsigned long long)al->at.packet);
-            out->explains = true;
-        }
     }
+    /* a probe, not a client: whatever ended the connection, the attack is
+     * what to know about it */
+    out->explains = hit;
     return hit;
 }
 
 const struct rule rule_heartbeat_overread = {
-    .info = {.id = "heartbeat-overread", .severity = SEV_HIGH, .title = "Heartbeat length exceeds its record",
-             .rationale = "A heartbeat request claiming more payload than it carries is the Heartbleed attack; a vulnerable peer answers with its memory."},
+    .info = {.id = "heartbeat-overread", .severity = SEV_HIGH, .title = "Heartbleed: a heartbeat claiming more than it carries",
+             .rationale = "A heartbeat request claiming more payload than it carries is the Heartbleed attack; a vulnerable peer answers with its memory. Encrypted, the request is too short for any real heartbeat, and an answer larger than it is the memory."},
     .fix = "Check the server for CVE-2014-0160 (OpenSSL 1.0.1 to 1.0.1f) and upgrade; disable the heartbeat extension.",
     .mq = NULL,
     .check = heartbeat_overread,

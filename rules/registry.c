@@ -15,7 +15,8 @@ extern const struct rule rule_cert_expired, rule_cert_not_yet_valid, rule_cert_e
     rule_client_cert_missing, rule_cert_sigalg_not_offered, rule_rsa_without_pss,
     rule_hello_retry, rule_alert_explained, rule_slow_handshake, rule_mq_plaintext,
     rule_mq_server_plaintext, rule_mq_closed_after_hello, rule_mq_cipherspec_mismatch,
-    rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer;
+    rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer, rule_one_direction, rule_peer_not_tls,
+    rule_silent_close;
 extern const struct capture_rule rule_many_connections, rule_server_grade, rule_client_audit,
     rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates;
 
@@ -57,6 +58,10 @@ const struct rule *const session_rules[] = {
     &rule_cert_sigalg_not_offered,
     &rule_rsa_without_pss,
     &rule_hello_retry,
+    /* the connection: checked after the messages, the fallbacks in this order */
+    &rule_peer_not_tls,
+    &rule_one_direction,
+    &rule_silent_close,
     &rule_alert_explained,
     &rule_slow_handshake,
     /* IBM MQ */

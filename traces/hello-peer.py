@@ -19,9 +19,17 @@ hostile peer sends, and real OpenSSL plays the other side.
                                         secp256r1; reads the server's
                                         HelloRetryRequest, then closes
                                         without a second ClientHello
+  hello-peer.py client-silent-close PORT CAFILE  Python's own OpenSSL as a
+                                        TLS 1.2 client that verifies against
+                                        CAFILE; when verification fails it
+                                        closes the socket instead of sending
+                                        the alert, as many applications do
+  hello-peer.py server-silent-close PORT  reads the ClientHello and closes
+                                        without a word
 """
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -142,11 +150,43 @@ def server_deflate(port):
     ls.close()
 
 
+def client_silent_close(port, cafile):
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    s = connect(port)
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            s.sendall(outgoing.read())
+            data = s.recv(65536)
+            if not data:
+                break
+            incoming.write(data)
+        except ssl.SSLError:
+            break  # the alert OpenSSL wrote into outgoing is never sent
+    s.close()
+
+
+def server_silent_close(port):
+    ls = listener(port)
+    conn, _ = ls.accept()
+    conn.settimeout(2)
+    read_record(conn)
+    time.sleep(0.05)
+    conn.close()
+    ls.close()
+
+
 MODES = {"client-legacy": client_legacy, "client-heartbleed": client_heartbleed,
-         "server-deflate": server_deflate, "client-hrr-gives-up": client_hrr_gives_up}
+         "server-deflate": server_deflate, "client-hrr-gives-up": client_hrr_gives_up,
+         "client-silent-close": client_silent_close, "server-silent-close": server_silent_close}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in MODES:
+    if len(sys.argv) < 3 or sys.argv[1] not in MODES:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    MODES[sys.argv[1]](int(sys.argv[2]))
+    MODES[sys.argv[1]](int(sys.argv[2]), *sys.argv[3:])

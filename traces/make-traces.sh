@@ -163,7 +163,8 @@ capture() {
   while [ "$1" != "--" ]; do sargs+=("$1"); shift; done
   shift
   local p=${PORT:-$(scenario_port "$name")}
-  tcpdump -i lo -s 0 -U --immediate-mode -w "$work/$name.pcap" "tcp port $p${EXTRA_PORT:+ or tcp port $EXTRA_PORT}" \
+  # FILTER: another capture filter, e.g. one direction only
+  tcpdump -i lo -s 0 -U --immediate-mode -w "$work/$name.pcap" "${FILTER:-tcp port $p${EXTRA_PORT:+ or tcp port $EXTRA_PORT}}" \
     2>"$work/tcpdump.err" &
   local tcpdump_pid=$!
   for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.1; done
@@ -267,6 +268,27 @@ deflate_server() { # a hand-built server picks DEFLATE; the OpenSSL client refus
   sleep 0.4
   client "$1" -tls1_2 -servername localhost
   wait "$peer" || true
+}
+
+silent_client() { # Python's OpenSSL client, which hangs up on a chain it does not trust
+  python3 "$here/hello-peer.py" client-silent-close "$P" "$pki/public-root.pem"
+}
+
+silent_server() { # a server that reads the ClientHello and hangs up; a real client
+  python3 "$here/hello-peer.py" server-silent-close "$P" &
+  local peer=$!
+  sleep 0.4
+  client "$1" -servername localhost
+  wait "$peer" || true
+}
+
+http_server() { # TLS to a real (plaintext) HTTP server
+  python3 -m http.server --bind 127.0.0.1 "$P" >/dev/null 2>&1 &
+  local server=$!
+  sleep 0.8
+  client "$1" -servername localhost
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
 }
 
 starttls_smtp() {
@@ -453,6 +475,14 @@ scenario() {
   cert-name-nul) # SNI www.example.com; the certificate's names hold a NUL after it
     capture "$s" -cert "$pki/server-nul.pem" -key "$pki/server-nul.key" -tls1_2 -- \
       client "$s" -tls1_2 -servername www.example.com ;;
+  client-silent-close) # the server's chain is from a CA the client does not trust
+    capture "$s" "${rsa[@]}" -tls1_2 -- silent_client ;;
+  server-silent-close)
+    capture "$s" -- silent_server "$s" ;;
+  tls-to-http)
+    capture "$s" -- http_server "$s" ;;
+  one-direction) # a capture filter that keeps the client's packets only
+    FILTER="tcp dst port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
   *)
     echo "make-traces: unknown scenario $s" >&2; exit 2 ;;
   esac
@@ -470,5 +500,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-key-update tls13-early-data tls12-chacha20 tls12-cbc-sha256 tls12-cbc-no-etm
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
-     tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned)
+     tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
+     client-silent-close server-silent-close tls-to-http one-direction)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

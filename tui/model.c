@@ -11,8 +11,9 @@
 #include <time.h>
 
 #include "dissect/mq.h"
-#include "include/escape.h"
 #include "dissect/registry.h"
+#include "include/escape.h"
+#include "report/report.h"
 #include "rules/rules.h"
 
 static void copy_printable(char *out, size_t len, const uint8_t *p, size_t n)
@@ -35,31 +36,21 @@ void names_joined(const struct byteslist *l, char *out, size_t len)
     }
 }
 
+/* the reports' verdict, so the TUI never disagrees with them */
 static enum row_status status_of(const struct session *s, char *alert, size_t alen)
 {
-    alert[0] = 0;
-    if ((s->mq.client || s->mq.server) && !s->sh.present)
-        return RS_PLAINTEXT;
-    if (s->established)
-        return RS_OK;
-    if (!s->ch.present && !s->sh.present && !s->hrr.present)
-        return RS_PARTIAL;
-    const struct alert *al = session_last_alert(s);
-    if (al && al->level == 2) {
-        const char *name = registry_alert_name(al->desc);
-        snprintf(alert, alen, "%s", name ? name : "alert");
-        return RS_FAILED;
-    }
-    for (size_t i = 0; i < s->alerts.n; i++)
-        if (s->alerts.v[i].encrypted) {
-            snprintf(alert, alen, "encrypted alert");
-            return RS_FAILED;
-        }
-    for (size_t i = 0; i < s->events.n; i++)
-        if (s->events.v[i].kind == EV_TCP_RST) {
-            snprintf(alert, alen, "reset");
-            return RS_FAILED;
-        }
+    static const struct {
+        const char *name;
+        enum row_status status;
+    } statuses[] = {
+        {"ok", RS_OK}, {"failed", RS_FAILED}, {"plaintext", RS_PLAINTEXT}, {"partial", RS_PARTIAL},
+    };
+    const char *cause;
+    const char *st = report_status_why(s, &cause);
+    snprintf(alert, alen, "%s", cause);
+    for (size_t i = 0; i < ARRAY_LEN(statuses); i++)
+        if (strcmp(st, statuses[i].name) == 0)
+            return statuses[i].status;
     return RS_INCOMPLETE;
 }
 

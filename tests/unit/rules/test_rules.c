@@ -981,6 +981,29 @@ static void test_compression_and_heartbeat(void **state)
     silent(s, "tls-compression");
     silent(s, "heartbeat-overread");
     session_free(s);
+
+    /* encrypted: a request shorter than any heartbeat with AES-GCM (3 + 16
+     * bytes, an 8-byte nonce, a 16-byte tag: 43), and an answer larger */
+    static const struct {
+        uint32_t request, answer;
+        bool fires;
+    } beats[] = {{29, 1200, true}, {43, 43, false}, {60, 60, false}};
+    for (size_t i = 0; i < ARRAY_LEN(beats); i++) {
+        s = new_session(3);
+        modern_client(s);
+        negotiate(s, VER_TLS12, 0xc02f);
+        struct where when = {.ts = s->hs_start.ts + 50000000, .packet = 20};
+        session_event(s, EV_HEARTBEAT, 255, DIR_C2S, beats[i].request, &when);
+        when.packet = 21;
+        session_event(s, EV_HEARTBEAT, 255, DIR_S2C, beats[i].answer, &when);
+        eval(s);
+        if (beats[i].fires)
+            expect(s, "heartbeat-overread", SEV_HIGH, "request of 29 bytes", "shorter than 43 bytes",
+                   "answered with 1200 bytes (packet 21)", NULL);
+        else
+            silent(s, "heartbeat-overread");
+        session_free(s);
+    }
 }
 
 static void test_client_cert_missing(void **state)
@@ -1267,6 +1290,226 @@ static void test_mq_closed_after_hello(void **state)
     add_event(s, EV_TCP_FIN, 0, DIR_S2C, 3);
     eval(s);
     silent(s, "mq-closed-after-hello");
+    session_free(s);
+}
+
+/* A TLS 1.2 handshake up to the server's flight (ClientHello at 0 ms, the
+ * flight at 5 ms), not completed. */
+static struct session *until_server_flight(uint64_t id)
+{
+    struct session *s = new_session(id);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_TCP_SYN, 0, DIR_C2S, -2);
+    add_event(s, EV_TCP_SYN, 1, DIR_S2C, -1);
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    s->sh.present = true;
+    s->sh.version = VER_TLS12;
+    s->has_version = s->has_cipher = true;
+    s->version = VER_TLS12;
+    s->cipher = 0xc02f;
+    add_event(s, EV_HANDSHAKE, 2, DIR_S2C, 5);
+    add_event(s, EV_HANDSHAKE, 11, DIR_S2C, 5);
+    add_event(s, EV_HANDSHAKE, 14, DIR_S2C, 5);
+    return s;
+}
+
+static void test_silent_close(void **state)
+{
+    (void)state;
+    /* the client hangs up on the server's flight: a silent refusal */
+    struct session *s = until_server_flight(1);
+    add_event(s, EV_TCP_RST, 0, DIR_C2S, 8);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "the client reset the connection 3.0 ms after the server's flight",
+           "rejected the server's certificate without saying so", NULL);
+    silent(s, "alert-explained");
+    session_free(s);
+
+    /* an alert before the close says why: that one explains */
+    s = until_server_flight(2);
+    add_alert(s, DIR_C2S, 2, 48, 7); /* 2 ms */
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 8);
+    eval(s);
+    silent(s, "silent-close");
+    expect(s, "alert-explained", SEV_HIGH, "unknown_ca", NULL);
+    session_free(s);
+
+    /* seconds later it is a stall or a timeout, not a quick refusal */
+    s = until_server_flight(10);
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 2305);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "2300.0 ms after the server's flight", "it took 2.3 s", NULL);
+    session_free(s);
+
+    /* the server's alert after the client's close only reacts to it */
+    s = until_server_flight(3);
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 1); /* before the alert at 2 ms */
+    add_alert(s, DIR_S2C, 2, 50, 9);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "decode_error afterwards (packet 9) only reports", NULL);
+    silent(s, "alert-explained");
+    session_free(s);
+
+    /* the server hangs up on the ClientHello */
+    s = new_session(4);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    add_event(s, EV_TCP_FIN, 0, DIR_S2C, 12);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "the server closed the connection 12.0 ms after the ClientHello",
+           "refused the hello without saying why", NULL);
+    session_free(s);
+
+    /* a client that hangs up sooner than a round trip never meant to wait */
+    s = new_session(5);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_TCP_SYN, 0, DIR_C2S, -30);
+    add_event(s, EV_TCP_SYN, 1, DIR_S2C, -10);
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 1);
+    eval(s);
+    expect(s, "silent-close", SEV_LOW, "sooner than one network round trip (20.0 ms)", "scanner", NULL);
+    session_free(s);
+
+    /* ... and one that waited seconds timed out */
+    s = new_session(6);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 5000);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "closed the connection 5000.0 ms later", "a timeout", NULL);
+    session_free(s);
+
+    /* the server hangs up on a client flight that lacked the certificate it asked for */
+    s = until_server_flight(7);
+    s->cert_request.present = true;
+    s->cke_seen = true;
+    s->client_certs.seen = true;
+    add_event(s, EV_HANDSHAKE, 11, DIR_C2S, 8);
+    add_event(s, EV_HANDSHAKE, 16, DIR_C2S, 8);
+    add_event(s, EV_TCP_RST, 0, DIR_S2C, 9);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "the server reset the connection 1.0 ms after the client's flight",
+           "the client sent none", NULL);
+    session_free(s);
+
+    /* a HelloRetryRequest the client did not answer */
+    s = new_session(8);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    s->hrr.present = true;
+    push16(s, &s->hrr.key_share_groups, 0x0017);
+    add_event(s, EV_HANDSHAKE, 2, DIR_S2C, 3);
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 4);
+    eval(s);
+    expect(s, "silent-close", SEV_HIGH, "instead of sending a second ClientHello", "key share in secp256r1",
+           NULL);
+    session_free(s);
+
+    /* nothing to say: completed, seen from the middle, or no close at all */
+    for (int c = 0; c < 3; c++) {
+        s = until_server_flight(9);
+        if (c == 0)
+            s->established = true;
+        if (c == 1)
+            s->mid_stream = true;
+        if (c != 2)
+            add_event(s, EV_TCP_FIN, 0, DIR_C2S, 8);
+        eval(s);
+        silent(s, "silent-close");
+        session_free(s);
+    }
+}
+
+static void test_one_direction(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts;
+    s->cke_seen = true;
+    s->one_way = 1 + DIR_C2S;
+    s->bytes[DIR_C2S] = 330;
+    s->records[DIR_C2S][REC_HANDSHAKE] = 3;
+    struct alert a = {.dir = DIR_C2S, .encrypted = true};
+    assert_true(ARENA_PUSH(s->arena, s->alerts, a));
+    eval(s);
+    expect(s, "one-direction", SEV_INFO, "only the client's packets (330 bytes in 3 handshake records)",
+           "its key exchange", "partial, not failed", NULL);
+    silent(s, "alert-explained");
+    session_free(s);
+
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->established = false;
+    s->one_way = 1 + DIR_S2C;
+    eval(s);
+    expect(s, "one-direction", SEV_INFO, "only the server's packets", "answers a ClientHello the capture does "
+           "not hold", NULL);
+    session_free(s);
+}
+
+static void not_tls_reply(struct session *s, uint8_t dir, const char *text)
+{
+    s->not_tls_reply.p = (const uint8_t *)text;
+    s->not_tls_reply.len = strlen(text);
+    s->not_tls_dir = dir;
+    s->not_tls_at.packet = 6;
+    s->not_tls_at.ts = s->hs_start.ts + 1000000;
+}
+
+static void test_peer_not_tls(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t port;
+        const char *reply, *says;
+    } cases[] = {
+        {8080, "HTTP/1.1 400 Bad Request\r\n", "an HTTP server, not a TLS server; the client reached a plain HTTP port"},
+        {443, "HTTP/1.0 400 Bad request\r\n", "on port 443, where this protocol is expected to start in TLS"},
+        {25, "220 mail.example.com ESMTP\r\n", "use STARTTLS (SMTP 25/587)"},
+        {465, "220 mail.example.com ESMTP\r\n", "on port 465, where"},
+        {8443, "<!doctype html><title>", "an error page sent without headers"},
+        {2222, "SSH-2.0-OpenSSH_9.2\r\n", "an SSH server"},
+        {7000, "\x01\x02 what", "\"\\x01\\x02 what\"; that is another protocol"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct session *s = new_session(i + 1);
+        s->server.port = cases[i].port;
+        modern_client(s);
+        s->ch.at.ts = s->hs_start.ts;
+        add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+        not_tls_reply(s, DIR_S2C, cases[i].reply);
+        add_event(s, EV_TCP_FIN, 0, DIR_S2C, 2);
+        eval(s);
+        expect(s, "peer-not-tls", SEV_HIGH, "answered it in packet 6", cases[i].says, NULL);
+        silent(s, "silent-close");
+        session_free(s);
+    }
+
+    /* a banner before the hello is a greeting, not an answer */
+    struct session *s = new_session(20);
+    s->server.port = 25;
+    modern_client(s);
+    s->ch.at.ts = s->hs_start.ts + 5000000;
+    not_tls_reply(s, DIR_S2C, "220 ready\r\n");
+    eval(s);
+    expect(s, "peer-not-tls", SEV_HIGH, "had already greeted it, before that hello,", NULL);
+    session_free(s);
+
+    /* plaintext MQ has its own rule */
+    s = new_session(21);
+    modern_client(s);
+    not_tls_reply(s, DIR_S2C, "TSH ");
+    s->mq.server = true;
+    eval(s);
+    silent(s, "peer-not-tls");
     session_free(s);
 }
 
@@ -1651,6 +1894,9 @@ int main(void)
         cmocka_unit_test(test_cross_field),
         cmocka_unit_test(test_alerts_explained),
         cmocka_unit_test(test_slow_handshake),
+        cmocka_unit_test(test_silent_close),
+        cmocka_unit_test(test_one_direction),
+        cmocka_unit_test(test_peer_not_tls),
         cmocka_unit_test(test_mq_plaintext),
         cmocka_unit_test(test_mq_closed_after_hello),
         cmocka_unit_test(test_mq_cipherspec_mismatch),
