@@ -65,6 +65,23 @@ static uint8_t one_way(const struct session *s)
     return 0;
 }
 
+/* Only the server's answer tells real ECH from GREASE: a HelloRetryRequest
+ * carrying the ECH confirmation comes from a server that accepted it;
+ * retry configurations in the (decrypted) EncryptedExtensions, or a
+ * version below TLS 1.3, mean the outer hello was the one used. */
+static enum ech_outcome ech_outcome(const struct session *s)
+{
+    if (s->ch.ech != ECH_OUTER)
+        return EO_NONE;
+    if (s->hrr.present && s->hrr.ech != ECH_NONE)
+        return EO_ACCEPTED;
+    if (s->ee.present && s->ee.ech != ECH_NONE)
+        return EO_NOT_USED;
+    if (s->sh.present && s->has_version && !registry_version_is_tls13(s->version))
+        return EO_NOT_USED;
+    return EO_UNKNOWN;
+}
+
 static int by_time(const void *x, const void *y)
 {
     const struct event *a = x, *b = y;
@@ -81,6 +98,7 @@ void finalize_session(struct tflow *tf)
     s->resumed = resumed(s);
     s->one_way = one_way(s);
     decrypt_finish(tf);
+    s->ech = ech_outcome(s);
     fingerprint_session(s);
     trust_check(tf->d, s, &s->server_certs);
     trust_check(tf->d, s, &s->client_certs);

@@ -141,6 +141,24 @@ bool registry_version_is_tls13(uint16_t code)
            (code >> 8) == 0xfb;
 }
 
+const char *registry_version_note(uint16_t code, char *buf, size_t len)
+{
+    unsigned low = code & 0xff;
+    switch (code >> 8) {
+    case 0x7f:
+        snprintf(buf, len, "an IETF draft of TLS 1.3, before RFC 8446");
+        return buf;
+    case 0x7e: /* BoringSSL's TLS1_3_EXPERIMENT_VERSION and its successors */
+        snprintf(buf, len, "Google's TLS 1.3 experiment %u (Chrome and BoringSSL, 2017-2018)", low);
+        return buf;
+    case 0xfb: /* 0xfb17, 0xfb1a: the draft number in the low byte */
+        snprintf(buf, len, "Facebook's Fizz, based on TLS 1.3 draft %u", low);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
 const char *registry_version_label(uint16_t code, char *buf)
 {
     switch (code) {

@@ -81,5 +81,10 @@ const char *registry_cipher_label(uint32_t code, char *buf);
 /* registry_version_label - "TLSv1.2", "TLSv1.3-draft23", "SSLv2", or 0xNNNN. */
 const char *registry_version_label(uint16_t code, char *buf);
 
+/* registry_version_note - who used a pre-standard TLS 1.3 version and
+ * what it was ("Facebook's Fizz, based on TLS 1.3 draft 26"), in buf;
+ * NULL for the standard versions and unknown codes. */
+const char *registry_version_note(uint16_t code, char *buf, size_t len);
+
 /* registry_version_is_tls13 - 1.3 or one of its drafts and experiments. */
 bool registry_version_is_tls13(uint16_t code);

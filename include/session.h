@@ -333,6 +333,17 @@ struct fingerprints {
     const char *ja4_r, *ja4_ro;       /* raw forms: sorted, original order */
 };
 
+/* What the server made of an Encrypted Client Hello offer. The outer
+ * hello alone cannot tell real ECH from GREASE ECH (browsers send one to
+ * every server, with the real name in the outer SNI); only the server's
+ * answer can. */
+enum ech_outcome {
+    EO_NONE,      /* no ECH offered */
+    EO_UNKNOWN,   /* offered; nothing seen tells whether the server used it */
+    EO_NOT_USED,  /* the server answered the outer hello: the SNI shown is the name it served */
+    EO_ACCEPTED,  /* the server confirmed it: the SNI shown is only a public name */
+};
+
 /* how much of a non-TLS answer to a hello a session keeps */
 enum { NOT_TLS_KEEP = 64 };
 
@@ -402,6 +413,7 @@ struct session {
     struct bytes not_tls_reply;
     uint8_t not_tls_dir;
     struct where not_tls_at;
+    enum ech_outcome ech; /* dissect/finalize.c */
     struct where hs_start, hs_end;
     bool has_hs_end;
 };
@@ -427,6 +439,7 @@ const struct alert *session_last_alert(const struct session *s);
 /* session_handshake_ms - milliseconds from the first handshake message to
  * the end of the handshake; negative when the end was not seen. */
 double session_handshake_ms(const struct session *s);
+
 
 /* session_rtt_ms - the network round trip as the capture point saw it,
  * SYN to SYN-ACK; negative without both. */

@@ -112,6 +112,17 @@ static void ext_codes(struct jw *w, const struct hello *h)
     jw_arr_end(w);
 }
 
+static const char *ech_outcome_name(enum ech_outcome e)
+{
+    switch (e) {
+    case EO_UNKNOWN: return "offered";
+    case EO_NOT_USED: return "not_used";
+    case EO_ACCEPTED: return "accepted";
+    case EO_NONE: break;
+    }
+    return NULL;
+}
+
 static const char *ech_name(enum ech_kind k)
 {
     switch (k) {
@@ -682,6 +693,7 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
         jw_strn(w, sni->p, sni->len);
     else
         jw_null(w);
+    jw_key_str(w, "ech", ech_outcome_name(s->ech));
     char channel[MQ_CHANNEL_MAX + 1];
     bool canonical;
     jw_key(w, "mq_channel");

@@ -57,14 +57,16 @@ static void header(struct report *r, const struct session *s)
                     : strcmp(st, "failed") == 0 ? C_RED : C_YELLOW;
     const char *shown = strcmp(st, "ok") == 0 ? "established" : st;
     bool v6c = s->client.family == 6, v6s = s->server.family == 6;
-    fprintf(r->out, "%s#%llu  %s%s%s:%u -> %s%s%s:%u%s  %s  %s%s%s\n",
+    char note[96];
+    const char *pre13 = s->has_version ? registry_version_note(s->version, note, sizeof(note)) : NULL;
+    fprintf(r->out, "%s#%llu  %s%s%s:%u -> %s%s%s:%u%s  %s%s%s%s  %s%s%s\n",
             esc(r, C_BOLD), (unsigned long long)s->id, v6c ? "[" : "",
             fmt_ip(&s->client, c), v6c ? "]" : "", s->client.port,
             v6s ? "[" : "", fmt_ip(&s->server, v), v6s ? "]" : "",
             s->server.port, esc(r, C_OFF),
             s->has_version ? registry_version_label(s->version, ver)
             : s->ch.present || s->sh.present || s->alerts.n ? "version unknown" : "no TLS",
-            esc(r, col), shown, esc(r, C_OFF));
+            pre13 ? " (" : "", pre13 ? pre13 : "", pre13 ? ")" : "", esc(r, col), shown, esc(r, C_OFF));
     char t[64];
     when(t, sizeof(t), s->ts_first);
     field(r, "started");
@@ -83,6 +85,21 @@ static void header(struct report *r, const struct session *s)
     if (s->roles_guessed)
         fprintf(r->out, ", client/server guessed");
     fputc('\n', r->out);
+}
+
+/* What the SNI shown means when the client offered ECH: the outer hello
+ * alone cannot tell real ECH from GREASE. */
+static const char *ech_note(enum ech_outcome e)
+{
+    switch (e) {
+    case EO_UNKNOWN:
+        return "  (ECH offered: only a public name if the server accepted it; GREASE ECH, which browsers "
+               "send everywhere, carries the real name here)";
+    case EO_NOT_USED: return "  (ECH offered, not used by the server: the name it served)";
+    case EO_ACCEPTED: return "  (ECH accepted: the public name; the real one was encrypted)";
+    case EO_NONE: break;
+    }
+    return "";
 }
 
 static void negotiated(struct report *r, const struct session *s)
@@ -118,8 +135,8 @@ static void negotiated(struct report *r, const struct session *s)
     if (session_mq_channel(s, channel, &canonical))
         fprintf(r->out, "  -> MQ channel %s%s", channel,
                 canonical ? "" : " (not as an MQ client writes it)");
-    if (sni && s->ch.ech == ECH_OUTER)
-        fprintf(r->out, "  (the public name: the real one is encrypted with ECH)");
+    if (sni)
+        fprintf(r->out, "%s", ech_note(s->ech));
     fputc('\n', r->out);
     if (s->ch.alpn.n || s->has_alpn_selected) {
         field(r, "ALPN");
@@ -203,6 +220,13 @@ static void hello_line(struct report *r, const char *who, const struct hello *h)
             h->sslv2 && best != VER_SSL2 ? " in an SSLv2-format hello" : "",
             h->ciphers.n, h->ciphers.n == 1 ? "" : "s", h->exts.n,
             h->exts.n == 1 ? "" : "s");
+    /* pre-standard TLS 1.3 versions sort above 0x0304: name them too */
+    for (size_t i = 0; i < h->versions.n; i++) {
+        char note[96];
+        uint16_t v = h->versions.v[i];
+        if (!is_grease(v) && registry_version_note(v, note, sizeof(note)))
+            fprintf(r->out, ", also %s (%s)", registry_version_label(v, buf), note);
+    }
     if (h->groups.n) {
         fprintf(r->out, ", groups ");
         for (size_t i = 0, shown = 0; i < h->groups.n && shown < 4; i++) {

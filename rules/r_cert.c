@@ -753,7 +753,7 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const struct bytes *sni = s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
     if (!leaf || leaf->parse_error || !sni || !sni->len || sni->len > 253 ||
-        mq_channel_sni(sni) || s->ch.ech == ECH_OUTER)
+        mq_channel_sni(sni) || (s->ech != EO_NONE && s->ech != EO_NOT_USED))
         return false;
     if (server_name_matches(leaf, sni->p, sni->len))
         return false;

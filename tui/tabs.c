@@ -242,7 +242,7 @@ static void ext_line(struct lines *l, int node, const struct hello *h, const str
                  h->psk_selected >= 0 ? h->psk_selected : h->n_psk_identities);
         break;
     case 65037:
-        snprintf(detail, sizeof(detail), "%s", h->ech == ECH_OUTER ? "outer hello (the real one is encrypted)" : "");
+        snprintf(detail, sizeof(detail), "%s", h->ech == ECH_OUTER ? "outer hello (real ECH or GREASE)" : "");
         break;
     default:
         break;

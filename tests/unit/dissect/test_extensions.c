@@ -167,6 +167,49 @@ static void recorded_facts(void **state)
     fx_free(&f);
 }
 
+/* The outer hello of real ECH and of GREASE ECH look alike: only the
+ * server's answer says which one the SNI shown is. */
+static void ech_outcome_comes_from_the_server(void **state)
+{
+    (void)state;
+    static const struct {
+        bool hrr_ech, ee_ech, tls12;
+        enum ech_outcome want;
+    } answers[] = {
+        {false, false, false, EO_UNKNOWN},
+        {true, false, false, EO_ACCEPTED},  /* the HelloRetryRequest's confirmation */
+        {false, true, false, EO_NOT_USED},  /* retry configurations */
+        {false, false, true, EO_NOT_USED},  /* no ECH below TLS 1.3 */
+    };
+    const struct ext_case *c = find("ech outer");
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        struct fx f;
+        fx_open(&f);
+        assert_int_equal(run(c, cur_make(c->body, c->len), &f), ST_OK);
+        struct session *s = f.tf->s;
+        s->sh.present = true;
+        s->has_version = true;
+        s->version = answers[i].tls12 ? 0x0303 : 0x0304;
+        if (answers[i].hrr_ech)
+            s->hrr.present = true, s->hrr.ech = ECH_UNKNOWN;
+        if (answers[i].ee_ech)
+            s->ee.present = true, s->ee.ech = ECH_UNKNOWN;
+        fx_close(&f);
+        assert_non_null(f.got);
+        assert_int_equal(f.got->ech, answers[i].want);
+        fx_free(&f);
+    }
+
+    /* no ECH offered, nothing to say */
+    struct fx f;
+    fx_open(&f);
+    const struct ext_case *sni = find("server_name");
+    assert_int_equal(run(sni, cur_make(sni->body, sni->len), &f), ST_OK);
+    fx_close(&f);
+    assert_int_equal(f.got->ech, EO_NONE);
+    fx_free(&f);
+}
+
 static void server_alpn_must_name_one_protocol(void **state)
 {
     (void)state;
@@ -205,6 +248,7 @@ int main(void)
         cmocka_unit_test(inner_length_larger_than_body),
         cmocka_unit_test(recorded_facts),
         cmocka_unit_test(server_alpn_must_name_one_protocol),
+        cmocka_unit_test(ech_outcome_comes_from_the_server),
         cmocka_unit_test(out_of_range_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,13 @@ static void registry_names(void **state)
     assert_string_equal(registry_version_label(0x0303, buf), "TLSv1.2");
     assert_string_equal(registry_version_label(0x7f17, buf), "TLSv1.3-draft23");
     assert_string_equal(registry_version_label(0xfb1a, buf), "0xfb1a");
+    char note[96];
+    assert_null(registry_version_note(0x0304, note, sizeof(note)));
+    assert_null(registry_version_note(0x0303, note, sizeof(note)));
+    assert_string_equal(registry_version_note(0xfb1a, note, sizeof(note)),
+                        "Facebook's Fizz, based on TLS 1.3 draft 26");
+    assert_non_null(strstr(registry_version_note(0x7e02, note, sizeof(note)), "Google's TLS 1.3 experiment 2"));
+    assert_non_null(strstr(registry_version_note(0x7f17, note, sizeof(note)), "draft"));
     assert_true(registry_version_is_tls13(0x7f0e));
     assert_true(registry_version_is_tls13(0xfb1a));
     assert_false(registry_version_is_tls13(0x0303));

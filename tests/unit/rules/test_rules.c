@@ -586,6 +586,27 @@ static void test_cert_names(void **state)
     silent(s, "cert-sni-mismatch");
     session_free(s);
 
+    /* with ECH offered, the outer name is checked only once the server is
+     * known to have answered the outer hello */
+    static const struct {
+        enum ech_outcome ech;
+        bool fires;
+    } ech[] = {{EO_UNKNOWN, false}, {EO_ACCEPTED, false}, {EO_NOT_USED, true}};
+    for (size_t i = 0; i < ARRAY_LEN(ech); i++) {
+        s = new_session(10 + i);
+        modern_client(s);
+        add_sni(s, "api.example.com");
+        s->ch.ech = ECH_OUTER;
+        s->ech = ech[i].ech;
+        server_leaf(s);
+        eval(s);
+        if (ech[i].fires)
+            expect(s, "cert-sni-mismatch", SEV_MEDIUM, "asked for api.example.com", NULL);
+        else
+            silent(s, "cert-sni-mismatch");
+        session_free(s);
+    }
+
     /* an MQ channel SNI is not a host name */
     s = new_session(3);
     modern_client(s);
