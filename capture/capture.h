@@ -132,6 +132,14 @@ enum flow_end {
 
 enum { TCPF_FIN = 0x01, TCPF_SYN = 0x02, TCPF_RST = 0x04, TCPF_ACK = 0x10 };
 
+/* What the TCP layer shows of the network, for flow_handler.tcp_note. */
+enum tcp_note {
+    TCPN_RETRANSMIT, /* bytes sent again; wait: since this direction last sent new bytes */
+    TCPN_LATE_FILL,  /* a hole filled after later bytes had arrived; wait: how long it stayed open */
+    TCPN_ZERO_WINDOW, /* the sender's receive buffer is full: its peer must stop */
+    TCPN_HANDSHAKE_ACK, /* the ACK that completed the three-way handshake */
+};
+
 /* Ignore the rest of a direction: returned by flow_handler.data. */
 #define FLOW_IGNORE SIZE_MAX
 
@@ -152,6 +160,11 @@ struct flow_handler {
     /* flags - a segment with SYN, FIN or RST. */
     void (*flags)(void *ctx, void *user, int dir, uint8_t flags,
                   const struct seg_meta *m);
+    /* tcp_note - a retransmission, a late fill or a zero window in
+     * direction dir (wait_ns as enum tcp_note says, 0 when it has none), or
+     * the handshake's last ACK (kept, like SYNs, until the flow opens). */
+    void (*tcp_note)(void *ctx, void *user, int dir, enum tcp_note note, int64_t wait_ns,
+                     const struct seg_meta *m);
     /* close - the flow is over; the consumer frees its state. */
     void (*close)(void *ctx, void *user, enum flow_end why);
 };
@@ -217,6 +230,7 @@ struct capture_seg {
     uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
     uint32_t seq, ack;
     uint8_t flags;
+    uint16_t window;           /* as sent, unscaled: only zero matters here */
     struct cur payload;        /* the captured part of the payload */
     uint32_t payload_wire_len; /* the payload length the headers claim */
 };

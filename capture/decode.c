@@ -151,10 +151,10 @@ static enum dec tcp(struct cur b, uint32_t wire_len, struct capture_seg *out)
     uint8_t off, flags;
     if (!cur_u16(&b, &out->src.port) || !cur_u16(&b, &out->dst.port) ||
         !cur_u32(&b, &out->seq) || !cur_u32(&b, &out->ack) ||
-        !cur_u8(&b, &off) || !cur_u8(&b, &flags))
+        !cur_u8(&b, &off) || !cur_u8(&b, &flags) || !cur_u16(&b, &out->window))
         return DEC_BAD;
     size_t hlen = (size_t)(off >> 4) * 4;
-    if (hlen < 20 || hlen > wire_len || !cur_skip(&b, hlen - 14))
+    if (hlen < 20 || hlen > wire_len || !cur_skip(&b, hlen - 16))
         return DEC_BAD;
     out->proto = IPP_TCP;
     out->flags = flags;

@@ -248,7 +248,35 @@ bool flow_consumer(struct capture *c, struct flow *fl)
     for (int dir = 0; dir < 2 && fl->interested && c->h.flags; dir++)
         if (fl->syn_held & (1 << dir))
             c->h.flags(c->h.ctx, fl->user, dir, fl->syn_flags[dir], &fl->syn_meta[dir]);
+    if (fl->interested && fl->hs_ack_seen && !fl->hs_ack_told && c->h.tcp_note) {
+        fl->hs_ack_told = true;
+        c->h.tcp_note(c->h.ctx, fl->user, 0, TCPN_HANDSHAKE_ACK, 0, &fl->hs_ack_meta);
+    }
     return fl->interested;
+}
+
+/* What a segment says of the network besides its bytes: the ACK that
+ * completes the three-way handshake (SYN to it is the round trip, wherever
+ * the capture point sits), and a receive window closing. */
+static void watch(struct capture *c, struct flow *fl, int dir, const struct capture_seg *d,
+                  const struct seg_meta *m)
+{
+    if (dir == 1 && (d->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
+        fl->synack_seen = true;
+    if (dir == 0 && (d->flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_ACK && !fl->hs_ack_seen &&
+        fl->synack_seen) {
+        fl->hs_ack_seen = true;
+        fl->hs_ack_meta = *m;
+        if (fl->opened && fl->interested && c->h.tcp_note) {
+            fl->hs_ack_told = true;
+            c->h.tcp_note(c->h.ctx, fl->user, 0, TCPN_HANDSHAKE_ACK, 0, m);
+        }
+    }
+    struct half *h = &fl->half[dir];
+    bool zero = d->window == 0 && (d->flags & (TCPF_SYN | TCPF_RST | TCPF_ACK)) == TCPF_ACK;
+    if (zero && !h->zero_window && fl->interested && c->h.tcp_note && flow_consumer(c, fl))
+        c->h.tcp_note(c->h.ctx, fl->user, dir, TCPN_ZERO_WINDOW, 0, m);
+    h->zero_window = zero;
 }
 
 void flow_segment(struct capture *c, const struct capture_seg *d,
@@ -293,6 +321,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
             fl->syn_meta[dir] = *m;
         }
     }
+    watch(c, fl, dir, d, m);
     reasm_segment(c, fl, dir, d, m);
     if (d->flags & TCPF_ACK)
         reasm_peer_ack(c, fl, 1 - dir, d->ack, m);

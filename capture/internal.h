@@ -45,6 +45,8 @@ struct half {
     uint64_t offset;   /* stream bytes delivered or skipped so far */
     struct seg *ooo;   /* out-of-order segments, sorted by seq */
     size_t ooo_bytes;
+    int64_t last_new_ts; /* when this direction last sent bytes not seen before */
+    bool zero_window;    /* its last segment advertised a zero window */
 };
 
 struct flow;
@@ -80,6 +82,10 @@ struct flow {
     uint8_t syn_held;          /* bit per direction: a SYN kept for the consumer */
     uint8_t syn_flags[2];
     struct seg_meta syn_meta[2];
+    /* the client's ACK of the SYN-ACK: seen (and kept for the consumer
+     * until it opens), and whether it was handed over */
+    bool synack_seen, hs_ack_seen, hs_ack_told;
+    struct seg_meta hs_ack_meta;
     int64_t first_ts;
     uint64_t first_packet;
     int64_t last_ts;

@@ -3,7 +3,10 @@
  * and only the bytes the consumer still needs. Overlaps keep the first copy.
  * Sequence numbers compare modulo 2^32, so wraparound needs no special case.
  * A hole becomes a gap when the receiver acknowledges data beyond it, when
- * buffered bytes exceed the limit, or when the flow ends. */
+ * buffered bytes exceed the limit, or when the flow ends. Bytes sent again,
+ * and holes filled late, are told to the consumer with how long the
+ * connection waited for them: loss seen from either side of the capture
+ * point. */
 #include "capture/internal.h"
 
 #include <stdlib.h>
@@ -97,6 +100,24 @@ static void gap(struct capture *c, struct flow *fl, int dir, uint64_t len,
     c->st.gaps++;
     if (c->h.gap && flow_consumer(c, fl))
         c->h.gap(c->h.ctx, fl->user, dir, len, m);
+}
+
+static void note(struct capture *c, struct flow *fl, int dir, enum tcp_note what,
+                 int64_t wait, const struct seg_meta *m)
+{
+    if (c->h.tcp_note && wants(fl, &fl->half[dir]) && flow_consumer(c, fl))
+        c->h.tcp_note(c->h.ctx, fl->user, dir, what, wait > 0 ? wait : 0, m);
+}
+
+/* Bytes before next_seq again. A keep-alive (one byte just before
+ * next_seq, RFC 9293 3.8.4) is not a retransmission. */
+static void sent_again(struct capture *c, struct flow *fl, int dir, int32_t rel, uint32_t wire,
+                       const struct seg_meta *m)
+{
+    struct half *h = &fl->half[dir];
+    if (rel == -1 && wire == 1)
+        return;
+    note(c, fl, dir, TCPN_RETRANSMIT, h->last_new_ts ? m->ts - h->last_new_ts : 0, m);
 }
 
 /* Deliver a segment that starts at next_seq; a snaplen-cut segment has
@@ -244,9 +265,15 @@ void reasm_segment(struct capture *c, struct flow *fl, int dir,
     }
     int32_t rel = seq_diff(seq, h->next_seq);
     if ((int64_t)rel + wire <= 0) { /* retransmission of delivered bytes */
+        sent_again(c, fl, dir, rel, wire, m);
         check_fin(h);
         return;
     }
+    if (rel < 0)
+        sent_again(c, fl, dir, rel, wire, m);
+    else if (rel == 0 && h->ooo)
+        note(c, fl, dir, TCPN_LATE_FILL, m->ts - h->ooo->m.ts, m);
+    h->last_new_ts = m->ts;
     if (rel < 0) {
         uint32_t dup = (uint32_t)-rel;
         size_t cut = dup < data.left ? dup : data.left;

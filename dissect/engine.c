@@ -139,6 +139,8 @@ struct session *tflow_session(struct tflow *tf, int fdir)
         session_event(s, EV_TCP_SYN, 0, DIR_C2S, 0, &tf->syn);
     if (tf->has_synack)
         session_event(s, EV_TCP_SYN, 1, DIR_S2C, 0, &tf->synack);
+    if (tf->has_hs_ack)
+        session_event(s, EV_TCP_ACK, 0, DIR_C2S, 0, &tf->hs_ack);
     tf->s = s;
     if (d->order) {
         tf->created = *d->order;
@@ -523,6 +525,8 @@ static void on_gap(void *ctx, void *user, int fdir, uint64_t len,
         return;
     touch(tf, fdir, m);
     d->st.gaps++;
+    tf->tcp[fdir].gaps++;
+    tf->tcp[fdir].gap_bytes += len;
     struct dirstate *ds = &tf->dir[fdir];
     if (ds->mode == DM_RECORDS || ds->mode == DM_RESYNC || ds->mode == DM_SSL2) {
         record_gap(tf, fdir, len);
@@ -564,6 +568,51 @@ static void on_flags(void *ctx, void *user, int fdir, uint8_t flags,
         session_event(tf->s, EV_TCP_FIN, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
 }
 
+/* A retransmission or late fill is timeline-worthy while the handshake
+ * runs, or when the connection waited long for it; a bulk transfer's
+ * routine losses would only crowd the timeline (they are counted). */
+enum { NOTED_WAIT = 200 * 1000000, NOTED_MAX = 16 };
+
+static void on_tcp_note(void *ctx, void *user, int fdir, enum tcp_note note, int64_t wait,
+                        const struct seg_meta *m)
+{
+    (void)ctx;
+    struct tflow *tf = user;
+    if (tf->emitted)
+        return;
+    struct where at = {.ts = m->ts, .packet = m->packet};
+    struct tcp_dir_stats *st = &tf->tcp[fdir];
+    struct session *s = tf->s;
+    int sdir = tflow_sdir(tf, fdir);
+    switch (note) {
+    case TCPN_HANDSHAKE_ACK:
+        tf->hs_ack = at;
+        tf->has_hs_ack = true;
+        if (s)
+            session_event(s, EV_TCP_ACK, 0, (uint8_t)sdir, 0, &at);
+        return;
+    case TCPN_ZERO_WINDOW:
+        st->zero_windows++;
+        if (s && st->zero_windows <= NOTED_MAX)
+            session_event(s, EV_TCP_ZERO_WINDOW, 0, (uint8_t)sdir, 0, &at);
+        return;
+    case TCPN_RETRANSMIT:
+    case TCPN_LATE_FILL:
+        break;
+    }
+    uint32_t *count = note == TCPN_RETRANSMIT ? &st->retransmits : &st->late_fills;
+    (*count)++;
+    if (wait > st->longest_wait || !st->longest_wait_packet) {
+        st->longest_wait = wait;
+        st->longest_wait_packet = m->packet;
+    }
+    if (s && (!s->established || wait >= NOTED_WAIT) && *count <= NOTED_MAX) {
+        int64_t us = wait / 1000;
+        session_event(s, EV_TCP_RETRANSMIT, note == TCPN_LATE_FILL, (uint8_t)sdir,
+                      us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, &at);
+    }
+}
+
 static void on_close(void *ctx, void *user, enum flow_end why)
 {
     struct dissect *d = ctx;
@@ -598,6 +647,7 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
         .data = on_data,
         .gap = on_gap,
         .flags = on_flags,
+        .tcp_note = on_tcp_note,
         .close = on_close,
     };
     return h;

@@ -97,6 +97,8 @@ void finalize_session(struct tflow *tf)
         return;
     s->resumed = resumed(s);
     s->one_way = one_way(s);
+    for (int fdir = 0; fdir < 2; fdir++)
+        s->tcp[tflow_sdir(tf, fdir)] = tf->tcp[fdir];
     decrypt_finish(tf);
     s->ech = ech_outcome(s);
     fingerprint_session(s);

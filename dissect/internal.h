@@ -104,8 +104,9 @@ struct tflow {
     struct tflow *q_next;
     bool server_tls13;      /* a TLS 1.3 ServerHello was seen */
     uint32_t client_flight_bytes; /* TLS 1.3: protected bytes the client sent before the server's next record */
-    struct where syn, synack; /* kept until a session exists */
-    bool has_syn, has_synack;
+    struct where syn, synack, hs_ack; /* kept until a session exists */
+    bool has_syn, has_synack, has_hs_ack;
+    struct tcp_dir_stats tcp[2]; /* by flow direction; the session's at finalize */
     struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */
     struct decrypt *dec;            /* keys for this session, when known */
     bool renegotiating;             /* TLS <= 1.2, inside a decrypted renegotiation */

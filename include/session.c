@@ -72,15 +72,24 @@ double session_handshake_ms(const struct session *s)
     return (double)(s->hs_end.ts - s->hs_start.ts) / 1e6;
 }
 
-double session_rtt_ms(const struct session *s)
+double session_rtt_ms(const struct session *s, double *syn_synack, double *synack_ack)
 {
-    int64_t syn = 0, synack = 0;
-    for (size_t i = 0; i < s->events.n && !(syn && synack); i++) {
+    int64_t syn = 0, synack = 0, ack = 0;
+    for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
         if (e->kind == EV_TCP_SYN && !e->type && !syn)
             syn = e->at.ts;
         else if (e->kind == EV_TCP_SYN && e->type && !synack)
             synack = e->at.ts;
+        else if (e->kind == EV_TCP_ACK && !ack)
+            ack = e->at.ts;
     }
-    return syn && synack && synack >= syn ? (double)(synack - syn) / 1e6 : -1.0;
+    bool first = syn && synack && synack >= syn, second = synack && ack && ack >= synack;
+    if (syn_synack)
+        *syn_synack = first ? (double)(synack - syn) / 1e6 : -1.0;
+    if (synack_ack)
+        *synack_ack = second ? (double)(ack - synack) / 1e6 : -1.0;
+    if (first && second)
+        return (double)(ack - syn) / 1e6;
+    return first ? (double)(synack - syn) / 1e6 : -1.0;
 }

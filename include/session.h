@@ -250,6 +250,9 @@ enum ev_kind {
     EV_TCP_SYN,
     EV_TCP_FIN,
     EV_TCP_RST,
+    EV_TCP_ACK,         /* the client's ACK completing the three-way handshake */
+    EV_TCP_RETRANSMIT,  /* type 0: bytes sent again, 1: a hole filled late; len = the wait in microseconds */
+    EV_TCP_ZERO_WINDOW, /* the sender's receive window closed */
 };
 
 struct event {
@@ -344,6 +347,19 @@ enum ech_outcome {
     EO_ACCEPTED,  /* the server confirmed it: the SNI shown is only a public name */
 };
 
+/* What the TCP layer showed in one direction while tlsscope followed the
+ * connection: loss (seen from either side of the capture point) and flow
+ * control. */
+struct tcp_dir_stats {
+    uint32_t retransmits; /* segments repeating bytes already seen */
+    uint32_t late_fills;  /* holes filled after later bytes had arrived */
+    uint32_t gaps;        /* holes never filled: bytes the capture lacks */
+    uint64_t gap_bytes;
+    uint32_t zero_windows; /* times its receive window closed */
+    int64_t longest_wait;  /* ns the connection waited on one retransmission or late fill */
+    uint64_t longest_wait_packet;
+};
+
 /* how much of a non-TLS answer to a hello a session keeps */
 enum { NOT_TLS_KEEP = 64 };
 
@@ -414,6 +430,7 @@ struct session {
     uint8_t not_tls_dir;
     struct where not_tls_at;
     enum ech_outcome ech; /* dissect/finalize.c */
+    struct tcp_dir_stats tcp[2]; /* by session direction */
     struct where hs_start, hs_end;
     bool has_hs_end;
 };
@@ -441,9 +458,12 @@ const struct alert *session_last_alert(const struct session *s);
 double session_handshake_ms(const struct session *s);
 
 
-/* session_rtt_ms - the network round trip as the capture point saw it,
- * SYN to SYN-ACK; negative without both. */
-double session_rtt_ms(const struct session *s);
+/* session_rtt_ms - the network round trip: SYN to the ACK that completes
+ * the three-way handshake, which holds wherever the capture point sits
+ * (SYN to SYN-ACK alone is the far side's share, and all there is when
+ * the ACK was not seen); negative without the SYN and its answer. syn_synack and synack_ack, when not NULL,
+ * get the two shares (negative when unknown). */
+double session_rtt_ms(const struct session *s, double *syn_synack, double *synack_ack);
 
 /* is_grease - RFC 8701 reserved values (0x?A?A with equal bytes). */
 static inline bool is_grease(uint32_t v)

@@ -556,7 +556,54 @@ static void timeline(struct jw *w, const struct session *s)
         jw_obj_end(w);
     }
     jw_arr_end(w);
+}
+
+static void ms_or_null(struct jw *w, const char *key, double ms)
+{
+    jw_key(w, key);
+    if (ms >= 0)
+        jw_double(w, ms, 3);
+    else
+        jw_null(w);
+}
+
+static void tcp_direction(struct jw *w, const char *key, const struct tcp_dir_stats *t)
+{
+    jw_key(w, key);
+    jw_obj(w);
+    jw_key_uint(w, "retransmissions", t->retransmits);
+    jw_key_uint(w, "late_fills", t->late_fills);
+    jw_key_uint(w, "gaps", t->gaps);
+    jw_key_uint(w, "gap_bytes", t->gap_bytes);
+    jw_key_uint(w, "zero_windows", t->zero_windows);
+    ms_or_null(w, "longest_wait_ms", t->retransmits || t->late_fills ? (double)t->longest_wait / 1e6 : -1);
+    jw_key(w, "longest_wait_packet");
+    if (t->retransmits || t->late_fills)
+        jw_uint(w, t->longest_wait_packet);
+    else
+        jw_null(w);
+    jw_obj_end(w);
+}
+
+/* The TCP layer: the round trip, loss and flow control by direction, and
+ * the segments that mark them. */
+static void tcp(struct jw *w, const struct session *s)
+{
+    static const char *const names[] = {
+        [EV_TCP_FIN - EV_TCP_SYN] = "fin", [EV_TCP_RST - EV_TCP_SYN] = "rst",
+        [EV_TCP_ACK - EV_TCP_SYN] = "handshake_ack", [EV_TCP_ZERO_WINDOW - EV_TCP_SYN] = "zero_window",
+    };
+    int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
+    double first, second;
+    double rtt = session_rtt_ms(s, &first, &second);
     jw_key(w, "tcp");
+    jw_obj(w);
+    ms_or_null(w, "rtt_ms", rtt);
+    ms_or_null(w, "syn_to_synack_ms", first);
+    ms_or_null(w, "synack_to_ack_ms", second);
+    tcp_direction(w, "c2s", &s->tcp[DIR_C2S]);
+    tcp_direction(w, "s2c", &s->tcp[DIR_S2C]);
+    jw_key(w, "events");
     jw_arr(w);
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
@@ -566,12 +613,19 @@ static void timeline(struct jw *w, const struct session *s)
         jw_key(w, "t_ms");
         jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
         jw_key_str(w, "dir", fmt_dir(e->dir));
-        jw_key_str(w, "flags", e->kind == EV_TCP_RST ? "rst" : e->kind == EV_TCP_FIN ? "fin"
-                            : e->type ? "syn_ack" : "syn");
+        const char *what = e->kind == EV_TCP_SYN      ? (e->type ? "syn_ack" : "syn")
+                         : e->kind == EV_TCP_RETRANSMIT ? (e->type ? "late_fill" : "retransmission")
+                                                        : names[e->kind - EV_TCP_SYN];
+        jw_key_str(w, "event", what);
         jw_key_uint(w, "packet", e->at.packet);
+        if (e->kind == EV_TCP_RETRANSMIT) {
+            jw_key(w, "wait_ms");
+            jw_double(w, e->len / 1e3, 3);
+        }
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    jw_obj_end(w);
 }
 
 static void records(struct jw *w, const struct session *s)
@@ -761,6 +815,7 @@ void json_session(struct report *r, const struct session *s)
     mq_plain(w, s);
     kx_details(w, s);
     timeline(w, s);
+    tcp(w, s);
     double ms = session_handshake_ms(s);
     jw_key(w, "handshake_ms");
     if (ms >= 0)

@@ -1,6 +1,8 @@
 #include "report/internal.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,65 @@ void report_free(struct report *r)
     tally_free(&r->findings);
     free(r->x509_logged);
     free(r);
+}
+
+static bool tcp_eventful(const struct tcp_dir_stats *t)
+{
+    return t->retransmits || t->late_fills || t->gaps || t->zero_windows;
+}
+
+/* appendf - printf at buf + *n, never past len; *n stops at len - 1. */
+static void appendf(char *buf, size_t len, size_t *n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void appendf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *n, len - *n, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *n = *n + (size_t)w < len ? *n + (size_t)w : len - 1;
+}
+
+static void tcp_direction(char *buf, size_t len, size_t *n, const char *name, const struct tcp_dir_stats *t)
+{
+    const char *sep = " ";
+    appendf(buf, len, n, "%s", name);
+    if (t->retransmits) {
+        appendf(buf, len, n, "%s%u retransmission%s", sep, t->retransmits, t->retransmits == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (t->late_fills) {
+        appendf(buf, len, n, "%s%u late segment%s", sep, t->late_fills, t->late_fills == 1 ? "" : "s");
+        sep = ", ";
+    }
+    if (t->longest_wait > 0)
+        appendf(buf, len, n, " (longest wait %.1f ms, packet %llu)", (double)t->longest_wait / 1e6,
+                (unsigned long long)t->longest_wait_packet);
+    if (t->gaps) {
+        appendf(buf, len, n, "%s%u gap%s (%llu bytes not captured)", sep, t->gaps, t->gaps == 1 ? "" : "s",
+                (unsigned long long)t->gap_bytes);
+        sep = ", ";
+    }
+    if (t->zero_windows)
+        appendf(buf, len, n, "%swindow closed %u time%s", sep, t->zero_windows, t->zero_windows == 1 ? "" : "s");
+}
+
+bool report_tcp_text(const struct session *s, char *buf, size_t len)
+{
+    bool c2s = tcp_eventful(&s->tcp[DIR_C2S]), s2c = tcp_eventful(&s->tcp[DIR_S2C]);
+    size_t n = 0;
+    if (len)
+        buf[0] = 0;
+    if (c2s)
+        tcp_direction(buf, len, &n, "client->server", &s->tcp[DIR_C2S]);
+    if (c2s && s2c)
+        appendf(buf, len, &n, "; ");
+    if (s2c)
+        tcp_direction(buf, len, &n, "server->client", &s->tcp[DIR_S2C]);
+    return c2s || s2c;
 }
 
 const char *report_status(const struct session *s)
@@ -248,6 +309,9 @@ const char *fmt_event(const struct event *e, char *buf)
     case EV_TCP_SYN: return e->type ? "tcp_syn_ack" : "tcp_syn";
     case EV_TCP_FIN: return "tcp_fin";
     case EV_TCP_RST: return "tcp_rst";
+    case EV_TCP_ACK: return "tcp_ack";
+    case EV_TCP_RETRANSMIT: return e->type ? "tcp_late_fill" : "tcp_retransmission";
+    case EV_TCP_ZERO_WINDOW: return "tcp_zero_window";
     }
     return "unknown";
 }

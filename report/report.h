@@ -43,6 +43,11 @@ void report_free(struct report *r);
  * has; false with the reason and the valid names. */
 bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen);
 
+/* report_tcp_text - what the TCP layer showed of loss and flow control,
+ * by direction ("server->client 2 retransmissions (longest wait ...)"),
+ * into buf; false when there was nothing to say. */
+bool report_tcp_text(const struct session *s, char *buf, size_t len);
+
 /* report_status - "ok", "failed", "incomplete", "partial" or "plaintext"
  * (docs/json.md). */
 const char *report_status(const struct session *s);

@@ -74,6 +74,9 @@ static void header(struct report *r, const struct session *s)
     double ms = session_handshake_ms(s);
     if (ms >= 0)
         fprintf(r->out, ", handshake %.3f ms", ms);
+    double rtt = session_rtt_ms(s, NULL, NULL);
+    if (rtt >= 0)
+        fprintf(r->out, ", round trip %.3f ms", rtt);
     if (s->starttls)
         fprintf(r->out, ", after %s STARTTLS", s->starttls);
     if (s->tunnel)
@@ -100,6 +103,17 @@ static const char *ech_note(enum ech_outcome e)
     case EO_NONE: break;
     }
     return "";
+}
+
+/* Loss and flow control, only when there was some: where a slow or
+ * broken handshake may have lost its time. */
+static void tcp_line(struct report *r, const struct session *s)
+{
+    char line[512];
+    if (!report_tcp_text(s, line, sizeof(line)))
+        return;
+    field(r, "tcp");
+    fprintf(r->out, "%s\n", line);
 }
 
 static void negotiated(struct report *r, const struct session *s)
@@ -352,26 +366,35 @@ static void alerts(struct report *r, const struct session *s)
     }
 }
 
+/* connection set-up and teardown: shown with --verbose; loss and flow
+ * control always, since they explain where time went */
+static bool routine_tcp(const struct event *e)
+{
+    return e->kind >= EV_TCP_SYN && e->kind != EV_TCP_RETRANSMIT && e->kind != EV_TCP_ZERO_WINDOW;
+}
+
 static void timeline(struct report *r, const struct session *s)
 {
     char buf[32];
     int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
     size_t shown = 0;
     for (size_t i = 0; i < s->events.n; i++)
-        shown += s->events.v[i].kind < EV_TCP_SYN || r->opts.verbose;
+        shown += !routine_tcp(&s->events.v[i]) || r->opts.verbose;
     if (!shown)
         return;
     fprintf(r->out, "    timeline\n");
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
         bool tcp = e->kind >= EV_TCP_SYN;
-        if (tcp && !r->opts.verbose)
+        if (routine_tcp(e) && !r->opts.verbose)
             continue;
         fprintf(r->out, "      %s%10.3f ms  %s  %s", tcp ? esc(r, C_DIM) : "",
                 (double)(e->at.ts - t0) / 1e6, e->dir == DIR_C2S ? "C->S" : "S->C",
                 fmt_event(e, buf));
         if (e->kind == EV_ALERT && e->type != 255)
             fprintf(r->out, " %s", registry_alert_name(e->type) ? registry_alert_name(e->type) : "?");
+        if (e->kind == EV_TCP_RETRANSMIT)
+            fprintf(r->out, ", waited %.1f ms", e->len / 1e3);
         fprintf(r->out, "  (packet %llu)%s\n", (unsigned long long)e->at.packet,
                 tcp ? esc(r, C_OFF) : "");
     }
@@ -509,6 +532,7 @@ void text_capture_findings(struct report *r, const struct capture_finding *cf, s
 void text_session(struct report *r, const struct session *s)
 {
     header(r, s);
+    tcp_line(r, s);
     negotiated(r, s);
     decrypted(r, s);
     mq_plain(r, s);

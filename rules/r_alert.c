@@ -238,6 +238,31 @@ const struct rule rule_alert_explained = {
     .fallback = true,
 };
 
+/* Time the handshake spent waiting for lost segments, within (from, to]:
+ * each retransmission or late segment carries how long the connection
+ * waited for it, and successive ones of one loss overlap, so the time
+ * counted is the union of those waits. The longest one is kept for the
+ * evidence. Events are in time order. */
+static double loss_wait_ms(const struct session *s, int64_t from, int64_t to, const struct event **longest)
+{
+    int64_t total = 0, covered = from;
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind != EV_TCP_RETRANSMIT || e->at.ts <= from || e->at.ts > to)
+            continue;
+        int64_t start = e->at.ts - (int64_t)e->len * 1000;
+        if (start < covered)
+            start = covered;
+        if (e->at.ts > start)
+            total += e->at.ts - start;
+        if (e->at.ts > covered)
+            covered = e->at.ts;
+        if (longest && (!*longest || e->len > (*longest)->len))
+            *longest = e;
+    }
+    return (double)total / 1e6;
+}
+
 static bool slow_handshake(const struct session *s, const struct rule_env *env,
                            struct finding_out *out)
 {
@@ -248,9 +273,10 @@ static bool slow_handshake(const struct session *s, const struct rule_env *env,
         out->severity = SEV_MEDIUM;
     finding_note(out, "the handshake took %.1f ms (policy slow_handshake_ms %d)", ms,
                  env->pol->slow_handshake_ms);
-    /* SYN/SYN-ACK give the network round trip; the server's time runs from
-     * the ClientHello to the end of its first flight, the client's from
-     * there to its next message. */
+    /* The three-way handshake gives the network round trip; the server's
+     * time runs from the ClientHello to the end of its first flight, the
+     * client's from there to its next message. Loss inside either is the
+     * network's, not that side's. */
     int64_t first_reply = 0, server_done = 0, client_done = 0;
     for (size_t i = 0; i < s->events.n; i++) {
         const struct event *e = &s->events.v[i];
@@ -263,24 +289,48 @@ static bool slow_handshake(const struct session *s, const struct rule_env *env,
             client_done = e->at.ts;
         }
     }
-    double rtt = session_rtt_ms(s);
+    const struct event *longest = NULL;
+    double lost = loss_wait_ms(s, s->hs_start.ts, s->hs_end.ts, &longest);
+    double synack_ack;
+    double rtt = session_rtt_ms(s, NULL, &synack_ack);
     double server = first_reply ? (double)(server_done - s->hs_start.ts) / 1e6 : -1;
     double client = server_done && client_done ? (double)(client_done - server_done) / 1e6 : -1;
+    double server_lost = first_reply ? loss_wait_ms(s, s->hs_start.ts, server_done, NULL) : 0;
+    double client_lost = client >= 0 ? loss_wait_ms(s, server_done, client_done, NULL) : 0;
     if (rtt >= 0)
-        finding_note(out, "network round trip (SYN to SYN-ACK) %.1f ms", rtt);
+        finding_note(out, "network round trip (SYN to %s) %.1f ms", synack_ack >= 0 ? "the handshake's ACK" : "SYN-ACK",
+                     rtt);
+    if (lost > 0 && longest)
+        finding_note(out, "%.1f ms of it waiting for lost segments to be sent again: the longest, %.1f ms, for a "
+                          "segment from the %s (packet %llu)",
+                     lost, longest->len / 1e3, longest->dir == DIR_C2S ? "client" : "server",
+                     (unsigned long long)longest->at.packet);
+    bool server_slow = rtt >= 0 && server - server_lost > 3 * rtt + 50;
+    bool client_slow = rtt >= 0 && client - client_lost > 3 * rtt + 50;
+    if (server_slow || client_slow)
+        finding_fix(out, "Look at the slower side: its revocation checks (OCSP/CRL reachability), key store "
+                         "access and DNS.");
     if (server >= 0)
         finding_note(out, "server: ClientHello to its first flight %.1f ms%s", server,
-                     rtt >= 0 && server > 3 * rtt + 50 ? " (time spent in the server: key exchange, certificate lookup, or a revocation check)" : "");
+                     server_slow ? " (time spent in the server: key exchange, certificate lookup, or a revocation check)"
+                     : server_lost > 0 ? " (mostly waiting for lost segments)" : "");
     if (client >= 0)
         finding_note(out, "client: from the server's flight to its answer %.1f ms%s", client,
-                     rtt >= 0 && client > 3 * rtt + 50 ? " (time spent in the client: certificate validation or a revocation check)" : "");
+                     client_slow ? " (time spent in the client: certificate validation or a revocation check)"
+                     : client_lost > 0 ? " (mostly waiting for lost segments)" : "");
+    if (lost >= ms / 2) {
+        finding_note(out, "packet loss, not either endpoint, made this handshake slow");
+        finding_fix(out, "Look at the network path between the two hosts (drops, a congested or faulty link, "
+                         "a firewall dropping segments): each loss costs a retransmission timeout, often a second "
+                         "or more.");
+    }
     return true;
 }
 
 const struct rule rule_slow_handshake = {
     .info = {.id = "slow-handshake", .severity = SEV_LOW, .title = "Slow handshake",
-             .rationale = "Where the handshake time goes (network, server, client) tells whether to look at latency, the server's crypto and key store, or revocation checks."},
-    .fix = "Look at the slower side: revocation checks (OCSP/CRL reachability), key store access, DNS; reuse connections or sessions to pay the cost less often.",
+             .rationale = "Where the handshake time goes (network round trip, segments lost and sent again, server, client) tells whether to look at the network path, the server's crypto and key store, or revocation checks."},
+    .fix = "Reuse connections or sessions to pay the cost less often.",
     .mq = NULL,
     .check = slow_handshake,
 };

@@ -232,7 +232,7 @@ static void gave_up(const struct session *s, const struct event *close, const st
                     struct finding_out *out)
 {
     double waited = ms_between(last->at.ts, close->at.ts);
-    double rtt = session_rtt_ms(s);
+    double rtt = session_rtt_ms(s, NULL, NULL);
     const char *who = side(close->dir);
     finding_note(out, "the %s sent the last message (packet %llu) and %s the connection %.1f ms later, with no "
                       "answer from the %s in between",

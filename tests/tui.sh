@@ -95,8 +95,8 @@ keys 2
 expect "client_hello #" "ladder: the ClientHello arrow"
 expect "server_hello #" "ladder: the ServerHello arrow"
 expect "SYN #" "ladder: TCP SYN"
-# Enter on the ClientHello line shows its bytes
-keys Down Down Down Down Enter
+# Enter on the ClientHello line (after the column header, SYN, SYN-ACK, ACK) shows its bytes
+keys Down Down Down Down Down Enter
 expect "message 1 of" "ladder Enter: the Bytes tab"
 expect "client_hello from the client" "bytes: the message named"
 expect "000000  01 00" "bytes: handshake type 1 first"

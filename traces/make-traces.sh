@@ -2,7 +2,9 @@
 # Regenerate the sample captures in traces/: real OpenSSL s_server/s_client
 # handshakes over loopback, captured with tcpdump. Needs root (or
 # CAP_NET_RAW) for tcpdump, openssl, python3 (for the STARTTLS and MQ
-# peers) and editcap (Wireshark's, to put a key log into a pcapng).
+# peers) and editcap (Wireshark's, to put a key log into a pcapng); the
+# lossy-handshake scenario also needs unshare, ip and nft (nftables), and
+# CAP_NET_ADMIN, to drop segments in a network namespace of its own.
 #
 #   traces/make-traces.sh            # all scenarios
 #   traces/make-traces.sh tls13      # one scenario
@@ -191,6 +193,12 @@ capture() {
 client() { # NAME ARGS...: one s_client that says hello and quits
   local name=$1; shift
   (sleep 0.3; printf 'hello\n'; sleep 0.3) |
+    openssl s_client -connect "127.0.0.1:$P" -keylogfile "$work/$name.keylog" "$@" >/dev/null 2>&1
+}
+
+late_client() { # NAME ARGS...: a client that speaks after a slow handshake has had time to end
+  local name=$1; shift
+  (sleep 1.5; printf 'hello\n'; sleep 0.3) |
     openssl s_client -connect "127.0.0.1:$P" -keylogfile "$work/$name.keylog" "$@" >/dev/null 2>&1
 }
 
@@ -483,6 +491,18 @@ scenario() {
     capture "$s" -- http_server "$s" ;;
   one-direction) # a capture filter that keeps the client's packets only
     FILTER="tcp dst port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
+  lossy-handshake) # the server's flight is dropped twice after tcpdump saw it: TCP resends it
+    if [ -z "${LOSSY_NETNS:-}" ]; then # a network namespace of its own, so the drop touches nothing else
+      need unshare; need nft; need ip
+      LOSSY_NETNS=1 unshare -n "$here/make-traces.sh" "$s"
+      return
+    fi
+    ip link set lo up
+    nft add table inet lossy
+    nft add chain inet lossy in '{ type filter hook input priority 0; }'
+    nft add rule inet lossy in tcp sport "$(scenario_port "$s")" tcp flags \& \(syn\|rst\|fin\) == 0 \
+      ip length \> 100 numgen inc mod 1000 \< 2 drop
+    HOLD=3 capture "$s" "${rsa[@]}" -tls1_2 -- late_client "$s" -tls1_2 -servername localhost ;;
   *)
     echo "make-traces: unknown scenario $s" >&2; exit 2 ;;
   esac
@@ -501,5 +521,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
-     client-silent-close server-silent-close tls-to-http one-direction)
+     client-silent-close server-silent-close tls-to-http one-direction lossy-handshake)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -10,6 +10,7 @@
 #include "dissect/mq.h"
 #include "include/escape.h"
 #include "dissect/registry.h"
+#include "report/report.h"
 #include "rules/rules.h"
 
 static void endpoint(const struct endpoint *e, char *out, size_t len)
@@ -49,11 +50,16 @@ static void overview(struct tui *u, struct lines *l, int width)
     struct tm tm;
     if (!gmtime_r(&started, &tm) || !strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tm))
         snprintf(a, sizeof(a), "?");
-    double ms = session_handshake_ms(s);
+    double ms = session_handshake_ms(s), rtt = session_rtt_ms(s, NULL, NULL);
+    char took[64] = "", trip[48] = "";
     if (ms >= 0)
-        lines_add(l, T_PLAIN, "started    %s UTC, handshake %.3f ms", a, ms);
-    else
-        lines_add(l, T_PLAIN, "started    %s UTC", a);
+        snprintf(took, sizeof(took), ", handshake %.3f ms", ms);
+    if (rtt >= 0)
+        snprintf(trip, sizeof(trip), ", round trip %.3f ms", rtt);
+    lines_add(l, T_PLAIN, "started    %s UTC%s%s", a, took, trip);
+    char tcp[512];
+    if (report_tcp_text(s, tcp, sizeof(tcp)))
+        lines_add(l, T_MEDIUM, "tcp        %s", tcp);
     if (s->starttls || s->tunnel)
         lines_add(l, T_PLAIN, "before TLS %s%s%s", s->starttls ? s->starttls : "", s->starttls ? " STARTTLS" : "",
                   s->tunnel ? s->tunnel : "");
@@ -140,6 +146,11 @@ static const char *event_name(const struct event *e, char *buf, size_t len)
     case EV_TCP_SYN: snprintf(buf, len, e->type ? "SYN-ACK" : "SYN"); break;
     case EV_TCP_FIN: snprintf(buf, len, "FIN"); break;
     case EV_TCP_RST: snprintf(buf, len, "RST"); break;
+    case EV_TCP_ACK: snprintf(buf, len, "ACK"); break;
+    case EV_TCP_RETRANSMIT:
+        snprintf(buf, len, "%s (waited %.1f ms)", e->type ? "late segment" : "retransmission", e->len / 1e3);
+        break;
+    case EV_TCP_ZERO_WINDOW: snprintf(buf, len, "zero window"); break;
     default: snprintf(buf, len, "?"); break;
     }
     return buf;

@@ -51,7 +51,7 @@ void ip_tcp(struct buf *b, const struct tcpseg *s)
     b_u32(b, s->ack);
     b_u8(b, 5 << 4);
     b_u8(b, s->flags);
-    b_u16(b, 65535);
+    b_u16(b, s->zero_window ? 0 : 65535);
     b_u32(b, 0);
     if (s->len)
         b_bytes(b, s->data, s->len);
@@ -110,6 +110,17 @@ static void r_flags(void *ctx, void *user, int dir, uint8_t flags, const struct 
         r->syns[dir]++;
 }
 
+static void r_note(void *ctx, void *user, int dir, enum tcp_note note, int64_t wait,
+                   const struct seg_meta *m)
+{
+    (void)ctx;
+    struct recorder *r = user;
+    r->notes[note][dir]++;
+    r->last_wait = wait;
+    if (note == TCPN_HANDSHAKE_ACK)
+        r->hs_ack_packet = m->packet;
+}
+
 static void r_close(void *ctx, void *user, enum flow_end why)
 {
     (void)ctx;
@@ -121,7 +132,8 @@ static void r_close(void *ctx, void *user, enum flow_end why)
 struct flow_handler recorder_handler(struct recorder *r)
 {
     struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data,
-                             .gap = r_gap, .flags = r_flags, .close = r_close};
+                             .gap = r_gap, .flags = r_flags, .tcp_note = r_note,
+                             .close = r_close};
     return h;
 }
 

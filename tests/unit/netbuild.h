@@ -13,6 +13,7 @@ struct tcpseg {
     uint8_t flags;
     const void *data;
     size_t len;
+    bool zero_window; /* advertise a window of 0 (else 65535) */
 };
 
 /* ip_tcp - append an IP packet carrying the segment. */
@@ -31,6 +32,11 @@ struct recorder {
     int syns[2];         /* SYN flags seen per direction */
     int syns_before_data; /* how many had been seen when the first byte came */
     bool had_data;
+    /* tcp_note: how many of each kind per direction, the last wait, and
+     * the packet of the handshake's ACK */
+    int notes[4][2];
+    int64_t last_wait;
+    uint64_t hs_ack_packet;
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

@@ -321,6 +321,60 @@ static void ip_fragments_reassemble(void **state)
     assert_int_equal(capture_stats(cap)->frags_reassembled, 1);
 }
 
+/* What the TCP layer tells of the network: a resent segment with how long
+ * the sender had been quiet, a hole filled late, a window closing, and
+ * the ACK that completes the three-way handshake (kept until the flow
+ * opens, like the SYNs). Packets are 1 ms apart. */
+static void network_notes(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(1, ISN_S + 1, ISN_C + 1, TCPF_ACK, payload, 100);         /* packet 4 */
+    assert_int_equal(rec->hs_ack_packet, 3);
+    assert_int_equal(rec->notes[TCPN_HANDSHAKE_ACK][0], 1);
+    for (int i = 0; i < 3; i++)                                   /* packets 5..7 */
+        seg(0, ISN_C + 1, ISN_S + 101, TCPF_ACK, NULL, 0);
+    seg(1, ISN_S + 1, ISN_C + 1, TCPF_ACK, payload, 100);         /* packet 8: resent */
+    assert_int_equal(rec->notes[TCPN_RETRANSMIT][1], 1);
+    assert_int_equal(rec->last_wait, 4000000);                    /* quiet since packet 4 */
+    seg(1, ISN_S + 100, ISN_C + 1, TCPF_ACK, payload + 99, 1);    /* a keep-alive: not a loss */
+    assert_int_equal(rec->notes[TCPN_RETRANSMIT][1], 1);
+    seg(1, ISN_S + 151, ISN_C + 1, TCPF_ACK, payload + 150, 50);  /* packet 10: ahead of a hole */
+    seg(1, ISN_S + 101, ISN_C + 1, TCPF_ACK, payload + 100, 50);  /* packet 11: the hole filled */
+    assert_int_equal(rec->notes[TCPN_LATE_FILL][1], 1);
+    assert_int_equal(rec->last_wait, 1000000);
+    assert_int_equal(rec->stream[1].n, 200);
+    assert_int_equal(rec->notes[TCPN_RETRANSMIT][1], 1);
+    /* a zero window is told when it closes, not for every segment that repeats it */
+    struct buf frame;
+    for (int i = 0; i < 2; i++) {
+        b_reset(&frame);
+        struct tcpseg z = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000, .dport = 443,
+                           .seq = ISN_C + 1, .ack = ISN_S + 201, .flags = TCPF_ACK, .zero_window = true};
+        ip_tcp(&frame, &z);
+        feed(cap, RAW, &frame, ++pkt_no);
+    }
+    assert_int_equal(rec->notes[TCPN_ZERO_WINDOW][0], 1);
+    seg(0, ISN_C + 1, ISN_S + 201, TCPF_ACK, NULL, 0);            /* it opens again */
+    b_reset(&frame);
+    struct tcpseg z = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000, .dport = 443,
+                       .seq = ISN_C + 1, .ack = ISN_S + 201, .flags = TCPF_ACK, .zero_window = true};
+    ip_tcp(&frame, &z);
+    feed(cap, RAW, &frame, ++pkt_no);
+    assert_int_equal(rec->notes[TCPN_ZERO_WINDOW][0], 2);
+    /* a SYN is no zero window, whatever it advertises */
+    assert_int_equal(rec->notes[TCPN_ZERO_WINDOW][1], 0);
+}
+
+/* Without a SYN-ACK there is no handshake ACK to time. */
+static void no_handshake_ack_mid_stream(void **state)
+{
+    (void)state;
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, NULL, 0);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    assert_int_equal(rec->notes[TCPN_HANDSHAKE_ACK][0], 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -343,6 +397,8 @@ int main(void)
         T(syn_flood_costs_the_consumer_nothing),
         T(snaplen_cut_segment),
         T(ip_fragments_reassemble),
+        T(network_notes),
+        T(no_handshake_ack_mid_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1228,6 +1228,32 @@ static void test_slow_handshake(void **state)
            "client: from the server's flight to its answer 10.0 ms", NULL);
     session_free(s);
 
+    /* the server's flight lost twice and sent again after 200 and 400 ms:
+     * the waits overlap, and the time is the network's */
+    s = new_session(3);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->hs_end.ts = s->hs_start.ts + 1220 * 1000000LL;
+    session_event(s, EV_TCP_SYN, 0, DIR_C2S, 0, &syn);
+    session_event(s, EV_TCP_SYN, 1, DIR_S2C, 0, &synack);
+    struct where ack = {.ts = s->hs_start.ts - 900000};
+    session_event(s, EV_TCP_ACK, 0, DIR_C2S, 0, &ack);
+    add_event(s, EV_HANDSHAKE, 1, DIR_C2S, 0);
+    add_event(s, EV_HANDSHAKE, 2, DIR_S2C, 5);
+    struct where resent = {.ts = s->hs_start.ts + 405 * 1000000LL, .packet = 7};
+    session_event(s, EV_TCP_RETRANSMIT, 0, DIR_S2C, 400000, &resent);
+    resent.ts = s->hs_start.ts + 1205 * 1000000LL;
+    resent.packet = 8;
+    session_event(s, EV_TCP_RETRANSMIT, 0, DIR_S2C, 1200000, &resent);
+    add_event(s, EV_HANDSHAKE, 16, DIR_C2S, 1210);
+    eval(s);
+    expect(s, "slow-handshake", SEV_LOW, "round trip (SYN to the handshake's ACK) 1.1 ms",
+           "1200.0 ms of it waiting for lost segments", "the longest, 1200.0 ms, for a segment from the server "
+           "(packet 8)", "(mostly waiting for lost segments)", "packet loss, not either endpoint", NULL);
+    const struct finding *f = finding(s, "slow-handshake");
+    assert_null(strstr(f->evidence, "time spent in the client"));
+    session_free(s);
+
     s = new_session(2);
     modern_client(s);
     negotiate(s, VER_TLS12, 0xc02f);
