@@ -8,6 +8,9 @@
  * proxy exchange. */
 #include "dissect/internal.h"
 
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool version_ok(uint8_t major, uint8_t minor)
@@ -243,6 +246,117 @@ static const char *binary_protocol(struct cur c, bool from_client, bool *tunnel)
         return "socks5";
     }
     return NULL;
+}
+
+/* "CONNECT host:port HTTP/1.1", host possibly "[v6]". */
+static bool connect_target(struct cur c, char host[256], uint16_t *port)
+{
+    struct cur line = first_line(c);
+    if (!cur_skip(&line, 8)) /* "CONNECT " */
+        return false;
+    size_t at;
+    struct cur target = cur_find(&line, 0, ' ', &at) ? cur_head(&line, at) : line;
+    size_t colon = SIZE_MAX;
+    for (size_t i = 0; i < target.left; i++)
+        if (target.p[i] == ':')
+            colon = i;
+    if (colon == SIZE_MAX || colon == 0 || colon > 255 || colon + 1 >= target.left)
+        return false;
+    unsigned long p = 0;
+    for (size_t i = colon + 1; i < target.left; i++) {
+        if (target.p[i] < '0' || target.p[i] > '9' || (p = p * 10 + (unsigned)(target.p[i] - '0')) > 65535)
+            return false;
+    }
+    size_t from = 0, to = colon;
+    if (target.p[0] == '[' && target.p[colon - 1] == ']')
+        from = 1, to = colon - 1;
+    for (size_t i = from; i < to; i++)
+        if (target.p[i] <= 0x20 || target.p[i] >= 0x7f)
+            return false;
+    memcpy(host, target.p + from, to - from);
+    host[to - from] = 0;
+    *port = (uint16_t)p;
+    return to > from;
+}
+
+/* SOCKS4: 04 01 port(2) ip(4) userid NUL; SOCKS4a puts 0.0.0.x in the
+ * address and the host name after the user id. */
+static bool socks4_target(struct cur c, char host[256], uint16_t *port)
+{
+    uint8_t ver, cmd, ip[4];
+    struct cur user;
+    if (!cur_u8(&c, &ver) || !cur_u8(&c, &cmd) || ver != 4 || cmd != 1 || !cur_u16(&c, port) ||
+        !cur_copy(&c, ip, 4))
+        return false;
+    size_t nul;
+    if (!cur_find(&c, 0, 0, &nul) || !cur_take(&c, nul + 1, &user))
+        return false;
+    if (ip[0] || ip[1] || ip[2] || !ip[3]) {
+        snprintf(host, 256, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+        return true;
+    }
+    if (!cur_find(&c, 0, 0, &nul) || nul == 0 || nul > 255)
+        return false;
+    for (size_t i = 0; i < nul; i++)
+        if (c.p[i] <= 0x20 || c.p[i] >= 0x7f)
+            return false;
+    memcpy(host, c.p, nul);
+    host[nul] = 0;
+    return true;
+}
+
+/* SOCKS5 request: 05 01 00 atyp addr port (RFC 1928 4). The greeting
+ * before it (05 n methods) may share the segment. */
+static bool socks5_target(struct cur c, char host[256], uint16_t *port)
+{
+    uint8_t ver, n;
+    if (cur_peek(&c, 0, &ver) && cur_peek(&c, 1, &n) && ver == 5 && c.left > 2u + n) {
+        uint8_t b2, b3;
+        /* a greeting followed by more: skip it unless it is the request */
+        bool request = cur_peek(&c, 2, &b2) && cur_peek(&c, 3, &b3) && n == 1 && b2 == 0 &&
+                       (b3 == 1 || b3 == 3 || b3 == 4);
+        if (!request && !cur_skip(&c, 2u + n))
+            return false;
+    }
+    uint8_t cmd, rsv, atyp;
+    if (!cur_u8(&c, &ver) || !cur_u8(&c, &cmd) || !cur_u8(&c, &rsv) || !cur_u8(&c, &atyp) || ver != 5 ||
+        cmd != 1 || rsv != 0)
+        return false;
+    uint8_t a[16], len;
+    switch (atyp) {
+    case 1:
+        if (!cur_copy(&c, a, 4) || !cur_u16(&c, port))
+            return false;
+        snprintf(host, 256, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        return true;
+    case 4:
+        if (!cur_copy(&c, a, 16) || !cur_u16(&c, port))
+            return false;
+        return inet_ntop(AF_INET6, a, host, 256) != NULL;
+    case 3:
+        if (!cur_u8(&c, &len) || !len || !cur_copy(&c, host, len) || !cur_u16(&c, port))
+            return false;
+        host[len] = 0;
+        for (size_t i = 0; i < len; i++)
+            if ((uint8_t)host[i] <= 0x20 || (uint8_t)host[i] >= 0x7f)
+                return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool tunnel_target(const char *proto, struct cur c, char host[256], uint16_t *port)
+{
+    if (!proto)
+        return false;
+    if (strcmp(proto, "http-connect") == 0)
+        return cur_starts(&c, "CONNECT ", 8) && connect_target(c, host, port);
+    if (strcmp(proto, "socks4") == 0)
+        return socks4_target(c, host, port);
+    if (strcmp(proto, "socks5") == 0)
+        return socks5_target(c, host, port);
+    return false;
 }
 
 const char *detect_prelude(struct cur c, bool from_client, bool *tunnel)

@@ -125,8 +125,13 @@ struct session *tflow_session(struct tflow *tf, int fdir)
     s->packet_first = s->packet_last = tf->fi.packet;
     s->mid_stream = !(tf->fi.a_sent_syn || tf->fi.b_sent_synack);
     if (tf->prelude_proto) {
-        if (tf->prelude_is_tunnel)
+        if (tf->prelude_is_tunnel) {
             s->tunnel = tf->prelude_proto;
+            if (tf->tunnel_host[0]) {
+                s->tunnel_host = arena_strdup(s->arena, tf->tunnel_host);
+                s->tunnel_port = tf->tunnel_port;
+            }
+        }
         else
             s->starttls = tf->prelude_proto;
         d->st.starttls_sessions++;
@@ -306,6 +311,8 @@ static size_t prelude(struct tflow *tf, int fdir, struct cur c)
             tf->prelude_is_tunnel = tunnel;
         }
     }
+    if (tf->prelude_is_tunnel && !tf->tunnel_host[0] && fdir == guess_client_fdir(tf))
+        (void)tunnel_target(tf->prelude_proto, c, tf->tunnel_host, &tf->tunnel_port);
     if (ds->prelude_bytes == 0 && !tf->prelude_proto &&
         !dir_is_tls(&tf->dir[1 - fdir])) {
         if (!tf->fetch && fetch_request(tf, fdir, c))

@@ -95,6 +95,8 @@ struct tflow {
     bool roles_from_hello;
     const char *prelude_proto;
     bool prelude_is_tunnel;
+    char tunnel_host[256]; /* what the client asked the proxy for, or "" */
+    uint16_t tunnel_port;
     bool gave_up;
     bool closed, emitted, finalized;
     struct capture_order created; /* batched: where the session was made */
@@ -172,6 +174,11 @@ bool detect_resync(struct cur c, size_t *at);
 /* detect_prelude - name the cleartext protocol the bytes belong to, or
  * NULL; *tunnel tells a proxy (SOCKS, HTTP CONNECT) from STARTTLS. */
 const char *detect_prelude(struct cur c, bool from_client, bool *tunnel);
+/* tunnel_target - the host (a name or an address literal) and port a
+ * client's proxy request names: HTTP CONNECT's request line, a SOCKS4(a)
+ * request, or a SOCKS5 CONNECT request (not its greeting); false when c
+ * holds none of them. host gets at most 255 bytes and a terminator. */
+bool tunnel_target(const char *proto, struct cur c, char host[256], uint16_t *port);
 
 /* ---- record.c ------------------------------------------------------------ */
 

@@ -372,6 +372,8 @@ struct session {
     uint64_t packet_first, packet_last;
     const char *starttls; /* "smtp", "imap", ... or NULL */
     const char *tunnel;   /* "socks4", "socks5", "http-connect" or NULL */
+    const char *tunnel_host; /* the host the client asked the proxy for, or NULL */
+    uint16_t tunnel_port;
 
     struct hello ch, ch_retry, sh, hrr;
     struct hello ee; /* TLS 1.3 EncryptedExtensions, when decrypted */

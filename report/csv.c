@@ -32,7 +32,7 @@ static const char *const csv_names[C_COUNT] = {
 /* Every top-level key a JSON session line can have (docs/json.md). */
 static const char *const json_names[] = {
     "type", "id", "ts", "ts_end", "client", "server", "roles_guessed", "mid_stream", "one_direction",
-    "starttls", "tunnel", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
+    "starttls", "tunnel", "tunnel_target", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
     "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
     "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
     "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",

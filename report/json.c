@@ -798,6 +798,15 @@ void json_session(struct report *r, const struct session *s)
     jw_key_str(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");
     jw_key_str(w, "starttls", s->starttls);
     jw_key_str(w, "tunnel", s->tunnel);
+    jw_key(w, "tunnel_target");
+    if (s->tunnel_host) {
+        jw_obj(w);
+        jw_key_str(w, "host", s->tunnel_host);
+        jw_key_uint(w, "port", s->tunnel_port);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
     negotiated(w, s, r->opts.app_data);
     client_hello(w, "client_hello", &s->ch, &s->fp);
     if (s->ch_retry.present)

@@ -81,6 +81,9 @@ static void header(struct report *r, const struct session *s)
         fprintf(r->out, ", after %s STARTTLS", s->starttls);
     if (s->tunnel)
         fprintf(r->out, ", through %s", s->tunnel);
+    if (s->tunnel_host)
+        fprintf(r->out, strchr(s->tunnel_host, ':') ? " to [%s]:%u" : " to %s:%u", s->tunnel_host,
+                (unsigned)s->tunnel_port);
     if (s->mid_stream)
         fprintf(r->out, ", capture began mid-connection");
     if (s->one_way)

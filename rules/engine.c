@@ -99,7 +99,7 @@ static void add_finding(struct session *s, const struct rule *rule,
         .mq = o->mq ? o->mq : rule->mq,
         .evidence = arena_strdup(s->arena, o->evidence),
     };
-    if (o->fix_len && rule->fix[0])
+    if (o->fix_len && rule->fix[0] && !o->own_fix)
         f.fix = arena_sprintf(s->arena, "%s %s", o->fix, rule->fix);
     else if (o->fix_len)
         f.fix = arena_strdup(s->arena, o->fix);
@@ -550,7 +550,7 @@ void rules_eval(struct rules *r, struct session *s)
              * of the cost of evaluating a session */
             struct finding_out out;
             out.severity = rule->info.severity;
-            out.explains = false;
+            out.explains = out.own_fix = false;
             out.ev_len = out.fix_len = 0;
             out.evidence[0] = out.fix[0] = 0;
             out.mq = NULL;

@@ -162,6 +162,7 @@ struct rule_env {
 struct finding_out {
     enum severity severity;
     bool explains;
+    bool own_fix; /* the check's fix replaces the table's, which would contradict it */
     char evidence[1536];
     size_t ev_len;
     char fix[1024];

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "include/escape.h"
+#include "include/idna.h"
 
 /* Every certificate of both chains with a label for evidence. */
 struct cert_ref {
@@ -746,12 +747,38 @@ const struct rule rule_cert_name_nul = {
     .check = cert_name_nul,
 };
 
+/* A name sent as raw UTF-8 where RFC 6066 wants its A-label: when the
+ * certificate holds that A-label, the certificate is right and the client
+ * is not. */
+static bool raw_utf8_name(const struct cert *leaf, const struct bytes *sni, struct finding_out *out)
+{
+    bool raw = false;
+    for (size_t i = 0; i < sni->len && !raw; i++)
+        raw = sni->p[i] >= 0x80;
+    char a_label[256];
+    if (!raw || !idna_to_ascii(sni->p, sni->len, a_label, sizeof(a_label)) ||
+        !server_name_matches(leaf, (const uint8_t *)a_label, strlen(a_label)))
+        return false;
+    finding_note(out, "that name is raw UTF-8, where RFC 6066 requires its A-label, %s, and the certificate "
+                      "holds %s: the certificate is right, the client sent the name unprepared",
+                 a_label, a_label);
+    finding_fix(out, "Make the client convert internationalised names to A-labels (IDNA, RFC 5891) before it "
+                     "sends them as SNI and checks the certificate; the certificate needs no change.");
+    out->own_fix = true;
+    return true;
+}
+
 static bool cert_sni_mismatch(const struct session *s, const struct rule_env *env,
                               struct finding_out *out)
 {
     (void)env;
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const struct bytes *sni = s->ch.sni.n ? &s->ch.sni.v[0] : NULL;
+    struct bytes target = {(const uint8_t *)s->tunnel_host, s->tunnel_host ? strlen(s->tunnel_host) : 0};
+    /* without SNI, a proxy request names the host the client expects */
+    bool by_proxy = !sni && target.len && !is_ip_literal(s->tunnel_host) && hello_whole(&s->ch);
+    if (by_proxy)
+        sni = &target;
     if (!leaf || leaf->parse_error || !sni || !sni->len || sni->len > 253 ||
         mq_channel_sni(sni) || (s->ech != EO_NONE && s->ech != EO_NOT_USED))
         return false;
@@ -759,10 +786,14 @@ static bool cert_sni_mismatch(const struct session *s, const struct rule_env *en
         return false;
     char host[256 * 4];
     escape_bytes(sni->p, sni->len, host, sizeof(host));
-    finding_note(out, "the client asked for %s", host);
-    if (is_ip_literal(host))
+    if (by_proxy)
+        finding_note(out, "the client sent no SNI and asked the %s proxy for %s", s->tunnel, host);
+    else
+        finding_note(out, "the client asked for %s", host);
+    if (is_ip_literal(host) && !by_proxy)
         finding_note(out, "an IP address, which RFC 6066 does not allow in SNI: a client that sends one checks the certificate's IP SANs");
-    cert_names(leaf, out);
+    if (!raw_utf8_name(leaf, sni, out))
+        cert_names(leaf, out);
     return claimed(s, out, SERVER_CHAIN, R_NAME);
 }
 
@@ -793,23 +824,35 @@ static bool cert_ip_not_in_san(const struct session *s, const struct rule_env *e
                                struct finding_out *out)
 {
     const struct cert *leaf = chain_leaf(&s->server_certs);
-    if (!leaf || leaf->parse_error || s->ch.sni.n || !hello_whole(&s->ch) || !internal_address(&s->server))
+    if (!leaf || leaf->parse_error || s->ch.sni.n || !hello_whole(&s->ch))
         return false;
+    /* Through a proxy the address the client means is the one it asked the
+     * proxy for, not the proxy's; a host name there is cert-sni-mismatch's. */
+    struct endpoint meant = s->server;
     char ip[96];
-    endpoint_text(&s->server, ip, sizeof(ip));
-    char *colon = strrchr(ip, ':');
-    if (colon)
-        *colon = 0;
-    char *bare = ip[0] == '[' ? ip + 1 : ip;
-    size_t n = strlen(bare);
-    if (n && bare[n - 1] == ']')
-        bare[n - 1] = 0;
-    if (server_name_matches(leaf, (const uint8_t *)bare, strlen(bare)))
+    if (s->tunnel_host) {
+        uint8_t a[16];
+        if (inet_pton(AF_INET, s->tunnel_host, a) == 1)
+            meant.family = 4, memcpy(meant.addr, a, 4);
+        else if (inet_pton(AF_INET6, s->tunnel_host, a) == 1)
+            meant.family = 6, memcpy(meant.addr, a, 16);
+        else
+            return false;
+    }
+    if (!internal_address(&meant))
+        return false;
+    inet_ntop(meant.family == 6 ? AF_INET6 : AF_INET, meant.addr, ip, sizeof(ip));
+    if (server_name_matches(leaf, (const uint8_t *)ip, strlen(ip)))
         return false;
     if (env->mq_port)
         out->severity = SEV_LOW; /* MQ checks peers by SSLPEER, not host name */
-    finding_note(out, "the client sent no server name to the internal address %s: if it connected by address "
-                 "and checks host names, it needs %s among the certificate's IP SANs", bare, bare);
+    if (s->tunnel_host)
+        finding_note(out, "the client sent no server name and asked the %s proxy for the internal address %s: if "
+                          "it checks host names, it needs %s among the certificate's IP SANs",
+                     s->tunnel, ip, ip);
+    else
+        finding_note(out, "the client sent no server name to the internal address %s: if it connected by address "
+                          "and checks host names, it needs %s among the certificate's IP SANs", ip, ip);
     cert_names(leaf, out);
     return claimed(s, out, SERVER_CHAIN, R_NAME);
 }

@@ -299,6 +299,16 @@ http_server() { # TLS to a real (plaintext) HTTP server
   wait "$server" 2>/dev/null || true
 }
 
+connect_proxy() { # NAME: s_client through an HTTP CONNECT proxy on 127.0.0.2, asking for localhost
+  python3 "$here/connect-proxy.py" 127.0.0.2 "$EXTRA_PORT" &
+  local proxy=$!
+  sleep 1
+  (sleep 0.5; printf 'hello\n'; sleep 0.3) |
+    openssl s_client -proxy "127.0.0.2:$EXTRA_PORT" -connect "localhost:$P" -noservername -tls1_2 \
+      -keylogfile "$work/$1.keylog" >/dev/null 2>&1
+  wait "$proxy" || true
+}
+
 starttls_smtp() {
   python3 "$here/smtp-peer.py" "$P" "$pki/server-rsa.pem" "$pki/server-rsa.key" &
   local peer=$!
@@ -491,6 +501,8 @@ scenario() {
     capture "$s" -- http_server "$s" ;;
   one-direction) # a capture filter that keeps the client's packets only
     FILTER="tcp dst port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
+  tunnel-connect) # no SNI; the CONNECT names localhost, which the certificate holds, not the proxy's 127.0.0.2
+    EXTRA_PORT=44381 capture "$s" "${rsa[@]}" -tls1_2 -- connect_proxy "$s" ;;
   lossy-handshake) # the server's flight is dropped twice after tcpdump saw it: TCP resends it
     if [ -z "${LOSSY_NETNS:-}" ]; then # a network namespace of its own, so the drop touches nothing else
       need unshare; need nft; need ip
@@ -521,5 +533,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
-     client-silent-close server-silent-close tls-to-http one-direction lossy-handshake)
+     client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

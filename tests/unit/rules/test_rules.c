@@ -643,6 +643,57 @@ static void test_cert_names(void **state)
     eval(s);
     silent(s, "cert-ip-not-in-san");
     session_free(s);
+
+    /* through a proxy, the host asked for is the name that counts, not the
+     * proxy's address */
+    static const struct {
+        const char *tunnel, *host, *rule, *says;
+    } proxied[] = {
+        {"http-connect", "www.example.com", NULL, NULL},
+        {"http-connect", "api.example.com", "cert-sni-mismatch", "asked the http-connect proxy for api.example.com"},
+        {"socks4", "10.1.2.3", "cert-ip-not-in-san", "asked the socks4 proxy for the internal address 10.1.2.3"},
+        {"socks5", "93.184.216.34", NULL, NULL}, /* a public address: as above */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(proxied); i++) {
+        s = new_session(20 + i);
+        modern_client(s);
+        s->tunnel = proxied[i].tunnel;
+        s->tunnel_host = proxied[i].host;
+        s->tunnel_port = 443;
+        server_leaf(s); /* www.example.com only; the proxy at 10.0.0.2 is not in it */
+        eval(s);
+        if (proxied[i].rule)
+            expect(s, proxied[i].rule, SEV_MEDIUM, proxied[i].says, NULL);
+        if (!proxied[i].rule || strcmp(proxied[i].rule, "cert-sni-mismatch") != 0)
+            silent(s, "cert-sni-mismatch");
+        if (!proxied[i].rule || strcmp(proxied[i].rule, "cert-ip-not-in-san") != 0)
+            silent(s, "cert-ip-not-in-san");
+        session_free(s);
+    }
+
+    /* an internationalised name sent raw where the certificate holds its
+     * A-label: the client's fault, and the fix says so */
+    s = new_session(30);
+    modern_client(s);
+    add_sni(s, "b\xc3\xbc" "cher.example");
+    add_name(s, &server_leaf(s)->san_dns, "xn--bcher-kva.example");
+    eval(s);
+    expect(s, "cert-sni-mismatch", SEV_MEDIUM, "asked for b\\xc3\\xbccher.example", "raw UTF-8",
+           "xn--bcher-kva.example", "the client sent the name unprepared", NULL);
+    const struct finding *f = finding(s, "cert-sni-mismatch");
+    assert_non_null(strstr(f->fix, "A-labels"));
+    assert_null(strstr(f->fix, "subjectAltName"));
+    session_free(s);
+
+    /* ... and one the certificate does not hold in any form */
+    s = new_session(31);
+    modern_client(s);
+    add_sni(s, "b\xc3\xbc" "cher.example");
+    server_leaf(s);
+    eval(s);
+    expect(s, "cert-sni-mismatch", SEV_MEDIUM, "www.example.com", NULL);
+    assert_null(strstr(finding(s, "cert-sni-mismatch")->evidence, "raw UTF-8"));
+    session_free(s);
 }
 
 /* The NUL-prefix trick: a name that holds a NUL matches nothing, and
