@@ -286,7 +286,8 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
             cli_error("too many MQ ports");
             return EXIT_USAGE;
         }
-    struct rules_config rc = {.policy = p->policy, .as_of = o->as_of, .as_of_time = o->as_of_time};
+    struct rules_config rc = {.policy = p->policy, .as_of = o->as_of, .as_of_time = o->as_of_time,
+                              .wall = (int64_t)time(NULL)};
     p->rules = rules_new(&rc);
     p->progress = o->progress;
     p->n_trackers = o->jobs ? o->jobs : 1;

@@ -368,6 +368,7 @@ static void san_facts(struct arena *a, X509 *x, struct cert *c)
 static void usage_facts(struct arena *a, X509 *x, struct cert *c)
 {
     uint32_t flags = X509_get_extension_flags(x);
+    c->proxy = (flags & EXFLAG_PROXY) != 0;
     BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
     c->path_len = -1;
     if (bc) {

@@ -138,6 +138,7 @@ struct cert {
     struct byteslist san_dns, san_email, san_uri;
     struct strs san_ip;
     bool has_basic_constraints, ca;
+    bool proxy; /* an RFC 3820 proxy certificate (proxyCertInfo): short-lived by design */
     int path_len; /* -1: absent */
     uint16_t key_usage; /* KU_* bits */
     bool has_key_usage, has_ext_key_usage;

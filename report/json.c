@@ -340,6 +340,7 @@ static void cert(struct jw *w, const struct cert *c)
         jw_null(w);
     jw_key_uint(w, "stapled_scts", c->stapled_scts);
     jw_key_bool(w, "self_signed", c->self_signed);
+    jw_key_bool(w, "proxy_certificate", c->proxy);
     jw_obj_end(w);
 }
 

@@ -517,12 +517,13 @@ static const char *channel_of(const struct session *s, char *buf)
 void rules_eval(struct rules *r, struct session *s)
 {
     const struct policy *pol = r->cfg.policy;
-    char clock[64], day[16], channel[MQ_CHANNEL_MAX + 1];
+    char clock[64], day[16], channel[MQ_CHANNEL_MAX + 1], doubt[256];
     struct rule_env env = {.pol = pol, .mq_port = policy_mq_port(pol, s->server.port)};
     switch (r->cfg.as_of) {
     case AS_OF_CAPTURE:
         env.now = s->ts_first / 1000000000;
         snprintf(clock, sizeof(clock), "the capture's time (%s)", day_text(env.now, day, sizeof(day)));
+        env.clock_doubt = capture_clock_doubt(s, r->cfg.wall, doubt, sizeof(doubt));
         break;
     case AS_OF_NOW:
         env.now = r->cfg.as_of_time;

@@ -149,6 +149,10 @@ struct rule_env {
     const struct policy *pol;
     int64_t now;          /* the clock validity is judged against (seconds) */
     const char *clock;    /* how to name it in evidence */
+    /* why the capture's own clock cannot be believed (it is the clock, and
+     * it stood still, predates the protocol, or is later than today), or
+     * NULL: certificate dates are then not judged against it */
+    const char *clock_doubt;
     bool mq_port;         /* the server port is an IBM MQ port */
     const struct server_facts *server; /* earlier sessions to this server */
     const struct channel_policy *channel; /* policy for the MQ channel */
@@ -306,6 +310,12 @@ const struct alert *failure_alert(const struct session *s);
  * a certificate causes (bad_certificate ... unknown_ca, or an encrypted one
  * after that chain was sent); NULL otherwise. */
 const struct alert *cert_refusal(const struct session *s, int chain_role);
+/* capture_clock_doubt - why the capture's timestamps cannot be the real
+ * time of this session, in buf, or NULL: every packet at one instant, a
+ * date before the protocol version it speaks was published, a date after
+ * wall (the machine's clock; 0: not checked), or even the CA certificate
+ * that issued the leaf not yet valid. */
+const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf, size_t len);
 /* closed_by - the side that sent FIN or RST first after time t (ns), or -1,
  * with when. */
 int closed_by(const struct session *s, int64_t after, int64_t *when);

@@ -144,6 +144,8 @@ static void expired_one(const struct cert_ref *r, const struct session *s,
 static bool cert_expired(const struct session *s, const struct rule_env *env,
                          struct finding_out *out)
 {
+    if (env->clock_doubt) /* capture-clock says why the dates were not judged */
+        return false;
     unsigned chains = each_cert(s, env, out, expired_one);
     if (!chains)
         return false;
@@ -175,6 +177,8 @@ static void future_one(const struct cert_ref *r, const struct session *s,
 static bool cert_not_yet_valid(const struct session *s, const struct rule_env *env,
                                struct finding_out *out)
 {
+    if (env->clock_doubt)
+        return false;
     unsigned chains = each_cert(s, env, out, future_one);
     if (!chains)
         return false;
@@ -190,6 +194,42 @@ const struct rule rule_cert_not_yet_valid = {
     .check = cert_not_yet_valid,
 };
 
+/* A certificate outside its validity at the doubted clock: what would
+ * have been reported, had the clock been believed. */
+static void outside_one(const struct cert_ref *r, const struct session *s,
+                        const struct rule_env *env, struct finding_out *out, bool *hit)
+{
+    (void)s;
+    char w[200], from[16], to[16];
+    if (!r->c->has_validity || (env->now >= r->c->not_before && env->now <= r->c->not_after))
+        return;
+    *hit = true;
+    finding_note(out, "%s (valid %s .. %s) would have been called %s", who(r, w, sizeof(w)),
+                 day_text(r->c->not_before, from, sizeof(from)), day_text(r->c->not_after, to, sizeof(to)),
+                 env->now < r->c->not_before ? "not yet valid" : "expired");
+}
+
+static bool capture_clock(const struct session *s, const struct rule_env *env, struct finding_out *out)
+{
+    if (!env->clock_doubt)
+        return false;
+    struct finding_out probe = *out;
+    if (!each_cert(s, env, &probe, outside_one))
+        return false;
+    finding_note(out, "%s", env->clock_doubt);
+    finding_note(out, "so certificate dates were not judged against it");
+    (void)each_cert(s, env, out, outside_one);
+    return true;
+}
+
+const struct rule rule_capture_clock = {
+    .info = {.id = "capture-clock", .severity = SEV_INFO, .title = "The capture's clock cannot be trusted",
+             .rationale = "Validity is judged at the capture's time by default; a capture whose timestamps stood still, predate the protocol it carries, lie in the future or precede the CA that issued the leaf would turn every certificate into a false expired or not-yet-valid finding."},
+    .fix = "Judge the certificates at a date you know: --as-of YYYY-MM-DD, or --as-of now.",
+    .mq = NULL,
+    .check = capture_clock,
+};
+
 static void expiring_one(const struct cert_ref *r, const struct session *s,
                          const struct rule_env *env, struct finding_out *out, bool *hit)
 {
@@ -197,7 +237,8 @@ static void expiring_one(const struct cert_ref *r, const struct session *s,
     char w[200], d[16];
     int64_t left = r->c->not_after - env->now;
     int64_t window = (int64_t)env->pol->expiry_warning_days * 86400;
-    if (!r->c->has_validity || left < 0 || left > window)
+    /* a proxy certificate lives hours by design: its end is no warning */
+    if (!r->c->has_validity || r->c->proxy || left < 0 || left > window)
         return;
     *hit = true;
     if (left < 7 * 86400)
@@ -209,6 +250,8 @@ static void expiring_one(const struct cert_ref *r, const struct session *s,
 static bool cert_expiring(const struct session *s, const struct rule_env *env,
                           struct finding_out *out)
 {
+    if (env->clock_doubt)
+        return false;
     if (!each_cert(s, env, out, expiring_one))
         return false;
     finding_note(out, "judged at %s; warning window %d days (policy expiry_warning_days)",

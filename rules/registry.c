@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-extern const struct rule rule_cert_expired, rule_cert_not_yet_valid, rule_cert_expiring,
+extern const struct rule rule_capture_clock, rule_cert_expired, rule_cert_not_yet_valid, rule_cert_expiring,
     rule_cert_validity_too_long, rule_cert_weak_rsa, rule_cert_weak_ec, rule_cert_dsa,
     rule_cert_weak_signature, rule_cert_self_signed_leaf, rule_cert_chain_order,
     rule_cert_chain_incomplete, rule_cert_untrusted, rule_cert_key_usage, rule_cert_sni_mismatch,
@@ -22,6 +22,7 @@ extern const struct capture_rule rule_many_connections, rule_server_grade, rule_
 
 const struct rule *const session_rules[] = {
     /* certificates */
+    &rule_capture_clock,
     &rule_cert_expired,
     &rule_cert_not_yet_valid,
     &rule_cert_expiring,

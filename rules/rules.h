@@ -35,6 +35,7 @@ struct rules_config {
     const struct policy *policy;
     enum as_of as_of;
     int64_t as_of_time; /* seconds: "now" or the given date */
+    int64_t wall;       /* seconds: the machine's clock, to doubt a capture dated later; 0 skips that */
 };
 
 /* A finding about the capture as a whole (a server, a client, a burst). */

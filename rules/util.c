@@ -205,6 +205,76 @@ const struct alert *cert_refusal(const struct session *s, int chain_role)
     }
 }
 
+/* When each protocol version was published: a capture dated earlier that
+ * speaks it has a clock that was wrong. */
+static int64_t published(uint16_t v, const char **what)
+{
+    static const struct {
+        uint16_t version;
+        int64_t at;
+        const char *what;
+    } dates[] = {
+        {VER_TLS13, 1533772800, "TLS 1.3 (RFC 8446, August 2018)"},
+        {VER_TLS12, 1218672000, "TLS 1.2 (RFC 5246, August 2008)"},
+        {VER_TLS11, 1145318400, "TLS 1.1 (RFC 4346, April 2006)"},
+        {VER_TLS10, 915148800, "TLS 1.0 (RFC 2246, January 1999)"},
+    };
+    if (registry_version_is_tls13(v) && v != VER_TLS13) {
+        *what = "a TLS 1.3 draft (2016 and later)";
+        return 1451606400;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(dates); i++)
+        if (dates[i].version == v) {
+            *what = dates[i].what;
+            return dates[i].at;
+        }
+    return 0;
+}
+
+const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf, size_t len)
+{
+    int64_t at = s->ts_first / 1000000000;
+    char day[16];
+    if (s->packet_last >= s->packet_first + 2 && s->ts_last == s->ts_first) {
+        snprintf(buf, len, "all %llu packets of the session carry one timestamp (%s): the capture's clock did "
+                           "not run, as in a synthetic or re-stamped capture",
+                 (unsigned long long)(s->packet_last - s->packet_first + 1), day_text(at, day, sizeof(day)));
+        return buf;
+    }
+    /* the version negotiated, or else the newest the client offered */
+    uint16_t v = s->has_version ? s->version : s->ch.present ? s->ch.version : 0;
+    for (size_t i = 0; i < s->ch.versions.n && !s->has_version; i++) {
+        uint16_t o = s->ch.versions.v[i];
+        if (!is_grease(o) && (registry_version_is_tls13(o) || o > v) && !registry_version_is_tls13(v))
+            v = o;
+    }
+    const char *what = NULL;
+    int64_t since = published(v, &what);
+    if (since && at < since) {
+        snprintf(buf, len, "the capture is dated %s, before %s, which this session speaks",
+                 day_text(at, day, sizeof(day)), what);
+        return buf;
+    }
+    if (wall && at > wall + 86400) {
+        snprintf(buf, len, "the capture is dated %s, after today", day_text(at, day, sizeof(day)));
+        return buf;
+    }
+    /* a CA cannot have signed a leaf before it existed */
+    const struct chain *c = &s->server_certs;
+    for (size_t i = 1; i < c->n && c->v[0].has_validity && c->v[0].not_before > at; i++) {
+        const struct cert *ca = &c->v[i];
+        if (ca->parse_error || !ca->has_validity || ca->not_before <= at || !ca->ca)
+            continue;
+        char cn[128], from[16];
+        snprintf(buf, len, "the capture is dated %s, before even the CA certificate %s that issued the leaf "
+                           "became valid (%s)",
+                 day_text(at, day, sizeof(day)), cert_cn(ca, cn, sizeof(cn))[0] ? cn : "sent with it",
+                 day_text(ca->not_before, from, sizeof(from)));
+        return buf;
+    }
+    return NULL;
+}
+
 int closed_by(const struct session *s, int64_t after, int64_t *when)
 {
     for (size_t i = 0; i < s->events.n; i++) {

@@ -47,6 +47,15 @@ mkpki() {
   sign server-ecdsa "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth $both \
     -newkey ec -pkeyopt ec_paramgen_curve:P-256
   sign client "/C=US/O=tlsscope test/CN=app-client" "" clientAuth $both -newkey rsa:2048
+  if [ ! -f proxy.pem ]; then # an RFC 3820 proxy certificate the client issues itself, for 12 hours
+    openssl req -new -nodes -newkey rsa:2048 -keyout proxy.key -out proxy.csr \
+      -subj "/C=US/O=tlsscope test/CN=app-client/CN=1001" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nproxyCertInfo=critical,language:id-ppl-inheritAll\n' \
+      > proxy.ext
+    openssl x509 -req -in proxy.csr -CA client.pem -CAkey client.key -set_serial 1001 -days 1 -sha256 \
+      -extfile proxy.ext -out proxy.pem 2>/dev/null
+    rm -f proxy.csr proxy.ext
+  fi
   sign server-rsa1024 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth $both -newkey rsa:1024
   sign server-name-only "/C=US/O=tlsscope test/CN=localhost" "DNS:localhost" serverAuth $both -newkey rsa:2048
   sign server-ec224 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature \

@@ -99,10 +99,29 @@ static void certificate_tls12(void **state)
     assert_true(leaf->key_usage & CERT_KU_KEY_ENCIPHERMENT);
     assert_true(leaf->has_basic_constraints && !leaf->ca);
     assert_false(leaf->self_signed);
+    assert_false(leaf->proxy);
     assert_true(ch->v[1].ca && ch->v[1].self_signed);
     assert_true(leaf->not_after > leaf->not_before);
     fx_free(&f);
     truncations_fail(hs_certificate, 1, 0x0303, 0, b_cur(&msg));
+}
+
+/* An RFC 3820 proxy certificate (traces/pki/proxy.pem, issued by the
+ * client's own certificate) is known for one. */
+static void proxy_certificate(void **state)
+{
+    (void)state;
+    static uint8_t der[4096];
+    size_t n = read_cert_der("traces/pki/proxy.pem", der, sizeof(der));
+    struct fx f;
+    fx_open(&f);
+    struct cert c;
+    struct hsctx h = fx_hsctx(&f, 1);
+    x509_decode(f.d, h.s->arena, cur_make(der, n), &c);
+    assert_null(c.parse_error);
+    assert_true(c.proxy);
+    assert_string_equal(c.issuer, "CN=app-client,O=tlsscope test,C=US");
+    fx_free(&f);
 }
 
 static void certificate_tls13_and_unknown_version(void **state)
@@ -531,6 +550,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(certificate_tls12),
+        cmocka_unit_test(proxy_certificate),
         cmocka_unit_test(certificate_tls13_and_unknown_version),
         cmocka_unit_test(certificate_tls13_entry_extensions),
         cmocka_unit_test(certificate_garbage_is_kept_with_a_reason),

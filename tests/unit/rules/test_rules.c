@@ -290,6 +290,100 @@ static void test_cert_validity_clock(void **state)
     session_free(s);
 }
 
+/* A capture clock that cannot be the real time: the certificate dates are
+ * not judged against it, and capture-clock says why. */
+static void test_capture_clock(void **state)
+{
+    (void)state;
+    /* every packet at one instant */
+    struct session *s = new_session(1);
+    s->packet_first = 1, s->packet_last = 5;
+    s->ts_last = s->ts_first;
+    server_leaf(s)->not_before = T0 + 5 * DAY;
+    eval(s);
+    silent(s, "cert-not-yet-valid");
+    expect(s, "capture-clock", SEV_INFO, "all 5 packets of the session carry one timestamp",
+           "would have been called not yet valid", NULL);
+    session_free(s);
+
+    /* dated before the version it speaks */
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->ts_first = 946684799LL * 1000000000; /* 1999-12-31 */
+    server_leaf(s);
+    eval(s);
+    silent(s, "cert-not-yet-valid");
+    expect(s, "capture-clock", SEV_INFO, "dated 1999-12-31, before TLS 1.2 (RFC 5246", NULL);
+    session_free(s);
+
+    /* a leaf from before even its CA: the clock, not the certificate */
+    s = new_session(3);
+    server_leaf(s)->not_before = T0 + 5 * DAY;
+    struct cert *ca = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example Root");
+    ca->has_basic_constraints = ca->ca = true;
+    ca->not_before = T0 + 2 * DAY;
+    eval(s);
+    silent(s, "cert-not-yet-valid");
+    expect(s, "capture-clock", SEV_INFO, "before even the CA certificate Example CA", NULL);
+    session_free(s);
+
+    /* only the leaf in the future: a certificate issued with a wrong clock */
+    s = new_session(4);
+    server_leaf(s)->not_before = T0 + 5 * DAY;
+    ca = add_cert(s, &s->server_certs, "CN=Example CA", "CN=Example Root");
+    ca->has_basic_constraints = ca->ca = true;
+    eval(s);
+    expect(s, "cert-not-yet-valid", SEV_HIGH, "valid only from 2026-01-06", NULL);
+    silent(s, "capture-clock");
+    session_free(s);
+
+    /* a doubtful clock with every date in range says nothing */
+    s = new_session(5);
+    s->packet_first = 1, s->packet_last = 5;
+    s->ts_last = s->ts_first;
+    server_leaf(s);
+    eval(s);
+    silent(s, "capture-clock");
+    session_free(s);
+
+    /* a date given with --as-of is believed */
+    s = new_session(6);
+    s->packet_first = 1, s->packet_last = 5;
+    s->ts_last = s->ts_first;
+    server_leaf(s)->not_before = T0 + 5 * DAY;
+    struct run r;
+    run_open(&r, NULL, AS_OF_DATE, T0);
+    rules_eval(r.rules, s);
+    run_close(&r);
+    expect(s, "cert-not-yet-valid", SEV_HIGH, "--as-of", NULL);
+    silent(s, "capture-clock");
+    session_free(s);
+}
+
+/* RFC 3820 proxy certificates live hours by design: their end is no
+ * warning, but an expired one is still expired. */
+static void test_proxy_certificate(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    struct cert *c = server_leaf(s);
+    c->proxy = true;
+    c->not_before = T0 - 3600;
+    c->not_after = T0 + 11 * 3600;
+    eval(s);
+    silent(s, "cert-expiring");
+    session_free(s);
+
+    s = new_session(2);
+    c = server_leaf(s);
+    c->proxy = true;
+    c->not_after = T0 - 3600;
+    eval(s);
+    expect(s, "cert-expired", SEV_HIGH, "expired on 2025-12-31", NULL);
+    session_free(s);
+}
+
 static void test_cert_expiring_window(void **state)
 {
     (void)state;
@@ -1969,6 +2063,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_session_is_silent),
         cmocka_unit_test(test_cert_validity_clock),
+        cmocka_unit_test(test_capture_clock),
+        cmocka_unit_test(test_proxy_certificate),
         cmocka_unit_test(test_cert_expiring_window),
         cmocka_unit_test(test_cert_validity_too_long),
         cmocka_unit_test(test_cert_key_strength),
