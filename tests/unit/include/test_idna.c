@@ -46,7 +46,7 @@ static void refuses_what_is_no_name(void **state)
         "\xed\xa0\x80",     /* a surrogate */
         "\xf4\x90\x80\x80", /* past U+10FFFF */
         "\xff",
-        "a\x1b" "b",        /* a control character */
+        "a\033b",           /* a control character */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_null(a_label(bad[i], out, sizeof(out)));
