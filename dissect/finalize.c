@@ -96,6 +96,13 @@ void finalize_session(struct tflow *tf)
     if (!s)
         return;
     s->resumed = resumed(s);
+    /* Up to TLS 1.2 a server sends application data only after the
+     * client's Finished verified: data both ways after the server's
+     * Finished is a completed handshake, even when the client's Finished
+     * was lost to the capture or to a record that did not parse. */
+    if (!s->established && s->server_finished && !registry_version_is_tls13(s->version) &&
+        s->records[DIR_S2C][REC_APPDATA] && s->records[DIR_C2S][REC_APPDATA])
+        s->established = true;
     s->one_way = one_way(s);
     for (int fdir = 0; fdir < 2; fdir++)
         s->tcp[tflow_sdir(tf, fdir)] = tf->tcp[fdir];

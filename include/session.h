@@ -285,6 +285,7 @@ enum severity { SEV_INFO = 0, SEV_LOW, SEV_MEDIUM, SEV_HIGH };
 struct finding {
     const char *rule, *title, *evidence, *fix, *mq;
     enum severity severity;
+    bool explains; /* it says why the handshake failed */
 };
 
 /* A handshake message as it was on the wire (or decrypted), kept only

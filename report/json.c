@@ -110,6 +110,7 @@ static void ext_codes(struct jw *w, const struct hello *h)
         if (h->exts.v[i].bad || h->exts.v[i].duplicate)
             jw_uint(w, h->exts.v[i].type);
     jw_arr_end(w);
+    jw_key_bool(w, "truncated", h->truncated || h->exts_unreadable);
 }
 
 static const char *ech_outcome_name(enum ech_outcome e)
@@ -679,6 +680,7 @@ static void finding_fields(struct jw *w, const struct finding *f)
     jw_key_str(w, "evidence", f->evidence);
     jw_key_str(w, "fix", f->fix);
     jw_key_str(w, "mq", f->mq);
+    jw_key_bool(w, "explains", f->explains);
 }
 
 static void findings(struct jw *w, const struct session *s)

@@ -98,6 +98,7 @@ static void add_finding(struct session *s, const struct rule *rule,
         .severity = o->severity,
         .mq = o->mq ? o->mq : rule->mq,
         .evidence = arena_strdup(s->arena, o->evidence),
+        .explains = o->explains,
     };
     if (o->fix_len && rule->fix[0] && !o->own_fix)
         f.fix = arena_sprintf(s->arena, "%s %s", o->fix, rule->fix);

@@ -296,8 +296,8 @@ bool session_is_tls13(const struct session *s);
 /* offers_below_tls13 - the ClientHello allows a version older than TLS
  * 1.3 (or does not say: no supported_versions). */
 bool offers_below_tls13(const struct hello *ch);
-/* hello_whole - the hello was seen and parsed to its end: only then can a
- * rule conclude that something is missing from it. */
+/* hello_whole - the hello was seen and parsed to its end, every extension
+ * included: only then can a rule conclude that something is missing. */
 bool hello_whole(const struct hello *h);
 /* fatal_alert - the last cleartext fatal alert, or NULL. */
 const struct alert *fatal_alert(const struct session *s);

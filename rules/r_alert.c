@@ -170,6 +170,20 @@ static bool encrypted_refusal(const struct session *s, const struct alert *a, st
     out->severity = SEV_HIGH;
     finding_note(out, "the %s sent an encrypted alert in packet %llu before the handshake completed",
                  a->dir == DIR_C2S ? "client" : "server", (unsigned long long)a->at.packet);
+    if (s->has_version && !session_is_tls13(s)) {
+        char ver[REG_LABEL_LEN];
+        /* up to TLS 1.2 the certificates were in clear and accepted: an
+         * alert is encrypted only after its sender's ChangeCipherSpec */
+        finding_note(out, "in %s an alert is encrypted only after its sender's ChangeCipherSpec, which it sends "
+                          "once it has accepted the peer's certificate: the failure came later, usually a Finished "
+                          "or record that did not verify (different keys: a middlebox altering the handshake, or "
+                          "an implementation bug)",
+                     version_text(s->version, ver));
+        finding_fix(out, "Look at the sending side's log; decrypting with a key log (tlsscope --keylog) shows the "
+                         "alert's description.");
+        out->mq = "AMQ9665E";
+        return true;
+    }
     if (a->dir == DIR_C2S)
         finding_note(out, "in TLS 1.3 this is usually the client rejecting the server's certificate (untrusted CA, expiry, name), which it saw encrypted");
     else if (s->client_certs.seen && !s->client_certs.n)
@@ -186,6 +200,7 @@ static bool alert_explained(const struct session *s, const struct rule_env *env,
                             struct finding_out *out)
 {
     (void)env;
+    out->explains = true; /* whatever it says, it is the explanation given */
     if (alert_before_hello(s, out)) {
         out->severity = SEV_HIGH;
         return true;

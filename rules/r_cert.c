@@ -89,7 +89,7 @@ static void claim_refusal(const struct session *s, struct finding_out *out, unsi
         const char *name = a->encrypted ? NULL : registry_alert_name(a->desc);
         finding_note(out, "the %s then refused the %s's certificate with %s%s (packet %llu)",
                      role == DIR_S2C ? "client" : "server", role == DIR_S2C ? "server" : "client",
-                     name ? name : "an encrypted alert", name ? "" : " (TLS 1.3)",
+                     name ? name : "an encrypted alert", name ? "" : " (TLS 1.3: the certificate is encrypted too)",
                      (unsigned long long)a->at.packet);
         return;
     }

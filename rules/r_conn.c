@@ -238,11 +238,18 @@ static void gave_up(const struct session *s, const struct event *close, const st
                       "answer from the %s in between",
                  who, (unsigned long long)last->at.packet,
                  close->kind == EV_TCP_RST ? "reset" : "closed", waited, side(1 - close->dir));
-    if (close->dir == DIR_C2S && !s->sh.present && !s->hrr.present && rtt >= 0 && waited < rtt) {
-        out->severity = SEV_LOW;
-        finding_note(out, "it hung up sooner than one network round trip (%.1f ms): it never meant to wait; a "
-                          "scanner or a client that cancelled, not a failed handshake",
+    if (rtt >= 0 && waited < rtt) {
+        if (close->dir == DIR_C2S && !s->sh.present && !s->hrr.present) {
+            out->severity = SEV_LOW;
+            finding_note(out, "it hung up sooner than one network round trip (%.1f ms): it never meant to wait; "
+                              "a scanner or a client that cancelled, not a failed handshake",
+                         rtt);
+            return;
+        }
+        finding_note(out, "sooner than an answer could come back (round trip %.1f ms): it did not wait for one, "
+                          "it ended the connection",
                      rtt);
+        finding_fix(out, "Look at the %s's log: why it ended the connection in the middle of the handshake.", who);
         return;
     }
     if (waited >= 1000)

@@ -128,7 +128,13 @@ bool offers_tls13(const struct hello *ch)
 
 bool hello_whole(const struct hello *h)
 {
-    return h->present && !h->truncated;
+    if (!h->present || h->truncated || h->exts_unreadable)
+        return false;
+    /* an extension that did not parse may be the one a rule finds missing */
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].bad)
+            return false;
+    return true;
 }
 
 bool offers_below_tls13(const struct hello *ch)
@@ -173,7 +179,9 @@ const struct alert *fatal_alert(const struct session *s)
 
 const struct alert *failure_alert(const struct session *s)
 {
-    if (s->established)
+    /* seen from the middle with no hello, an encrypted alert is far more
+     * likely a close_notify than a refusal */
+    if (s->established || (!s->ch.present && !s->sh.present && !s->hrr.present))
         return NULL;
     for (size_t i = 0; i < s->alerts.n; i++) {
         const struct alert *a = &s->alerts.v[i];
@@ -189,9 +197,11 @@ const struct alert *cert_refusal(const struct session *s, int chain_role)
     int validator = chain_role == DIR_S2C ? DIR_C2S : DIR_S2C;
     if (!a || a->dir != validator)
         return NULL;
-    if (a->encrypted) /* TLS 1.3: after the chain was sent, a refusal of it is the usual reason */
-        return (chain_role == DIR_S2C ? s->server_certs.seen || session_is_tls13(s) : s->client_certs.n > 0) ? a
-                                                                                                            : NULL;
+    /* TLS 1.3: after the chain was sent, a refusal of it is the usual
+     * reason. Up to TLS 1.2 an alert is encrypted only after its sender's
+     * ChangeCipherSpec, which it sends once it has accepted the chain. */
+    if (a->encrypted)
+        return session_is_tls13(s) && (chain_role == DIR_S2C || s->client_certs.n > 0) ? a : NULL;
     switch (a->desc) {
     case 42: /* bad_certificate */
     case 43: /* unsupported_certificate */

@@ -121,7 +121,52 @@ def tshark_compressed_chain(tlsscope, trace):
           "decompressed here, certificate by certificate")
 
 
-CHECKS = {"tshark-compressed-chain": tshark_compressed_chain}
+def tshark_server_finished(tlsscope, trace):
+    cmd = ["tshark", "-r", trace, "-Y", "tls", "-T", "fields", "-E", "separator=|",
+           "-E", "occurrence=a", "-E", "aggregator=,",
+           "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.srcport",
+           "-e", "tls.record.content_type", "-e", "tls.handshake.type"]
+    rows = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
+    streams = {}
+    for row in rows:
+        stream, src, port, types, hs = row.split("|")
+        st = streams.setdefault(stream, {"client": None, "cke": False, "finished": False,
+                                         "data": False})
+        hs = hs.split(",") if hs else []
+        if "1" in hs and st["client"] is None:
+            st["client"] = (src, port)
+        from_client = st["client"] == (src, port)
+        if from_client and "16" in hs:
+            st["cke"] = True
+        types = types.split(",") if types else []
+        if not from_client and st["cke"] and "20" in types and \
+                "22" in types[types.index("20") + 1:]:
+            st["finished"] = True
+        if not from_client and st["finished"] and "23" in types:
+            st["data"] = True
+    proven = {st["client"] for st in streams.values() if st["finished"] and st["data"]}
+    if not proven:
+        fail(f"tshark shows no server Finished after a full handshake in {trace}")
+    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
+                         capture_output=True, text=True, check=True).stdout
+    sessions = {}
+    for line in out.splitlines():
+        obj = json.loads(line)
+        if obj.get("type") == "session":
+            sessions[(obj["client"]["ip"], str(obj["client"]["port"]))] = obj
+    for client in sorted(proven):
+        got = sessions.get(client)
+        if got is None:
+            fail(f"tlsscope reports no session with client {client[0]} port {client[1]}")
+        if got["established"] is not True:
+            fail(f"client {client}: the server's Finished and application data prove the "
+                 f"handshake completed; tlsscope says established={got['established']}")
+    print(f"corroborate: {trace}: {len(proven)} handshake(s) completed by tshark's record "
+          "sequence (server Finished after ClientKeyExchange, then server data), as tlsscope says")
+
+
+CHECKS = {"tshark-compressed-chain": tshark_compressed_chain,
+          "tshark-server-finished": tshark_server_finished}
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in CHECKS:
