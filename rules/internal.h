@@ -326,5 +326,9 @@ unsigned refused_key_type(const struct session *s);
 /* rsa_pss_missing - TLS 1.3 with no RSA-PSS scheme offered: 1 when the
  * server's key is RSA, 2 when a refusal at the hello suggests it, else 0. */
 unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env);
+/* narrow_sigalgs_note - when the client offers only a few signature
+ * schemes, name the server key kinds none of them fits: a refusal of the
+ * hello may be theirs rather than the suites'. */
+void narrow_sigalgs_note(const struct hello *ch, struct finding_out *out);
 /* sslpeer_matches - does an RFC 2253 DN satisfy an MQ SSLPEER filter? */
 bool sslpeer_matches(const char *pattern, const char *dn);

@@ -124,6 +124,47 @@ unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env)
     return refused ? 2 : 0;
 }
 
+void narrow_sigalgs_note(const struct hello *ch, struct finding_out *out)
+{
+    /* A handful of schemes is a client restricted by hand (-sigalgs, a
+     * Java jdk.tls.client.SignatureSchemes): then a server key outside
+     * them is as likely a cause of the refusal as the suites. */
+    static const struct {
+        const char *key;
+        uint16_t lo, hi;
+    } kinds[] = {
+        {"RSASSA-PSS (rsa_pss_pss_*)", 0x0809, 0x080b},
+        {"ECDSA P-256", 0x0403, 0x0403},
+        {"ECDSA P-384", 0x0503, 0x0503},
+        {"Ed25519", 0x0807, 0x0807},
+    };
+    if (!hello_whole(ch) || !ch->sig_algs.n || ch->sig_algs.n > 4)
+        return;
+    char list[256] = "", buf[REG_LABEL_LEN];
+    size_t used = 0;
+    for (size_t i = 0; i < ch->sig_algs.n && used < sizeof(list); i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+                                 registry_sigscheme_label(ch->sig_algs.v[i], buf));
+    char missing[160] = "";
+    used = 0;
+    for (size_t i = 0; i < ARRAY_LEN(kinds) && used < sizeof(missing); i++)
+        if (!offers_schemes(ch, kinds[i].lo, kinds[i].hi))
+            used += (size_t)snprintf(missing + used, sizeof(missing) - used, "%s%s", used ? ", " : "", kinds[i].key);
+    if (!missing[0])
+        return;
+    finding_note(out, "but the client's signature_algorithms lists only %s: a server whose key cannot sign with "
+                      "those (%s) refuses with the same alert, so check the server's key type before the suites",
+                 list, missing);
+    bool mandatory = false;
+    for (size_t i = 0; i < ch->ciphers.n; i++)
+        mandatory |= ch->ciphers.v[i] == 0x1301;
+    if (offers_tls13(ch) && mandatory)
+        finding_note(out, "the more so as the client offers TLS 1.3 with TLS_AES_128_GCM_SHA256, which every TLS 1.3 "
+                          "server must implement (RFC 8446 9.1): only a server limited to TLS 1.2 can lack it");
+    finding_fix(out, "Compare the server's certificate key type (openssl x509 -noout -text) with the client's "
+                     "signature algorithms, and widen them (OpenSSL -sigalgs) if they do not cover it. If they do:");
+}
+
 static bool rsa_without_pss(const struct session *s, const struct rule_env *env,
                             struct finding_out *out)
 {

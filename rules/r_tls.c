@@ -154,6 +154,7 @@ static bool no_shared_cipher(const struct session *s, const struct rule_env *env
     list_offer(&s->ch, out);
     if (kinds == 1 && !known)
         finding_note(out, "all of them need an RSA certificate: if the server's is ECDSA, that alone explains the refusal");
+    narrow_sigalgs_note(&s->ch, out);
     const struct server_facts *f = env->server;
     if (f && f->n_ciphers) {
         char ver[REG_LABEL_LEN];

@@ -60,6 +60,11 @@ mkpki() {
   sign server-name-only "/C=US/O=tlsscope test/CN=localhost" "DNS:localhost" serverAuth $both -newkey rsa:2048
   sign server-ec224 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature \
     -newkey ec -pkeyopt ec_paramgen_curve:P-224
+  sign server-ed25519 "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature -newkey ed25519
+  sign server-rsa-pss "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature -newkey rsa-pss \
+    -pkeyopt rsa_keygen_bits:2048
+  sign server-idn "/C=US/O=tlsscope test/CN=xn--bcher-kva.example" "DNS:xn--bcher-kva.example" serverAuth $both \
+    -newkey rsa:2048
   sign server-dsa "/C=US/O=tlsscope test/CN=localhost" "$san" serverAuth digitalSignature \
     -newkey dsa:<(openssl dsaparam 2048 2>/dev/null)
   if [ ! -f server-sha1.pem ]; then # the CA signs with SHA-1
@@ -510,6 +515,19 @@ scenario() {
     capture "$s" -- http_server "$s" ;;
   one-direction) # a capture filter that keeps the client's packets only
     FILTER="tcp dst port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_2 -servername localhost ;;
+  cert-ed25519) # legal with ECDHE_ECDSA suites in TLS 1.2 (RFC 8422)
+    capture "$s" -cert "$pki/server-ed25519.pem" -key "$pki/server-ed25519.key" -tls1_2 -- \
+      client "$s" -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256 -servername localhost ;;
+  rsa-pss-key) # an RSASSA-PSS key signs only with rsa_pss_pss_*; the client offers rsa_pss_rsae_* alone
+    capture "$s" -cert "$pki/server-rsa-pss.pem" -key "$pki/server-rsa-pss.key" -- \
+      client "$s" -sigalgs 'rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256' -servername localhost ;;
+  old-client) # a TLS 1.1 client: OpenSSL 3 has no protocol left to offer it and says internal_error
+    capture "$s" "${rsa[@]}" -- client "$s" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -servername localhost ;;
+  renegotiation-refused) # 'R' on a server that does not allow client renegotiation
+    HOLD=3 capture "$s" "${rsa[@]}" -tls1_2 -- say "$s" -tls1_2 -- hello R "after the renegotiation" ;;
+  idn-raw-sni) # the client sends the name as UTF-8, not as the A-label the certificate holds
+    capture "$s" -cert "$pki/server-idn.pem" -key "$pki/server-idn.key" -tls1_2 -- \
+      client "$s" -tls1_2 -servername "$(printf 'b\303\274cher.example')" ;;
   tunnel-connect) # no SNI; the CONNECT names localhost, which the certificate holds, not the proxy's 127.0.0.2
     EXTRA_PORT=44381 capture "$s" "${rsa[@]}" -tls1_2 -- connect_proxy "$s" ;;
   lossy-handshake) # the server's flight is dropped twice after tcpdump saw it: TCP resends it
@@ -542,5 +560,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls12-renegotiation tls13-dsb tls12-ccm8 tls12-aria tls12-camellia tls13-client-cert-rejected
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
-     client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect)
+     client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
+     cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

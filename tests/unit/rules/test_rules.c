@@ -876,6 +876,23 @@ static void test_key_type_mismatch(void **state)
     eval(s);
     silent(s, "cert-key-type-mismatch");
     expect(s, "no-shared-cipher", SEV_HIGH, "handshake_failure (packet 6)", NULL);
+    assert_null(strstr(finding(s, "no-shared-cipher")->evidence, "signature_algorithms"));
+    session_free(s);
+
+    /* a client restricted to two signature schemes, TLS 1.3 with its
+     * mandatory suite: the server's key is the likelier cause (an
+     * RSASSA-PSS key needs rsa_pss_pss_*), and the finding says so */
+    s = new_session(2);
+    static const uint32_t with_tls13[] = {0x1301, 0xc02f};
+    offer(s, with_tls13, 2);
+    push16(s, &s->ch.versions, VER_TLS13);
+    push16(s, &s->ch.sig_algs, 0x0804);
+    push16(s, &s->ch.sig_algs, 0x0403);
+    add_alert(s, DIR_S2C, 2, 40, 6);
+    eval(s);
+    expect(s, "no-shared-cipher", SEV_HIGH, "lists only rsa_pss_rsae_sha256, ecdsa_secp256r1_sha256",
+           "RSASSA-PSS (rsa_pss_pss_*), ECDSA P-384, Ed25519", "RFC 8446 9.1", NULL);
+    assert_non_null(strstr(finding(s, "no-shared-cipher")->fix, "server's certificate key type"));
     session_free(s);
 
     /* a completed handshake with an ECDSA suite and an RSA certificate: it
