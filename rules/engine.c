@@ -89,14 +89,33 @@ void finding_fix(struct finding_out *o, const char *fmt, ...)
     va_end(ap);
 }
 
+void finding_mq(struct finding_out *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->mq_buf, sizeof(o->mq_buf), fmt, ap);
+    va_end(ap);
+    o->mq = o->mq_buf;
+}
+
+const char *mq_side(int dir)
+{
+    return dir == DIR_C2S ? "client" : "queue manager";
+}
+
 static void add_finding(struct session *s, const struct rule *rule,
                         const struct finding_out *o)
 {
+    const char *mq = o->mq == o->mq_buf ? arena_strdup(s->arena, o->mq_buf) : o->mq ? o->mq : rule->mq;
+    /* An MQ message is a fact only where this finding is why the
+     * handshake failed; elsewhere nothing failed for MQ to report. */
+    if (mq && !o->explains)
+        mq = arena_sprintf(s->arena, "if it failed on this: %s", mq);
     struct finding f = {
         .rule = rule->info.id,
         .title = rule->info.title,
         .severity = o->severity,
-        .mq = o->mq ? o->mq : rule->mq,
+        .mq = mq,
         .evidence = arena_strdup(s->arena, o->evidence),
         .explains = o->explains,
     };

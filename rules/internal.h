@@ -23,7 +23,8 @@ struct channel_policy {
     char name[21];
     char sslciph[POLICY_NAME];
     enum sslcauth sslcauth;
-    char sslpeer[256];
+    char sslpeer[256];        /* the queue manager's filter on the client's DN */
+    char client_sslpeer[256]; /* the client's filter on the queue manager's DN (its MQCD/CCDT) */
 };
 
 struct server_policy {
@@ -172,12 +173,26 @@ struct finding_out {
     char fix[1024];
     size_t fix_len;
     const char *mq; /* overrides the table's MQ message */
+    char mq_buf[256]; /* finding_mq writes here */
 };
 
 void finding_note(struct finding_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void finding_fix(struct finding_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* finding_mq - the MQ messages of this finding, each group of numbers
+ * followed by its side in parentheses: "AMQ9633E (client); AMQ9665E
+ * (queue manager)". On a finding that does not explain a failure the
+ * engine makes it conditional: nothing failed for MQ to report. */
+void finding_mq(struct finding_out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* mq_side - how MQ messages name the side of a direction's sender: the
+ * TLS client is the MQ client (or the initiating MCA), the server the
+ * queue manager. */
+const char *mq_side(int dir);
+/* mq_session - IBM MQ by the port (policy mq_ports), a channel SNI, or
+ * MQ segments seen in clear. */
+bool mq_session(const struct session *s, const struct rule_env *env);
 
 typedef bool (*rule_check)(const struct session *s, const struct rule_env *env,
                            struct finding_out *out);

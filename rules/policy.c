@@ -1,5 +1,5 @@
 /* --policy FILE: "key = value" lines, '#' comments, and sections
- *   [channel NAME]       sslciph, sslcauth, sslpeer
+ *   [channel NAME]       sslciph, sslcauth, sslpeer, client_sslpeer
  *   [server ADDR:PORT]   min_protocol, allowed_ciphers, sslciph (ADDR may be *)
  * and globally, besides the thresholds, disable = RULE, ... and
  * severity = RULE:LEVEL, ... (a site's own grading of a rule).
@@ -307,7 +307,11 @@ static bool channel_key(struct parser *ps, struct channel_policy *c, const char 
         snprintf(c->sslpeer, sizeof(c->sslpeer), "%s", v);
         return true;
     }
-    return fail(ps, "unknown key '%s' in a [channel] section (sslciph, sslcauth, sslpeer)", k);
+    if (strcmp(k, "client_sslpeer") == 0) {
+        snprintf(c->client_sslpeer, sizeof(c->client_sslpeer), "%s", v);
+        return true;
+    }
+    return fail(ps, "unknown key '%s' in a [channel] section (sslciph, sslcauth, sslpeer, client_sslpeer)", k);
 }
 
 static bool server_key(struct parser *ps, struct server_policy *sp, const char *k, char *v)

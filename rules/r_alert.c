@@ -9,64 +9,60 @@ struct alert_help {
     uint8_t code;
     const char *from_server, *from_client; /* what it usually means */
     const char *check;
-    const char *mq;
+    /* what the sender of the alert logs, when the queue manager sent it
+     * and when the client did (its peer logs AMQ9665E) */
+    const char *mq_server, *mq_client;
 };
 
 static const struct alert_help helps[] = {
     {10, "the server got a message it did not expect at that point",
-     "the client sent a message out of order", "a middlebox rewriting traffic, or mismatched TLS implementations",
-     "AMQ9638E"},
+     "the client sent a message out of order", "a middlebox rewriting traffic, or mismatched TLS implementations", "AMQ9638E", "AMQ9638E"},
     {20, "the server could not authenticate a record", "the client could not authenticate a record",
-     "the keys disagree: corrupted traffic, a middlebox, or a bug; with TLS 1.2 CBC suites, broken padding",
-     "AMQ9638E / AMQ9665E"},
+     "the keys disagree: corrupted traffic, a middlebox, or a bug; with TLS 1.2 CBC suites, broken padding", "AMQ9638E", "AMQ9638E"},
     {22, "a record was longer than allowed", "a record was longer than allowed",
-     "record size or max_fragment_length handling", NULL},
+     "record size or max_fragment_length handling", NULL, NULL},
     {40, "the server found no acceptable parameters: no common cipher suite, group or signature algorithm, or a certificate key type that does not fit",
      "the client cannot use what the server chose",
-     "the suites, groups and signature algorithms each side allows; FIPS or Suite B policies; the certificate key type",
-     "AMQ9616E (queue manager), AMQ9665E / MQRC 2393 (client)"},
+     "the suites, groups and signature algorithms each side allows; FIPS or Suite B policies; the certificate key type", "AMQ9616E", NULL},
     {42, "the server rejected the client's certificate", "the client rejected the server's certificate",
-     "the certificate's signature, key usage and extended key usage, and that its chain is complete",
-     "AMQ9633E"},
+     "the certificate's signature, key usage and extended key usage, and that its chain is complete", "AMQ9633E", "AMQ9633E"},
     {43, "the server cannot use the client's certificate type", "the client cannot use the server's certificate type",
-     "the key algorithm and size of the certificate", "AMQ9633E"},
+     "the key algorithm and size of the certificate", "AMQ9633E", "AMQ9633E"},
     {44, "the server found the client's certificate revoked", "the client found the server's certificate revoked",
-     "the certificate's status at its CA (CRL/OCSP), and replace it if it is revoked", "AMQ9633E"},
+     "the certificate's status at its CA (CRL/OCSP), and replace it if it is revoked", "AMQ9633E", "AMQ9633E"},
     {45, "the server found the client's certificate expired", "the client found the server's certificate expired",
-     "the certificate's validity and both hosts' clocks", "AMQ9633E"},
+     "the certificate's validity and both hosts' clocks", "AMQ9633E", "AMQ9633E"},
     {46, "the server rejected the client's certificate for another reason", "the client rejected the server's certificate for another reason (Java reports most trust failures this way)",
-     "that the peer trusts the issuing CA and the chain is complete", "AMQ9633E; Java MQRC 2397"},
+     "that the peer trusts the issuing CA and the chain is complete", "AMQ9633E", "AMQ9633E, or MQRC 2397 from a Java client"},
     {47, "a field of the client's message was out of range", "a field of the server's message was out of range",
-     "a group, signature scheme or version one side does not support", NULL},
+     "a group, signature scheme or version one side does not support", NULL, NULL},
     {48, "the server does not trust the CA that issued the client's certificate", "the client does not trust the CA that issued the server's certificate",
-     "that the validating side's trust store holds the issuing root and that the sender includes every intermediate",
-     "AMQ9633E"},
-    {49, "access denied by the server's policy", "access denied by the client's policy", "the peer's access rules", NULL},
+     "that the validating side's trust store holds the issuing root and that the sender includes every intermediate", "AMQ9633E", "AMQ9633E"},
+    {49, "access denied by the server's policy", "access denied by the client's policy", "the peer's access rules", NULL, NULL},
     {50, "the server could not decode a message", "the client could not decode a message",
-     "a malformed message: an implementation bug or a middlebox", NULL},
+     "a malformed message: an implementation bug or a middlebox", NULL, NULL},
     {51, "the server could not verify a signature or Finished message", "the client could not verify the server's signature or Finished message",
-     "that the certificate matches the private key in use, and RSA-PSS support", "AMQ9638E"},
+     "that the certificate matches the private key in use, and RSA-PSS support", "AMQ9638E", "AMQ9638E"},
     {70, "the server does not accept any protocol version the client offered", "the client does not accept the version the server chose",
-     "the versions each side enables (MQ: AllowTLSV13, AllowTLSV1, the protocol of the CipherSpec)", "AMQ9616E"},
+     "the versions each side enables (MQ: AllowTLSV13, AllowTLSV1, the protocol of the CipherSpec)", "AMQ9616E", NULL},
     {71, "the server requires stronger suites than the client offered", "the client requires stronger suites",
-     "the cipher suites both sides enable", "AMQ9616E"},
+     "the cipher suites both sides enable", "AMQ9616E", NULL},
     {80, "the server failed internally (often a certificate without its private key, or an unreadable key store)", "the client failed internally",
-     "the key store and the certificate/key pair", "AMQ9637E / AMQ9660E"},
+     "the key store and the certificate/key pair", "AMQ9637E or AMQ9660E", NULL},
     {86, "the client retried with a lower version than the server supports (downgrade protection)", "",
-     "why the first, higher-version attempt failed", NULL},
-    {90, "the server cancelled the handshake", "the client cancelled the handshake", "the peer's logs", NULL},
+     "why the first, higher-version attempt failed", NULL, NULL},
+    {90, "the server cancelled the handshake", "the client cancelled the handshake", "the peer's logs", NULL, NULL},
     {109, "a required extension was missing from the client's hello", "a required extension was missing from the server's hello",
-     "TLS 1.3 support on both sides", NULL},
+     "TLS 1.3 support on both sides", NULL, NULL},
     {110, "the client sent an extension the server did not offer", "the server sent an extension the client did not offer",
-     "implementation compatibility", NULL},
+     "implementation compatibility", NULL, NULL},
     {112, "the server does not know the requested server name", "",
-     "the SNI the client sends (MQ: channel SNIs need a per-channel certificate or none)", "AMQ9673E"},
-    {113, "", "the client rejected the server's stapled OCSP response", "the OCSP response's freshness", NULL},
-    {115, "the server does not recognise the client's pre-shared key", "", "session ticket keys shared between servers", NULL},
-    {116, "the server requires a client certificate and got none", "", "the client's certificate configuration",
-     "AMQ9637E"},
+     "the SNI the client sends (MQ: channel SNIs need a per-channel certificate or none)", "AMQ9673E", NULL},
+    {113, "", "the client rejected the server's stapled OCSP response", "the OCSP response's freshness", NULL, NULL},
+    {115, "the server does not recognise the client's pre-shared key", "", "session ticket keys shared between servers", NULL, NULL},
+    {116, "the server requires a client certificate and got none", "", "the client's certificate configuration", "AMQ9637E", NULL},
     {120, "the server supports none of the application protocols the client offered (ALPN)", "",
-     "the ALPN lists on both sides", NULL},
+     "the ALPN lists on both sides", NULL, NULL},
 };
 
 static const struct alert_help *help_for(uint8_t code)
@@ -181,7 +177,7 @@ static bool encrypted_refusal(const struct session *s, const struct alert *a, st
                      version_text(s->version, ver));
         finding_fix(out, "Look at the sending side's log; decrypting with a key log (tlsscope --keylog) shows the "
                          "alert's description.");
-        out->mq = "AMQ9665E";
+        finding_mq(out, "AMQ9665E%s (%s)", a->dir == DIR_S2C ? " / MQRC 2393" : "", mq_side(!a->dir));
         return true;
     }
     if (a->dir == DIR_C2S)
@@ -192,7 +188,8 @@ static bool encrypted_refusal(const struct session *s, const struct alert *a, st
     else if (s->client_finished)
         finding_note(out, "it answers the client's flight, which carried a certificate: usually the server rejecting the client's certificate (untrusted CA, expiry, missing clientAuth)");
     finding_fix(out, "Look at the sending side's log, or decrypt the handshake with the client's key log (tlsscope --keylog; docs/decryption.md).");
-    out->mq = "AMQ9633E (on the side that rejected), AMQ9665E (on the other)";
+    finding_mq(out, "AMQ9633E (%s, if it rejected a certificate); AMQ9665E%s (%s)", mq_side(a->dir),
+               a->dir == DIR_S2C ? " / MQRC 2393" : "", mq_side(!a->dir));
     return true;
 }
 
@@ -240,7 +237,10 @@ static bool alert_explained(const struct session *s, const struct rule_env *env,
     }
     if (h)
         finding_fix(out, "Check %s.", h->check);
-    out->mq = h && h->mq ? h->mq : NULL;
+    const char *own = h ? (server ? h->mq_server : h->mq_client) : NULL;
+    if (own)
+        finding_mq(out, "%s (%s); AMQ9665E%s (%s)", own, mq_side(al->dir), server ? " / MQRC 2393" : "",
+                   mq_side(!al->dir));
     return true;
 }
 

@@ -277,7 +277,7 @@ const struct capture_rule rule_key_type_confirmed = {
     .rule = {.info = {.id = "cert-key-type-confirmed", .severity = SEV_HIGH, .title = "Refused key type confirmed by a later session",
                       .rationale = "A handshake refused before any certificate was sent is explained by the certificate the same server presented in another session.", .capture_wide = true},
              .fix = "Offer suites for the server's certificate key type on the refused client (MQ: a CipherSpec of that key type), or give the server a certificate of the type the client expects.",
-             .mq = "AMQ9616E"},
+             .mq = "AMQ9616E (queue manager); AMQ9665E / MQRC 2393 (client)"},
     .run = key_type_confirmed,
 };
 
@@ -315,8 +315,10 @@ static void revocation_delays(const struct capture_state *st, const struct rule 
 const struct capture_rule rule_revocation_fetch = {
     .rule = {.info = {.id = "revocation-fetch", .severity = SEV_INFO, .title = "Revocation check during a handshake",
                       .rationale = "An OCSP or CRL fetch made while a handshake waits adds its round trip to the handshake; when it fails, MQ's default OCSPAuthentication=REQUIRED stops the channel.", .capture_wide = true},
-             .fix = "Make the responder fast and reachable, staple OCSP responses on the server, or relax the check (MQ: OCSPAuthentication=WARN, CDPCheckExtensions=NO).",
-             .mq = "AMQ9716E (when it fails)"},
+             .fix = "Make the responder fast and reachable from the validating host (MQ: SSLHTTPProxyName in the SSL stanza when it is reached through a proxy), "
+                    "or relax the check: OCSPAuthentication=WARN or OCSPCheckExtensions=NO / CDPCheckExtensions=NO on a queue manager, ClientRevocationChecks=OPTIONAL or DISABLED in a client's mqclient.ini. "
+                    "Certificates without an AIA URL are checked only against what SSLCRLNL names (AUTHINFO objects); MQ on z/OS has no OCSP at all and reads CRLs from LDAP (AUTHINFO of type CRLLDAP).",
+             .mq = "AMQ9716E (the validating side: client for the queue manager's certificate, queue manager for the client's), when the check fails"},
     .run = revocation_delays,
 };
 
@@ -370,6 +372,6 @@ const struct capture_rule rule_channel_certificates = {
     .rule = {.info = {.id = "mq-channel-certificates", .severity = SEV_INFO, .title = "Certificates per MQ channel",
                       .rationale = "Which certificate each channel (decoded from the SNI) was answered with; a channel answered with different certificates is raised to low, as clients trusting one may fail on another.", .capture_wide = true},
              .fix = "Give every queue manager serving the channel the same certificate label (CERTLABL on the channel, or the queue manager's CERTLABL) and the same CA chain; check each with: runmqakm -cert -list -db key.kdb -stashed.",
-             .mq = "AMQ9633E (on the client, for the one it does not trust)"},
+             .mq = "AMQ9633E (client, for a certificate it does not trust)"},
     .run = channel_certificates,
 };

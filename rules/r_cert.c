@@ -104,6 +104,23 @@ static bool claimed(const struct session *s, struct finding_out *out, unsigned c
     return chains != 0;
 }
 
+/* refused - claimed, for the problems MQ reports as AMQ9633E on the side
+ * that validates the chain: the client for the queue manager's
+ * certificate, the queue manager for the client's. */
+static bool refused(const struct session *s, struct finding_out *out, unsigned chains,
+                    enum refusal_kind kind)
+{
+    if (!claimed(s, out, chains, kind))
+        return false;
+    if (chains == SERVER_CHAIN)
+        finding_mq(out, "AMQ9633E (client); AMQ9665E (queue manager)");
+    else if (chains == CLIENT_CHAIN)
+        finding_mq(out, "AMQ9633E (queue manager); AMQ9665E / MQRC 2393 (client)");
+    else
+        finding_mq(out, "AMQ9633E (client, for the queue manager's certificate; queue manager, for the client's)");
+    return true;
+}
+
 static const char *who(const struct cert_ref *r, char *buf, size_t len)
 {
     char cn[128];
@@ -150,7 +167,7 @@ static bool cert_expired(const struct session *s, const struct rule_env *env,
     if (!chains)
         return false;
     finding_note(out, "judged at %s (use --as-of to choose another clock)", env->clock);
-    return claimed(s, out, chains, R_VALIDITY);
+    return refused(s, out, chains, R_VALIDITY);
 }
 
 const struct rule rule_cert_expired = {
@@ -158,7 +175,7 @@ const struct rule rule_cert_expired = {
              .rationale = "A peer that checks validity rejects an expired certificate; MQ reports it on the validating side."},
     .fix = "Renew the certificate and install it with its chain (openssl x509 -noout -enddate -in cert.pem to check; "
            "runmqakm -cert -receive / keytool -importcert for MQ and Java key stores), then REFRESH SECURITY TYPE(SSL) on the queue manager.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_expired,
 };
 
@@ -183,14 +200,14 @@ static bool cert_not_yet_valid(const struct session *s, const struct rule_env *e
     if (!chains)
         return false;
     finding_note(out, "judged at %s", env->clock);
-    return claimed(s, out, chains, R_VALIDITY);
+    return refused(s, out, chains, R_VALIDITY);
 }
 
 const struct rule rule_cert_not_yet_valid = {
     .info = {.id = "cert-not-yet-valid", .severity = SEV_HIGH, .title = "Certificate not yet valid",
              .rationale = "A certificate whose validity starts in the future is rejected; usually a clock set wrong on the issuing or the validating host."},
     .fix = "Check the clocks of both hosts (timedatectl; NTP), or issue the certificate with a start date in the past.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_not_yet_valid,
 };
 
@@ -334,7 +351,8 @@ static void rsa_one(const struct cert_ref *r, const struct session *s,
     *hit = true;
     if (r->c->key_bits < 1024)
         out->severity = SEV_HIGH;
-    finding_note(out, "%s has a %d-bit RSA key", who(r, w, sizeof(w)), r->c->key_bits);
+    finding_note(out, "%s has a %d-bit RSA key%s", who(r, w, sizeof(w)), r->c->key_bits,
+                 is_ca(r->c) ? " (a CA certificate)" : "");
 }
 
 static bool cert_weak_rsa(const struct session *s, const struct rule_env *env,
@@ -344,14 +362,18 @@ static bool cert_weak_rsa(const struct session *s, const struct rule_env *env,
     if (!chains)
         return false;
     finding_note(out, "minimum %d bits (policy min_rsa_bits)", env->pol->min_rsa_bits);
+    if (mq_session(s, env))
+        finding_note(out, "MQ checks this only where MinimumRSAKeySize is set in the SSL stanza (its default, 1, "
+                          "enforces nothing); from MQ 9.2 it applies to the CA certificates as well as the leaf, "
+                          "in every queue manager and client that sees the chain");
     return claimed(s, out, chains, R_STRENGTH);
 }
 
 const struct rule rule_cert_weak_rsa = {
     .info = {.id = "cert-weak-rsa-key", .severity = SEV_MEDIUM, .title = "RSA key too short",
-             .rationale = "RSA keys below 2048 bits can be factored with feasible effort; MQ rejects them when MinimumRSAKeySize is set."},
+             .rationale = "RSA keys below 2048 bits can be factored with feasible effort; MQ rejects them where MinimumRSAKeySize is set (its default enforces nothing), for the CA certificates as well as the leaf."},
     .fix = "Issue a new key of at least 2048 bits (openssl req -newkey rsa:3072; runmqakm -certreq -create -size 3072; keytool -genkeypair -keysize 3072).",
-    .mq = "AMQ9633E (with MinimumRSAKeySize set)",
+    .mq = NULL, /* the reference documents no message for MinimumRSAKeySize */
     .check = cert_weak_rsa,
 };
 
@@ -437,14 +459,14 @@ static void sig_one(const struct cert_ref *r, const struct session *s,
 static bool cert_weak_signature(const struct session *s, const struct rule_env *env,
                                 struct finding_out *out)
 {
-    return claimed(s, out, each_cert(s, env, out, sig_one), R_STRENGTH);
+    return refused(s, out, each_cert(s, env, out, sig_one), R_STRENGTH);
 }
 
 const struct rule rule_cert_weak_signature = {
     .info = {.id = "cert-weak-signature", .severity = SEV_MEDIUM, .title = "Certificate signed with MD5 or SHA-1",
              .rationale = "MD5 and SHA-1 signatures can be forged; current clients reject them (roots excepted, their signature is not checked)."},
     .fix = "Have the CA reissue the certificate with a SHA-256 signature (openssl x509 -sha256 / runmqakm -cert -sign -sig_alg SHA256WithRSA).",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_weak_signature,
 };
 
@@ -467,7 +489,7 @@ static bool cert_self_signed_leaf(const struct session *s, const struct rule_env
         finding_note(out, "the %s's certificate CN=%s is self-signed", roles[k],
                      cert_cn(leaf, cn, sizeof(cn)));
     }
-    return claimed(s, out, chains_hit, R_TRUST);
+    return refused(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_self_signed_leaf = {
@@ -475,7 +497,7 @@ const struct rule rule_cert_self_signed_leaf = {
              .rationale = "A self-signed certificate is trusted only by peers that hold a copy of it; everyone else rejects it."},
     .fix = "Use a certificate issued by a CA both sides trust, or add this certificate to the peer's trust store "
            "(runmqakm -cert -add -label ... ; keytool -importcert -trustcacerts).",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_self_signed_leaf,
 };
 
@@ -561,7 +583,7 @@ static bool cert_chain_incomplete(const struct session *s, const struct rule_env
                              a->issuer);
         }
     }
-    return claimed(s, out, chains_hit, R_TRUST);
+    return refused(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_chain_incomplete = {
@@ -569,7 +591,7 @@ const struct rule rule_cert_chain_incomplete = {
              .rationale = "A peer can only build the path to its trusted root if the sender includes every intermediate; leaving out the root itself is normal."},
     .fix = "Send the intermediate certificates with the leaf (MQ: add them to the key repository, runmqakm -cert -add; nginx: ssl_certificate with the full chain), "
            "and make sure the peer trusts the root. Check with: openssl s_client -showcerts, or tlsscope --ca-file ROOT.pem.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_chain_incomplete,
 };
 
@@ -589,7 +611,7 @@ static bool cert_untrusted(const struct session *s, const struct rule_env *env,
         finding_note(out, "OpenSSL rejects the %s's chain against --ca-file at the capture's time: %s (certificate [%d])",
                      roles[k], t->error ? t->error : "?", t->error_depth);
     }
-    return claimed(s, out, chains_hit, R_TRUST);
+    return refused(s, out, chains_hit, R_TRUST);
 }
 
 const struct rule rule_cert_untrusted = {
@@ -597,7 +619,7 @@ const struct rule rule_cert_untrusted = {
              .rationale = "The chain cannot be verified with the CA certificates passed with --ca-file, so a peer trusting only those rejects it."},
     .fix = "Fix what OpenSSL names: add the missing intermediate or root to the sender's chain or the peer's trust store, or renew an expired certificate. "
            "Reproduce with: openssl verify -CAfile CA.pem -untrusted chain.pem leaf.pem.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_untrusted,
 };
 
@@ -669,7 +691,7 @@ static bool cert_key_usage(const struct session *s, const struct rule_env *env,
         leaf_usage(cl, "client", "clientAuth", out, &client_hit);
     if (client_hit)
         chains_hit |= CLIENT_CHAIN;
-    return claimed(s, out, chains_hit, R_USAGE);
+    return refused(s, out, chains_hit, R_USAGE);
 }
 
 const struct rule rule_cert_key_usage = {
@@ -678,7 +700,7 @@ const struct rule rule_cert_key_usage = {
     .fix = "Reissue the certificate with the right extensions, e.g. openssl x509 -extfile with "
            "'keyUsage=digitalSignature,keyEncipherment' and 'extendedKeyUsage=serverAuth' (clientAuth for MQ client and sender channels' certificates); "
            "runmqakm -certreq -create accepts -eku.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (the validating side: client for the queue manager's certificate, queue manager for the client's)",
     .check = cert_key_usage,
 };
 
@@ -913,8 +935,7 @@ static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
 {
     const struct cert *leaf = chain_leaf(&s->server_certs);
     const struct cert *cl = chain_leaf(&s->client_certs);
-    bool mq = env->mq_port || (s->ch.sni.n && mq_channel_sni(&s->ch.sni.v[0]));
-    if (!mq)
+    if (!mq_session(s, env))
         return false;
     bool hit = false;
     const struct cert *certs[2] = {leaf, cl};
@@ -935,7 +956,9 @@ static bool cert_ocsp_url(const struct session *s, const struct rule_env *env,
 const struct rule rule_cert_ocsp_url = {
     .info = {.id = "cert-ocsp-url", .severity = SEV_INFO, .title = "Certificate names an OCSP responder",
              .rationale = "MQ checks revocation online for certificates carrying an OCSP URL; an unreachable or slow responder delays or stops channel start."},
-    .fix = "Make sure the responder is reachable from the validating host, or set OCSPCheckExtensions=NO / OCSPAuthentication=WARN in the SSL stanza if revocation is checked otherwise.",
-    .mq = "AMQ9716E (when the check fails)",
+    .fix = "Make sure the responder is reachable from the validating host (SSLHTTPProxyName in the SSL stanza when only a proxy reaches it), "
+           "or relax the check: OCSPAuthentication=WARN or OCSPCheckExtensions=NO on a queue manager, ClientRevocationChecks=OPTIONAL or DISABLED in a client's mqclient.ini. "
+           "MQ on z/OS has no OCSP: it checks CRLs in LDAP (AUTHINFO of type CRLLDAP, named by SSLCRLNL), so a slow channel start there points at the LDAP server.",
+    .mq = "AMQ9716E (the validating side: client for the queue manager's certificate, queue manager for the client's), when the check fails",
     .check = cert_ocsp_url,
 };

@@ -201,9 +201,9 @@ static void refused_silently(const struct session *s, const struct event *close,
             finding_note(out, "the server's certificate was encrypted (TLS 1.3): decrypt with the client's key log "
                               "to see which certificate it was");
         finding_fix(out, "Read the client's own error (Java SSLHandshakeException, .NET AuthenticationException, "
-                         "MQ AMQ9633E/AMQ9665E), and test the chain as the client would: openssl s_client "
+                         "MQ AMQ9633E), and test the chain as the client would: openssl s_client "
                          "-connect HOST:PORT -servername NAME -verify_return_error -CAfile CLIENT_TRUST.pem.");
-        out->mq = "AMQ9633E (bad certificate) or AMQ9665E (connection closed) on the client";
+        out->mq = "AMQ9633E (client, if it rejected the certificate); AMQ9665E (queue manager)";
     } else {
         finding_note(out, "the server %s %.1f ms after the client's flight (packet %llu), without an alert and "
                           "before its Finished",

@@ -84,7 +84,7 @@ const struct rule rule_cert_sigalg_not_offered = {
     .info = {.id = "cert-sigalg-not-offered", .severity = SEV_MEDIUM, .title = "Certificate algorithms the client did not offer",
              .rationale = "The client lists the signature algorithms (and, for ECDSA in TLS 1.2, the curves) it can verify; a certificate outside them may be rejected."},
     .fix = "Serve a certificate chain signed with an algorithm the client supports (SHA-256 RSA or ECDSA), or extend the client's signature_algorithms / groups.",
-    .mq = "AMQ9633E",
+    .mq = "AMQ9633E (client)",
     .check = cert_sigalg_not_offered,
 };
 
@@ -198,7 +198,7 @@ const struct rule rule_rsa_without_pss = {
     .info = {.id = "rsa-without-pss", .severity = SEV_HIGH, .title = "No RSA-PSS scheme the server's RSA key can sign with",
              .rationale = "In TLS 1.3 an RSA key signs with RSA-PSS (rsa_pss_rsae_*, RFC 8446 4.2.3), and an RSASSA-PSS key only ever signs with rsa_pss_pss_*; a client that offers neither the server's key can use cannot complete the handshake."},
     .fix = "Add the scheme the key needs to the client's signature algorithms (rsa_pss_rsae_sha256 for an RSA key, rsa_pss_pss_sha256 for an RSASSA-PSS key; OpenSSL -sigalgs), limit the client to TLS 1.2 (RSA keys), or give the server an ECDSA or ordinary RSA certificate.",
-    .mq = "AMQ9616E",
+    .mq = "AMQ9616E (queue manager); AMQ9665E / MQRC 2393 (client)",
     .check = rsa_without_pss,
 };
 

@@ -18,7 +18,7 @@ static bool channel_sni(const struct session *s, char *channel)
     return sni && mq_sni_decode(sni->p, sni->len, channel, &canonical);
 }
 
-static bool mq_session(const struct session *s, const struct rule_env *env)
+bool mq_session(const struct session *s, const struct rule_env *env)
 {
     char ch[MQ_CHANNEL_MAX + 1];
     return env->mq_port || channel_sni(s, ch) || s->mq.client || s->mq.server;
@@ -60,13 +60,31 @@ static bool mq_plaintext(const struct session *s, const struct rule_env *env,
     mq_names(&s->mq, out);
     if (s->mq.userid || s->mq.password)
         finding_note(out, "a user id%s flowed in clear", s->mq.password ? " and password" : "");
-    if (s->mq.has_status) {
+    if (s->mq.has_status)
         finding_note(out, "the queue manager answered with STATUS %u: %s", s->mq.status,
                      status_name(s->mq.status));
-        if (s->mq.status == 24)
-            out->mq = "AMQ9639E (queue manager), AMQ9641E / MQRC 2393 (client)";
+    /* A channel with SSLCIPH refuses a plaintext start at once: a STATUS
+     * naming the CipherSpec, or a close after at most its own initial
+     * data (mq-tls.md 3e). One that carries on has no SSLCIPH either. */
+    int64_t when;
+    bool closed_soon = closed_by(s, s->mq.at.ts, &when) == DIR_S2C && when - s->mq.at.ts < 2000000000LL &&
+                       s->bytes[DIR_S2C] < 512;
+    bool refused = (s->mq.has_status && s->mq.status == 24) || closed_soon;
+    if (closed_soon)
+        finding_note(out, "the queue manager closed the connection %.1f ms after the client's first segment%s",
+                     (double)(when - s->mq.at.ts) / 1e6,
+                     s->bytes[DIR_S2C] ? ", with no more than a short reply" : ", without a reply");
+    if (refused) {
+        finding_note(out, "its channel expects TLS (SSLCIPH is set there) and this client has no SSLCIPH");
+        finding_mq(out, "AMQ9639E (queue manager); AMQ9641E / MQRC 2393 (client)");
+        out->explains = true;
+    } else if (s->mq.server && s->bytes[DIR_S2C] >= 512) {
+        finding_note(out, "the queue manager carried on in plaintext: its channel has no SSLCIPH either, and "
+                          "everything on it, messages and credentials, can be read on the network");
+    } else {
+        /* how the queue manager took it is not in the capture */
+        finding_mq(out, "AMQ9639E (queue manager); AMQ9641E / MQRC 2393 (client), where the channel has SSLCIPH");
     }
-    out->explains = true;
     return true;
 }
 
@@ -74,7 +92,9 @@ const struct rule rule_mq_plaintext = {
     .info = {.id = "mq-plaintext", .severity = SEV_HIGH, .title = "IBM MQ channel without TLS",
              .rationale = "The channel runs with a blank SSLCIPH on the client side: messages and any credentials cross the network in clear, and a queue manager channel that expects TLS refuses it."},
     .fix = "Set SSLCIPH on both channel ends, e.g. ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(ANY_TLS12_OR_HIGHER) on the queue manager "
-           "and the same in the client's CCDT or MQCD (SSLCipherSpec), with a key repository on both sides (runmqakm -keydb -create -stash).",
+           "and the same in the client's CCDT or MQCD (SSLCipherSpec), with a key repository on both sides (runmqakm -keydb -create -stash). "
+           "A client loses its SSLCIPH when it is configured by MQSERVER or ServerConnectionParms, which cannot carry one (use a CCDT or MQCD instead), "
+           "or when its CCDT's first entry matching the queue manager name is a channel without SSLCIPH.",
     .mq = NULL,
     .check = mq_plaintext,
 };
@@ -92,16 +112,22 @@ static bool mq_server_plaintext(const struct session *s, const struct rule_env *
     if (s->mq.has_status)
         finding_note(out, "STATUS %u: %s", s->mq.status, status_name(s->mq.status));
     mq_names(&s->mq, out);
+    /* mq-tls.md 3e: a queue manager takes a ClientHello as TLS on any
+     * listener and judges SSLCIPH only after the handshake */
+    finding_note(out, "a queue manager does not answer this way: it takes a ClientHello as TLS on any listener and "
+                      "compares the channel's SSLCIPH only after the handshake (a blank one shows as a completed "
+                      "handshake and then a close); what answered is something else speaking MQ on this port, "
+                      "such as a proxy or bridge in front of the queue manager");
     out->explains = true;
     return true;
 }
 
 const struct rule rule_mq_server_plaintext = {
-    .info = {.id = "mq-server-plaintext", .severity = SEV_HIGH, .title = "IBM MQ server answered TLS in plaintext",
-             .rationale = "The client wants TLS but the queue manager's channel has a blank SSLCIPH (or the listener is not the one expected), so it answers in plaintext MQ."},
-    .fix = "Set the same SSLCIPH on the server channel as on the client (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLCIPH(...)) and REFRESH SECURITY TYPE(SSL), "
-           "or remove SSLCIPH from the client if the channel is meant to be plaintext.",
-    .mq = "AMQ9641E / AMQ9665E and MQRC 2393 (client)",
+    .info = {.id = "mq-server-plaintext", .severity = SEV_HIGH, .title = "Plaintext IBM MQ answered a ClientHello",
+             .rationale = "The client wants TLS, and the endpoint answered with plaintext MQ segments: it did not take the bytes as TLS. A queue manager would have run the handshake, so the answer comes from something else on the path."},
+    .fix = "Find what listens on this address and port (a proxy, bridge or port forward that speaks MQ itself), and connect the client to the queue manager's own listener; "
+           "if the channel is meant to run without TLS, remove SSLCIPH from the client's channel definition instead.",
+    .mq = "MQRC 2393 (client)",
     .check = mq_server_plaintext,
 };
 
@@ -122,7 +148,11 @@ static bool mq_closed_after_hello(const struct session *s, const struct rule_env
     finding_note(out, "the server closed the connection %.3f ms after the ClientHello%s%s without answering it",
                  (double)(when - s->ch.at.ts) / 1e6, channel_sni(s, ch) ? " for channel " : "",
                  channel_sni(s, ch) ? ch : "");
-    finding_note(out, "a queue manager does this when the channel has a blank SSLCIPH, when it has no usable certificate, or when none of the offered CipherSpecs is enabled");
+    finding_note(out, "a queue manager closes without a ServerHello when it cannot open its key repository (the "
+                      "stash file missing or unreadable, or SSLKEYR naming the wrong stem) or has no certificate to "
+                      "answer with; a blank SSLCIPH alone does not do this (with a certificate the handshake "
+                      "completes first, then the queue manager closes: mq-cipherspec-mismatch), and a CipherSpec "
+                      "it has not enabled gets a handshake_failure alert, not a silent close");
     out->explains = true;
     return true;
 }
@@ -130,9 +160,10 @@ static bool mq_closed_after_hello(const struct session *s, const struct rule_env
 const struct rule rule_mq_closed_after_hello = {
     .info = {.id = "mq-closed-after-hello", .severity = SEV_HIGH, .title = "IBM MQ server closed after the ClientHello",
              .rationale = "The queue manager dropped the connection instead of answering the TLS hello."},
-    .fix = "Check the queue manager's error log at the same time: AMQ9637E (no certificate: set CERTLABL or the default label ibmwebspheremq<qmgr>), "
-           "AMQ9616E (CipherSpec not enabled), or a channel without SSLCIPH.",
-    .mq = "AMQ9637E / AMQ9616E (queue manager), AMQ9665E and MQRC 2393 (client)",
+    .fix = "Check the queue manager's error log at the same time: AMQ9660E (the key repository's stash file is missing or unusable: "
+           "recreate it with runmqakm -keydb -stashpw, and check SSLKEYR names the repository without its .kdb), or AMQ9637E "
+           "(no certificate: set CERTLABL or the default label ibmwebspheremq<qmgr>); then REFRESH SECURITY TYPE(SSL).",
+    .mq = "AMQ9660E or AMQ9637E (queue manager); AMQ9665E / MQRC 2393 (client)",
     .check = mq_closed_after_hello,
 };
 
@@ -177,7 +208,9 @@ static bool mq_cipherspec_mismatch(const struct session *s, const struct rule_en
                  mq ? mq->name : "", (double)(when - spoke) / 1e6);
     if (channel_sni(s, ch))
         finding_note(out, "channel %s", ch);
-    finding_note(out, "the usual cause is a CipherSpec that does not match the channel's SSLCIPH");
+    finding_note(out, "the usual cause is a CipherSpec that does not match the channel's SSLCIPH, or a channel whose "
+                      "SSLCIPH is blank on a queue manager that has a certificate (it completes the handshake, then "
+                      "closes)");
     if (registry_version_is_tls13(s->version))
         finding_note(out, "TLS 1.3 was negotiated: a channel with SSLCIPH(ANY_TLS12) or a TLS 1.2 CipherSpec rejects it");
     finding_fix(out, "Give tlsscope the channel's SSLCIPH ([channel NAME] sslciph = ... in --policy) to know for certain.");
@@ -189,7 +222,7 @@ const struct rule rule_mq_cipherspec_mismatch = {
     .info = {.id = "mq-cipherspec-mismatch", .severity = SEV_HIGH, .title = "Negotiated CipherSpec does not match the channel's SSLCIPH",
              .rationale = "The TLS handshake happens before MQ knows the channel; afterwards the queue manager compares the negotiated CipherSpec with the channel's SSLCIPH and ends the connection when they differ."},
     .fix = "Make both ends agree: the same specific CipherSpec, or ANY_TLS12_OR_HIGHER on both (IBM recommends minimum-protocol values on both ends).",
-    .mq = "AMQ9631E (queue manager), AMQ9641E and MQRC 2393 (client)",
+    .mq = "AMQ9631E (queue manager); AMQ9641E / MQRC 2393 (client)",
     .check = mq_cipherspec_mismatch,
 };
 
@@ -215,7 +248,7 @@ const struct rule rule_mq_sni_not_channel = {
     .info = {.id = "mq-sni-not-channel", .severity = SEV_MEDIUM, .title = "No channel name in the SNI towards IBM MQ",
              .rationale = "MQ clients put the channel name in the SNI unless OutboundSNI is HOSTNAME (or the client is old or a proxy strips it); without it a channel's CERTLABL cannot apply."},
     .fix = "Set OutboundSNI=CHANNEL in the client's SSL stanza (mqclient.ini) or MQOUTBOUND_SNI=CHANNEL, or remove CERTLABL from the channel so the queue manager's default certificate is expected.",
-    .mq = "AMQ9673E (when the channel has CERTLABL)",
+    .mq = "AMQ9673E (queue manager, when the channel has CERTLABL); MQRC 2393, or MQRC 2059 from a Java client (client)",
     .check = mq_sni_not_channel,
 };
 
@@ -232,6 +265,13 @@ static bool mq_sslcauth(const struct session *s, const struct rule_env *env,
                  : s->cert_request.present ? "sent no certificate" : "was not even asked for one");
     if (!s->cert_request.present)
         finding_note(out, "the server did not request a client certificate in this handshake");
+    if (s->established) {
+        /* a queue manager enforcing it would have ended the handshake */
+        out->severity = SEV_MEDIUM;
+        finding_note(out, "yet the handshake completed: this queue manager did not insist, so check that the "
+                          "channel really has SSLCAUTH(REQUIRED)");
+        return true;
+    }
     out->explains = true;
     return true;
 }
@@ -240,7 +280,7 @@ const struct rule rule_mq_sslcauth = {
     .info = {.id = "mq-sslcauth", .severity = SEV_HIGH, .title = "SSLCAUTH(REQUIRED) without a client certificate",
              .rationale = "A channel with SSLCAUTH(REQUIRED) needs the client to present a certificate."},
     .fix = "Give the client a personal certificate (label ibmwebspheremq<user> or the CERTLABL in its CCDT) issued by a CA in the queue manager's key repository.",
-    .mq = "AMQ9637E",
+    .mq = "AMQ9637E (queue manager); MQRC 2393 (client)",
     .check = mq_sslcauth,
 };
 
@@ -316,24 +356,48 @@ bool sslpeer_matches(const char *pattern, const char *dn)
     return true;
 }
 
+/* SSLPEER is checked on both ends after the handshake: the queue
+ * manager's channel filters the client's DN (AMQ9636E there, AMQ9643E at
+ * the client), the client's MQCD or CCDT filters the queue manager's
+ * (MQRC 2398 at the client). */
 static bool mq_sslpeer(const struct session *s, const struct rule_env *env,
                        struct finding_out *out)
 {
-    const struct cert *cl = chain_leaf(&s->client_certs);
-    if (!env->channel || !env->channel->sslpeer[0] || !cl || !cl->subject)
+    if (!env->channel)
         return false;
-    if (sslpeer_matches(env->channel->sslpeer, cl->subject))
+    const struct cert *cl = chain_leaf(&s->client_certs), *sv = chain_leaf(&s->server_certs);
+    bool qmgr_refuses = env->channel->sslpeer[0] && cl && cl->subject &&
+                        !sslpeer_matches(env->channel->sslpeer, cl->subject);
+    bool client_refuses = env->channel->client_sslpeer[0] && sv && sv->subject &&
+                          !sslpeer_matches(env->channel->client_sslpeer, sv->subject);
+    if (!qmgr_refuses && !client_refuses)
         return false;
-    finding_note(out, "the client certificate's subject %s does not match SSLPEER('%s') of channel %s",
-                 cl->subject, env->channel->sslpeer, env->channel->name);
-    out->explains = true;
+    if (qmgr_refuses)
+        finding_note(out, "the client certificate's subject %s does not match the queue manager's SSLPEER('%s') of "
+                          "channel %s",
+                     cl->subject, env->channel->sslpeer, env->channel->name);
+    if (client_refuses)
+        finding_note(out, "the queue manager certificate's subject %s does not match the client's SSLPEER('%s') for "
+                          "channel %s",
+                     sv->subject, env->channel->client_sslpeer, env->channel->name);
+    if (qmgr_refuses && client_refuses)
+        finding_mq(out, "AMQ9636E (queue manager); AMQ9643E and MQRC 2398 (client)");
+    else if (qmgr_refuses)
+        finding_mq(out, "AMQ9636E (queue manager); AMQ9643E (client)");
+    else
+        finding_mq(out, "MQRC 2398 (client)");
+    /* the check follows a completed handshake; a failure elsewhere is not its doing */
+    out->explains = s->established;
+    if (!s->established)
+        out->severity = SEV_MEDIUM;
     return true;
 }
 
 const struct rule rule_mq_sslpeer = {
-    .info = {.id = "mq-sslpeer", .severity = SEV_HIGH, .title = "Client certificate does not match SSLPEER",
-             .rationale = "The queue manager ends the channel after the handshake when the client certificate's distinguished name does not match the channel's SSLPEER filter."},
-    .fix = "Correct SSLPEER on the channel (ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLPEER('CN=...')) or use a client certificate with the expected DN; channel authentication records (SET CHLAUTH ... TYPE(SSLPEERMAP)) are the modern alternative.",
-    .mq = "AMQ9636E (queue manager), MQRC 2398 / AMQ9643E (client)",
+    .info = {.id = "mq-sslpeer", .severity = SEV_HIGH, .title = "Certificate does not match SSLPEER",
+             .rationale = "After the handshake each end compares its peer's distinguished name with its SSLPEER filter: the queue manager's channel the client's certificate, the client's MQCD or CCDT the queue manager's; a mismatch ends the channel."},
+    .fix = "Correct the SSLPEER that refused (on the channel: ALTER CHANNEL(NAME) CHLTYPE(SVRCONN) SSLPEER('CN=...'); on the client: SSLPEER in its CCDT entry or MQCD) "
+           "or use a certificate with the expected DN; one SSLPEER string cannot match two DN shapes, so for several use channel authentication records (SET CHLAUTH ... TYPE(SSLPEERMAP)).",
+    .mq = "AMQ9636E (queue manager), AMQ9643E (client) for the client's DN; MQRC 2398 (client) for the queue manager's DN",
     .check = mq_sslpeer,
 };

@@ -135,7 +135,7 @@ const struct rule rule_key_type_mismatch = {
     .info = {.id = "cert-key-type-mismatch", .severity = SEV_HIGH, .title = "Certificate key type does not fit the cipher suites",
              .rationale = "TLS 1.2 suites name the key type of the server certificate (ECDHE_ECDSA_* needs ECDSA, ECDHE_RSA_* and TLS_RSA_* need RSA); when the client offers only the other kind the handshake fails."},
     .fix = "In MQ, the channel's SSLCIPH must match the key type of the certificate the queue manager presents (IBM lists the key type per CipherSpec).",
-    .mq = "AMQ9616E (cause: certificate key type)",
+    .mq = "AMQ9616E, cause e: the certificate key type (queue manager); AMQ9665E / MQRC 2393 (client)",
     .check = key_type_mismatch,
 };
 
@@ -170,7 +170,7 @@ const struct rule rule_no_shared_cipher = {
              .rationale = "The server found nothing it accepts among the client's suites (or its policy, such as FIPS or Suite B, excludes them)."},
     .fix = "Compare both sides' lists (openssl ciphers -v 'LIST'; tlsscope cipher NAME) and enable a common suite. "
            "In MQ the SSLCIPH of both channel ends must name the same CipherSpec or compatible ANY_* values, and AllowedCipherSpecs / SSLFIPS / SUITEB must not exclude it.",
-    .mq = "AMQ9616E",
+    .mq = "AMQ9616E (queue manager); AMQ9665E / MQRC 2393 (client)",
     .check = no_shared_cipher,
 };
 
@@ -224,7 +224,7 @@ const struct rule rule_protocol_version_mismatch = {
              .rationale = "One side accepts only versions the other does not offer (for example a TLS 1.3-only client and a TLS 1.2-only server)."},
     .fix = "Enable a common version on both sides (openssl s_client -tls1_2 / -tls1_3 to test). In MQ: AllowTLSV13 for TLS 1.3, AllowTLSV1 for TLS 1.0, "
            "and SSLCIPH values whose protocol both ends accept (ANY_TLS12_OR_HIGHER on both is the usual choice).",
-    .mq = "AMQ9616E",
+    .mq = "AMQ9616E (queue manager); AMQ9665E / MQRC 2393 (client)",
     .check = protocol_version_mismatch,
 };
 
@@ -660,6 +660,6 @@ const struct rule rule_client_cert_missing = {
     .fix = "Give the client a certificate issued by a CA the server names, and make the client use it "
            "(MQ: a personal certificate labelled ibmwebspheremq<user> or CERTLABL in the client's key repository; "
            "Java: javax.net.ssl.keyStore). Or set SSLCAUTH(OPTIONAL) on the server channel if client authentication is not wanted.",
-    .mq = "AMQ9637E",
+    .mq = "AMQ9637E (queue manager, with SSLCAUTH(REQUIRED)); AMQ9665E / MQRC 2393 (client)",
     .check = client_cert_missing,
 };

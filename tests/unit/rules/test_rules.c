@@ -1302,7 +1302,8 @@ static void test_alerts_explained(void **state)
     /* the handshake failed, and no specific rule explains it: high */
     expect(s, "alert-explained", SEV_HIGH, "client sent fatal unknown_ca (48) in packet 8",
            "does not trust the CA", "it answers the server's flight", NULL);
-    assert_string_equal(f->mq, "AMQ9633E");
+    /* the side that refused names it; its peer sees the connection closed */
+    assert_string_equal(f->mq, "AMQ9633E (client); AMQ9665E (queue manager)");
     assert_non_null(strstr(f->fix, "trust store"));
     session_free(s);
 
@@ -1810,28 +1811,59 @@ static void test_mq_sslcauth_sslpeer(void **state)
     (void)state;
     static const char policy[] = "[channel APP.SVRCONN]\n"
                                  "sslcauth = REQUIRED\n"
-                                 "sslpeer = CN=app*, O=Example\n";
+                                 "sslpeer = CN=app*, O=Example\n"
+                                 "client_sslpeer = CN=qm1*\n";
+    /* refused after an empty Certificate: AMQ9637E, as a fact */
     struct session *s = new_session(1);
     mq_established(s, VER_TLS12, 0xc030);
+    s->established = false;
     s->cert_request.present = true;
     s->client_certs.seen = true;
+    add_alert(s, DIR_S2C, 2, 40, 8);
     eval_policy(s, policy);
     expect(s, "mq-sslcauth", SEV_HIGH, "SSLCAUTH(REQUIRED)", "empty certificate list", NULL);
+    assert_string_equal(finding(s, "mq-sslcauth")->mq, "AMQ9637E (queue manager); MQRC 2393 (client)");
     session_free(s);
 
+    /* the same where the handshake carried on: nothing failed for MQ to report */
     s = new_session(2);
     mq_established(s, VER_TLS12, 0xc030);
     s->cert_request.present = true;
-    add_cert(s, &s->client_certs, "CN=batch01,O=Example", "CN=Example CA");
+    s->client_certs.seen = true;
+    add_cert(s, &s->server_certs, "CN=qm1.example.com,O=Example", "CN=Example CA");
     eval_policy(s, policy);
-    silent(s, "mq-sslcauth");
-    expect(s, "mq-sslpeer", SEV_HIGH, "CN=batch01,O=Example", "SSLPEER('CN=app*, O=Example')", NULL);
+    expect(s, "mq-sslcauth", SEV_MEDIUM, "did not insist", NULL);
+    assert_string_equal(finding(s, "mq-sslcauth")->mq, "if it failed on this: AMQ9637E (queue manager); MQRC 2393 (client)");
     session_free(s);
 
+    /* the queue manager's SSLPEER refuses the client's DN */
     s = new_session(3);
     mq_established(s, VER_TLS12, 0xc030);
     s->cert_request.present = true;
+    add_cert(s, &s->client_certs, "CN=batch01,O=Example", "CN=Example CA");
+    add_cert(s, &s->server_certs, "CN=qm1.example.com,O=Example", "CN=Example CA");
+    eval_policy(s, policy);
+    silent(s, "mq-sslcauth");
+    expect(s, "mq-sslpeer", SEV_HIGH, "CN=batch01,O=Example", "queue manager's SSLPEER('CN=app*, O=Example')", NULL);
+    assert_string_equal(finding(s, "mq-sslpeer")->mq, "AMQ9636E (queue manager); AMQ9643E (client)");
+    session_free(s);
+
+    /* the client's SSLPEER refuses the queue manager's DN: MQRC 2398 at the client */
+    s = new_session(4);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->cert_request.present = true;
+    add_cert(s, &s->client_certs, "CN=app01,O=Example", "CN=Example CA");
+    add_cert(s, &s->server_certs, "CN=qm2.example.com,O=Example", "CN=Example CA");
+    eval_policy(s, policy);
+    expect(s, "mq-sslpeer", SEV_HIGH, "CN=qm2.example.com,O=Example", "client's SSLPEER('CN=qm1*')", NULL);
+    assert_string_equal(finding(s, "mq-sslpeer")->mq, "MQRC 2398 (client)");
+    session_free(s);
+
+    s = new_session(5);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->cert_request.present = true;
     add_cert(s, &s->client_certs, "CN=app01,OU=Payments,O=Example,C=GB", "CN=Example CA");
+    add_cert(s, &s->server_certs, "CN=qm1.example.com,O=Example", "CN=Example CA");
     eval_policy(s, policy);
     silent(s, "mq-sslpeer");
     session_free(s);
