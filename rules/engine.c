@@ -487,6 +487,10 @@ static void learn_channel(struct rules *r, const struct session *s, const char *
     c->certs[k].first_id = s->id;
     c->certs[k].server = s->server;
     c->certs[k].sessions = 1;
+    snprintf(c->certs[k].key_type, sizeof(c->certs[k].key_type), "%s", leaf->key_type ? leaf->key_type : "");
+    c->certs[k].key_bits = leaf->key_bits;
+    c->certs[k].version = s->has_version ? s->version : 0;
+    c->certs[k].cipher = s->has_cipher ? s->cipher : 0;
 }
 
 static bool same_host(const struct endpoint *a, const struct endpoint *b)

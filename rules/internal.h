@@ -244,6 +244,10 @@ struct channel_facts {
         uint64_t first_id;
         struct endpoint server;
         uint32_t sessions;
+        char key_type[16];
+        int key_bits;
+        uint16_t version; /* what its first session negotiated */
+        uint32_t cipher;
     } certs[CHANNEL_CERTS];
     size_t n_certs;
     uint32_t other_certs; /* beyond CHANNEL_CERTS */

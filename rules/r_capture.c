@@ -330,6 +330,49 @@ const struct capture_rule rule_revocation_fetch = {
  * key repositories or CERTLABL values: clients trusting one fail on the
  * other. One certificate for several channels is normal unless channels
  * were meant to have their own CERTLABL. */
+/* ", negotiated NAME (VERSION)" for the CipherSpec a channel's session got. */
+static const char *channel_spec(const uint16_t *version, uint32_t cipher, char *buf, size_t len)
+{
+    const struct mq_cipherspec *mq = *version ? mq_cipherspec_find(*version, cipher) : NULL;
+    char ver[REG_LABEL_LEN], name[REG_LABEL_LEN];
+    if (!*version)
+        buf[0] = 0;
+    else
+        snprintf(buf, len, ", negotiated %s (%s)", mq ? mq->name : cipher_text(cipher, name),
+                 version_text(*version, ver));
+    return buf;
+}
+
+/* One queue manager: one listener address and port. */
+static bool same_listener(const struct endpoint *a, const struct endpoint *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+/* Each channel can have its own certificate (CERTLABL), and its SSLCIPH
+ * must fit that certificate's key type: channels of one queue manager
+ * whose certificates differ in key type are where a CipherSpec copied
+ * from one channel to another breaks (mq-tls.md 7). */
+static void key_types_differ(const struct capture_state *st, size_t i, struct capture_finding *cf)
+{
+    const struct channel_facts *c = &st->channels[i];
+    for (size_t k = 0; k < c->n_certs; k++)
+        for (size_t j = 0; j < st->n_channels; j++) {
+            const struct channel_facts *o = &st->channels[j];
+            for (size_t m = 0; j != i && m < o->n_certs; m++) {
+                if (!same_listener(&c->certs[k].server, &o->certs[m].server) || !c->certs[k].key_type[0] ||
+                    !o->certs[m].key_type[0] || strcmp(c->certs[k].key_type, o->certs[m].key_type) == 0)
+                    continue;
+                cf->f.severity = cf->f.severity < SEV_LOW ? SEV_LOW : cf->f.severity;
+                capture_note(cf, "channel %s of the same queue manager has an %s certificate, this one %s: each "
+                                 "channel's SSLCIPH must fit its own certificate's key type (ECDHE_ECDSA_* for EC, "
+                                 "ECDHE_RSA_* or TLS_RSA_* for RSA; TLS 1.3 and ANY_TLS* values fit both)",
+                             o->channel, o->certs[m].key_type, c->certs[k].key_type);
+                return;
+            }
+        }
+}
+
 static void channel_certificates(const struct capture_state *st, const struct rule *self,
                                  struct capture_out *out)
 {
@@ -345,14 +388,17 @@ static void channel_certificates(const struct capture_state *st, const struct ru
             capture_note(cf, "%u sessions were answered with %zu different certificates",
                          c->sessions, c->n_certs + (c->other_certs ? 1 : 0));
         for (size_t k = 0; k < c->n_certs; k++) {
-            char ep[80];
-            capture_note(cf, "%s (sha256 %02x%02x%02x%02x...) from server %s in %u session%s, first #%llu",
+            char ep[80], spec[64];
+            capture_note(cf, "%s (sha256 %02x%02x%02x%02x..., %s %d bits) from server %s in %u session%s, first #%llu%s",
                          c->certs[k].subject, c->certs[k].sha256[0], c->certs[k].sha256[1],
                          c->certs[k].sha256[2], c->certs[k].sha256[3],
+                         c->certs[k].key_type[0] ? c->certs[k].key_type : "unknown key", c->certs[k].key_bits,
                          endpoint_text(&c->certs[k].server, ep, sizeof(ep)), c->certs[k].sessions,
-                         c->certs[k].sessions == 1 ? "" : "s", (unsigned long long)c->certs[k].first_id);
+                         c->certs[k].sessions == 1 ? "" : "s", (unsigned long long)c->certs[k].first_id,
+                         channel_spec(&c->certs[k].version, c->certs[k].cipher, spec, sizeof(spec)));
             capture_session(cf, c->certs[k].first_id);
         }
+        key_types_differ(st, i, cf);
         if (c->other_certs)
             capture_note(cf, "and %u sessions with yet other certificates", c->other_certs);
         for (size_t j = 0; j < st->n_channels; j++) {
@@ -370,7 +416,7 @@ static void channel_certificates(const struct capture_state *st, const struct ru
 
 const struct capture_rule rule_channel_certificates = {
     .rule = {.info = {.id = "mq-channel-certificates", .severity = SEV_INFO, .title = "Certificates per MQ channel",
-                      .rationale = "Which certificate each channel (decoded from the SNI) was answered with; a channel answered with different certificates is raised to low, as clients trusting one may fail on another.", .capture_wide = true},
+                      .rationale = "Which certificate each channel (decoded from the SNI) was answered with, its key type and the CipherSpec negotiated; low when a channel was answered with different certificates (clients trusting one may fail on another), or when channels of one queue manager have certificates of different key types (each channel's CipherSpec must fit its own).", .capture_wide = true},
              .fix = "Give every queue manager serving the channel the same certificate label (CERTLABL on the channel, or the queue manager's CERTLABL) and the same CA chain; check each with: runmqakm -cert -list -db key.kdb -stashed.",
              .mq = "AMQ9633E (client, for a certificate it does not trust)"},
     .run = channel_certificates,

@@ -244,6 +244,10 @@ mq_peer() { # NAME MODE [ARGS...] -- CLIENT...: a python MQ peer as server
   wait "$peer" || true
 }
 
+mq_two_channels() { # NAME: a client per channel, each with the CipherSpec of its certificate
+  client "$1" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -servername app2e-svrconn.chl.mq.ibm.com
+  client "$1" -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com
+}
 mq_plain_client() { python3 "$here/mq-peer.py" client-plain "$P"; }
 
 ocsp_stapling() { # the server asks the responder named in its certificate
@@ -528,6 +532,9 @@ scenario() {
   idn-raw-sni) # the client sends the name as UTF-8, not as the A-label the certificate holds
     capture "$s" -cert "$pki/server-idn.pem" -key "$pki/server-idn.key" -tls1_2 -- \
       client "$s" -tls1_2 -servername "$(printf 'b\303\274cher.example')" ;;
+  mq-two-channels) # one queue manager, a channel answered with RSA and one with EC (s_server -servername/-cert2)
+    NACCEPT=2 PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com \
+      -cert2 "$pki/server-ecdsa.pem" -key2 "$pki/server-ecdsa.key" -- mq_two_channels "$s" ;;
   tunnel-connect) # no SNI; the CONNECT names localhost, which the certificate holds, not the proxy's 127.0.0.2
     EXTRA_PORT=44381 capture "$s" "${rsa[@]}" -tls1_2 -- connect_proxy "$s" ;;
   lossy-handshake) # the server's flight is dropped twice after tcpdump saw it: TCP resends it
@@ -561,5 +568,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
      client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
-     cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni)
+     cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -1979,6 +1979,35 @@ static void test_channel_certificates(void **state)
     assert_non_null(strstr(f->f.evidence, "3 sessions were answered with 2 different certificates"));
     assert_non_null(strstr(f->f.evidence, "in 2 sessions, first #1"));
     assert_non_null(strstr(f->f.evidence, "in 1 session, first #3"));
+    assert_non_null(strstr(f->f.evidence, "rsa 2048 bits"));
+    assert_non_null(strstr(f->f.evidence, "negotiated ECDHE_RSA_AES_256_GCM_SHA384 (TLSv1.2)"));
+    run_close(&r);
+
+    /* two channels of one queue manager, an RSA and an EC certificate:
+     * each channel's CipherSpec must fit its own */
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *rsa = new_session(1);
+    mq_established(rsa, VER_TLS12, 0xc030);
+    server_leaf(rsa);
+    rules_eval(r.rules, rsa);
+    struct session *ec = new_session(2);
+    mq_established(ec, VER_TLS12, 0xc02c);
+    ec->ch.sni.n = 0;
+    add_sni(ec, "to2e-qmgr12e-svrconn.chl.mq.ibm.com");
+    struct cert *leaf = server_leaf(ec);
+    leaf->key_type = "ecdsa";
+    leaf->key_bits = 256;
+    leaf->sha256[7] = 1;
+    rules_eval(r.rules, ec);
+    n = rules_finish(r.rules, &cf);
+    f = capture_finding(cf, n, "mq-channel-certificates", "MQ channel TO.QMGR1.SVRCONN");
+    assert_non_null(f);
+    assert_int_equal(f->f.severity, SEV_LOW);
+    assert_non_null(strstr(f->f.evidence, "channel APP.SVRCONN of the same queue manager has an rsa certificate, "
+                                          "this one ecdsa"));
+    assert_non_null(strstr(f->f.evidence, "negotiated ECDHE_ECDSA_AES_256_GCM_SHA384"));
+    session_free(rsa);
+    session_free(ec);
     run_close(&r);
 }
 
