@@ -167,6 +167,12 @@ struct flow_handler {
                      const struct seg_meta *m);
     /* close - the flow is over; the consumer frees its state. */
     void (*close)(void *ctx, void *user, enum flow_end why);
+    /* quiet - a connection that completed its three-way handshake and
+     * ended (FIN or RST) without a byte either way, so it never opened:
+     * fi->a is the side that sent the SYN, closer the direction (0: a)
+     * of the first FIN or RST. Optional. */
+    void (*quiet)(void *ctx, const struct flow_info *fi, bool reset, int closer,
+                  const struct seg_meta *m);
 };
 
 struct capture_limits {

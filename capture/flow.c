@@ -181,6 +181,17 @@ static void destroy(struct capture *c, struct flow *fl)
 void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
                 const struct seg_meta *m)
 {
+    /* A connection made and ended without a byte never reached the
+     * consumer; its shape still says something (a client that gave up
+     * before its first message, a health check). */
+    if (fl->state == FLOW_OPEN && !fl->opened && fl->hs_ack_seen && fl->a_sent_syn && c->h.quiet &&
+        (why == FLOW_END_FIN || why == FLOW_END_RST) && fl->closer >= 0) {
+        struct flow_info fi = {
+            .a = fl->a, .b = fl->b, .ts = fl->first_ts, .packet = fl->first_packet,
+            .a_sent_syn = fl->a_sent_syn, .b_sent_synack = fl->b_sent_synack,
+        };
+        c->h.quiet(c->h.ctx, &fi, why == FLOW_END_RST, fl->closer, m);
+    }
     if (fl->state == FLOW_OPEN) {
         for (int dir = 0; dir < 2; dir++)
             reasm_flush(c, fl, dir, m);
@@ -228,6 +239,7 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
 
     fl->first_ts = m->ts;
     fl->first_packet = m->packet;
+    fl->closer = -1;
     fl->a_sent_syn = (d->flags & TCPF_SYN) && !synack;
     fl->b_sent_synack = synack;
     fl->interested = c->h.open != NULL;
@@ -252,6 +264,9 @@ bool flow_consumer(struct capture *c, struct flow *fl)
         fl->hs_ack_told = true;
         c->h.tcp_note(c->h.ctx, fl->user, 0, TCPN_HANDSHAKE_ACK, 0, &fl->hs_ack_meta);
     }
+    for (int dir = 0; dir < 2 && fl->interested && c->h.flags; dir++)
+        if (fl->fin_held & (1 << dir))
+            c->h.flags(c->h.ctx, fl->user, dir, fl->fin_flags[dir], &fl->fin_meta[dir]);
     return fl->interested;
 }
 
@@ -314,13 +329,18 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
         if (fl->opened) {
             c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
         } else if ((d->flags & TCPF_SYN) && !(fl->syn_held & (1 << dir))) {
-            /* kept for the consumer; a FIN or RST before any byte tells it
-             * nothing it would keep */
+            /* kept for the consumer */
             fl->syn_held |= (uint8_t)(1 << dir);
             fl->syn_flags[dir] = d->flags;
             fl->syn_meta[dir] = *m;
+        } else if ((d->flags & (TCPF_FIN | TCPF_RST)) && !(fl->fin_held & (1 << dir))) {
+            fl->fin_held |= (uint8_t)(1 << dir);
+            fl->fin_flags[dir] = d->flags;
+            fl->fin_meta[dir] = *m;
         }
     }
+    if ((d->flags & (TCPF_FIN | TCPF_RST)) && fl->closer < 0)
+        fl->closer = (int8_t)dir;
     watch(c, fl, dir, d, m);
     reasm_segment(c, fl, dir, d, m);
     if (d->flags & TCPF_ACK)

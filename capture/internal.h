@@ -82,9 +82,15 @@ struct flow {
     uint8_t syn_held;          /* bit per direction: a SYN kept for the consumer */
     uint8_t syn_flags[2];
     struct seg_meta syn_meta[2];
+    /* a FIN or RST before the first byte: a side that hung up before
+     * speaking is what the peer's first bytes may answer */
+    uint8_t fin_held;
+    uint8_t fin_flags[2];
+    struct seg_meta fin_meta[2];
     /* the client's ACK of the SYN-ACK: seen (and kept for the consumer
      * until it opens), and whether it was handed over */
     bool synack_seen, hs_ack_seen, hs_ack_told;
+    int8_t closer; /* direction of the first FIN or RST, -1 before one */
     struct seg_meta hs_ack_meta;
     int64_t first_ts;
     uint64_t first_packet;

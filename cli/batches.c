@@ -57,11 +57,15 @@ static uint8_t *batch_room(struct batch *bt, size_t n)
     return p;
 }
 
+/* A revocation fetch or a quiet connection: what a tracker reports
+ * besides sessions, handed on in capture order. */
 struct fetch_item {
     struct capture_order at;
     uint32_t tracker;
     uint64_t seq;
+    bool quiet;
     struct revocation_fetch f;
+    struct quiet_conn q;
 };
 
 struct worker {
@@ -79,6 +83,7 @@ struct worker {
 struct out_item {
     struct session *s;
     struct revocation_fetch *f;
+    struct quiet_conn *q;
 };
 
 struct batches {
@@ -143,6 +148,9 @@ static void *output_main(void *arg)
         pthread_mutex_unlock(&b->qmu);
         if (it.s) {
             b->cfg.on_session(b->cfg.ctx, it.s);
+        } else if (it.q) {
+            b->cfg.on_quiet(b->cfg.ctx, it.q);
+            free(it.q);
         } else {
             b->cfg.on_fetch(b->cfg.ctx, it.f);
             free(it.f);
@@ -180,22 +188,40 @@ uint64_t batches_sessions(const struct batches *b)
     return b->handed;
 }
 
-/* ---- revocation fetches, in capture order ---------------------------------------- */
+/* ---- revocation fetches and quiet connections, in capture order ------------------- */
 
-static void collect_fetch(void *ctx, const struct revocation_fetch *f)
+static struct fetch_item *next_item(struct worker *w)
 {
-    struct worker *w = ctx;
     if (w->n_fetches == w->cap_fetches) {
         size_t cap = w->cap_fetches ? w->cap_fetches * 2 : 8;
         struct fetch_item *v = realloc(w->fetches, cap * sizeof(*v));
         if (!v)
-            return;
+            return NULL;
         w->fetches = v;
         w->cap_fetches = cap;
     }
-    w->fetches[w->n_fetches++] = (struct fetch_item){
-        .at = *capture_order(w->t.capture), .tracker = w->index, .seq = w->fetch_seq++, .f = *f,
-    };
+    struct fetch_item *it = &w->fetches[w->n_fetches++];
+    memset(it, 0, sizeof(*it));
+    it->at = *capture_order(w->t.capture);
+    it->tracker = w->index;
+    it->seq = w->fetch_seq++;
+    return it;
+}
+
+static void collect_fetch(void *ctx, const struct revocation_fetch *f)
+{
+    struct fetch_item *it = next_item(ctx);
+    if (it)
+        it->f = *f;
+}
+
+static void collect_quiet(void *ctx, const struct quiet_conn *q)
+{
+    struct fetch_item *it = next_item(ctx);
+    if (it) {
+        it->quiet = true;
+        it->q = *q;
+    }
 }
 
 static int fetch_cmp(const void *x, const void *y)
@@ -232,7 +258,18 @@ static void hand_fetches(struct batches *b)
     qsort(all, total, sizeof(*all), fetch_cmp);
     for (size_t i = 0; i < total; i++) {
         if (!b->threaded) {
-            b->cfg.on_fetch(b->cfg.ctx, &all[i].f);
+            if (all[i].quiet)
+                b->cfg.on_quiet(b->cfg.ctx, &all[i].q);
+            else
+                b->cfg.on_fetch(b->cfg.ctx, &all[i].f);
+            continue;
+        }
+        if (all[i].quiet) {
+            struct quiet_conn *copy = malloc(sizeof(*copy));
+            if (copy) {
+                *copy = all[i].q;
+                enqueue(b, (struct out_item){.q = copy});
+            }
             continue;
         }
         struct revocation_fetch *copy = malloc(sizeof(*copy));
@@ -409,6 +446,7 @@ struct batches *batches_new(const struct batches_config *cfg)
         b->ds[i] = w->t.dissect;
         dissect_set_batched(w->t.dissect, capture_order(w->t.capture));
         dissect_on_fetch(w->t.dissect, collect_fetch, w);
+        dissect_on_quiet(w->t.dissect, collect_quiet, w);
     }
     if (!b->threaded)
         return b;

@@ -31,6 +31,7 @@ struct batches_config {
     /* called in order, on one thread at a time */
     void (*on_session)(void *ctx, struct session *s);
     void (*on_fetch)(void *ctx, const struct revocation_fetch *f);
+    void (*on_quiet)(void *ctx, const struct quiet_conn *q);
     void *ctx;
 };
 

@@ -265,6 +265,12 @@ static void on_fetch(void *ctx, const struct revocation_fetch *f)
     rules_fetch(p->rules, f);
 }
 
+static void on_quiet(void *ctx, const struct quiet_conn *q)
+{
+    struct pipeline *p = ctx;
+    rules_quiet(p->rules, q);
+}
+
 int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep)
 {
     char err[512];
@@ -326,6 +332,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
         if (p->keylog_attached)
             dissect_use_keylog(t->dissect, p->keylog);
         dissect_on_fetch(t->dissect, on_fetch, p);
+        dissect_on_quiet(t->dissect, on_quiet, p);
         struct flow_handler h = dissect_flow_handler(t->dissect);
         t->capture = capture_new(&lim, &h);
         if (!t->capture) {
@@ -425,7 +432,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     if (!p->batches) {
         struct batches_config bc = {
             .trackers = p->trackers, .n = p->n_trackers, .decoder = p->decoder,
-            .on_session = on_session, .on_fetch = on_fetch, .ctx = p,
+            .on_session = on_session, .on_fetch = on_fetch, .on_quiet = on_quiet, .ctx = p,
         };
         p->batches = batches_new(&bc);
         if (!p->batches) {

@@ -41,6 +41,18 @@ struct revocation_fetch {
 
 typedef void (*dissect_fetch_sink)(void *ctx, const struct revocation_fetch *f);
 
+/* A TCP connection that ended without a byte either way (a client that
+ * gave up before its first message, a port check, a health probe). */
+struct quiet_conn {
+    struct endpoint client, server;
+    int64_t ts_open, ts_close; /* ns */
+    uint64_t packet;           /* its SYN */
+    bool reset;                /* ended by RST rather than FIN */
+    bool client_closed;        /* the client sent the first FIN or RST */
+};
+
+typedef void (*dissect_quiet_sink)(void *ctx, const struct quiet_conn *q);
+
 struct dissect_stats {
     uint64_t flows_seen, tls_sessions, sslv2_sessions, starttls_sessions;
     uint64_t gaps, anomalies, certs_parsed, cert_cache_hits;
@@ -61,6 +73,8 @@ MUST_CHECK enum st dissect_load_trust(struct dissect *d, const char *ca_file,
 void dissect_use_keylog(struct dissect *d, struct keylog *k);
 /* dissect_on_fetch - also report revocation fetches to sink. */
 void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx);
+/* dissect_on_quiet - also report connections that ended without a byte. */
+void dissect_on_quiet(struct dissect *d, dissect_quiet_sink sink, void *ctx);
 
 /* dissect_flow_handler - the callbacks to give capture_new. */
 struct flow_handler dissect_flow_handler(struct dissect *d);

@@ -147,6 +147,9 @@ struct session *tflow_session(struct tflow *tf, int fdir)
     if (tf->has_hs_ack)
         session_event(s, EV_TCP_ACK, 0, DIR_C2S, 0, &tf->hs_ack);
     tf->s = s;
+    if (tf->early_close_fdir >= 0)
+        session_event(s, tf->early_close_rst ? EV_TCP_RST : EV_TCP_FIN, 0,
+                      (uint8_t)tflow_sdir(tf, tf->early_close_fdir), 0, &tf->early_close);
     if (d->order) {
         tf->created = *d->order;
         tf->created_seq = d->created++;
@@ -490,6 +493,7 @@ static void *on_open(void *ctx, const struct flow_info *fi)
     tf->d = d;
     tf->fi = *fi;
     tf->client_fdir = (fi->a_sent_syn || fi->b_sent_synack) ? 0 : -1;
+    tf->early_close_fdir = -1;
     d->st.flows_seen++;
     return tf;
 }
@@ -566,8 +570,14 @@ static void on_flags(void *ctx, void *user, int fdir, uint8_t flags,
         }
         return;
     }
-    if (!tf->s)
+    if (!tf->s) {
+        if ((flags & (TCPF_FIN | TCPF_RST)) && tf->early_close_fdir < 0) {
+            tf->early_close = tf->at[fdir];
+            tf->early_close_fdir = (int8_t)fdir;
+            tf->early_close_rst = (flags & TCPF_RST) != 0;
+        }
         return;
+    }
     int sdir = tflow_sdir(tf, fdir);
     if (flags & TCPF_RST)
         session_event(tf->s, EV_TCP_RST, 0, (uint8_t)sdir, 0, &tf->at[fdir]);
@@ -646,6 +656,19 @@ static void on_close(void *ctx, void *user, enum flow_end why)
     pump(d, false);
 }
 
+static void on_quiet(void *ctx, const struct flow_info *fi, bool reset, int closer,
+                     const struct seg_meta *m)
+{
+    struct dissect *d = ctx;
+    if (!d->quiet_sink)
+        return;
+    struct quiet_conn q = {
+        .client = fi->a, .server = fi->b, .ts_open = fi->ts, .ts_close = m->ts, .packet = fi->packet,
+        .reset = reset, .client_closed = closer == 0,
+    };
+    d->quiet_sink(d->quiet_ctx, &q);
+}
+
 struct flow_handler dissect_flow_handler(struct dissect *d)
 {
     struct flow_handler h = {
@@ -656,6 +679,7 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
         .flags = on_flags,
         .tcp_note = on_tcp_note,
         .close = on_close,
+        .quiet = on_quiet,
     };
     return h;
 }
@@ -669,6 +693,12 @@ void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx)
 {
     d->fetch_sink = sink;
     d->fetch_ctx = ctx;
+}
+
+void dissect_on_quiet(struct dissect *d, dissect_quiet_sink sink, void *ctx)
+{
+    d->quiet_sink = sink;
+    d->quiet_ctx = ctx;
 }
 
 void dissect_finish(struct dissect *d)

@@ -108,6 +108,11 @@ struct tflow {
     uint32_t client_flight_bytes; /* TLS 1.3: protected bytes the client sent before the server's next record */
     struct where syn, synack, hs_ack; /* kept until a session exists */
     bool has_syn, has_synack, has_hs_ack;
+    /* the first FIN or RST, when it came before the session: a side that
+     * hung up before speaking, which the other's first bytes answer */
+    struct where early_close;
+    int8_t early_close_fdir; /* -1: none */
+    bool early_close_rst;
     struct tcp_dir_stats tcp[2]; /* by flow direction; the session's at finalize */
     struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */
     struct decrypt *dec;            /* keys for this session, when known */
@@ -129,6 +134,8 @@ struct dissect {
     struct trust *trust;
     dissect_fetch_sink fetch_sink;
     void *fetch_ctx;
+    dissect_quiet_sink quiet_sink;
+    void *quiet_ctx;
     struct keylog *keylog;
     /* batched: sessions leave only through dissect_pump_all */
     const struct capture_order *order;

@@ -521,7 +521,8 @@ void text_capture_findings(struct report *r, const struct capture_finding *cf, s
         return;
     fprintf(r->out, "%sAcross the capture%s\n", esc(r, C_BOLD), esc(r, C_OFF));
     for (size_t i = 0; i < n; i++) {
-        fprintf(r->out, "  %s: sessions", cf[i].subject);
+        /* connections that never became a session have no number */
+        fprintf(r->out, "  %s%s", cf[i].subject, cf[i].n_sessions ? ": sessions" : "");
         for (size_t k = 0; k < cf[i].n_sessions; k++)
             fprintf(r->out, "%s#%llu", k ? ", " : " ", (unsigned long long)cf[i].sessions[k]);
         if (cf[i].more_sessions)

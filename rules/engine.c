@@ -16,7 +16,7 @@ struct endpoint_index {
 struct rules {
     struct rules_config cfg;
     struct capture_state st;
-    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels;
+    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet;
     struct endpoint_index server_index, client_index;
     struct capture_out out;
     bool finished;
@@ -41,6 +41,7 @@ void rules_free(struct rules *r)
     free(r->st.servers);
     free(r->st.clients);
     free(r->st.fetches);
+    free(r->st.quiet);
     free(r->st.refusals);
     free(r->st.channels);
     free(r->server_index.slot);
@@ -143,10 +144,6 @@ static void sort_findings(struct findings *fs)
 
 /* ---- capture facts ------------------------------------------------------------ */
 
-static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
-{
-    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
-}
 
 static uint32_t endpoint_hash(const struct endpoint *e, bool with_port)
 {
@@ -538,6 +535,8 @@ static const char *channel_of(const struct session *s, char *buf)
     return s->mq.channel[0] ? s->mq.channel : NULL;
 }
 
+static void learn_silent_client(struct rules *r, const struct session *s);
+
 void rules_eval(struct rules *r, struct session *s)
 {
     const struct policy *pol = r->cfg.policy;
@@ -592,7 +591,70 @@ void rules_eval(struct rules *r, struct session *s)
     learn_client(r, s);
     learn_channel(r, s, channel_of(s, channel));
     learn_window(r, s);
+    learn_silent_client(r, s);
 }
+
+/* Only MQ listeners: elsewhere a connection without a byte is a port
+ * check or a health probe, and says nothing about TLS. The facts are
+ * kept so that the order they arrive in (-j) does not matter. */
+static void quiet_add(struct rules *r, const struct quiet_conn *q, uint64_t session)
+{
+    if (!policy_mq_port(r->st.pol, q->server.port))
+        return;
+    struct quiet_facts *f = NULL;
+    for (size_t i = 0; i < r->st.n_quiet && !f; i++)
+        if (same_endpoint(&r->st.quiet[i].server, &q->server))
+            f = &r->st.quiet[i];
+    if (!f) {
+        struct quiet_facts *v = grow(r->st.quiet, r->st.n_quiet, &r->cap_quiet, sizeof(*v));
+        if (!v)
+            return;
+        r->st.quiet = v;
+        f = &v[r->st.n_quiet++];
+        memset(f, 0, sizeof(*f));
+        f->server = q->server;
+        f->first_client = q->client;
+        f->one_client_host = true;
+        f->first_ts = q->ts_open;
+        f->first_packet = q->packet;
+    }
+    if (q->ts_open < f->first_ts || (q->ts_open == f->first_ts && q->packet < f->first_packet)) {
+        f->first_ts = q->ts_open;
+        f->first_packet = q->packet;
+        f->first_client = q->client;
+    }
+    if (q->client.family != f->first_client.family || memcmp(q->client.addr, f->first_client.addr, 16) != 0)
+        f->one_client_host = false;
+    if (q->ts_close > f->last_ts)
+        f->last_ts = q->ts_close;
+    if (f->n < QUIET_TIMES)
+        f->opens[f->n] = q->ts_open;
+    f->n++;
+    f->client_closed += q->client_closed;
+    f->resets += q->reset;
+    if (session)
+        idset_add(&f->sessions, session);
+}
+
+void rules_quiet(struct rules *r, const struct quiet_conn *q)
+{
+    quiet_add(r, q, 0);
+}
+
+/* A client that closed without sending a byte is a quiet connection even
+ * when the server answered its close (OpenSSL sends decode_error then). */
+static void learn_silent_client(struct rules *r, const struct session *s)
+{
+    int64_t when;
+    if (s->bytes[DIR_C2S] || s->ch.present || closed_by(s, 0, &when) != DIR_C2S)
+        return;
+    struct quiet_conn q = {
+        .client = s->client, .server = s->server, .ts_open = s->ts_first, .ts_close = when,
+        .packet = s->packet_first, .client_closed = true,
+    };
+    quiet_add(r, &q, s->id);
+}
+
 
 void rules_fetch(struct rules *r, const struct revocation_fetch *f)
 {

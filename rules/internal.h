@@ -190,6 +190,8 @@ void finding_mq(struct finding_out *o, const char *fmt, ...)
  * TLS client is the MQ client (or the initiating MCA), the server the
  * queue manager. */
 const char *mq_side(int dir);
+/* same_endpoint - one address and port (one listener, one client socket). */
+bool same_endpoint(const struct endpoint *a, const struct endpoint *b);
 /* mq_session - IBM MQ by the port (policy mq_ports), a channel SNI, or
  * MQ segments seen in clear. */
 bool mq_session(const struct session *s, const struct rule_env *env);
@@ -253,8 +255,22 @@ struct channel_facts {
     uint32_t other_certs; /* beyond CHANNEL_CERTS */
 };
 
+/* Connections to one MQ listener that ended without a byte. */
+enum { QUIET_TIMES = 64 };
+struct quiet_facts {
+    struct endpoint server, first_client;
+    bool one_client_host;    /* every one came from first_client's address */
+    uint32_t n, client_closed, resets;
+    int64_t first_ts, last_ts;
+    uint64_t first_packet;
+    int64_t opens[QUIET_TIMES]; /* the first QUIET_TIMES opening times */
+    struct idset sessions; /* those that became sessions (the server answered the close) */
+};
+
 struct capture_state {
     const struct policy *pol;
+    struct quiet_facts *quiet;
+    size_t n_quiet;
     struct server_facts *servers;
     size_t n_servers;
     struct client_facts *clients;

@@ -85,6 +85,22 @@ static bool alert_before_hello(const struct session *s, struct finding_out *out)
         return false;
     const char *who = first->dir == DIR_C2S ? "client" : "server";
     const char *name = registry_alert_name(first->desc);
+    int64_t closed;
+    int peer = !first->dir;
+    if (closed_by(s, 0, &closed) == peer && closed <= first->at.ts && !s->bytes[peer]) {
+        /* OpenSSL answers a connection closed before its first byte
+         * with decode_error: the close is the event, not the alert */
+        out->severity = SEV_LOW;
+        finding_note(out, "the %s connected and closed the connection without sending a byte; the %s's %s "
+                          "(packet %llu) only answers that close",
+                     peer == DIR_C2S ? "client" : "server", who, name ? name : "alert",
+                     (unsigned long long)first->at.packet);
+        finding_fix(out, "A port check or a client that gave up before its first message: find the %s (its "
+                         "address is above) and why it stopped (on an MQ listener, see mq-no-clienthello).",
+                    peer == DIR_C2S ? "client" : "server");
+        return true;
+    }
+    out->severity = SEV_HIGH;
     finding_note(out, "the %s sent fatal %s (%u) in packet %llu before any hello: it gave up while making its own",
                  who, name ? name : "unknown", first->desc, (unsigned long long)first->at.packet);
     if (first->dir == DIR_C2S && first->desc == 70)
@@ -198,10 +214,8 @@ static bool alert_explained(const struct session *s, const struct rule_env *env,
 {
     (void)env;
     out->explains = true; /* whatever it says, it is the explanation given */
-    if (alert_before_hello(s, out)) {
-        out->severity = SEV_HIGH;
+    if (alert_before_hello(s, out))
         return true;
-    }
     if (renegotiation_refused(s, out))
         return true;
     const struct alert *al = failure_alert(s);

@@ -73,6 +73,90 @@ const struct capture_rule rule_many_connections = {
     .run = many_connections,
 };
 
+/* ---- connections to MQ without a ClientHello --------------------------------------- */
+
+static const char *sessions_text(struct capture_finding *cf, const struct idset *set, char *buf, size_t len);
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Opening times at one steady interval (every gap within a fifth of the
+ * median): the pattern of a monitor, not of an application. */
+static double steady_interval(const struct quiet_facts *f)
+{
+    size_t n = f->n < QUIET_TIMES ? f->n : QUIET_TIMES;
+    if (n < 3)
+        return 0;
+    int64_t t[QUIET_TIMES], gaps[QUIET_TIMES];
+    memcpy(t, f->opens, n * sizeof(*t));
+    qsort(t, n, sizeof(*t), cmp_i64);
+    for (size_t i = 1; i < n; i++)
+        gaps[i - 1] = t[i] - t[i - 1];
+    qsort(gaps, n - 1, sizeof(*gaps), cmp_i64);
+    int64_t med = gaps[(n - 1) / 2];
+    if (med < 1000000) /* under 1 ms apart: a burst, not a schedule */
+        return 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (gaps[i] < med - med / 5 || gaps[i] > med + med / 5)
+            return 0;
+    return (double)med / 1e9;
+}
+
+/* An MQ client whose SSLCIPH is invalid (misspelt, an IANA or OpenSSL
+ * name, a deprecated CipherSpec not re-enabled) fails before its first
+ * byte, often after connecting (mq-tls.md 5, 6): on an MQ listener,
+ * connections the client closes without a word, again and again. */
+static void mq_no_clienthello(const struct capture_state *st, const struct rule *self,
+                              struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_quiet; i++) {
+        const struct quiet_facts *f = &st->quiet[i];
+        if (f->client_closed < 2)
+            continue;
+        char subject[96], client[80];
+        double every = steady_interval(f);
+        struct capture_finding *cf = capture_add(out, self, every > 0 ? SEV_INFO : SEV_MEDIUM,
+                                                 server_subject(&f->server, subject, sizeof(subject)));
+        if (!cf)
+            return;
+        capture_note(cf, "%u TCP connection%s to this MQ listener ended before the client sent a byte, %u of them "
+                         "closed by the client%s, over %.1f s from packet %llu",
+                     f->n, f->n == 1 ? "" : "s", f->client_closed, f->resets ? " (some by reset)" : "",
+                     (double)(f->last_ts - f->first_ts) / 1e9, (unsigned long long)f->first_packet);
+        endpoint_text(&f->first_client, client, sizeof(client));
+        char *colon = strrchr(client, ':');
+        if (colon)
+            *colon = 0;
+        capture_note(cf, "%s %s", f->one_client_host ? "all from" : "the first from", client);
+        if (f->sessions.n) {
+            char ids[160];
+            capture_note(cf, "the server answered the close in %s", sessions_text(cf, &f->sessions, ids, sizeof(ids)));
+        }
+        if (every > 0)
+            capture_note(cf, "they open every %.1f s, steady: the pattern of a load balancer's or monitor's TCP "
+                             "health check rather than an MQ client", every);
+        else
+            capture_note(cf, "an MQ client that connects and gives up before its ClientHello has a channel "
+                             "definition it cannot use: an SSLCIPH that is misspelt, an IANA or OpenSSL suite name, or a "
+                             "deprecated CipherSpec not re-enabled; a health check from a load balancer looks the "
+                             "same but keeps a steady interval");
+    }
+}
+
+const struct capture_rule rule_mq_no_clienthello = {
+    .rule = {.info = {.id = "mq-no-clienthello", .severity = SEV_MEDIUM, .title = "Connections to MQ that end before a ClientHello",
+                      .rationale = "An MQ client whose SSLCIPH is not a valid CipherSpec cannot start TLS: it connects and closes without a byte, on every retry. Health checks look alike but keep a steady interval, and are reported as info.", .capture_wide = true},
+             .fix = "Check the SSLCIPH of the client's channel definition (CCDT, MQCD, mqclient.ini) against the MQ names (tlsscope cipher NAME; "
+                    "ECDHE_RSA_AES_256_GCM_SHA384, not TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 or ECDHE-RSA-AES256-GCM-SHA384; at most 32 characters), "
+                    "re-enable a deprecated CipherSpec only deliberately (AllowWeakCipherSpec), and for Java clients the CipherSuite name the JRE maps "
+                    "(com.ibm.mq.cfg.useIBMCipherMappings).",
+             .mq = "AMQ9635E / MQRC 2393, or MQRC 2400 from a Java client (client), when a client gave up"},
+    .run = mq_no_clienthello,
+};
+
 /* ---- the sessions behind each reason ------------------------------------------------ */
 
 /* sessions_text - "session #3" or "sessions #1, #4 and 6 more" for the
@@ -343,12 +427,6 @@ static const char *channel_spec(const uint16_t *version, uint32_t cipher, char *
     return buf;
 }
 
-/* One queue manager: one listener address and port. */
-static bool same_listener(const struct endpoint *a, const struct endpoint *b)
-{
-    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
-}
-
 /* Each channel can have its own certificate (CERTLABL), and its SSLCIPH
  * must fit that certificate's key type: channels of one queue manager
  * whose certificates differ in key type are where a CipherSpec copied
@@ -360,7 +438,7 @@ static void key_types_differ(const struct capture_state *st, size_t i, struct ca
         for (size_t j = 0; j < st->n_channels; j++) {
             const struct channel_facts *o = &st->channels[j];
             for (size_t m = 0; j != i && m < o->n_certs; m++) {
-                if (!same_listener(&c->certs[k].server, &o->certs[m].server) || !c->certs[k].key_type[0] ||
+                if (!same_endpoint(&c->certs[k].server, &o->certs[m].server) || !c->certs[k].key_type[0] ||
                     !o->certs[m].key_type[0] || strcmp(c->certs[k].key_type, o->certs[m].key_type) == 0)
                     continue;
                 cf->f.severity = cf->f.severity < SEV_LOW ? SEV_LOW : cf->f.severity;

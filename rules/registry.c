@@ -18,7 +18,7 @@ extern const struct rule rule_capture_clock, rule_cert_expired, rule_cert_not_ye
     rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer, rule_one_direction, rule_peer_not_tls,
     rule_silent_close;
 extern const struct capture_rule rule_many_connections, rule_server_grade, rule_client_audit,
-    rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates;
+    rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates, rule_mq_no_clienthello;
 
 const struct rule *const session_rules[] = {
     /* certificates */
@@ -81,6 +81,7 @@ const struct capture_rule *const capture_rules[] = {
     &rule_many_connections,
     &rule_revocation_fetch,
     &rule_channel_certificates,
+    &rule_mq_no_clienthello,
     &rule_server_grade,
     &rule_client_audit,
 };

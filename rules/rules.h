@@ -55,6 +55,8 @@ struct rules *rules_new(const struct rules_config *config);
 void rules_eval(struct rules *r, struct session *s);
 /* rules_fetch - note an OCSP/CRL fetch seen in the capture. */
 void rules_fetch(struct rules *r, const struct revocation_fetch *f);
+/* rules_quiet - note a connection that ended without a byte. */
+void rules_quiet(struct rules *r, const struct quiet_conn *q);
 /* rules_finish - run the capture-wide rules; the findings stay owned by r. */
 size_t rules_finish(struct rules *r, const struct capture_finding **out);
 void rules_free(struct rules *r);

@@ -321,3 +321,8 @@ bool cipher_is_weak(const struct cipher_info *ci, const char **why)
         return false;
     return true;
 }
+
+bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+}

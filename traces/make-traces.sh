@@ -244,6 +244,12 @@ mq_peer() { # NAME MODE [ARGS...] -- CLIENT...: a python MQ peer as server
   wait "$peer" || true
 }
 
+quiet_connections() { # a client that connects and closes without a byte, retrying at uneven intervals
+  python3 -c 'import socket, sys, time
+for wait in (0.3, 0.7, 0.4, 0):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+    time.sleep(wait)' "$P"
+}
 mq_two_channels() { # NAME: a client per channel, each with the CipherSpec of its certificate
   client "$1" -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384 -servername app2e-svrconn.chl.mq.ibm.com
   client "$1" -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com
@@ -535,6 +541,8 @@ scenario() {
   mq-two-channels) # one queue manager, a channel answered with RSA and one with EC (s_server -servername/-cert2)
     NACCEPT=2 PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com \
       -cert2 "$pki/server-ecdsa.pem" -key2 "$pki/server-ecdsa.key" -- mq_two_channels "$s" ;;
+  mq-no-clienthello) # what an MQ client with an SSLCIPH it cannot use does: connect, give up, retry
+    NACCEPT=4 PORT=1414 capture "$s" "${rsa[@]}" -- quiet_connections ;;
   tunnel-connect) # no SNI; the CONNECT names localhost, which the certificate holds, not the proxy's 127.0.0.2
     EXTRA_PORT=44381 capture "$s" "${rsa[@]}" -tls1_2 -- connect_proxy "$s" ;;
   lossy-handshake) # the server's flight is dropped twice after tcpdump saw it: TCP resends it
@@ -568,5 +576,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      no-ems insecure-renegotiation heartbleed tls-compression cert-validity-too-long cert-name-nul
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
      client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
-     cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels)
+     cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels
+     mq-no-clienthello)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

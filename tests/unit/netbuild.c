@@ -108,6 +108,22 @@ static void r_flags(void *ctx, void *user, int dir, uint8_t flags, const struct 
     struct recorder *r = user;
     if (flags & TCPF_SYN)
         r->syns[dir]++;
+    if (flags & (TCPF_FIN | TCPF_RST)) {
+        r->fins[dir]++;
+        if (!r->had_data)
+            r->fins_before_data++;
+    }
+}
+
+static void r_quiet(void *ctx, const struct flow_info *fi, bool reset, int closer,
+                    const struct seg_meta *m)
+{
+    (void)m;
+    struct recorder *r = ctx;
+    r->quiet++;
+    r->quiet_reset = reset;
+    r->quiet_closer = closer;
+    r->fi = *fi;
 }
 
 static void r_note(void *ctx, void *user, int dir, enum tcp_note note, int64_t wait,
@@ -133,7 +149,7 @@ struct flow_handler recorder_handler(struct recorder *r)
 {
     struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data,
                              .gap = r_gap, .flags = r_flags, .tcp_note = r_note,
-                             .close = r_close};
+                             .close = r_close, .quiet = r_quiet};
     return h;
 }
 

@@ -37,6 +37,14 @@ struct recorder {
     int notes[4][2];
     int64_t last_wait;
     uint64_t hs_ack_packet;
+    /* FIN/RST flags seen per direction, and the order they came in
+     * relative to the first byte */
+    int fins[2];
+    int fins_before_data;
+    /* quiet: connections that ended without a byte */
+    int quiet;
+    bool quiet_reset;
+    int quiet_closer;
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

@@ -256,6 +256,45 @@ static void consumer_asked_at_first_byte(void **state)
     assert_int_equal(rec->fi.packet, 1); /* where the connection began */
 }
 
+/* A connection made and ended without a byte is reported as quiet, with
+ * who closed it; one that carried a byte is not, and a FIN that came
+ * before the first byte (a side that hung up before speaking) still
+ * reaches the consumer, after the SYNs. */
+static void quiet_connections(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_FIN | TCPF_ACK, NULL, 0);
+    seg(1, ISN_S + 1, ISN_C + 2, TCPF_FIN | TCPF_ACK, NULL, 0);
+    assert_int_equal(rec->quiet, 1);
+    assert_int_equal(rec->quiet_closer, 0);
+    assert_false(rec->quiet_reset);
+    assert_true(rec->fi.a_sent_syn);
+    assert_int_equal(rec->opened, 0);
+
+    /* the server resets a new connection before anyone spoke */
+    handshake(ISN_C + 100000, ISN_S + 100000);
+    seg(1, ISN_S + 100001, ISN_C + 100001, TCPF_RST, NULL, 0);
+    assert_int_equal(rec->quiet, 2);
+    assert_int_equal(rec->quiet_closer, 1);
+    assert_true(rec->quiet_reset);
+
+    /* the client hangs up first, the server answers after: not quiet, and
+     * the consumer hears of the FIN before the answer's bytes */
+    handshake(ISN_C + 200000, ISN_S + 200000);
+    seg(0, ISN_C + 200001, ISN_S + 200001, TCPF_FIN | TCPF_ACK, NULL, 0);
+    seg(1, ISN_S + 200001, ISN_C + 200002, TCPF_ACK, payload, 7);
+    assert_int_equal(rec->quiet, 2);
+    assert_int_equal(rec->opened, 1);
+    assert_int_equal(rec->fins[0], 1);
+    assert_int_equal(rec->fins_before_data, 1);
+
+    /* a SYN never answered is no connection at all */
+    seg(0, ISN_C + 300000, 0, TCPF_SYN, NULL, 0);
+    capture_flush(cap);
+    assert_int_equal(rec->quiet, 2);
+}
+
 static void syn_flood_costs_the_consumer_nothing(void **state)
 {
     (void)state;
@@ -394,6 +433,7 @@ int main(void)
         T(repeated_synack_moves_the_start),
         T(port_reuse_opens_a_new_flow),
         T(consumer_asked_at_first_byte),
+        T(quiet_connections),
         T(syn_flood_costs_the_consumer_nothing),
         T(snaplen_cut_segment),
         T(ip_fragments_reassemble),

@@ -2011,6 +2011,62 @@ static void test_channel_certificates(void **state)
     run_close(&r);
 }
 
+/* Connections to an MQ listener that end before a byte: an SSLCIPH the
+ * client cannot use when they come unevenly, a health check when they
+ * keep one interval, nothing on a port that is not MQ's. */
+static void quiet_run(const int64_t *gaps_ms, size_t n, uint16_t port, const struct capture_finding **f)
+{
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    int64_t t = 1000000000LL;
+    for (size_t i = 0; i <= n; i++) {
+        struct quiet_conn q = {.ts_open = t, .ts_close = t + 1000000, .packet = i * 4 + 1, .client_closed = true};
+        set_endpoint(&q.client, 10, 0, 0, 7, (uint16_t)(40000 + i));
+        set_endpoint(&q.server, 10, 0, 0, 9, port);
+        rules_quiet(r.rules, &q);
+        if (i < n)
+            t += gaps_ms[i] * 1000000;
+    }
+    const struct capture_finding *cf;
+    size_t k = rules_finish(r.rules, &cf);
+    const struct capture_finding *found = capture_finding(cf, k, "mq-no-clienthello", NULL);
+    if (found) {
+        static struct capture_finding copy;
+        static char evidence[1024];
+        copy = *found;
+        snprintf(evidence, sizeof(evidence), "%s", found->f.evidence);
+        copy.f.evidence = evidence;
+        found = &copy;
+    }
+    *f = found;
+    run_close(&r);
+}
+
+static void test_mq_no_clienthello(void **state)
+{
+    (void)state;
+    static const int64_t uneven[] = {300, 700, 400};
+    static const int64_t steady[] = {5000, 5100, 4950, 5000};
+    const struct capture_finding *f;
+    quiet_run(uneven, ARRAY_LEN(uneven), 1414, &f);
+    assert_non_null(f);
+    assert_int_equal(f->f.severity, SEV_MEDIUM);
+    assert_non_null(strstr(f->f.evidence, "4 TCP connections to this MQ listener ended before the client sent a byte"));
+    assert_non_null(strstr(f->f.evidence, "all from 10.0.0.7"));
+    assert_non_null(strstr(f->f.evidence, "an SSLCIPH that is misspelt"));
+    assert_string_equal(f->subject, "server 10.0.0.9:1414");
+
+    quiet_run(steady, ARRAY_LEN(steady), 1414, &f);
+    assert_non_null(f);
+    assert_int_equal(f->f.severity, SEV_INFO);
+    assert_non_null(strstr(f->f.evidence, "every 5.0 s, steady"));
+
+    quiet_run(uneven, ARRAY_LEN(uneven), 443, &f);
+    assert_null(f);
+    quiet_run(uneven, 0, 1414, &f); /* once is not a pattern */
+    assert_null(f);
+}
+
 static void test_server_grade_and_client_audit(void **state)
 {
     (void)state;
@@ -2177,6 +2233,7 @@ int main(void)
         cmocka_unit_test(test_many_short_connections),
         cmocka_unit_test(test_revocation_fetch_correlation),
         cmocka_unit_test(test_channel_certificates),
+        cmocka_unit_test(test_mq_no_clienthello),
         cmocka_unit_test(test_server_grade_and_client_audit),
         cmocka_unit_test(test_disable_rule),
         cmocka_unit_test(test_policy_severity),
