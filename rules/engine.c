@@ -16,7 +16,7 @@ struct endpoint_index {
 struct rules {
     struct rules_config cfg;
     struct capture_state st;
-    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet;
+    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
     struct endpoint_index server_index, client_index;
     struct capture_out out;
     bool finished;
@@ -42,6 +42,7 @@ void rules_free(struct rules *r)
     free(r->st.clients);
     free(r->st.fetches);
     free(r->st.quiet);
+    free(r->st.reconnects);
     free(r->st.refusals);
     free(r->st.channels);
     free(r->server_index.slot);
@@ -537,6 +538,41 @@ static const char *channel_of(const struct session *s, char *buf)
 
 static void learn_silent_client(struct rules *r, const struct session *s);
 
+/* An MQ session's length and end, per client host and listener. */
+static void learn_reconnect(struct rules *r, const struct session *s)
+{
+    if (!s->established)
+        return;
+    struct reconnect_facts *f = NULL;
+    for (size_t i = 0; i < r->st.n_reconnects && !f; i++) {
+        struct reconnect_facts *c = &r->st.reconnects[i];
+        if (same_endpoint(&c->server, &s->server) && c->family == s->client.family &&
+            memcmp(c->addr, s->client.addr, 16) == 0)
+            f = c;
+    }
+    if (!f) {
+        struct reconnect_facts *v = grow(r->st.reconnects, r->st.n_reconnects, &r->cap_reconnects, sizeof(*v));
+        if (!v)
+            return;
+        r->st.reconnects = v;
+        f = &v[r->st.n_reconnects++];
+        memset(f, 0, sizeof(*f));
+        f->server = s->server;
+        f->family = s->client.family;
+        memcpy(f->addr, s->client.addr, 16);
+    }
+    if (f->n == RECONNECT_SESSIONS)
+        return;
+    int64_t when;
+    bool client_closed = closed_by(s, 0, &when) == DIR_C2S;
+    f->v[f->n].start = s->ts_first;
+    f->v[f->n].end = client_closed ? when : s->ts_last; /* the next may open before the last packets */
+    f->v[f->n].bytes = s->bytes[DIR_C2S] + s->bytes[DIR_S2C];
+    f->v[f->n].id = s->id;
+    f->v[f->n].client_closed = client_closed;
+    f->n++;
+}
+
 void rules_eval(struct rules *r, struct session *s)
 {
     const struct policy *pol = r->cfg.policy;
@@ -590,6 +626,8 @@ void rules_eval(struct rules *r, struct session *s)
     learn_refusal(r, s, learn_server(r, s));
     learn_client(r, s);
     learn_channel(r, s, channel_of(s, channel));
+    if (policy_mq_port(r->st.pol, s->server.port) || channel_of(s, channel))
+        learn_reconnect(r, s);
     learn_window(r, s);
     learn_silent_client(r, s);
 }

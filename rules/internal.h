@@ -267,8 +267,24 @@ struct quiet_facts {
     struct idset sessions; /* those that became sessions (the server answered the close) */
 };
 
+/* The MQ connections of one client host to one listener, for the
+ * reconnect pattern of a client that cannot renegotiate the secret key. */
+enum { RECONNECT_SESSIONS = 64 };
+struct reconnect_facts {
+    struct endpoint server;
+    uint8_t family, addr[16]; /* the client host */
+    uint32_t n;               /* sessions kept (at most RECONNECT_SESSIONS) */
+    struct {
+        int64_t start, end;
+        uint64_t bytes, id;
+        bool client_closed;
+    } v[RECONNECT_SESSIONS];
+};
+
 struct capture_state {
     const struct policy *pol;
+    struct reconnect_facts *reconnects;
+    size_t n_reconnects;
     struct quiet_facts *quiet;
     size_t n_quiet;
     struct server_facts *servers;

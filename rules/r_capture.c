@@ -157,6 +157,73 @@ const struct capture_rule rule_mq_no_clienthello = {
     .run = mq_no_clienthello,
 };
 
+/* ---- reconnecting instead of resetting the secret key ------------------------------ */
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* A client that cannot renegotiate (managed .NET) disconnects when
+ * SSLKeyResetCount is reached and reconnects (mq-tls.md 4, 6): its MQ
+ * connections end, by its own close, after about the same number of
+ * bytes (at least the 32 KB a reset count is rounded up to), each followed
+ * at once by the next. */
+static void mq_reconnect_at_reset(const struct capture_state *st, const struct rule *self,
+                                  struct capture_out *out)
+{
+    for (size_t i = 0; i < st->n_reconnects; i++) {
+        const struct reconnect_facts *f = &st->reconnects[i];
+        uint64_t sizes[RECONNECT_SESSIONS], ids[RECONNECT_SESSIONS];
+        int64_t worst_gap = 0;
+        size_t n = 0;
+        for (uint32_t k = 0; k + 1 < f->n; k++) {
+            int64_t gap = f->v[k + 1].start - f->v[k].end;
+            if (!f->v[k].client_closed || gap < 0 || gap > 2000000000LL)
+                continue;
+            sizes[n] = f->v[k].bytes;
+            ids[n++] = f->v[k].id;
+            worst_gap = gap > worst_gap ? gap : worst_gap;
+        }
+        if (n < 2)
+            continue;
+        uint64_t sorted[RECONNECT_SESSIONS];
+        memcpy(sorted, sizes, n * sizeof(*sorted));
+        qsort(sorted, n, sizeof(*sorted), cmp_u64);
+        uint64_t med = sorted[n / 2];
+        if (med < 32768 || sorted[0] < med - med / 7 || sorted[n - 1] > med + med / 7)
+            continue;
+        char subject[96], client[80];
+        struct endpoint e = {.family = f->family};
+        memcpy(e.addr, f->addr, 16);
+        endpoint_text(&e, client, sizeof(client));
+        char *colon = strrchr(client, ':');
+        if (colon)
+            *colon = 0;
+        struct capture_finding *cf = capture_add(out, self, SEV_LOW,
+                                                 server_subject(&f->server, subject, sizeof(subject)));
+        if (!cf)
+            return;
+        capture_note(cf, "client %s closed %zu MQ connections after about %llu bytes each (all within a seventh "
+                         "of that) and opened the next within %.1f ms every time",
+                     client, n, (unsigned long long)med, (double)worst_gap / 1e6);
+        capture_note(cf, "the pattern of a client that cannot renegotiate the secret key and disconnects when "
+                         "SSLKeyResetCount is reached instead (a managed .NET client does)");
+        add_ids(cf, ids, n < FACT_SESSIONS ? n : FACT_SESSIONS);
+        if (n > FACT_SESSIONS)
+            cf->more_sessions += n - FACT_SESSIONS;
+    }
+}
+
+const struct capture_rule rule_mq_reconnect_at_reset = {
+    .rule = {.info = {.id = "mq-reconnect-at-reset", .severity = SEV_LOW, .title = "MQ client reconnects instead of resetting its key",
+                      .rationale = "A client that cannot renegotiate TLS disconnects when its SSLKeyResetCount is reached and relies on reconnecting: connections that end after the same number of bytes, each followed at once by another.", .capture_wide = true},
+             .fix = "Set SSLKeyResetCount (MQSSLRESET) to 0 on a client that cannot renegotiate (managed .NET), or use an unmanaged client that can; on the queue manager side, SSLRKEYC applies to its own initiating channels only.",
+             .mq = "MQRC 2009 (client), at each disconnect"},
+    .run = mq_reconnect_at_reset,
+};
+
 /* ---- the sessions behind each reason ------------------------------------------------ */
 
 /* sessions_text - "session #3" or "sessions #1, #4 and 6 more" for the

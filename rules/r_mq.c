@@ -284,6 +284,50 @@ const struct rule rule_mq_sslcauth = {
     .check = mq_sslcauth,
 };
 
+/* SSLRKEYC (KeyResetCount, MQSSLRESET): after that many bytes the
+ * initiating side renegotiates the secret key. In TLS 1.2 each reset is a
+ * handshake inside the encrypted connection, seen without keys; in TLS
+ * 1.3 a KeyUpdate, seen only decrypted (mq-tls.md 4). */
+static bool mq_key_reset(const struct session *s, const struct rule_env *env,
+                         struct finding_out *out)
+{
+    uint32_t updates = s->decryption.key_updates[DIR_C2S] + s->decryption.key_updates[DIR_S2C];
+    if (!mq_session(s, env) || (!s->renegotiations && !updates))
+        return false;
+    int64_t first = 0, last = 0;
+    uint32_t seen = 0;
+    int dir = s->protected_ccs[DIR_C2S] >= s->protected_ccs[DIR_S2C] ? DIR_C2S : DIR_S2C;
+    for (size_t i = 0; i < s->events.n; i++) {
+        const struct event *e = &s->events.v[i];
+        if (e->kind == EV_CCS && e->type == 1 && e->dir == dir) {
+            last = e->at.ts;
+            first = seen++ ? first : e->at.ts;
+        }
+    }
+    uint64_t bytes = s->bytes[DIR_C2S] + s->bytes[DIR_S2C];
+    uint32_t resets = s->renegotiations ? s->renegotiations : updates;
+    finding_note(out, "%u secret-key reset%s (%s) in this connection, which carried %llu bytes in all: about one "
+                      "every %llu bytes",
+                 resets, resets == 1 ? "" : "s",
+                 s->renegotiations ? "TLS renegotiations inside the encrypted connection" : "TLS 1.3 KeyUpdate messages",
+                 (unsigned long long)bytes, (unsigned long long)(bytes / (resets + 1)));
+    if (seen > 1)
+        finding_note(out, "%u of them %.1f s apart on average", seen,
+                     (double)(last - first) / 1e9 / (seen - 1));
+    finding_note(out, "the initiating side's SSLRKEYC (KeyResetCount, MQSSLRESET) sets how many bytes pass between "
+                      "resets; 1 to 32 KB counts as 32 KB, and with heartbeats a reset also comes before the data "
+                      "after each one");
+    return true;
+}
+
+const struct rule rule_mq_key_reset = {
+    .info = {.id = "mq-key-reset", .severity = SEV_INFO, .title = "MQ secret-key resets (SSLRKEYC)",
+             .rationale = "A channel with SSLRKEYC renegotiates its secret key after that many bytes: a handshake inside the encrypted TLS 1.2 connection (a KeyUpdate in TLS 1.3, visible only decrypted). Frequent resets cost handshakes; a client that cannot renegotiate disconnects instead."},
+    .fix = "Set SSLRKEYC (queue manager, for its initiating channels) or KeyResetCount / MQSSLRESET (client) to the bytes you want between resets, 0 for never; a managed .NET client cannot renegotiate and reconnects (MQRC 2009) when it is reached.",
+    .mq = NULL,
+    .check = mq_key_reset,
+};
+
 /* SSLPEER: "ATTR=value" pairs, a trailing '*' matches any rest; every
  * attribute named must match one of the certificate's. */
 static const char *attr_alias(const char *a)

@@ -15,10 +15,11 @@ extern const struct rule rule_capture_clock, rule_cert_expired, rule_cert_not_ye
     rule_client_cert_missing, rule_cert_sigalg_not_offered, rule_rsa_without_pss,
     rule_hello_retry, rule_alert_explained, rule_slow_handshake, rule_mq_plaintext,
     rule_mq_server_plaintext, rule_mq_closed_after_hello, rule_mq_cipherspec_mismatch,
-    rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer, rule_one_direction, rule_peer_not_tls,
+    rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer, rule_mq_key_reset, rule_one_direction, rule_peer_not_tls,
     rule_silent_close;
 extern const struct capture_rule rule_many_connections, rule_server_grade, rule_client_audit,
-    rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates, rule_mq_no_clienthello;
+    rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates, rule_mq_no_clienthello,
+    rule_mq_reconnect_at_reset;
 
 const struct rule *const session_rules[] = {
     /* certificates */
@@ -73,6 +74,7 @@ const struct rule *const session_rules[] = {
     &rule_mq_sni_not_channel,
     &rule_mq_sslcauth,
     &rule_mq_sslpeer,
+    &rule_mq_key_reset,
 };
 const size_t n_session_rules = ARRAY_LEN(session_rules);
 
@@ -82,6 +84,7 @@ const struct capture_rule *const capture_rules[] = {
     &rule_revocation_fetch,
     &rule_channel_certificates,
     &rule_mq_no_clienthello,
+    &rule_mq_reconnect_at_reset,
     &rule_server_grade,
     &rule_client_audit,
 };

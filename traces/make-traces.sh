@@ -244,6 +244,18 @@ mq_peer() { # NAME MODE [ARGS...] -- CLIENT...: a python MQ peer as server
   wait "$peer" || true
 }
 
+reconnecting_client() { # NAME: 40 KB per connection, closed by the client, the next at once; three times
+  python3 -c 'import socket, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.keylog_filename = sys.argv[2]
+for _ in range(3):
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
+        with ctx.wrap_socket(raw, server_hostname="app2e-svrconn.chl.mq.ibm.com") as tls:
+            tls.sendall(b"x" * 40000)' "$P" "$work/$1.keylog"
+}
 quiet_connections() { # a client that connects and closes without a byte, retrying at uneven intervals
   python3 -c 'import socket, sys, time
 for wait in (0.3, 0.7, 0.4, 0):
@@ -541,6 +553,11 @@ scenario() {
   mq-two-channels) # one queue manager, a channel answered with RSA and one with EC (s_server -servername/-cert2)
     NACCEPT=2 PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -servername to2e-qmgr12e-svrconn.chl.mq.ibm.com \
       -cert2 "$pki/server-ecdsa.pem" -key2 "$pki/server-ecdsa.key" -- mq_two_channels "$s" ;;
+  mq-key-reset) # SSLRKEYC: the channel's initiator renegotiates its secret key twice inside the connection
+    HOLD=4 PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -client_renegotiation -- \
+      say "$s" -tls1_2 -servername app2e-svrconn.chl.mq.ibm.com -- hello R "after the first reset" R "after the second" ;;
+  mq-reconnect-at-reset) # a client that reconnects where it would reset its secret key (managed .NET)
+    HOLD=2 NACCEPT=3 PORT=1414 capture "$s" "${rsa[@]}" -tls1_2 -- reconnecting_client "$s" ;;
   mq-no-clienthello) # what an MQ client with an SSLCIPH it cannot use does: connect, give up, retry
     NACCEPT=4 PORT=1414 capture "$s" "${rsa[@]}" -- quiet_connections ;;
   tunnel-connect) # no SNI; the CONNECT names localhost, which the certificate holds, not the proxy's 127.0.0.2
@@ -577,5 +594,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
      client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
      cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels
-     mq-no-clienthello)
+     mq-no-clienthello mq-key-reset mq-reconnect-at-reset)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -2067,6 +2067,66 @@ static void test_mq_no_clienthello(void **state)
     assert_null(f);
 }
 
+static void test_mq_key_reset(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->renegotiations = s->protected_ccs[DIR_C2S] = 2;
+    s->bytes[DIR_C2S] = 60000;
+    s->bytes[DIR_S2C] = 30000;
+    add_event(s, EV_CCS, 1, DIR_C2S, 1000);
+    add_event(s, EV_CCS, 1, DIR_C2S, 3000);
+    eval(s);
+    expect(s, "mq-key-reset", SEV_INFO, "2 secret-key resets (TLS renegotiations", "about one every 30000 bytes",
+           "2.0 s apart", "SSLRKEYC", NULL);
+    session_free(s);
+
+    /* a renegotiation on a connection that is not MQ is not SSLRKEYC */
+    s = new_session(2);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->renegotiations = 1;
+    eval(s);
+    silent(s, "mq-key-reset");
+    session_free(s);
+}
+
+/* Connections closed by the client after the same number of bytes, each
+ * followed at once by the next: a client reconnecting at its reset count. */
+static void test_mq_reconnect_at_reset(void **state)
+{
+    (void)state;
+    static const uint64_t sizes[2][4] = {{50000, 51000, 49500, 50200}, {50000, 9000, 80000, 50200}};
+    for (int even = 0; even < 2; even++) {
+        struct run r;
+        run_open(&r, NULL, AS_OF_CAPTURE, 0);
+        for (int i = 0; i < 4; i++) {
+            struct session *s = new_session((uint64_t)i + 1);
+            mq_established(s, VER_TLS12, 0xc030);
+            s->ts_first = s->hs_start.ts = 1000000000LL * (i + 1);
+            s->events.n = 0;
+            add_event(s, EV_TCP_FIN, 0, DIR_C2S, 500);
+            s->ts_last = s->ts_first + 600000000LL;
+            s->bytes[DIR_C2S] = sizes[even][i];
+            rules_eval(r.rules, s);
+            session_free(s);
+        }
+        const struct capture_finding *cf;
+        size_t n = rules_finish(r.rules, &cf);
+        const struct capture_finding *f = capture_finding(cf, n, "mq-reconnect-at-reset", NULL);
+        if (even == 0) {
+            assert_non_null(f);
+            assert_int_equal(f->f.severity, SEV_LOW);
+            assert_non_null(strstr(f->f.evidence, "closed 3 MQ connections after about 50"));
+            assert_non_null(strstr(f->f.evidence, "within 500.0 ms"));
+        } else {
+            assert_null(f); /* sizes that differ are ordinary work, not a reset count */
+        }
+        run_close(&r);
+    }
+}
+
 static void test_server_grade_and_client_audit(void **state)
 {
     (void)state;
@@ -2234,6 +2294,8 @@ int main(void)
         cmocka_unit_test(test_revocation_fetch_correlation),
         cmocka_unit_test(test_channel_certificates),
         cmocka_unit_test(test_mq_no_clienthello),
+        cmocka_unit_test(test_mq_key_reset),
+        cmocka_unit_test(test_mq_reconnect_at_reset),
         cmocka_unit_test(test_server_grade_and_client_audit),
         cmocka_unit_test(test_disable_rule),
         cmocka_unit_test(test_policy_severity),
