@@ -23,6 +23,9 @@ int cmd_rules(int argc, char **argv);
 
 /* cli_error - print "tlsscope: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_bad_option - one line for an option getopt_long refused (run it with
+ * opterr = 0): unknown, or missing its value. Returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *shorts, char **argv);
 /* cli_error_redirect - hand messages to sink instead (NULL: stderr again);
  * while the TUI owns the terminal. */
 void cli_error_redirect(void (*sink)(const char *message, void *ctx), void *ctx);

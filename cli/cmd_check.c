@@ -119,6 +119,8 @@ static void usage(FILE *f, bool run)
     fputs(live_usage, f);
     fputc('\n', f);
     fputs(analysis_usage, f);
+    if (!run)
+        fputs(jobs_usage, f);
     fputs(check_usage_end, f);
 }
 
@@ -174,9 +176,10 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
             break;
         }
     optind = 1;
+    opterr = 0;
     int c, rc;
     char err[300], *tail;
-    while ((c = getopt_long(end, argv, "+e:f:o:hi:w:Z:j:", longs, NULL)) != -1) {
+    while ((c = getopt_long(end, argv, "e:f:o:hi:w:Z:j:", longs, NULL)) != -1) {
         switch (c) {
         case 'j':
             if ((rc = analysis_option(&o->analysis, OPT_JOBS, optarg)) != EXIT_OK)
@@ -270,8 +273,7 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
                     return rc;
                 break;
             }
-            usage(stderr, o->run);
-            return EXIT_USAGE;
+            return cli_bad_option(o->run ? "run" : "check", "e:f:o:hi:w:Z:j:", argv);
         }
     }
     const char *name = o->run ? "run" : "check";
@@ -288,6 +290,10 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
             cli_error("run: no command given (... -- COMMAND [ARG...])");
             return EXIT_USAGE;
         }
+    }
+    if (o->capture.iface && o->analysis.jobs > 1) {
+        cli_error("%s: -j is for capture files; a live capture is followed on one thread", name);
+        return EXIT_USAGE;
     }
     if (o->capture.iface)
         return live_filter(&o->capture, end, argv, optind);

@@ -81,6 +81,8 @@ static void usage(FILE *f, bool live)
         fputc('\n', f);
     }
     fputs(analysis_usage, f);
+    if (!live)
+        fputs(jobs_usage, f);
     fputs(read_usage_end, f);
 }
 
@@ -102,9 +104,10 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
     o->color = "auto";
     analysis_defaults(&o->analysis);
     optind = 1;
+    opterr = 0;
     int c, rc;
-    /* '+': options first, then files or the capture filter's words */
-    const char *shorts = o->live ? "+f:o:qvhi:w:Z:" : "f:o:qvhj:";
+    /* options anywhere, as tcpdump and tshark take them; "--" ends them */
+    const char *shorts = o->live ? "f:o:qvhi:w:Z:" : "f:o:qvhj:";
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'f':
@@ -162,13 +165,20 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
                 cli_error("read: --%s is for tlsscope live", name);
                 return EXIT_USAGE;
             }
-            usage(stderr, o->live);
-            return EXIT_USAGE;
+            if (o->live && (optopt == 'j' || c == OPT_JOBS)) {
+                cli_error("live: -j is for capture files (tlsscope read -j N FILE...)");
+                return EXIT_USAGE;
+            }
+            return cli_bad_option(o->live ? "live" : "read", shorts, argv);
         }
     }
     char err[2048];
     if (o->report.fields && !report_fields_check(o->report.fields, o->report.format, err, sizeof(err))) {
         cli_error("%s", err);
+        return EXIT_USAGE;
+    }
+    if (o->live && o->analysis.jobs > 1) {
+        cli_error("live: -j is for capture files (tlsscope read -j N FILE...)");
         return EXIT_USAGE;
     }
     if (o->live) {

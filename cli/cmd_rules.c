@@ -93,6 +93,7 @@ int cmd_rules(int argc, char **argv)
     };
     bool json = false;
     optind = 1;
+    opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "f:h", longs, NULL)) != -1) {
         if (c == 'h') {
@@ -103,10 +104,9 @@ int cmd_rules(int argc, char **argv)
             json = strcmp(optarg, "json") == 0;
             continue;
         }
-        if (c == 'f')
-            cli_error("rules: unknown format '%s' (text or json)", optarg);
-        else
-            fputs(rules_usage, stderr);
+        if (c != 'f')
+            return cli_bad_option("rules", "f:h", argv);
+        cli_error("rules: unknown format '%s' (text or json)", optarg);
         return EXIT_USAGE;
     }
     /* every id is checked before anything is printed */

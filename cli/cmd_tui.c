@@ -375,8 +375,9 @@ static int parse_args(int argc, char **argv, struct tui_opts *o)
     };
     analysis_defaults(&o->analysis);
     optind = 1;
+    opterr = 0;
     int c, rc;
-    while ((c = getopt_long(argc, argv, "+hi:w:Z:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hi:w:Z:", longs, NULL)) != -1) {
         if (c == 'h') {
             fputs(tui_usage, stdout);
             fputs(live_usage, stdout);
@@ -392,11 +393,14 @@ static int parse_args(int argc, char **argv, struct tui_opts *o)
             if ((rc = live_option(&o->capture, c, optarg)) != EXIT_OK)
                 return rc;
         } else {
-            cli_error("tui: unknown option (try 'tlsscope tui --help')");
-            return EXIT_USAGE;
+            return cli_bad_option("tui", "hi:w:Z:", argv);
         }
     }
     o->live = o->capture.iface != NULL;
+    if (o->live && o->analysis.jobs > 1) {
+        cli_error("tui: --jobs is for capture files; a live capture is followed on one thread");
+        return EXIT_USAGE;
+    }
     if (o->live)
         return live_filter(&o->capture, argc, argv, optind);
     if (o->capture.write_path || o->capture.count || o->capture.duration || o->capture.user ||

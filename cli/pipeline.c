@@ -31,11 +31,6 @@ const char analysis_usage[] =
     "      --decrypt-app         also decrypt application data and show its length\n"
     "                            and first bytes\n"
     "\n"
-    "speed:\n"
-    "  -j, --jobs N              analyse capture files on N threads, each following\n"
-    "                            its share of the connections (1; the output is the\n"
-    "                            same whatever N); the limits below are shared out\n"
-    "\n"
     "limits (memory stays bounded on any input; hitting one is reported):\n"
     "      --max-flows N         TCP connections tracked at once (262144); beyond\n"
     "                            it the least recently active one is evicted\n"
@@ -48,6 +43,15 @@ const char analysis_usage[] =
     "                            bounds a certificate too\n"
     "      --max-chain N         certificates kept per chain (32)\n"
     "      --max-keylog-entries N  client randoms kept from key logs (1000000)\n";
+
+/* Only capture files are read on several threads: live capture and run
+ * refuse -j, so their help does not offer it. */
+const char jobs_usage[] =
+    "\n"
+    "speed:\n"
+    "  -j, --jobs N              analyse capture files on N threads, each following\n"
+    "                            its share of the connections (1; the output is the\n"
+    "                            same whatever N); the limits above are shared out\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {

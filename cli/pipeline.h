@@ -69,6 +69,7 @@ enum {
 
 /* The --help text for those options. */
 extern const char analysis_usage[];
+extern const char jobs_usage[];
 
 void analysis_defaults(struct analysis_opts *o);
 /* analysis_option - handle one option of ANALYSIS_LONG_OPTIONS; returns

@@ -81,16 +81,24 @@ bool expectation_parse(const char *text, struct expectation *e, char *err, size_
     memset(e, 0, sizeof(*e));
     if (strlen(text) >= sizeof(e->text))
         return fail(err, errlen, text, "longer than %zu characters", sizeof(e->text) - 1);
-    snprintf(e->text, sizeof(e->text), "%s", text);
+    /* shown as typed, without the spaces around it */
+    size_t from = strspn(text, " \t"), to = strlen(text);
+    while (to > from && (text[to - 1] == ' ' || text[to - 1] == '\t'))
+        to--;
+    snprintf(e->text, sizeof(e->text), "%.*s", (int)(to - from), text + from);
     /* KEY OP VALUE, the operator being the first of = ! < > */
     size_t k = strcspn(text, "=!<>");
     if (!text[k])
         return fail(err, errlen, text, "expected KEY=VALUE (or version>=1.2)");
+    /* spaces around the operator are how people write it ('version >= 1.2') */
+    size_t lead = strspn(text, " \t"), klen = k;
+    while (klen > lead && (text[klen - 1] == ' ' || text[klen - 1] == '\t'))
+        klen--;
     char key[32];
-    if (k == 0 || k >= sizeof(key))
+    if (klen == lead || klen - lead >= sizeof(key))
         return fail(err, errlen, text, "no key before the operator");
-    memcpy(key, text, k);
-    key[k] = 0;
+    memcpy(key, text + lead, klen - lead);
+    key[klen - lead] = 0;
     const char *o = text + k;
     if (!strncmp(o, "!=", 2))
         e->op = EO_NE, o += 2;
@@ -114,9 +122,13 @@ bool expectation_parse(const char *text, struct expectation *e, char *err, size_
                     "unknown key '%s' (version, cipher, cipher-any-of, group, sni, alpn, mq-channel, "
                     "mq-cipherspec, cert-key, established, resumed)", key);
     e->key = keys[i].key;
-    if (!*o)
+    o += strspn(o, " \t");
+    size_t vlen = strlen(o);
+    while (vlen && (o[vlen - 1] == ' ' || o[vlen - 1] == '\t'))
+        vlen--;
+    if (!vlen)
         return fail(err, errlen, text, "no value after '%s'", op_text[e->op]);
-    snprintf(e->value, sizeof(e->value), "%s", o);
+    snprintf(e->value, sizeof(e->value), "%.*s", (int)vlen, o);
     bool ordered = e->op != EO_EQ && e->op != EO_NE;
     if (ordered && e->key != EK_VERSION && !(e->key == EK_CERT_KEY && e->op == EO_GE))
         return fail(err, errlen, text, "%s takes = or != only%s", key,

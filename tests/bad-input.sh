@@ -57,7 +57,7 @@ expect "no command" 2 "usage: tlsscope" "" --
 expect "unknown command" 2 "unknown command 'frobnicate'" "" -- frobnicate
 expect "no file" 2 "no capture file given" "" -- read
 expect "bad format" 2 "unknown format 'xml'" "" -- read --format xml "$good"
-expect "bad option" 2 "unrecognized option" "" -- read --bogus "$good"
+expect "bad option" 2 "read: unknown option --bogus" "" -- read --bogus "$good"
 expect "bad size" 2 "'lots' is not a positive number for --max-flows" "" -- read --max-flows lots "$good"
 expect "unwritable output" 3 "cannot write" "" -- read -o "$tmp/no/such/dir/out.txt" "$good"
 expect "zeek: no directory" 3 "cannot make the directory for the Zeek logs" "" -- read --format zeek -o "$tmp/no/such/dir" "$good"
@@ -86,6 +86,38 @@ expect "as-of: not a date" 2 "--as-of takes capture, now or a date" "" -- read -
 expect "read: a verdict format" 2 "junit is a verdict format: use 'tlsscope check'" "" -- read --format junit "$good"
 expect "check: a report format" 2 "csv is a report format: use 'tlsscope read'" "" -- check --format csv "$good"
 expect "unknown rule" 3 "no rule 'no-such-rule'" "" -- rules no-such-rule
+
+# Options anywhere, as tcpdump and tshark take them ("--" ends them, and
+# run needs it before its command); an option refused is one line.
+expect "check: -e after the file" 0 "" "^PASS:" -- check "$src/traces/tls13.pcap" -e 'version>=1.3'
+"$bin" check "$src/traces/tls12-rsa.pcap" -e ' version >= 1.3 ' >"$tmp/out" 2>&1
+[ $? = 1 ] && grep -q '^FAIL: .*expected version >= 1.3' "$tmp/out" ||
+  { echo "bad-input: check: spaces around the operator were not read as version >= 1.3"; status=1; }
+expect "read: -q after the file" 0 "" "^Summary" -- read "$good" -q
+expect "read: -f after the file" 0 "" '"type":"session"' -- read "$good" -f json
+one_line() { # NAME STATUS STDERR -- ARGS...: a usage error in exactly one line
+  n=$1 w=$2 p=$3
+  shift 3
+  expect "$n" "$w" "$p" "" "$@"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || { echo "bad-input: $n: $(wc -l <"$tmp/err") lines on stderr"; status=1; }
+}
+one_line "read: unknown long option" 2 "read: unknown option --nope (try 'tlsscope read --help')" -- read --nope "$good"
+one_line "read: unknown short option" 2 "read: unknown option -x" -- read -x "$good"
+one_line "check: -e without its value" 2 "check: -e needs a value" -- check "$good" -e
+one_line "check: --fail-on without its value" 2 "check: --fail-on needs a value" -- check "$good" --fail-on
+one_line "live: -j" 2 "live: -j is for capture files" -- live -j 2 -i lo
+one_line "live: --jobs" 2 "live: -j is for capture files" -- live -i lo --jobs 2
+one_line "run: -j" 2 "run: -j is for capture files" -- run -i lo -j 2 -- true
+one_line "run: no -- before the command" 2 "run: no command given" -- run -i lo -e version=1.3 port 1 true
+one_line "rules: unknown option" 2 "rules: unknown option -z" -- rules -z
+# help offers only what the command takes
+for cmd in live run tui; do
+  if "$bin" "$cmd" --help 2>&1 | grep -q -- '--jobs'; then
+    echo "bad-input: $cmd --help offers --jobs, which $cmd refuses"
+    status=1
+  fi
+done
+"$bin" read --help | grep -q -- '--jobs' || { echo "bad-input: read --help lost --jobs"; status=1; }
 
 [ $status = 0 ] && echo "bad-input: all cases behave"
 exit $status

@@ -99,6 +99,15 @@ static void version_comparisons(void **state)
     assert_true(holds("version<1.3", s, seen));
     assert_false(holds("version<1.2", s, seen));
     assert_true(holds("version!=1.3", s, seen));
+    /* spaces around the operator, as people write it */
+    assert_true(holds("version >= 1.2", s, seen));
+    assert_false(holds("version > 1.2", s, seen));
+    assert_true(holds("cipher = TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", s, seen));
+    struct expectation e;
+    char err[256];
+    assert_true(expectation_parse("  version>=1.2\t", &e, err, sizeof(err)));
+    assert_string_equal(e.text, "version>=1.2");
+    assert_string_equal(e.value, "1.2");
     /* a TLS 1.3 draft counts as 1.3 */
     s->version = 0x7f17;
     assert_true(holds("version>=1.3", s, seen));
