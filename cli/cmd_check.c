@@ -146,6 +146,18 @@ static int parse_severity(const char *arg, int *out)
     return EXIT_USAGE;
 }
 
+/* While reading: errors still go to stderr, and the last one is kept. */
+struct last_error {
+    char message[512];
+};
+
+static void keep_error(const char *message, void *ctx)
+{
+    struct last_error *last = ctx;
+    snprintf(last->message, sizeof(last->message), "%s", message);
+    fprintf(stderr, "tlsscope: %s\n", message);
+}
+
 static int parse_args(int argc, char **argv, struct check_opts *o)
 {
     static const struct option longs[] = {
@@ -595,6 +607,9 @@ static int check_main(int argc, char **argv, bool run)
         rc = live_open(&o.capture, &cap, &w);
     if (rc == EXIT_OK) {
         int read_rc = EXIT_OK;
+        /* the reading error becomes the verdict's reason as well */
+        struct last_error last = {0};
+        cli_error_redirect(keep_error, &last);
         if (run) {
             read_rc = pipeline_read_file(&p, capture_path);
         } else if (cap) {
@@ -603,6 +618,9 @@ static int check_main(int argc, char **argv, bool run)
         } else {
             read_rc = pipeline_read_files(&p, o.files, (size_t)o.n_files);
         }
+        cli_error_redirect(NULL, NULL);
+        if (read_rc == EXIT_INPUT)
+            ci_set_error(k.ci, last.message[0] ? last.message : "a capture could not be read");
         pipeline_finish(&p);
         bool cmd_counts = run && cmd_failure[0] && !o.allow_cmd_failure;
         bool passed = ci_finish(k.ci, cmd_counts ? cmd_failure : NULL);

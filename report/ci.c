@@ -20,6 +20,7 @@ struct ci_report {
     size_t n_capture;
     uint64_t matching, failed;
     bool passed;
+    char error[512]; /* an input that could not be read: the verdict is ERROR */
     char summary[768];
     time_t started;
 };
@@ -272,8 +273,8 @@ static void junit(struct ci_report *r, FILE *out, const char *extra)
     }
     size_t capture_failing = 0;
     char *capture_detail = findings_detail(r->capture, r->n_capture, &capture_failing);
-    tests += 1 + (r->set.fail_on >= 0) + (extra != NULL);
-    failures += (r->matching < r->set.require) + (capture_failing > 0) + (extra != NULL);
+    tests += 1 + (r->set.fail_on >= 0) + (extra != NULL) + (r->error[0] != 0);
+    failures += (r->matching < r->set.require) + (capture_failing > 0) + (extra != NULL) + (r->error[0] != 0);
     char when[32];
     struct tm tm;
     gmtime_r(&r->started, &tm);
@@ -317,6 +318,8 @@ static void junit(struct ci_report *r, FILE *out, const char *extra)
     }
     if (extra)
         junit_case(out, "tlsscope.run", "the command succeeded", extra, NULL);
+    if (r->error[0])
+        junit_case(out, "tlsscope.capture", "the capture could be read", r->error, NULL);
     fprintf(out, "  </testsuite>\n</testsuites>\n");
     free(capture_detail);
 }
@@ -451,6 +454,8 @@ static void sarif(struct ci_report *r, FILE *out)
                  (unsigned long long)r->matching, (unsigned long long)r->set.require);
         sarif_result(w, r, "require", "error", text, "capture", false);
     }
+    if (r->error[0])
+        sarif_result(w, r, "input", "error", r->error, "capture", false);
     jw_arr_end(w);
     jw_obj_end(w);
     jw_arr_end(w);
@@ -458,12 +463,17 @@ static void sarif(struct ci_report *r, FILE *out)
     jw_end_line(w);
 }
 
+void ci_set_error(struct ci_report *r, const char *message)
+{
+    snprintf(r->error, sizeof(r->error), "%s", message);
+}
+
 bool ci_finish(struct ci_report *r, const char *extra)
 {
     size_t failing_capture = 0;
     for (size_t i = 0; i < r->n_capture; i++)
         failing_capture += r->capture[i].fails;
-    r->passed = !r->failed && r->matching >= r->set.require && !failing_capture && !extra;
+    r->passed = !r->failed && r->matching >= r->set.require && !failing_capture && !extra && !r->error[0];
     summarize(r, extra, failing_capture);
     switch (r->set.format) {
     case CI_TEXT:
@@ -471,13 +481,17 @@ bool ci_finish(struct ci_report *r, const char *extra)
             if (r->capture[i].fails)
                 fprintf(r->out, "FAIL capture: %s %s (%s): %s\n", severity_name(r->capture[i].severity),
                         r->capture[i].rule, r->capture[i].subject, r->capture[i].evidence);
-        fprintf(r->out, "%s: %s\n", r->passed ? "PASS" : "FAIL", r->summary);
+        if (r->error[0]) /* nothing can pass on a capture that was not read */
+            fprintf(r->out, "ERROR: %s; %s\n", r->error, r->summary);
+        else
+            fprintf(r->out, "%s: %s\n", r->passed ? "PASS" : "FAIL", r->summary);
         break;
     case CI_JSON: {
         struct jw *w = &r->jw;
         jw_obj(w);
         jw_key_str(w, "type", "result");
         jw_key_bool(w, "pass", r->passed);
+        jw_key_str(w, "error", r->error[0] ? r->error : NULL);
         jw_key_uint(w, "matching", r->matching);
         jw_key_uint(w, "failed", r->failed);
         jw_key_uint(w, "required", r->set.require);

@@ -60,6 +60,9 @@ void ci_capture_findings(struct ci_report *r, struct ci_finding *f, size_t n);
  * from outside, such as the command of tlsscope run failing. Returns
  * whether it passed. */
 bool ci_finish(struct ci_report *r, const char *extra);
+/* ci_set_error - an input could not be read (whole): the verdict is ERROR
+ * whatever was judged, with this message as its reason. */
+void ci_set_error(struct ci_report *r, const char *message);
 /* ci_summary - the overall verdict in words, once finished. */
 const char *ci_summary(const struct ci_report *r);
 void ci_free(struct ci_report *r);

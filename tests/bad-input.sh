@@ -87,6 +87,13 @@ expect "read: a verdict format" 2 "junit is a verdict format: use 'tlsscope chec
 expect "check: a report format" 2 "csv is a report format: use 'tlsscope read'" "" -- check --format csv "$good"
 expect "unknown rule" 3 "no rule 'no-such-rule'" "" -- rules no-such-rule
 
+# A capture that cannot be read (whole) is an ERROR verdict, in every CI
+# format, with the status 3 it exits with; never PASS.
+expect "check: cut capture" 3 "cut.pcap: truncated" "^ERROR: .*cut.pcap: truncated" -- check "$tmp/cut.pcap"
+if tail -n 1 "$tmp/out" | grep -q '^PASS'; then echo "bad-input: check: a cut capture passed"; status=1; fi
+expect "check: not a capture, JSON" 3 "not a capture" '"pass":false,"error":".*not a capture' -- check -f json "$tmp/empty.pcap"
+expect "check: cut capture, JUnit" 3 "cut.pcap: truncated" 'name="the capture could be read"' -- check -f junit "$tmp/cut.pcap"
+
 # Options anywhere, as tcpdump and tshark take them ("--" ends them, and
 # run needs it before its command); an option refused is one line.
 expect "check: -e after the file" 0 "" "^PASS:" -- check "$src/traces/tls13.pcap" -e 'version>=1.3'
