@@ -49,8 +49,9 @@ static const char output_usage[] =
     "      --color WHEN          auto (default: on a terminal, unless NO_COLOR\n"
     "                            is set), always or never\n"
     "  -q, --quiet               text: print only the capture findings and summary\n"
-    "  -v, --verbose             text: include TCP SYN/FIN/RST in timelines and the\n"
-    "                            raw fingerprints\n"
+    "  -v, --verbose             text: include TCP SYN/FIN/RST in timelines, the\n"
+    "                            raw fingerprints, and the client's suites,\n"
+    "                            extensions, groups and signature algorithms in full\n"
     "\n";
 
 static const char read_usage_end[] =

@@ -1,6 +1,7 @@
 /* The human report: one block per session, then a summary. */
 #include "report/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -221,6 +222,30 @@ static void decrypted(struct report *r, const struct session *s)
     }
 }
 
+/* -v: what the client offered, in full. */
+static void offer_lists(struct report *r, const struct hello *h)
+{
+    char buf[REG_LABEL_LEN];
+    if (h->ciphers.n) {
+        field(r, "suites");
+        for (size_t i = 0; i < h->ciphers.n; i++)
+            fprintf(r->out, "%s%s", i ? ", " : "", registry_cipher_label(h->ciphers.v[i], buf));
+        fputc('\n', r->out);
+    }
+    if (h->exts.n) {
+        field(r, "extensions");
+        for (size_t i = 0; i < h->exts.n; i++)
+            fprintf(r->out, "%s%s", i ? ", " : "", registry_ext_label(h->exts.v[i].type, buf));
+        fputc('\n', r->out);
+    }
+    if (h->sig_algs.n) {
+        field(r, "sig algs");
+        for (size_t i = 0; i < h->sig_algs.n; i++)
+            fprintf(r->out, "%s%s", i ? ", " : "", registry_sigscheme_label(h->sig_algs.v[i], buf));
+        fputc('\n', r->out);
+    }
+}
+
 static void hello_line(struct report *r, const char *who, const struct hello *h)
 {
     char buf[REG_LABEL_LEN];
@@ -245,14 +270,21 @@ static void hello_line(struct report *r, const char *who, const struct hello *h)
             fprintf(r->out, ", also %s (%s)", registry_version_label(v, buf), note);
     }
     if (h->groups.n) {
+        /* four in the header line, every one with -v; a cut list says so */
+        size_t real = 0, shown = 0, limit = r->opts.verbose ? SIZE_MAX : 4;
         fprintf(r->out, ", groups ");
-        for (size_t i = 0, shown = 0; i < h->groups.n && shown < 4; i++) {
+        for (size_t i = 0; i < h->groups.n; i++) {
             if (is_grease(h->groups.v[i]))
                 continue;
-            fprintf(r->out, "%s%s", shown++ ? "," : "", registry_group_label(h->groups.v[i], buf));
+            if (real++ < limit)
+                fprintf(r->out, "%s%s", shown++ ? "," : "", registry_group_label(h->groups.v[i], buf));
         }
+        if (real > shown)
+            fprintf(r->out, " and %zu more", real - shown);
     }
     fputc('\n', r->out);
+    if (r->opts.verbose)
+        offer_lists(r, h);
 }
 
 static void fingerprints(struct report *r, const struct session *s)
@@ -589,15 +621,29 @@ void text_session(struct report *r, const struct session *s)
     fputc('\n', r->out);
 }
 
+/* Most frequent first (what a reader looks for), first seen first among
+ * equals. */
 static void tally_line(struct report *r, const char *name, const struct tally *t)
 {
     if (!t->n)
         return;
+    size_t *order = malloc(t->n * sizeof(*order));
+    if (!order)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t k = i;
+        while (k > 0 && t->v[order[k - 1]].n < t->v[i].n) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
     fprintf(r->out, "  %-10s", name);
     for (size_t i = 0; i < t->n; i++)
-        fprintf(r->out, "%s%s %llu", i ? ", " : "  ", t->v[i].key,
-                (unsigned long long)t->v[i].n);
+        fprintf(r->out, "%s%s %llu", i ? ", " : "  ", t->v[order[i]].key,
+                (unsigned long long)t->v[order[i]].n);
     fputc('\n', r->out);
+    free(order);
 }
 
 void text_summary(struct report *r, const struct capture_stats *cs,
