@@ -14,10 +14,12 @@ static const char cipher_usage[] =
     "usage: tlsscope cipher NAME|0xHHHH|DECIMAL\n"
     "\n"
     "Look up a cipher suite by IANA name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),\n"
-    "IBM MQ CipherSpec name (ECDHE_RSA_AES_128_GCM_SHA256) or code (0xc02f, 49199)\n"
-    "and print its IANA name and code, the MQ CipherSpec(s) for it, the key\n"
-    "exchange, authentication, bulk cipher and MAC, and the lowest TLS version it\n"
-    "can be used with. Exit status 0 when found, 3 when unknown, 2 on usage\n"
+    "OpenSSL name (ECDHE-RSA-AES128-GCM-SHA256), IBM MQ CipherSpec name\n"
+    "(ECDHE_RSA_AES_128_GCM_SHA256) or code (0xc02f, 49199) and print its IANA\n"
+    "and OpenSSL names and code, the MQ CipherSpec(s) for it, the key exchange,\n"
+    "authentication, bulk cipher and MAC, and the lowest TLS version it can be\n"
+    "used with. An MQ list name (ANY_TLS12_OR_HIGHER, ANY_TLS13...) lists the\n"
+    "CipherSpecs it admits. Exit status 0 when found, 3 when unknown, 2 on usage\n"
     "errors.\n";
 
 static const char mq_sni_usage[] =
@@ -72,6 +74,24 @@ static void print_mq(uint32_t code)
         printf("%-12s(no IBM MQ CipherSpec)\n", "MQ");
 }
 
+/* An SSLCIPH list value: the CipherSpecs it admits, by protocol. */
+static int mq_list(const char *list)
+{
+    char ver[REG_LABEL_LEN];
+    printf("%-12s%s (an IBM MQ list value: the CipherSpecs it admits, deprecated ones only once re-enabled)\n",
+           "MQ list", list);
+    for (size_t i = 0; i < mq_n_cipherspecs; i++) {
+        const struct mq_cipherspec *m = &mq_cipherspecs[i];
+        bool known;
+        if (!mq_sslciph_accepts(list, m->version, m->code, &known))
+            continue;
+        const struct cipher_info *ci = registry_cipher(m->code);
+        printf("%-12s%-34s %-8s %s%s\n", "", m->name, registry_version_label(m->version, ver),
+               ci ? ci->name : "", m->deprecated ? " (deprecated)" : "");
+    }
+    return EXIT_OK;
+}
+
 int cmd_cipher(int argc, char **argv)
 {
     if (argc != 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -80,6 +100,12 @@ int cmd_cipher(int argc, char **argv)
         return help ? EXIT_OK : EXIT_USAGE;
     }
     const char *arg = argv[1];
+    if (!arg[0]) {
+        cli_error("cipher: an empty name (try 'tlsscope cipher --help')");
+        return EXIT_USAGE;
+    }
+    if (mq_sslciph_is_list(arg))
+        return mq_list(arg);
     uint32_t code;
     const struct cipher_info *ci = NULL;
     if (parse_code(arg, &code)) {
@@ -105,6 +131,8 @@ int cmd_cipher(int argc, char **argv)
         return EXIT_INPUT;
     }
     printf("%-12s%s\n", "name", ci->name);
+    const char *ossl = registry_openssl_cipher_name(ci->code);
+    printf("%-12s%s\n", "OpenSSL", ossl ? ossl : "(not in this OpenSSL)");
     printf("%-12s0x%04x (%u)\n", "code", ci->code, ci->code);
     print_mq(ci->code);
     if (ci->flags & CF_SCSV) {

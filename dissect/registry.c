@@ -41,7 +41,8 @@ const struct cipher_info *registry_cipher_by_name(const char *name)
     for (size_t i = 0; i < registry_n_ciphers; i++)
         if (strcasecmp(registry_ciphers[i].name, name) == 0)
             return &registry_ciphers[i];
-    return NULL;
+    /* the way openssl ciphers and server configurations name it */
+    return registry_cipher_by_openssl_name(name);
 }
 
 const char *registry_ext_name(uint16_t code)

@@ -62,6 +62,7 @@ extern const size_t registry_n_extensions, registry_n_groups,
 
 /* Lookups return NULL for codes the registries do not name. */
 const struct cipher_info *registry_cipher(uint32_t code);
+/* registry_cipher_by_name - by IANA name, or else by OpenSSL's name. */
 const struct cipher_info *registry_cipher_by_name(const char *name);
 const char *registry_ext_name(uint16_t code);
 const char *registry_group_name(uint16_t code);
@@ -77,6 +78,10 @@ enum { REG_LABEL_LEN = 24 };
 const char *registry_group_label(uint16_t code, char *buf);
 const char *registry_sigscheme_label(uint16_t code, char *buf);
 const char *registry_ext_label(uint16_t code, char *buf);
+/* registry_openssl_cipher_name - OpenSSL's name for a suite (NULL when
+ * this OpenSSL has none); registry_cipher_by_openssl_name - the reverse. */
+const char *registry_openssl_cipher_name(uint32_t code);
+const struct cipher_info *registry_cipher_by_openssl_name(const char *name);
 const char *registry_cipher_label(uint32_t code, char *buf);
 /* registry_version_label - "TLSv1.2", "TLSv1.3-draft23", "SSLv2", or 0xNNNN. */
 const char *registry_version_label(uint16_t code, char *buf);

@@ -117,6 +117,11 @@ one_line "live: --jobs" 2 "live: -j is for capture files" -- live -i lo --jobs 2
 one_line "run: -j" 2 "run: -j is for capture files" -- run -i lo -j 2 -- true
 one_line "run: no -- before the command" 2 "run: no command given" -- run -i lo -e version=1.3 port 1 true
 one_line "rules: unknown option" 2 "rules: unknown option -z" -- rules -z
+one_line "cipher: an empty name" 2 "cipher: an empty name" -- cipher ''
+expect "cipher: OpenSSL name" 0 "" "^name        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" -- cipher ECDHE-RSA-AES128-GCM-SHA256
+expect "cipher: shows the OpenSSL name" 0 "" "^OpenSSL     ECDHE-RSA-AES256-GCM-SHA384" -- cipher ECDHE_RSA_AES_256_GCM_SHA384
+expect "cipher: an MQ list" 0 "" "TLS_AES_256_GCM_SHA384 *TLSv1.3" -- cipher ANY_TLS13_OR_HIGHER
+expect "check: an OpenSSL cipher name" 0 "" "^PASS:" -- check "$good" -e cipher=AES256-GCM-SHA384
 # help offers only what the command takes
 for cmd in live run tui; do
   if "$bin" "$cmd" --help 2>&1 | grep -q -- '--jobs'; then

@@ -103,6 +103,9 @@ static void version_comparisons(void **state)
     assert_true(holds("version >= 1.2", s, seen));
     assert_false(holds("version > 1.2", s, seen));
     assert_true(holds("cipher = TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", s, seen));
+    /* OpenSSL's names, as openssl ciphers prints them */
+    assert_true(holds("cipher=ECDHE-RSA-AES256-GCM-SHA384", s, seen));
+    assert_false(holds("cipher=ECDHE-RSA-AES128-GCM-SHA256", s, seen));
     struct expectation e;
     char err[256];
     assert_true(expectation_parse("  version>=1.2\t", &e, err, sizeof(err)));
