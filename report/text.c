@@ -66,7 +66,9 @@ static void header(struct report *r, const struct session *s)
             v6s ? "[" : "", fmt_ip(&s->server, v), v6s ? "]" : "",
             s->server.port, esc(r, C_OFF),
             s->has_version ? registry_version_label(s->version, ver)
-            : s->ch.present || s->sh.present || s->alerts.n ? "version unknown" : "no TLS",
+            : s->ch.present || s->sh.present || s->alerts.n ? "version unknown"
+            : s->mq.client || s->mq.server ? "no TLS"
+                                           : "version not seen", /* TLS records, picked up mid-connection */
             pre13 ? " (" : "", pre13 ? pre13 : "", pre13 ? ")" : "", esc(r, col), shown, esc(r, C_OFF));
     char t[64];
     when(t, sizeof(t), s->ts_first);

@@ -122,6 +122,19 @@ expect "cipher: OpenSSL name" 0 "" "^name        TLS_ECDHE_RSA_WITH_AES_128_GCM_
 expect "cipher: shows the OpenSSL name" 0 "" "^OpenSSL     ECDHE-RSA-AES256-GCM-SHA384" -- cipher ECDHE_RSA_AES_256_GCM_SHA384
 expect "cipher: an MQ list" 0 "" "TLS_AES_256_GCM_SHA384 *TLSv1.3" -- cipher ANY_TLS13_OR_HIGHER
 expect "check: an OpenSSL cipher name" 0 "" "^PASS:" -- check "$good" -e cipher=AES256-GCM-SHA384
+# A TLS connection picked up after its handshake is TLS whose version was
+# not seen, not "no TLS"
+python3 -c 'import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, pos, n = [data[:24]], 24, 0
+while pos + 16 <= len(data):
+    size = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+    n += 1
+    if n >= 9:
+        out.append(data[pos:pos + 16 + size])
+    pos += 16 + size
+open(sys.argv[2], "wb").write(b"".join(out))' "$src/traces/tls13.pcap" "$tmp/midstream.pcap"
+expect "mid-stream heading" 0 "" "^#1 .*version not seen  partial" -- read --color never "$tmp/midstream.pcap"
 # help offers only what the command takes
 for cmd in live run tui; do
   if "$bin" "$cmd" --help 2>&1 | grep -q -- '--jobs'; then
