@@ -38,6 +38,18 @@ static const char *server_subject(const struct endpoint *e, char *buf, size_t le
     return buf;
 }
 
+/* host_text - an address without its port ("10.0.0.1", "[2001:db8::1]"). */
+static const char *host_text(uint8_t family, const uint8_t *addr, char *buf, size_t len)
+{
+    struct endpoint e = {.family = family};
+    memcpy(e.addr, addr, 16);
+    endpoint_text(&e, buf, len);
+    char *colon = strrchr(buf, ':');
+    if (colon)
+        *colon = 0;
+    return buf;
+}
+
 /* ---- many short connections ------------------------------------------------------ */
 
 static void many_connections(const struct capture_state *st, const struct rule *self,
@@ -126,11 +138,8 @@ static void mq_no_clienthello(const struct capture_state *st, const struct rule 
                          "closed by the client%s, over %.1f s from packet %llu",
                      f->n, f->n == 1 ? "" : "s", f->client_closed, f->resets ? " (some by reset)" : "",
                      (double)(f->last_ts - f->first_ts) / 1e9, (unsigned long long)f->first_packet);
-        endpoint_text(&f->first_client, client, sizeof(client));
-        char *colon = strrchr(client, ':');
-        if (colon)
-            *colon = 0;
-        capture_note(cf, "%s %s", f->one_client_host ? "all from" : "the first from", client);
+        capture_note(cf, "%s %s", f->one_client_host ? "all from" : "the first from",
+                     host_text(f->first_client.family, f->first_client.addr, client, sizeof(client)));
         if (f->sessions.n) {
             char ids[160];
             capture_note(cf, "the server answered the close in %s", sessions_text(cf, &f->sessions, ids, sizeof(ids)));
@@ -195,12 +204,7 @@ static void mq_reconnect_at_reset(const struct capture_state *st, const struct r
         if (med < 32768 || sorted[0] < med - med / 7 || sorted[n - 1] > med + med / 7)
             continue;
         char subject[96], client[80];
-        struct endpoint e = {.family = f->family};
-        memcpy(e.addr, f->addr, 16);
-        endpoint_text(&e, client, sizeof(client));
-        char *colon = strrchr(client, ':');
-        if (colon)
-            *colon = 0;
+        host_text(f->family, f->addr, client, sizeof(client));
         struct capture_finding *cf = capture_add(out, self, SEV_LOW,
                                                  server_subject(&f->server, subject, sizeof(subject)));
         if (!cf)
@@ -333,14 +337,8 @@ static void client_audit(const struct capture_state *st, const struct rule *self
              never_reneg = c->whole.n && !c->with_reneg;
         if (!c->weak_offers.n && !never_tls13 && !never_ems && !never_reneg)
             continue;
-        struct endpoint e = {.family = c->family};
-        memcpy(e.addr, c->addr, 16);
         char ep[80], subject[96], ids[160];
-        endpoint_text(&e, ep, sizeof(ep));
-        char *colon = strrchr(ep, ':');
-        if (colon)
-            *colon = 0;
-        snprintf(subject, sizeof(subject), "client %s", ep);
+        snprintf(subject, sizeof(subject), "client %s", host_text(c->family, c->addr, ep, sizeof(ep)));
         struct capture_finding *cf = capture_add(out, self, weak ? SEV_MEDIUM : SEV_LOW, subject);
         if (!cf)
             return;
