@@ -224,6 +224,18 @@ void baseline_capture_key(char *out, size_t len, const char *rule, const char *s
     snprintf(out, len, "%s|capture|%s", rule, subject);
 }
 
+/* A check result line carries the capture-wide findings; session findings
+ * come from read's session lines or check's verdict lines. */
+static void capture_findings_from(struct baseline *b, const struct jv *cf)
+{
+    char key[600];
+    for (size_t i = 0; cf && cf->t == J_ARR && i < cf->n_kids; i++) {
+        baseline_capture_key(key, sizeof(key), str(get(&cf->kids[i], "rule")),
+                             str(get(&cf->kids[i], "subject")));
+        add(b, key);
+    }
+}
+
 static void from_line(struct baseline *b, const struct jv *o)
 {
     const char *type = str(get(o, "type"));
@@ -231,6 +243,10 @@ static void from_line(struct baseline *b, const struct jv *o)
     if (!strcmp(type, "finding")) {
         baseline_capture_key(key, sizeof(key), str(get(o, "rule")), str(get(o, "subject")));
         add(b, key);
+        return;
+    }
+    if (!strcmp(type, "result")) {
+        capture_findings_from(b, get(o, "capture_findings"));
         return;
     }
     const struct jv *srv = get(o, "server");
@@ -248,12 +264,6 @@ static void from_line(struct baseline *b, const struct jv *o)
     for (size_t i = 0; findings && findings->t == J_ARR && i < findings->n_kids; i++) {
         baseline_session_key(key, sizeof(key), str(get(&findings->kids[i], "rule")), server,
                              str(get(o, "sni")));
-        add(b, key);
-    }
-    const struct jv *cf = get(o, "capture_findings"); /* a check result line */
-    for (size_t i = 0; cf && cf->t == J_ARR && i < cf->n_kids; i++) {
-        baseline_capture_key(key, sizeof(key), str(get(&cf->kids[i], "rule")),
-                             str(get(&cf->kids[i], "subject")));
         add(b, key);
     }
 }
