@@ -329,6 +329,7 @@ struct checker {
     struct check_opts *o;
     struct ci_report *ci;
     struct baseline baseline;
+    struct pipeline *pipeline;
 };
 
 static void endpoint_str(const struct endpoint *e, char *out, size_t len)
@@ -355,7 +356,13 @@ static void on_session(void *ctx, const struct session *s)
     struct checker *k = ctx;
     if (!s->ch.present || !filter_match(&k->o->filter, s))
         return;
-    struct ci_verdict v = {.id = s->id, .pass = true};
+    struct ci_verdict v = {.id = s->id, .pass = true, .artifact = -1};
+    if (!k->o->run && !k->o->capture.iface)
+        v.artifact = (int)pipeline_packet_file(k->pipeline, s->packet_first);
+    else if (k->o->capture.write_path)
+        v.artifact = 0; /* the capture kept with -w */
+    double ms = session_handshake_ms(s);
+    v.seconds = ms >= 0 ? ms / 1e3 : (double)(s->ts_last - s->ts_first) / 1e9;
     endpoint_str(&s->client, v.client, sizeof(v.client));
     endpoint_str(&s->server, v.server, sizeof(v.server));
     if (s->ch.sni.n) {
@@ -527,17 +534,53 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
 
 /* ---- the command ------------------------------------------------------------------- */
 
+/* What the user asked to check, in their words: the files, the interface
+ * and filter, or run's command (never the temporary capture). */
+static void suite_name(const struct check_opts *o, char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "%s", o->run ? "run" : "check");
+    if (o->capture.iface && !o->run)
+        n += (size_t)snprintf(out + n, len - n, " -i %s", o->capture.iface);
+    if (o->capture.iface && !o->run && o->capture.filter[0])
+        n += (size_t)snprintf(out + n, len - n, " '%s'", o->capture.filter);
+    char *const *words = o->run ? o->cmd : o->capture.iface ? NULL : o->files;
+    size_t count = 0;
+    while (words && words[count] && (o->run || count < (size_t)o->n_files))
+        count++;
+    for (size_t i = 0; i < count && n < len; i++) {
+        size_t need = strlen(words[i]) + 1;
+        if (n + need + 16 >= len) {
+            snprintf(out + n, len - n, " and %zu more", count - i);
+            return;
+        }
+        n += (size_t)snprintf(out + n, len - n, " %s", words[i]);
+    }
+}
+
 static int check_main(int argc, char **argv, bool run)
 {
     static struct check_opts o;
     memset(&o, 0, sizeof(o));
     o.run = run;
+    /* as given, for the reports: getopt reorders argv */
+    char **args = calloc((size_t)argc + 1, sizeof(*args));
+    if (!args) {
+        cli_error("out of memory");
+        return EXIT_INPUT;
+    }
+    memcpy(args, argv, (size_t)argc * sizeof(*args));
     int rc = parse_args(argc, argv, &o);
-    if (rc)
+    if (rc) {
+        free(args);
         return rc < 0 ? EXIT_OK : rc;
-    struct checker k = {.o = &o};
-    if (o.baseline_file && (rc = baseline_load(&k.baseline, o.baseline_file)) != EXIT_OK)
+    }
+    struct pipeline p = {.on_session = on_session, .on_capture_findings = on_capture_findings};
+    struct checker k = {.o = &o, .pipeline = &p};
+    p.ctx = &k;
+    if (o.baseline_file && (rc = baseline_load(&k.baseline, o.baseline_file)) != EXIT_OK) {
+        free(args);
         return rc;
+    }
 
     /* run: the command's traffic and key log land in a private directory */
     char tmpdir[] = "/tmp/tlsscope-run-XXXXXX", capture_path[300] = "", keylog_path[64] = "";
@@ -547,6 +590,7 @@ static int check_main(int argc, char **argv, bool run)
         if (!mkdtemp(tmpdir)) {
             cli_error("run: cannot make a temporary directory: %s", strerror(errno));
             baseline_free(&k.baseline);
+            free(args);
             return EXIT_INPUT;
         }
         have_tmp = true;
@@ -575,16 +619,21 @@ static int check_main(int argc, char **argv, bool run)
     }
     if (file && !machine)
         out = file;
-    char source[300];
-    if (run || o.capture.iface)
-        snprintf(source, sizeof(source), "%s", run ? capture_path : o.capture.iface);
-    else
-        snprintf(source, sizeof(source), "%s%s", o.files[0], o.n_files > 1 ? " ..." : "");
+    char suite[600];
+    suite_name(&o, suite, sizeof(suite));
+    char *kept[] = {(char *)o.capture.write_path};
+    bool live = run || o.capture.iface;
     struct ci_settings set = {
         .format = machine ? CI_TEXT : o.format,
         .file = machine ? (file ? file : stdout) : NULL,
         .file_format = o.format,
-        .source = source,
+        .suite = suite,
+        .artifacts = live ? kept : o.files,
+        .n_artifacts = live ? (o.capture.write_path != NULL) : (size_t)o.n_files,
+        .baseline = o.baseline_file != NULL,
+        .run = run,
+        .argc = argc,
+        .argv = args,
         .expect = o.expect,
         .n_expect = o.n_expect,
         .fail_on = o.fail_on,
@@ -596,7 +645,6 @@ static int check_main(int argc, char **argv, bool run)
     if (rc == EXIT_OK && !(k.ci = ci_new(devnull ? devnull : out, &set)))
         rc = EXIT_INPUT;
     /* files are read as the user who started us: before giving up root */
-    struct pipeline p = {.on_session = on_session, .on_capture_findings = on_capture_findings, .ctx = &k};
     if (rc == EXIT_OK)
         rc = pipeline_open(&p, &o.analysis, NULL);
     struct capture_live *cap = NULL;
@@ -622,11 +670,14 @@ static int check_main(int argc, char **argv, bool run)
         if (read_rc == EXIT_INPUT)
             ci_set_error(k.ci, last.message[0] ? last.message : "a capture could not be read");
         pipeline_finish(&p);
-        bool cmd_counts = run && cmd_failure[0] && !o.allow_cmd_failure;
-        bool passed = ci_finish(k.ci, cmd_counts ? cmd_failure : NULL);
-        if (cmd_failure[0] && !cmd_counts)
-            cli_error("run: %s (allowed by --allow-cmd-failure)", cmd_failure);
+        if (cmd_failure[0]) {
+            ci_command_failed(k.ci, cmd_failure, !o.allow_cmd_failure);
+            if (o.allow_cmd_failure)
+                cli_error("run: %s (allowed by --allow-cmd-failure)", cmd_failure);
+        }
+        bool passed = ci_finish(k.ci);
         rc = read_rc ? read_rc : passed ? EXIT_OK : EXIT_FAIL;
+        ci_write_file(k.ci, rc);
     }
     if (cap) {
         capture_live_close(cap);
@@ -649,6 +700,7 @@ static int check_main(int argc, char **argv, bool run)
             unlink(capture_path);
         rmdir(tmpdir);
     }
+    free(args);
     return rc;
 }
 

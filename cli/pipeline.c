@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "include/grow.h"
 
 const char analysis_usage[] =
     "analysis:\n"
@@ -384,6 +385,45 @@ static void advance(struct pipeline *p, struct source *src, int *rc)
     }
 }
 
+struct file_run {
+    uint64_t first_packet;
+    size_t file;
+};
+
+/* Runs, not a file per packet: rotated files make one run each, and only
+ * files captured side by side interleave. */
+static void note_packet_file(struct pipeline *p, uint64_t packet, size_t file)
+{
+    if (p->n_file_runs && p->file_runs[p->n_file_runs - 1].file == file)
+        return;
+    pthread_mutex_lock(&p->file_runs_lock);
+    struct file_run *runs = grow_array(p->file_runs, p->n_file_runs, &p->cap_file_runs, sizeof(*runs), 16);
+    if (runs) {
+        p->file_runs = runs;
+        runs[p->n_file_runs++] = (struct file_run){.first_packet = packet, .file = file};
+    }
+    pthread_mutex_unlock(&p->file_runs_lock);
+}
+
+size_t pipeline_packet_file(struct pipeline *p, uint64_t packet)
+{
+    if (!p->file_runs_lock_ready)
+        return 0;
+    pthread_mutex_lock(&p->file_runs_lock);
+    size_t lo = 0, hi = p->n_file_runs, file = 0;
+    while (lo < hi) { /* the last run that starts at or before the packet */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->file_runs[mid].first_packet <= packet) {
+            file = p->file_runs[mid].file;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    pthread_mutex_unlock(&p->file_runs_lock);
+    return file;
+}
+
 /* A progress line on stderr for reads long enough to wait for. */
 struct progress {
     bool on, shown;
@@ -449,6 +489,8 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
         cli_error("out of memory");
         return EXIT_INPUT;
     }
+    if (n > 1 && !p->file_runs_lock_ready)
+        p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
     struct progress pr = {0};
     for (size_t i = 0; i < n; i++) {
         struct source *src = &srcs[i];
@@ -482,6 +524,8 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
         struct pkt *pk = &src->next;
         /* several files are one capture: numbers count on */
         pk->no = ++p->packets_read;
+        if (p->file_runs_lock_ready)
+            note_packet_file(p, pk->no, (size_t)(src - srcs));
         if (p->window_last && pk->no > p->window_last)
             break;
         if (pk->no >= p->window_first) {
@@ -593,5 +637,8 @@ void pipeline_close(struct pipeline *p)
     rules_free(p->rules);
     policy_free(p->policy);
     keylog_free(p->keylog);
+    free(p->file_runs);
+    if (p->file_runs_lock_ready)
+        pthread_mutex_destroy(&p->file_runs_lock);
     memset(p, 0, sizeof(*p));
 }

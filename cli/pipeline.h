@@ -5,6 +5,7 @@
  * -> report. */
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -114,6 +115,11 @@ struct pipeline {
     /* called with the capture-wide findings; may be NULL */
     void (*on_capture_findings)(void *ctx, const struct capture_finding *f, size_t n);
     void *ctx;
+    /* several files read as one: which file each run of packets came from */
+    struct file_run *file_runs;
+    size_t n_file_runs, cap_file_runs;
+    pthread_mutex_t file_runs_lock; /* sessions are reported on another thread with -j */
+    bool file_runs_lock_ready;
 };
 
 /* pipeline_open - set everything up; returns an exit status (EXIT_OK, or
@@ -126,6 +132,9 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n);
 /* pipeline_read_file - the same for one file. */
 int pipeline_read_file(struct pipeline *p, const char *arg);
+/* pipeline_packet_file - the index, among the paths given to
+ * pipeline_read_files, of the file a packet number came from. */
+size_t pipeline_packet_file(struct pipeline *p, uint64_t packet);
 /* pipeline_capture_stats / pipeline_dissect_stats - over every tracker. */
 const struct capture_stats *pipeline_capture_stats(struct pipeline *p);
 const struct dissect_stats *pipeline_dissect_stats(struct pipeline *p);

@@ -29,6 +29,8 @@ struct ci_finding {
 
 struct ci_verdict {
     uint64_t id;
+    int artifact;   /* index into ci_settings.artifacts; -1: none (live, stdin) */
+    double seconds; /* the handshake's duration, or the connection's seen */
     char client[64], server[64], sni[128], version[24], cipher[80], mq_channel[24];
     bool pass;
     struct ci_item *items;
@@ -41,7 +43,15 @@ struct ci_settings {
     enum ci_format format;    /* CI_TEXT or CI_JSON, streamed to out */
     FILE *file;               /* JUnit or SARIF written here at the end, or NULL */
     enum ci_format file_format;
-    const char *source;   /* the capture file(s) or interface, for reports */
+    /* what the user asked to check, in their words ("check a.pcap b.pcap",
+     * "run curl https://..."): names the JUnit suite */
+    const char *suite;
+    char *const *artifacts; /* the capture files read, as given; SARIF artifacts */
+    size_t n_artifacts;
+    bool baseline;          /* findings were compared with a --baseline */
+    bool run;               /* tlsscope run: a command was part of the test */
+    int argc;               /* tlsscope's own arguments, for SARIF's invocation */
+    char *const *argv;
     const struct expectation *expect;
     size_t n_expect;
     int fail_on;          /* a severity, or -1 for never */
@@ -56,10 +66,14 @@ struct ci_report *ci_new(FILE *out, const struct ci_settings *set);
 void ci_session(struct ci_report *r, struct ci_verdict *v);
 /* ci_capture_findings - findings about the capture as a whole (taken over). */
 void ci_capture_findings(struct ci_report *r, struct ci_finding *f, size_t n);
-/* ci_finish - the overall verdict; `extra` (may be NULL) is a reason to fail
- * from outside, such as the command of tlsscope run failing. Returns
+/* ci_command_failed - run's command failed (exited non-zero, was killed or
+ * stopped); `counts`: the verdict fails for it (no --allow-cmd-failure). */
+void ci_command_failed(struct ci_report *r, const char *failure, bool counts);
+/* ci_finish - the overall verdict, streamed in text or JSON. Returns
  * whether it passed. */
-bool ci_finish(struct ci_report *r, const char *extra);
+bool ci_finish(struct ci_report *r);
+/* ci_write_file - JUnit or SARIF, once the exit status is known. */
+void ci_write_file(struct ci_report *r, int exit_status);
 /* ci_set_error - an input could not be read (whole): the verdict is ERROR
  * whatever was judged, with this message as its reason. */
 void ci_set_error(struct ci_report *r, const char *message);

@@ -9,7 +9,7 @@
 set -eu
 
 build="gcc make cmake pkg-config libssl-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev libncurses-dev"
-test="$build libcmocka-dev python3 gzip brotli tshark tmux openssl tcpdump time clang libclang-rt-14-dev valgrind"
+test="$build libcmocka-dev python3 python3-jsonschema libxml2-utils gzip brotli tshark tmux openssl tcpdump time clang libclang-rt-14-dev valgrind"
 
 case "${1:-build}" in
 build) want=$build ;;

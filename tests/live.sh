@@ -118,7 +118,12 @@ for s in suites:
         assert c.get("name") and c.get("classname"), "testcase lacks name or classname"
     assert failed[0].get("name") == "version=1.2"
     assert "saw TLSv1.3" in failed[0].find("failure").get("message")
+    # named after the command, not the temporary capture; the command's case is there
+    assert s.get("name").startswith("tlsscope run sh -c "), s.get("name")
+    assert [c for c in cases if c.get("name") == "the command succeeded" and c.find("failure") is None]
 EOF
+xmllint --noout --schema "$src/tests/schemas/junit.xsd" "$tmp/junit.xml" 2>"$tmp/xsd.out" ||
+  fail "run: JUnit does not validate: $(cat "$tmp/xsd.out")"
 
 # --require with no traffic at all
 "$bin" run -i lo -e 'version>=1.2' "tcp port $((port + 1))" -- true >"$tmp/none.out" 2>&1
@@ -175,8 +180,16 @@ pids="$pids $check"
 sleep 1
 client $((port + 3))
 wait $check || fail "check -i: exit $? ($(cat "$tmp/check.out"))"
-python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['version']=='2.1.0' and d['runs'][0]['tool']['driver']['name']=='tlsscope'" \
-  "$tmp/check.sarif" || fail "check -i: not a SARIF 2.1.0 report"
+python3 - "$tmp/check.sarif" "$src/tests/schemas/sarif-schema-2.1.0.json" "$tmp/kept.pcapng" <<'EOF' ||
+import json, sys, jsonschema
+d = json.load(open(sys.argv[1]))
+jsonschema.validate(d, json.load(open(sys.argv[2])))
+run = d["runs"][0]
+# the capture kept with -w is what the results point at
+assert run["artifacts"][0]["location"]["uri"] == "file://" + sys.argv[3], run["artifacts"]
+assert run["invocations"][0]["exitCode"] == 0
+EOF
+  fail "check -i: not a SARIF 2.1.0 report on the kept capture"
 "$bin" read --color never "$tmp/kept.pcapng" | grep -q "TLSv1.3  established" || fail "-w: the kept capture has no session"
 
 # live --format zeek streams ssl.log rows into a directory as sessions end
