@@ -255,6 +255,7 @@ static int run(int argc, char **argv, bool live)
     o.report.color = o.report.format == REPORT_TEXT && want_color(o.color, out);
     o.report.app_data = o.analysis.dissect.decrypt_app;
     struct pipeline p = {0};
+    o.analysis.keylog_may_wait = live;
     struct report *rep = report_new(out, &o.report);
     rc = rep ? pipeline_open(&p, &o.analysis, rep) : EXIT_INPUT;
     /* files are opened as the user who started us; the capture too, and

@@ -455,6 +455,7 @@ int cmd_tui(int argc, char **argv)
     memset(&b, 0, sizeof(b));
     b.o = &o;
     if (o.live) {
+        o.analysis.keylog_may_wait = true;
         rc = pipeline_open(&b.live_p, &o.analysis, NULL);
         if (rc == EXIT_OK)
             rc = start_live(&b, &o);

@@ -310,7 +310,12 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     }
     keylog_set_limit(p->keylog, o->max_keylog_entries);
     if (o->keylog_file) {
-        if (keylog_load_file(p->keylog, o->keylog_file, err, sizeof(err)) != ST_OK) {
+        bool waiting = false;
+        enum st st = o->keylog_may_wait ? keylog_follow_file(p->keylog, o->keylog_file, &waiting, err, sizeof(err))
+                                        : keylog_load_file(p->keylog, o->keylog_file, err, sizeof(err));
+        if (waiting)
+            cli_error("%s: does not exist yet; it is read as it appears", o->keylog_file);
+        if (st != ST_OK) {
             cli_error("%s: %s%s", o->keylog_file, err,
                       o->keylog_from_env ? " (named by SSLKEYLOGFILE)" : "");
             return EXIT_INPUT;

@@ -29,6 +29,8 @@ struct analysis_opts {
     unsigned jobs; /* -j: threads analysing capture files */
     size_t max_keylog_entries;
     bool progress; /* a progress line while reading files, on a terminal */
+    /* a live capture: the key log may not exist yet (read as it appears) */
+    bool keylog_may_wait;
 };
 
 /* Long options every analysing command accepts; ids start at

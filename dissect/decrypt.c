@@ -520,7 +520,12 @@ void decrypt_server_hello(struct tflow *tf)
     s->decryption.keys = keylog_find(kl, s->ch.random, &found);
     const struct keylog_entry *e = &found;
     if (!s->decryption.keys) {
-        set_problem(s, "the key log has no line for this session's client random");
+        char why[200];
+        /* "no line" would be a guess when the file could not be read */
+        const char *unread = keylog_unreadable(kl, why, sizeof(why))
+                                 ? arena_sprintf(s->arena, "the key log could not be read: %s", why)
+                                 : NULL;
+        set_problem(s, unread ? unread : "the key log has no line for this session's client random");
         return;
     }
     const struct cipher_info *ci = registry_cipher(s->cipher);

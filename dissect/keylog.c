@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "include/grow.h"
 
@@ -44,9 +46,14 @@ struct keylog {
     struct keylog_stats st;
     keylog_warn_fn warn;
     void *warn_ctx;
-    /* the file, for reading on as it grows */
+    /* the file, for reading on as it grows. The descriptor is opened when
+     * the key log is named, so that it stays readable after a live capture
+     * gives up root; -1 while the file does not exist yet. */
     char *path;
+    int fd;
+    bool follow; /* a regular file: read on; a pipe is read once */
     long offset;
+    char unreadable[200]; /* why the file cannot be read, once it is so */
     char partial[512];
     size_t partial_len;
     uint64_t line_no;
@@ -67,6 +74,7 @@ struct keylog *keylog_new(keylog_warn_fn warn, void *ctx)
     k->warn = warn;
     k->warn_ctx = ctx;
     k->max_entries = KEYLOG_DEFAULT_ENTRIES;
+    k->fd = -1;
     return k;
 }
 
@@ -78,6 +86,8 @@ void keylog_free(struct keylog *k)
     free(k->v);
     free(k->index);
     free(k->path);
+    if (k->fd >= 0)
+        close(k->fd);
     free(k);
 }
 
@@ -330,80 +340,160 @@ static bool last_line_whole(const struct keylog *k)
  * written (no newline yet) waits for the next read. */
 static enum st read_on(struct keylog *k, char *err, size_t errlen)
 {
-    FILE *f = fopen(k->path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        return ST_IO;
-    }
-    /* a pipe (--keylog <(...), /dev/stdin) is read once, from its start:
-     * it cannot seek, and stat() gives it no size to read on by */
-    if (k->offset && fseek(f, k->offset, SEEK_SET) != 0) {
-        snprintf(err, errlen, "%s", strerror(errno));
-        fclose(f);
-        return ST_IO;
-    }
     char buf[8192];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof(buf), f)) > 0) {
-        feed(k, k->path, buf, got, false);
+    for (;;) {
+        ssize_t got = k->follow ? pread(k->fd, buf, sizeof(buf), k->offset) : read(k->fd, buf, sizeof(buf));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(err, errlen, "%s", strerror(errno));
+            return ST_IO;
+        }
+        if (!got)
+            return ST_OK;
+        feed(k, k->path, buf, (size_t)got, false);
         k->offset += (long)got;
     }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        snprintf(err, errlen, "read error");
-        return ST_IO;
-    }
-    return ST_OK;
 }
 
-static enum st load_file(struct keylog *k, const char *path, char *err, size_t errlen)
+static void start_over(struct keylog *k)
 {
+    k->offset = 0;
+    k->partial_len = 0;
+    k->line_no = 0;
+}
+
+/* Opens path into k; ENOENT is left to the caller. */
+static enum st open_file(struct keylog *k, const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
-    if (stat(path, &sb) != 0) {
+    if (fd < 0 || fstat(fd, &sb) != 0) {
         snprintf(err, errlen, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return ST_IO;
     }
     if (S_ISDIR(sb.st_mode)) {
         snprintf(err, errlen, "is a directory");
+        close(fd);
         return ST_IO;
     }
-    free(k->path);
-    k->path = strdup(path);
-    if (!k->path) {
+    if (k->fd >= 0)
+        close(k->fd);
+    k->fd = fd;
+    /* a pipe (--keylog <(...), /dev/stdin) is read once, from its start:
+     * it has no offsets to read on from */
+    k->follow = S_ISREG(sb.st_mode);
+    start_over(k);
+    return ST_OK;
+}
+
+static enum st name_file(struct keylog *k, const char *path, bool may_wait, bool *waiting, char *err,
+                         size_t errlen)
+{
+    char *copy = strdup(path);
+    if (!copy) {
         snprintf(err, errlen, "out of memory");
         return ST_NOMEM;
     }
-    k->offset = 0;
-    k->partial_len = 0;
-    k->line_no = 0;
-    enum st st = read_on(k, err, errlen);
+    free(k->path);
+    k->path = copy;
+    k->unreadable[0] = 0;
+    enum st st = open_file(k, path, err, errlen);
+    if (st != ST_OK && may_wait && errno == ENOENT) {
+        /* a live capture started before the client: read as it appears */
+        k->follow = true;
+        *waiting = true;
+        return ST_OK;
+    }
+    if (st != ST_OK)
+        return st;
+    st = read_on(k, err, errlen);
     if (st == ST_OK && k->partial_len && last_line_whole(k))
         feed(k, k->path, "", 0, true); /* a last line without its newline */
+    if (!k->follow) {
+        close(k->fd);
+        k->fd = -1;
+    }
     return st;
 }
 
 enum st keylog_load_file(struct keylog *k, const char *path, char *err, size_t errlen)
 {
+    bool waiting = false;
     pthread_mutex_lock(&k->lock);
-    enum st st = load_file(k, path, err, errlen);
+    enum st st = name_file(k, path, false, &waiting, err, errlen);
     pthread_mutex_unlock(&k->lock);
     return st;
+}
+
+enum st keylog_follow_file(struct keylog *k, const char *path, bool *waiting, char *err, size_t errlen)
+{
+    *waiting = false;
+    pthread_mutex_lock(&k->lock);
+    enum st st = name_file(k, path, true, waiting, err, errlen);
+    pthread_mutex_unlock(&k->lock);
+    return st;
+}
+
+static void note_unreadable(struct keylog *k, const char *why)
+{
+    if (k->unreadable[0])
+        return;
+    snprintf(k->unreadable, sizeof(k->unreadable), "%s: %s (as user %d)", k->path, why, (int)geteuid());
+    if (k->warn) {
+        char msg[300];
+        snprintf(msg, sizeof(msg), "%s; sessions after it are not decrypted", k->unreadable);
+        k->warn(k->warn_ctx, msg);
+    }
+}
+
+/* The file being followed may have appeared, grown, been cut back or been
+ * replaced (a client that truncates or recreates it) since the last look. */
+static void look_again(struct keylog *k)
+{
+    if (!k->path || !k->follow)
+        return;
+    char err[160];
+    struct stat at_path, open_one;
+    bool exists = stat(k->path, &at_path) == 0;
+    bool replaced = exists && k->fd >= 0 && fstat(k->fd, &open_one) == 0 &&
+                    (open_one.st_ino != at_path.st_ino || open_one.st_dev != at_path.st_dev);
+    if (exists && (k->fd < 0 || replaced)) {
+        if (open_file(k, k->path, err, sizeof(err)) != ST_OK) {
+            note_unreadable(k, err);
+            if (k->fd < 0)
+                return;
+        } else {
+            k->unreadable[0] = 0;
+        }
+    }
+    if (k->fd < 0 || fstat(k->fd, &open_one) != 0)
+        return;
+    if (open_one.st_size < k->offset)
+        start_over(k); /* cut back: written again from its start */
+    if (open_one.st_size > k->offset && read_on(k, err, sizeof(err)) != ST_OK)
+        note_unreadable(k, err);
 }
 
 static const struct keylog_entry *find(struct keylog *k, const uint8_t random[32])
 {
     const struct keylog_entry *e = lookup(k, random);
-    if (e || !k->path)
+    if (e)
         return e;
     /* A file still being written (live capture) may have the line by now. */
-    struct stat sb;
-    if (stat(k->path, &sb) != 0 || sb.st_size <= k->offset)
-        return NULL;
-    char err[128];
-    if (read_on(k, err, sizeof(err)) != ST_OK)
-        return NULL;
+    look_again(k);
     return lookup(k, random);
+}
+
+bool keylog_unreadable(struct keylog *k, char *why, size_t len)
+{
+    pthread_mutex_lock(&k->lock);
+    bool unreadable = k->unreadable[0] != 0;
+    snprintf(why, len, "%s", k->unreadable);
+    pthread_mutex_unlock(&k->lock);
+    return unreadable;
 }
 
 bool keylog_find(struct keylog *k, const uint8_t random[32], struct keylog_entry *out)

@@ -52,6 +52,14 @@ void keylog_free(struct keylog *k);
  * on if the file has grown. ST_IO with the reason in err when unreadable. */
 MUST_CHECK enum st keylog_load_file(struct keylog *k, const char *path, char *err,
                                     size_t errlen);
+/* keylog_follow_file - the same for a live capture: a file that does not
+ * exist yet is no error (*waiting is set) and is read once it appears.
+ * The file is opened now, before a capture gives up root. */
+MUST_CHECK enum st keylog_follow_file(struct keylog *k, const char *path, bool *waiting, char *err,
+                                      size_t errlen);
+/* keylog_unreadable - whether the file named cannot be read (it appeared,
+ * or was replaced, unreadable by the user the capture runs as), and why. */
+bool keylog_unreadable(struct keylog *k, char *why, size_t len);
 /* keylog_add_text - key log lines from elsewhere (a pcapng DSB); origin
  * names them in warnings. */
 void keylog_add_text(struct keylog *k, const char *origin, const char *text, size_t len);

@@ -236,6 +236,65 @@ static void unreadable(void **state)
     keylog_free(k);
 }
 
+static void write_file(const char *name, const char *text, const char *mode)
+{
+    FILE *f = fopen(name, mode);
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A live capture names a key log the client has not written yet; then the
+ * client starts over (cuts it back) or writes a new file in its place. */
+static void followed_file(void **state)
+{
+    (void)state;
+    n_warnings = 0;
+    char name[] = "/tmp/tlsscope-follow-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(name);
+    struct keylog *k = keylog_new(on_warn, NULL);
+    char err[128], why[200];
+    bool waiting = false;
+    assert_int_equal(keylog_follow_file(k, name, &waiting, err, sizeof(err)), ST_OK);
+    assert_true(waiting);
+    uint8_t r[32];
+    random_of(r, 1);
+    assert_false(has(k, r)); /* not there yet: no error either */
+    assert_false(keylog_unreadable(k, why, sizeof(why)));
+
+    char line[256];
+    snprintf(line, sizeof(line), "CLIENT_RANDOM %s %s\n", R1, S48);
+    write_file(name, line, "w");
+    assert_true(has(k, r)); /* it appeared */
+
+    /* cut back and written again from the start, shorter than before */
+    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n", R2, S32);
+    write_file(name, line, "w");
+    random_of(r, 2);
+    assert_true(has(k, r));
+
+    /* a new file in its place (rename over it) */
+    char other[sizeof(name) + 4];
+    snprintf(other, sizeof(other), "%s.new", name);
+    static const char R3[] = "0303030303030303030303030303030303030303030303030303030303030303";
+    snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %s %s\n", R3, S32);
+    write_file(other, line, "w");
+    assert_int_equal(rename(other, name), 0);
+    random_of(r, 3);
+    assert_true(has(k, r));
+    assert_int_equal(n_warnings, 0);
+    keylog_free(k);
+    unlink(name);
+
+    /* a key log that must exist (reading files) still has to */
+    k = keylog_new(on_warn, NULL);
+    assert_int_equal(keylog_load_file(k, name, err, sizeof(err)), ST_IO);
+    keylog_free(k);
+}
+
 /* ---- several trackers looking up while the file grows ------------------ */
 
 enum { PRESENT = 100, APPENDED = 100, HUNTERS = 3 };
@@ -331,6 +390,7 @@ int main(void)
         cmocka_unit_test(secrets_block_text),
         cmocka_unit_test(entry_limit),
         cmocka_unit_test(unreadable),
+        cmocka_unit_test(followed_file),
         cmocka_unit_test(lookups_on_several_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
