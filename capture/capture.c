@@ -75,6 +75,8 @@ void capture_note_live(struct capture *c, const struct live_stats *ls)
     c->st.live_received = ls->received;
     c->st.live_dropped = ls->dropped;
     c->st.live_if_dropped = ls->if_dropped;
+    c->st.live_packets = ls->packets;
+    c->st.live_loopback = ls->loopback;
 }
 
 void capture_free(struct capture *c)

@@ -75,6 +75,7 @@ struct live_options {
 struct live_stats {
     uint64_t packets;                       /* handed to the caller */
     uint64_t received, dropped, if_dropped; /* the kernel's counts */
+    bool loopback; /* the kernel counts each packet twice: going out and coming in */
 };
 
 struct capture_live;
@@ -201,6 +202,8 @@ struct capture_stats {
     /* a live capture: what the kernel counted */
     bool live;
     uint64_t live_received, live_dropped, live_if_dropped;
+    uint64_t live_packets; /* handed over by the capture */
+    bool live_loopback;
 };
 
 struct capture;

@@ -20,7 +20,22 @@ struct capture_live {
     bool nano;
     uint16_t linktype;
     uint64_t packets;
+    bool loopback;
 };
+
+static bool is_loopback(const char *iface)
+{
+    pcap_if_t *all;
+    char ebuf[PCAP_ERRBUF_SIZE];
+    bool found = false;
+    if (pcap_findalldevs(&all, ebuf) != 0)
+        return false;
+    for (pcap_if_t *d = all; d; d = d->next)
+        if (!strcmp(d->name, iface))
+            found = (d->flags & PCAP_IF_LOOPBACK) != 0;
+    pcap_freealldevs(all);
+    return found;
+}
 
 static void explain(const struct live_options *o, int code, pcap_t *p, char *err, size_t errlen)
 {
@@ -123,6 +138,7 @@ enum st capture_live_open(const struct live_options *o, struct capture_live **ou
     /* DLT values are the file format's link types for everything tlsscope
      * decodes on the platforms libpcap runs on (DLT_RAW 12 included). */
     l->linktype = (uint16_t)pcap_datalink(p);
+    l->loopback = is_loopback(o->iface);
     *out = l;
     return ST_OK;
 }
@@ -168,6 +184,7 @@ void capture_live_stats(const struct capture_live *l, struct live_stats *st)
     struct pcap_stat ps;
     memset(st, 0, sizeof(*st));
     st->packets = l->packets;
+    st->loopback = l->loopback;
     if (pcap_stats(l->p, &ps) == 0) {
         st->received = ps.ps_recv;
         st->dropped = ps.ps_drop;

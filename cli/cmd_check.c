@@ -440,10 +440,13 @@ static int give_to(const char *user, const char *const *paths, size_t n)
 }
 
 /* Capture into `path` while the command runs; then a little longer, until
- * the wire is quiet, so its last packets are in. */
+ * the wire is quiet, so its last packets are in. SIGINT or SIGTERM sent to
+ * tlsscope stops the command the same way (*interrupted), and what was
+ * captured is still judged. */
 static int capture_command(struct check_opts *o, const char *path, const char *keylog,
-                           const char *tmpdir, char *cmd_failure, size_t failure_len)
+                           const char *tmpdir, char *cmd_failure, size_t failure_len, bool *interrupted)
 {
+    *interrupted = false;
     struct live_opts lo = o->capture;
     struct capture_live *cap;
     struct pcapng_out *w;
@@ -479,6 +482,7 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
     live_signals();
     int status = 0;
     bool exited = false, timed_out = false;
+    int sent = 0;
     int64_t quiet_since = 0, exited_at = 0;
     bool stopping = false;
     int64_t deadline = lo.duration ? now_ns() + (int64_t)(lo.duration * 1e9) : 0;
@@ -486,7 +490,10 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
         if (!exited && !stopping && (live_stop || (deadline && now_ns() >= deadline))) {
             stopping = true;
             timed_out = !live_stop;
-            command_stop(command);
+            *interrupted = live_stop;
+            sent = live_stop_sent;
+            /* from a terminal the command had the signal too: not twice */
+            command_forward(command, timed_out ? SIGTERM : sent);
         }
         struct pkt pk;
         enum st st = capture_live_next(cap, 50, &pk);
@@ -515,6 +522,9 @@ static int capture_command(struct check_opts *o, const char *path, const char *k
     status = command_finish(command);
     if (timed_out)
         snprintf(cmd_failure, failure_len, "%s was stopped after --duration %g s", o->cmd[0], lo.duration);
+    else if (*interrupted)
+        snprintf(cmd_failure, failure_len, "%s was stopped: tlsscope was interrupted (%s)", o->cmd[0],
+                 sent == SIGTERM ? "SIGTERM" : sent == SIGINT ? "SIGINT" : "Ctrl-C");
     else if (WIFSIGNALED(status))
         snprintf(cmd_failure, failure_len, "%s was killed by signal %d", o->cmd[0], WTERMSIG(status));
     else if (WEXITSTATUS(status))
@@ -585,6 +595,7 @@ static int check_main(int argc, char **argv, bool run)
     /* run: the command's traffic and key log land in a private directory */
     char tmpdir[] = "/tmp/tlsscope-run-XXXXXX", capture_path[300] = "", keylog_path[64] = "";
     char cmd_failure[200] = "";
+    bool interrupted = false;
     bool have_tmp = false;
     if (run) {
         if (!mkdtemp(tmpdir)) {
@@ -645,12 +656,14 @@ static int check_main(int argc, char **argv, bool run)
     if (rc == EXIT_OK && !(k.ci = ci_new(devnull ? devnull : out, &set)))
         rc = EXIT_INPUT;
     /* files are read as the user who started us: before giving up root */
+    o.analysis.keylog_may_wait = live;
     if (rc == EXIT_OK)
         rc = pipeline_open(&p, &o.analysis, NULL);
     struct capture_live *cap = NULL;
     struct pcapng_out *w = NULL;
     if (rc == EXIT_OK && run)
-        rc = capture_command(&o, capture_path, keylog_path, tmpdir, cmd_failure, sizeof(cmd_failure));
+        rc = capture_command(&o, capture_path, keylog_path, tmpdir, cmd_failure, sizeof(cmd_failure),
+                             &interrupted);
     else if (rc == EXIT_OK && o.capture.iface)
         rc = live_open(&o.capture, &cap, &w);
     if (rc == EXIT_OK) {
@@ -671,9 +684,15 @@ static int check_main(int argc, char **argv, bool run)
             ci_set_error(k.ci, last.message[0] ? last.message : "a capture could not be read");
         pipeline_finish(&p);
         if (cmd_failure[0]) {
-            ci_command_failed(k.ci, cmd_failure, !o.allow_cmd_failure);
-            if (o.allow_cmd_failure)
-                cli_error("run: %s (allowed by --allow-cmd-failure)", cmd_failure);
+            /* stopped on the user's word, the command has not failed: the
+             * handshakes it made are judged as they are */
+            bool counts = !o.allow_cmd_failure && !interrupted;
+            char said[300];
+            snprintf(said, sizeof(said), "%s%s", cmd_failure,
+                     interrupted || counts ? "" : " (allowed by --allow-cmd-failure)");
+            ci_command_failed(k.ci, said, counts);
+            if (!counts)
+                cli_error("run: %s", said);
         }
         bool passed = ci_finish(k.ci);
         rc = read_rc ? read_rc : passed ? EXIT_OK : EXIT_FAIL;

@@ -6,7 +6,8 @@
  * The supervisor reports once that the command started (or why exec
  * failed), then once more with its wait status when it ends. A byte on the
  * control pipe, or its end (tlsscope exited or crashed), makes the
- * supervisor stop the command: SIGTERM, then SIGKILL after STOP_GRACE. */
+ * supervisor stop the command: SIGTERM (or the signal the byte names: run
+ * forwards SIGINT as SIGINT), then SIGKILL after STOP_GRACE. */
 #include "cli/command.h"
 
 #include <errno.h>
@@ -136,9 +137,13 @@ static void supervise(char **cmd, const char *keylog, int control, int reports)
             break;
         struct pollfd p = {.fd = control, .events = POLLIN};
         if (!stop_at && poll(&p, 1, TICK_MS) > 0) {
-            char b;
-            (void)read(control, &b, 1); /* a byte or the end: stop either way */
-            kill(pid, SIGTERM);
+            /* the signal to send first; the end of the socket (tlsscope
+             * gone) is a SIGTERM */
+            unsigned char b = SIGTERM;
+            if (read(control, &b, 1) != 1)
+                b = SIGTERM;
+            if (b == SIGINT || b == SIGTERM)
+                kill(pid, b);
             stop_at = ms_now();
         } else if (stop_at) {
             if (ms_now() - stop_at >= STOP_GRACE_MS)
@@ -216,11 +221,16 @@ bool command_poll(struct command *c, int *status)
     return c->ended;
 }
 
-void command_stop(struct command *c)
+void command_forward(struct command *c, int sig)
 {
-    char b = 's';
+    unsigned char b = (unsigned char)sig;
     if (!c->ended)
         (void)send(c->control, &b, 1, MSG_NOSIGNAL);
+}
+
+void command_stop(struct command *c)
+{
+    command_forward(c, SIGTERM);
 }
 
 int command_finish(struct command *c)

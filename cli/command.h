@@ -23,6 +23,10 @@ bool command_poll(struct command *c, int *status);
 /* command_stop - ask the command to end: SIGTERM now, SIGKILL two seconds
  * later if it is still there. */
 void command_stop(struct command *c);
+/* command_forward - the same, starting with signal sig (SIGINT or
+ * SIGTERM), or with none (0: the command got it from the terminal too),
+ * then SIGKILL two seconds later. */
+void command_forward(struct command *c, int sig);
 
 /* command_finish - stop the command if it still runs, wait until it is
  * gone and free c. Returns its wait status. */

@@ -25,19 +25,24 @@ const char live_usage[] =
     "                            processes in one group share the interface's\n"
     "                            connections out (docs/scale.md)\n";
 
-volatile sig_atomic_t live_stop;
+volatile sig_atomic_t live_stop, live_stop_sent;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-    (void)sig;
+    (void)uc;
     live_stop = 1;
+    /* si_code <= 0: kill() or sigqueue() from a process (SI_USER,
+     * SI_QUEUE); the terminal's Ctrl-C is SI_KERNEL */
+    if (si && si->si_code <= 0)
+        live_stop_sent = sig;
 }
 
 void live_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -264,14 +269,40 @@ int live_loop_end(struct live_loop *l)
     return l->rc;
 }
 
+/* What is being captured, as tcpdump says it: on a terminal a status line
+ * that gives way as the first handshake arrives (before any report of it);
+ * elsewhere one line, for the log and for a script waiting until the
+ * capture is ready. */
+static bool say_listening(const struct live_opts *o, uint16_t linktype)
+{
+    bool tty = isatty(STDERR_FILENO);
+    char what[2200];
+    snprintf(what, sizeof(what), "listening on %s (%s), %s%s%s%s", o->iface, capture_link_name(linktype),
+             o->filter[0] ? "filter '" : "no filter", o->filter, o->filter[0] ? "'" : "",
+             tty ? "; waiting for a TLS handshake, Ctrl-C stops" : "");
+    if (tty)
+        fprintf(stderr, "\r\033[K%s", what);
+    else
+        fprintf(stderr, "tlsscope: %s\n", what);
+    fflush(stderr);
+    return tty;
+}
+
 int live_capture(struct pipeline *p, const struct live_opts *o, struct capture_live *cap,
                  struct pcapng_out *w)
 {
     live_signals();
     struct live_loop l;
     live_loop_start(&l, p, o, cap, w);
-    while (!live_stop && live_loop_step(&l, 100))
-        continue;
+    bool status_line = say_listening(o, capture_live_linktype(cap));
+    while (!live_stop && live_loop_step(&l, 100)) {
+        if (status_line && dissect_stats(p->dissect)->tls_sessions) {
+            fputs("\r\033[K", stderr);
+            status_line = false;
+        }
+    }
+    if (status_line)
+        fputs("\r\033[K", stderr);
     int rc = live_loop_end(&l);
     if (l.error[0])
         cli_error("%s", l.error);

@@ -71,8 +71,10 @@ bool live_loop_step(struct live_loop *l, int timeout_ms);
 int live_loop_end(struct live_loop *l);
 /* drop_privileges - as root, become `user` (NULL: nobody; "root": stay). */
 int drop_privileges(const char *user, uid_t *uid, gid_t *gid);
-/* live_signals - SIGINT/SIGTERM set live_stop instead of killing us. */
+/* live_signals - SIGINT/SIGTERM set live_stop instead of killing us;
+ * live_stop_sent is the signal when a process sent it (kill), 0 when it
+ * came from the terminal, which signals the whole foreground group. */
 void live_signals(void);
-extern volatile sig_atomic_t live_stop;
+extern volatile sig_atomic_t live_stop, live_stop_sent;
 /* now_ns - the wall clock, as packet timestamps are. */
 int64_t now_ns(void);

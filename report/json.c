@@ -895,9 +895,11 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     if (cs->live) {
         jw_key(w, "live");
         jw_obj(w);
+        jw_key_uint(w, "captured", cs->live_packets);
         jw_key_uint(w, "received", cs->live_received);
         jw_key_uint(w, "dropped", cs->live_dropped);
         jw_key_uint(w, "if_dropped", cs->live_if_dropped);
+        jw_key_bool(w, "loopback", cs->live_loopback);
         jw_obj_end(w);
     }
     jw_obj_end(w);

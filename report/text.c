@@ -691,9 +691,10 @@ void text_summary(struct report *r, const struct capture_stats *cs,
                 "UDP", (unsigned long long)cs->dtls_datagrams,
                 (unsigned long long)cs->quic_datagrams);
     if (cs->live)
-        fprintf(r->out, "  %-10s  %llu packets received by the kernel, %llu dropped by it, %llu by the interface\n",
-                "capture", (unsigned long long)cs->live_received, (unsigned long long)cs->live_dropped,
-                (unsigned long long)cs->live_if_dropped);
+        fprintf(r->out, "  %-10s  %llu packets captured; %llu received by the kernel%s, %llu dropped by it, %llu by the interface\n",
+                "capture", (unsigned long long)cs->live_packets, (unsigned long long)cs->live_received,
+                cs->live_loopback ? " (on loopback it counts each packet going out and coming in)" : "",
+                (unsigned long long)cs->live_dropped, (unsigned long long)cs->live_if_dropped);
     if (cs->unsupported_link)
         fprintf(r->out, "  %-10s  %llu packets with link type %u: not decoded\n",
                 "skipped", (unsigned long long)cs->unsupported_link,

@@ -74,7 +74,13 @@ server() {
   (sleep "$hold" | timeout $((hold + 5)) openssl s_server -accept "$p" -naccept 4 -quiet \
     -cert "$pki/server-rsa.pem" -key "$pki/server-rsa.key" "$@" >/dev/null 2>&1) &
   pids="$pids $!"
-  sleep 0.5
+  for _ in $(seq 50); do [ -n "$(ss -Hltn "sport = :$p")" ] && return; sleep 0.1; done
+  fail "s_server is not listening on $p"
+}
+# ready FILE: the capture has said it is listening (its stderr is in FILE)
+ready() {
+  for _ in $(seq 100); do grep -q "^tlsscope: listening on lo" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  fail "no 'listening on lo' line in $1: $(cat "$1")"
 }
 client() { # PORT ARGS...
   p=$1
@@ -125,6 +131,28 @@ EOF
 xmllint --noout --schema "$src/tests/schemas/junit.xsd" "$tmp/junit.xml" 2>"$tmp/xsd.out" ||
   fail "run: JUnit does not validate: $(cat "$tmp/xsd.out")"
 
+# SIGTERM and SIGINT sent to run reach the command as they are, and the
+# handshakes it made are still judged
+for sig in TERM INT; do
+  sport=$((port + 12))
+  [ $sig = INT ] && sport=$((port + 13))
+  server $sport 8
+  rm -f "$tmp/shook" "$tmp/got"
+  "$bin" run -i lo -e 'version>=1.3' "tcp port $sport" -- sh -c "trap 'echo \$0 >$tmp/got; exit 9' $sig
+    echo hi | openssl s_client -connect 127.0.0.1:$sport -servername localhost >/dev/null 2>&1
+    touch $tmp/shook; sleep 30 & wait" got-$sig >"$tmp/sig-run.out" 2>&1 &
+  runpid=$!
+  pids="$pids $runpid"
+  for _ in $(seq 100); do [ -e "$tmp/shook" ] && break; sleep 0.1; done
+  kill -$sig $runpid
+  wait $runpid
+  rc=$?
+  [ $rc = 0 ] || fail "run, SIG$sig: exit $rc, expected the handshake judged (0): $(cat "$tmp/sig-run.out")"
+  [ "$(cat "$tmp/got" 2>/dev/null)" = "got-$sig" ] || fail "run, SIG$sig: the command did not get SIG$sig"
+  grep -q "^PASS: 1 matching handshake" "$tmp/sig-run.out" || fail "run, SIG$sig: no verdict: $(cat "$tmp/sig-run.out")"
+  grep -q "sh was stopped: tlsscope was interrupted (SIG$sig)" "$tmp/sig-run.out" || fail "run, SIG$sig: the stop is not said"
+done
+
 # --require with no traffic at all
 "$bin" run -i lo -e 'version>=1.2' "tcp port $((port + 1))" -- true >"$tmp/none.out" 2>&1
 rc=$?
@@ -137,7 +165,7 @@ server $((port + 2)) 10
 timeout 20 "$bin" live -i lo --count 2 -f json "tcp port $((port + 2))" >"$tmp/live.json" 2>"$tmp/live.err" &
 live=$!
 pids="$pids $live"
-sleep 1
+ready "$tmp/live.err"
 client $((port + 2))
 # the first session is on its way out before the capture ends
 for _ in $(seq 30); do grep -q '"type":"session"' "$tmp/live.json" && break; sleep 0.2; done
@@ -148,7 +176,7 @@ wait $live
 rc=$?
 [ $rc = 0 ] || fail "live --count 2: exit $rc ($(cat "$tmp/live.err"))"
 [ "$(grep -c '"type":"session"' "$tmp/live.json")" = 2 ] || fail "live --count 2: not 2 sessions"
-grep -q '"type":"summary".*"live":{"received"' "$tmp/live.json" || fail "live: no summary with kernel counts"
+grep -q '"type":"summary".*"live":{"captured":[0-9]*,"received":[0-9]*,.*"loopback":true}' "$tmp/live.json" || fail "live: no summary with kernel counts"
 
 # SIGINT and SIGTERM end a capture cleanly: the session seen, the summary
 # with the kernel's counts, status 0
@@ -159,7 +187,7 @@ for sig in INT TERM; do
   "$bin" live -i lo "tcp port $p" >"$tmp/sig.out" 2>&1 &
   live=$!
   pids="$pids $live"
-  sleep 1
+  ready "$tmp/sig.out"
   client $p
   sleep 0.5
   kill -$sig $live
@@ -168,7 +196,8 @@ for sig in INT TERM; do
   [ $rc = 0 ] || fail "live, SIG$sig: exit $rc ($(cat "$tmp/sig.out"))"
   grep -q "TLSv1.3  established" "$tmp/sig.out" || fail "live, SIG$sig: the session is missing"
   grep -q "^Summary: 1 TLS session in" "$tmp/sig.out" || fail "live, SIG$sig: no summary"
-  grep -q "packets received by the kernel, [0-9]* dropped by it" "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts"
+  grep -q "packets captured; [0-9]* received by the kernel (on loopback it counts each packet going out and coming in), 0 dropped by it" \
+    "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts explained for loopback"
 done
 
 # check -i with SARIF, and -w keeping the capture for tlsscope read
@@ -177,7 +206,7 @@ timeout 20 "$bin" check -i lo --count 1 -f sarif -o "$tmp/check.sarif" -w "$tmp/
   "tcp port $((port + 3))" >"$tmp/check.out" 2>&1 &
 check=$!
 pids="$pids $check"
-sleep 1
+ready "$tmp/check.out"
 client $((port + 3))
 wait $check || fail "check -i: exit $? ($(cat "$tmp/check.out"))"
 python3 - "$tmp/check.sarif" "$src/tests/schemas/sarif-schema-2.1.0.json" "$tmp/kept.pcapng" <<'EOF' ||
@@ -197,11 +226,55 @@ server $((port + 4)) 6
 timeout 20 "$bin" live -i lo --count 1 -f zeek -o "$tmp/zeek" "tcp port $((port + 4))" >"$tmp/zeek.out" 2>&1 &
 zeek=$!
 pids="$pids $zeek"
-sleep 1
+ready "$tmp/zeek.out"
 client $((port + 4))
 wait $zeek || fail "live -f zeek: exit $? ($(cat "$tmp/zeek.out"))"
 grep -q "	TLSv13	TLS_AES_256_GCM_SHA384	" "$tmp/zeek/ssl.log" || fail "live -f zeek: no TLS 1.3 row in ssl.log"
 grep -q "^#close	" "$tmp/zeek/ssl.log" || fail "live -f zeek: ssl.log not closed"
+
+# --keylog naming a file the client has not written yet: followed as it
+# appears and grows, and read after the capture gives up root (the file is
+# opened first). One the capture user cannot read is said to be unreadable,
+# not to lack the session's line.
+kport=$((port + 9))
+server $kport 8
+keys="$tmp/later.keys"
+timeout 20 "$bin" live -i lo --count 1 -f json --keylog "$keys" "tcp port $kport" >"$tmp/kl.json" 2>"$tmp/kl.err" &
+kl=$!
+pids="$pids $kl"
+ready "$tmp/kl.err"
+grep -q "later.keys: does not exist yet; it is read as it appears" "$tmp/kl.err" || fail "--keylog not there yet: $(cat "$tmp/kl.err")"
+client $kport -keylogfile "$keys"
+wait $kl || fail "live --keylog later: exit $? ($(cat "$tmp/kl.err"))"
+grep -q '"decryption":{"keys":true' "$tmp/kl.json" || fail "live: a key log that appeared later was not read"
+grep -q '"key_type":"rsa"' "$tmp/kl.json" || fail "live: the certificate was not decrypted with the later key log"
+# root's 0600 key log, opened before the capture becomes nobody
+umask_was=$(umask); umask 077
+: >"$tmp/root.keys"
+umask "$umask_was"
+server $((kport + 1)) 8
+timeout 20 "$bin" live -i lo -Z nobody --count 1 -f json --keylog "$tmp/root.keys" "tcp port $((kport + 1))" \
+  >"$tmp/kr.json" 2>"$tmp/kr.err" &
+kr=$!
+pids="$pids $kr"
+ready "$tmp/kr.err"
+client $((kport + 1)) -keylogfile "$tmp/root.keys"
+wait $kr || fail "live -Z nobody --keylog: exit $? ($(cat "$tmp/kr.err"))"
+grep -q '"decryption":{"keys":true' "$tmp/kr.json" || fail "live -Z nobody: root's key log was not read after giving up root"
+# and one that appears only after root was given up, unreadable to nobody
+server $((kport + 2)) 8
+timeout 20 "$bin" live -i lo -Z nobody --count 1 -f json --keylog "$tmp/late-root.keys" "tcp port $((kport + 2))" \
+  >"$tmp/ku.json" 2>"$tmp/ku.err" &
+ku=$!
+pids="$pids $ku"
+ready "$tmp/ku.err"
+umask 077
+client $((kport + 2)) -keylogfile "$tmp/late-root.keys"
+umask "$umask_was"
+wait $ku || fail "live, unreadable key log: exit $? ($(cat "$tmp/ku.err"))"
+grep -q 'the key log could not be read: .*late-root.keys: Permission denied' "$tmp/ku.json" ||
+  fail "live: an unreadable key log is not named as such: $(grep -o '"problem":"[^"]*"' "$tmp/ku.json")"
+grep -q 'late-root.keys: Permission denied' "$tmp/ku.err" || fail "live: no warning for the unreadable key log"
 
 # --fanout: two processes in one AF_PACKET fanout group share 12
 # connections out, each seeing whole connections and none seen twice
@@ -216,7 +289,8 @@ for k in 1 2; do
   fan="$fan $!"
 done
 pids="$pids $fan"
-sleep 1.5
+ready "$tmp/fan1.err"
+ready "$tmp/fan2.err"
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do client "$fport" -servername "fan$i.example"; done
 # shellcheck disable=SC2086
 wait $fan || fail "live --fanout: $(cat "$tmp/fan1.err" "$tmp/fan2.err")"
