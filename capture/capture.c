@@ -88,13 +88,7 @@ void capture_free(struct capture *c)
     free(c);
 }
 
-bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
-                       struct endpoint *dst)
+bool capture_tcp_peek(struct capture *c, const struct pkt *p, struct capture_seg *seg)
 {
-    struct capture_seg d;
-    if (decode_packet(c, p, &d) != DEC_TCP)
-        return false;
-    *src = d.src;
-    *dst = d.dst;
-    return true;
+    return decode_packet(c, p, seg) == DEC_TCP;
 }

@@ -217,10 +217,10 @@ void capture_packet(struct capture *c, const struct pkt *p);
 /* capture_note_live - keep the kernel's counts of a live capture for the
  * summary. */
 void capture_note_live(struct capture *c, const struct live_stats *ls);
-/* capture_tcp_tuple - which TCP connection a packet belongs to (decoding
- * only: no flow is touched; fragments may be held in c). */
-bool capture_tcp_tuple(struct capture *c, const struct pkt *p, struct endpoint *src,
-                       struct endpoint *dst);
+struct capture_seg;
+/* capture_tcp_peek - the TCP segment a packet carries, its connection and
+ * flags (decoding only: no flow is touched; fragments may be held in c). */
+bool capture_tcp_peek(struct capture *c, const struct pkt *p, struct capture_seg *seg);
 /* What is being processed right now, so a consumer can put what it makes
  * in the order one tracker over the whole capture would have made it: the
  * packet being handled (UINT64_MAX at the end of the capture), whether

@@ -85,6 +85,9 @@ struct backend {
     struct capture *scratch_capture;
     struct pcapng_out *save_out;
     char save_err[300];
+    struct pipeline *save_p;  /* the re-read, stopped at the connection's end */
+    uint64_t save_packets;
+    unsigned save_fins;       /* 1: the client's FIN seen, 2: the server's */
 };
 
 static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
@@ -105,6 +108,13 @@ static void add_row(void *ctx, const struct session *s)
     struct backend *b = ctx;
     if (!tui_table_add(&b->table, s))
         keep_message("out of memory: a session is missing from the list", &b->messages);
+}
+
+static void add_capture_findings(void *ctx, const struct capture_finding *f, size_t n)
+{
+    struct backend *b = ctx;
+    if (!tui_table_capture_findings(&b->table, f, n))
+        keep_message("out of memory: the capture-wide findings are missing", &b->messages);
 }
 
 static bool take_wanted(void *ctx, struct session *s)
@@ -230,18 +240,32 @@ static bool save_json(void *ctx, const struct tui_row *const *rows, size_t n, co
     return ok;
 }
 
-/* Packets of the session's TCP connection, in either direction. */
+/* Packets of the session's TCP connection, in either direction, from its
+ * first to its end: both FINs and the ACK after them, or a RST. A SYN on
+ * the same addresses and ports after that is another connection. */
 static void copy_packet(void *ctx, const struct pkt *pk)
 {
     struct backend *b = ctx;
-    struct endpoint src, dst;
-    if (b->save_err[0] || !capture_tcp_tuple(b->scratch_capture, pk, &src, &dst))
+    struct capture_seg seg;
+    if (b->save_err[0] || !capture_tcp_peek(b->scratch_capture, pk, &seg))
         return;
     const struct tui_row *r = b->want;
-    bool ours = (same_endpoint(&src, &r->client) && same_endpoint(&dst, &r->server)) ||
-                (same_endpoint(&src, &r->server) && same_endpoint(&dst, &r->client));
+    bool from_client = same_endpoint(&seg.src, &r->client) && same_endpoint(&seg.dst, &r->server);
+    bool ours = from_client || (same_endpoint(&seg.src, &r->server) && same_endpoint(&seg.dst, &r->client));
     if (!ours)
         return;
+    bool syn_only = (seg.flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+    if (syn_only && b->save_packets) {
+        b->save_p->window_last = pk->no; /* a new connection reusing the ports: ours ended */
+        return;
+    }
+    b->save_packets++;
+    if (seg.flags & TCPF_FIN)
+        b->save_fins |= from_client ? 1 : 2;
+    bool last = (seg.flags & TCPF_RST) ||
+                (b->save_fins == 3 && !(seg.flags & TCPF_FIN) && !seg.payload_wire_len);
+    if (last)
+        b->save_p->window_last = pk->no; /* reading stops after this one */
     /* opened at the session's first packet, for its link type */
     if (!b->save_out &&
         pcapng_out_open(b->save_path, pk->linktype, 262144, &b->save_out, b->save_err, sizeof(b->save_err)) != ST_OK) {
@@ -265,14 +289,18 @@ static bool save_pcapng(void *ctx, const struct tui_row *row, const char *path, 
     b->save_path = path;
     b->save_out = NULL;
     b->save_err[0] = 0;
+    b->save_p = &p;
+    b->save_packets = 0;
+    b->save_fins = 0;
     b->scratch_capture = capture_new(&lim, &none);
     int rc = b->scratch_capture ? pipeline_open(&p, &b->o->analysis, NULL) : EXIT_INPUT;
     if (rc == EXIT_OK) {
         p.ctx = b;
         p.on_packet = copy_packet;
-        rc = reread(b, &p, row->packet_first, row->packet_last);
+        rc = reread(b, &p, row->packet_first, 0); /* the session ends after its handshake's last packet */
     }
     pipeline_close(&p);
+    b->save_p = NULL;
     capture_free(b->scratch_capture);
     b->scratch_capture = NULL;
     bool wrote = b->save_out != NULL;
@@ -356,6 +384,7 @@ static int start_live(struct backend *b, struct tui_opts *o)
     }
     b->live_p.ctx = b;
     b->live_p.on_session = add_row;
+    b->live_p.on_capture_findings = add_capture_findings;
     live_loop_start(&b->loop, &b->live_p, &o->capture, cap, w);
     b->capturing = true;
     snprintf(b->source, sizeof(b->source), "live on %s%s%s", o->capture.iface, o->capture.filter[0] ? "  " : "",
@@ -430,6 +459,7 @@ static int read_files(struct backend *b, const struct tui_opts *o)
     if (rc == EXIT_OK) {
         p.ctx = b;
         p.on_session = add_row;
+        p.on_capture_findings = add_capture_findings;
         rc = pipeline_read_files(&p, o->files, (size_t)o->n_files);
         pipeline_finish(&p);
     }

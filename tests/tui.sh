@@ -79,6 +79,20 @@ expect " tlsscope  $src/traces/" "list: title names the files" 1
 expect "server" "list: header at 80 columns" 1
 refute "client  " "list: 80 columns leave the client out"
 expect "? help" "list: key hints" 1
+# at 80 columns the cipher stays readable
+expect "ECDHE_RSA_AES_256_G" "list: the cipher at 80 columns" 1
+# Esc dismisses, it never quits the list
+keys Escape
+refute "EXIT=" "list: Esc does not quit"
+# the capture-wide findings: a count in the status line, a screen, a marker
+expect "capture-wide (a)" "list: capture-wide findings counted in the title" 1
+screen | grep -q '^+ *[0-9]' || fail "list: no row marked as named by a capture-wide finding"
+keys a
+expect "about the capture: " "capture-wide: the screen"
+expect "many-short-connections" "capture-wide: burst.pcap's short connections"
+expect "sessions: #" "capture-wide: the sessions it names"
+keys Escape
+expect "of $sessions sessions" "capture-wide: Esc goes back to the list"
 
 # search, then open: the session found is the one opened
 keys /
@@ -126,6 +140,7 @@ keys BTab BTab
 expect "server chain: " "Shift-Tab: back two tabs"
 keys q
 expect "of $sessions sessions" "q: back to the list"
+expect "wrong.example.com " "list: the SNI whole at 80 columns" 1
 
 # sort by severity: high first
 for column in time client server name version cipher status sev; do
@@ -134,7 +149,7 @@ for column in time client server name version cipher status sev; do
 done
 # the selection stays on its session; g goes to the top
 keys g
-sleep 0.3
+for _ in $(seq 30); do screen | sed -n 3p | grep -q high && break; sleep 0.1; done
 first=$(screen | sed -n 3p)
 case "$first" in *high*) ;; *) fail "sort by sev: the first row is not high: $first" ;; esac
 keys S
@@ -187,6 +202,12 @@ expect "saved session #" "save pcapng: confirmed"
 back=$("$bin" read -f json "$work/one.pcapng" 2>&1)
 echo "$back" | grep -q '"sni":"wrong.example.com"' || fail "save pcapng: the session is not in the file: $back"
 [ "$(echo "$back" | grep -c '"type":"session"')" = 1 ] || fail "save pcapng: more than the session"
+# every packet of the connection, the FINs and the last ACK after the handshake included
+if command -v tcpdump >/dev/null 2>&1; then
+  have=$(tcpdump -nr "$work/one.pcapng" 2>/dev/null | wc -l)
+  want=$(tcpdump -nr "$src/traces/cert-name-mismatch.pcap" 2>/dev/null | wc -l)
+  [ "$have" = "$want" ] || fail "save pcapng: $have packets saved, the connection has $want"
+fi
 
 # compare two sessions
 keys f C-u
@@ -209,13 +230,14 @@ keys q
 # resize: 200x60 shows every column and more rows, 80x24 again fewer
 keys f C-u Enter
 tm resize-window -t t -x 200 -y 60
-expect "client                server" "resize 200x60: client and server columns"
+wait_for "client" 5 && screen | sed -n 2p | grep -q "client .*server" ||
+  fail "resize 200x60: client and server columns: $(screen | sed -n 2p)"
 expect "cipher" "resize 200x60: cipher column"
-rows=$(screen | grep -c '^[* ] *[0-9]\+ [0-9]')
+rows=$(screen | grep -c '^[*+ ] *[0-9]\+ [0-9]')
 [ "$rows" -gt 40 ] || [ "$rows" -ge "$sessions" ] || fail "resize 200x60: only $rows rows shown"
 tm resize-window -t t -x 80 -y 24
-sleep 0.5
-rows=$(screen | grep -c '^[* ] *[0-9]\+ [0-9]')
+wait_for " $sessions/$sessions:" 5
+rows=$(screen | grep -c '^[*+ ] *[0-9]\+ [0-9]')
 [ "$rows" -le 20 ] || fail "resize 80x24: $rows rows on 24 lines"
 expect " $sessions/$sessions:" "resize 80x24: the status bar, short"
 
@@ -237,13 +259,13 @@ expect "sort: status" "mouse: a click on a heading sorts by it"
 sleep 0.4 # two clicks within curses' interval would be a double click
 click 3 4
 sleep 0.3 # curses waits that long to tell a click from a double click
-id=$(screen | sed -n 5p | awk '{print $1}')
+id=$(screen | sed -n 5p | cut -c2- | awk '{print $1}')
 keys Enter
 expect "session #$id " "mouse: a click selects the row (#$id)"
 keys q
 mouse 65 3 4
 sleep 0.3
-id=$(screen | sed -n 8p | awk '{print $1}')
+id=$(screen | sed -n 8p | cut -c2- | awk '{print $1}')
 keys Enter
 expect "session #$id " "mouse: the wheel moves three rows (#$id)"
 keys q q
@@ -303,7 +325,7 @@ if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null; then
   openssl s_server -accept "$port" -cert "$work/c.pem" -key "$work/k.pem" -naccept 3 -quiet \
     >/dev/null 2>&1 &
   server=$!
-  sleep 0.5
+  for _ in $(seq 50); do [ -n "$(ss -Hltn "sport = :$port")" ] && break; sleep 0.1; done
   for name in first.example second.example; do
     echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -servername "$name" >/dev/null 2>&1
   done
@@ -326,7 +348,15 @@ if [ "$(id -u)" = 0 ] && command -v openssl >/dev/null; then
   # the selection stayed on the second row while a row was appended
   keys Enter
   expect "session #2 " "live: an appended row does not move the selection"
-  keys q q
+  # quitting a live capture asks first; Esc never quits
+  keys q Escape
+  refute "EXIT=" "live: Esc does not quit"
+  keys q
+  expect "stop the capture and quit? (y/n)" "live: q asks first"
+  keys n
+  refute "EXIT=" "live: n keeps capturing"
+  expect "live" "live: still capturing after n" 1
+  keys q y
   expect "EXIT=0" "live: quit"
   kill "$server" 2>/dev/null
   ls /tmp/tlsscope-tui-* >/dev/null 2>&1 && fail "live: the scratch capture was left in /tmp"

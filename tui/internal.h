@@ -41,7 +41,7 @@ void lines_free(struct lines *l);
 /* lines_ref - tie the last line added to something Enter can open. */
 void lines_ref(struct lines *l, int ref);
 
-enum screen_id { SCR_LIST, SCR_DETAIL, SCR_COMPARE, SCR_HELP };
+enum screen_id { SCR_LIST, SCR_DETAIL, SCR_COMPARE, SCR_HELP, SCR_CAPTURE };
 
 enum tab { TAB_OVERVIEW, TAB_LADDER, TAB_HELLO, TAB_CERTS, TAB_FINDINGS, TAB_BYTES, TAB_COUNT };
 
@@ -81,6 +81,11 @@ struct tui {
     size_t cmp_row[2];
     bool cmp_diff_only;
     size_t cmp_differences;
+    /* the capture-wide findings */
+    enum screen_id before_capture;
+    struct lines capture_lines;
+    size_t capture_scroll;
+    unsigned long capture_generation;
 };
 
 /* ---- screens.c: drawing helpers -------------------------------------------------- */
@@ -124,9 +129,16 @@ void compare_draw(struct tui *u);
 void compare_key(struct tui *u, int ch);
 void compare_close(struct tui *u);
 
+void capture_open(struct tui *u);
+void capture_close(struct tui *u);
+void capture_draw(struct tui *u);
+void capture_key(struct tui *u, int ch);
+
 void help_draw(struct tui *u);
 void help_key(struct tui *u, int ch);
 
+/* confirm - a yes/no question at the bottom; y is yes, anything else no. */
+bool confirm(struct tui *u, const char *question);
 /* prompt - edit a line at the bottom; false when cancelled (Esc). Each
  * change is passed to on_change (may be NULL). */
 bool prompt(struct tui *u, const char *label, char *buf, size_t len,

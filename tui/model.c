@@ -114,8 +114,8 @@ void row_free(struct tui_row *r)
 
 /* ---- cells ---------------------------------------------------------------- */
 
-static const char *const col_names[COL_COUNT] = {"#", "time", "client", "server", "SNI / MQ channel",
-                                                 "version", "cipher", "status", "sev", "ms"};
+static const char *const col_names[COL_COUNT] = {"#", "time", "client", "server", "SNI / channel",
+                                                 "ver", "cipher", "status", "sev", "ms"};
 
 static const char *const col_keys[COL_COUNT] = {"#", "time", "client", "server", "name",
                                                 "version", "cipher", "status", "sev", "ms"};
@@ -200,8 +200,11 @@ void row_cell(const struct tui_row *r, enum column c, char *out, size_t len)
             snprintf(out, len, "%s", r->sni);
         break;
     case COL_VERSION:
-        if (r->has_version)
-            snprintf(out, len, "%s", registry_version_label(r->version, buf));
+        /* "1.3": the list's room goes to the name and the cipher */
+        if (r->has_version) {
+            const char *v = registry_version_label(r->version, buf);
+            snprintf(out, len, "%s", strncmp(v, "TLSv", 4) ? v : v + 4);
+        }
         break;
     case COL_CIPHER:
         if (r->has_cipher)
@@ -259,57 +262,80 @@ int row_compare(const struct tui_row *a, const struct tui_row *b, enum column c)
 
 /* ---- layout ------------------------------------------------------------------ */
 
-/* Columns in the order they are given up as the terminal narrows, at
- * their narrowest and at the width they would like: the essentials stay at
- * 80 columns, and what is left widens the name, then the cipher. */
-static const struct {
-    enum column c;
-    int min, want;
-} by_priority[] = {
-    {COL_ID, 5, 5},       {COL_SERVER, 21, 21}, {COL_STATUS, 16, 30}, {COL_VERSION, 7, 7},
-    {COL_SEV, 6, 6},      {COL_NAME, 12, 30},   {COL_CIPHER, 16, 32}, {COL_MS, 8, 8},
-    {COL_TIME, 12, 12},   {COL_CLIENT, 21, 21},
-};
-
-enum { PRIORITIES = sizeof(by_priority) / sizeof(by_priority[0]) };
-
-static int widen(int *w, enum column c, int want, int *left)
+void col_widths_add(struct col_widths *cw, const struct tui_row *r)
 {
-    int more = want - w[c];
-    if (more > *left)
-        more = *left;
-    if (more > 0) {
-        w[c] += more;
-        *left -= more;
+    char cell[160];
+    for (int c = 0; c < COL_COUNT; c++) {
+        row_cell(r, (enum column)c, cell, sizeof(cell));
+        int n = (int)strlen(cell);
+        if (n > cw->w[c])
+            cw->w[c] = n;
     }
-    return *left;
 }
 
-void list_layout(int width, uint64_t max_id, struct layout *out)
+/* The essentials, in the order they are given up on a very narrow
+ * terminal, each at least `min` wide (unless its content is narrower) and
+ * at most `max`; then the extras, shown only whole. */
+static const struct {
+    enum column c;
+    int min, max;
+} essentials[] = {
+    {COL_ID, 0, 20},      {COL_SERVER, 15, 47}, {COL_NAME, 12, 64}, {COL_VERSION, 5, 12},
+    {COL_CIPHER, 16, 40}, {COL_STATUS, 6, 40},  {COL_SEV, 6, 6},
+};
+static const enum column extras[] = {COL_MS, COL_TIME, COL_CLIENT};
+
+/* Room beyond the minimum goes first to the name (up to a usual host
+ * name), the cipher (up to ECDHE_RSA_AES_256_GCM_SHA384) and the status
+ * (up to "failed handshake_failure"), then to whatever is still cut. */
+static const struct {
+    enum column c;
+    int upto; /* 0: what the column wants */
+} widen_order[] = {{COL_NAME, 24}, {COL_CIPHER, 28}, {COL_STATUS, 24}, {COL_CIPHER, 0},
+                   {COL_NAME, 0},  {COL_SERVER, 0},  {COL_STATUS, 0}};
+
+static int want_of(enum column c, const struct col_widths *content, int max)
+{
+    int want = (int)strlen(column_name(c));
+    if (content && content->w[c] > want)
+        want = content->w[c];
+    return max && want > max ? max : want;
+}
+
+void list_layout(int width, const struct col_widths *content, struct layout *out)
 {
     bool on[COL_COUNT] = {false};
-    int used = 0, w[COL_COUNT] = {0};
-    /* the numbers are never cut: the column is as wide as the largest */
-    int id_width = snprintf(NULL, 0, "%llu", (unsigned long long)max_id);
-    for (size_t i = 0; i < PRIORITIES; i++) {
-        int min = by_priority[i].min;
-        if (by_priority[i].c == COL_ID && id_width > min)
-            min = id_width;
+    int used = 0, w[COL_COUNT] = {0}, want[COL_COUNT] = {0};
+    for (size_t i = 0; i < sizeof(essentials) / sizeof(essentials[0]); i++) {
+        enum column c = essentials[i].c;
+        want[c] = want_of(c, content, essentials[i].max);
+        /* numbers are never cut */
+        int min = c == COL_ID || want[c] < essentials[i].min ? want[c] : essentials[i].min;
         int need = min + (used ? 1 : 0);
         if (used + need > width)
-            continue;
-        on[by_priority[i].c] = true;
-        w[by_priority[i].c] = min;
+            break;
+        on[c] = true;
+        w[c] = min;
         used += need;
     }
     int left = width - used;
-    static const enum column widened_first[] = {COL_NAME, COL_CIPHER, COL_STATUS};
-    for (size_t k = 0; k < sizeof(widened_first) / sizeof(widened_first[0]); k++)
-        for (size_t i = 0; i < PRIORITIES; i++)
-            if (by_priority[i].c == widened_first[k] && on[by_priority[i].c])
-                widen(w, by_priority[i].c, by_priority[i].want, &left);
-    if (on[COL_NAME])
-        w[COL_NAME] += left;
+    for (size_t k = 0; k < sizeof(widen_order) / sizeof(widen_order[0]) && left > 0; k++) {
+        enum column c = widen_order[k].c;
+        int to = widen_order[k].upto && widen_order[k].upto < want[c] ? widen_order[k].upto : want[c];
+        int more = on[c] && to > w[c] ? to - w[c] : 0;
+        more = more < left ? more : left;
+        w[c] += more;
+        left -= more;
+    }
+    for (size_t k = 0; k < sizeof(extras) / sizeof(extras[0]); k++) {
+        enum column c = extras[k];
+        int need = want_of(c, content, 0) + 1;
+        if (!on[COL_SEV] || need > left)
+            continue; /* not before every essential is there */
+        on[c] = true;
+        w[c] = need - 1;
+        left -= need;
+    }
     out->n = 0;
     for (int c = 0; c < COL_COUNT; c++)
         if (on[c]) {

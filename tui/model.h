@@ -71,8 +71,17 @@ struct layout {
     int widths[COL_COUNT];
 };
 
-/* list_layout - for `width` columns when numbers go up to max_id. */
-void list_layout(int width, uint64_t max_id, struct layout *out);
+/* The widest each column's cells are over the rows so far: columns are
+ * sized to what they hold. */
+struct col_widths {
+    int w[COL_COUNT];
+};
+void col_widths_add(struct col_widths *cw, const struct tui_row *r);
+/* list_layout - for `width` columns. The ones people look for (server,
+ * SNI or MQ channel, version, cipher, status, severity) come first and
+ * take the room they need, cut only when the line is too short for all;
+ * time, client and handshake time join when there is room left. */
+void list_layout(int width, const struct col_widths *content, struct layout *out);
 /* row_format - a whole line (NUL-terminated, cut to len). */
 void row_format(const struct tui_row *r, const struct layout *lay, char *out, size_t len);
 void header_format(const struct layout *lay, char *out, size_t len);

@@ -7,7 +7,11 @@
 #include <string.h>
 
 static const char list_keys[] =
-    "? help  q quit  Enter open  / search  f filter  s sort  m mark  c compare  w JSON  p pcapng";
+    "? help  q quit  Enter open  / search  f filter  s sort  m mark  c compare  a capture  w JSON  p pcapng";
+
+/* A row: '*' marked for compare, else '+' when a capture-wide finding
+ * names it; then its text. */
+enum { ROW_TEXT_X = 2 };
 
 static struct tui *sorting;
 
@@ -101,6 +105,16 @@ static void counts(struct tui *u, char *buf, size_t len)
     }
 }
 
+/* Named by a capture-wide finding (each names its first eight sessions). */
+static bool cited(const struct tui_table *t, uint64_t id)
+{
+    for (size_t i = 0; i < t->n_capture; i++)
+        for (size_t k = 0; k < t->capture[i].n_sessions; k++)
+            if (t->capture[i].sessions[k] == id)
+                return true;
+    return false;
+}
+
 static enum tone row_tone(const struct tui_row *r)
 {
     if (r->worst == SEV_HIGH || r->status == RS_FAILED || r->status == RS_PLAINTEXT)
@@ -116,11 +130,21 @@ void list_draw(struct tui *u)
 {
     char title[300], line[1024];
     snprintf(title, sizeof(title), "%s", u->b->source);
+    /* the marker of the capture-wide findings, which belong to no one row,
+     * at the right of the title; a long title gives way to it */
+    int marker = u->t->n_capture ? snprintf(line, sizeof(line), " %zu capture-wide (a) ", u->t->n_capture) : 0;
+    int room = COLS - (int)strlen(" tlsscope  ") - marker - 1;
+    if (marker && room > 8 && (int)strlen(title) > room) {
+        title[room - 1] = '~';
+        title[room] = 0;
+    }
     draw_title(u, title);
+    if (marker && room > 8)
+        put(u, 0, COLS - marker, T_TITLE, line);
     struct layout lay;
-    list_layout(COLS - 2, u->t->n ? u->t->rows[u->t->n - 1].id : 0, &lay);
+    list_layout(COLS - ROW_TEXT_X, &u->t->widest, &lay);
     header_format(&lay, line, sizeof(line));
-    put(u, 1, 2, T_BOLD, line);
+    put(u, 1, ROW_TEXT_X, T_BOLD, line);
     keep_visible(u);
     int h = list_height();
     for (int i = 0; i < h; i++) {
@@ -129,8 +153,9 @@ void list_draw(struct tui *u)
             break;
         const struct tui_row *r = &u->t->rows[u->order[k]];
         row_format(r, &lay, line, sizeof(line));
-        put(u, 2 + i, 0, k == u->sel ? T_SELECTED : T_PLAIN, r->marked ? "* " : "  ");
-        put(u, 2 + i, 2, k == u->sel ? T_SELECTED : row_tone(r), line);
+        char mark[ROW_TEXT_X + 1] = {r->marked ? '*' : cited(u->t, r->id) ? '+' : ' ', ' ', 0};
+        put(u, 2 + i, 0, k == u->sel ? T_SELECTED : T_PLAIN, mark);
+        put(u, 2 + i, ROW_TEXT_X, k == u->sel ? T_SELECTED : row_tone(r), line);
     }
     if (!u->n_order)
         put(u, 3, 2, T_DIM, u->t->n ? "no session matches the filter (f to change it)"
@@ -246,7 +271,7 @@ static void sort_by_click(struct tui *u, int x)
 {
     struct layout lay;
     int at = 0;
-    list_layout(COLS - 2, u->t->n ? u->t->rows[u->t->n - 1].id : 0, &lay);
+    list_layout(COLS - ROW_TEXT_X, &u->t->widest, &lay);
     for (size_t i = 0; i < lay.n; i++) {
         if (x >= at && x < at + lay.widths[i] + 1) {
             u->reverse = u->sort == lay.cols[i] ? !u->reverse : false;
@@ -268,7 +293,7 @@ static void mouse(struct tui *u)
     else if (ev.bstate & BUTTON5_PRESSED)
         move_sel(u, 3);
     else if ((ev.bstate & BUTTON1_CLICKED) && ev.y == 1)
-        sort_by_click(u, ev.x - 2);
+        sort_by_click(u, ev.x - ROW_TEXT_X);
     else if ((ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)) && ev.y >= 2 && ev.y < 2 + list_height()) {
         size_t k = u->top + (size_t)(ev.y - 2);
         if (k < u->n_order) {
@@ -289,8 +314,10 @@ void list_key(struct tui *u, int ch)
     }
     switch (ch) {
     case 'q':
-    case 27:
-        u->quit = true;
+        /* a live capture is not thrown away on one key */
+        u->quit = !u->capturing || confirm(u, "stop the capture and quit? (y/n) ");
+        break;
+    case 27: /* Esc dismisses the message; it never quits */
         break;
     case '\n': case '\r': case KEY_ENTER: case KEY_RIGHT: case 'l':
         if (u->n_order)
@@ -320,6 +347,7 @@ void list_key(struct tui *u, int ch)
         move_sel(u, 1);
         break;
     case 'c': compare_open(u); break;
+    case 'a': capture_open(u); break;
     case 'w': save_json(u); break;
     case 'p': save_pcapng(u); break;
     case 'F':

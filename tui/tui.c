@@ -23,8 +23,34 @@ bool tui_table_add(struct tui_table *t, const struct session *s)
         row_free(&t->rows[t->n]);
         return false;
     }
+    col_widths_add(&t->widest, &t->rows[t->n]);
     t->n++;
     t->generation++;
+    return true;
+}
+
+bool tui_table_capture_findings(struct tui_table *t, const struct capture_finding *f, size_t n)
+{
+    t->capture_judged = true;
+    t->generation++;
+    if (!n)
+        return true;
+    struct tui_capture_finding *v = calloc(n, sizeof(*v));
+    if (!v)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        v[i].rule = f[i].f.rule;
+        v[i].title = f[i].f.title;
+        v[i].severity = f[i].f.severity;
+        snprintf(v[i].subject, sizeof(v[i].subject), "%s", f[i].subject);
+        v[i].evidence = strdup(f[i].f.evidence ? f[i].f.evidence : "");
+        v[i].fix = strdup(f[i].f.fix ? f[i].f.fix : "");
+        memcpy(v[i].sessions, f[i].sessions, sizeof(v[i].sessions));
+        v[i].n_sessions = f[i].n_sessions;
+        v[i].more_sessions = f[i].more_sessions;
+    }
+    t->capture = v;
+    t->n_capture = n;
     return true;
 }
 
@@ -32,6 +58,11 @@ void tui_table_free(struct tui_table *t)
 {
     for (size_t i = 0; i < t->n; i++)
         row_free(&t->rows[i]);
+    for (size_t i = 0; i < t->n_capture; i++) {
+        free(t->capture[i].evidence);
+        free(t->capture[i].fix);
+    }
+    free(t->capture);
     free(t->rows);
     memset(t, 0, sizeof(*t));
 }
@@ -193,6 +224,30 @@ bool prompt(struct tui *u, const char *label, char *buf, size_t len,
     return ok;
 }
 
+bool confirm(struct tui *u, const char *question)
+{
+    timeout(u->capturing ? 0 : -1);
+    for (;;) {
+        int y = LINES - 1;
+        move(y, 0);
+        clrtoeol();
+        put(u, y, 0, T_MEDIUM, question);
+        refresh();
+        int ch = getch();
+        if (stop_requested)
+            return true;
+        if (ch == ERR) {
+            /* the capture goes on while the question waits */
+            tick(u);
+            timeout(u->capturing ? 0 : -1);
+            continue;
+        }
+        if (ch == KEY_RESIZE)
+            continue;
+        return ch == 'y' || ch == 'Y';
+    }
+}
+
 /* ---- the loop ------------------------------------------------------------------------ */
 
 static void draw(struct tui *u)
@@ -203,6 +258,7 @@ static void draw(struct tui *u)
     case SCR_DETAIL: detail_draw(u); break;
     case SCR_COMPARE: compare_draw(u); break;
     case SCR_HELP: help_draw(u); break;
+    case SCR_CAPTURE: capture_draw(u); break;
     }
     refresh();
 }
@@ -220,6 +276,7 @@ static void key(struct tui *u, int ch)
     case SCR_DETAIL: detail_key(u, ch); break;
     case SCR_COMPARE: compare_key(u, ch); break;
     case SCR_HELP: help_key(u, ch); break;
+    case SCR_CAPTURE: capture_key(u, ch); break;
     }
 }
 
@@ -260,6 +317,7 @@ bool tui_run(const struct tui_backend *b, struct tui_table *t, char *err, size_t
     }
     detail_close(&u);
     compare_close(&u);
+    capture_close(&u);
     free(u.order);
     restore();
     return true;

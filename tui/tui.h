@@ -7,16 +7,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rules/rules.h"
 #include "tui/model.h"
+
+/* A finding about the capture as a whole (server grade, many short
+ * connections, a key type confirmed, a client's audit), copied. */
+struct tui_capture_finding {
+    const char *rule, *title; /* the rules' own, static */
+    enum severity severity;
+    char subject[96];
+    char *evidence, *fix;
+    uint64_t sessions[8];
+    size_t n_sessions, more_sessions;
+};
 
 struct tui_table {
     struct tui_row *rows;
     size_t n, cap;
     unsigned long generation; /* bumped when rows are added */
+    struct col_widths widest;  /* of the rows' cells, for the layout */
+    struct tui_capture_finding *capture;
+    size_t n_capture;
+    bool capture_judged; /* the capture-wide rules have run (at the end of a live capture) */
 };
 
 /* tui_table_add - copy a reported session into the table. */
 bool tui_table_add(struct tui_table *t, const struct session *s);
+/* tui_table_capture_findings - copy the capture-wide findings in. */
+bool tui_table_capture_findings(struct tui_table *t, const struct capture_finding *f, size_t n);
 void tui_table_free(struct tui_table *t);
 
 struct tui_backend {
