@@ -26,6 +26,7 @@ struct report {
     uint64_t anomalies;
     struct tally versions, ciphers, alerts, starttls, findings;
     uint64_t by_severity[4];
+    uint64_t certs_hidden; /* TLS 1.3 sessions whose certificates no key log opened */
     /* zeek: certificates already in x509.log */
     struct logged_cert *x509_logged;
     size_t n_x509_logged, cap_x509_logged;

@@ -595,12 +595,13 @@ void text_session(struct report *r, const struct session *s)
     chain_verdict(r, "server", &s->server_certs);
     if (!s->server_certs.seen && s->has_version && registry_version_is_tls13(s->version) &&
         !s->resumed) {
-        if (s->decryption.attempted)
+        if (s->decryption.attempted) {
             fprintf(r->out, "    server certificates: encrypted in TLS 1.3 and not decrypted\n");
-        else
-            fprintf(r->out, "    server certificates: encrypted in TLS 1.3; to see them, let the client write a key\n"
-                            "               log (SSLKEYLOGFILE=keys.log for curl, Firefox and Chrome; openssl\n"
-                            "               s_client -keylogfile keys.log) and add --keylog keys.log\n");
+        } else {
+            /* how to see them is said once, in the summary */
+            fprintf(r->out, "    server certificates: encrypted in TLS 1.3 (no key log)\n");
+            r->certs_hidden++;
+        }
     }
     if (s->cert_request.present) {
         field(r, "client auth");
@@ -690,6 +691,13 @@ void text_summary(struct report *r, const struct capture_stats *cs,
         fprintf(r->out, "  %-10s  %llu DTLS and %llu QUIC datagrams: not analysed\n",
                 "UDP", (unsigned long long)cs->dtls_datagrams,
                 (unsigned long long)cs->quic_datagrams);
+    if (r->certs_hidden)
+        fprintf(r->out,
+                "  %-10s  %llu TLS 1.3 session%s kept %s certificates encrypted: to see them, let the client "
+                "write a key log (SSLKEYLOGFILE=keys.log for curl, Firefox and Chrome; openssl s_client "
+                "-keylogfile keys.log) and add --keylog keys.log\n",
+                "key log", (unsigned long long)r->certs_hidden, r->certs_hidden == 1 ? "" : "s",
+                r->certs_hidden == 1 ? "its" : "their");
     if (cs->live)
         fprintf(r->out, "  %-10s  %llu packets captured; %llu received by the kernel%s, %llu dropped by it, %llu by the interface\n",
                 "capture", (unsigned long long)cs->live_packets, (unsigned long long)cs->live_received,
