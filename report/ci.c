@@ -531,11 +531,18 @@ enum { SARIF_ALL_FILES = -1 };
  * capture-wide result; a result with no file to point at (live, standard
  * input) has the session or capture as its logical location alone */
 static void sarif_result(const struct sarif_ctx *x, const char *rule, const char *level, const char *text,
-                         const char *logical, int artifact, bool known)
+                         const char *logical, int artifact, bool known, const char *identity)
 {
     struct jw *w = x->w;
     jw_obj(w);
     jw_key_str(w, "ruleId", rule);
+    /* what the result is about, without the client's ephemeral port, so
+     * that code scanning follows one alert from run to run (the baseline's
+     * key: rule, server and SNI, or rule and subject) */
+    jw_key(w, "partialFingerprints");
+    jw_obj(w);
+    jw_key_str(w, "tlsscopeIdentity/v1", identity);
+    jw_obj_end(w);
     jw_key_str(w, "level", level);
     jw_key(w, "message");
     jw_obj(w);
@@ -761,7 +768,7 @@ static void sarif(struct ci_report *r, FILE *out, int exit_status)
     sarif_invocation(&x, exit_status, cwd_uri);
     jw_key(w, "results");
     jw_arr(w);
-    char logical[400], text[1200];
+    char logical[400], text[1200], identity[600];
     for (size_t i = 0; i < r->n; i++) {
         const struct ci_verdict *v = &r->v[i];
         snprintf(logical, sizeof(logical), "session #%llu %s -> %s%s%s", (unsigned long long)v->id, v->client,
@@ -771,23 +778,26 @@ static void sarif(struct ci_report *r, FILE *out, int exit_status)
                 continue;
             snprintf(text, sizeof(text), "expected %s, saw %s (%s)", v->items[k].e->text, v->items[k].seen,
                      logical);
-            sarif_result(&x, "expectation", "error", text, logical, v->artifact, false);
+            snprintf(identity, sizeof(identity), "expect %s|%s|%s", v->items[k].e->text, v->server, v->sni);
+            sarif_result(&x, "expectation", "error", text, logical, v->artifact, false, identity);
         }
         for (size_t k = 0; k < v->n_findings; k++) {
             const struct ci_finding *f = &v->findings[k];
             snprintf(text, sizeof(text), "%s: %s (%s)", f->title, f->evidence, logical);
-            sarif_result(&x, f->rule, sarif_level(f->severity), text, logical, v->artifact, f->known);
+            snprintf(identity, sizeof(identity), "%s|%s|%s", f->rule, v->server, v->sni);
+            sarif_result(&x, f->rule, sarif_level(f->severity), text, logical, v->artifact, f->known, identity);
         }
     }
     for (size_t k = 0; k < r->n_capture; k++) {
         const struct ci_finding *f = &r->capture[k];
         snprintf(text, sizeof(text), "%s: %s (%s)", f->title, f->evidence, f->subject);
-        sarif_result(&x, f->rule, sarif_level(f->severity), text, f->subject, SARIF_ALL_FILES, f->known);
+        snprintf(identity, sizeof(identity), "%s|capture|%s", f->rule, f->subject);
+        sarif_result(&x, f->rule, sarif_level(f->severity), text, f->subject, SARIF_ALL_FILES, f->known, identity);
     }
     if (r->matching < r->set.require) {
         snprintf(text, sizeof(text), "%llu matching handshakes seen, at least %llu required",
                  (unsigned long long)r->matching, (unsigned long long)r->set.require);
-        sarif_result(&x, "require", "error", text, "capture", SARIF_ALL_FILES, false);
+        sarif_result(&x, "require", "error", text, "capture", SARIF_ALL_FILES, false, "require");
     }
     if (r->error[0]) {
         /* the file the error names, when one does */
@@ -797,10 +807,10 @@ static void sarif(struct ci_report *r, FILE *out, int exit_status)
             if (!strncmp(r->error, r->set.artifacts[i], l) && r->error[l] == ':')
                 named = (int)i;
         }
-        sarif_result(&x, "input", "error", r->error, "capture", named, false);
+        sarif_result(&x, "input", "error", r->error, "capture", named, false, "input");
     }
     if (r->cmd_failure[0] && r->cmd_failure_counts)
-        sarif_result(&x, "command", "error", r->cmd_failure, "command", SARIF_ALL_FILES, false);
+        sarif_result(&x, "command", "error", r->cmd_failure, "command", SARIF_ALL_FILES, false, "command");
     jw_arr_end(w);
     jw_obj_end(w);
     jw_arr_end(w);

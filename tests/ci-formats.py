@@ -95,6 +95,10 @@ try:
             problem("SARIF: cert-expired lands on artifacts %r, not expired.pcap" % on.get("cert-expired"))
         if on.get("expectation") != {0, 1}:
             problem("SARIF: version>=1.3 failures land on %r, not the two TLS 1.2 files" % on.get("expectation"))
+        # code scanning follows an alert by its fingerprint: no client port in it
+        prints = [res["partialFingerprints"]["tlsscopeIdentity/v1"] for res in r["results"] if res["ruleId"] == "cert-expired"]
+        if prints != ["cert-expired|127.0.0.1:44315|localhost"]:
+            problem("SARIF: cert-expired's fingerprint is %r" % prints)
         cmd = r["invocations"][0]["commandLine"]
         if "'caps/tls 1.2#rsa.pcap'" not in cmd or "'version>=1.3'" not in cmd:
             problem("SARIF commandLine does not give the arguments back: %r" % cmd)
