@@ -31,7 +31,7 @@ test:
 	@scripts/install-deps.sh test
 	@cmake -S . -B $(BUILD) -DTLSSCOPE_WERROR=ON -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|golden|fast'
+	cd $(BUILD) && ctest --output-on-failure --no-label-summary -j $(JOBS) -L 'unit|golden|fast'
 
 # Every test (built with gcc), then each fuzz harness for a few seconds
 # (clang, ASan + UBSan), then the whole suite again built with ASan + UBSan

@@ -6,12 +6,19 @@
 # NAME@VARIANT.txt and .json; a variant's leading VAR=VALUE words are set in
 # tlsscope's environment (paths relative to traces/). With UPDATE_GOLDEN=1
 # the files are rewritten instead; review that diff like code.
+#
+#   tests/golden/run.sh TLSSCOPE SOURCE_DIR [NAME | --orphans]
+#
+# NAME: only the trace called NAME and its variants (ctest has one test per
+# trace); --orphans: only that every golden file belongs to a trace or a
+# variant; neither: all of it.
 set -u
 unset SSLKEYLOGFILE # the runs name their key logs
 unset SSL_CERT_FILE SSL_CERT_DIR # the system's public roots, unless a variant says otherwise
 run_env=""
 bin=$1
 src=$2
+only=${3:-}
 golden="$src/tests/golden"
 status=0
 
@@ -67,10 +74,12 @@ check() {
 
 for trace in "$src"/traces/*.pcap "$src"/traces/*.pcapng; do
   file=$(basename "$trace")
+  [ -z "$only" ] || [ "$only" = "${file%.*}" ] || continue
   check "$file" "${file%.*}" "txt json csv zeek"
 done
 while read -r name variant args; do
   case $name in ''|'#'*) continue ;; esac
+  [ -z "$only" ] || [ "$only" = "$name" ] || continue
   file=$(trace_file "$name") || { echo "golden: variants names a missing trace $name"; status=1; continue; }
   run_env=""
   while :; do
@@ -84,6 +93,7 @@ while read -r name variant args; do
 done < "$golden/variants"
 
 # every golden file belongs to a trace or a variant
+[ -n "$only" ] && [ "$only" != --orphans ] && { [ $status = 0 ] && echo "golden: $only matches"; exit $status; }
 for f in "$golden"/*.txt; do
   out=$(basename "$f" .txt)
   name=${out%@*}
