@@ -1,42 +1,24 @@
 /* Extension dispatch (RFC 8446 4.2): each parser sees only its own body. */
 #include "dissect/internal.h"
 
-static const struct ext_parser parsers[] = {
-    {0, ext_server_name},
-    {1, ext_max_fragment_length},
-    {5, ext_status_request},
-    {10, ext_supported_groups},
-    {11, ext_point_formats},
-    {13, ext_sig_algs},
-    {15, ext_heartbeat},
-    {16, ext_alpn},
-    {18, ext_sct},
-    {21, ext_padding},
-    {22, ext_etm},
-    {23, ext_ems},
-    {27, ext_compress_cert},
-    {28, ext_record_size_limit},
-    {35, ext_session_ticket},
-    {40, ext_key_share}, /* key_share before TLS 1.3 draft 23 */
-    {41, ext_pre_shared_key},
-    {42, ext_early_data},
-    {43, ext_supported_versions},
-    {44, ext_cookie},
-    {45, ext_psk_modes},
-    {49, ext_post_handshake_auth},
-    {50, ext_sig_algs_cert},
-    {51, ext_key_share},
-    {0x3374, ext_npn},
-    {0xfe0d, ext_ech},
-    {0xff01, ext_renegotiation_info},
-    {0xffce, ext_esni},
+static const struct ext_table *const tables[] = {
+    &ext_sni_table,       &ext_lists_table,   &ext_versions_table, &ext_key_share_table,
+    &ext_psk_table,       &ext_alpn_table,    &ext_flags_table,    &ext_ech_table,
 };
 
-ext_parse_fn ext_find(uint16_t type)
+/* ext_tables - every table, for the unit test that checks them. */
+const struct ext_table *const *ext_tables(size_t *n)
 {
-    for (size_t i = 0; i < ARRAY_LEN(parsers); i++)
-        if (parsers[i].type == type)
-            return parsers[i].parse;
+    *n = ARRAY_LEN(tables);
+    return tables;
+}
+
+const struct ext_parser *ext_find(uint16_t type)
+{
+    for (size_t t = 0; t < ARRAY_LEN(tables); t++)
+        for (size_t i = 0; i < tables[t]->n; i++)
+            if (tables[t]->v[i].type == type)
+                return &tables[t]->v[i];
     return NULL;
 }
 

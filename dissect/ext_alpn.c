@@ -18,8 +18,8 @@ static enum st names(struct hsctx *hc, struct cur list, struct byteslist *out)
     return ST_OK;
 }
 
-enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
-                 struct cur body)
+static enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
+                        struct cur body)
 {
     struct cur list;
     if (!cur_take_len16(&body, &list) || body.left || !list.left)
@@ -32,8 +32,8 @@ enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
     return st;
 }
 
-enum st ext_npn(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body)
+static enum st ext_npn(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body)
 {
     (void)hc;
     h->npn = true;
@@ -46,3 +46,9 @@ enum st ext_npn(struct hsctx *hc, struct hello *h, bool from_client,
     }
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {16, "application_layer_protocol_negotiation", ext_alpn},
+    {0x3374, "next_protocol_negotiation", ext_npn},
+};
+const struct ext_table ext_alpn_table = {parsers, ARRAY_LEN(parsers)};

@@ -5,8 +5,8 @@
  * The older encrypted_server_name (draft-ietf-tls-esni-02) is only noted. */
 #include "dissect/internal.h"
 
-enum st ext_ech(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body)
+static enum st ext_ech(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body)
 {
     (void)hc;
     if (!from_client) {
@@ -36,8 +36,8 @@ enum st ext_ech(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_esni(struct hsctx *hc, struct hello *h, bool from_client,
-                 struct cur body)
+static enum st ext_esni(struct hsctx *hc, struct hello *h, bool from_client,
+                        struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -45,3 +45,9 @@ enum st ext_esni(struct hsctx *hc, struct hello *h, bool from_client,
     h->ech = ECH_UNKNOWN;
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {0xfe0d, "encrypted_client_hello", ext_ech},
+    {0xffce, "encrypted_server_name", ext_esni},
+};
+const struct ext_table ext_ech_table = {parsers, ARRAY_LEN(parsers)};

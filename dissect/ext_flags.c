@@ -19,8 +19,8 @@ static enum st empty(struct cur body)
     return body.left == 0 ? ST_OK : ST_BAD;
 }
 
-enum st ext_max_fragment_length(struct hsctx *hc, struct hello *h,
-                                bool from_client, struct cur body)
+static enum st ext_max_fragment_length(struct hsctx *hc, struct hello *h,
+                                       bool from_client, struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -29,8 +29,8 @@ enum st ext_max_fragment_length(struct hsctx *hc, struct hello *h,
     return h->max_fragment_length >= 1 && h->max_fragment_length <= 4 ? ST_OK : ST_BAD;
 }
 
-enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body)
+static enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
+                                  struct cur body)
 {
     (void)hc;
     h->status_request = true;
@@ -46,8 +46,8 @@ enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_heartbeat(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body)
+static enum st ext_heartbeat(struct hsctx *hc, struct hello *h, bool from_client,
+                             struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -57,8 +57,8 @@ enum st ext_heartbeat(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_sct(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body)
+static enum st ext_sct(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body)
 {
     (void)hc;
     h->sct = true;
@@ -75,8 +75,8 @@ enum st ext_sct(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_padding(struct hsctx *hc, struct hello *h, bool from_client,
-                    struct cur body)
+static enum st ext_padding(struct hsctx *hc, struct hello *h, bool from_client,
+                           struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -84,8 +84,8 @@ enum st ext_padding(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_etm(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body)
+static enum st ext_etm(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -93,8 +93,8 @@ enum st ext_etm(struct hsctx *hc, struct hello *h, bool from_client,
     return empty(body);
 }
 
-enum st ext_ems(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body)
+static enum st ext_ems(struct hsctx *hc, struct hello *h, bool from_client,
+                       struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -102,8 +102,8 @@ enum st ext_ems(struct hsctx *hc, struct hello *h, bool from_client,
     return empty(body);
 }
 
-enum st ext_post_handshake_auth(struct hsctx *hc, struct hello *h,
-                                bool from_client, struct cur body)
+static enum st ext_post_handshake_auth(struct hsctx *hc, struct hello *h,
+                                       bool from_client, struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -111,8 +111,8 @@ enum st ext_post_handshake_auth(struct hsctx *hc, struct hello *h,
     return empty(body);
 }
 
-enum st ext_record_size_limit(struct hsctx *hc, struct hello *h,
-                              bool from_client, struct cur body)
+static enum st ext_record_size_limit(struct hsctx *hc, struct hello *h,
+                                     bool from_client, struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -121,8 +121,8 @@ enum st ext_record_size_limit(struct hsctx *hc, struct hello *h,
     return h->record_size_limit >= 64 ? ST_OK : ST_BAD;
 }
 
-enum st ext_cookie(struct hsctx *hc, struct hello *h, bool from_client,
-                   struct cur body)
+static enum st ext_cookie(struct hsctx *hc, struct hello *h, bool from_client,
+                          struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -133,8 +133,8 @@ enum st ext_cookie(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_renegotiation_info(struct hsctx *hc, struct hello *h,
-                               bool from_client, struct cur body)
+static enum st ext_renegotiation_info(struct hsctx *hc, struct hello *h,
+                                      bool from_client, struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -144,3 +144,18 @@ enum st ext_renegotiation_info(struct hsctx *hc, struct hello *h,
         return ST_BAD;
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {1, "max_fragment_length", ext_max_fragment_length},
+    {5, "status_request", ext_status_request},
+    {15, "heartbeat", ext_heartbeat},
+    {18, "signed_certificate_timestamp", ext_sct},
+    {21, "padding", ext_padding},
+    {22, "encrypt_then_mac", ext_etm},
+    {23, "extended_master_secret", ext_ems},
+    {28, "record_size_limit", ext_record_size_limit},
+    {44, "cookie", ext_cookie},
+    {49, "post_handshake_auth", ext_post_handshake_auth},
+    {0xff01, "renegotiation_info", ext_renegotiation_info},
+};
+const struct ext_table ext_flags_table = {parsers, ARRAY_LEN(parsers)};

@@ -14,8 +14,8 @@ static enum st entry(struct hsctx *hc, struct cur *c, struct hello *h)
     return ARENA_PUSH(hc->s->arena, h->key_share_groups, group) ? ST_OK : ST_NOMEM;
 }
 
-enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body)
+static enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
+                             struct cur body)
 {
     if (!from_client) {
         if (h->is_hrr) { /* HelloRetryRequest: the group to use */
@@ -34,3 +34,9 @@ enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
         TRY(entry(hc, &list, h));
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {40, "key_share_old", ext_key_share}, /* key_share before TLS 1.3 draft 23 */
+    {51, "key_share", ext_key_share},
+};
+const struct ext_table ext_key_share_table = {parsers, ARRAY_LEN(parsers)};

@@ -23,43 +23,43 @@ static enum st byte_vector8(struct hsctx *hc, struct cur body, struct bytes *out
     return ext_bytes(hc->s->arena, list, out) ? ST_OK : ST_NOMEM;
 }
 
-enum st ext_supported_groups(struct hsctx *hc, struct hello *h,
-                             bool from_client, struct cur body)
+static enum st ext_supported_groups(struct hsctx *hc, struct hello *h,
+                                    bool from_client, struct cur body)
 {
     (void)from_client;
     return u16_vector16(hc, body, &h->groups);
 }
 
-enum st ext_point_formats(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body)
+static enum st ext_point_formats(struct hsctx *hc, struct hello *h, bool from_client,
+                                 struct cur body)
 {
     (void)from_client;
     return byte_vector8(hc, body, &h->point_formats);
 }
 
-enum st ext_sig_algs(struct hsctx *hc, struct hello *h, bool from_client,
-                     struct cur body)
+static enum st ext_sig_algs(struct hsctx *hc, struct hello *h, bool from_client,
+                            struct cur body)
 {
     (void)from_client;
     return u16_vector16(hc, body, &h->sig_algs);
 }
 
-enum st ext_sig_algs_cert(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body)
+static enum st ext_sig_algs_cert(struct hsctx *hc, struct hello *h, bool from_client,
+                                 struct cur body)
 {
     (void)from_client;
     return u16_vector16(hc, body, &h->sig_algs_cert);
 }
 
-enum st ext_psk_modes(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body)
+static enum st ext_psk_modes(struct hsctx *hc, struct hello *h, bool from_client,
+                             struct cur body)
 {
     (void)from_client;
     return byte_vector8(hc, body, &h->psk_modes);
 }
 
-enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body)
+static enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_client,
+                                 struct cur body)
 {
     (void)from_client;
     struct cur list;
@@ -67,3 +67,13 @@ enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_client,
         return ST_BAD;
     return ext_u16_list(hc->s->arena, list, &h->cert_compression) ? ST_OK : ST_BAD;
 }
+
+static const struct ext_parser parsers[] = {
+    {10, "supported_groups", ext_supported_groups},
+    {11, "ec_point_formats", ext_point_formats},
+    {13, "signature_algorithms", ext_sig_algs},
+    {27, "compress_certificate", ext_compress_cert},
+    {45, "psk_key_exchange_modes", ext_psk_modes},
+    {50, "signature_algorithms_cert", ext_sig_algs_cert},
+};
+const struct ext_table ext_lists_table = {parsers, ARRAY_LEN(parsers)};

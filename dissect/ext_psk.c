@@ -8,8 +8,8 @@
  *   session_ticket (RFC 5077 3.2): the opaque ticket, possibly empty. */
 #include "dissect/internal.h"
 
-enum st ext_pre_shared_key(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body)
+static enum st ext_pre_shared_key(struct hsctx *hc, struct hello *h, bool from_client,
+                                  struct cur body)
 {
     (void)hc;
     if (!from_client) {
@@ -33,8 +33,8 @@ enum st ext_pre_shared_key(struct hsctx *hc, struct hello *h, bool from_client,
     return ST_OK;
 }
 
-enum st ext_early_data(struct hsctx *hc, struct hello *h, bool from_client,
-                       struct cur body)
+static enum st ext_early_data(struct hsctx *hc, struct hello *h, bool from_client,
+                              struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -42,8 +42,8 @@ enum st ext_early_data(struct hsctx *hc, struct hello *h, bool from_client,
     return body.left == 0 ? ST_OK : ST_BAD;
 }
 
-enum st ext_session_ticket(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body)
+static enum st ext_session_ticket(struct hsctx *hc, struct hello *h, bool from_client,
+                                  struct cur body)
 {
     (void)hc;
     (void)from_client;
@@ -51,3 +51,10 @@ enum st ext_session_ticket(struct hsctx *hc, struct hello *h, bool from_client,
     h->session_ticket_len = (uint32_t)body.left;
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {35, "session_ticket", ext_session_ticket},
+    {41, "pre_shared_key", ext_pre_shared_key},
+    {42, "early_data", ext_early_data},
+};
+const struct ext_table ext_psk_table = {parsers, ARRAY_LEN(parsers)};

@@ -4,8 +4,8 @@
  * The server acknowledges with an empty body. */
 #include "dissect/internal.h"
 
-enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_client,
-                        struct cur body)
+static enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_client,
+                               struct cur body)
 {
     if (!from_client)
         return body.left == 0 ? ST_OK : ST_BAD;
@@ -25,3 +25,8 @@ enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_client,
     }
     return ST_OK;
 }
+
+static const struct ext_parser parsers[] = {
+    {0, "server_name", ext_server_name},
+};
+const struct ext_table ext_sni_table = {parsers, ARRAY_LEN(parsers)};

@@ -3,8 +3,8 @@
  *   ServerHello/HelloRetryRequest: selected_version(2) */
 #include "dissect/internal.h"
 
-enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
-                               bool from_client, struct cur body)
+static enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
+                                      bool from_client, struct cur body)
 {
     if (!from_client) {
         if (!cur_u16(&body, &h->selected_version) || body.left)
@@ -16,3 +16,8 @@ enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
         return ST_BAD;
     return ext_u16_list(hc->s->arena, list, &h->versions) ? ST_OK : ST_BAD;
 }
+
+static const struct ext_parser parsers[] = {
+    {43, "supported_versions", ext_supported_versions},
+};
+const struct ext_table ext_versions_table = {parsers, ARRAY_LEN(parsers)};

@@ -51,8 +51,8 @@ enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
                           from_client ? "ClientHello" : "ServerHello",
                           registry_ext_label(type, lb));
         }
-        ext_parse_fn parse = ext_find(type);
-        if (parse && !e.duplicate && parse(hc, h, from_client, body) != ST_OK) {
+        const struct ext_parser *parser = ext_find(type);
+        if (parser && !e.duplicate && parser->parse(hc, h, from_client, body) != ST_OK) {
             char lb[REG_LABEL_LEN];
             e.bad = true;
             hsctx_anomaly(hc, "malformed_extension",

@@ -273,69 +273,28 @@ enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
 typedef enum st (*ext_parse_fn)(struct hsctx *hc, struct hello *h,
                                 bool from_client, struct cur body);
 
+/* An extension type's parser, which sees only its own body. Each ext_*.c
+ * file has a table of the ones it parses; adding an extension is a parser
+ * and an entry there (the name is the IANA registry's; a unit test keeps
+ * the two the same). */
 struct ext_parser {
     uint16_t type;
+    const char *name;
     ext_parse_fn parse;
 };
 
-/* One parser per extension type (ext_*.c), dispatched by ext_find. */
-enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_client,
-                        struct cur body);
-enum st ext_supported_groups(struct hsctx *hc, struct hello *h,
-                             bool from_client, struct cur body);
-enum st ext_point_formats(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body);
-enum st ext_sig_algs(struct hsctx *hc, struct hello *h, bool from_client,
-                     struct cur body);
-enum st ext_sig_algs_cert(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body);
-enum st ext_psk_modes(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body);
-enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_client,
-                          struct cur body);
-enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
-                 struct cur body);
-enum st ext_npn(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body);
-enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
-                               bool from_client, struct cur body);
-enum st ext_key_share(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body);
-enum st ext_pre_shared_key(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body);
-enum st ext_early_data(struct hsctx *hc, struct hello *h, bool from_client,
-                       struct cur body);
-enum st ext_session_ticket(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body);
-enum st ext_status_request(struct hsctx *hc, struct hello *h, bool from_client,
-                           struct cur body);
-enum st ext_max_fragment_length(struct hsctx *hc, struct hello *h,
-                                bool from_client, struct cur body);
-enum st ext_heartbeat(struct hsctx *hc, struct hello *h, bool from_client,
-                      struct cur body);
-enum st ext_sct(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body);
-enum st ext_padding(struct hsctx *hc, struct hello *h, bool from_client,
-                    struct cur body);
-enum st ext_etm(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body);
-enum st ext_ems(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body);
-enum st ext_record_size_limit(struct hsctx *hc, struct hello *h,
-                              bool from_client, struct cur body);
-enum st ext_cookie(struct hsctx *hc, struct hello *h, bool from_client,
-                   struct cur body);
-enum st ext_post_handshake_auth(struct hsctx *hc, struct hello *h,
-                                bool from_client, struct cur body);
-enum st ext_renegotiation_info(struct hsctx *hc, struct hello *h,
-                               bool from_client, struct cur body);
-enum st ext_ech(struct hsctx *hc, struct hello *h, bool from_client,
-                struct cur body);
-enum st ext_esni(struct hsctx *hc, struct hello *h, bool from_client,
-                 struct cur body);
+struct ext_table {
+    const struct ext_parser *v;
+    size_t n;
+};
+
+extern const struct ext_table ext_sni_table, ext_flags_table, ext_lists_table, ext_alpn_table, ext_psk_table,
+    ext_key_share_table, ext_versions_table, ext_ech_table;
 
 /* ext_find - the parser for an extension type, or NULL. */
-ext_parse_fn ext_find(uint16_t type);
+const struct ext_parser *ext_find(uint16_t type);
+/* ext_tables - all the tables (n of them). */
+const struct ext_table *const *ext_tables(size_t *n);
 
 /* Helpers for extension bodies: u16 lists and byte vectors. */
 MUST_CHECK bool ext_u16_list(struct arena *a, struct cur c, struct u16s *out);

@@ -477,8 +477,9 @@ const struct code_name registry_extensions[] = {
     {0xfd00, "ech_outer_extensions"},
     {0xfe0d, "encrypted_client_hello"},
     {0xff01, "renegotiation_info"},
+    {0xffce, "encrypted_server_name"},
 };
-const size_t registry_n_extensions = 73;
+const size_t registry_n_extensions = 74;
 
 const struct code_name registry_groups[] = {
     {0x0001, "sect163k1"},

@@ -138,12 +138,15 @@ def main():
     w("};")
     w("const size_t registry_n_ciphers = %d;" % n_ciphers)
     w("")
+    # Code points seen in captures that no registry lists: ESNI's, from the
+    # drafts before ECH (Wireshark's name).
+    extra = {"extensions": [(0xffce, "encrypted_server_name")]}
     for table, fname in (("extensions", "extensions.csv"), ("groups", "groups.csv"),
                          ("sigschemes", "signature_schemes.csv"), ("alerts", "alerts.csv"),
                          ("point_formats", "ec_point_formats.csv")):
         # The registry renamed "SessionTicket TLS" to session_ticket (RFC 8447).
-        items = sorted((c, "session_ticket" if n == "SessionTicket TLS" else n)
-                       for c, n in rows(os.path.join(d, fname)))
+        items = sorted([(c, "session_ticket" if n == "SessionTicket TLS" else n)
+                        for c, n in rows(os.path.join(d, fname))] + extra.get(table, []))
         w("const struct code_name registry_%s[] = {" % table)
         for code, name in items:
             w("    {0x%04x, %s}," % (code, c_str(name)))

@@ -63,11 +63,11 @@ static const struct ext_case cases[] = {
 static enum st run(const struct ext_case *c, struct cur body, struct fx *f)
 {
     struct hsctx h = fx_hsctx(f, c->from_client ? 0 : 1);
-    ext_parse_fn parse = ext_find(c->type);
-    assert_non_null(parse);
+    const struct ext_parser *parser = ext_find(c->type);
+    assert_non_null(parser);
     struct hello *hl = c->from_client ? &f->tf->s->ch : &f->tf->s->sh;
     hl->is_hrr = c->hrr;
-    return parse(&h, hl, c->from_client, body);
+    return parser->parse(&h, hl, c->from_client, body);
 }
 
 static void valid_bodies_parse(void **state)
@@ -240,6 +240,25 @@ static void out_of_range_values(void **state)
     fx_free(&f);
 }
 
+/* The parser tables: each type once, under the IANA registry's name. */
+static void parser_tables(void **state)
+{
+    (void)state;
+    size_t n_tables, seen = 0;
+    const struct ext_table *const *tables = ext_tables(&n_tables);
+    for (size_t t = 0; t < n_tables; t++)
+        for (size_t i = 0; i < tables[t]->n; i++) {
+            const struct ext_parser *p = &tables[t]->v[i];
+            const char *name = registry_ext_name(p->type);
+            if (!name || strcmp(name, p->name))
+                fail_msg("extension %u: the table says %s, the registry %s", p->type, p->name, name ? name : "nothing");
+            if (ext_find(p->type) != p)
+                fail_msg("extension %u has two parsers", p->type);
+            seen++;
+        }
+    assert_true(seen >= 28);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +269,7 @@ int main(void)
         cmocka_unit_test(server_alpn_must_name_one_protocol),
         cmocka_unit_test(ech_outcome_comes_from_the_server),
         cmocka_unit_test(out_of_range_values),
+        cmocka_unit_test(parser_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
