@@ -41,21 +41,27 @@ void lines_free(struct lines *l);
 /* lines_ref - tie the last line added to something Enter can open. */
 void lines_ref(struct lines *l, int ref);
 
-enum screen_id { SCR_LIST, SCR_DETAIL, SCR_COMPARE, SCR_HELP, SCR_CAPTURE };
-
 enum tab { TAB_OVERVIEW, TAB_LADDER, TAB_HELLO, TAB_CERTS, TAB_FINDINGS, TAB_BYTES, TAB_COUNT };
 
 enum { MAX_NODES = 64 };
 
-struct tui {
-    const struct tui_backend *b;
-    struct tui_table *t;
-    enum screen_id screen, before_help;
-    size_t help_scroll;
-    bool color, quit;
-    char message[256];
-    enum tone message_tone;
-    /* the list */
+struct tui;
+
+/* A screen: how it draws, what its keys do, and what it lets go of when
+ * it is left (may be NULL). Adding one is a scr_*.c file with its state
+ * below and its entry; tui.c dispatches through the entry. */
+struct screen {
+    const char *name;
+    void (*draw)(struct tui *u);
+    void (*key)(struct tui *u, int ch);
+    void (*leave)(struct tui *u);
+};
+
+extern const struct screen list_screen, detail_screen, compare_screen, help_screen, capture_screen;
+
+/* Each screen's own state. The list's is read by the others (which row is
+ * selected, which are marked). */
+struct list_state {
     size_t *order; /* rows shown, as indexes into t->rows */
     size_t n_order, cap_order;
     size_t sel, top;
@@ -64,28 +70,55 @@ struct tui {
     struct rowfilter filter;
     char search[96];
     bool follow, paused;
-    bool capturing; /* live, and the capture has not ended */
     unsigned long shown_generation;
-    /* a session open in full */
+};
+
+struct detail_state { /* a session open in full */
     struct session *s;
-    size_t s_row;
+    size_t row;
     enum tab tab;
-    struct lines tab_lines;
+    struct lines lines;
     size_t scroll;
     size_t cursor; /* the selected line (folding) */
     bool folded[MAX_NODES];
     bool fresh_tab; /* the next rebuild applies the tab's default folds */
-    size_t msg; /* Bytes: which handshake message */
-    /* compare */
-    struct session *cmp[2];
-    size_t cmp_row[2];
-    bool cmp_diff_only;
-    size_t cmp_differences;
-    /* the capture-wide findings */
-    enum screen_id before_capture;
-    struct lines capture_lines;
-    size_t capture_scroll;
-    unsigned long capture_generation;
+    size_t msg;     /* Bytes: which handshake message */
+};
+
+struct compare_state {
+    struct session *s[2];
+    size_t row[2];
+    struct lines lines;
+    size_t scroll;
+    bool diff_only;
+    size_t differences;
+};
+
+struct help_state {
+    const struct screen *back;
+    size_t scroll;
+};
+
+struct capture_state { /* the capture-wide findings */
+    const struct screen *back;
+    struct lines lines;
+    size_t scroll;
+    unsigned long generation;
+};
+
+struct tui {
+    const struct tui_backend *b;
+    struct tui_table *t;
+    const struct screen *screen;
+    bool color, quit;
+    char message[256];
+    enum tone message_tone;
+    bool capturing; /* live, and the capture has not ended */
+    struct list_state list;
+    struct detail_state detail;
+    struct compare_state compare;
+    struct help_state help;
+    struct capture_state capture;
 };
 
 /* ---- screens.c: drawing helpers -------------------------------------------------- */
@@ -98,13 +131,14 @@ void put(const struct tui *u, int y, int x, enum tone t, const char *text);
 void draw_title(struct tui *u, const char *title);
 void draw_status(struct tui *u, const char *keys);
 /* draw_lines - a scrolled region of lines from row y0 to y1 (exclusive);
- * folded nodes hide their children; `cursor` is highlighted when >= 0. */
-void draw_lines(const struct tui *u, const struct lines *l, int y0, int y1, size_t scroll,
+ * the nodes folded (folded[node], or none when NULL) hide their children;
+ * `cursor` is highlighted when >= 0. */
+void draw_lines(const struct tui *u, const struct lines *l, const bool *folded, int y0, int y1, size_t scroll,
                 long cursor);
-/* visible_lines - how many lines show when folded nodes hide children. */
-size_t visible_count(const struct tui *u, const struct lines *l);
+/* visible_count - how many lines show when folded nodes hide children. */
+size_t visible_count(const bool *folded, const struct lines *l);
 /* visible_at - the index in l of the n-th visible line. */
-size_t visible_at(const struct tui *u, const struct lines *l, size_t n);
+size_t visible_at(const bool *folded, const struct lines *l, size_t n);
 /* movement - where the keys every screen shares (arrows, j/k, PgUp/PgDn,
  * b/Space, Home/End, g/G) lead from *pos, not yet clamped; false when ch
  * is not one of them. */
@@ -113,29 +147,17 @@ void say(struct tui *u, enum tone t, const char *fmt, ...) __attribute__((format
 
 /* ---- the screens ---------------------------------------------------------------- */
 
+/* list_rebuild - the rows shown, again (filter, sort, new rows). */
 void list_rebuild(struct tui *u);
-void list_draw(struct tui *u);
-void list_key(struct tui *u, int ch);
-
+/* Opening a screen; each returns to where it was opened from. */
 void detail_open(struct tui *u, size_t order_index);
-void detail_close(struct tui *u);
-void detail_draw(struct tui *u);
-void detail_key(struct tui *u, int ch);
+void compare_open(struct tui *u);
+void capture_open(struct tui *u);
+void help_open(struct tui *u);
+/* screen_leave - let go of what the screen in front holds, and go to to. */
+void screen_leave(struct tui *u, const struct screen *to);
 /* detail_build - the lines of a tab for a session (tabs.c). */
 void detail_build(struct tui *u, struct lines *l, int width);
-
-void compare_open(struct tui *u);
-void compare_draw(struct tui *u);
-void compare_key(struct tui *u, int ch);
-void compare_close(struct tui *u);
-
-void capture_open(struct tui *u);
-void capture_close(struct tui *u);
-void capture_draw(struct tui *u);
-void capture_key(struct tui *u, int ch);
-
-void help_draw(struct tui *u);
-void help_key(struct tui *u, int ch);
 
 /* confirm - a yes/no question at the bottom; y is yes, anything else no. */
 bool confirm(struct tui *u, const char *question);

@@ -7,7 +7,7 @@
 
 static void build(struct tui *u)
 {
-    struct lines *l = &u->capture_lines;
+    struct lines *l = &u->capture.lines;
     lines_free(l);
     const struct tui_table *t = u->t;
     int width = COLS - 2;
@@ -42,45 +42,46 @@ static void build(struct tui *u)
 
 void capture_open(struct tui *u)
 {
-    u->before_capture = u->screen;
-    u->screen = SCR_CAPTURE;
-    u->capture_scroll = 0;
+    u->capture.back = u->screen;
+    u->screen = &capture_screen;
+    u->capture.scroll = 0;
     build(u);
 }
 
-void capture_close(struct tui *u)
+static void capture_leave(struct tui *u)
 {
-    lines_free(&u->capture_lines);
+    lines_free(&u->capture.lines);
 }
 
-void capture_draw(struct tui *u)
+static void capture_draw(struct tui *u)
 {
     char title[128];
     snprintf(title, sizeof(title), "about the capture: %zu capture-wide finding%s", u->t->n_capture,
              u->t->n_capture == 1 ? "" : "s");
     draw_title(u, title);
-    if (u->capture_generation != u->t->generation) { /* the end of a live capture */
-        u->capture_generation = u->t->generation;
+    if (u->capture.generation != u->t->generation) { /* the end of a live capture */
+        u->capture.generation = u->t->generation;
         build(u);
     }
-    size_t room = LINES > 3 ? (size_t)LINES - 3 : 1, n = u->capture_lines.n;
-    if (u->capture_scroll + room > n)
-        u->capture_scroll = n > room ? n - room : 0;
-    draw_lines(u, &u->capture_lines, 2, LINES - 1, u->capture_scroll, -1);
+    size_t room = LINES > 3 ? (size_t)LINES - 3 : 1, n = u->capture.lines.n;
+    if (u->capture.scroll + room > n)
+        u->capture.scroll = n > room ? n - room : 0;
+    draw_lines(u, &u->capture.lines, NULL, 2, LINES - 1, u->capture.scroll, -1);
     draw_status(u, "q back  arrows/PgUp/PgDn scroll  ? help");
 }
 
-void capture_key(struct tui *u, int ch)
+static void capture_key(struct tui *u, int ch)
 {
-    long page = LINES > 4 ? LINES - 4 : 1, s = (long)u->capture_scroll;
+    long page = LINES > 4 ? LINES - 4 : 1, s = (long)u->capture.scroll;
     switch (ch) {
     case 'q': case 27: case KEY_LEFT: case 'h': case 'a':
-        capture_close(u);
-        u->screen = u->before_capture;
+        screen_leave(u, u->capture.back);
         return;
     default:
-        if (movement(ch, page, (long)u->capture_lines.n, &s))
-            u->capture_scroll = s < 0 ? 0 : (size_t)s; /* capture_draw stops it at the end */
+        if (movement(ch, page, (long)u->capture.lines.n, &s))
+            u->capture.scroll = s < 0 ? 0 : (size_t)s; /* capture_draw stops it at the end */
         break;
     }
 }
+
+const struct screen capture_screen = {"capture-wide findings", capture_draw, capture_key, capture_leave};

@@ -249,10 +249,10 @@ static void findings2(struct columns *c, const struct tui_row *a, const struct t
 
 static void build(struct tui *u, int width)
 {
-    lines_free(&u->tab_lines);
-    const struct session *a = u->cmp[0], *b = u->cmp[1];
-    const struct tui_row *ra = &u->t->rows[u->cmp_row[0]], *rb = &u->t->rows[u->cmp_row[1]];
-    struct columns c = {.l = &u->tab_lines, .diff_only = u->cmp_diff_only};
+    lines_free(&u->compare.lines);
+    const struct session *a = u->compare.s[0], *b = u->compare.s[1];
+    const struct tui_row *ra = &u->t->rows[u->compare.row[0]], *rb = &u->t->rows[u->compare.row[1]];
+    struct columns c = {.l = &u->compare.lines, .diff_only = u->compare.diff_only};
     c.side = (width - LABEL_WIDTH - 1) / 2;
     if (c.side < 12)
         c.side = 12;
@@ -301,95 +301,93 @@ static void build(struct tui *u, int width)
     snprintf(y, sizeof(y), "%zu", b->server_certs.n);
     row2(&c, "chain length", x, y);
     findings2(&c, ra, rb);
-    u->cmp_differences = c.differences;
+    u->compare.differences = c.differences;
 }
 
-void compare_close(struct tui *u)
+static void compare_leave(struct tui *u)
 {
     for (int i = 0; i < 2; i++) {
-        session_free(u->cmp[i]);
-        u->cmp[i] = NULL;
+        session_free(u->compare.s[i]);
+        u->compare.s[i] = NULL;
     }
-    lines_free(&u->tab_lines);
+    lines_free(&u->compare.lines);
 }
 
 void compare_open(struct tui *u)
 {
     size_t pick[2], n = 0, marked = 0;
-    for (size_t i = 0; i < u->n_order; i++)
-        if (u->t->rows[u->order[i]].marked) {
+    for (size_t i = 0; i < u->list.n_order; i++)
+        if (u->t->rows[u->list.order[i]].marked) {
             if (n < 2)
-                pick[n++] = u->order[i];
+                pick[n++] = u->list.order[i];
             marked++;
         }
     /* one marked: compare it with the selected row */
-    if (n == 1 && u->n_order && u->order[u->sel] != pick[0])
-        pick[n++] = u->order[u->sel];
+    if (n == 1 && u->list.n_order && u->list.order[u->list.sel] != pick[0])
+        pick[n++] = u->list.order[u->list.sel];
     if (n < 2) {
         say(u, T_MEDIUM, "compare: mark two sessions with m (or one, then select the other)");
         return;
     }
-    compare_close(u);
+    compare_leave(u);
     for (int i = 0; i < 2; i++) {
         char err[300] = "";
         const struct tui_row *r = &u->t->rows[pick[i]];
-        u->cmp[i] = u->b->load ? u->b->load(u->b->ctx, r, err, sizeof(err)) : NULL;
-        if (!u->cmp[i]) {
+        u->compare.s[i] = u->b->load ? u->b->load(u->b->ctx, r, err, sizeof(err)) : NULL;
+        if (!u->compare.s[i]) {
             say(u, T_HIGH, "session #%llu cannot be opened: %s", (unsigned long long)r->id,
                 err[0] ? err : "no way to load it");
-            compare_close(u);
+            compare_leave(u);
             return;
         }
-        u->cmp_row[i] = pick[i];
+        u->compare.row[i] = pick[i];
     }
     if (marked > 2)
         say(u, T_MEDIUM, "%zu sessions are marked: comparing the first two", marked);
-    u->screen = SCR_COMPARE;
-    u->scroll = 0;
-    memset(u->folded, 0, sizeof(u->folded));
+    u->screen = &compare_screen;
+    u->compare.scroll = 0;
     build(u, COLS);
 }
 
-void compare_draw(struct tui *u)
+static void compare_draw(struct tui *u)
 {
     char title[200];
     snprintf(title, sizeof(title), "compare #%llu with #%llu: %zu difference%s%s",
-             (unsigned long long)u->t->rows[u->cmp_row[0]].id, (unsigned long long)u->t->rows[u->cmp_row[1]].id,
-             u->cmp_differences, u->cmp_differences == 1 ? "" : "s", u->cmp_diff_only ? " (only those shown)" : "");
+             (unsigned long long)u->t->rows[u->compare.row[0]].id, (unsigned long long)u->t->rows[u->compare.row[1]].id,
+             u->compare.differences, u->compare.differences == 1 ? "" : "s", u->compare.diff_only ? " (only those shown)" : "");
     draw_title(u, title);
     size_t h = (size_t)(LINES - 2 > 1 ? LINES - 2 : 1);
-    size_t n = u->tab_lines.n;
-    if (u->scroll + h > n)
-        u->scroll = n > h ? n - h : 0;
-    draw_lines(u, &u->tab_lines, 1, LINES - 1, u->scroll, -1);
+    size_t n = u->compare.lines.n;
+    if (u->compare.scroll + h > n)
+        u->compare.scroll = n > h ? n - h : 0;
+    draw_lines(u, &u->compare.lines, NULL, 1, LINES - 1, u->compare.scroll, -1);
     draw_status(u, compare_keys);
 }
 
-void compare_key(struct tui *u, int ch)
+static void compare_key(struct tui *u, int ch)
 {
     long page = LINES - 3 > 1 ? LINES - 3 : 1;
-    long s = (long)u->scroll;
-    if (movement(ch, page, (long)u->tab_lines.n, &s)) {
-        u->scroll = s < 0 ? 0 : (size_t)s; /* compare_draw stops it at the end */
+    long s = (long)u->compare.scroll;
+    if (movement(ch, page, (long)u->compare.lines.n, &s)) {
+        u->compare.scroll = s < 0 ? 0 : (size_t)s; /* compare_draw stops it at the end */
         return;
     }
     switch (ch) {
     case 'q': case 27: case KEY_LEFT: case 'h':
-        compare_close(u);
-        u->screen = SCR_LIST;
+        screen_leave(u, &list_screen);
         return;
     case 'd':
-        u->cmp_diff_only = !u->cmp_diff_only;
+        u->compare.diff_only = !u->compare.diff_only;
         s = 0;
         build(u, COLS);
         break;
     case 'x': {
-        struct session *t = u->cmp[0];
-        size_t r = u->cmp_row[0];
-        u->cmp[0] = u->cmp[1];
-        u->cmp_row[0] = u->cmp_row[1];
-        u->cmp[1] = t;
-        u->cmp_row[1] = r;
+        struct session *t = u->compare.s[0];
+        size_t r = u->compare.row[0];
+        u->compare.s[0] = u->compare.s[1];
+        u->compare.row[0] = u->compare.row[1];
+        u->compare.s[1] = t;
+        u->compare.row[1] = r;
         build(u, COLS);
         break;
     }
@@ -402,5 +400,7 @@ void compare_key(struct tui *u, int ch)
     case KEY_RESIZE: build(u, COLS); break;
     default: break;
     }
-    u->scroll = s < 0 ? 0 : (size_t)s;
+    u->compare.scroll = s < 0 ? 0 : (size_t)s;
 }
+
+const struct screen compare_screen = {"compare", compare_draw, compare_key, compare_leave};

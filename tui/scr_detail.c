@@ -17,52 +17,52 @@ static const char detail_keys[] =
  * folded under their headings, which say how many and what was chosen. */
 static void fold_lists(struct tui *u)
 {
-    memset(u->folded, 0, sizeof(u->folded));
-    if (u->tab != TAB_HELLO)
+    memset(u->detail.folded, 0, sizeof(u->detail.folded));
+    if (u->detail.tab != TAB_HELLO)
         return;
-    for (size_t i = 0; i < u->tab_lines.n; i++) {
-        const struct line *ln = &u->tab_lines.v[i];
+    for (size_t i = 0; i < u->detail.lines.n; i++) {
+        const struct line *ln = &u->detail.lines.v[i];
         if (ln->node >= 0 && ln->parent >= 0)
-            u->folded[ln->node] = true;
+            u->detail.folded[ln->node] = true;
     }
 }
 
 static void rebuild(struct tui *u)
 {
-    lines_free(&u->tab_lines);
-    detail_build(u, &u->tab_lines, COLS);
-    if (u->fresh_tab) {
+    lines_free(&u->detail.lines);
+    detail_build(u, &u->detail.lines, COLS);
+    if (u->detail.fresh_tab) {
         fold_lists(u);
-        u->fresh_tab = false;
+        u->detail.fresh_tab = false;
     }
-    size_t n = visible_count(u, &u->tab_lines);
-    if (u->cursor >= n)
-        u->cursor = n ? n - 1 : 0;
+    size_t n = visible_count(u->detail.folded, &u->detail.lines);
+    if (u->detail.cursor >= n)
+        u->detail.cursor = n ? n - 1 : 0;
 }
 
-void detail_close(struct tui *u)
+static void detail_leave(struct tui *u)
 {
-    session_free(u->s);
-    u->s = NULL;
-    lines_free(&u->tab_lines);
+    session_free(u->detail.s);
+    u->detail.s = NULL;
+    lines_free(&u->detail.lines);
 }
 
 void detail_open(struct tui *u, size_t order_index)
 {
     char err[300] = "";
-    const struct tui_row *r = &u->t->rows[u->order[order_index]];
+    const struct tui_row *r = &u->t->rows[u->list.order[order_index]];
     struct session *s = u->b->load ? u->b->load(u->b->ctx, r, err, sizeof(err)) : NULL;
     if (!s) {
         say(u, T_HIGH, "session #%llu cannot be opened: %s", (unsigned long long)r->id,
             err[0] ? err : "no way to load it");
         return;
     }
-    detail_close(u);
-    u->s = s;
-    u->s_row = u->order[order_index];
-    u->screen = SCR_DETAIL;
-    u->scroll = u->cursor = u->msg = 0;
-    u->fresh_tab = true;
+    detail_leave(u);
+    u->detail.s = s;
+    u->detail.row = u->list.order[order_index];
+    u->screen = &detail_screen;
+    u->detail.scroll = u->detail.cursor = u->detail.msg = 0;
+    u->detail.fresh_tab = true;
     rebuild(u);
 }
 
@@ -72,7 +72,7 @@ static void draw_tabs(struct tui *u)
     for (int t = 0; t < TAB_COUNT; t++) {
         char label[40];
         snprintf(label, sizeof(label), " %d %s ", t + 1, tab_names[t]);
-        put(u, 1, x, t == (int)u->tab ? T_SELECTED : T_DIM, label);
+        put(u, 1, x, t == (int)u->detail.tab ? T_SELECTED : T_DIM, label);
         x += (int)strlen(label) + 1;
     }
 }
@@ -85,15 +85,15 @@ static int body_height(void)
 static void keep_cursor_visible(struct tui *u)
 {
     size_t h = (size_t)(body_height() > 1 ? body_height() : 1);
-    if (u->cursor < u->scroll)
-        u->scroll = u->cursor;
-    if (u->cursor >= u->scroll + h)
-        u->scroll = u->cursor - h + 1;
+    if (u->detail.cursor < u->detail.scroll)
+        u->detail.scroll = u->detail.cursor;
+    if (u->detail.cursor >= u->detail.scroll + h)
+        u->detail.scroll = u->detail.cursor - h + 1;
 }
 
-void detail_draw(struct tui *u)
+static void detail_draw(struct tui *u)
 {
-    const struct tui_row *r = &u->t->rows[u->s_row];
+    const struct tui_row *r = &u->t->rows[u->detail.row];
     char title[300], server[64];
     row_cell(r, COL_SERVER, server, sizeof(server));
     snprintf(title, sizeof(title), "session #%llu  %s  %s", (unsigned long long)r->id, server,
@@ -101,49 +101,49 @@ void detail_draw(struct tui *u)
     draw_title(u, title);
     draw_tabs(u);
     keep_cursor_visible(u);
-    draw_lines(u, &u->tab_lines, 2, LINES - 1, u->scroll, (long)u->cursor);
+    draw_lines(u, &u->detail.lines, u->detail.folded, 2, LINES - 1, u->detail.scroll, (long)u->detail.cursor);
     draw_status(u, detail_keys);
 }
 
 static void set_tab(struct tui *u, int t)
 {
-    u->tab = (enum tab)((t + TAB_COUNT) % TAB_COUNT);
-    u->scroll = u->cursor = 0;
-    u->fresh_tab = true;
+    u->detail.tab = (enum tab)((t + TAB_COUNT) % TAB_COUNT);
+    u->detail.scroll = u->detail.cursor = 0;
+    u->detail.fresh_tab = true;
     rebuild(u);
 }
 
 static void move_cursor(struct tui *u, long delta)
 {
-    size_t n = visible_count(u, &u->tab_lines);
-    long c = (long)u->cursor + delta;
+    size_t n = visible_count(u->detail.folded, &u->detail.lines);
+    long c = (long)u->detail.cursor + delta;
     if (c < 0)
         c = 0;
     if (c >= (long)n)
         c = n ? (long)n - 1 : 0;
-    u->cursor = (size_t)c;
+    u->detail.cursor = (size_t)c;
 }
 
 /* Enter: fold a tree node, or open a ladder message's bytes. */
 static void enter(struct tui *u)
 {
-    size_t i = visible_at(u, &u->tab_lines, u->cursor);
-    if (i >= u->tab_lines.n)
+    size_t i = visible_at(u->detail.folded, &u->detail.lines, u->detail.cursor);
+    if (i >= u->detail.lines.n)
         return;
-    const struct line *ln = &u->tab_lines.v[i];
+    const struct line *ln = &u->detail.lines.v[i];
     if (ln->node >= 0) {
-        u->folded[ln->node] = !u->folded[ln->node];
-    } else if (u->tab == TAB_LADDER && ln->ref >= 0) {
-        u->msg = (size_t)ln->ref;
+        u->detail.folded[ln->node] = !u->detail.folded[ln->node];
+    } else if (u->detail.tab == TAB_LADDER && ln->ref >= 0) {
+        u->detail.msg = (size_t)ln->ref;
         set_tab(u, TAB_BYTES);
     }
 }
 
-void detail_key(struct tui *u, int ch)
+static void detail_key(struct tui *u, int ch)
 {
-    long page = body_height() > 1 ? body_height() - 1 : 1, to = (long)u->cursor;
-    if (movement(ch, page, (long)u->tab_lines.n, &to)) {
-        move_cursor(u, to - (long)u->cursor);
+    long page = body_height() > 1 ? body_height() - 1 : 1, to = (long)u->detail.cursor;
+    if (movement(ch, page, (long)u->detail.lines.n, &to)) {
+        move_cursor(u, to - (long)u->detail.cursor);
         return;
     }
     switch (ch) {
@@ -151,32 +151,31 @@ void detail_key(struct tui *u, int ch)
     case 27:
     case KEY_LEFT:
     case 'h':
-        detail_close(u);
-        u->screen = SCR_LIST;
+        screen_leave(u, &list_screen);
         break;
-    case '\t': set_tab(u, (int)u->tab + 1); break;
-    case KEY_BTAB: set_tab(u, (int)u->tab - 1); break;
+    case '\t': set_tab(u, (int)u->detail.tab + 1); break;
+    case KEY_BTAB: set_tab(u, (int)u->detail.tab - 1); break;
     case '1': case '2': case '3': case '4': case '5': case '6':
         set_tab(u, ch - '1');
         break;
     case '\n': case '\r': case KEY_ENTER: enter(u); break;
     case ']':
-        if (u->s->messages.n && u->msg + 1 < u->s->messages.n) {
-            u->msg++;
-            u->cursor = u->scroll = 0;
+        if (u->detail.s->messages.n && u->detail.msg + 1 < u->detail.s->messages.n) {
+            u->detail.msg++;
+            u->detail.cursor = u->detail.scroll = 0;
             rebuild(u);
         }
         break;
     case '[':
-        if (u->msg) {
-            u->msg--;
-            u->cursor = u->scroll = 0;
+        if (u->detail.msg) {
+            u->detail.msg--;
+            u->detail.cursor = u->detail.scroll = 0;
             rebuild(u);
         }
         break;
     case 'p': {
         char path[256], err[300];
-        const struct tui_row *r = &u->t->rows[u->s_row];
+        const struct tui_row *r = &u->t->rows[u->detail.row];
         snprintf(path, sizeof(path), "session-%llu.pcapng", (unsigned long long)r->id);
         if (u->b->save_pcapng && prompt(u, "save this session's packets as pcapng to: ", path, sizeof(path), NULL)) {
             if (u->b->save_pcapng(u->b->ctx, r, path, err, sizeof(err)))
@@ -204,7 +203,7 @@ void detail_key(struct tui *u, int ch)
                     x += w;
                 }
             } else if (ev.y >= 2) {
-                u->cursor = u->scroll + (size_t)(ev.y - 2);
+                u->detail.cursor = u->detail.scroll + (size_t)(ev.y - 2);
                 move_cursor(u, 0);
             }
         }
@@ -217,3 +216,5 @@ void detail_key(struct tui *u, int ch)
         break;
     }
 }
+
+const struct screen detail_screen = {"session", detail_draw, detail_key, detail_leave};

@@ -42,28 +42,37 @@ static const char *const help[] = {
 
 enum { HELP_LINES = sizeof(help) / sizeof(help[0]) };
 
-void help_draw(struct tui *u)
+void help_open(struct tui *u)
+{
+    u->help.back = u->screen;
+    u->screen = &help_screen;
+    u->help.scroll = 0;
+}
+
+static void help_draw(struct tui *u)
 {
     draw_title(u, "keys");
     size_t room = LINES > 3 ? (size_t)LINES - 3 : 1;
-    if (u->help_scroll + room > HELP_LINES)
-        u->help_scroll = HELP_LINES > room ? HELP_LINES - room : 0;
+    if (u->help.scroll + room > HELP_LINES)
+        u->help.scroll = HELP_LINES > room ? HELP_LINES - room : 0;
     int y = 2;
-    for (size_t i = u->help_scroll; i < HELP_LINES && y < LINES - 1; i++, y++)
+    for (size_t i = u->help.scroll; i < HELP_LINES && y < LINES - 1; i++, y++)
         put(u, y, 1, help[i][0] && help[i][0] != ' ' ? T_BOLD : T_PLAIN, help[i]);
     draw_status(u, HELP_LINES > room ? "? or q back  arrows/PgDn for more" : "? or q back");
 }
 
-void help_key(struct tui *u, int ch)
+static void help_key(struct tui *u, int ch)
 {
-    long page = LINES > 4 ? LINES - 4 : 1, s = (long)u->help_scroll;
+    long page = LINES > 4 ? LINES - 4 : 1, s = (long)u->help.scroll;
     switch (ch) {
     case 'q': case 27: case '?': case '\n': case '\r': case KEY_ENTER: case KEY_LEFT:
-        u->screen = u->before_help;
+        screen_leave(u, u->help.back);
         return;
     default:
         if (movement(ch, page, HELP_LINES, &s))
-            u->help_scroll = s < 0 ? 0 : (size_t)s; /* help_draw stops it at the end */
+            u->help.scroll = s < 0 ? 0 : (size_t)s; /* help_draw stops it at the end */
         break;
     }
 }
+
+const struct screen help_screen = {"keys", help_draw, help_key, NULL};

@@ -201,11 +201,11 @@ void say(struct tui *u, enum tone t, const char *fmt, ...)
     u->message_tone = t;
 }
 
-static bool hidden(const struct tui *u, const struct lines *l, const struct line *ln)
+static bool hidden(const bool *folded, const struct lines *l, const struct line *ln)
 {
     /* hidden when any node above it is folded */
     for (int p = ln->parent; p >= 0;) {
-        if (p < MAX_NODES && u->folded[p])
+        if (folded && p < MAX_NODES && folded[p])
             return true;
         int next = -1;
         for (size_t i = 0; i < l->n; i++)
@@ -218,29 +218,30 @@ static bool hidden(const struct tui *u, const struct lines *l, const struct line
     return false;
 }
 
-size_t visible_count(const struct tui *u, const struct lines *l)
+size_t visible_count(const bool *folded, const struct lines *l)
 {
     size_t n = 0;
     for (size_t i = 0; i < l->n; i++)
-        n += !hidden(u, l, &l->v[i]);
+        n += !hidden(folded, l, &l->v[i]);
     return n;
 }
 
-size_t visible_at(const struct tui *u, const struct lines *l, size_t n)
+size_t visible_at(const bool *folded, const struct lines *l, size_t n)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (!hidden(u, l, &l->v[i]) && n-- == 0)
+        if (!hidden(folded, l, &l->v[i]) && n-- == 0)
             return i;
     return l->n;
 }
 
-void draw_lines(const struct tui *u, const struct lines *l, int y0, int y1, size_t scroll, long cursor)
+void draw_lines(const struct tui *u, const struct lines *l, const bool *folded, int y0, int y1, size_t scroll,
+                long cursor)
 {
     size_t shown = 0;
     int y = y0;
     for (size_t i = 0; i < l->n && y < y1; i++) {
         const struct line *ln = &l->v[i];
-        if (hidden(u, l, ln))
+        if (hidden(folded, l, ln))
             continue;
         if (shown++ < scroll)
             continue;
@@ -248,7 +249,7 @@ void draw_lines(const struct tui *u, const struct lines *l, int y0, int y1, size
         clrtoeol();
         char text[1100];
         if (ln->node >= 0)
-            snprintf(text, sizeof(text), "%s %s", u->folded[ln->node] ? "+" : "-", ln->text);
+            snprintf(text, sizeof(text), "%s %s", folded && folded[ln->node] ? "+" : "-", ln->text);
         else
             snprintf(text, sizeof(text), "%s", ln->text);
         put(u, y, 0, (long)(shown - 1) == cursor ? T_SELECTED : ln->tone, text);

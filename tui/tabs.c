@@ -37,8 +37,8 @@ static const char *version(uint16_t v, char *buf)
 
 static void overview(struct tui *u, struct lines *l, int width)
 {
-    const struct session *s = u->s;
-    const struct tui_row *r = &u->t->rows[u->s_row];
+    const struct session *s = u->detail.s;
+    const struct tui_row *r = &u->t->rows[u->detail.row];
     char a[96], b[96], buf[REG_LABEL_LEN], status[64];
     endpoint(&s->client, a, sizeof(a));
     endpoint(&s->server, b, sizeof(b));
@@ -158,7 +158,7 @@ static const char *event_name(const struct event *e, char *buf, size_t len)
 
 static void ladder(struct tui *u, struct lines *l, int width)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     char a[96], b[96];
     endpoint(&s->client, a, sizeof(a));
     endpoint(&s->server, b, sizeof(b));
@@ -268,7 +268,7 @@ static const char *scheme_label(uint16_t v, char *buf) { return registry_sigsche
 
 static void hello_tree(struct tui *u, struct lines *l, const char *what, const struct hello *h, bool client)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     char buf[REG_LABEL_LEN], record[REG_LABEL_LEN];
     if (!h->present)
         return;
@@ -332,7 +332,7 @@ static void hello_tree(struct tui *u, struct lines *l, const char *what, const s
 
 static void hello(struct tui *u, struct lines *l)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     if (!s->ch.present && !s->sh.present) {
         lines_add(l, T_DIM, "no hello was captured");
         return;
@@ -435,12 +435,12 @@ static void chain(struct tui *u, struct lines *l, const char *who, const struct 
         lines_child(l, T_HIGH, node, "  OpenSSL: %s (certificate [%d])", c->trusted.error ? c->trusted.error : "?",
                     c->trusted.error_depth);
     for (size_t i = 0; i < c->n; i++)
-        cert_lines(l, node, &c->v[i], i, u->s->ts_first / 1000000000, width);
+        cert_lines(l, node, &c->v[i], i, u->detail.s->ts_first / 1000000000, width);
 }
 
 static void certificates(struct tui *u, struct lines *l, int width)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     if (!s->server_certs.seen && !s->client_certs.seen) {
         if (s->has_version && registry_version_is_tls13(s->version) && !s->decrypted)
             lines_add(l, T_DIM, "the certificates are encrypted in TLS 1.3: run tlsscope tui with --keylog FILE");
@@ -456,7 +456,7 @@ static void certificates(struct tui *u, struct lines *l, int width)
 
 static void findings(struct tui *u, struct lines *l, int width)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     if (!s->findings.n) {
         lines_add(l, T_OK, "no findings");
         return;
@@ -477,17 +477,17 @@ static void findings(struct tui *u, struct lines *l, int width)
 
 static void bytes(struct tui *u, struct lines *l)
 {
-    const struct session *s = u->s;
+    const struct session *s = u->detail.s;
     if (!s->messages.n) {
         lines_add(l, T_DIM, "no handshake message was captured in full");
         return;
     }
-    if (u->msg >= s->messages.n)
-        u->msg = s->messages.n - 1;
-    const struct raw_message *m = &s->messages.v[u->msg];
+    if (u->detail.msg >= s->messages.n)
+        u->detail.msg = s->messages.n - 1;
+    const struct raw_message *m = &s->messages.v[u->detail.msg];
     const char *name = registry_handshake_name(m->type);
     lines_add(l, T_BOLD, "message %zu of %zu: %s from the %s, %zu bytes, packet %llu, record %u   ([ and ] for others)",
-              u->msg + 1, s->messages.n, name ? name : "?",
+              u->detail.msg + 1, s->messages.n, name ? name : "?",
               m->dir == DIR_C2S ? "client" : "server", m->body.len, (unsigned long long)m->at.packet,
               m->at.record);
     /* the header as on the wire (a HelloRetryRequest is a ServerHello
@@ -516,7 +516,7 @@ static void bytes(struct tui *u, struct lines *l)
 
 void detail_build(struct tui *u, struct lines *l, int width)
 {
-    switch (u->tab) {
+    switch (u->detail.tab) {
     case TAB_OVERVIEW: overview(u, l, width); break;
     case TAB_LADDER: ladder(u, l, width); break;
     case TAB_HELLO: hello(u, l); break;

@@ -164,7 +164,7 @@ static bool tick(struct tui *u)
         changed = true;
     }
     if (u->t->generation != before) {
-        if (!u->paused)
+        if (!u->list.paused)
             list_rebuild(u);
         changed = true; /* or the count of held sessions */
     }
@@ -216,8 +216,8 @@ bool prompt(struct tui *u, const char *label, char *buf, size_t len,
         if (on_change) {
             on_change(u, buf);
             clear();
-            if (u->screen == SCR_LIST)
-                list_draw(u);
+            if (u->screen == &list_screen)
+                u->screen->draw(u);
         }
     }
     curs_set(0);
@@ -250,34 +250,26 @@ bool confirm(struct tui *u, const char *question)
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
+void screen_leave(struct tui *u, const struct screen *to)
+{
+    if (u->screen->leave)
+        u->screen->leave(u);
+    u->screen = to;
+}
+
 static void draw(struct tui *u)
 {
     erase();
-    switch (u->screen) {
-    case SCR_LIST: list_draw(u); break;
-    case SCR_DETAIL: detail_draw(u); break;
-    case SCR_COMPARE: compare_draw(u); break;
-    case SCR_HELP: help_draw(u); break;
-    case SCR_CAPTURE: capture_draw(u); break;
-    }
+    u->screen->draw(u);
     refresh();
 }
 
 static void key(struct tui *u, int ch)
 {
-    if (ch == '?' && u->screen != SCR_HELP) {
-        u->before_help = u->screen;
-        u->screen = SCR_HELP;
-        u->help_scroll = 0;
-        return;
-    }
-    switch (u->screen) {
-    case SCR_LIST: list_key(u, ch); break;
-    case SCR_DETAIL: detail_key(u, ch); break;
-    case SCR_COMPARE: compare_key(u, ch); break;
-    case SCR_HELP: help_key(u, ch); break;
-    case SCR_CAPTURE: capture_key(u, ch); break;
-    }
+    if (ch == '?' && u->screen != &help_screen)
+        help_open(u);
+    else
+        u->screen->key(u, ch);
 }
 
 bool tui_run(const struct tui_backend *b, struct tui_table *t, char *err, size_t errlen)
@@ -286,7 +278,8 @@ bool tui_run(const struct tui_backend *b, struct tui_table *t, char *err, size_t
     memset(&u, 0, sizeof(u));
     u.b = b;
     u.t = t;
-    u.sort = COL_ID;
+    u.screen = &list_screen;
+    u.list.sort = COL_ID;
     if (!start(&u, err, errlen))
         return false;
     list_rebuild(&u);
@@ -315,10 +308,13 @@ bool tui_run(const struct tui_backend *b, struct tui_table *t, char *err, size_t
                 break;
         }
     }
-    detail_close(&u);
-    compare_close(&u);
-    capture_close(&u);
-    free(u.order);
+    /* whatever each screen still holds (help keeps the one it covers) */
+    static const struct screen *const all[] = {&list_screen, &detail_screen, &compare_screen, &help_screen,
+                                               &capture_screen};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i]->leave)
+            all[i]->leave(&u);
+    free(u.list.order);
     restore();
     return true;
 }
