@@ -104,6 +104,7 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
     };
     o->color = "auto";
     analysis_defaults(&o->analysis);
+    o->report.format = report_format_named("text");
     optind = 1;
     opterr = 0;
     int c, rc;
@@ -112,22 +113,17 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "text") == 0)
-                o->report.format = REPORT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                o->report.format = REPORT_JSON;
-            else if (strcmp(optarg, "zeek") == 0)
-                o->report.format = REPORT_ZEEK;
-            else if (strcmp(optarg, "csv") == 0)
-                o->report.format = REPORT_CSV;
-            else if (strcmp(optarg, "junit") == 0 || strcmp(optarg, "sarif") == 0) {
+            if ((o->report.format = report_format_named(optarg)))
+                break;
+            if (strcmp(optarg, "junit") == 0 || strcmp(optarg, "sarif") == 0) {
                 cli_error("--format %s is a verdict format: use 'tlsscope check' (or run), which judge "
                           "sessions against expectations", optarg);
-                return EXIT_USAGE;
             } else {
-                cli_error("unknown format '%s' (text, json, zeek or csv)", optarg);
-                return EXIT_USAGE;
+                char names[128];
+                report_format_names(names, sizeof(names));
+                cli_error("unknown format '%s' (%s)", optarg, names);
             }
+            return EXIT_USAGE;
             break;
         case OPT_FIELDS: o->report.fields = optarg; break;
         case 'o': o->output = optarg; break;
@@ -240,7 +236,7 @@ static int run(int argc, char **argv, bool live)
     FILE *out = stdout, *x509 = NULL;
     const char *out_name = o.output ? o.output : "standard output";
     char ssl_path[4096];
-    if (o.report.format == REPORT_ZEEK) {
+    if (o.report.format->directory) {
         /* a directory, as zeek -r writes its logs */
         if (!zeek_logs(o.output ? o.output : ".", &out, &x509, ssl_path, sizeof(ssl_path)))
             return EXIT_INPUT;
@@ -252,7 +248,7 @@ static int run(int argc, char **argv, bool live)
     }
     static char buf[1 << 16];
     setvbuf(out, buf, _IOFBF, sizeof(buf));
-    o.report.color = o.report.format == REPORT_TEXT && want_color(o.color, out);
+    o.report.color = o.report.format->colors && want_color(o.color, out);
     o.report.app_data = o.analysis.dissect.decrypt_app;
     struct pipeline p = {0};
     o.analysis.keylog_may_wait = live;

@@ -209,7 +209,7 @@ static bool save_json(void *ctx, const struct tui_row *const *rows, size_t n, co
         snprintf(err, errlen, "cannot write: %s", strerror(errno));
         return false;
     }
-    struct report_opts ro = {.format = REPORT_JSON, .app_data = b->o->analysis.dissect.decrypt_app};
+    struct report_opts ro = {.format = report_format_named("json"), .app_data = b->o->analysis.dissect.decrypt_app};
     struct report *rep = report_new(out, &ro);
     struct pipeline p = {0};
     size_t before = b->messages.total;

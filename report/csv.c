@@ -29,57 +29,6 @@ static const char *const csv_names[C_COUNT] = {
     "starttls", "findings", "worst_severity", "rules",
 };
 
-/* Every top-level key a JSON session line can have (docs/json.md). */
-static const char *const json_names[] = {
-    "type", "id", "ts", "ts_end", "client", "server", "roles_guessed", "mid_stream", "one_direction",
-    "starttls", "tunnel", "tunnel_target", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
-    "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
-    "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
-    "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
-    "certificate_status", "new_session_ticket", "handshake", "tcp", "handshake_ms", "records", "bytes",
-    "findings", "anomalies", "anomalies_dropped",
-};
-
-static size_t n_json_names(void)
-{
-    return sizeof(json_names) / sizeof(json_names[0]);
-}
-
-static bool known(const char *name, size_t len, enum report_format format)
-{
-    size_t n = format == REPORT_CSV ? C_COUNT : n_json_names();
-    for (size_t i = 0; i < n; i++) {
-        const char *k = format == REPORT_CSV ? csv_names[i] : json_names[i];
-        if (strlen(k) == len && memcmp(k, name, len) == 0)
-            return true;
-    }
-    return false;
-}
-
-bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen)
-{
-    if (format != REPORT_CSV && format != REPORT_JSON) {
-        snprintf(err, errlen, "--fields applies to --format json and csv only");
-        return false;
-    }
-    for (const char *p = fields;;) {
-        size_t len = strcspn(p, ",");
-        if (!len || !known(p, len, format)) {
-            size_t n = format == REPORT_CSV ? C_COUNT : n_json_names(), k = 0;
-            k += (size_t)snprintf(err, errlen, "--fields: %s '%.*s'; %s has: ", len ? "no field" : "an empty name in",
-                                  (int)(len ? len : strlen(fields)), len ? p : fields,
-                                  format == REPORT_CSV ? "csv" : "json");
-            for (size_t i = 0; i < n && k < errlen; i++)
-                k += (size_t)snprintf(err + k, errlen - k, "%s%s", i ? "," : "",
-                                      format == REPORT_CSV ? csv_names[i] : json_names[i]);
-            return false;
-        }
-        p += len;
-        if (!*p)
-            return true;
-        p++;
-    }
-}
 
 /* ---- CSV --------------------------------------------------------------------------- */
 
@@ -336,3 +285,7 @@ void json_select(FILE *out, const char *json, size_t len, const char *fields)
     }
     fputs("}\n", out);
 }
+
+const struct report_format csv_format = {
+    .name = "csv", .open = csv_open, .session = csv_session, .fields = csv_names, .n_fields = C_COUNT,
+};

@@ -45,6 +45,9 @@ bool session_mq_channel(const struct session *s, char *out, bool *canonical);
 void tally_add(struct tally *t, const char *key);
 void tally_free(struct tally *t);
 
+/* The formats (report.c lists them). */
+extern const struct report_format text_format, json_format, zeek_format, csv_format;
+
 void json_session(struct report *r, const struct session *s);
 void json_summary(struct report *r, const struct capture_stats *cs,
                   const struct dissect_stats *ds);

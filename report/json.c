@@ -2,6 +2,7 @@
  * are the contract documented in docs/json.md. */
 #include "report/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A number, or null when the fact was not seen. */
@@ -905,3 +906,44 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_obj_end(w);
     jw_end_line(w);
 }
+
+/* Every top-level key a JSON session line can have (docs/json.md). */
+static const char *const json_names[] = {
+    "type", "id", "ts", "ts_end", "client", "server", "roles_guessed", "mid_stream", "one_direction",
+    "starttls", "tunnel", "tunnel_target", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
+    "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
+    "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
+    "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
+    "certificate_status", "new_session_ticket", "handshake", "tcp", "handshake_ms", "records", "bytes",
+    "findings", "anomalies", "anomalies_dropped",
+};
+
+/* --fields: the session's JSON, then only the top-level fields asked for. */
+static void json_fields(struct report *r, const struct session *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return;
+    struct jw saved = r->jw;
+    jw_init(&r->jw, m);
+    json_session(r, s);
+    fclose(m);
+    r->jw = saved;
+    json_select(r->out, buf, len, r->opts.fields);
+    free(buf);
+}
+
+static void json_entry(struct report *r, const struct session *s)
+{
+    if (r->opts.fields)
+        json_fields(r, s);
+    else
+        json_session(r, s);
+}
+
+const struct report_format json_format = {
+    .name = "json", .session = json_entry, .capture_findings = json_capture_findings,
+    .summary = json_summary, .fields = json_names, .n_fields = sizeof(json_names) / sizeof(json_names[0]),
+};

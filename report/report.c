@@ -15,12 +15,69 @@ struct report *report_new(FILE *out, const struct report_opts *opts)
         return NULL;
     r->out = out;
     r->opts = *opts;
+    if (!r->opts.format)
+        r->opts.format = &text_format;
     jw_init(&r->jw, out);
-    if (r->opts.format == REPORT_ZEEK)
-        zeek_open(r);
-    else if (r->opts.format == REPORT_CSV)
-        csv_open(r);
+    if (r->opts.format->open)
+        r->opts.format->open(r);
     return r;
+}
+
+static const struct report_format *const formats[] = {&text_format, &json_format, &zeek_format, &csv_format};
+
+const struct report_format *report_format_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (strcmp(formats[i]->name, name) == 0)
+            return formats[i];
+    return NULL;
+}
+
+void report_format_names(char *out, size_t len)
+{
+    size_t n = 0, count = sizeof(formats) / sizeof(formats[0]);
+    out[0] = 0;
+    for (size_t i = 0; i < count && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s%s", i == 0 ? "" : i + 1 == count ? " or " : ", ",
+                              formats[i]->name);
+}
+
+static bool known(const char *name, size_t len, const struct report_format *format)
+{
+    for (size_t i = 0; i < format->n_fields; i++) {
+        const char *k = format->fields[i];
+        if (strlen(k) == len && memcmp(k, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool report_fields_check(const char *fields, const struct report_format *format, char *err, size_t errlen)
+{
+    if (!format->fields) {
+        size_t k = (size_t)snprintf(err, errlen, "--fields applies to --format"), taking = 0;
+        for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]) && k < errlen; i++)
+            if (formats[i]->fields)
+                k += (size_t)snprintf(err + k, errlen - k, "%s %s", taking++ ? " and" : "", formats[i]->name);
+        if (k < errlen)
+            snprintf(err + k, errlen - k, " only");
+        return false;
+    }
+    for (const char *p = fields;;) {
+        size_t len = strcspn(p, ",");
+        if (!len || !known(p, len, format)) {
+            size_t k = 0;
+            k += (size_t)snprintf(err, errlen, "--fields: %s '%.*s'; %s has: ", len ? "no field" : "an empty name in",
+                                  (int)(len ? len : strlen(fields)), len ? p : fields, format->name);
+            for (size_t i = 0; i < format->n_fields && k < errlen; i++)
+                k += (size_t)snprintf(err + k, errlen - k, "%s%s", i ? "," : "", format->fields[i]);
+            return false;
+        }
+        p += len;
+        if (!*p)
+            return true;
+        p++;
+    }
 }
 
 void report_flush(struct report *r)
@@ -192,48 +249,10 @@ static void count(struct report *r, const struct session *s)
     }
 }
 
-/* A session's JSON, then only the top-level fields asked for. */
-static void json_fields(struct report *r, const struct session *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return;
-    struct jw saved = r->jw;
-    jw_init(&r->jw, m);
-    json_session(r, s);
-    fclose(m);
-    r->jw = saved;
-    json_select(r->out, buf, len, r->opts.fields);
-    free(buf);
-}
-
 void report_session(struct report *r, const struct session *s)
 {
     count(r, s);
-    switch (r->opts.format) {
-    case REPORT_JSON:
-        if (r->opts.fields)
-            json_fields(r, s);
-        else
-            json_session(r, s);
-        break;
-    case REPORT_ZEEK:
-        /* Zeek's ssl.log has TLS connections only */
-        if (strcmp(report_status(s), "plaintext") != 0) {
-            zeek_ssl(r, s);
-            zeek_x509(r, s);
-        }
-        break;
-    case REPORT_CSV:
-        csv_session(r, s);
-        break;
-    case REPORT_TEXT:
-        if (!r->opts.quiet)
-            text_session(r, s);
-        break;
-    }
+    r->opts.format->session(r, s);
 }
 
 void report_capture_findings(struct report *r, const struct capture_finding *f, size_t n)
@@ -242,21 +261,15 @@ void report_capture_findings(struct report *r, const struct capture_finding *f, 
         tally_add(&r->findings, f[i].f.rule);
         r->by_severity[f[i].f.severity]++;
     }
-    if (r->opts.format == REPORT_JSON)
-        json_capture_findings(r, f, n);
-    else if (r->opts.format == REPORT_TEXT)
-        text_capture_findings(r, f, n);
+    if (r->opts.format->capture_findings)
+        r->opts.format->capture_findings(r, f, n);
 }
 
 void report_summary(struct report *r, const struct capture_stats *cs,
                     const struct dissect_stats *ds)
 {
-    if (r->opts.format == REPORT_JSON)
-        json_summary(r, cs, ds);
-    else if (r->opts.format == REPORT_TEXT)
-        text_summary(r, cs, ds);
-    else if (r->opts.format == REPORT_ZEEK)
-        zeek_close(r);
+    if (r->opts.format->summary)
+        r->opts.format->summary(r, cs, ds);
     report_flush(r);
 }
 

@@ -12,10 +12,33 @@
 #include "include/session.h"
 #include "rules/rules.h"
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_ZEEK, REPORT_CSV };
+struct report;
+struct capture_finding;
+
+/* An output format: what it writes for each session, for the capture-wide
+ * findings and at the end. Adding one is a file with its functions and
+ * this entry, and a line in report.c's table. */
+struct report_format {
+    const char *name;
+    void (*open)(struct report *r); /* may be NULL */
+    void (*session)(struct report *r, const struct session *s);
+    void (*capture_findings)(struct report *r, const struct capture_finding *f, size_t n); /* may be NULL */
+    void (*summary)(struct report *r, const struct capture_stats *cs,
+                    const struct dissect_stats *ds); /* may be NULL */
+    /* the names --fields takes, or NULL when the format takes none */
+    const char *const *fields;
+    size_t n_fields;
+    bool directory; /* -o names a directory, where its logs go */
+    bool colors;    /* colours when writing to a terminal */
+};
+
+/* report_format_named - the format called name, or NULL. */
+const struct report_format *report_format_named(const char *name);
+/* report_format_names - "text, json, zeek or csv", for messages. */
+void report_format_names(char *out, size_t len);
 
 struct report_opts {
-    enum report_format format;
+    const struct report_format *format; /* NULL: text */
     bool color;
     bool quiet;   /* text: summary only */
     bool verbose; /* text: every hello field and the full timeline */
@@ -23,8 +46,6 @@ struct report_opts {
     FILE *x509_out;     /* zeek: x509.log (out is ssl.log); not owned */
     const char *fields; /* json, csv: comma-separated fields to keep, or NULL */
 };
-
-struct report;
 
 /* report_new - a report writing to out (not owned). NULL on no memory. */
 struct report *report_new(FILE *out, const struct report_opts *opts);
@@ -41,7 +62,7 @@ void report_free(struct report *r);
 
 /* report_fields_check - whether --fields names only fields `format`
  * has; false with the reason and the valid names. */
-bool report_fields_check(const char *fields, enum report_format format, char *err, size_t errlen);
+bool report_fields_check(const char *fields, const struct report_format *format, char *err, size_t errlen);
 
 /* report_tcp_text - what the TCP layer showed of loss and flow control,
  * by direction ("server->client 2 retransmissions (longest wait ...)"),

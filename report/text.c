@@ -708,3 +708,14 @@ void text_summary(struct report *r, const struct capture_stats *cs,
                 "skipped", (unsigned long long)cs->unsupported_link,
                 cs->first_unsupported_link);
 }
+
+static void text_entry(struct report *r, const struct session *s)
+{
+    if (!r->opts.quiet) /* -q: the summary alone */
+        text_session(r, s);
+}
+
+const struct report_format text_format = {
+    .name = "text", .session = text_entry, .capture_findings = text_capture_findings,
+    .summary = text_summary, .colors = true,
+};

@@ -453,3 +453,23 @@ void zeek_x509(struct report *r, const struct session *s)
             x509_row(f, c, chains[k]->at.ts ? chains[k]->at.ts : s->ts_first, host, client);
         }
 }
+
+static void zeek_entry(struct report *r, const struct session *s)
+{
+    /* Zeek's ssl.log has TLS connections only */
+    if (strcmp(report_status(s), "plaintext") != 0) {
+        zeek_ssl(r, s);
+        zeek_x509(r, s);
+    }
+}
+
+static void zeek_end(struct report *r, const struct capture_stats *cs, const struct dissect_stats *ds)
+{
+    (void)cs;
+    (void)ds;
+    zeek_close(r);
+}
+
+const struct report_format zeek_format = {
+    .name = "zeek", .open = zeek_open, .session = zeek_entry, .summary = zeek_end, .directory = true,
+};

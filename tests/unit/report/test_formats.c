@@ -49,12 +49,14 @@ static void add_cert(struct chain *c, struct session *s, uint8_t first_byte, con
 
 /* write - the sessions in one format into a string (freed by the caller);
  * x509: where x509.log goes for zeek. */
-static char *write(enum report_format format, const char *fields, struct session **s, size_t n, char **x509)
+static char *write(const char *format_name, const char *fields, struct session **s, size_t n, char **x509)
 {
     char *buf = NULL, *xbuf = NULL;
     size_t len = 0, xlen = 0;
     FILE *out = open_memstream(&buf, &len), *xout = x509 ? open_memstream(&xbuf, &xlen) : NULL;
     assert_non_null(out);
+    const struct report_format *format = report_format_named(format_name);
+    assert_non_null(format);
     struct report_opts o = {.format = format, .fields = fields, .x509_out = xout};
     struct report *r = report_new(out, &o);
     assert_non_null(r);
@@ -78,12 +80,12 @@ static void csv_quoting(void **state)
     struct session *s = session();
     add_cert(&s->server_certs, s, 1, "CN=a,O=\"quoted\" org");
     add_sni(s, "api.example.com", 15);
-    char *csv = write(REPORT_CSV, "id,sni,cert_subject,version,resumed", &s, 1, NULL);
+    char *csv = write("csv", "id,sni,cert_subject,version,resumed", &s, 1, NULL);
     assert_string_equal(csv, "id,sni,cert_subject,version,resumed\r\n"
                              "7,api.example.com,\"CN=a,O=\"\"quoted\"\" org\",TLSv1.2,false\r\n");
     free(csv);
     /* every column by default, the header first */
-    csv = write(REPORT_CSV, NULL, &s, 1, NULL);
+    csv = write("csv", NULL, &s, 1, NULL);
     assert_memory_equal(csv, "id,ts,client_ip,client_port,server_ip,server_port,status,", 57);
     assert_non_null(strstr(csv, "\r\n7,2026-11-22T01:36:47.298305Z,10.0.0.1,40000,10.0.0.2,443,ok,TLSv1.2,"));
     free(csv);
@@ -105,7 +107,7 @@ static void zeek_logs(void **state)
     b->has_group = false;
     struct session *both[] = {a, b};
     char *x509 = NULL;
-    char *ssl = write(REPORT_ZEEK, NULL, both, 2, &x509);
+    char *ssl = write("zeek", NULL, both, 2, &x509);
     assert_memory_equal(ssl, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tssl\n#open\t", 84);
     assert_non_null(strstr(ssl, "\n#close\t"));
     /* a: the tab escaped, x25519, the chain by fingerprint, no client chain */
@@ -146,7 +148,7 @@ static void zeek_escapes_markers(void **state)
     struct session *s = session();
     add_sni(s, "-", 1);
     char *x509 = NULL;
-    char *ssl = write(REPORT_ZEEK, NULL, &s, 1, &x509);
+    char *ssl = write("zeek", NULL, &s, 1, &x509);
     /* a value that is the unset marker is escaped; no certificate: both chains unset */
     assert_non_null(strstr(ssl, "\tx25519\t\\x2d\tF\t"));
     assert_non_null(strstr(ssl, "\t-\t-\t-\n"));
@@ -160,7 +162,7 @@ static void json_fields(void **state)
     (void)state;
     struct session *s = session();
     add_sni(s, "api.example.com", 15);
-    char *json = write(REPORT_JSON, "sni,version,established", &s, 1, NULL);
+    char *json = write("json", "sni,version,established", &s, 1, NULL);
     static const char want[] = "{\"type\":\"session\",\"sni\":\"api.example.com\",\"version\":\"TLSv1.2\",\"established\":true}\n";
     assert_memory_equal(json, want, sizeof(want) - 1);
     free(json);
@@ -171,17 +173,17 @@ static void fields_checked(void **state)
 {
     (void)state;
     char err[2048];
-    assert_true(report_fields_check("sni,version", REPORT_JSON, err, sizeof(err)));
-    assert_true(report_fields_check("client_hello,anomalies_dropped", REPORT_JSON, err, sizeof(err)));
-    assert_true(report_fields_check("ja4,cert_subject", REPORT_CSV, err, sizeof(err)));
-    assert_false(report_fields_check("sni,colour", REPORT_JSON, err, sizeof(err)));
+    assert_true(report_fields_check("sni,version", report_format_named("json"), err, sizeof(err)));
+    assert_true(report_fields_check("client_hello,anomalies_dropped", report_format_named("json"), err, sizeof(err)));
+    assert_true(report_fields_check("ja4,cert_subject", report_format_named("csv"), err, sizeof(err)));
+    assert_false(report_fields_check("sni,colour", report_format_named("json"), err, sizeof(err)));
     assert_non_null(strstr(err, "no field 'colour'"));
     assert_non_null(strstr(err, "client_hello"));
-    assert_false(report_fields_check("cert_subject", REPORT_JSON, err, sizeof(err)));
-    assert_false(report_fields_check("sni,,id", REPORT_CSV, err, sizeof(err)));
+    assert_false(report_fields_check("cert_subject", report_format_named("json"), err, sizeof(err)));
+    assert_false(report_fields_check("sni,,id", report_format_named("csv"), err, sizeof(err)));
     assert_non_null(strstr(err, "empty name"));
-    assert_false(report_fields_check("sni", REPORT_TEXT, err, sizeof(err)));
-    assert_false(report_fields_check("sni", REPORT_ZEEK, err, sizeof(err)));
+    assert_false(report_fields_check("sni", report_format_named("text"), err, sizeof(err)));
+    assert_false(report_fields_check("sni", report_format_named("zeek"), err, sizeof(err)));
     assert_non_null(strstr(err, "json and csv only"));
 }
 
