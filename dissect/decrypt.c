@@ -682,49 +682,13 @@ void decrypt_lost(struct tflow *tf, int sdir)
         tf->dec->cur[sdir].seq++;
 }
 
-/* The plaintext of one record, handed to the record layer's consumers. */
-static void deliver(struct tflow *tf, int fdir, int sdir, uint8_t type, struct cur pt)
+void decrypt_protected_ccs(struct tflow *tf, int sdir)
 {
-    struct session *s = tf->s;
-    switch (type) {
-    case CT_HANDSHAKE:
-        handshake_feed(tf, fdir, pt, true);
-        break;
-    case CT_ALERT: {
-        uint8_t level = 0, desc = 0;
-        if (!cur_u8(&pt, &level) || !cur_u8(&pt, &desc) || pt.left) {
-            tflow_anomaly(tf, fdir, "malformed_alert", "decrypted alert in record %u is not 2 bytes",
-                          tf->dir[fdir].records);
-            break;
-        }
-        record_alert(tf, fdir, level, desc);
-        break;
-    }
-    case CT_APPDATA:
-        record_appdata(tf, fdir, tf->dec->phase[sdir] == PH_EARLY);
-        if (!tf->d->cfg.decrypt_app)
-            break; /* a small record opened for what it might be: not counted */
-        s->decryption.app_bytes[sdir] += pt.left;
-        s->decryption.app_records[sdir]++;
-        if (!s->decryption.app_first[sdir].len && pt.left) {
-            struct cur head = cur_head(&pt, 32);
-            if (ext_bytes(s->arena, head, &s->decryption.app_first[sdir]))
-                s->decryption.app_first_len[sdir] = (uint32_t)pt.left;
-        }
-        break;
-    case CT_CCS: { /* TLS <= 1.2 renegotiation: the new keys start now */
-        struct decrypt *d = tf->dec;
-        if (d->pending[sdir].ready) {
-            d->cur[sdir] = d->pending[sdir];
-            memset(&d->pending[sdir], 0, sizeof(d->pending[sdir]));
-        }
-        record_protected_ccs(tf, fdir);
-        break;
-    }
-    default:
-        tflow_anomaly(tf, fdir, "unexpected_record_type",
-                      "decrypted record %u holds content type %u", tf->dir[fdir].records, type);
-        break;
+    struct decrypt *d = tf->dec;
+    /* TLS <= 1.2 renegotiation: the new keys start now */
+    if (d && d->pending[sdir].ready) {
+        d->cur[sdir] = d->pending[sdir];
+        memset(&d->pending[sdir], 0, sizeof(d->pending[sdir]));
     }
 }
 
@@ -750,7 +714,7 @@ static void advance(struct decrypt *d, int sdir)
     d->alt[sdir] = next;
 }
 
-bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur body)
+bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur body, struct plaintext *out)
 {
     struct decrypt *d = tf->dec;
     struct session *s = tf->s;
@@ -782,7 +746,7 @@ bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur
     s->decrypted = true;
     if (d->phase[sdir] == PH_EARLY && type == CT_APPDATA)
         s->decryption.early_records++;
-    deliver(tf, fdir, sdir, type, cur_make(d->buf, n));
+    *out = (struct plaintext){.type = type, .bytes = cur_make(d->buf, n), .early = d->phase[sdir] == PH_EARLY};
     return true;
 }
 

@@ -220,9 +220,20 @@ bool decrypt_covers(const struct tflow *tf, int sdir, uint8_t type);
 bool decrypt_wants(struct tflow *tf, int sdir, uint8_t type, uint32_t len);
 /* decrypt_lost - a collected record was cut by a gap. */
 void decrypt_lost(struct tflow *tf, int sdir);
-/* decrypt_record - open a whole record and deliver its plaintext; false
- * when it did not authenticate (the caller treats it as unreadable). */
-bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur body);
+/* A record opened: its real content type and bytes (valid until the next
+ * record is opened), and whether it came under the early-data keys. */
+struct plaintext {
+    uint8_t type;
+    struct cur bytes;
+    bool early;
+};
+/* decrypt_record - open a whole record into *out; false when it did not
+ * authenticate (the caller treats it as unreadable). Decryption is a stage
+ * of the record layer: it returns plaintext and calls nothing above it. */
+bool decrypt_record(struct tflow *tf, int fdir, const uint8_t hdr[5], struct cur body, struct plaintext *out);
+/* decrypt_protected_ccs - a protected ChangeCipherSpec was read: TLS <= 1.2
+ * renegotiation's keys take over from here. */
+void decrypt_protected_ccs(struct tflow *tf, int sdir);
 /* decrypt_on_message - key changes driven by handshake messages. */
 void decrypt_on_message(struct tflow *tf, int fdir, uint8_t type, struct cur body);
 /* decrypt_finish - at the end: say why a session was not decrypted. */

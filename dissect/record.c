@@ -386,12 +386,58 @@ static void end_heartbeat(struct tflow *tf, int fdir)
                       claimed, claimed + 19u, ds->rlen);
 }
 
+/* A decrypted record's plaintext, handed on as a cleartext record's is. */
+static void deliver(struct tflow *tf, int fdir, const struct plaintext *p)
+{
+    struct session *s = tf->s;
+    struct cur pt = p->bytes;
+    int sdir = tflow_sdir(tf, fdir);
+    switch (p->type) {
+    case CT_HANDSHAKE:
+        handshake_feed(tf, fdir, pt, true);
+        break;
+    case CT_ALERT: {
+        uint8_t level = 0, desc = 0;
+        if (!cur_u8(&pt, &level) || !cur_u8(&pt, &desc) || pt.left) {
+            tflow_anomaly(tf, fdir, "malformed_alert", "decrypted alert in record %u is not 2 bytes",
+                          tf->dir[fdir].records);
+            break;
+        }
+        record_alert(tf, fdir, level, desc);
+        break;
+    }
+    case CT_APPDATA:
+        record_appdata(tf, fdir, p->early);
+        if (!tf->d->cfg.decrypt_app)
+            break; /* a small record opened for what it might be: not counted */
+        s->decryption.app_bytes[sdir] += pt.left;
+        s->decryption.app_records[sdir]++;
+        if (!s->decryption.app_first[sdir].len && pt.left) {
+            struct cur head = cur_head(&pt, 32);
+            if (ext_bytes(s->arena, head, &s->decryption.app_first[sdir]))
+                s->decryption.app_first_len[sdir] = (uint32_t)pt.left;
+        }
+        break;
+    case CT_CCS:
+        decrypt_protected_ccs(tf, sdir);
+        record_protected_ccs(tf, fdir);
+        break;
+    default:
+        tflow_anomaly(tf, fdir, "unexpected_record_type",
+                      "decrypted record %u holds content type %u", tf->dir[fdir].records, p->type);
+        break;
+    }
+}
+
 static void end_record(struct tflow *tf, int fdir)
 {
     struct dirstate *ds = &tf->dir[fdir];
     ds->in_body = false;
     if (ds->act == BODY_DECRYPT) {
-        if (!decrypt_record(tf, fdir, ds->hdr, cur_make(ds->rbuf, ds->rbuf_len)))
+        struct plaintext pt;
+        if (decrypt_record(tf, fdir, ds->hdr, cur_make(ds->rbuf, ds->rbuf_len), &pt))
+            deliver(tf, fdir, &pt);
+        else
             protected_unread(tf, fdir);
         return;
     }
