@@ -1,0 +1,225 @@
+/* Deriving record keys from a key log's secrets.
+ *
+ * TLS 1.3 (RFC 8446 7.1, 7.3): key and IV are HKDF-Expand-Label(secret,
+ * "key"/"iv"); KeyUpdate derives the next secret with "traffic upd".
+ * TLS <= 1.2 (RFC 5246 6.3): the key block is PRF(master_secret, "key
+ * expansion", server_random + client_random), cut into MAC keys,
+ * encryption keys and IVs.
+ *
+ * The OpenSSL algorithm objects are fetched once per process: the trackers
+ * of -j N derive keys on several threads, so the fetch happens under
+ * pthread_once and the objects are only read afterwards. */
+#include "dissect/tls_crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "dissect/internal.h"
+
+static const struct suite suites[] = {
+    {"AES_128_GCM", "AES-128-GCM", AK_GCM, 16, 4, 8, 16, 0},
+    {"AES_256_GCM", "AES-256-GCM", AK_GCM, 32, 4, 8, 16, 0},
+    {"ARIA_128_GCM", "ARIA-128-GCM", AK_GCM, 16, 4, 8, 16, 0},
+    {"ARIA_256_GCM", "ARIA-256-GCM", AK_GCM, 32, 4, 8, 16, 0},
+    {"CHACHA20_POLY1305", "ChaCha20-Poly1305", AK_CHACHA, 32, 12, 0, 16, 0},
+    {"AES_128_CCM", "AES-128-CCM", AK_CCM, 16, 4, 8, 16, 0},
+    {"AES_256_CCM", "AES-256-CCM", AK_CCM, 32, 4, 8, 16, 0},
+    {"AES_128_CCM_8", "AES-128-CCM", AK_CCM, 16, 4, 8, 8, 0},
+    {"AES_256_CCM_8", "AES-256-CCM", AK_CCM, 32, 4, 8, 8, 0},
+    {"AES_128_CBC", "AES-128-CBC", AK_CBC, 16, 16, 0, 0, 16},
+    {"AES_256_CBC", "AES-256-CBC", AK_CBC, 32, 16, 0, 0, 16},
+    {"CAMELLIA_128_CBC", "CAMELLIA-128-CBC", AK_CBC, 16, 16, 0, 0, 16},
+    {"CAMELLIA_256_CBC", "CAMELLIA-256-CBC", AK_CBC, 32, 16, 0, 0, 16},
+    {"ARIA_128_CBC", "ARIA-128-CBC", AK_CBC, 16, 16, 0, 0, 16},
+    {"ARIA_256_CBC", "ARIA-256-CBC", AK_CBC, 32, 16, 0, 0, 16},
+    {"3DES_EDE_CBC", "DES-EDE3-CBC", AK_CBC, 24, 8, 0, 0, 8},
+    {"NULL", NULL, AK_NULL, 0, 0, 0, 0, 0}, /* MAC only */
+};
+
+static const char *const md_names[] = {"SHA256", "SHA384", "SHA1", "MD5", "MD5-SHA1"};
+
+static struct {
+    EVP_CIPHER *cipher[ARRAY_LEN(suites)];
+    EVP_MD *md[ARRAY_LEN(md_names)];
+    EVP_KDF *hkdf, *prf;
+    EVP_MAC *hmac;
+} algs;
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algs(void)
+{
+    for (size_t i = 0; i < ARRAY_LEN(suites); i++)
+        if (suites[i].evp)
+            algs.cipher[i] = EVP_CIPHER_fetch(NULL, suites[i].evp, NULL);
+    for (size_t i = 0; i < ARRAY_LEN(md_names); i++)
+        algs.md[i] = EVP_MD_fetch(NULL, md_names[i], NULL);
+    algs.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    algs.prf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    ERR_clear_error(); /* an algorithm a provider lacks stays NULL; its error is no one's */
+}
+
+EVP_CIPHER *tls_suite_cipher(const struct suite *su)
+{
+    pthread_once(&algs_once, fetch_algs);
+    return algs.cipher[su - suites];
+}
+
+const EVP_MD *tls_hash(const char *name)
+{
+    pthread_once(&algs_once, fetch_algs);
+    for (size_t i = 0; i < ARRAY_LEN(md_names); i++)
+        if (strcmp(md_names[i], name) == 0)
+            return algs.md[i];
+    return NULL;
+}
+
+static EVP_KDF *hkdf_alg(void)
+{
+    pthread_once(&algs_once, fetch_algs);
+    return algs.hkdf;
+}
+
+static EVP_KDF *prf_alg(void)
+{
+    pthread_once(&algs_once, fetch_algs);
+    return algs.prf;
+}
+
+EVP_MAC *tls_hmac(void)
+{
+    pthread_once(&algs_once, fetch_algs);
+    return algs.hmac;
+}
+
+const struct suite *tls_suite(const struct cipher_info *ci)
+{
+    for (size_t i = 0; ci && ci->enc && i < ARRAY_LEN(suites); i++)
+        if (strcmp(suites[i].enc, ci->enc) == 0)
+            return &suites[i];
+    return NULL;
+}
+
+bool tls_suite_usable(const struct suite *su)
+{
+    return su->kind == AK_NULL || tls_suite_cipher(su);
+}
+
+const EVP_MD *tls_mac_hash(const char *mac)
+{
+    if (!mac)
+        return NULL;
+    if (strcmp(mac, "SHA") == 0)
+        return tls_hash("SHA1");
+    if (strcmp(mac, "SHA256") == 0 || strcmp(mac, "SHA384") == 0 || strcmp(mac, "MD5") == 0)
+        return tls_hash(mac);
+    return NULL;
+}
+
+static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                              const char *label, uint8_t *out, size_t out_len)
+{
+    uint8_t info[2 + 1 + 255 + 1];
+    size_t llen = strlen(label);
+    info[0] = (uint8_t)(out_len >> 8);
+    info[1] = (uint8_t)out_len;
+    info[2] = (uint8_t)(6 + llen);
+    memcpy(info + 3, "tls13 ", 6);
+    memcpy(info + 9, label, llen);
+    info[9 + llen] = 0; /* empty context */
+    EVP_KDF *kdf = hkdf_alg();
+    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    if (!kctx)
+        return false;
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, 10 + llen),
+        OSSL_PARAM_construct_end(),
+    };
+    bool ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(kctx);
+    return ok;
+}
+
+static bool tls_prf(const char *digest, const uint8_t *secret, size_t secret_len,
+                    const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = prf_alg();
+    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    if (!kctx)
+        return false;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)seed, seed_len),
+        OSSL_PARAM_construct_end(),
+    };
+    bool ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(kctx);
+    return ok;
+}
+
+bool tls13_keys(const struct suite *su, const EVP_MD *hash, const struct keylog_secret *sec, struct dkeys *k)
+{
+    memset(k, 0, sizeof(*k));
+    size_t hlen = (size_t)EVP_MD_get_size(hash);
+    if (sec->len != hlen)
+        return false;
+    k->su = su;
+    memcpy(k->secret, sec->v, sec->len);
+    k->secret_len = sec->len;
+    k->ready = hkdf_expand_label(hash, sec->v, sec->len, "key", k->key, su->key_len) &&
+               hkdf_expand_label(hash, sec->v, sec->len, "iv", k->iv, 12);
+    return k->ready;
+}
+
+bool tls13_next_keys(const struct suite *su, const EVP_MD *hash, const struct dkeys *from, struct dkeys *to)
+{
+    struct keylog_secret next = {.len = (uint8_t)from->secret_len};
+    if (!hkdf_expand_label(hash, from->secret, from->secret_len, "traffic upd", next.v, from->secret_len))
+        return false;
+    return tls13_keys(su, hash, &next, to);
+}
+
+bool tls12_keys(const struct suite *su, uint16_t version, const EVP_MD *prf_hash, const EVP_MD *mac_hash,
+                const struct keylog_secret *master, const uint8_t client_random[32],
+                const uint8_t server_random[32], struct dkeys out[2])
+{
+    memset(out, 0, 2 * sizeof(*out));
+    if (master->len != 48)
+        return false;
+    size_t mac_len = mac_hash ? (size_t)EVP_MD_get_size(mac_hash) : 0;
+    size_t iv_len = su->fixed_iv_len;
+    uint8_t seed[13 + 64], block[2 * (48 + 32 + 16)];
+    memcpy(seed, "key expansion", 13);
+    memcpy(seed + 13, server_random, 32);
+    memcpy(seed + 45, client_random, 32);
+    size_t need = 2 * (mac_len + su->key_len + iv_len);
+    const char *prf = version < VER_TLS12 ? "MD5-SHA1" : EVP_MD_get0_name(prf_hash);
+    if (!tls_prf(prf, master->v, 48, seed, sizeof(seed), block, need))
+        return false;
+    const uint8_t *p = block;
+    for (int dir = 0; dir < 2; dir++) {
+        out[dir].su = su;
+        out[dir].mac_md = mac_hash;
+        out[dir].mac_len = mac_len;
+        memcpy(out[dir].mac_key, p, mac_len);
+        p += mac_len;
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        memcpy(out[dir].key, p, su->key_len);
+        p += su->key_len;
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        memcpy(out[dir].iv, p, iv_len);
+        p += iv_len;
+        out[dir].ready = true;
+    }
+    return true;
+}
