@@ -35,7 +35,8 @@ void pipe_open(struct pipe *c)
     struct flow_handler h = dissect_flow_handler(c->dissect);
     struct capture_limits lim = capture_limits_default();
     c->capture = capture_new(&lim, &h);
-    struct report_opts jo = {.format = REPORT_JSON}, to = {.format = REPORT_TEXT, .verbose = true};
+    struct report_opts jo = {.format = report_format_named("json")},
+                       to = {.format = report_format_named("text"), .verbose = true};
     c->json = report_new(c->json_out, &jo);
     c->text = report_new(c->null, &to);
     if (!c->null || !c->json_out || !c->policy || !c->rules || !c->dissect || !c->capture || !c->json || !c->text)
