@@ -203,6 +203,19 @@ void record_finished(struct tflow *tf, int fdir);
  * keys: a renegotiated handshake switching to its own (read or not). */
 void record_protected_ccs(struct tflow *tf, int fdir);
 
+/* ---- queue.c: handing sessions on, in order ------------------------------ */
+
+/* queue_add - a new session's flow, in the order connections began. */
+void queue_add(struct dissect *d, struct tflow *tf);
+/* queue_closed - its connection ended: the session can go (or its flow is
+ * freed, if it went already or never was one). */
+void queue_closed(struct dissect *d, struct tflow *tf);
+/* queue_pump - hand on what may go; force: everything. */
+void queue_pump(struct dissect *d, bool force);
+/* queue_free - drop what is still queued (the dissector is being freed). */
+void queue_free(struct dissect *d);
+void tflow_free(struct tflow *tf);
+
 /* ---- decrypt.c ------------------------------------------------------------ */
 
 struct decrypt;
