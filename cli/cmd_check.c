@@ -457,7 +457,8 @@ static int check_main(int argc, char **argv, bool run)
         free(args);
         return rc < 0 ? EXIT_OK : rc;
     }
-    struct pipeline p = {.on_session = on_session, .on_capture_findings = on_capture_findings};
+    struct pipeline p = {.on_session = on_session, .on_capture_findings = on_capture_findings,
+                         .track_packet_files = true};
     struct checker k = {.o = &o, .pipeline = &p};
     p.ctx = &k;
     if (o.baseline_file && (rc = baseline_load(&k.baseline, o.baseline_file)) != EXIT_OK) {

@@ -306,7 +306,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
         cli_error("out of memory");
         return EXIT_INPUT;
     }
-    if (n > 1 && !p->file_runs_lock_ready)
+    if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
         p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
     struct progress pr = {0};
     for (size_t i = 0; i < n; i++) {

@@ -53,7 +53,9 @@ struct pipeline {
     /* called with the capture-wide findings; may be NULL */
     void (*on_capture_findings)(void *ctx, const struct capture_finding *f, size_t n);
     void *ctx;
-    /* several files read as one: which file each run of packets came from */
+    /* several files read as one: which file each run of packets came from,
+     * kept only when asked for (check's per-file reports) */
+    bool track_packet_files;
     struct file_run *file_runs;
     size_t n_file_runs, cap_file_runs;
     pthread_mutex_t file_runs_lock; /* sessions are reported on another thread with -j */

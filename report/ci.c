@@ -25,7 +25,6 @@ struct ci_report {
     char summary[768];
     char cmd_failure[300]; /* run's command failed: how */
     bool cmd_failure_counts;
-    time_t started;
     struct timespec started_real, started_mono;
 };
 
@@ -36,7 +35,6 @@ struct ci_report *ci_new(FILE *out, const struct ci_settings *set)
         return NULL;
     r->out = out;
     r->set = *set;
-    r->started = time(NULL);
     clock_gettime(CLOCK_REALTIME, &r->started_real);
     clock_gettime(CLOCK_MONOTONIC, &r->started_mono);
     jw_init(&r->jw, out);
@@ -335,7 +333,7 @@ static void junit(struct ci_report *r, FILE *out)
     double elapsed = seconds_since(&r->started_mono);
     char when[32];
     struct tm tm;
-    gmtime_r(&r->started, &tm);
+    gmtime_r(&r->started_real.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tlsscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n",
