@@ -236,42 +236,43 @@ grep -q "^#close	" "$tmp/zeek/ssl.log" || fail "live -f zeek: ssl.log not closed
 # appears and grows, and read after the capture gives up root (the file is
 # opened first). One the capture user cannot read is said to be unreadable,
 # not to lack the session's line.
+# keylog_capture NAME PORT KEYLOG [OPTIONS...] - live --count 1 -f json
+# with --keylog KEYLOG against an s_server on PORT, into $tmp/NAME.json
+# and .err, ready for the caller's client (which writes the key log);
+# keylog_done waits for the capture to end
+keylog_capture() {
+  kc_name=$1 kc_port=$2 kc_keys=$3
+  shift 3
+  server "$kc_port" 8
+  timeout 20 "$bin" live -i lo --count 1 -f json --keylog "$kc_keys" "$@" "tcp port $kc_port" \
+    >"$tmp/$kc_name.json" 2>"$tmp/$kc_name.err" &
+  kc_pid=$!
+  pids="$pids $kc_pid"
+  ready "$tmp/$kc_name.err"
+}
+keylog_done() { wait $kc_pid || fail "live --keylog ($kc_name): exit $? ($(cat "$tmp/$kc_name.err"))"; }
+
 kport=$((port + 9))
-server $kport 8
-keys="$tmp/later.keys"
-timeout 20 "$bin" live -i lo --count 1 -f json --keylog "$keys" "tcp port $kport" >"$tmp/kl.json" 2>"$tmp/kl.err" &
-kl=$!
-pids="$pids $kl"
-ready "$tmp/kl.err"
+keylog_capture kl $kport "$tmp/later.keys"
 grep -q "later.keys: does not exist yet; it is read as it appears" "$tmp/kl.err" || fail "--keylog not there yet: $(cat "$tmp/kl.err")"
-client $kport -keylogfile "$keys"
-wait $kl || fail "live --keylog later: exit $? ($(cat "$tmp/kl.err"))"
+client $kport -keylogfile "$tmp/later.keys"
+keylog_done
 grep -q '"decryption":{"keys":true' "$tmp/kl.json" || fail "live: a key log that appeared later was not read"
 grep -q '"key_type":"rsa"' "$tmp/kl.json" || fail "live: the certificate was not decrypted with the later key log"
 # root's 0600 key log, opened before the capture becomes nobody
 umask_was=$(umask); umask 077
 : >"$tmp/root.keys"
 umask "$umask_was"
-server $((kport + 1)) 8
-timeout 20 "$bin" live -i lo -Z nobody --count 1 -f json --keylog "$tmp/root.keys" "tcp port $((kport + 1))" \
-  >"$tmp/kr.json" 2>"$tmp/kr.err" &
-kr=$!
-pids="$pids $kr"
-ready "$tmp/kr.err"
+keylog_capture kr $((kport + 1)) "$tmp/root.keys" -Z nobody
 client $((kport + 1)) -keylogfile "$tmp/root.keys"
-wait $kr || fail "live -Z nobody --keylog: exit $? ($(cat "$tmp/kr.err"))"
+keylog_done
 grep -q '"decryption":{"keys":true' "$tmp/kr.json" || fail "live -Z nobody: root's key log was not read after giving up root"
 # and one that appears only after root was given up, unreadable to nobody
-server $((kport + 2)) 8
-timeout 20 "$bin" live -i lo -Z nobody --count 1 -f json --keylog "$tmp/late-root.keys" "tcp port $((kport + 2))" \
-  >"$tmp/ku.json" 2>"$tmp/ku.err" &
-ku=$!
-pids="$pids $ku"
-ready "$tmp/ku.err"
+keylog_capture ku $((kport + 2)) "$tmp/late-root.keys" -Z nobody
 umask 077
 client $((kport + 2)) -keylogfile "$tmp/late-root.keys"
 umask "$umask_was"
-wait $ku || fail "live, unreadable key log: exit $? ($(cat "$tmp/ku.err"))"
+keylog_done
 grep -q 'the key log could not be read: .*late-root.keys: Permission denied' "$tmp/ku.json" ||
   fail "live: an unreadable key log is not named as such: $(grep -o '"problem":"[^"]*"' "$tmp/ku.json")"
 grep -q 'late-root.keys: Permission denied' "$tmp/ku.err" || fail "live: no warning for the unreadable key log"
