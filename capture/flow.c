@@ -246,30 +246,6 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
     return fl;
 }
 
-bool flow_consumer(struct capture *c, struct flow *fl)
-{
-    if (fl->opened)
-        return fl->interested;
-    fl->opened = true;
-    struct flow_info fi = {
-        .a = fl->a, .b = fl->b, .ts = fl->first_ts, .packet = fl->first_packet,
-        .a_sent_syn = fl->a_sent_syn, .b_sent_synack = fl->b_sent_synack,
-    };
-    fl->user = fl->interested ? c->h.open(c->h.ctx, &fi) : NULL;
-    fl->interested = fl->user != NULL;
-    for (int dir = 0; dir < 2 && fl->interested && c->h.flags; dir++)
-        if (fl->syn_held & (1 << dir))
-            c->h.flags(c->h.ctx, fl->user, dir, fl->syn_flags[dir], &fl->syn_meta[dir]);
-    if (fl->interested && fl->hs_ack_seen && !fl->hs_ack_told && c->h.tcp_note) {
-        fl->hs_ack_told = true;
-        c->h.tcp_note(c->h.ctx, fl->user, 0, TCPN_HANDSHAKE_ACK, 0, &fl->hs_ack_meta);
-    }
-    for (int dir = 0; dir < 2 && fl->interested && c->h.flags; dir++)
-        if (fl->fin_held & (1 << dir))
-            c->h.flags(c->h.ctx, fl->user, dir, fl->fin_flags[dir], &fl->fin_meta[dir]);
-    return fl->interested;
-}
-
 /* What a segment says of the network besides its bytes: the ACK that
  * completes the three-way handshake (SYN to it is the round trip, wherever
  * the capture point sits), and a receive window closing. */

@@ -126,7 +126,7 @@ enum dec decode_packet(struct capture *c, const struct pkt *p,
 /* flow_segment - route a decoded TCP segment to its flow (flow.c). */
 void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m);
-/* flow_consumer - ask the consumer about the flow now if it has not been
+/* flow_consumer - ask the consumer about the flow now if it has not been (consumer.c)
  * (replaying the SYNs it missed); whether it follows the flow. */
 bool flow_consumer(struct capture *c, struct flow *fl);
 /* flow_close - finish a flow and forget it. */

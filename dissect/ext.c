@@ -21,28 +21,3 @@ const struct ext_parser *ext_find(uint16_t type)
                 return &tables[t]->v[i];
     return NULL;
 }
-
-bool ext_u16_list(struct arena *a, struct cur c, struct u16s *out)
-{
-    if (c.left % 2)
-        return false;
-    while (c.left) {
-        uint16_t v;
-        if (!cur_u16(&c, &v) || !ARENA_PUSH(a, *out, v))
-            return false;
-    }
-    return true;
-}
-
-bool ext_bytes(struct arena *a, struct cur c, struct bytes *out)
-{
-    out->len = c.left;
-    out->p = NULL;
-    if (!c.left)
-        return true;
-    uint8_t *p = arena_alloc(a, c.left);
-    if (!p || !cur_copy(&c, p, c.left))
-        return false;
-    out->p = p;
-    return true;
-}

@@ -12,7 +12,7 @@ static enum st names(struct hsctx *hc, struct cur list, struct byteslist *out)
         struct bytes b;
         if (!cur_take_len8(&list, &name) || !name.left)
             return ST_BAD;
-        if (!ext_bytes(hc->s->arena, name, &b) || !ARENA_PUSH(hc->s->arena, *out, b))
+        if (!store_bytes(hc->s->arena, name, &b) || !ARENA_PUSH(hc->s->arena, *out, b))
             return ST_NOMEM;
     }
     return ST_OK;
@@ -24,7 +24,7 @@ static enum st ext_alpn(struct hsctx *hc, struct hello *h, bool from_client,
     struct cur list;
     if (!cur_take_len16(&body, &list) || body.left || !list.left)
         return ST_BAD;
-    if (!ext_bytes(hc->s->arena, list, &h->alpn_raw))
+    if (!store_bytes(hc->s->arena, list, &h->alpn_raw))
         return ST_NOMEM;
     enum st st = names(hc, list, &h->alpn);
     if (st == ST_OK && !from_client && h->alpn.n != 1)

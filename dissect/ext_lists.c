@@ -12,7 +12,7 @@ static enum st u16_vector16(struct hsctx *hc, struct cur body, struct u16s *out)
     struct cur list;
     if (!cur_take_len16(&body, &list) || body.left)
         return ST_BAD;
-    return ext_u16_list(hc->s->arena, list, out) ? ST_OK : ST_BAD;
+    return store_u16s(hc->s->arena, list, out) ? ST_OK : ST_BAD;
 }
 
 static enum st byte_vector8(struct hsctx *hc, struct cur body, struct bytes *out)
@@ -20,7 +20,7 @@ static enum st byte_vector8(struct hsctx *hc, struct cur body, struct bytes *out
     struct cur list;
     if (!cur_take_len8(&body, &list) || body.left)
         return ST_BAD;
-    return ext_bytes(hc->s->arena, list, out) ? ST_OK : ST_NOMEM;
+    return store_bytes(hc->s->arena, list, out) ? ST_OK : ST_NOMEM;
 }
 
 static enum st ext_supported_groups(struct hsctx *hc, struct hello *h,
@@ -65,7 +65,7 @@ static enum st ext_compress_cert(struct hsctx *hc, struct hello *h, bool from_cl
     struct cur list;
     if (!cur_take_len8(&body, &list) || body.left)
         return ST_BAD;
-    return ext_u16_list(hc->s->arena, list, &h->cert_compression) ? ST_OK : ST_BAD;
+    return store_u16s(hc->s->arena, list, &h->cert_compression) ? ST_OK : ST_BAD;
 }
 
 static const struct ext_parser parsers[] = {

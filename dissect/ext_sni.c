@@ -20,7 +20,7 @@ static enum st ext_server_name(struct hsctx *hc, struct hello *h, bool from_clie
         if (type != 0)
             continue; /* only host_name is defined */
         struct bytes b;
-        if (!ext_bytes(hc->s->arena, name, &b) || !ARENA_PUSH(hc->s->arena, h->sni, b))
+        if (!store_bytes(hc->s->arena, name, &b) || !ARENA_PUSH(hc->s->arena, h->sni, b))
             return ST_NOMEM;
     }
     return ST_OK;

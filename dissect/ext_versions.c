@@ -14,7 +14,7 @@ static enum st ext_supported_versions(struct hsctx *hc, struct hello *h,
     struct cur list;
     if (!cur_take_len8(&body, &list) || body.left || !list.left)
         return ST_BAD;
-    return ext_u16_list(hc->s->arena, list, &h->versions) ? ST_OK : ST_BAD;
+    return store_u16s(hc->s->arena, list, &h->versions) ? ST_OK : ST_BAD;
 }
 
 static const struct ext_parser parsers[] = {

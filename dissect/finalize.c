@@ -90,11 +90,8 @@ static int by_time(const void *x, const void *y)
     return 0;
 }
 
-void finalize_session(struct tflow *tf)
+void finalize_session(struct dissect *d, struct session *s)
 {
-    struct session *s = tf->s;
-    if (!s)
-        return;
     s->resumed = resumed(s);
     /* Up to TLS 1.2 a server sends application data only after the
      * client's Finished verified: data both ways after the server's
@@ -104,13 +101,10 @@ void finalize_session(struct tflow *tf)
         s->records[DIR_S2C][REC_APPDATA] && s->records[DIR_C2S][REC_APPDATA])
         s->established = true;
     s->one_way = one_way(s);
-    for (int fdir = 0; fdir < 2; fdir++)
-        s->tcp[tflow_sdir(tf, fdir)] = tf->tcp[fdir];
-    decrypt_finish(tf);
     s->ech = ech_outcome(s);
     fingerprint_session(s);
-    trust_check(tf->d, s, &s->server_certs);
-    trust_check(tf->d, s, &s->client_certs);
+    trust_check(d, s, &s->server_certs);
+    trust_check(d, s, &s->client_certs);
     /* Messages delivered late by reassembly keep their packet numbers;
      * a stable merge keeps same-packet events in parse order. */
     struct event *v = s->events.v;

@@ -56,7 +56,7 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
         }
     }
     if (type == HS_FINISHED)
-        record_finished(tf, h->fdir);
+        tflow_finished(tf, h->fdir);
     if (tf->dec)
         decrypt_on_message(tf, h->fdir, type, body);
     if (tf->renegotiating && type == HS_FINISHED && h->sdir == DIR_S2C)
@@ -67,7 +67,7 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
     session_event(s, EV_HANDSHAKE, shown, (uint8_t)h->sdir, len, &h->at);
     if (tf->d->cfg.keep_messages) {
         struct raw_message m = {.type = shown, .dir = (uint8_t)h->sdir, .at = h->at};
-        if (ext_bytes(s->arena, body, &m.body))
+        if (store_bytes(s->arena, body, &m.body))
             (void)ARENA_PUSH(s->arena, s->messages, m);
     }
     if (st != ST_OK) {
@@ -76,17 +76,6 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
                       "%s message of %u bytes in record %u is %s",
                       name ? name : "unknown", len, h->at.record, st_name(st));
     }
-}
-
-void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
-                   ...)
-{
-    char detail[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
-    tflow_anomaly(h->tf, h->fdir, what, "%s", detail);
 }
 
 static bool known_type(uint8_t type)
@@ -156,7 +145,7 @@ static void stop(struct dirstate *ds)
 {
     ds->hlen = 0;
     if (ds->hs_over)
-        record_free(ds);
+        dirstate_free(ds);
 }
 
 void handshake_feed(struct tflow *tf, int fdir, struct cur c, bool record_start)

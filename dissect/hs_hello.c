@@ -76,7 +76,7 @@ static enum st hello_common(struct arena *a, struct hello *h, struct cur *b)
         !cur_take_len8(b, &sid))
         return ST_BAD;
     h->random_len = 32;
-    return ext_bytes(a, sid, &h->session_id) ? ST_OK : ST_NOMEM;
+    return store_bytes(a, sid, &h->session_id) ? ST_OK : ST_NOMEM;
 }
 
 static struct hello *client_slot(struct hsctx *hc)
@@ -124,7 +124,7 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
     }
     if (st == ST_OK && (suites.left || !cur_take_len8(&b, &comp)))
         st = ST_BAD;
-    if (st == ST_OK && !ext_bytes(a, comp, &h->compression))
+    if (st == ST_OK && !store_bytes(a, comp, &h->compression))
         st = ST_NOMEM;
     if (st == ST_OK && b.left)
         st = hello_exts(hc, h, true, &b);
@@ -206,7 +206,7 @@ enum st hs_server_hello(struct hsctx *hc, struct cur b)
         st = hello_common(a, h, &b);
         if (st == ST_OK && (!cur_u16(&b, &cs) || !cur_u8(&b, &comp)))
             st = ST_BAD;
-        if (st == ST_OK && !ext_bytes(a, cur_make(&comp, 1), &h->compression))
+        if (st == ST_OK && !store_bytes(a, cur_make(&comp, 1), &h->compression))
             st = ST_NOMEM;
     }
     if (st == ST_OK) {

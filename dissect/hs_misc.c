@@ -37,7 +37,7 @@ static enum st cert_request_tls13(struct hsctx *hc, struct cur b)
         if (!cur_u16(&exts, &type) || !cur_take_len16(&exts, &body))
             return ST_BAD;
         if (type == 13 && (!cur_take_len16(&body, &list) ||
-                           !ext_u16_list(hc->s->arena, list, &cr->sig_algs)))
+                           !store_u16s(hc->s->arena, list, &cr->sig_algs)))
             return ST_BAD;
         if (type == 47) {
             if (!cur_take_len16(&body, &list))
@@ -56,13 +56,13 @@ enum st hs_certificate_request(struct hsctx *hc, struct cur b)
     if (hc->tf->server_tls13)
         return cert_request_tls13(hc, b);
     struct cur types, algs, cas;
-    if (!cur_take_len8(&b, &types) || !ext_bytes(s->arena, types, &cr->cert_types))
+    if (!cur_take_len8(&b, &types) || !store_bytes(s->arena, types, &cr->cert_types))
         return ST_BAD;
     bool tls12 = s->has_version ? s->version >= VER_TLS12 : true;
     if (tls12) {
         /* Without a version, the TLS 1.2 form is tried and must fit. */
         struct cur save = b;
-        if (!cur_take_len16(&b, &algs) || !ext_u16_list(s->arena, algs, &cr->sig_algs)) {
+        if (!cur_take_len16(&b, &algs) || !store_u16s(s->arena, algs, &cr->sig_algs)) {
             if (s->has_version)
                 return ST_BAD;
             b = save;

@@ -151,11 +151,7 @@ struct hsctx {
     struct where at;
 };
 
-/* hsctx_anomaly - note a problem found while parsing a message. */
-void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
-
-/* ---- engine.c ------------------------------------------------------------ */
+/* ---- tflow.c: the flow's state, beneath every layer ---------------------- */
 
 /* tflow_session - the flow's session, created on first use (NULL on no
  * memory). fdir is the direction whose bytes showed TLS. */
@@ -166,6 +162,14 @@ int tflow_sdir(const struct tflow *tf, int fdir);
 void tflow_set_client(struct tflow *tf, int fdir, bool is_client);
 void tflow_anomaly(struct tflow *tf, int fdir, const char *what,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* hsctx_anomaly - note a problem found while parsing a message. */
+void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
+/* tflow_finished - the side sending in fdir finished its handshake (its
+ * Finished was read, or a protected record could only be it). */
+void tflow_finished(struct tflow *tf, int fdir);
+/* dirstate_free - a direction's buffers. */
+void dirstate_free(struct dirstate *ds);
 
 /* ---- detect.c ------------------------------------------------------------ */
 
@@ -194,19 +198,15 @@ bool tunnel_target(const char *proto, struct cur c, char host[256], uint16_t *po
 size_t record_feed(struct tflow *tf, int fdir, struct cur c);
 /* record_gap - len bytes are missing from the direction. */
 void record_gap(struct tflow *tf, int fdir, uint64_t len);
-void record_free(struct dirstate *ds);
 /* What a decrypted record holds, told to the record layer's bookkeeping. */
 void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc);
 void record_appdata(struct tflow *tf, int fdir, bool early);
-void record_finished(struct tflow *tf, int fdir);
 /* record_protected_ccs - a TLS <= 1.2 ChangeCipherSpec under the current
  * keys: a renegotiated handshake switching to its own (read or not). */
 void record_protected_ccs(struct tflow *tf, int fdir);
 
 /* ---- queue.c: handing sessions on, in order ------------------------------ */
 
-/* queue_add - a new session's flow, in the order connections began. */
-void queue_add(struct dissect *d, struct tflow *tf);
 /* queue_closed - its connection ended: the session can go (or its flow is
  * freed, if it went already or never was one). */
 void queue_closed(struct dissect *d, struct tflow *tf);
@@ -320,9 +320,12 @@ const struct ext_parser *ext_find(uint16_t type);
 /* ext_tables - all the tables (n of them). */
 const struct ext_table *const *ext_tables(size_t *n);
 
-/* Helpers for extension bodies: u16 lists and byte vectors. */
-MUST_CHECK bool ext_u16_list(struct arena *a, struct cur c, struct u16s *out);
-MUST_CHECK bool ext_bytes(struct arena *a, struct cur c, struct bytes *out);
+/* ---- store.c ------------------------------------------------------------- */
+
+/* store_u16s / store_bytes - a body of big-endian u16s, or the bytes of c,
+ * copied into arena a (false: odd length or no memory). */
+MUST_CHECK bool store_u16s(struct arena *a, struct cur c, struct u16s *out);
+MUST_CHECK bool store_bytes(struct arena *a, struct cur c, struct bytes *out);
 
 /* ---- digest.c --------------------------------------------------------------- */
 
@@ -372,4 +375,4 @@ void trust_free(struct trust *t);
 /* ---- finalize.c ---------------------------------------------------------- */
 
 /* finalize_session - derive the negotiated facts once the flow is over. */
-void finalize_session(struct tflow *tf);
+void finalize_session(struct dissect *d, struct session *s);

@@ -181,7 +181,7 @@ size_t mq_feed(struct tflow *tf, int fdir, struct cur c)
             break;
     }
     if (ds->mq_segments >= MQ_SEGMENTS || ds->hlen >= MQ_KEEP) {
-        record_free(ds);
+        dirstate_free(ds);
         return FLOW_IGNORE;
     }
     return 0;

@@ -51,11 +51,13 @@ const char *registry_openssl_cipher_name(uint32_t code)
     return NULL;
 }
 
-const struct cipher_info *registry_cipher_by_openssl_name(const char *name)
+bool registry_openssl_cipher_code(const char *name, uint32_t *code)
 {
     pthread_once(&once, load);
     for (size_t i = 0; i < n_names; i++)
-        if (strcasecmp(names[i].name, name) == 0)
-            return registry_cipher(names[i].code);
-    return NULL;
+        if (strcasecmp(names[i].name, name) == 0) {
+            *code = names[i].code;
+            return true;
+        }
+    return false;
 }

@@ -7,33 +7,33 @@
 
 #include <stdlib.h>
 
-void queue_add(struct dissect *d, struct tflow *tf)
-{
-    if (d->order) {
-        tf->created = *d->order;
-        tf->created_seq = d->created++;
-    }
-    if (d->q_tail)
-        d->q_tail->q_next = tf;
-    else
-        d->q_head = tf;
-    d->q_tail = tf;
-}
-
 void tflow_free(struct tflow *tf)
 {
     for (int i = 0; i < 2; i++)
-        record_free(&tf->dir[i]);
+        dirstate_free(&tf->dir[i]);
     free(tf->fetch);
     decrypt_free(tf->dec);
     free(tf);
+}
+
+/* The flow is over: what the flow knew goes into the session, then the
+ * negotiated facts are derived from the session alone. */
+static void finish(struct tflow *tf)
+{
+    struct session *s = tf->s;
+    if (!s)
+        return;
+    for (int fdir = 0; fdir < 2; fdir++)
+        s->tcp[tflow_sdir(tf, fdir)] = tf->tcp[fdir];
+    decrypt_finish(tf);
+    finalize_session(tf->d, s);
 }
 
 static void emit(struct dissect *d, struct tflow *tf)
 {
     if (!tf->emitted) {
         if (!tf->finalized)
-            finalize_session(tf);
+            finish(tf);
         tf->emitted = true;
         struct session *s = tf->s;
         tf->s = NULL;
@@ -41,7 +41,7 @@ static void emit(struct dissect *d, struct tflow *tf)
     }
     /* An open flow reported early is not followed further. */
     for (int i = 0; i < 2; i++) {
-        record_free(&tf->dir[i]);
+        dirstate_free(&tf->dir[i]);
         tf->dir[i].mode = DM_IGNORE;
     }
     decrypt_free(tf->dec);
@@ -77,7 +77,7 @@ void queue_closed(struct dissect *d, struct tflow *tf)
     if (d->order) {
         /* the expensive part now, on this tracker's thread; the order is
          * settled later over all trackers */
-        finalize_session(tf);
+        finish(tf);
         tf->finalized = true;
         return;
     }

@@ -14,16 +14,6 @@ static uint8_t slot(uint8_t type)
                                             : REC_TYPE_SLOTS - 1;
 }
 
-void record_free(struct dirstate *ds)
-{
-    free(ds->hbuf);
-    ds->hbuf = NULL;
-    ds->hlen = ds->hcap = 0;
-    free(ds->rbuf);
-    ds->rbuf = NULL;
-    ds->rbuf_len = 0;
-}
-
 static void note_event_once(struct tflow *tf, int fdir, bool *noted,
                             uint8_t kind)
 {
@@ -33,21 +23,6 @@ static void note_event_once(struct tflow *tf, int fdir, bool *noted,
     struct dirstate *ds = &tf->dir[fdir];
     session_event(tf->s, kind, 0, (uint8_t)tflow_sdir(tf, fdir), ds->rlen,
                   &tf->at[fdir]);
-}
-
-void record_finished(struct tflow *tf, int fdir)
-{
-    struct session *s = tf->s;
-    int sdir = tflow_sdir(tf, fdir);
-    bool *done = sdir == DIR_C2S ? &s->client_finished : &s->server_finished;
-    if (*done)
-        return;
-    *done = true;
-    if (s->client_finished && s->server_finished && !s->has_hs_end) {
-        s->hs_end = tf->at[fdir];
-        s->has_hs_end = true;
-        s->established = true;
-    }
 }
 
 /* TLS 1.3 protected record sizes: content(2) + inner type(1) + AEAD tag
@@ -96,7 +71,7 @@ static void client_flight_record(struct tflow *tf, int fdir)
     note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
     uint32_t finished = finished_record_size(s);
     if (!finished || ds->rlen == finished)
-        record_finished(tf, fdir);
+        tflow_finished(tf, fdir);
 }
 
 /* A protected record: which part of the handshake it can only be, judged
@@ -129,13 +104,13 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
             return;
         }
         if (sdir == DIR_S2C && s->server_finished && !s->client_finished && tf->client_flight_bytes)
-            record_finished(tf, 1 - fdir); /* its Finished was packed with other messages */
+            tflow_finished(tf, 1 - fdir); /* its Finished was packed with other messages */
         if (!*mine) {
             /* Server: EncryptedExtensions..Finished (a client before the
              * server's flight: out of order, taken as it comes). */
             s->encrypted[sdir] = true;
             note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
-            record_finished(tf, fdir);
+            tflow_finished(tf, fdir);
         } else if (sdir == DIR_S2C && s->client_finished && !s->appdata_records[DIR_S2C] &&
                    looks_like_alert(ds->rlen) &&
                    (tf->client_flight_bytes > 200 || (s->client_certs.from_record_size && !s->client_certs.n))) {
@@ -158,7 +133,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
     }
     if (type == CT_HANDSHAKE) {
         note_event_once(tf, fdir, &ds->noted_enc_flight, EV_ENC_HANDSHAKE);
-        record_finished(tf, fdir);
+        tflow_finished(tf, fdir);
     } else if (type == CT_APPDATA) {
         s->saw_appdata[sdir] = true;
         s->appdata_records[sdir]++;
@@ -414,7 +389,7 @@ static void deliver(struct tflow *tf, int fdir, const struct plaintext *p)
         s->decryption.app_records[sdir]++;
         if (!s->decryption.app_first[sdir].len && pt.left) {
             struct cur head = cur_head(&pt, 32);
-            if (ext_bytes(s->arena, head, &s->decryption.app_first[sdir]))
+            if (store_bytes(s->arena, head, &s->decryption.app_first[sdir]))
                 s->decryption.app_first_len[sdir] = (uint32_t)pt.left;
         }
         break;

@@ -42,7 +42,8 @@ const struct cipher_info *registry_cipher_by_name(const char *name)
         if (strcasecmp(registry_ciphers[i].name, name) == 0)
             return &registry_ciphers[i];
     /* the way openssl ciphers and server configurations name it */
-    return registry_cipher_by_openssl_name(name);
+    uint32_t code;
+    return registry_openssl_cipher_code(name, &code) ? registry_cipher(code) : NULL;
 }
 
 const char *registry_ext_name(uint16_t code)

@@ -79,9 +79,10 @@ const char *registry_group_label(uint16_t code, char *buf);
 const char *registry_sigscheme_label(uint16_t code, char *buf);
 const char *registry_ext_label(uint16_t code, char *buf);
 /* registry_openssl_cipher_name - OpenSSL's name for a suite (NULL when
- * this OpenSSL has none); registry_cipher_by_openssl_name - the reverse. */
+ * this OpenSSL has none); registry_openssl_cipher_code - the reverse
+ * (false when OpenSSL has no suite of that name). */
 const char *registry_openssl_cipher_name(uint32_t code);
-const struct cipher_info *registry_cipher_by_openssl_name(const char *name);
+bool registry_openssl_cipher_code(const char *name, uint32_t *code);
 const char *registry_cipher_label(uint32_t code, char *buf);
 /* registry_version_label - "TLSv1.2", "TLSv1.3-draft23", "SSLv2", or 0xNNNN. */
 const char *registry_version_label(uint16_t code, char *buf);

@@ -51,7 +51,7 @@ static enum st client_hello(struct hsctx *hc, struct cur b)
         !cur_take(&b, nchal, &chal) || nchal > 32)
         return ST_BAD;
     TRY(specs(s, h, sp, h->version >= VER_SSL3));
-    if (!ext_bytes(s->arena, sid, &h->session_id))
+    if (!store_bytes(s->arena, sid, &h->session_id))
         return ST_NOMEM;
     /* The challenge is the client random, right-aligned in 32 bytes. */
     size_t n = chal.left;

@@ -483,7 +483,7 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     d->st.certs_parsed++;
     if (digest(DIGEST_SHA1, der.p, der.left, md) == 20) /* a hit copies it from the cache */
         memcpy(out->sha1, md, 20);
-    if (!ext_bytes(a, der, &out->der))
+    if (!store_bytes(a, der, &out->der))
         out->der.len = 0;
     const unsigned char *p = der.p;
     X509 *x = d2i_X509(NULL, &p, (long)der.left);

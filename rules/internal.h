@@ -371,11 +371,18 @@ const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf
  * with when. */
 int closed_by(const struct session *s, int64_t after, int64_t *when);
 bool cipher_is_weak(const struct cipher_info *ci, const char **why);
+/* refused_at_hello - the server answered the ClientHello (no ServerHello
+ * or HelloRetryRequest) with the fatal alert *al. */
+bool refused_at_hello(const struct session *s, const struct alert **al);
 /* refused_key_type - the server refused a ClientHello that offered suites
  * for one certificate key type only: 1 RSA, 2 ECDSA; 0 otherwise. */
 unsigned refused_key_type(const struct session *s);
-/* rsa_pss_missing - TLS 1.3 with no RSA-PSS scheme offered: 1 when the
- * server's key is RSA, 2 when a refusal at the hello suggests it, else 0. */
+/* offers_schemes - does the client offer a signature scheme in [lo, hi]? */
+bool offers_schemes(const struct hello *ch, uint16_t lo, uint16_t hi);
+/* rsa_pss_missing - no signature scheme the server's RSA key can sign
+ * with: 1 when the key is RSA and the session TLS 1.3 (RSA-PSS only), 2
+ * when a refusal of a TLS 1.3 hello suggests it, 3 when the key is
+ * RSASSA-PSS and no rsa_pss_pss_* scheme is offered; 0 otherwise. */
 unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env);
 /* narrow_sigalgs_note - when the client offers only a few signature
  * schemes, name the server key kinds none of them fits: a refusal of the

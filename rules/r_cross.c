@@ -88,42 +88,6 @@ const struct rule rule_cert_sigalg_not_offered = {
     .check = cert_sigalg_not_offered,
 };
 
-/* Does the client offer a signature scheme in [lo, hi]? rsa_pss_rsae_*
- * (0x0804..0x0806) sign with an ordinary RSA key, rsa_pss_pss_*
- * (0x0809..0x080b) with an RSASSA-PSS key (RFC 8446 4.2.3). */
-static bool offers_schemes(const struct hello *ch, uint16_t lo, uint16_t hi)
-{
-    for (size_t i = 0; i < ch->sig_algs.n; i++)
-        if (ch->sig_algs.v[i] >= lo && ch->sig_algs.v[i] <= hi)
-            return true;
-    return false;
-}
-
-/* No scheme the server's RSA key can sign with: 1 when the key is known to
- * be RSA and the session TLS 1.3 (which signs with RSA-PSS only), 2 when a
- * refusal of a TLS 1.3 hello points that way (RSA keys being the norm and
- * the key not yet seen), 3 when the key is RSASSA-PSS and the client
- * offers no rsa_pss_pss_* scheme (any version), 0 otherwise. */
-unsigned rsa_pss_missing(const struct session *s, const struct rule_env *env)
-{
-    const struct hello *ch = &s->ch;
-    if (!hello_whole(ch) || !ch->sig_algs.n)
-        return 0;
-    const struct cert *leaf = chain_leaf(&s->server_certs);
-    const char *key = leaf ? leaf->key_type
-                    : env->server && env->server->has_leaf ? env->server->leaf_key_type : NULL;
-    if (key && strcmp(key, "rsa-pss") == 0)
-        return offers_schemes(ch, 0x0809, 0x080b) ? 0 : 3;
-    bool tls13 = session_is_tls13(s) || (!s->sh.present && offers_tls13(ch));
-    if (!tls13 || offers_schemes(ch, 0x0804, 0x0806))
-        return 0;
-    if (key)
-        return strcmp(key, "rsa") == 0 ? 1 : 0;
-    const struct alert *al = failure_alert(s);
-    bool refused = !s->sh.present && al && al->dir == DIR_S2C && al->desc == 40;
-    return refused ? 2 : 0;
-}
-
 void narrow_sigalgs_note(const struct hello *ch, struct finding_out *out)
 {
     /* A handful of schemes is a client restricted by hand (-sigalgs, a

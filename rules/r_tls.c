@@ -8,15 +8,6 @@
 
 /* ---- failures before a ServerHello ----------------------------------------------- */
 
-/* The server refused right after the ClientHello (alert or close). */
-static bool refused_at_hello(const struct session *s, const struct alert **al)
-{
-    if (!s->ch.present || s->sh.present || s->hrr.present)
-        return false;
-    *al = fatal_alert(s);
-    return *al && (*al)->dir == DIR_S2C;
-}
-
 static void list_offer(const struct hello *ch, struct finding_out *out)
 {
     char buf[REG_LABEL_LEN], line[640];
@@ -56,16 +47,6 @@ static void list_offer(const struct hello *ch, struct finding_out *out)
 static const char *key_kind_name(unsigned kinds)
 {
     return kinds == 1 ? "RSA" : kinds == 2 ? "ECDSA" : "other";
-}
-
-unsigned refused_key_type(const struct session *s)
-{
-    const struct alert *al;
-    /* "only ECDSA suites" needs the whole list */
-    if (!hello_whole(&s->ch) || !refused_at_hello(s, &al) || (al->desc != 40 && al->desc != 71))
-        return 0;
-    unsigned kinds = offered_key_types(&s->ch);
-    return kinds == 1 || kinds == 2 ? kinds : 0;
 }
 
 /* Does the certificate key type explain a refusal at the hello? A client
