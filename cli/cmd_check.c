@@ -14,8 +14,8 @@
 #include "cli/live.h"
 #include "cli/pipeline.h"
 #include "cli/run_capture.h"
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "report/ci.h"
 
 static const char check_intro[] =

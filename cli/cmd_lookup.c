@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "include/session.h"
 
 static const char cipher_usage[] =

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
-#include "dissect/keylog.h"
+#include "dissect/crypto/keylog.h"
 #include "include/session.h"
 
 struct dissect_config {

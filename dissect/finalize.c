@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect/fingerprint.h"
+#include "dissect/fingerprint/fingerprint.h"
 
 static bool has_ext(const struct hello *h, uint16_t type)
 {

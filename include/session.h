@@ -329,7 +329,7 @@ struct decryption {
     uint32_t app_first_len[2]; /* that record's plaintext length */
 };
 
-/* Fingerprints of the hellos (dissect/fingerprint.h); NULL or "" when
+/* Fingerprints of the hellos (dissect/fingerprint/fingerprint.h); NULL or "" when
  * there was no hello to take them from. */
 struct fingerprints {
     const char *ja3, *ja3s;           /* the strings hashed */

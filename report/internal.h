@@ -1,7 +1,7 @@
 #pragma once
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "report/jsonw.h"
 #include "report/report.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "rules/internal.h"
 
 static const struct {

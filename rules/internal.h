@@ -2,8 +2,8 @@
 
 #include <stdarg.h>
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "rules/rules.h"
 
 /* ---- policy ------------------------------------------------------------------ */

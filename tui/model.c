@@ -10,8 +10,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 #include "include/escape.h"
 #include "report/report.h"
 #include "rules/rules.h"

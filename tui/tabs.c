@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "dissect/mq.h"
+#include "dissect/mq/mq.h"
 #include "include/escape.h"
-#include "dissect/registry.h"
+#include "dissect/registry/registry.h"
 #include "report/report.h"
 #include "rules/rules.h"
 

@@ -212,7 +212,7 @@ def p4_session_fact(name, s):
 def load_iana(src):
     """Suite names by code, from the project's copy of the IANA registry."""
     names = {}
-    table = os.path.join(src, "dissect", "registry_data.c")
+    table = os.path.join(src, "dissect", "registry", "registry_data.c")
     for m in re.finditer(r'\{\s*0x([0-9a-fA-F]+),\s*"((?:TLS|SSL)_[A-Za-z0-9_]+)"', open(table).read()):
         names[int(m.group(1), 16)] = m.group(2)
     return names

@@ -1,7 +1,7 @@
 /* The NSS key log parser. Input: key log text. */
 #include <stdlib.h>
 
-#include "dissect/keylog.h"
+#include "dissect/crypto/keylog.h"
 #include "tests/fuzz/fuzz.h"
 
 static void count(void *ctx, const char *message)

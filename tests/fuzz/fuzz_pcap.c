@@ -4,7 +4,7 @@
  * Input: the file. */
 #include <unistd.h>
 
-#include "dissect/keylog.h"
+#include "dissect/crypto/keylog.h"
 #include "tests/fuzz/fuzz.h"
 
 static void no_warning(void *ctx, const char *message)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dissect/fingerprint.h"
+#include "dissect/fingerprint/fingerprint.h"
 
 static struct arena *arena;
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "dissect/keylog.h"
+#include "dissect/crypto/keylog.h"
 
 static char warnings[16][400];
 static size_t n_warnings;

@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "dissect/mq.h"
-#include "dissect/registry.h"
+#include "dissect/mq/mq.h"
+#include "dissect/registry/registry.h"
 
 static void registry_names(void **state)
 {

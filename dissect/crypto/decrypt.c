@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dissect/tls_crypto.h"
+#include "dissect/crypto/tls_crypto.h"
 
 enum phase { PH_NONE, PH_EARLY, PH_HANDSHAKE, PH_APP };
 

@@ -1,6 +1,6 @@
 /* IBM MQ CipherSpecs and the channel-name SNI mapping, from IBM's
  * documentation as summarised in the project's MQ reference notes. */
-#include "dissect/mq.h"
+#include "dissect/mq/mq.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * carry an explicit 8-byte nonce, ChaCha20-Poly1305 XORs the sequence
  * number into its IV, CBC suites MAC-then-encrypt (or encrypt-then-MAC,
  * RFC 7366) with HMAC, and NULL suites only MAC. */
-#include "dissect/tls_crypto.h"
+#include "dissect/crypto/tls_crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>

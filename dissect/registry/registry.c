@@ -1,4 +1,4 @@
-#include "dissect/registry.h"
+#include "dissect/registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * The OpenSSL algorithm objects are fetched once per process: the trackers
  * of -j N derive keys on several threads, so the fetch happens under
  * pthread_once and the objects are only read afterwards. */
-#include "dissect/tls_crypto.h"
+#include "dissect/crypto/tls_crypto.h"
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>

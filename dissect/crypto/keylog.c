@@ -8,7 +8,7 @@
  * several threads and a lookup may read on, so one lock covers the whole
  * structure, and a lookup copies the secrets out: nothing handed out points
  * into storage that a later read can move. */
-#include "dissect/keylog.h"
+#include "dissect/crypto/keylog.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* OpenSSL's names for cipher suites (ECDHE-RSA-AES128-GCM-SHA256), so a
  * user can name a suite the way openssl ciphers and server configurations
  * do. The table is OpenSSL's own, read once from every suite it knows. */
-#include "dissect/registry.h"
+#include "dissect/registry/registry.h"
 
 #include <openssl/ssl.h>
 #include <pthread.h>

@@ -14,7 +14,7 @@
  * signature algorithms in their order. An empty list hashes to twelve
  * zeros. The "_o" forms keep the original order and SNI and ALPN; the
  * "_r" forms show the lists instead of their hashes. */
-#include "dissect/fingerprint.h"
+#include "dissect/fingerprint/fingerprint.h"
 #include "dissect/internal.h"
 
 #include <openssl/evp.h>

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dissect/keylog.h"
-#include "dissect/registry.h"
+#include "dissect/crypto/keylog.h"
+#include "dissect/registry/registry.h"
 #include "include/cur.h"
 
 enum aead_kind { AK_GCM, AK_CCM, AK_CHACHA, AK_CBC, AK_NULL };

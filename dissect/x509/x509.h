@@ -1,0 +1,34 @@
+#pragma once
+
+/* Certificates (dissect/x509/): X.509 and OCSP decoding with OpenSSL,
+ * a cache of decoded certificates shared by -j trackers, and the trust
+ * store. Private to dissect/. */
+
+#include "include/arena.h"
+#include "include/cur.h"
+#include "include/session.h"
+
+struct dissect;
+struct certcache;
+struct trust;
+
+/* ---- x509.c / certcache --------------------------------------------------- */
+
+struct certcache *certcache_new(void);
+/* certcache_ref - one more owner (trackers of one capture share a cache). */
+struct certcache *certcache_ref(struct certcache *cc);
+void certcache_free(struct certcache *cc);
+/* x509_decode - decode DER into out (strings in arena a); a certificate
+ * OpenSSL cannot parse gets parse_error set and its hashes still filled. */
+void x509_decode(struct dissect *d, struct arena *a, struct cur der,
+                 struct cert *out);
+/* x509_name_rfc2253 - a DER Name (from a CertificateRequest) as text. */
+const char *x509_name_rfc2253(struct arena *a, struct cur der);
+/* ocsp_decode - facts of a stapled OCSP response. */
+void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out);
+
+/* ---- trust.c --------------------------------------------------------------- */
+
+/* trust_check - fill in c->trusted and c->public_root. */
+void trust_check(struct dissect *d, struct session *s, struct chain *c);
+void trust_free(struct trust *t);
