@@ -1,6 +1,6 @@
-/* The flow table: open addressing with linear probing over a symmetric hash
- * of the 4-tuple, so both directions find the same flow without a second
- * lookup. Flows sit on an LRU list by last packet time, which makes idle
+/* The flow table: the project's hash map (include/hmap.h) over a symmetric
+ * hash of the 4-tuple, so both directions find the same flow without a
+ * second lookup; flows are allocated one by one and never move. Flows sit on an LRU list by last packet time, which makes idle
  * eviction and eviction-when-full O(1) per flow. A closed flow lingers a
  * while so late retransmissions do not look like a new connection. */
 #include "capture/internal.h"
@@ -63,77 +63,17 @@ static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y)
     return h;
 }
 
-static bool matches(const struct flow *fl, uint64_t hash,
-                    const struct endpoint *src, const struct endpoint *dst)
-{
-    if (fl->hash != hash)
-        return false;
-    return (ep_cmp(&fl->a, src) == 0 && ep_cmp(&fl->b, dst) == 0) ||
-           (ep_cmp(&fl->a, dst) == 0 && ep_cmp(&fl->b, src) == 0);
-}
+struct flow_key {
+    const struct endpoint *src, *dst;
+};
 
-static size_t slot_of(const struct flowtab *t, uint64_t hash)
+static bool same_flow(uintptr_t value, const void *key, const void *ctx)
 {
-    return (size_t)hash & (t->cap - 1);
-}
-
-static struct flow **find_slot(struct flowtab *t, uint64_t hash,
-                               const struct endpoint *src,
-                               const struct endpoint *dst)
-{
-    size_t i = slot_of(t, hash);
-    while (t->slots[i]) {
-        if (matches(t->slots[i], hash, src, dst))
-            return &t->slots[i];
-        i = (i + 1) & (t->cap - 1);
-    }
-    return &t->slots[i];
-}
-
-static bool grow(struct flowtab *t)
-{
-    size_t ncap = t->cap ? t->cap * 2 : 1024;
-    struct flow **ns = calloc(ncap, sizeof(*ns));
-    if (!ns)
-        return false;
-    for (size_t i = 0; i < t->cap; i++) {
-        struct flow *fl = t->slots[i];
-        if (!fl)
-            continue;
-        size_t j = (size_t)fl->hash & (ncap - 1);
-        while (ns[j])
-            j = (j + 1) & (ncap - 1);
-        ns[j] = fl;
-    }
-    free(t->slots);
-    t->slots = ns;
-    t->cap = ncap;
-    return true;
-}
-
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void remove_slot(struct flowtab *t, struct flow *fl)
-{
-    size_t i = slot_of(t, fl->hash);
-    while (t->slots[i] != fl)
-        i = (i + 1) & (t->cap - 1);
-    size_t hole = i;
-    for (;;) {
-        i = (i + 1) & (t->cap - 1);
-        struct flow *next = t->slots[i];
-        if (!next)
-            break;
-        size_t home = slot_of(t, next->hash);
-        /* move next into the hole unless its home lies in (hole, i] */
-        bool stays = hole <= i ? (home > hole && home <= i)
-                               : (home > hole || home <= i);
-        if (!stays) {
-            t->slots[hole] = next;
-            hole = i;
-        }
-    }
-    t->slots[hole] = NULL;
-    t->n--;
+    (void)ctx;
+    const struct flow *fl = (const struct flow *)value;
+    const struct flow_key *k = key;
+    return (ep_cmp(&fl->a, k->src) == 0 && ep_cmp(&fl->b, k->dst) == 0) ||
+           (ep_cmp(&fl->a, k->dst) == 0 && ep_cmp(&fl->b, k->src) == 0);
 }
 
 static void lru_unlink(struct flowtab *t, struct flow *fl)
@@ -173,7 +113,7 @@ static void touch(struct flowtab *t, struct flow *fl, int64_t ts, uint64_t packe
 
 static void destroy(struct capture *c, struct flow *fl)
 {
-    remove_slot(&c->tab, fl);
+    hmap_remove(&c->tab.map, fl->hash, (uintptr_t)fl);
     lru_unlink(&c->tab, fl);
     free(fl);
 }
@@ -215,12 +155,10 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
                            const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    if (t->n >= c->lim.max_flows && t->lru_head) {
+    if (t->map.n >= c->lim.max_flows && t->lru_head) {
         struct seg_meta em = {.ts = c->now, .packet = m->packet};
         flow_close(c, t->lru_head, FLOW_END_EVICTED, &em);
     }
-    if ((t->n + 1) * 2 > t->cap && !grow(t))
-        return NULL;
     struct flow *fl = calloc(1, sizeof(*fl));
     if (!fl)
         return NULL;
@@ -230,10 +168,12 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
     fl->hash = flow_hash(&fl->a, &fl->b);
     fl->last_ts = m->ts;
     fl->last_packet = m->packet;
-    *find_slot(t, fl->hash, &fl->a, &fl->b) = fl;
-    t->n++;
-    if (t->n > c->st.flows_peak)
-        c->st.flows_peak = t->n;
+    if (!hmap_put(&t->map, fl->hash, (uintptr_t)fl)) {
+        free(fl);
+        return NULL;
+    }
+    if (t->map.n > c->st.flows_peak)
+        c->st.flows_peak = t->map.n;
     lru_append(t, fl);
     c->st.flows++;
 
@@ -274,11 +214,9 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    if (!t->cap && !grow(t))
-        return;
     uint64_t hash = flow_hash(&d->src, &d->dst);
-    struct flow **slot = find_slot(t, hash, &d->src, &d->dst);
-    struct flow *fl = *slot;
+    struct flow_key key = {&d->src, &d->dst};
+    struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
         int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
@@ -358,7 +296,5 @@ void flowtab_fini(struct capture *c)
         c->order.flow_last = t->lru_head->last_packet;
         flow_close(c, t->lru_head, FLOW_END_EOF, &m);
     }
-    free(t->slots);
-    t->slots = NULL;
-    t->cap = t->n = 0;
+    hmap_free(&t->map);
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "include/hmap.h"
+
 #include "capture/capture.h"
 
 /* A decoded TCP or UDP packet (or reassembled IP datagram). */
@@ -100,8 +102,7 @@ struct flow {
 };
 
 struct flowtab {
-    struct flow **slots;
-    size_t cap, n;
+    struct hmap map; /* of struct flow *, by flow_hash */
     struct flow *lru_head, *lru_tail; /* least recently used first */
 };
 

@@ -2,22 +2,20 @@
  * the capture-wide rules over what the sessions left behind. */
 #include "rules/internal.h"
 
+#include "include/grow.h"
+#include "include/hmap.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Open-addressing index from an endpoint to its slot in a facts array:
- * captures with tens of thousands of servers or clients stay linear. */
-struct endpoint_index {
-    uint32_t *slot; /* 0 empty, else array index + 1 */
-    size_t cap;     /* a power of two */
-};
 
 struct rules {
     struct rules_config cfg;
     struct capture_state st;
     size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
-    struct endpoint_index server_index, client_index;
+    /* array index + 1 by endpoint: captures with tens of thousands of
+     * servers or clients stay linear (the arrays move as they grow) */
+    struct hmap server_index, client_index;
     struct capture_out out;
     bool finished;
 };
@@ -45,8 +43,8 @@ void rules_free(struct rules *r)
     free(r->st.reconnects);
     free(r->st.refusals);
     free(r->st.channels);
-    free(r->server_index.slot);
-    free(r->client_index.slot);
+    hmap_free(&r->server_index);
+    hmap_free(&r->client_index);
     for (size_t i = 0; i < r->out.n; i++)
         free((char *)r->out.v[i].f.evidence);
     free(r->out.v);
@@ -146,93 +144,30 @@ static void sort_findings(struct findings *fs)
 /* ---- capture facts ------------------------------------------------------------ */
 
 
-static uint32_t endpoint_hash(const struct endpoint *e, bool with_port)
+static uint64_t endpoint_hash(const struct endpoint *e, bool with_port)
 {
-    uint32_t h = 2166136261u ^ e->family; /* FNV-1a */
-    for (int i = 0; i < 16; i++)
-        h = (h ^ e->addr[i]) * 16777619u;
-    if (with_port)
-        h = ((h ^ (e->port & 0xff)) * 16777619u ^ (e->port >> 8)) * 16777619u;
-    return h;
+    uint64_t h = hmap_hash_bytes(e->addr, 16, e->family);
+    return with_port ? hmap_hash_bytes(&e->port, sizeof(e->port), h) : h;
 }
 
-static const struct endpoint *server_key(const struct rules *r, size_t i)
+static bool server_is(uintptr_t at, const void *key, const void *ctx)
 {
-    return &r->st.servers[i].server;
+    const struct rules *r = ctx;
+    return same_endpoint(&r->st.servers[at - 1].server, key);
 }
 
-static bool client_is(const struct rules *r, size_t i, const struct endpoint *e)
+static bool client_is(uintptr_t at, const void *key, const void *ctx)
 {
-    const struct client_facts *c = &r->st.clients[i];
+    const struct rules *r = ctx;
+    const struct client_facts *c = &r->st.clients[at - 1];
+    const struct endpoint *e = key;
     return c->family == e->family && memcmp(c->addr, e->addr, 16) == 0;
-}
-
-static bool index_match(const struct rules *r, bool servers, size_t i, const struct endpoint *e)
-{
-    return servers ? same_endpoint(server_key(r, i), e) : client_is(r, i, e);
-}
-
-/* index_find - the slot holding e, or where it would go (*found false). */
-static uint32_t *index_find(const struct rules *r, const struct endpoint_index *ix, bool servers,
-                            const struct endpoint *e, bool *found)
-{
-    size_t mask = ix->cap - 1;
-    for (size_t i = endpoint_hash(e, servers) & mask;; i = (i + 1) & mask) {
-        if (!ix->slot[i]) {
-            *found = false;
-            return &ix->slot[i];
-        }
-        if (index_match(r, servers, ix->slot[i] - 1, e)) {
-            *found = true;
-            return &ix->slot[i];
-        }
-    }
-}
-
-/* index_reserve - room for one more entry: keeps the load under a half. */
-static bool index_reserve(struct rules *r, struct endpoint_index *ix, bool servers, size_t n)
-{
-    if ((n + 1) * 2 <= ix->cap)
-        return true;
-    size_t cap = ix->cap ? ix->cap * 2 : 64;
-    uint32_t *slot = calloc(cap, sizeof(*slot));
-    if (!slot)
-        return false;
-    struct endpoint_index bigger = {slot, cap};
-    for (size_t i = 0; i < n; i++) {
-        struct endpoint e = {0};
-        if (servers) {
-            e = *server_key(r, i);
-        } else {
-            e.family = r->st.clients[i].family;
-            memcpy(e.addr, r->st.clients[i].addr, 16);
-        }
-        bool found;
-        *index_find(r, &bigger, servers, &e, &found) = (uint32_t)i + 1;
-    }
-    free(ix->slot);
-    *ix = bigger;
-    return true;
 }
 
 static struct server_facts *find_server(struct rules *r, const struct endpoint *e)
 {
-    if (!r->server_index.cap)
-        return NULL;
-    bool found;
-    uint32_t *slot = index_find(r, &r->server_index, true, e, &found);
-    return found ? &r->st.servers[*slot - 1] : NULL;
-}
-
-static void *grow(void *v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return v;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *nv = realloc(v, ncap * size);
-    if (nv)
-        *cap = ncap;
-    return nv;
+    uintptr_t at = hmap_get(&r->server_index, endpoint_hash(e, true), server_is, e, r);
+    return at ? &r->st.servers[at - 1] : NULL;
 }
 
 static struct server_facts *server_facts(struct rules *r, const struct endpoint *e)
@@ -240,41 +175,34 @@ static struct server_facts *server_facts(struct rules *r, const struct endpoint 
     struct server_facts *f = find_server(r, e);
     if (f)
         return f;
-    if (r->st.n_servers >= UINT32_MAX - 1 ||
-        !index_reserve(r, &r->server_index, true, r->st.n_servers))
-        return NULL;
-    struct server_facts *v = grow(r->st.servers, r->st.n_servers, &r->cap_servers, sizeof(*v));
+    struct server_facts *v = grow_array(r->st.servers, r->st.n_servers, &r->cap_servers, sizeof(*v), 16);
     if (!v)
         return NULL;
     r->st.servers = v;
-    f = &v[r->st.n_servers];
+    if (!hmap_put(&r->server_index, endpoint_hash(e, true), r->st.n_servers + 1))
+        return NULL;
+    f = &v[r->st.n_servers++];
     memset(f, 0, sizeof(*f));
     f->server = *e;
-    uint32_t number = (uint32_t)++r->st.n_servers;
-    bool found;
-    *index_find(r, &r->server_index, true, e, &found) = number;
     return f;
 }
 
 static struct client_facts *client_facts(struct rules *r, const struct endpoint *e)
 {
-    bool found = false;
-    uint32_t *slot = r->client_index.cap ? index_find(r, &r->client_index, false, e, &found) : NULL;
-    if (found)
-        return &r->st.clients[*slot - 1];
-    if (r->st.n_clients >= UINT32_MAX - 1 ||
-        !index_reserve(r, &r->client_index, false, r->st.n_clients))
-        return NULL;
-    struct client_facts *v = grow(r->st.clients, r->st.n_clients, &r->cap_clients, sizeof(*v));
+    uint64_t hash = endpoint_hash(e, false);
+    uintptr_t at = hmap_get(&r->client_index, hash, client_is, e, r);
+    if (at)
+        return &r->st.clients[at - 1];
+    struct client_facts *v = grow_array(r->st.clients, r->st.n_clients, &r->cap_clients, sizeof(*v), 16);
     if (!v)
         return NULL;
     r->st.clients = v;
-    struct client_facts *c = &v[r->st.n_clients];
+    if (!hmap_put(&r->client_index, hash, r->st.n_clients + 1))
+        return NULL;
+    struct client_facts *c = &v[r->st.n_clients++];
     memset(c, 0, sizeof(*c));
     c->family = e->family;
     memcpy(c->addr, e->addr, 16);
-    uint32_t number = (uint32_t)++r->st.n_clients;
-    *index_find(r, &r->client_index, false, e, &found) = number;
     return c;
 }
 
@@ -439,7 +367,7 @@ static void learn_refusal(struct rules *r, const struct session *s, const struct
     unsigned refused = refused_key_type(s);
     if (!refused || !f || f->has_leaf)
         return;
-    struct refusal *v = grow(r->st.refusals, r->st.n_refusals, &r->cap_refusals, sizeof(*v));
+    struct refusal *v = grow_array(r->st.refusals, r->st.n_refusals, &r->cap_refusals, sizeof(*v), 16);
     if (!v)
         return;
     r->st.refusals = v;
@@ -460,7 +388,7 @@ static void learn_channel(struct rules *r, const struct session *s, const char *
         if (strcmp(r->st.channels[i].channel, channel) == 0)
             c = &r->st.channels[i];
     if (!c) {
-        struct channel_facts *v = grow(r->st.channels, r->st.n_channels, &r->cap_channels, sizeof(*v));
+        struct channel_facts *v = grow_array(r->st.channels, r->st.n_channels, &r->cap_channels, sizeof(*v), 16);
         if (!v)
             return;
         r->st.channels = v;
@@ -551,7 +479,7 @@ static void learn_reconnect(struct rules *r, const struct session *s)
             f = c;
     }
     if (!f) {
-        struct reconnect_facts *v = grow(r->st.reconnects, r->st.n_reconnects, &r->cap_reconnects, sizeof(*v));
+        struct reconnect_facts *v = grow_array(r->st.reconnects, r->st.n_reconnects, &r->cap_reconnects, sizeof(*v), 16);
         if (!v)
             return;
         r->st.reconnects = v;
@@ -644,7 +572,7 @@ static void quiet_add(struct rules *r, const struct quiet_conn *q, uint64_t sess
         if (same_endpoint(&r->st.quiet[i].server, &q->server))
             f = &r->st.quiet[i];
     if (!f) {
-        struct quiet_facts *v = grow(r->st.quiet, r->st.n_quiet, &r->cap_quiet, sizeof(*v));
+        struct quiet_facts *v = grow_array(r->st.quiet, r->st.n_quiet, &r->cap_quiet, sizeof(*v), 16);
         if (!v)
             return;
         r->st.quiet = v;
@@ -696,7 +624,7 @@ static void learn_silent_client(struct rules *r, const struct session *s)
 
 void rules_fetch(struct rules *r, const struct revocation_fetch *f)
 {
-    struct fetch_facts *v = grow(r->st.fetches, r->st.n_fetches, &r->cap_fetches, sizeof(*v));
+    struct fetch_facts *v = grow_array(r->st.fetches, r->st.n_fetches, &r->cap_fetches, sizeof(*v), 16);
     if (!v)
         return;
     r->st.fetches = v;
@@ -713,7 +641,7 @@ void rules_fetch(struct rules *r, const struct revocation_fetch *f)
 struct capture_finding *capture_add(struct capture_out *out, const struct rule *r,
                                     enum severity sev, const char *subject)
 {
-    void *v = grow(out->v, out->n, &out->cap, sizeof(*out->v));
+    void *v = grow_array(out->v, out->n, &out->cap, sizeof(*out->v), 16);
     if (!v)
         return NULL;
     out->v = v;

@@ -9,6 +9,7 @@
  * structure, and a lookup copies the secrets out: nothing handed out points
  * into storage that a later read can move. */
 #include "dissect/crypto/keylog.h"
+#include "include/hmap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,8 +42,7 @@ struct keylog {
     pthread_mutex_t lock;
     struct keylog_entry *v;
     size_t n, cap;
-    uint32_t *index; /* open addressing: 0 empty, else entry + 1 */
-    size_t index_cap;
+    struct hmap index; /* of entry + 1, by client random */
     struct keylog_stats st;
     keylog_warn_fn warn;
     void *warn_ctx;
@@ -84,7 +84,7 @@ void keylog_free(struct keylog *k)
         return;
     pthread_mutex_destroy(&k->lock);
     free(k->v);
-    free(k->index);
+    hmap_free(&k->index);
     free(k->path);
     if (k->fd >= 0)
         close(k->fd);
@@ -113,40 +113,24 @@ static void warn(struct keylog *k, const char *origin, uint64_t line, const char
     k->warn(k->warn_ctx, msg);
 }
 
-static uint32_t slot_of(const uint8_t random[32])
+static uint64_t random_hash(const uint8_t random[32])
 {
-    uint32_t h;
+    uint64_t h;
     memcpy(&h, random, sizeof(h)); /* client randoms are random */
     return h;
 }
 
-static bool index_grow(struct keylog *k)
+static bool same_random(uintptr_t value, const void *key, const void *ctx)
 {
-    size_t cap = k->index_cap ? k->index_cap * 2 : 256;
-    uint32_t *ix = calloc(cap, sizeof(*ix));
-    if (!ix)
-        return false;
-    for (size_t i = 0; i < k->n; i++) {
-        size_t s = slot_of(k->v[i].client_random) & (cap - 1);
-        while (ix[s])
-            s = (s + 1) & (cap - 1);
-        ix[s] = (uint32_t)i + 1;
-    }
-    free(k->index);
-    k->index = ix;
-    k->index_cap = cap;
-    return true;
+    const struct keylog *k = ctx;
+    return memcmp(k->v[value - 1].client_random, key, 32) == 0;
 }
 
+/* Entries are found by index: the array moves as it grows. */
 static struct keylog_entry *lookup(const struct keylog *k, const uint8_t random[32])
 {
-    if (!k->index_cap)
-        return NULL;
-    for (size_t s = slot_of(random) & (k->index_cap - 1); k->index[s];
-         s = (s + 1) & (k->index_cap - 1))
-        if (memcmp(k->v[k->index[s] - 1].client_random, random, 32) == 0)
-            return &k->v[k->index[s] - 1];
-    return NULL;
+    uintptr_t at = hmap_get(&k->index, random_hash(random), same_random, random, k);
+    return at ? &k->v[at - 1] : NULL;
 }
 
 static struct keylog_entry *entry(struct keylog *k, const uint8_t random[32])
@@ -154,19 +138,15 @@ static struct keylog_entry *entry(struct keylog *k, const uint8_t random[32])
     struct keylog_entry *e = lookup(k, random);
     if (e)
         return e;
-    if ((k->n + 1) * 2 > k->index_cap && !index_grow(k))
-        return NULL;
     struct keylog_entry *v = grow_array(k->v, k->n, &k->cap, sizeof(*v), 64);
     if (!v)
         return NULL;
     k->v = v;
-    e = &k->v[k->n];
+    if (!hmap_put(&k->index, random_hash(random), k->n + 1))
+        return NULL;
+    e = &k->v[k->n++];
     memset(e, 0, sizeof(*e));
     memcpy(e->client_random, random, 32);
-    size_t s = slot_of(random) & (k->index_cap - 1);
-    while (k->index[s])
-        s = (s + 1) & (k->index_cap - 1);
-    k->index[s] = (uint32_t)++k->n;
     k->st.entries = k->n;
     return e;
 }

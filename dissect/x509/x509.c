@@ -3,6 +3,7 @@
  * and each session gets its own copy in its arena. Names print the way
  * Zeek's x509.log shows them (RFC 2253 without escaping UTF-8). */
 #include "dissect/internal.h"
+#include "include/hmap.h"
 
 #include <arpa/inet.h>
 #include <openssl/bio.h>
@@ -20,20 +21,14 @@
 #include <string.h>
 #include <time.h>
 
-enum { CACHE_SLOTS = 4096 };
-
-struct cached {
-    bool used;
-    struct cert cert;
-};
+enum { CACHE_CERTS = 2048 };
 
 /* Trackers reading one capture on several threads share one cache. */
 struct certcache {
     pthread_mutex_t lock;
     unsigned refs;
-    struct arena *arena;
-    struct cached *slots;
-    size_t n;
+    struct arena *arena; /* the certificates, where they never move */
+    struct hmap by_sha256; /* of struct cert *, in the arena */
 };
 
 struct certcache *certcache_new(void)
@@ -43,9 +38,8 @@ struct certcache *certcache_new(void)
         return NULL;
     pthread_mutex_init(&cc->lock, NULL);
     cc->refs = 1;
-    cc->slots = calloc(CACHE_SLOTS, sizeof(*cc->slots));
     cc->arena = arena_new();
-    if (!cc->slots || !cc->arena) {
+    if (!cc->arena) {
         certcache_free(cc);
         return NULL;
     }
@@ -71,26 +65,26 @@ void certcache_free(struct certcache *cc)
         return;
     pthread_mutex_destroy(&cc->lock);
     arena_free(cc->arena);
-    free(cc->slots);
+    hmap_free(&cc->by_sha256);
     free(cc);
 }
 
-static size_t slot_of(const uint8_t sha256[32])
+static uint64_t sha256_hash(const uint8_t sha256[32])
 {
-    size_t h;
+    uint64_t h;
     memcpy(&h, sha256, sizeof(h));
-    return h % CACHE_SLOTS;
+    return h;
+}
+
+static bool same_sha256(uintptr_t value, const void *key, const void *ctx)
+{
+    (void)ctx;
+    return memcmp(((const struct cert *)value)->sha256, key, 32) == 0;
 }
 
 static const struct cert *cache_find(struct certcache *cc, const uint8_t sha256[32])
 {
-    for (size_t i = slot_of(sha256), n = 0; n < CACHE_SLOTS; n++, i = (i + 1) % CACHE_SLOTS) {
-        if (!cc->slots[i].used)
-            return NULL;
-        if (memcmp(cc->slots[i].cert.sha256, sha256, 32) == 0)
-            return &cc->slots[i].cert;
-    }
-    return NULL;
+    return (const struct cert *)hmap_get(&cc->by_sha256, sha256_hash(sha256), same_sha256, sha256, NULL);
 }
 
 /* ---- copying a decoded certificate into another arena --------------------- */
@@ -152,7 +146,7 @@ static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
 
 static void cache_put(struct certcache *cc, const struct cert *c)
 {
-    if (cc->n >= CACHE_SLOTS / 2) {
+    if (cc->by_sha256.n >= CACHE_CERTS) {
         /* Full: start over rather than grow; memory stays bounded. The
          * new arena comes first: without one, the cache stays as it is
          * and this certificate is simply not kept. */
@@ -161,15 +155,14 @@ static void cache_put(struct certcache *cc, const struct cert *c)
             return;
         arena_free(cc->arena);
         cc->arena = fresh;
-        memset(cc->slots, 0, CACHE_SLOTS * sizeof(*cc->slots));
-        cc->n = 0;
+        hmap_clear(&cc->by_sha256);
     }
-    size_t i = slot_of(c->sha256);
-    while (cc->slots[i].used)
-        i = (i + 1) % CACHE_SLOTS;
-    cc->slots[i].used = true;
-    cert_copy(cc->arena, &cc->slots[i].cert, c);
-    cc->n++;
+    struct cert *kept = arena_alloc(cc->arena, sizeof(*kept));
+    if (!kept)
+        return;
+    cert_copy(cc->arena, kept, c);
+    if (!hmap_put(&cc->by_sha256, sha256_hash(kept->sha256), (uintptr_t)kept))
+        return; /* no memory: the certificate is decoded again next time */
 }
 
 /* ---- decoding ---------------------------------------------------------------- */
