@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "include/grow.h"
+#include "include/utc.h"
 #include "report/jsonw.h"
 #include "rules/rules.h"
 
@@ -332,9 +333,7 @@ static void junit(struct ci_report *r, FILE *out)
     failures += (r->matching < r->set.require) + (capture_failing > 0) + cmd_fails + (r->error[0] != 0);
     double elapsed = seconds_since(&r->started_mono);
     char when[32];
-    struct tm tm;
-    gmtime_r(&r->started_real.tv_sec, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    utc_text(r->started_real.tv_sec, UTC_ISO, when, sizeof(when));
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tlsscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n",
             tests, failures, elapsed);
@@ -622,13 +621,10 @@ static void sarif_driver(struct jw *w)
     jw_obj_end(w);
 }
 
-static void utc_text(const struct timespec *t, char *out, size_t len)
+static void iso_millis(const struct timespec *t, char *out, size_t len)
 {
-    struct tm tm;
-    char day[24];
-    gmtime_r(&t->tv_sec, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, len, "%s.%03ldZ", day, t->tv_nsec / 1000000);
+    utc_text_ns((int64_t)t->tv_sec * 1000000000 + t->tv_nsec, UTC_ISO, 3, out, len);
+    snprintf(out + strlen(out), len - strlen(out), "Z");
 }
 
 /* The command line as a shell would take it back. */
@@ -659,9 +655,9 @@ static void sarif_invocation(const struct sarif_ctx *x, int exit_status, const c
     jw_obj(w);
     command_line(&r->set, cmd, sizeof(cmd));
     jw_key_str(w, "commandLine", cmd);
-    utc_text(&r->started_real, when, sizeof(when));
+    iso_millis(&r->started_real, when, sizeof(when));
     jw_key_str(w, "startTimeUtc", when);
-    utc_text(&now, when, sizeof(when));
+    iso_millis(&now, when, sizeof(when));
     jw_key_str(w, "endTimeUtc", when);
     jw_key_int(w, "exitCode", exit_status);
     jw_key_str(w, "exitCodeDescription", r->error[0] ? "a capture could not be read"

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "include/escape.h"
+#include "include/utc.h"
 
 /* ---- columns ----------------------------------------------------------------------- */
 
@@ -49,16 +50,19 @@ static void field(FILE *f, const char *v)
     fputc('"', f);
 }
 
-static void iso_time(char *out, size_t len, int64_t ns)
+/* iso_time - ns, or sec when ns is NULL (a certificate's validity, which
+ * may lie beyond what nanoseconds can count), as 2024-02-29T13:45:07.123456Z;
+ * empty when it cannot be written. */
+static void iso_time(char *out, size_t len, const int64_t *ns, int64_t sec)
 {
-    time_t t = (time_t)(ns / 1000000000);
-    struct tm tm;
-    char day[32];
-    if (!gmtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm)) {
+    if (ns)
+        utc_text_ns(*ns, UTC_ISO, 6, out, len);
+    else if (utc_text(sec, UTC_ISO, out, len)[0] != '?')
+        snprintf(out + strlen(out), len - strlen(out), ".000000");
+    if (out[0] == '?')
         out[0] = 0;
-        return;
-    }
-    snprintf(out, len, "%s.%06lldZ", day, (long long)(ns % 1000000000 / 1000));
+    else
+        snprintf(out + strlen(out), len - strlen(out), "Z");
 }
 
 static void cell(const struct session *s, enum csv_column c, char *out, size_t len)
@@ -69,7 +73,7 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
     out[0] = 0;
     switch (c) {
     case C_ID: snprintf(out, len, "%llu", (unsigned long long)s->id); break;
-    case C_TS: iso_time(out, len, s->ts_first); break;
+    case C_TS: iso_time(out, len, &s->ts_first, 0); break;
     case C_CLIENT_IP: snprintf(out, len, "%s", fmt_ip(&s->client, ip)); break;
     case C_CLIENT_PORT: snprintf(out, len, "%u", s->client.port); break;
     case C_SERVER_IP: snprintf(out, len, "%s", fmt_ip(&s->server, ip)); break;
@@ -148,7 +152,7 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
         break;
     case C_CERT_NOT_AFTER:
         if (leaf && leaf->has_validity)
-            iso_time(out, len, leaf->not_after * 1000000000LL);
+            iso_time(out, len, NULL, leaf->not_after);
         break;
     case C_CERT_KEY:
         if (leaf && leaf->key_type)

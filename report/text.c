@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "include/utc.h"
+
 enum colour { C_OFF, C_BOLD, C_RED, C_GREEN, C_YELLOW, C_DIM, C_CYAN };
 
 static const char *esc(const struct report *r, enum colour c)
@@ -17,22 +19,8 @@ static const char *esc(const struct report *r, enum colour c)
 
 static void when(char *buf, size_t len, int64_t ns)
 {
-    time_t sec = (time_t)(ns / 1000000000);
-    struct tm tm;
-    if (!gmtime_r(&sec, &tm)) {
-        snprintf(buf, len, "?");
-        return;
-    }
-    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%06lld UTC", (long long)(ns % 1000000000) / 1000);
-}
-
-static void day(char *buf, size_t len, int64_t sec)
-{
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d", &tm))
-        snprintf(buf, len, "?");
+    if (utc_text_ns(ns, UTC_SECONDS, 6, buf, len)[0] != '?')
+        snprintf(buf + strlen(buf), len - strlen(buf), " UTC");
 }
 
 static void printable(FILE *out, const uint8_t *p, size_t n)
@@ -341,8 +329,8 @@ static void certs(struct report *r, const char *who, const struct chain *c)
             continue;
         }
         char nb[16], na[16];
-        day(nb, sizeof(nb), ce->not_before);
-        day(na, sizeof(na), ce->not_after);
+        utc_text(ce->not_before, UTC_DAY, nb, sizeof(nb));
+        utc_text(ce->not_after, UTC_DAY, na, sizeof(na));
         fprintf(r->out, "      [%zu] %s\n", i, ce->subject ? ce->subject : "?");
         fprintf(r->out, "          issuer %s\n", ce->issuer ? ce->issuer : "?");
         fprintf(r->out, "          %s", ce->key_type ? ce->key_type : "?");

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "include/utc.h"
+
 static const char ssl_fields[] =
     "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher\tcurve\tserver_name\t"
     "resumed\tlast_alert\tnext_protocol\testablished\tssl_history\tcert_chain_fps\t"
@@ -33,9 +35,7 @@ enum { MAX_HISTORY = 100 };
 
 static void stamp(char *out, size_t len)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    if (!gmtime_r(&now, &tm) || !strftime(out, len, "%Y-%m-%d-%H-%M-%S", &tm))
+    if (utc_text(time(NULL), UTC_FILENAME, out, len)[0] == '?')
         snprintf(out, len, "0000-00-00-00-00-00");
 }
 

@@ -509,16 +509,16 @@ void rules_eval(struct rules *r, struct session *s)
     switch (r->cfg.as_of) {
     case AS_OF_CAPTURE:
         env.now = s->ts_first / 1000000000;
-        snprintf(clock, sizeof(clock), "the capture's time (%s)", day_text(env.now, day, sizeof(day)));
+        snprintf(clock, sizeof(clock), "the capture's time (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
         env.clock_doubt = capture_clock_doubt(s, r->cfg.wall, doubt, sizeof(doubt));
         break;
     case AS_OF_NOW:
         env.now = r->cfg.as_of_time;
-        snprintf(clock, sizeof(clock), "the current time (%s)", day_text(env.now, day, sizeof(day)));
+        snprintf(clock, sizeof(clock), "the current time (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
         break;
     case AS_OF_DATE:
         env.now = r->cfg.as_of_time;
-        snprintf(clock, sizeof(clock), "the date given with --as-of (%s)", day_text(env.now, day, sizeof(day)));
+        snprintf(clock, sizeof(clock), "the date given with --as-of (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
         break;
     }
     env.clock = clock;

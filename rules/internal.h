@@ -4,6 +4,7 @@
 
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"
+#include "include/utc.h"
 #include "rules/rules.h"
 
 /* ---- policy ------------------------------------------------------------------ */
@@ -331,7 +332,6 @@ extern const size_t n_capture_rules;
 /* ---- helpers for rules (util.c) ------------------------------------------------- */
 
 const char *endpoint_text(const struct endpoint *e, char *buf, size_t len);
-const char *day_text(int64_t t, char *buf, size_t len);
 /* leaf - the first certificate of a chain, or NULL. */
 const struct cert *chain_leaf(const struct chain *c);
 /* cert_cn - the subject's CN, copied into buf (empty when absent). */

@@ -155,7 +155,7 @@ static void expired_one(const struct cert_ref *r, const struct session *s,
         return;
     *hit = true;
     finding_note(out, "%s expired on %s", who(r, w, sizeof(w)),
-                 day_text(r->c->not_after, d, sizeof(d)));
+                 utc_text(r->c->not_after, UTC_DAY, d, sizeof(d)));
 }
 
 static bool cert_expired(const struct session *s, const struct rule_env *env,
@@ -188,7 +188,7 @@ static void future_one(const struct cert_ref *r, const struct session *s,
         return;
     *hit = true;
     finding_note(out, "%s is valid only from %s", who(r, w, sizeof(w)),
-                 day_text(r->c->not_before, d, sizeof(d)));
+                 utc_text(r->c->not_before, UTC_DAY, d, sizeof(d)));
 }
 
 static bool cert_not_yet_valid(const struct session *s, const struct rule_env *env,
@@ -222,7 +222,7 @@ static void outside_one(const struct cert_ref *r, const struct session *s,
         return;
     *hit = true;
     finding_note(out, "%s (valid %s .. %s) would have been called %s", who(r, w, sizeof(w)),
-                 day_text(r->c->not_before, from, sizeof(from)), day_text(r->c->not_after, to, sizeof(to)),
+                 utc_text(r->c->not_before, UTC_DAY, from, sizeof(from)), utc_text(r->c->not_after, UTC_DAY, to, sizeof(to)),
                  env->now < r->c->not_before ? "not yet valid" : "expired");
 }
 
@@ -261,7 +261,7 @@ static void expiring_one(const struct cert_ref *r, const struct session *s,
     if (left < 7 * 86400)
         out->severity = SEV_MEDIUM;
     finding_note(out, "%s expires on %s, in %lld days", who(r, w, sizeof(w)),
-                 day_text(r->c->not_after, d, sizeof(d)), (long long)(left / 86400));
+                 utc_text(r->c->not_after, UTC_DAY, d, sizeof(d)), (long long)(left / 86400));
 }
 
 static bool cert_expiring(const struct session *s, const struct rule_env *env,
@@ -325,7 +325,7 @@ static bool cert_validity_too_long(const struct session *s, const struct rule_en
                  (long long)(rest / 60 % 60), (long long)(rest % 60));
     finding_note(out, "the publicly trusted server certificate issued %s is valid for %lld days%s; "
                  "the CA/Browser Forum allowed at most %lld days for certificates issued then",
-                 day_text(leaf->not_before, d, sizeof(d)), (long long)(seconds / 86400), extra,
+                 utc_text(leaf->not_before, UTC_DAY, d, sizeof(d)), (long long)(seconds / 86400), extra,
                  (long long)limit);
     return claimed(s, out, SERVER_CHAIN, R_VALIDITY);
 }

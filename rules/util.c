@@ -17,15 +17,6 @@ const char *endpoint_text(const struct endpoint *e, char *buf, size_t len)
     return buf;
 }
 
-const char *day_text(int64_t t, char *buf, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d", &tm))
-        snprintf(buf, len, "?");
-    return buf;
-}
-
 const struct cert *chain_leaf(const struct chain *c)
 {
     return c->n ? &c->v[0] : NULL;
@@ -248,7 +239,7 @@ const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf
     if (s->packet_last >= s->packet_first + 2 && s->ts_last == s->ts_first) {
         snprintf(buf, len, "all %llu packets of the session carry one timestamp (%s): the capture's clock did "
                            "not run, as in a synthetic or re-stamped capture",
-                 (unsigned long long)(s->packet_last - s->packet_first + 1), day_text(at, day, sizeof(day)));
+                 (unsigned long long)(s->packet_last - s->packet_first + 1), utc_text(at, UTC_DAY, day, sizeof(day)));
         return buf;
     }
     /* the version negotiated, or else the newest the client offered */
@@ -262,11 +253,11 @@ const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf
     int64_t since = published(v, &what);
     if (since && at < since) {
         snprintf(buf, len, "the capture is dated %s, before %s, which this session speaks",
-                 day_text(at, day, sizeof(day)), what);
+                 utc_text(at, UTC_DAY, day, sizeof(day)), what);
         return buf;
     }
     if (wall && at > wall + 86400) {
-        snprintf(buf, len, "the capture is dated %s, after today", day_text(at, day, sizeof(day)));
+        snprintf(buf, len, "the capture is dated %s, after today", utc_text(at, UTC_DAY, day, sizeof(day)));
         return buf;
     }
     /* a CA cannot have signed a leaf before it existed */
@@ -278,8 +269,8 @@ const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf
         char cn[128], from[16];
         snprintf(buf, len, "the capture is dated %s, before even the CA certificate %s that issued the leaf "
                            "became valid (%s)",
-                 day_text(at, day, sizeof(day)), cert_cn(ca, cn, sizeof(cn))[0] ? cn : "sent with it",
-                 day_text(ca->not_before, from, sizeof(from)));
+                 utc_text(at, UTC_DAY, day, sizeof(day)), cert_cn(ca, cn, sizeof(cn))[0] ? cn : "sent with it",
+                 utc_text(ca->not_before, UTC_DAY, from, sizeof(from)));
         return buf;
     }
     return NULL;

@@ -13,6 +13,7 @@
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"
 #include "include/escape.h"
+#include "include/utc.h"
 #include "report/report.h"
 #include "rules/rules.h"
 
@@ -180,11 +181,8 @@ void row_cell(const struct tui_row *r, enum column c, char *out, size_t len)
         snprintf(out, len, "%llu", (unsigned long long)r->id);
         break;
     case COL_TIME: {
-        time_t t = (time_t)(r->ts / 1000000000);
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            snprintf(out, len, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     (int)(r->ts % 1000000000 / 1000000));
+        if (utc_text_ns(r->ts, UTC_CLOCK, 3, out, len)[0] == '?')
+            out[0] = 0;
         break;
     }
     case COL_CLIENT:

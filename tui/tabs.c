@@ -9,6 +9,7 @@
 
 #include "dissect/mq/mq.h"
 #include "include/escape.h"
+#include "include/utc.h"
 #include "dissect/registry/registry.h"
 #include "report/report.h"
 #include "rules/rules.h"
@@ -18,14 +19,6 @@ static void endpoint(const struct endpoint *e, char *out, size_t len)
     char ip[64] = "?";
     inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, ip, sizeof(ip));
     snprintf(out, len, e->family == 6 ? "[%s]:%u" : "%s:%u", ip, e->port);
-}
-
-static void day(int64_t t, char *out, size_t len)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(out, len, "%Y-%m-%d", &tm))
-        snprintf(out, len, "?");
 }
 
 static const char *version(uint16_t v, char *buf)
@@ -46,10 +39,7 @@ static void overview(struct tui *u, struct lines *l, int width)
     lines_add(l, T_BOLD, "#%llu  %s -> %s", (unsigned long long)r->id, a, b);
     lines_add(l, r->status == RS_OK ? T_OK : r->status == RS_FAILED || r->status == RS_PLAINTEXT ? T_HIGH : T_DIM,
               "status     %s%s", status, s->decrypted ? " (decrypted with the key log)" : "");
-    time_t started = (time_t)(s->ts_first / 1000000000);
-    struct tm tm;
-    if (!gmtime_r(&started, &tm) || !strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(a, sizeof(a), "?");
+    utc_text_ns(s->ts_first, UTC_SECONDS, 0, a, sizeof(a));
     double ms = session_handshake_ms(s), rtt = session_rtt_ms(s, NULL, NULL);
     char took[64] = "", trip[48] = "";
     if (ms >= 0)
@@ -92,7 +82,7 @@ static void overview(struct tui *u, struct lines *l, int width)
                   s->mq.channel, s->mq.qmgr[0] ? ", queue manager " : "", s->mq.qmgr);
     const struct cert *leaf = s->server_certs.n ? &s->server_certs.v[0] : NULL;
     if (leaf && !leaf->parse_error) {
-        day(leaf->not_after, a, sizeof(a));
+        utc_text(leaf->not_after, UTC_DAY, a, sizeof(a));
         lines_add(l, T_PLAIN, "server     %s (%s %d), valid until %s", leaf->subject ? leaf->subject : "?",
                   leaf->key_type ? leaf->key_type : "?", leaf->key_bits, a);
     } else if (s->has_version && registry_version_is_tls13(s->version) && !s->decrypted) {
@@ -360,7 +350,7 @@ static void validity_bar(struct lines *l, int node, const struct cert *c, int64_
         bar[i] = i == mark ? '|' : i < mark ? '=' : '.';
     bar[w] = 0;
     char when[16];
-    day(at, when, sizeof(when));
+    utc_text(at, UTC_DAY, when, sizeof(when));
     const char *where = pos < 0 ? "not yet valid then" : pos > 1 ? "expired then" : "";
     lines_child(l, pos < 0 || pos > 1 ? T_HIGH : T_PLAIN, node, "      [%s] | = capture time, %s %s", bar, when,
                 where);
@@ -374,8 +364,8 @@ static void cert_lines(struct lines *l, int parent, const struct cert *c, size_t
         return;
     }
     int node = lines_node(l, c->self_signed ? T_MEDIUM : T_BOLD, parent, " [%zu] %s", i, c->subject ? c->subject : "?");
-    day(c->not_before, nb, sizeof(nb));
-    day(c->not_after, na, sizeof(na));
+    utc_text(c->not_before, UTC_DAY, nb, sizeof(nb));
+    utc_text(c->not_after, UTC_DAY, na, sizeof(na));
     lines_child(l, T_PLAIN, node, "      issuer   %s%s", c->issuer ? c->issuer : "?", c->self_signed ? "  (self-signed)" : "");
     lines_child(l, T_PLAIN, node, "      valid    %s .. %s", nb, na);
     validity_bar(l, node, c, at, width);

@@ -89,6 +89,17 @@ static void csv_quoting(void **state)
     assert_memory_equal(csv, "id,ts,client_ip,client_port,server_ip,server_port,status,", 57);
     assert_non_null(strstr(csv, "\r\n7,2026-11-22T01:36:47.298305Z,10.0.0.1,40000,10.0.0.2,443,ok,TLSv1.2,"));
     free(csv);
+    /* a certificate that never expires (RFC 5280: 99991231235959Z) lies
+     * beyond what nanoseconds since 1970 can count */
+    s->server_certs.v[0].not_after = 253402300799;
+    csv = write("csv", "cert_not_after", &s, 1, NULL);
+    assert_string_equal(csv, "cert_not_after\r\n9999-12-31T23:59:59.000000Z\r\n");
+    free(csv);
+    /* a capture timestamp before 1970 counts its fraction forward */
+    s->ts_first = -1500000;
+    csv = write("csv", "ts", &s, 1, NULL);
+    assert_string_equal(csv, "ts\r\n1969-12-31T23:59:59.998500Z\r\n");
+    free(csv);
     session_free(s);
 }
 
