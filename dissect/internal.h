@@ -8,6 +8,7 @@
  * they read a flow's bytes as the record layer does. */
 
 #include "dissect/dissect.h"
+#include "include/buf.h"
 #include "dissect/crypto/crypto.h"
 #include "dissect/registry/registry.h"
 #include "dissect/tls/tls.h"
@@ -39,9 +40,9 @@ struct dirstate {
     uint8_t small_len;
     bool small_encrypted;
     uint32_t records;
-    /* handshake byte stream */
-    uint8_t *hbuf;
-    size_t hlen, hcap;
+    /* handshake bytes of an unfinished message (SSLv2: of a record; plaintext
+     * MQ: the first segments), capped by whichever reads them */
+    struct buf hs;
     bool hs_broken; /* lost bytes: wait for a message at a record start */
     bool hs_over;   /* an oversized message: handshake parsing stopped */
     /* cleartext prelude */

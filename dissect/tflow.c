@@ -179,9 +179,7 @@ void tflow_finished(struct tflow *tf, int fdir)
 
 void dirstate_free(struct dirstate *ds)
 {
-    free(ds->hbuf);
-    ds->hbuf = NULL;
-    ds->hlen = ds->hcap = 0;
+    buf_free(&ds->hs);
     free(ds->rbuf);
     ds->rbuf = NULL;
     ds->rbuf_len = 0;

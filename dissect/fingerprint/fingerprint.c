@@ -26,31 +26,28 @@ enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
 
 /* ---- text built piece by piece --------------------------------------------- */
 
+/* A fingerprint's text: the longest a hello can make (every one of 32767
+ * suites as "65535,") fits well inside the limit. An append that fails
+ * marks the text failed, and the fingerprint is left out. */
 struct text {
-    char *p;
-    size_t n, cap;
+    struct buf b;
     bool failed;
 };
+
+enum { TEXT_LIMIT = 1u << 20 };
 
 /* add_raw - n bytes as they are. No printf here: formatting was the
  * costliest part of a handshake. */
 static void add_raw(struct text *t, const char *s, size_t n)
 {
-    if (t->failed)
-        return;
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = (t->cap ? t->cap * 2 : 256) + n;
-        char *p = realloc(t->p, cap);
-        if (!p) {
-            t->failed = true;
-            return;
-        }
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, s, n);
-    t->n += n;
-    t->p[t->n] = 0;
+    t->b.limit = TEXT_LIMIT;
+    if (!t->failed && !buf_add(&t->b, s, n))
+        t->failed = true;
+}
+
+static const char *text_str(const struct text *t)
+{
+    return t->b.p ? (const char *)t->b.p : "";
 }
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -73,9 +70,9 @@ static void add_uint(struct text *t, uint32_t v)
 /* done - the text in the arena (NULL when anything failed); t is freed. */
 static char *done(struct text *t, struct arena *a)
 {
-    char *s = t->failed || !t->p ? NULL : arena_strndup(a, t->p, t->n);
-    free(t->p);
-    memset(t, 0, sizeof(*t));
+    char *s = t->failed || !t->b.p ? NULL : arena_strndup(a, (const char *)t->b.p, t->b.len);
+    buf_free(&t->b);
+    t->failed = false;
     return s;
 }
 
@@ -322,7 +319,7 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
     bool ok = ciphers(ch, &cs, true) && extensions(ch, &xs, true) && u16_codes(&ch->sig_algs, &sigs) &&
               codes_alloc(&sorted_cs, cs.n) && codes_alloc(&sorted_xs, xs.n);
     char head[16] = "", ciphers_n[3], exts_n[3], alpn[3];
-    struct text t[6] = {{0}}; /* sorted and original: ciphers, extensions, raw */
+    struct text t[6] = {0}; /* sorted and original: ciphers, extensions, raw */
     if (ok) {
         memcpy(sorted_cs.v, cs.v, cs.n * sizeof(*cs.v));
         sorted_cs.n = cs.n;
@@ -346,24 +343,24 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
     }
     if (ok) {
         char b[13], c[13], bo[13], co[13];
-        sha12(t[0].p, !sorted_cs.n, b);
-        sha12(t[1].p, !sorted_xs.n, c);
-        sha12(t[2].p, !cs.n, bo);
-        sha12(t[3].p, !xs.n, co);
+        sha12(text_str(&t[0]), !sorted_cs.n, b);
+        sha12(text_str(&t[1]), !sorted_xs.n, c);
+        sha12(text_str(&t[2]), !cs.n, bo);
+        sha12(text_str(&t[3]), !xs.n, co);
         snprintf(out->ja4, sizeof(out->ja4), "%.10s_%.12s_%.12s", head, b, c);
         snprintf(out->ja4_o, sizeof(out->ja4_o), "%.10s_%.12s_%.12s", head, bo, co);
         for (int raw = 4; raw < 6; raw++) {
             add_str(&t[raw], head);
             add_raw(&t[raw], "_", 1);
-            add_str(&t[raw], t[raw == 4 ? 0 : 2].p ? t[raw == 4 ? 0 : 2].p : "");
+            add_str(&t[raw], text_str(&t[raw == 4 ? 0 : 2]));
             add_raw(&t[raw], "_", 1);
-            add_str(&t[raw], t[raw == 4 ? 1 : 3].p ? t[raw == 4 ? 1 : 3].p : "");
+            add_str(&t[raw], text_str(&t[raw == 4 ? 1 : 3]));
         }
         out->ja4_r = done(&t[4], a);
         out->ja4_ro = done(&t[5], a);
     }
     for (int i = 0; i < 6; i++)
-        free(t[i].p);
+        buf_free(&t[i].b);
     free(cs.v);
     free(xs.v);
     free(sigs.v);

@@ -145,18 +145,11 @@ size_t mq_feed(struct tflow *tf, int fdir, struct cur c)
     else
         s->mq.server = true;
     /* Keep the first few kilobytes and read whole segments out of them. */
-    size_t room = MQ_KEEP - ds->hlen;
-    struct cur keep = cur_head(&c, room);
-    if (keep.left) {
-        if (!ds->hbuf && !(ds->hbuf = malloc(MQ_KEEP)))
-            return FLOW_IGNORE;
-        ds->hcap = MQ_KEEP;
-        size_t n = keep.left;
-        if (!cur_copy(&keep, &ds->hbuf[ds->hlen], n))
-            return FLOW_IGNORE;
-        ds->hlen += n;
-    }
-    struct cur all = cur_make(ds->hbuf, ds->hlen);
+    ds->hs.limit = MQ_KEEP;
+    struct cur keep = cur_head(&c, buf_room(&ds->hs));
+    if (!buf_add(&ds->hs, keep.p, keep.left))
+        return FLOW_IGNORE;
+    struct cur all = cur_make(ds->hs.p, ds->hs.len);
     cur_advance(&all, ds->mq_consumed); /* segments already read */
     while (ds->mq_segments < MQ_SEGMENTS) {
         uint8_t b0;
@@ -172,7 +165,7 @@ size_t mq_feed(struct tflow *tf, int fdir, struct cur c)
         }
         if (!cur_take(&all, len < all.left ? len : all.left, &seg))
             break;
-        if (seg.left < len && ds->hlen < MQ_KEEP)
+        if (seg.left < len && ds->hs.len < MQ_KEEP)
             break; /* wait for the rest of the segment */
         ds->mq_segments++;
         ds->mq_consumed += seg.left;
@@ -180,7 +173,7 @@ size_t mq_feed(struct tflow *tf, int fdir, struct cur c)
         if (seg.left < len)
             break;
     }
-    if (ds->mq_segments >= MQ_SEGMENTS || ds->hlen >= MQ_KEEP) {
+    if (ds->mq_segments >= MQ_SEGMENTS || ds->hs.len >= MQ_KEEP) {
         dirstate_free(ds);
         return FLOW_IGNORE;
     }

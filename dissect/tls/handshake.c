@@ -122,28 +122,17 @@ static bool take_messages(struct tflow *tf, int fdir, struct cur *c)
     return true;
 }
 
-static bool hbuf_append(struct dirstate *ds, struct cur c)
+/* The largest message allowed, its header, and the record that brought
+ * its last bytes (which may begin the next message). */
+static bool hbuf_append(struct tflow *tf, struct dirstate *ds, struct cur c)
 {
-    if (ds->hcap - ds->hlen < c.left) {
-        size_t ncap = ds->hcap ? ds->hcap : 4096;
-        while (ncap - ds->hlen < c.left)
-            ncap *= 2;
-        uint8_t *n = realloc(ds->hbuf, ncap);
-        if (!n)
-            return false;
-        ds->hbuf = n;
-        ds->hcap = ncap;
-    }
-    size_t n = c.left;
-    if (!cur_copy(&c, &ds->hbuf[ds->hlen], n))
-        return false;
-    ds->hlen += n;
-    return true;
+    ds->hs.limit = tf->d->cfg.max_handshake_msg + 4 + MAX_RECORD;
+    return buf_add(&ds->hs, c.p, c.left);
 }
 
 static void stop(struct dirstate *ds)
 {
-    ds->hlen = 0;
+    buf_clear(&ds->hs);
     if (ds->hs_over)
         dirstate_free(ds);
 }
@@ -159,29 +148,26 @@ void handshake_feed(struct tflow *tf, int fdir, struct cur c, bool record_start)
         if (!record_start || !cur_peek(&c, 0, &type) || !known_type(type))
             return;
         ds->hs_broken = false;
-        ds->hlen = 0;
+        buf_clear(&ds->hs);
     }
-    if (ds->hlen == 0) {
+    if (ds->hs.len == 0) {
         if (!take_messages(tf, fdir, &c)) {
             stop(ds);
             return;
         }
-        if (c.left && !hbuf_append(ds, c))
+        if (c.left && !hbuf_append(tf, ds, c))
             stop(ds);
         return;
     }
-    if (!hbuf_append(ds, c)) {
+    if (!hbuf_append(tf, ds, c)) {
         stop(ds);
         return;
     }
-    struct cur all = cur_make(ds->hbuf, ds->hlen);
+    struct cur all = cur_make(ds->hs.p, ds->hs.len);
     if (!take_messages(tf, fdir, &all)) {
         stop(ds);
         return;
     }
     /* Keep the unfinished tail at the front of the buffer. */
-    size_t rest = all.left;
-    if (rest && rest != ds->hlen)
-        memmove(ds->hbuf, all.p, rest);
-    ds->hlen = rest;
+    buf_drop_front(&ds->hs, ds->hs.len - all.left);
 }

@@ -311,11 +311,11 @@ static void end_ccs(struct tflow *tf, int fdir)
         return; /* RFC 8446 D.4: a compatibility no-op, also before 0-RTT data */
     s->encrypted[sdir] = true;
     ds->noted_enc_flight = false;
-    if (ds->hlen) {
+    if (ds->hs.len) {
         tflow_anomaly(tf, fdir, "handshake_truncated",
                       "%zu bytes of an unfinished handshake message before ChangeCipherSpec",
-                      ds->hlen);
-        ds->hlen = 0;
+                      ds->hs.len);
+        buf_clear(&ds->hs);
     }
 }
 
@@ -432,7 +432,7 @@ static void lose_framing(struct tflow *tf, int fdir)
     ds->mode = DM_RESYNC;
     ds->in_body = false;
     ds->hdr_len = 0;
-    ds->hlen = 0;
+    buf_clear(&ds->hs);
     ds->hs_broken = true;
 }
 
@@ -558,7 +558,7 @@ void record_gap(struct tflow *tf, int fdir, uint64_t len)
                       (unsigned long long)len, ds->records, ds->rtype);
         ds->rleft -= (uint32_t)len;
         if (ds->act == BODY_HANDSHAKE) {
-            ds->hlen = 0;
+            buf_clear(&ds->hs);
             ds->hs_broken = true;
         }
         if (ds->act == BODY_DECRYPT) {

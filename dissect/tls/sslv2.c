@@ -180,7 +180,7 @@ size_t sslv2_feed(struct tflow *tf, int fdir, struct cur c)
                 return 0;
             ds->rlen = ds->rleft = hlen == 2 ? (len & 0x7fffu) : (len & 0x3fffu);
             ds->in_body = true;
-            ds->hlen = 0;
+            buf_clear(&ds->hs);
             ds->records++;
             tf->at[fdir].record = ds->records;
             continue;
@@ -191,22 +191,15 @@ size_t sslv2_feed(struct tflow *tf, int fdir, struct cur c)
             return 0;
         ds->rleft -= (uint32_t)n;
         if (!ds->ssl2_encrypted) {
-            if (ds->hlen + n > ds->hcap) {
-                uint8_t *nb = realloc(ds->hbuf, 32768);
-                if (!nb)
-                    return FLOW_IGNORE;
-                ds->hbuf = nb;
-                ds->hcap = 32768;
-            }
-            if (!cur_copy(&piece, &ds->hbuf[ds->hlen], n))
-                return 0;
-            ds->hlen += n;
+            ds->hs.limit = 0x7fff; /* the longest record length */
+            if (!buf_add(&ds->hs, piece.p, piece.left))
+                return FLOW_IGNORE;
         }
         if (ds->rleft == 0) {
             ds->in_body = false;
             if (!ds->ssl2_encrypted)
-                message(tf, fdir, cur_make(ds->hbuf, ds->hlen));
-            ds->hlen = 0;
+                message(tf, fdir, cur_make(ds->hs.p, ds->hs.len));
+            buf_clear(&ds->hs);
         }
     }
     if (ds->in_body && ds->ssl2_encrypted && ds->rleft) {

@@ -6,54 +6,54 @@
 #include <stdio.h>
 #include <string.h>
 
-void b_reset(struct buf *b) { b->n = 0; }
+void b_reset(struct builder *b) { b->n = 0; }
 
-void b_u8(struct buf *b, uint8_t v)
+void b_u8(struct builder *b, uint8_t v)
 {
     assert(b->n + 1 <= BUILD_MAX);
     b->b[b->n++] = v;
 }
 
-void b_u16(struct buf *b, uint16_t v)
+void b_u16(struct builder *b, uint16_t v)
 {
     b_u8(b, (uint8_t)(v >> 8));
     b_u8(b, (uint8_t)v);
 }
 
-void b_u24(struct buf *b, uint32_t v)
+void b_u24(struct builder *b, uint32_t v)
 {
     b_u8(b, (uint8_t)(v >> 16));
     b_u16(b, (uint16_t)v);
 }
 
-void b_u32(struct buf *b, uint32_t v)
+void b_u32(struct builder *b, uint32_t v)
 {
     b_u16(b, (uint16_t)(v >> 16));
     b_u16(b, (uint16_t)v);
 }
 
-void b_u16le(struct buf *b, uint16_t v)
+void b_u16le(struct builder *b, uint16_t v)
 {
     b_u8(b, (uint8_t)v);
     b_u8(b, (uint8_t)(v >> 8));
 }
 
-void b_u32le(struct buf *b, uint32_t v)
+void b_u32le(struct builder *b, uint32_t v)
 {
     b_u16le(b, (uint16_t)v);
     b_u16le(b, (uint16_t)(v >> 16));
 }
 
-void b_bytes(struct buf *b, const void *p, size_t n)
+void b_bytes(struct builder *b, const void *p, size_t n)
 {
     assert(b->n + n <= BUILD_MAX);
     memcpy(b->b + b->n, p, n);
     b->n += n;
 }
 
-void b_str(struct buf *b, const char *s) { b_bytes(b, s, strlen(s)); }
+void b_str(struct builder *b, const char *s) { b_bytes(b, s, strlen(s)); }
 
-void b_fill(struct buf *b, uint8_t v, size_t n)
+void b_fill(struct builder *b, uint8_t v, size_t n)
 {
     assert(b->n + n <= BUILD_MAX);
     memset(b->b + b->n, v, n);
@@ -61,14 +61,14 @@ void b_fill(struct buf *b, uint8_t v, size_t n)
 }
 
 /* A mark encodes the position (low bits) and the width (top bits). */
-size_t b_open(struct buf *b, int width)
+size_t b_open(struct builder *b, int width)
 {
     size_t mark = b->n | ((size_t)width << 24);
     b_fill(b, 0, (size_t)width);
     return mark;
 }
 
-void b_close(struct buf *b, size_t mark)
+void b_close(struct builder *b, size_t mark)
 {
     size_t at = mark & 0xffffff;
     int width = (int)(mark >> 24);
@@ -77,34 +77,34 @@ void b_close(struct buf *b, size_t mark)
         b->b[at + (size_t)i] = (uint8_t)len;
 }
 
-struct cur b_cur(const struct buf *b) { return cur_make(b->b, b->n); }
+struct cur b_cur(const struct builder *b) { return cur_make(b->b, b->n); }
 
-void b_set_u16(struct buf *b, size_t at, uint16_t v)
+void b_set_u16(struct builder *b, size_t at, uint16_t v)
 {
     b->b[at] = (uint8_t)(v >> 8);
     b->b[at + 1] = (uint8_t)v;
 }
 
-void b_set_u24(struct buf *b, size_t at, uint32_t v)
+void b_set_u24(struct builder *b, size_t at, uint32_t v)
 {
     b->b[at] = (uint8_t)(v >> 16);
     b_set_u16(b, at + 1, (uint16_t)v);
 }
 
-size_t b_record(struct buf *b, uint8_t type)
+size_t b_record(struct builder *b, uint8_t type)
 {
     b_u8(b, type);
     b_u16(b, 0x0303);
     return b_open(b, 2);
 }
 
-size_t b_handshake(struct buf *b, uint8_t type)
+size_t b_handshake(struct builder *b, uint8_t type)
 {
     b_u8(b, type);
     return b_open(b, 3);
 }
 
-void tls_client_hello(struct buf *b, const char *sni, const struct buf *extra)
+void tls_client_hello(struct builder *b, const char *sni, const struct builder *extra)
 {
     size_t m = b_handshake(b, 1);
     b_u16(b, 0x0303);
@@ -164,7 +164,7 @@ void tls_client_hello(struct buf *b, const char *sni, const struct buf *extra)
     b_close(b, m);
 }
 
-void tls_server_hello(struct buf *b, uint16_t version, uint16_t cipher)
+void tls_server_hello(struct builder *b, uint16_t version, uint16_t cipher)
 {
     size_t m = b_handshake(b, 2);
     b_u16(b, 0x0303);

@@ -8,7 +8,7 @@ static bool is_v6(const char *a)
     return strchr(a, ':') != NULL;
 }
 
-static void addr(struct buf *b, const char *a)
+static void addr(struct builder *b, const char *a)
 {
     uint8_t raw[16];
     if (is_v6(a)) {
@@ -20,7 +20,7 @@ static void addr(struct buf *b, const char *a)
     }
 }
 
-static void ip_header(struct buf *b, const char *src, const char *dst,
+static void ip_header(struct builder *b, const char *src, const char *dst,
                       uint8_t proto, size_t payload)
 {
     if (is_v6(src)) {
@@ -42,7 +42,7 @@ static void ip_header(struct buf *b, const char *src, const char *dst,
     addr(b, dst);
 }
 
-void ip_tcp(struct buf *b, const struct tcpseg *s)
+void ip_tcp(struct builder *b, const struct tcpseg *s)
 {
     ip_header(b, s->src, s->dst, 6, 20 + s->len);
     b_u16(b, s->sport);
@@ -57,7 +57,7 @@ void ip_tcp(struct buf *b, const struct tcpseg *s)
         b_bytes(b, s->data, s->len);
 }
 
-void ip_udp(struct buf *b, const char *src, const char *dst, uint16_t sport,
+void ip_udp(struct builder *b, const char *src, const char *dst, uint16_t sport,
             uint16_t dport, const void *data, size_t len)
 {
     ip_header(b, src, dst, 17, 8 + len);
@@ -153,7 +153,7 @@ struct flow_handler recorder_handler(struct recorder *r)
     return h;
 }
 
-void feed(struct capture *c, uint16_t linktype, const struct buf *frame,
+void feed(struct capture *c, uint16_t linktype, const struct builder *frame,
           uint64_t no)
 {
     struct pkt p = {.ts = (int64_t)no * 1000000, .no = no, .data = b_cur(frame),

@@ -17,13 +17,13 @@ struct tcpseg {
 };
 
 /* ip_tcp - append an IP packet carrying the segment. */
-void ip_tcp(struct buf *b, const struct tcpseg *s);
+void ip_tcp(struct builder *b, const struct tcpseg *s);
 /* ip_udp - append an IPv4 packet carrying a UDP datagram. */
-void ip_udp(struct buf *b, const char *src, const char *dst, uint16_t sport,
+void ip_udp(struct builder *b, const char *src, const char *dst, uint16_t sport,
             uint16_t dport, const void *data, size_t len);
 
 struct recorder {
-    struct buf stream[2];
+    struct builder stream[2];
     uint64_t gap[2];
     int opened, closed;
     enum flow_end why;
@@ -50,5 +50,5 @@ struct recorder {
 struct flow_handler recorder_handler(struct recorder *r);
 
 /* feed - one packet with the given link type through the capture. */
-void feed(struct capture *c, uint16_t linktype, const struct buf *frame,
+void feed(struct capture *c, uint16_t linktype, const struct builder *frame,
           uint64_t no);

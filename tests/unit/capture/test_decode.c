@@ -11,7 +11,7 @@
 
 static struct recorder *rec;
 static struct capture *cap;
-static struct buf ip, frame;
+static struct builder ip, frame;
 
 static int setup(void **state)
 {
@@ -171,7 +171,7 @@ static void gre_and_ip_in_ip(void **state)
 {
     (void)state;
     tcp_hello("10.0.0.1", "10.0.0.2");
-    struct buf inner;
+    struct builder inner;
     b_reset(&inner);
     b_u16(&inner, 0x2000); /* key present */
     b_u16(&inner, 0x0800);
@@ -210,7 +210,7 @@ static void vxlan_and_gtpu(void **state)
 {
     (void)state;
     tcp_hello("10.0.0.1", "10.0.0.2");
-    struct buf inner;
+    struct builder inner;
     b_reset(&inner);
     b_u8(&inner, 0x08);
     b_fill(&inner, 0, 7);
@@ -259,7 +259,7 @@ static void unsupported_and_malformed(void **state)
     assert_int_equal(capture_stats(cap)->unsupported_link, 1);
     assert_int_equal(capture_stats(cap)->first_unsupported_link, 147);
     for (size_t n = 0; n < 40; n++) { /* every truncation of the headers */
-        struct buf cut;
+        struct builder cut;
         b_reset(&cut);
         b_bytes(&cut, ip.b, n);
         feed(cap, 101, &cut, 2 + n);

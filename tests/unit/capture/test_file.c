@@ -15,13 +15,13 @@
 #include "capture/capture.h"
 #include "tests/unit/builder.h"
 
-static struct buf file;
+static struct builder file;
 static char path[256];
 
 static void u16x(bool be, uint16_t v) { be ? b_u16(&file, v) : b_u16le(&file, v); }
 static void u32x(bool be, uint32_t v) { be ? b_u32(&file, v) : b_u32le(&file, v); }
 
-static void write_file(const struct buf *b)
+static void write_file(const struct builder *b)
 {
     snprintf(path, sizeof(path), "%s/tlsscope-test-%d.cap", P_tmpdir, (int)getpid());
     FILE *f = fopen(path, "wb");

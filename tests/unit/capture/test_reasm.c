@@ -41,7 +41,7 @@ static int teardown(void **state)
 static void seg(int dir, uint32_t seq, uint32_t ack, uint8_t flags,
                 const void *data, size_t len)
 {
-    struct buf *frame = malloc(sizeof(*frame));
+    struct builder *frame = malloc(sizeof(*frame));
     b_reset(frame);
     struct tcpseg s = {.src = dir ? "10.0.0.2" : "10.0.0.1",
                        .dst = dir ? "10.0.0.1" : "10.0.0.2",
@@ -299,7 +299,7 @@ static void syn_flood_costs_the_consumer_nothing(void **state)
 {
     (void)state;
     for (uint32_t i = 0; i < 1000; i++) {
-        struct buf *frame = malloc(sizeof(*frame));
+        struct builder *frame = malloc(sizeof(*frame));
         b_reset(frame);
         struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = (uint16_t)(1024 + i),
                            .dport = 443, .seq = ISN_C + i, .flags = TCPF_SYN};
@@ -317,7 +317,7 @@ static void snaplen_cut_segment(void **state)
 {
     (void)state;
     handshake(ISN_C, ISN_S);
-    struct buf frame;
+    struct builder frame;
     b_reset(&frame);
     struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000,
                        .dport = 443, .seq = ISN_C + 1, .flags = TCPF_ACK,
@@ -334,7 +334,7 @@ static void ip_fragments_reassemble(void **state)
 {
     (void)state;
     handshake(ISN_C, ISN_S);
-    struct buf whole, f1, f2;
+    struct builder whole, f1, f2;
     b_reset(&whole);
     struct tcpseg s = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000,
                        .dport = 443, .seq = ISN_C + 1, .flags = TCPF_ACK,
@@ -385,7 +385,7 @@ static void network_notes(void **state)
     assert_int_equal(rec->stream[1].n, 200);
     assert_int_equal(rec->notes[TCPN_RETRANSMIT][1], 1);
     /* a zero window is told when it closes, not for every segment that repeats it */
-    struct buf frame;
+    struct builder frame;
     for (int i = 0; i < 2; i++) {
         b_reset(&frame);
         struct tcpseg z = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000, .dport = 443,

@@ -10,10 +10,10 @@
 #include "tests/unit/builder.h"
 #include "tests/unit/fixture.h"
 
-static struct buf msg, extra;
+static struct builder msg, extra;
 
 /* The message body (after the 4-byte handshake header). */
-static struct cur body_of(const struct buf *b)
+static struct cur body_of(const struct builder *b)
 {
     struct cur c = b_cur(b);
     return cur_tail(&c, 4);

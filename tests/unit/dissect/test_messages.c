@@ -14,7 +14,7 @@
 #include "tests/unit/builder.h"
 #include "tests/unit/fixture.h"
 
-static struct buf msg;
+static struct builder msg;
 static uint8_t der_rsa[4096], der_ca[4096], der_ec[4096];
 static size_t n_rsa, n_ca, n_ec;
 
@@ -500,7 +500,7 @@ static void compressed_certificate(void **state)
     b_u16(&msg, 0); /* extensions */
     b_close(&msg, list);
     static uint8_t packed[8192];
-    static struct buf cc;
+    static struct builder cc;
     for (uint16_t alg = 1; alg <= 3; alg++) {
         size_t n = sizeof(packed);
         if (alg == 1) {

@@ -10,9 +10,9 @@
 #include "tests/unit/builder.h"
 #include "tests/unit/fixture.h"
 
-static struct buf ch_rec, sh_rec, tmp;
+static struct builder ch_rec, sh_rec, tmp;
 
-static void client_hello_record(struct buf *b, const char *sni)
+static void client_hello_record(struct builder *b, const char *sni)
 {
     b_reset(&tmp);
     tls_client_hello(&tmp, sni, NULL);
@@ -22,7 +22,7 @@ static void client_hello_record(struct buf *b, const char *sni)
     b_close(b, r);
 }
 
-static void server_flight12(struct buf *b)
+static void server_flight12(struct builder *b)
 {
     b_reset(b);
     size_t r = b_record(b, 22);
@@ -32,12 +32,12 @@ static void server_flight12(struct buf *b)
     b_close(b, r);
 }
 
-static void feed_all(struct fx *f, int fdir, const struct buf *b)
+static void feed_all(struct fx *f, int fdir, const struct builder *b)
 {
     assert_int_equal(fx_feed(f, fdir, b_cur(b)), 0);
 }
 
-static void ccs_and_finished(struct buf *b)
+static void ccs_and_finished(struct builder *b)
 {
     b_reset(b);
     size_t r = b_record(b, 20);
@@ -57,7 +57,7 @@ static void full_tls12_handshake(void **state)
     feed_all(&f, 0, &ch_rec);
     server_flight12(&sh_rec);
     feed_all(&f, 1, &sh_rec);
-    struct buf cke;
+    struct builder cke;
     b_reset(&cke);
     size_t r = b_record(&cke, 22);
     size_t m = b_handshake(&cke, 16);
@@ -65,7 +65,7 @@ static void full_tls12_handshake(void **state)
     b_close(&cke, m);
     b_close(&cke, r);
     feed_all(&f, 0, &cke);
-    struct buf fin;
+    struct builder fin;
     ccs_and_finished(&fin);
     feed_all(&f, 0, &fin);
     feed_all(&f, 1, &fin);
@@ -115,7 +115,7 @@ static void hello_in_one_byte_records(void **state)
     (void)state;
     b_reset(&tmp);
     tls_client_hello(&tmp, "tiny.example", NULL);
-    struct buf recs;
+    struct builder recs;
     b_reset(&recs);
     for (size_t i = 0; i < tmp.n; i++) {
         size_t r = b_record(&recs, 22);
@@ -149,7 +149,7 @@ static void two_messages_in_one_record_and_one_message_in_two(void **state)
     b_fill(&tmp, 1, 256);
     b_close(&tmp, sig);
     b_close(&tmp, m);
-    struct buf recs;
+    struct builder recs;
     b_reset(&recs);
     size_t r = b_record(&recs, 22);
     tls_server_hello(&recs, 0x0303, 0xc02f);
@@ -177,7 +177,7 @@ static void alert_and_failure(void **state)
     fx_open(&f);
     client_hello_record(&ch_rec, NULL);
     feed_all(&f, 0, &ch_rec);
-    struct buf al;
+    struct builder al;
     b_reset(&al);
     size_t r = b_record(&al, 21);
     b_u8(&al, 2);
@@ -204,7 +204,7 @@ static void encrypted_alert_after_ccs(void **state)
     feed_all(&f, 0, &ch_rec);
     server_flight12(&sh_rec);
     feed_all(&f, 1, &sh_rec);
-    struct buf b;
+    struct builder b;
     ccs_and_finished(&b);
     feed_all(&f, 0, &b);
     b_reset(&b);
@@ -228,7 +228,7 @@ static void tls13_refused_with_an_encrypted_alert(void **state)
     fx_open(&f);
     client_hello_record(&ch_rec, "example.com");
     feed_all(&f, 0, &ch_rec);
-    struct buf b;
+    struct builder b;
     b_reset(&b);
     size_t r = b_record(&b, 22);
     tls_server_hello(&b, 0x0304, 0x1301);
@@ -281,7 +281,7 @@ static void heartbleed_request(void **state)
     fx_open(&f);
     client_hello_record(&ch_rec, NULL);
     feed_all(&f, 0, &ch_rec);
-    struct buf hb;
+    struct builder hb;
     b_reset(&hb);
     size_t r = b_record(&hb, 24);
     b_u8(&hb, 1);
@@ -300,7 +300,7 @@ static void oversized_record_resynchronises(void **state)
     fx_open(&f);
     client_hello_record(&ch_rec, NULL);
     feed_all(&f, 0, &ch_rec);
-    struct buf b;
+    struct builder b;
     b_reset(&b);
     b_u8(&b, 23);
     b_u16(&b, 0x0303);
@@ -335,7 +335,7 @@ static void gap_inside_a_record_keeps_framing(void **state)
     struct seg_meta m = {.ts = 3, .packet = 3};
     f.h.gap(f.d, f.tf, 0, 30, &m);
     fx_feed(&f, 0, cur_tail(&all, 50));
-    struct buf al;
+    struct builder al;
     b_reset(&al);
     size_t r = b_record(&al, 21);
     b_u8(&al, 2);
@@ -359,7 +359,7 @@ static void gap_across_records_resynchronises(void **state)
     feed_all(&f, 0, &ch_rec);
     struct seg_meta m = {.ts = 3, .packet = 3};
     f.h.gap(f.d, f.tf, 0, 1000, &m);
-    struct buf b;
+    struct builder b;
     b_reset(&b);
     b_fill(&b, 0x41, 7); /* the tail of a lost record */
     size_t r = b_record(&b, 21);
@@ -385,7 +385,7 @@ static void protected_records_are_skipped(void **state)
     fx_open(&f);
     client_hello_record(&ch_rec, NULL);
     feed_all(&f, 0, &ch_rec);
-    struct buf b;
+    struct builder b;
     b_reset(&b);
     b_u8(&b, 23);
     b_u16(&b, 0x0303);
@@ -412,7 +412,7 @@ static void smtp_starttls(void **state)
     fx_feed(&f, 1, cur_make(caps, strlen(caps)));
     /* the command and the hello in one segment */
     client_hello_record(&ch_rec, "mail.example.com");
-    struct buf both;
+    struct builder both;
     b_reset(&both);
     b_str(&both, starttls);
     b_bytes(&both, ch_rec.b, ch_rec.n);
@@ -503,7 +503,7 @@ static void server_answering_in_plaintext(void **state)
 static void sslv2_client_hello(void **state)
 {
     (void)state;
-    struct buf b;
+    struct builder b;
     b_reset(&b);
     /* 2-byte header, CLIENT-HELLO, version 3.1, 2 specs, no id, 16-byte challenge */
     b_u8(&b, 0x80);
