@@ -22,6 +22,7 @@ struct report {
     FILE *out;
     struct report_opts opts;
     struct jw jw;
+    struct jw_select *fields; /* json with --fields: made at the first session */
     uint64_t sessions, established, failed, incomplete, partial, resumed, plaintext;
     uint64_t anomalies;
     struct tally versions, ciphers, alerts, starttls, findings;
@@ -60,7 +61,5 @@ void zeek_x509(struct report *r, const struct session *s);
 void zeek_close(struct report *r);
 void csv_open(struct report *r);
 void csv_session(struct report *r, const struct session *s);
-/* json_select - a session's JSON line cut down to `fields`. */
-void json_select(FILE *out, const char *json, size_t len, const char *fields);
 void json_capture_findings(struct report *r, const struct capture_finding *f, size_t n);
 void text_capture_findings(struct report *r, const struct capture_finding *f, size_t n);

@@ -918,29 +918,17 @@ static const char *const json_names[] = {
     "findings", "anomalies", "anomalies_dropped",
 };
 
-/* --fields: the session's JSON, then only the top-level fields asked for. */
-static void json_fields(struct report *r, const struct session *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return;
-    struct jw saved = r->jw;
-    jw_init(&r->jw, m);
-    json_session(r, s);
-    fclose(m);
-    r->jw = saved;
-    json_select(r->out, buf, len, r->opts.fields);
-    free(buf);
-}
-
+/* --fields: the top-level fields asked for, kept as they are written. */
 static void json_entry(struct report *r, const struct session *s)
 {
-    if (r->opts.fields)
-        json_fields(r, s);
-    else
-        json_session(r, s);
+    if (r->opts.fields && !r->fields) {
+        r->fields = jw_select_new(r->opts.fields);
+        if (!r->fields)
+            return;
+    }
+    r->jw.sel = r->fields;
+    json_session(r, s);
+    r->jw.sel = NULL;
 }
 
 const struct report_format json_format = {

@@ -1,18 +1,33 @@
 #include "report/jsonw.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The JSON report writes hundreds of values per session: plain stdio calls
  * with the stream lock taken once per call, and no printf for the common
- * cases. */
-#define PUT(c, f) putc_unlocked((c), (f))
-
-static void put_str(FILE *f, const char *s, size_t n)
+ * cases. With a selection (--fields) the bytes of a top-level member go
+ * to its slot, or nowhere when it was not asked for. */
+static void put_str(struct jw *w, const char *s, size_t n)
 {
-    fwrite_unlocked(s, 1, n, f);
+    if (!w->sel)
+        fwrite_unlocked(s, 1, n, w->out);
+    else if (w->slot && !buf_add(w->slot, s, n)) {
+        w->sel->seen[w->slot - w->sel->slots] = false; /* past the limit: left out */
+        w->slot = NULL;
+    }
 }
 
-static void put_u64(FILE *f, uint64_t v)
+static void put_char(struct jw *w, char c)
+{
+    if (!w->sel)
+        putc_unlocked(c, w->out);
+    else
+        put_str(w, &c, 1);
+}
+
+#define PUT(c, w) put_char((w), (char)(c))
+
+static void put_u64(struct jw *w, uint64_t v)
 {
     char buf[24];
     size_t i = sizeof(buf);
@@ -20,7 +35,7 @@ static void put_u64(FILE *f, uint64_t v)
         buf[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    put_str(f, &buf[i], sizeof(buf) - i);
+    put_str(w, &buf[i], sizeof(buf) - i);
 }
 
 void jw_init(struct jw *w, FILE *out)
@@ -28,19 +43,21 @@ void jw_init(struct jw *w, FILE *out)
     w->out = out;
     w->depth = 0;
     w->need_comma[0] = false;
+    w->sel = NULL;
+    w->slot = NULL;
 }
 
 static void value_start(struct jw *w)
 {
     if (w->need_comma[w->depth])
-        PUT(',', w->out);
+        PUT(',', w);
     w->need_comma[w->depth] = true;
 }
 
 static void open(struct jw *w, char c)
 {
     value_start(w);
-    PUT(c, w->out);
+    PUT(c, w);
     if (w->depth < 31)
         w->depth++;
     w->need_comma[w->depth] = false;
@@ -48,7 +65,9 @@ static void open(struct jw *w, char c)
 
 static void close_(struct jw *w, char c)
 {
-    PUT(c, w->out);
+    if (w->sel && w->depth == 1)
+        w->slot = NULL; /* the line's own end: written with the selection */
+    PUT(c, w);
     if (w->depth > 0)
         w->depth--;
 }
@@ -58,11 +77,11 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
-static void escape_u16(FILE *f, unsigned u)
+static void escape_u16(struct jw *w, unsigned u)
 {
     static const char hex[] = "0123456789abcdef";
     char e[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15], hex[u & 15]};
-    put_str(f, e, sizeof(e));
+    put_str(w, e, sizeof(e));
 }
 
 /* A byte that is not part of valid UTF-8 becomes the code point
@@ -71,10 +90,10 @@ static void escape_u16(FILE *f, unsigned u)
  * byte by byte the same way, so the mapping is reversible: a consumer
  * turns each U+10FFxx back into the byte xx and encodes the rest as UTF-8
  * (docs/json.md). */
-static void escape_raw_byte(FILE *f, uint8_t c)
+static void escape_raw_byte(struct jw *w, uint8_t c)
 {
-    escape_u16(f, 0xdbff);
-    escape_u16(f, 0xdf00u | c);
+    escape_u16(w, 0xdbff);
+    escape_u16(w, 0xdf00u | c);
 }
 
 /* utf8_len - the length of the valid UTF-8 sequence (RFC 3629: no
@@ -117,44 +136,61 @@ static bool in_byte_range(const uint8_t *s, size_t len)
 
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
 {
-    FILE *f = w->out;
-    PUT('"', f);
+    PUT('"', w);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
         switch (c) {
-        case '"': put_str(f, "\\\"", 2); break;
-        case '\\': put_str(f, "\\\\", 2); break;
-        case '\n': put_str(f, "\\n", 2); break;
-        case '\r': put_str(f, "\\r", 2); break;
-        case '\t': put_str(f, "\\t", 2); break;
+        case '"': put_str(w, "\\\"", 2); break;
+        case '\\': put_str(w, "\\\\", 2); break;
+        case '\n': put_str(w, "\\n", 2); break;
+        case '\r': put_str(w, "\\r", 2); break;
+        case '\t': put_str(w, "\\t", 2); break;
         default:
             if (c < 0x20 || c == 0x7f) {
-                escape_u16(f, c);
+                escape_u16(w, c);
             } else if (c < 0x80) {
-                PUT(c, f);
+                PUT(c, w);
             } else {
                 size_t len = utf8_len(&s[i], n - i);
                 if (!len || in_byte_range(&s[i], len)) {
-                    escape_raw_byte(f, c);
+                    escape_raw_byte(w, c);
                 } else if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
                     /* U+2028/U+2029 end a line in JavaScript */
-                    escape_u16(f, 0x2000u | (s[i + 2] - 0x80));
+                    escape_u16(w, 0x2000u | (s[i + 2] - 0x80));
                     i += 2;
                 } else {
-                    put_str(f, (const char *)&s[i], len);
+                    put_str(w, (const char *)&s[i], len);
                     i += len - 1;
                 }
             }
         }
     }
-    PUT('"', f);
+    PUT('"', w);
+}
+
+/* A top-level member of a selected line: to its slot, or nowhere. */
+static bool select_member(struct jw *w, const char *key)
+{
+    struct jw_select *sel = w->sel;
+    w->slot = NULL;
+    for (size_t i = 0; i < sel->n; i++)
+        if (strcmp(sel->names[i], key) == 0) {
+            w->slot = &sel->slots[i];
+            buf_clear(w->slot);
+            sel->seen[i] = true;
+            break;
+        }
+    w->need_comma[w->depth] = false;
+    return true;
 }
 
 void jw_key(struct jw *w, const char *key)
 {
+    if (w->sel && w->depth == 1 && select_member(w, key))
+        return;
     value_start(w);
     escaped(w, (const uint8_t *)key, strlen(key));
-    PUT(':', w->out);
+    PUT(':', w);
     w->need_comma[w->depth] = false;
 }
 
@@ -178,57 +214,117 @@ void jw_hex(struct jw *w, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     value_start(w);
-    PUT('"', w->out);
+    PUT('"', w);
     for (size_t i = 0; i < n; i++) {
-        PUT(hex[p[i] >> 4], w->out);
-        PUT(hex[p[i] & 15], w->out);
+        PUT(hex[p[i] >> 4], w);
+        PUT(hex[p[i] & 15], w);
     }
-    PUT('"', w->out);
+    PUT('"', w);
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
     value_start(w);
     if (v < 0) {
-        PUT('-', w->out);
-        put_u64(w->out, (uint64_t)0 - (uint64_t)v);
+        PUT('-', w);
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
     } else {
-        put_u64(w->out, (uint64_t)v);
+        put_u64(w, (uint64_t)v);
     }
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
     value_start(w);
-    put_u64(w->out, v);
+    put_u64(w, v);
 }
 
 void jw_double(struct jw *w, double v, int decimals)
 {
     value_start(w);
-    fprintf(w->out, "%.*f", decimals, v);
+    char num[64];
+    int n = snprintf(num, sizeof(num), "%.*f", decimals, v);
+    put_str(w, num, n > 0 && (size_t)n < sizeof(num) ? (size_t)n : 0);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
     value_start(w);
     if (v)
-        put_str(w->out, "true", 4);
+        put_str(w, "true", 4);
     else
-        put_str(w->out, "false", 5);
+        put_str(w, "false", 5);
 }
 
 void jw_null(struct jw *w)
 {
     value_start(w);
-    put_str(w->out, "null", 4);
+    put_str(w, "null", 4);
+}
+
+/* The selected line: its type, then each member asked for that it has,
+ * in the order asked. */
+static void write_selection(struct jw *w, struct jw_select *sel)
+{
+    put_str(w, "{\"type\":\"session\"", 17);
+    for (size_t i = 0; i < sel->n; i++) {
+        if (!sel->seen[i])
+            continue;
+        sel->seen[i] = false;
+        PUT(',', w);
+        escaped(w, (const uint8_t *)sel->names[i], strlen(sel->names[i]));
+        PUT(':', w);
+        put_str(w, (const char *)sel->slots[i].p, sel->slots[i].len);
+    }
+    PUT('}', w);
 }
 
 void jw_end_line(struct jw *w)
 {
-    PUT('\n', w->out);
+    struct jw_select *sel = w->sel;
+    w->sel = NULL;
+    w->slot = NULL;
+    if (sel)
+        write_selection(w, sel);
+    PUT('\n', w);
+    w->sel = sel;
     w->depth = 0;
     w->need_comma[0] = false;
+}
+
+struct jw_select *jw_select_new(const char *fields)
+{
+    size_t n = 1;
+    for (const char *p = fields; *p; p++)
+        n += *p == ',';
+    struct jw_select *sel = calloc(1, sizeof(*sel) + n * (sizeof(char *) + sizeof(struct buf) + sizeof(bool)));
+    char *copy = strdup(fields);
+    if (!sel || !copy) {
+        free(sel);
+        free(copy);
+        return NULL;
+    }
+    sel->names = (char **)(sel + 1);
+    sel->slots = (struct buf *)(sel->names + n);
+    sel->seen = (bool *)(sel->slots + n);
+    sel->copy = copy;
+    for (char *save = NULL, *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        if (strcmp(f, "type") == 0) /* always there, first */
+            continue;
+        sel->slots[sel->n].limit = JW_MEMBER_LIMIT;
+        sel->names[sel->n++] = f;
+    }
+    return sel;
+}
+
+void jw_select_free(struct jw_select *sel)
+{
+    if (!sel)
+        return;
+    for (size_t i = 0; i < sel->n; i++)
+        buf_free(&sel->slots[i]);
+    free(sel->copy);
+    free(sel);
 }
 
 void jw_key_str(struct jw *w, const char *key, const char *s)

@@ -8,11 +8,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "include/buf.h"
+
+/* --fields: the top-level members of a line kept by name, each written
+ * into its slot as it comes, then put out in the order asked. */
+struct jw_select {
+    size_t n;
+    char **names;
+    struct buf *slots;
+    bool *seen;     /* the line had this member (and it fitted JW_MEMBER_LIMIT) */
+    char *copy;     /* the names' storage */
+};
+
+enum { JW_MEMBER_LIMIT = 256u << 20 };
+
 struct jw {
     FILE *out;
     int depth;
     bool need_comma[32];
+    struct jw_select *sel; /* NULL: every byte to out */
+    struct buf *slot;      /* with sel: where the current member goes (NULL: dropped) */
 };
+
+/* jw_select_new - a selection of the comma-separated top-level names
+ * (NULL on no memory); set w->sel to it for the lines to filter. "type"
+ * always comes first and is not repeated. */
+struct jw_select *jw_select_new(const char *fields);
+void jw_select_free(struct jw_select *sel);
 
 void jw_init(struct jw *w, FILE *out);
 void jw_obj(struct jw *w);       /* { */

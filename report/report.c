@@ -97,6 +97,7 @@ void report_free(struct report *r)
     tally_free(&r->starttls);
     tally_free(&r->findings);
     free(r->x509_logged);
+    jw_select_free(r->fields);
     free(r);
 }
 

@@ -152,10 +152,80 @@ static void invalid_utf8_is_strict_and_reversible(void **state)
     }
 }
 
+/* One line as json_session writes it: type first, nested values. */
+static void a_line(struct jw *w)
+{
+    jw_obj(w);
+    jw_key_str(w, "type", "session");
+    jw_key_uint(w, "id", 7);
+    jw_key(w, "server");
+    jw_obj(w);
+    jw_key_str(w, "ip", "10.0.0.2");
+    jw_key(w, "ports");
+    jw_arr(w);
+    jw_uint(w, 443);
+    jw_obj(w);
+    jw_obj_end(w);
+    jw_arr_end(w);
+    jw_obj_end(w);
+    jw_key(w, "ms");
+    jw_double(w, 1.5, 3);
+    jw_key_str(w, "sni", "a\"b");
+    jw_obj_end(w);
+    jw_end_line(w);
+}
+
+/* --fields: members kept as they are written, put out in the order asked;
+ * absent names skipped, "type" always first and once, a name given twice
+ * once; lines after the selection is lifted are whole again. */
+static void selection(void **state)
+{
+    (void)state;
+    FILE *f;
+    struct jw w = start(&f);
+    struct jw_select *sel = jw_select_new("sni,absent,server,type,ms,sni");
+    assert_non_null(sel);
+    w.sel = sel;
+    a_line(&w);
+    a_line(&w);
+    w.sel = NULL;
+    a_line(&w);
+    fclose(f);
+    const char *one = "{\"type\":\"session\",\"sni\":\"a\\\"b\",\"server\":{\"ip\":\"10.0.0.2\",\"ports\":[443,{}]},"
+                      "\"ms\":1.500}\n";
+    const char *whole = "{\"type\":\"session\",\"id\":7,\"server\":{\"ip\":\"10.0.0.2\",\"ports\":[443,{}]},"
+                        "\"ms\":1.500,\"sni\":\"a\\\"b\"}\n";
+    char *want;
+    assert_true(asprintf(&want, "%s%s%s", one, one, whole) > 0);
+    assert_string_equal(out, want);
+    free(want);
+    free(out);
+    jw_select_free(sel);
+}
+
+/* a member past the limit is left out, not cut into invalid JSON */
+static void selection_limit(void **state)
+{
+    (void)state;
+    FILE *f;
+    struct jw w = start(&f);
+    struct jw_select *sel = jw_select_new("id,sni");
+    assert_non_null(sel);
+    sel->slots[1].limit = 4; /* "a\"b" with its quotes and escape is 6 bytes */
+    w.sel = sel;
+    a_line(&w);
+    fclose(f);
+    assert_string_equal(out, "{\"type\":\"session\",\"id\":7}\n");
+    free(out);
+    jw_select_free(sel);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(structure),
+        cmocka_unit_test(selection),
+        cmocka_unit_test(selection_limit),
         cmocka_unit_test(strings_are_escaped),
         cmocka_unit_test(checker_is_strict),
         cmocka_unit_test(invalid_utf8_is_strict_and_reversible),
