@@ -90,7 +90,7 @@ enum { MAX_EXPECT = 32 };
 
 struct check_opts {
     bool run;
-    enum ci_format format;
+    const struct ci_format *format;
     const char *output;
     struct expectation expect[MAX_EXPECT];
     size_t n_expect;
@@ -248,20 +248,13 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
             o->allow_cmd_failure = true;
             break;
         case 'f':
-            if (!strcmp(optarg, "text"))
-                o->format = CI_TEXT;
-            else if (!strcmp(optarg, "json"))
-                o->format = CI_JSON;
-            else if (!strcmp(optarg, "junit"))
-                o->format = CI_JUNIT;
-            else if (!strcmp(optarg, "sarif"))
-                o->format = CI_SARIF;
-            else if (!strcmp(optarg, "zeek") || !strcmp(optarg, "csv")) {
-                cli_error("--format %s is a report format: use 'tlsscope read' (or live); check "
-                          "writes text, json, junit or sarif verdicts", optarg);
-                return EXIT_USAGE;
-            } else {
-                cli_error("unknown format '%s' (text, json, junit or sarif)", optarg);
+            if ((o->format = ci_format_named(optarg)) == NULL) {
+                char names[64];
+                if (!strcmp(optarg, "zeek") || !strcmp(optarg, "csv"))
+                    cli_error("--format %s is a report format: use 'tlsscope read' (or live); check "
+                              "writes %s verdicts", optarg, ci_format_names(names, sizeof(names)));
+                else
+                    cli_error("unknown format '%s' (%s)", optarg, ci_format_names(names, sizeof(names)));
                 return EXIT_USAGE;
             }
             break;
@@ -445,6 +438,7 @@ static int check_main(int argc, char **argv, bool run)
     static struct check_opts o;
     memset(&o, 0, sizeof(o));
     o.run = run;
+    o.format = ci_format_named("text");
     /* as given, for the reports: getopt reorders argv */
     char **args = calloc((size_t)argc + 1, sizeof(*args));
     if (!args) {
@@ -497,7 +491,7 @@ static int check_main(int argc, char **argv, bool run)
     }
 
     FILE *out = stdout, *file = NULL;
-    bool machine = o.format == CI_JUNIT || o.format == CI_SARIF;
+    bool machine = o.format->file != NULL;
     if (rc == EXIT_OK && o.output && !(file = fopen(o.output, "w"))) {
         cli_error("%s: cannot write: %s", o.output, strerror(errno));
         rc = EXIT_INPUT;
@@ -509,7 +503,7 @@ static int check_main(int argc, char **argv, bool run)
     char *kept[] = {(char *)o.capture.write_path};
     bool live = run || o.capture.iface;
     struct ci_settings set = {
-        .format = machine ? CI_TEXT : o.format,
+        .format = machine ? ci_format_named("text") : o.format,
         .file = machine ? (file ? file : stdout) : NULL,
         .file_format = o.format,
         .suite = suite,

@@ -10,7 +10,25 @@
 #include "include/session.h"
 #include "rules/expect.h"
 
-enum ci_format { CI_TEXT, CI_JSON, CI_JUNIT, CI_SARIF };
+struct ci_report;
+struct ci_verdict;
+
+/* A format check writes its verdicts in. Adding one is a file with its
+ * entry and a line in report/ci.c's table. */
+struct ci_format {
+    const char *name;
+    /* streamed to out: each matching session's verdict as it comes, and
+     * the overall result at the end */
+    void (*verdict)(struct ci_report *r, const struct ci_verdict *v);
+    void (*result)(struct ci_report *r);
+    /* written whole at the end (JUnit, SARIF), with the exit status */
+    void (*file)(struct ci_report *r, FILE *out, int exit_status);
+};
+
+/* ci_format_named - the format of that name, or NULL. */
+const struct ci_format *ci_format_named(const char *name);
+/* ci_format_names - "text, json, junit or sarif", in buf. */
+const char *ci_format_names(char *buf, size_t len);
 
 struct ci_item {
     const struct expectation *e;
@@ -40,9 +58,9 @@ struct ci_verdict {
 };
 
 struct ci_settings {
-    enum ci_format format;    /* CI_TEXT or CI_JSON, streamed to out */
+    const struct ci_format *format; /* a streamed one (text, json), to out */
     FILE *file;               /* JUnit or SARIF written here at the end, or NULL */
-    enum ci_format file_format;
+    const struct ci_format *file_format; /* a whole-file one (junit, sarif) */
     /* what the user asked to check, in their words ("check a.pcap b.pcap",
      * "run curl https://..."): names the JUnit suite */
     const char *suite;
