@@ -1,9 +1,10 @@
 #!/bin/sh
 # Golden-output test: the text, JSON, CSV and Zeek reports of every capture
-# in traces/ must equal tests/golden/NAME.txt, .json, .csv and .zeek (ssl.log
-# then x509.log, without the #open/#close times), and the runs listed in
+# in traces/ must equal tests/golden/NAME.txt, .json with .summary.json
+# (laid out by json-golden.py), .csv and .zeek (ssl.log then x509.log,
+# without the #open/#close times), and the runs listed in
 # tests/golden/variants (other options on the same capture) must equal
-# NAME@VARIANT.txt and .json; a variant's leading VAR=VALUE words are set in
+# NAME@VARIANT.txt, .json and .summary.json; a variant's leading VAR=VALUE words are set in
 # tlsscope's environment (paths relative to traces/). With UPDATE_GOLDEN=1
 # the files are rewritten instead; review that diff like code.
 #
@@ -47,28 +48,40 @@ run() {
   esac
 }
 
-# check FILE OUT FORMATS ARGS...: the formats of one run against OUT.FORMAT
+# compare GOLDEN GOT: one golden file against what the run gave
+compare() {
+  want="$golden/$1"
+  if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+    printf '%s\n' "$2" > "$want"
+    return
+  fi
+  if [ ! -f "$want" ]; then
+    echo "golden: $want is missing (run with UPDATE_GOLDEN=1)"
+    status=1
+    return
+  fi
+  if ! printf '%s\n' "$2" | diff -u "$want" - >"/tmp/golden.$$.diff"; then
+    echo "golden: $1 differs:"
+    head -40 "/tmp/golden.$$.diff" | cut -c1-240
+    status=1
+  fi
+  rm -f "/tmp/golden.$$.diff"
+}
+
+# check FILE OUT FORMATS ARGS...: the formats of one run against OUT.FORMAT;
+# JSON as OUT.json (the sessions) and OUT.summary.json, laid out by
+# json-golden.py so that a new field is a one-line change
 check() {
   file=$1 out=$2 formats=$3
   shift 3
   for fmt in $formats; do
     got=$(run "$fmt" "$file" "$@")
-    want="$golden/$out.$fmt"
-    if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
-      printf '%s\n' "$got" > "$want"
-      continue
+    if [ "$fmt" = json ]; then
+      compare "$out.json" "$(printf '%s\n' "$got" | python3 "$golden/json-golden.py" sessions)"
+      compare "$out.summary.json" "$(printf '%s\n' "$got" | python3 "$golden/json-golden.py" summary)"
+    else
+      compare "$out.$fmt" "$got"
     fi
-    if [ ! -f "$want" ]; then
-      echo "golden: $want is missing (run with UPDATE_GOLDEN=1)"
-      status=1
-      continue
-    fi
-    if ! printf '%s\n' "$got" | diff -u "$want" - >"/tmp/golden.$$.diff"; then
-      echo "golden: $out.$fmt differs:"
-      head -40 "/tmp/golden.$$.diff" | cut -c1-240
-      status=1
-    fi
-    rm -f "/tmp/golden.$$.diff"
   done
 }
 
@@ -94,8 +107,11 @@ done < "$golden/variants"
 
 # every golden file belongs to a trace or a variant
 [ -n "$only" ] && [ "$only" != --orphans ] && { [ $status = 0 ] && echo "golden: $only matches"; exit $status; }
-for f in "$golden"/*.txt; do
-  out=$(basename "$f" .txt)
+for f in "$golden"/*.txt "$golden"/*.json "$golden"/*.csv "$golden"/*.zeek; do
+  out=$(basename "$f")
+  out=${out%.summary.json}
+  out=${out%.*}
+  [ "$f" = "$golden/$out.txt" ] || { [ -f "$golden/$out.txt" ] && continue; }
   name=${out%@*}
   if [ "$out" = "$name" ]; then
     trace_file "$name" >/dev/null && continue

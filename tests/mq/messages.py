@@ -57,6 +57,22 @@ def check_sides(where, mq, sides):
     return errors
 
 
+def golden_objects(path):
+    """The JSON lines of a golden file, which json-golden.py laid out over
+    several lines each ("{" to "}" at the start of a line); other lines
+    (the exit status, messages) are skipped."""
+    held = []
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if held or line == "{":
+            held.append(line)
+            if line == "}":
+                yield json.loads("\n".join(held))
+                held = []
+        elif line.startswith("{"):
+            yield json.loads(line)
+
+
 def main():
     tlsscope, src = sys.argv[1], sys.argv[2]
     sides = table(src)
@@ -73,11 +89,7 @@ def main():
             errors += check_sides(where, r["mq"], sides)
     for path in sorted(glob.glob(os.path.join(src, "tests", "golden", "*.json"))):
         name = os.path.basename(path)
-        for line in open(path, encoding="utf-8"):
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
+        for obj in golden_objects(path):
             found = obj.get("findings", []) if obj.get("type") == "session" else \
                 [obj] if obj.get("type") == "finding" else []
             for f in found:
