@@ -95,6 +95,7 @@ struct hello {
     /* Decoded extensions. */
     struct byteslist sni;
     struct u16s groups, sig_algs, sig_algs_cert, versions, key_share_groups;
+    struct u16s dc_sig_algs; /* delegated_credential: schemes a credential may be signed with */
     struct u16s cert_compression;
     struct bytes point_formats, psk_modes, alpn_raw;
     struct byteslist alpn;

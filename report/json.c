@@ -189,6 +189,7 @@ static void client_hello(struct jw *w, const char *k, const struct hello *h, con
     names(w, "groups", &h->groups, registry_group_label);
     names(w, "sig_algs", &h->sig_algs, registry_sigscheme_label);
     names(w, "sig_algs_cert", &h->sig_algs_cert, registry_sigscheme_label);
+    names(w, "delegated_credentials", &h->dc_sig_algs, registry_sigscheme_label);
     names(w, "supported_versions", &h->versions, version_label);
     byte_codes(w, "ec_point_formats", h->point_formats);
     names(w, "key_share", &h->key_share_groups, registry_group_label);

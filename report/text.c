@@ -234,6 +234,12 @@ static void offer_lists(struct report *r, const struct hello *h)
             fprintf(r->out, "%s%s", i ? ", " : "", registry_sigscheme_label(h->sig_algs.v[i], buf));
         fputc('\n', r->out);
     }
+    if (h->dc_sig_algs.n) {
+        field(r, "delegated");
+        for (size_t i = 0; i < h->dc_sig_algs.n; i++)
+            fprintf(r->out, "%s%s", i ? ", " : "", registry_sigscheme_label(h->dc_sig_algs.v[i], buf));
+        fputc('\n', r->out);
+    }
 }
 
 static void hello_line(struct report *r, const char *who, const struct hello *h)

@@ -309,6 +309,11 @@ static void hello_tree(struct tui *u, struct lines *l, const char *what, const s
                            s->cert_verify_seen ? registry_sigscheme_label(s->cert_verify_scheme, record_sig) : "");
         u16_names(l, g, &h->sig_algs, scheme_label, s->cert_verify_scheme, s->cert_verify_seen);
     }
+    if (h->dc_sig_algs.n) {
+        int g = lines_node(l, T_PLAIN, top, "  delegated credentials (%zu): schemes a credential may be signed with",
+                           h->dc_sig_algs.n);
+        u16_names(l, g, &h->dc_sig_algs, scheme_label, 0, false);
+    }
     if (h->versions.n && client) {
         int g = lines_node(l, T_PLAIN, top, "  supported versions (%zu)%s%s", h->versions.n,
                            s->has_version ? ", chosen: " : "", s->has_version ? version(s->version, record) : "");

@@ -4,7 +4,9 @@
  *   signature_algorithms(_cert) (RFC 8446 4.2.3):
  *       supported_signature_algorithms<2..2^16-2>
  *   psk_key_exchange_modes (RFC 8446 4.2.9): ke_modes<1..255>
- *   compress_certificate (RFC 8879 3): algorithms<2..2^8-2> */
+ *   compress_certificate (RFC 8879 3): algorithms<2..2^8-2>
+ *   delegated_credential (RFC 9345 4.1.1): the client's
+ *       SignatureSchemeList for a credential's signature */
 #include "dissect/internal.h"
 
 static enum st u16_vector16(struct hsctx *hc, struct cur body, struct u16s *out)
@@ -51,6 +53,13 @@ static enum st ext_sig_algs_cert(struct hsctx *hc, struct hello *h, bool from_cl
     return u16_vector16(hc, body, &h->sig_algs_cert);
 }
 
+static enum st ext_delegated_credential(struct hsctx *hc, struct hello *h, bool from_client,
+                                        struct cur body)
+{
+    (void)from_client;
+    return u16_vector16(hc, body, &h->dc_sig_algs);
+}
+
 static enum st ext_psk_modes(struct hsctx *hc, struct hello *h, bool from_client,
                              struct cur body)
 {
@@ -74,6 +83,7 @@ static const struct ext_parser parsers[] = {
     {13, "signature_algorithms", ext_sig_algs},
     {27, "compress_certificate", ext_compress_cert},
     {45, "psk_key_exchange_modes", ext_psk_modes},
+    {34, "delegated_credential", ext_delegated_credential},
     {50, "signature_algorithms_cert", ext_sig_algs_cert},
 };
 const struct ext_table ext_lists_table = {parsers, ARRAY_LEN(parsers)};

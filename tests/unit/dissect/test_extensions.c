@@ -50,6 +50,7 @@ static const struct ext_case cases[] = {
     {"cookie", 44, true, BODY(0, 2, 7, 7), true, 0, false},
     {"psk_key_exchange_modes", 45, true, BODY(1, 1), true, SIZE_MAX, false},
     {"post_handshake_auth", 49, true, BODY(), true, SIZE_MAX, false},
+    {"delegated_credential", 34, true, BODY(0, 4, 4, 3, 8, 4), true, 0, false},
     {"signature_algorithms_cert", 50, true, BODY(0, 2, 8, 4), true, 0, false},
     {"key_share", 51, true, BODY(0, 8, 0, 0x1d, 0, 4, 1, 2, 3, 4), true, 0, false},
     {"key_share server", 51, false, BODY(0, 0x1d, 0, 4, 1, 2, 3, 4), true, 2, false},
@@ -136,7 +137,7 @@ static void recorded_facts(void **state)
         "server_name", "alpn", "supported_versions", "key_share", "pre_shared_key",
         "padding", "record_size_limit", "ech outer", "compress_certificate",
         "psk_key_exchange_modes", "ec_point_formats", "session_ticket",
-        "status_request", "renegotiation_info", "extended_master_secret",
+        "status_request", "renegotiation_info", "extended_master_secret", "delegated_credential",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const struct ext_case *c = find(names[i]);
@@ -154,6 +155,8 @@ static void recorded_facts(void **state)
     assert_int_equal(ch->ech, ECH_OUTER);
     assert_int_equal(ch->ech_payload_len, 3);
     assert_int_equal(ch->cert_compression.v[0], 2);
+    assert_int_equal(ch->dc_sig_algs.n, 2);
+    assert_int_equal(ch->dc_sig_algs.v[1], 0x0804);
     assert_int_equal(ch->psk_modes.len, 1);
     assert_int_equal(ch->point_formats.len, 3);
     assert_true(ch->has_session_ticket);
