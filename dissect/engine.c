@@ -4,8 +4,6 @@
  * sessions on in order is queue.c's. */
 #include "dissect/internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

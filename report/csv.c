@@ -5,7 +5,6 @@
  * session objects cut down to the top-level keys asked for. */
 #include "report/internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"

@@ -3,9 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dissect/mq/mq.h"
 #include "include/escape.h"

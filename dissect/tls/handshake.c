@@ -5,8 +5,6 @@
  * pieces of split messages are copied. */
 #include "dissect/internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
