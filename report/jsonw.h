@@ -8,15 +8,28 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "include/buf.h"
+#include <sys/types.h>
 
-/* --fields: the top-level members of a line kept by name, each written
- * into its slot as it comes, then put out in the order asked. */
+/* --fields: the top-level members of a line kept by name. Each is written
+ * into its own memory stream as it comes (w->out is switched at each
+ * top-level key, so no byte is checked twice), then the line is put out
+ * in the order asked. */
+struct jw_slot {
+    const char *name;
+    FILE *f;
+    char *data;
+    size_t size;
+    bool seen; /* this line had the member */
+};
+
 struct jw_select {
     size_t n;
-    char **names;
-    struct buf *slots;
-    bool *seen;     /* the line had this member (and it fitted JW_MEMBER_LIMIT) */
+    struct jw_slot *slots;
+    FILE *scratch; /* the members not asked for, and the line's own bytes */
+    char *scratch_data;
+    size_t scratch_size;
+    FILE *line_out; /* the real output while a selected line is written */
+    size_t limit;   /* a member longer than this is left out */
     char *copy;     /* the names' storage */
 };
 
@@ -26,13 +39,13 @@ struct jw {
     FILE *out;
     int depth;
     bool need_comma[32];
-    struct jw_select *sel; /* NULL: every byte to out */
-    struct buf *slot;      /* with sel: where the current member goes (NULL: dropped) */
+    struct jw_select *sel; /* lines to filter, or NULL */
 };
 
 /* jw_select_new - a selection of the comma-separated top-level names
  * (NULL on no memory); set w->sel to it for the lines to filter. "type"
- * always comes first and is not repeated. */
+ * always comes first and is not repeated; a name given twice is kept
+ * once. */
 struct jw_select *jw_select_new(const char *fields);
 void jw_select_free(struct jw_select *sel);
 

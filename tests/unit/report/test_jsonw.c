@@ -211,7 +211,7 @@ static void selection_limit(void **state)
     struct jw w = start(&f);
     struct jw_select *sel = jw_select_new("id,sni");
     assert_non_null(sel);
-    sel->slots[1].limit = 4; /* "a\"b" with its quotes and escape is 6 bytes */
+    sel->limit = 4; /* "a\"b" with its quotes and escape is 6 bytes */
     w.sel = sel;
     a_line(&w);
     fclose(f);
