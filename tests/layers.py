@@ -11,7 +11,8 @@ the rules' registry, refers to data and is not a call):
     turning back). tui/ is the exception: its screens open one another,
     and a prompt keeps a live capture running by calling back into the
     loop that drew it.
-Usage: layers.py BUILD_DIR
+Usage: layers.py BUILD_DIR SOURCE_DIR (objects whose source file is gone,
+left in a build directory by a move, are not counted)
 """
 import collections
 import glob
@@ -23,23 +24,29 @@ ORDER = ["include", "capture", "dissect", "rules", "report", "tui", "cli"]
 CIRCLES_ALLOWED = {"tui"}
 
 
-def symbols(build):
-    defs, uses = {}, {}
+def symbols(build, source):
+    objects = {}
     for target in ("libtlsscope.dir", "tlsscope_tui_model.dir", "tlsscope_tui.dir", "tlsscope.dir"):
         base = os.path.join(build, "CMakeFiles", target)
         for obj in sorted(glob.glob(base + "/**/*.o", recursive=True)):
             unit = os.path.relpath(obj, base)[: -len(".c.o")]
-            if unit.split("/")[0] not in ORDER:
-                continue
-            out = subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout
-            used = set()
-            for line in out.splitlines():
-                f = line.split()
-                if len(f) == 3 and f[1] == "T":
-                    defs[f[2]] = unit
-                elif len(f) == 2 and f[0] == "U":
-                    used.add(f[1])
-            uses[unit] = used
+            if unit.split("/")[0] in ORDER and os.path.exists(os.path.join(source, unit + ".c")):
+                objects[obj] = unit
+    defs, uses = {}, {unit: set() for unit in objects.values()}
+    if not objects:
+        return defs, uses
+    # one nm for all of them (-A: each line starts with its file)
+    out = subprocess.run(["nm", "-A"] + list(objects), capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        path, _, rest = line.partition(":")
+        unit = objects.get(path)
+        if unit is None:
+            continue
+        f = rest.split()
+        if len(f) == 3 and f[1] == "T":
+            defs[f[2]] = unit
+        elif len(f) == 2 and f[0] == "U":
+            uses[unit].add(f[1])
     return defs, uses
 
 
@@ -77,7 +84,9 @@ def cycles(graph):
 
 def main():
     sys.setrecursionlimit(10000)
-    defs, uses = symbols(sys.argv[1])
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    defs, uses = symbols(sys.argv[1], sys.argv[2])
     if len(uses) < 20:
         sys.exit(f"layers: only {len(uses)} object files under {sys.argv[1]}: not a build directory?")
     graph = collections.defaultdict(set)
