@@ -174,17 +174,6 @@ bool detect_resync(struct cur c, size_t *at)
 
 /* ---- cleartext before TLS ---------------------------------------------- */
 
-static bool has(struct cur c, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= c.left; i++) {
-        struct cur t = cur_tail(&c, i);
-        if (cur_starts_nocase(&t, needle))
-            return true;
-    }
-    return false;
-}
-
 static struct cur first_line(struct cur c)
 {
     size_t at;
@@ -199,7 +188,7 @@ static const char *text_protocol(struct cur c)
     /* A bare "220" greets in both SMTP and FTP: the client's next command
      * (EHLO or AUTH TLS) decides. */
     if (cur_starts(&line, "220", 3))
-        return has(line, "FTP") ? "ftp" : has(line, "SMTP") ? "smtp" : NULL;
+        return cur_contains_nocase(line, "FTP") ? "ftp" : cur_contains_nocase(line, "SMTP") ? "smtp" : NULL;
     if (cur_starts(&line, "* OK", 4))
         return "imap";
     if (cur_starts(&line, "+OK", 3))
@@ -224,7 +213,7 @@ static const char *binary_protocol(struct cur c, bool from_client, bool *tunnel)
     uint8_t b0, b1, b3, b4;
     if (cur_starts(&c, pg_ssl, sizeof(pg_ssl)) || cur_starts(&c, pg_gss, sizeof(pg_gss)))
         return "postgres";
-    if (has(cur_head(&c, 256), "1.3.6.1.4.1.1466.20037"))
+    if (cur_contains_nocase(cur_head(&c, 256), "1.3.6.1.4.1.1466.20037"))
         return "ldap";
     if (!cur_peek(&c, 0, &b0) || !cur_peek(&c, 1, &b1))
         return NULL;

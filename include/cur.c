@@ -175,3 +175,14 @@ bool cur_starts_nocase(const struct cur *c, const char *s)
             return false;
     return true;
 }
+
+bool cur_contains_nocase(struct cur c, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= c.left; i++) {
+        struct cur t = cur_tail(&c, i);
+        if (cur_starts_nocase(&t, s))
+            return true;
+    }
+    return false;
+}

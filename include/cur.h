@@ -119,3 +119,5 @@ bool cur_eq(const struct cur *c, const void *s, size_t n);
 bool cur_starts(const struct cur *c, const void *s, size_t n);
 /* cur_starts_nocase - as cur_starts, ASCII case-insensitive. */
 bool cur_starts_nocase(const struct cur *c, const char *s);
+/* cur_contains_nocase - does s occur anywhere in c (ASCII case-insensitive)? */
+bool cur_contains_nocase(struct cur c, const char *s);

@@ -7,17 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool has_nocase(struct cur c, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= c.left; i++) {
-        struct cur t = cur_tail(&c, i);
-        if (cur_starts_nocase(&t, needle))
-            return true;
-    }
-    return false;
-}
-
 /* put - one byte of a request into out for display: printable ASCII as it
  * is, anything else (NUL, escape sequences, bytes that are not ASCII) as
  * \xNN, so what ends up in a finding's evidence cannot drive a terminal or
@@ -77,7 +66,7 @@ static void request_path(struct cur c, char *out, size_t outlen)
 
 static const char *kind_of(struct cur c, const char *path)
 {
-    if (cur_starts(&c, "POST ", 5) && has_nocase(c, "application/ocsp-request"))
+    if (cur_starts(&c, "POST ", 5) && cur_contains_nocase(c, "application/ocsp-request"))
         return "ocsp";
     if (!cur_starts(&c, "GET ", 4))
         return NULL;

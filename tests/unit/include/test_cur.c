@@ -130,6 +130,19 @@ static void compares(void **state)
     assert_int_equal(empty.left, 0);
 }
 
+/* a needle anywhere, any case, never past the end */
+static void contains_nocase(void **state)
+{
+    (void)state;
+    const uint8_t b[] = "Content-Type: Application/OCSP-request";
+    struct cur c = cur_make(b, sizeof(b) - 1);
+    assert_true(cur_contains_nocase(c, "application/ocsp-request"));
+    assert_true(cur_contains_nocase(c, "content"));
+    assert_true(cur_contains_nocase(c, ""));
+    assert_false(cur_contains_nocase(c, "ocsp-requests"));
+    assert_false(cur_contains_nocase(cur_make(b, 10), "type"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +152,7 @@ int main(void)
         cmocka_unit_test(length_prefixed_bodies),
         cmocka_unit_test(peeks_and_tails),
         cmocka_unit_test(compares),
+        cmocka_unit_test(contains_nocase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
