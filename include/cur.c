@@ -34,6 +34,22 @@ bool cur_u24(struct cur *c, uint32_t *out)
 }
 
 
+bool cur_varint(struct cur *c, uint64_t *out)
+{
+    uint8_t first;
+    if (!cur_peek(c, 0, &first))
+        return false;
+    size_t n = (size_t)1 << (first >> 6);
+    if (!need(c, n))
+        return false;
+    uint64_t v = first & 0x3f;
+    for (size_t i = 1; i < n; i++)
+        v = (v << 8) | c->p[i];
+    advance(c, n);
+    *out = v;
+    return true;
+}
+
 bool cur_u64(struct cur *c, uint64_t *out)
 {
     uint32_t hi, lo;
@@ -42,8 +58,6 @@ bool cur_u64(struct cur *c, uint64_t *out)
     *out = ((uint64_t)hi << 32) | lo;
     return true;
 }
-
-
 
 bool cur_u64le(struct cur *c, uint64_t *out)
 {

@@ -72,6 +72,9 @@ MUST_CHECK static inline bool cur_u32le(struct cur *c, uint32_t *out)
 MUST_CHECK bool cur_u24(struct cur *c, uint32_t *out);
 MUST_CHECK bool cur_u64(struct cur *c, uint64_t *out);
 MUST_CHECK bool cur_u64le(struct cur *c, uint64_t *out);
+/* cur_varint - a QUIC variable-length integer (RFC 9000 16): the top two
+ * bits of the first byte give its length, 1, 2, 4 or 8 bytes. */
+MUST_CHECK bool cur_varint(struct cur *c, uint64_t *out);
 
 /* cur_take - split n bytes off the front into out. */
 MUST_CHECK bool cur_take(struct cur *c, size_t n, struct cur *out);

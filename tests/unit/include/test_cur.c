@@ -118,6 +118,35 @@ static void peeks_and_tails(void **state)
     assert_int_equal(c.left, 0);
 }
 
+/* RFC 9000 A.1's examples, and every cut of each. */
+static void quic_varints(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t b[8];
+        size_t n;
+        uint64_t v;
+    } cases[] = {
+        {{0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c}, 8, 151288809941952652ULL},
+        {{0x9d, 0x7f, 0x3e, 0x7d}, 4, 494878333},
+        {{0x7b, 0xbd}, 2, 15293},
+        {{0x25}, 1, 37},
+        {{0x40, 0x25}, 2, 37},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t v = 0;
+        struct cur c = cur_make(cases[i].b, cases[i].n);
+        assert_true(cur_varint(&c, &v));
+        assert_int_equal(v, cases[i].v);
+        assert_int_equal(c.left, 0);
+        for (size_t cut = 0; cut < cases[i].n; cut++) {
+            struct cur short_one = cur_make(cases[i].b, cut);
+            assert_false(cur_varint(&short_one, &v));
+            assert_int_equal(short_one.left, cut);
+        }
+    }
+}
+
 static void compares(void **state)
 {
     (void)state;
@@ -151,6 +180,7 @@ int main(void)
         cmocka_unit_test(every_read_fails_when_short),
         cmocka_unit_test(length_prefixed_bodies),
         cmocka_unit_test(peeks_and_tails),
+        cmocka_unit_test(quic_varints),
         cmocka_unit_test(compares),
         cmocka_unit_test(contains_nocase),
     };
