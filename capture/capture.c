@@ -27,7 +27,8 @@ bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *
     /* the clock IP fragments expire by, on a decoder that tracks nothing */
     if (p->ts > c->now)
         c->now = p->ts;
-    return decode_packet(c, p, seg) == DEC_TCP;
+    enum dec r = decode_packet(c, p, seg);
+    return r == DEC_TCP || r == DEC_UDP;
 }
 
 void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg)
@@ -40,7 +41,10 @@ void capture_track(struct capture *c, const struct pkt *p, const struct capture_
     c->order = (struct capture_order){.packet = p->no, .phase = 0, .flow_last = p->no};
     if (seg) {
         struct seg_meta m = {.ts = p->ts, .packet = p->no};
-        flow_segment(c, seg, &m);
+        if (seg->proto == CAPTURE_UDP)
+            flow_datagram(c, seg, &m);
+        else
+            flow_segment(c, seg, &m);
     }
     c->order.phase = 1;
     flow_sweep(c);
@@ -49,8 +53,8 @@ void capture_track(struct capture *c, const struct pkt *p, const struct capture_
 void capture_packet(struct capture *c, const struct pkt *p)
 {
     struct capture_seg seg;
-    bool tcp = capture_decode(c, p, &seg);
-    capture_track(c, p, tcp ? &seg : NULL);
+    bool followed = capture_decode(c, p, &seg);
+    capture_track(c, p, followed ? &seg : NULL);
 }
 
 const struct capture_order *capture_order(const struct capture *c)

@@ -113,6 +113,7 @@ struct flow_info {
     struct endpoint a, b;
     bool a_sent_syn; /* a's SYN (or b's SYN-ACK) was seen: a is the client */
     bool b_sent_synack;
+    bool udp; /* a UDP flow: a is the sender of its first datagram */
     int64_t ts;
     uint64_t packet;
 };
@@ -166,6 +167,11 @@ struct flow_handler {
      * the handshake's last ACK (kept, like SYNs, until the flow opens). */
     void (*tcp_note)(void *ctx, void *user, int dir, enum tcp_note note, int64_t wait_ns,
                      const struct seg_meta *m);
+    /* datagram - one UDP datagram of direction dir (a UDP flow begins
+     * with a datagram that looks like DTLS or a QUIC long header); wire_len
+     * is its length before any snaplen cut. */
+    void (*datagram)(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+                     const struct seg_meta *m);
     /* close - the flow is over; the consumer frees its state. */
     void (*close)(void *ctx, void *user, enum flow_end why);
     /* quiet - a connection that completed its three-way handshake and
@@ -177,7 +183,7 @@ struct flow_handler {
 };
 
 struct capture_limits {
-    size_t max_flows;       /* tracked TCP flows */
+    size_t max_flows;       /* tracked TCP and UDP flows */
     size_t ooo_per_flow;    /* buffered out-of-order bytes per flow */
     size_t ooo_total;       /* and over all flows */
     int64_t idle_timeout;   /* ns without packets before a flow is evicted */
@@ -195,6 +201,7 @@ struct capture_stats {
     uint16_t first_unsupported_link;
     uint64_t frags, frags_reassembled, frags_dropped;
     uint64_t flows, flows_idle_evicted, flows_full_evicted;
+    uint64_t udp_flows; /* of flows: UDP ones (DTLS or QUIC) */
     uint64_t ooo_limit_hits, gaps;
     uint64_t dtls_datagrams, quic_datagrams;
     uint64_t file_anomalies; /* absurd values in the capture files */
@@ -233,25 +240,29 @@ struct capture_order {
     uint64_t flow_last;
 };
 
+/* IP protocol numbers of the transports followed. */
+enum { CAPTURE_TCP = 6, CAPTURE_UDP = 17 };
+
 /* A packet decoded down to its transport header. */
 struct capture_seg {
     struct endpoint src, dst;
-    uint8_t proto; /* IPPROTO_TCP / IPPROTO_UDP */
+    uint8_t proto; /* CAPTURE_TCP or CAPTURE_UDP */
     uint32_t seq, ack;
     uint8_t flags;
     uint16_t window;           /* as sent, unscaled: only zero matters here */
     struct cur payload;        /* the captured part of the payload */
     uint32_t payload_wire_len; /* the payload length the headers claim */
+    bool udp_tls;              /* UDP that looks like DTLS or a QUIC long header */
 };
 
 /* capture_packet is capture_decode then capture_track; split, one tracker
  * can decode and count every packet while others follow the flows:
  * capture_decode - decode one packet and count it; true with *seg when it
- * carries a TCP segment (its payload may point into c, valid until the
- * next call).
+ * carries a TCP segment or a UDP datagram (its payload may point into c,
+ * valid until the next call).
  * capture_track - follow the flows with a decoded packet: seg is its TCP
- * segment, or NULL when it has none this tracker follows (the packet still
- * moves the clock and the idle sweep).
+ * segment or UDP datagram, or NULL when it has none this tracker follows
+ * (the packet still moves the clock and the idle sweep).
  * capture_seg_shard - which of count shards the segment's flow is in. */
 bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *seg);
 void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg);

@@ -12,6 +12,7 @@ bool flow_consumer(struct capture *c, struct flow *fl)
     struct flow_info fi = {
         .a = fl->a, .b = fl->b, .ts = fl->first_ts, .packet = fl->first_packet,
         .a_sent_syn = fl->a_sent_syn, .b_sent_synack = fl->b_sent_synack,
+        .udp = fl->proto == CAPTURE_UDP,
     };
     fl->user = fl->interested ? c->h.open(c->h.ctx, &fi) : NULL;
     fl->interested = fl->user != NULL;

@@ -168,21 +168,30 @@ static enum dec tcp(struct cur b, uint32_t wire_len, struct capture_seg *out)
 static bool looks_dtls(struct cur b)
 {
     uint8_t type, major, minor;
-    return cur_peek(&b, 0, &type) && cur_peek(&b, 1, &major) &&
-           cur_peek(&b, 2, &minor) && type >= 20 && type <= 26 &&
-           major == 0xfe && (minor == 0xff || minor == 0xfd || minor == 0xfc);
+    if (!cur_peek(&b, 0, &type) || !cur_peek(&b, 1, &major) || !cur_peek(&b, 2, &minor) ||
+        type < 20 || type > 26)
+        return false;
+    /* OpenSSL before 0.9.8f numbered DTLS 1.0 0x0100: only a handshake counts */
+    return (major == 0xfe && (minor == 0xff || minor == 0xfd || minor == 0xfc)) ||
+           (type == 22 && major == 0x01 && minor == 0x00);
 }
 
+/* A QUIC long header (RFC 8999 5.1): the form bit, a version, and
+ * connection IDs of at most 255 bytes that fit. Version 0 is Version
+ * Negotiation, whose fixed bit is unset; any other version must set it.
+ * Which versions the dissector reads is its business: a capture also
+ * holds greased versions and drafts a client tries first. */
 static bool looks_quic(struct cur b)
 {
-    uint8_t first;
+    uint8_t first, dcid_len, scid_len;
     uint32_t version;
-    struct cur v = cur_tail(&b, 1);
-    /* Long header with the fixed bit; version 1, 2 or a draft. */
-    return cur_peek(&b, 0, &first) && (first & 0xc0) == 0xc0 &&
-           cur_u32(&v, &version) &&
-           (version == 1 || version == 0x6b3343cf ||
-            (version & 0xffffff00) == 0xff000000);
+    if (!cur_u8(&b, &first) || !(first & 0x80) || !cur_u32(&b, &version) ||
+        !cur_u8(&b, &dcid_len) || !cur_skip(&b, dcid_len) || !cur_u8(&b, &scid_len) ||
+        !cur_skip(&b, scid_len))
+        return false;
+    if (version == 0)
+        return b.left >= 4; /* at least one version offered */
+    return (first & 0x40) && dcid_len <= 20 && scid_len <= 20;
 }
 
 /* GTP-U (3GPP TS 29.281): flags(1) type(1) length(2) teid(4), then
@@ -229,10 +238,13 @@ static enum dec udp(struct capture *c, struct cur b, uint32_t wire_len,
         if (r != DEC_UDP)
             return r;
     }
+    out->udp_tls = true;
     if (looks_dtls(b))
         c->st.dtls_datagrams++;
     else if (looks_quic(b))
         c->st.quic_datagrams++;
+    else
+        out->udp_tls = false;
     return DEC_UDP;
 }
 

@@ -49,14 +49,14 @@ static uint64_t ep_hash(uint64_t h, const struct endpoint *e)
     return mix(h, ((uint64_t)e->family << 16) | e->port);
 }
 
-static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y)
+static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y, uint8_t proto)
 {
     if (ep_cmp(x, y) > 0) {
         const struct endpoint *t = x;
         x = y;
         y = t;
     }
-    uint64_t h = ep_hash(ep_hash(0x12345678, x), y);
+    uint64_t h = ep_hash(ep_hash(proto == CAPTURE_UDP ? 0x87654321 : 0x12345678, x), y);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
@@ -65,6 +65,7 @@ static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y)
 
 struct flow_key {
     const struct endpoint *src, *dst;
+    uint8_t proto;
 };
 
 static bool same_flow(uintptr_t value, const void *key, const void *ctx)
@@ -72,6 +73,8 @@ static bool same_flow(uintptr_t value, const void *key, const void *ctx)
     (void)ctx;
     const struct flow *fl = (const struct flow *)value;
     const struct flow_key *k = key;
+    if (fl->proto != k->proto)
+        return false;
     return (ep_cmp(&fl->a, k->src) == 0 && ep_cmp(&fl->b, k->dst) == 0) ||
            (ep_cmp(&fl->a, k->dst) == 0 && ep_cmp(&fl->b, k->src) == 0);
 }
@@ -165,7 +168,8 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
     bool synack = (d->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
     fl->a = synack ? d->dst : d->src;
     fl->b = synack ? d->src : d->dst;
-    fl->hash = flow_hash(&fl->a, &fl->b);
+    fl->proto = d->proto;
+    fl->hash = flow_hash(&fl->a, &fl->b, fl->proto);
     fl->last_ts = m->ts;
     fl->last_packet = m->packet;
     if (!hmap_put(&t->map, fl->hash, (uintptr_t)fl)) {
@@ -176,6 +180,7 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
         c->st.flows_peak = t->map.n;
     lru_append(t, fl);
     c->st.flows++;
+    c->st.udp_flows += d->proto == CAPTURE_UDP;
 
     fl->first_ts = m->ts;
     fl->first_packet = m->packet;
@@ -214,8 +219,8 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    uint64_t hash = flow_hash(&d->src, &d->dst);
-    struct flow_key key = {&d->src, &d->dst};
+    uint64_t hash = flow_hash(&d->src, &d->dst, CAPTURE_TCP);
+    struct flow_key key = {&d->src, &d->dst, CAPTURE_TCP};
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
@@ -265,9 +270,32 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
         flow_close(c, fl, FLOW_END_FIN, m);
 }
 
+/* A UDP flow is what one pair of ports exchanges until it goes idle:
+ * DTLS and QUIC have no connection setup the capture layer could see. */
+void flow_datagram(struct capture *c, const struct capture_seg *d,
+                   const struct seg_meta *m)
+{
+    struct flowtab *t = &c->tab;
+    uint64_t hash = flow_hash(&d->src, &d->dst, CAPTURE_UDP);
+    struct flow_key key = {&d->src, &d->dst, CAPTURE_UDP};
+    struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
+    if (!fl) {
+        if (!d->udp_tls)
+            return;
+        fl = create(c, d, m);
+        if (!fl)
+            return;
+    }
+    touch(t, fl, m->ts, m->packet);
+    if (fl->state == FLOW_CLOSED || !fl->interested || !c->h.datagram || !flow_consumer(c, fl))
+        return;
+    int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+    c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m);
+}
+
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)
 {
-    return (uint32_t)(flow_hash(&seg->src, &seg->dst) % count);
+    return (uint32_t)(flow_hash(&seg->src, &seg->dst, seg->proto) % count);
 }
 
 void flow_sweep(struct capture *c)

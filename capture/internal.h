@@ -73,6 +73,7 @@ enum flow_state { FLOW_OPEN, FLOW_CLOSED };
 struct flow {
     struct endpoint a, b; /* a -> b is direction 0 */
     uint64_t hash;
+    uint8_t proto; /* CAPTURE_TCP or CAPTURE_UDP */
     enum flow_state state;
     struct half half[2];
     void *user;
@@ -127,6 +128,10 @@ enum dec decode_packet(struct capture *c, const struct pkt *p,
 /* flow_segment - route a decoded TCP segment to its flow (flow.c). */
 void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m);
+/* flow_datagram - route a UDP datagram to its flow; a datagram that looks
+ * like neither DTLS nor QUIC starts none (flow.c). */
+void flow_datagram(struct capture *c, const struct capture_seg *d,
+                   const struct seg_meta *m);
 /* flow_consumer - ask the consumer about the flow now if it has not been (consumer.c)
  * (replaying the SYNs it missed); whether it follows the flow. */
 bool flow_consumer(struct capture *c, struct flow *fl);

@@ -390,6 +390,7 @@ const struct capture_stats *pipeline_capture_stats(struct pipeline *p)
     for (size_t i = p->decoder ? 0 : 1; i < p->n_trackers; i++) {
         const struct capture_stats *o = capture_stats(p->trackers[i].capture);
         m->flows += o->flows;
+        m->udp_flows += o->udp_flows;
         m->flows_idle_evicted += o->flows_idle_evicted;
         m->flows_full_evicted += o->flows_full_evicted;
         m->ooo_limit_hits += o->ooo_limit_hits;

@@ -92,6 +92,17 @@ static size_t r_data(void *ctx, void *user, int dir, struct cur bytes,
     return skip;
 }
 
+static void r_datagram(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+                       const struct seg_meta *m)
+{
+    (void)ctx;
+    (void)m;
+    (void)wire_len;
+    struct recorder *r = user;
+    r->datagrams[dir]++;
+    b_bytes(&r->stream[dir], payload.p, payload.left);
+}
+
 static void r_gap(void *ctx, void *user, int dir, uint64_t len,
                   const struct seg_meta *m)
 {
@@ -147,7 +158,7 @@ static void r_close(void *ctx, void *user, enum flow_end why)
 
 struct flow_handler recorder_handler(struct recorder *r)
 {
-    struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data,
+    struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data, .datagram = r_datagram,
                              .gap = r_gap, .flags = r_flags, .tcp_note = r_note,
                              .close = r_close, .quiet = r_quiet};
     return h;

@@ -45,6 +45,7 @@ struct recorder {
     int quiet;
     bool quiet_reset;
     int quiet_closer;
+    int datagrams[2]; /* UDP datagrams by direction (their bytes go to stream[]) */
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

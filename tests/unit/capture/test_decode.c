@@ -233,20 +233,42 @@ static void vxlan_and_gtpu(void **state)
     expect_hello(101);
 }
 
-static void udp_quic_and_dtls_are_counted(void **state)
+/* A UDP flow starts only with a datagram that looks like DTLS or a QUIC
+ * long header; after that every datagram of the pair of ports is its. */
+static void udp_quic_and_dtls_open_flows(void **state)
 {
     (void)state;
-    static const uint8_t quic[] = {0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t quic[] = {0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0};
     static const uint8_t dtls[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10};
+    static const uint8_t dns[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    static const uint8_t truncated_quic[] = {0xc3, 0, 0, 0, 1, 8, 1, 2, 3};
     b_reset(&frame);
-    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 443, quic, sizeof(quic));
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5353, 53, dns, sizeof(dns));
     feed(cap, 101, &frame, 1);
     b_reset(&frame);
-    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4433, dtls, sizeof(dtls));
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5001, 443, truncated_quic, sizeof(truncated_quic));
     feed(cap, 101, &frame, 2);
+    assert_int_equal(rec->opened, 0);
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 443, quic, sizeof(quic));
+    feed(cap, 101, &frame, 3);
+    assert_int_equal(rec->opened, 1);
+    assert_true(rec->fi.udp);
+    assert_int_equal(rec->fi.a.port, 5000);
+    b_reset(&frame); /* the answer, whatever it looks like, is the flow's */
+    ip_udp(&frame, "10.0.0.2", "10.0.0.1", 443, 5000, dns, sizeof(dns));
+    feed(cap, 101, &frame, 4);
+    assert_int_equal(rec->datagrams[0], 1);
+    assert_int_equal(rec->datagrams[1], 1);
+    assert_int_equal(rec->stream[1].n, sizeof(dns));
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4433, dtls, sizeof(dtls));
+    feed(cap, 101, &frame, 5);
+    assert_int_equal(rec->opened, 2);
     assert_int_equal(capture_stats(cap)->quic_datagrams, 1);
     assert_int_equal(capture_stats(cap)->dtls_datagrams, 1);
-    assert_int_equal(rec->opened, 0);
+    capture_flush(cap);
+    assert_int_equal(rec->closed, 2);
 }
 
 static void unsupported_and_malformed(void **state)
@@ -292,7 +314,7 @@ int main(void)
         T(mpls_and_pppoe),
         T(gre_and_ip_in_ip),
         T(vxlan_and_gtpu),
-        T(udp_quic_and_dtls_are_counted),
+        T(udp_quic_and_dtls_open_flows),
         T(unsupported_and_malformed),
         T(lying_ip_length_is_clamped),
     };
