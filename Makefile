@@ -85,7 +85,9 @@ install: build
 
 # Regenerate traces/ (needs root for tcpdump), then review the golden diff.
 traces:
-	traces/make-traces.sh
+	@cmake -S . -B $(BUILD) -DTLSSCOPE_TESTS=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target quic-gen
+	QUIC_GEN=$(BUILD)/quic-gen traces/make-traces.sh
 	$(MAKE) golden
 
 golden: build

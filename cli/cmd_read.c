@@ -39,8 +39,9 @@ static const char output_usage[] =
     "output:\n"
     "  -f, --format FMT          text (default); json: one object per line (sessions,\n"
     "                            capture findings, then a summary; docs/json.md);\n"
-    "                            zeek: ssl.log and x509.log in Zeek's layout, into\n"
-    "                            the directory -o names (default: the current one);\n"
+    "                            zeek: ssl.log, x509.log and quic.log in Zeek's\n"
+    "                            layout, into the directory -o names (default: the\n"
+    "                            current one);\n"
     "                            csv: a header and a row per session (RFC 4180)\n"
     "  -o, --output PATH         write the report to PATH instead of stdout (zeek: a\n"
     "                            directory, made if missing)\n"
@@ -192,24 +193,26 @@ static int parse_args(int argc, char **argv, struct read_opts *o)
     return EXIT_OK;
 }
 
-/* zeek_logs - DIR/ssl.log and DIR/x509.log, DIR made when missing. */
-static bool zeek_logs(const char *dir, FILE **ssl, FILE **x509, char *ssl_path, size_t len)
+/* zeek_logs - DIR/ssl.log, DIR/x509.log and DIR/quic.log, DIR made when
+ * missing. */
+static bool zeek_logs(const char *dir, FILE *logs[3], char *ssl_path, size_t len)
 {
-    char x509_path[4096];
+    static const char *const names[3] = {"ssl", "x509", "quic"};
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         cli_error("%s: cannot make the directory for the Zeek logs: %s", dir, strerror(errno));
         return false;
     }
-    snprintf(ssl_path, len, "%s/ssl.log", dir);
-    snprintf(x509_path, sizeof(x509_path), "%s/x509.log", dir);
-    if (!(*ssl = fopen(ssl_path, "w"))) {
-        cli_error("%s: cannot write: %s", ssl_path, strerror(errno));
-        return false;
-    }
-    if (!(*x509 = fopen(x509_path, "w"))) {
-        cli_error("%s: cannot write: %s", x509_path, strerror(errno));
-        fclose(*ssl);
-        return false;
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.log", dir, names[i]);
+        if (i == 0)
+            snprintf(ssl_path, len, "%s", path);
+        if (!(logs[i] = fopen(path, "w"))) {
+            cli_error("%s: cannot write: %s", path, strerror(errno));
+            while (i-- > 0)
+                fclose(logs[i]);
+            return false;
+        }
     }
     return true;
 }
@@ -233,15 +236,18 @@ static int run(int argc, char **argv, bool live)
         return rc < 0 ? EXIT_OK : rc;
     struct capture_live *cap = NULL;
     struct pcapng_out *w = NULL;
-    FILE *out = stdout, *x509 = NULL;
+    FILE *out = stdout, *x509 = NULL, *quic = NULL;
     const char *out_name = o.output ? o.output : "standard output";
     char ssl_path[4096];
     if (o.report.format->directory) {
         /* a directory, as zeek -r writes its logs */
-        if (!zeek_logs(o.output ? o.output : ".", &out, &x509, ssl_path, sizeof(ssl_path)))
+        FILE *logs[3];
+        if (!zeek_logs(o.output ? o.output : ".", logs, ssl_path, sizeof(ssl_path)))
             return EXIT_INPUT;
+        out = logs[0];
+        x509 = o.report.x509_out = logs[1];
+        quic = o.report.quic_out = logs[2];
         out_name = ssl_path;
-        o.report.x509_out = x509;
     } else if (o.output && !(out = fopen(o.output, "w"))) {
         cli_error("%s: cannot write: %s", o.output, strerror(errno));
         return EXIT_INPUT;
@@ -273,7 +279,8 @@ static int run(int argc, char **argv, bool live)
     }
     pipeline_close(&p);
     report_free(rep);
-    if (fflush(out) != 0 || ferror(out) || (x509 && (fflush(x509) != 0 || ferror(x509)))) {
+    if (fflush(out) != 0 || ferror(out) || (x509 && (fflush(x509) != 0 || ferror(x509))) ||
+        (quic && (fflush(quic) != 0 || ferror(quic)))) {
         cli_error("%s: write error: %s", out_name, strerror(errno));
         rc = EXIT_INPUT;
     }
@@ -281,6 +288,8 @@ static int run(int argc, char **argv, bool live)
         fclose(out);
     if (x509)
         fclose(x509);
+    if (quic)
+        fclose(quic);
     return rc;
 }
 

@@ -342,6 +342,43 @@ static size_t on_data(void *ctx, void *user, int fdir, struct cur bytes,
     return skip;
 }
 
+/* RFC 7983's demultiplexing by the first byte: 20-63 is DTLS (with
+ * STUN, RTP and others beside it on one port), and QUIC sets the top bit
+ * of a long header or the fixed bit of a short one. A flow is told by the
+ * first datagram that is either, and keeps to it. */
+static enum transport udp_kind(struct cur c, enum transport flow_kind)
+{
+    uint8_t first;
+    if (!cur_peek(&c, 0, &first))
+        return TR_TCP;
+    if (first >= 20 && first <= 63)
+        return TR_DTLS;
+    if ((first & 0x80) || (flow_kind == TR_QUIC && (first & 0x40)))
+        return TR_QUIC;
+    return TR_TCP;
+}
+
+static void on_datagram(void *ctx, void *user, int fdir, struct cur payload, uint32_t wire_len,
+                        const struct seg_meta *m)
+{
+    (void)ctx;
+    struct tflow *tf = user;
+    if (tf->emitted)
+        return;
+    touch(tf, fdir, m);
+    enum transport kind = udp_kind(payload, tf->udp_kind);
+    if (tf->udp_kind == TR_TCP)
+        tf->udp_kind = kind;
+    if (kind == TR_TCP || kind != tf->udp_kind)
+        return; /* STUN, RTP or noise beside the flow's DTLS or QUIC */
+    if (kind == TR_DTLS)
+        dtls_datagram(tf, fdir, payload);
+    else
+        quic_datagram(tf, fdir, payload);
+    if (tf->s)
+        tf->s->bytes[tflow_sdir(tf, fdir)] += wire_len;
+}
+
 static void on_gap(void *ctx, void *user, int fdir, uint64_t len,
                    const struct seg_meta *m)
 {
@@ -474,6 +511,7 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
         .ctx = d,
         .open = on_open,
         .data = on_data,
+        .datagram = on_datagram,
         .gap = on_gap,
         .flags = on_flags,
         .tcp_note = on_tcp_note,

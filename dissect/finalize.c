@@ -57,7 +57,8 @@ static uint8_t one_way(const struct session *s)
     for (size_t i = 0; i < s->events.n; i++)
         if (s->events.v[i].kind == EV_TCP_SYN)
             *(s->events.v[i].type ? &synack : &syn) = true;
-    uint32_t client_after_hello = s->records[DIR_C2S][REC_CCS] + s->records[DIR_C2S][REC_APPDATA];
+    uint32_t client_after_hello = s->records[DIR_C2S][REC_CCS] + s->records[DIR_C2S][REC_APPDATA] +
+                                  s->quic.packets[DIR_C2S][QP_HANDSHAKE] + s->quic.packets[DIR_C2S][QP_SHORT];
     if (!s->bytes[DIR_S2C] && !synack && s->ch.present && (s->cke_seen || client_after_hello))
         return 1 + DIR_C2S;
     if (!s->bytes[DIR_C2S] && !syn && s->sh.present)

@@ -10,6 +10,8 @@
 #include "dissect/dissect.h"
 #include "include/buf.h"
 #include "dissect/crypto/crypto.h"
+#include "dissect/dtls/dtls.h"
+#include "dissect/quic/quic.h"
 #include "dissect/registry/registry.h"
 #include "dissect/tls/tls.h"
 #include "dissect/x509/x509.h"
@@ -90,6 +92,9 @@ struct tflow {
     struct tcp_dir_stats tcp[2]; /* by flow direction; the session's at finalize */
     struct revocation_fetch *fetch; /* an OCSP/CRL fetch on this flow */
     struct decrypt *dec;            /* keys for this session, when known */
+    enum transport udp_kind;        /* a UDP flow: TR_QUIC or TR_DTLS once told; TR_TCP before */
+    struct quic_conn *quic;         /* QUIC's packet state */
+    struct dtls_conn *dtls;         /* DTLS's fragment state */
     bool renegotiating;             /* TLS <= 1.2, inside a decrypted renegotiation */
 };
 

@@ -13,6 +13,8 @@ void tflow_free(struct tflow *tf)
         dirstate_free(&tf->dir[i]);
     free(tf->fetch);
     decrypt_free(tf->dec);
+    quic_free(tf->quic);
+    dtls_free(tf->dtls);
     free(tf);
 }
 

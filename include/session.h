@@ -21,6 +21,9 @@ enum {
     VER_TLS11 = 0x0302,
     VER_TLS12 = 0x0303,
     VER_TLS13 = 0x0304,
+    VER_DTLS10 = 0xfeff,
+    VER_DTLS12 = 0xfefd,
+    VER_DTLS13 = 0xfefc,
 };
 
 struct endpoint {
@@ -108,6 +111,7 @@ struct hello {
     bool post_handshake_auth, heartbeat, npn;
     uint8_t status_request_type, heartbeat_mode, max_fragment_length;
     uint16_t record_size_limit, padding_len, cookie_len;
+    uint16_t dtls_cookie_len; /* DTLS ClientHello: the cookie echoed (RFC 6347 4.2.1) */
     enum ech_kind ech;
     uint16_t ech_payload_len;
     struct where at;
@@ -249,6 +253,8 @@ enum ev_kind {
     EV_EARLY_DATA, /* 0-RTT application data after the ClientHello */
     EV_HEARTBEAT,
     EV_SSL2,     /* type = SSLv2 message type */
+    EV_QUIC_VERSION_NEG, /* len = the versions offered */
+    EV_QUIC_RETRY,       /* len = the token's bytes */
     EV_TCP_SYN,
     EV_TCP_FIN,
     EV_TCP_RST,
@@ -363,12 +369,63 @@ struct tcp_dir_stats {
     uint64_t longest_wait_packet;
 };
 
+/* How the handshake travelled: TLS records over TCP, CRYPTO frames in
+ * QUIC packets, or DTLS records in UDP datagrams. */
+enum transport { TR_TCP = 0, TR_QUIC, TR_DTLS };
+
+/* QUIC packet types as one numbering for every version (v2 puts them at
+ * other codes on the wire), and the short header. */
+enum { QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY, QP_SHORT, QP_VERSION_NEG, QP_KINDS };
+
+/* What QUIC's own headers and frames showed (RFC 9000). */
+struct quic_info {
+    uint32_t version;       /* of the server's Initial packets; else the client's first Initial's */
+    uint32_t first_version; /* the client's first Initial's (a reserved one forces negotiation) */
+    struct bytes dcid;      /* of the client's first Initial of `version`: the Initial keys' source */
+    struct bytes scid;      /* the client's source connection ID */
+    bool has_client_ids;    /* dcid and scid were read (either may be empty) */
+    struct bytes server_scid;
+    bool has_server_scid;
+    struct u32s offered;    /* versions a Version Negotiation packet listed */
+    uint32_t packets[2][QP_KINDS]; /* by session direction */
+    uint32_t undecrypted[2];       /* long-header packets whose protection could not be removed */
+    uint32_t client_hello_packets; /* Initial packets that carried ClientHello bytes */
+    uint32_t crypto_out_of_order;  /* CRYPTO frames that arrived before the bytes ahead of them */
+    uint32_t retries;
+    struct bytes retry_token;      /* the last Retry's token */
+    uint32_t initials_after_retry; /* the client's Initial packets after the last Retry */
+    uint32_t initials_after_vn;    /* the client's Initial packets (opened) after a Version Negotiation */
+    bool close_seen, close_app;    /* a CONNECTION_CLOSE in a packet we could open */
+    uint8_t close_dir;
+    uint64_t close_code;
+    const char *close_reason;
+    struct where close_at;
+    /* Zeek's quic.log history: I Initial, H Handshake, Z 0-RTT, R Retry,
+     * C CONNECTION_CLOSE, S a hello, U an unknown version, O short-header
+     * packets at 1, 2, 4, 8... of them; upper case from the side that sent
+     * the first datagram */
+    char history[101];
+};
+
+/* What DTLS's own headers showed (RFC 6347, RFC 9147). */
+struct dtls_info {
+    bool hello_verify;         /* the server answered with a HelloVerifyRequest */
+    uint16_t cookie_len;       /* the cookie it asked the client to echo */
+    uint32_t retransmits[2];   /* handshake messages seen again, by session direction */
+    uint32_t fragments[2];     /* handshake fragments that were not whole messages */
+    uint32_t unified_records[2]; /* DTLS 1.3 records with the unified header (protected) */
+    uint16_t record_version;   /* the first cleartext record's */
+};
+
 /* how much of a non-TLS answer to a hello a session keeps */
 enum { NOT_TLS_KEEP = 64 };
 
 struct session {
     struct arena *arena;
     uint64_t id;
+    enum transport transport;
+    struct quic_info quic; /* transport == TR_QUIC */
+    struct dtls_info dtls; /* transport == TR_DTLS */
     struct endpoint client, server;
     bool roles_guessed; /* neither SYN nor hello proved who is the client */
     int64_t ts_first, ts_last;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dissect/quic/quic.h"
 #include "include/escape.h"
 #include "include/utc.h"
 
@@ -18,7 +19,8 @@ enum csv_column {
     C_CIPHER, C_CIPHER_CODE, C_MQ_CIPHERSPEC, C_GROUP, C_SNI, C_MQ_CHANNEL, C_ALPN, C_RESUMED,
     C_ESTABLISHED, C_DECRYPTED, C_LAST_ALERT, C_ALERT_FROM, C_HANDSHAKE_MS, C_JA3_HASH, C_JA4,
     C_JA3S_HASH, C_CERT_SUBJECT, C_CERT_ISSUER, C_CERT_NOT_AFTER, C_CERT_KEY, C_CERT_SHA256,
-    C_STARTTLS, C_FINDINGS, C_WORST, C_RULES, C_COUNT,
+    C_STARTTLS, C_FINDINGS, C_WORST, C_RULES, C_TRANSPORT, C_PROTOCOL, C_QUIC_VERSION, C_QUIC_DCID,
+    C_COUNT,
 };
 
 static const char *const csv_names[C_COUNT] = {
@@ -26,7 +28,7 @@ static const char *const csv_names[C_COUNT] = {
     "cipher", "cipher_code", "mq_cipherspec", "group", "sni", "mq_channel", "alpn", "resumed",
     "established", "decrypted", "last_alert", "alert_from", "handshake_ms", "ja3_hash", "ja4",
     "ja3s_hash", "cert_subject", "cert_issuer", "cert_not_after", "cert_key", "cert_sha256",
-    "starttls", "findings", "worst_severity", "rules",
+    "starttls", "findings", "worst_severity", "rules", "transport", "protocol", "quic_version", "quic_dcid",
 };
 
 
@@ -91,7 +93,8 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
             snprintf(out, len, "%u", (unsigned)s->cipher);
         break;
     case C_MQ_CIPHERSPEC: {
-        const struct mq_cipherspec *mq = s->has_cipher && s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+        const struct mq_cipherspec *mq = s->has_cipher && s->has_version && s->transport == TR_TCP
+                                             ? mq_cipherspec_find(s->version, s->cipher) : NULL;
         if (mq)
             snprintf(out, len, "%s", mq->name);
         break;
@@ -165,6 +168,20 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
         snprintf(out, len, "%s", s->starttls ? s->starttls : s->tunnel ? s->tunnel : "");
         break;
     case C_FINDINGS: snprintf(out, len, "%zu", s->findings.n); break;
+    case C_TRANSPORT: snprintf(out, len, "%s", s->transport == TR_TCP ? "tcp" : "udp"); break;
+    case C_PROTOCOL:
+        snprintf(out, len, "%s", s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls");
+        break;
+    case C_QUIC_VERSION:
+        if (s->transport == TR_QUIC && s->quic.version) {
+            char name[32];
+            snprintf(out, len, "%s", quic_version_name(s->quic.version, name));
+        }
+        break;
+    case C_QUIC_DCID:
+        for (size_t i = 0; s->transport == TR_QUIC && i < s->quic.dcid.len && 2 * i + 2 < len; i++)
+            snprintf(out + 2 * i, len - 2 * i, "%02x", s->quic.dcid.p[i]);
+        break;
     case C_WORST:
         /* findings come worst first */
         if (s->findings.n)

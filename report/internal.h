@@ -24,6 +24,7 @@ struct report {
     struct jw jw;
     struct jw_select *fields; /* json with --fields: made at the first session */
     uint64_t sessions, established, failed, incomplete, partial, resumed, plaintext;
+    uint64_t quic, dtls; /* sessions over UDP */
     uint64_t anomalies;
     struct tally versions, ciphers, alerts, starttls, findings;
     uint64_t by_severity[4];

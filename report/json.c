@@ -2,6 +2,8 @@
  * are the contract documented in docs/json.md. */
 #include "report/internal.h"
 
+#include "dissect/quic/quic.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,7 +414,9 @@ static void cipher(struct jw *w, const struct session *s)
     jw_obj(w);
     jw_key_uint(w, "code", s->cipher);
     jw_key_str(w, "name", registry_cipher_label(s->cipher, buf));
-    const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+    /* MQ channels run over TCP only */
+    const struct mq_cipherspec *mq = s->has_version && s->transport == TR_TCP
+                                         ? mq_cipherspec_find(s->version, s->cipher) : NULL;
     jw_key_str(w, "mq", mq ? mq->name : NULL);
     jw_obj_end(w);
 }
@@ -589,10 +593,138 @@ static void tcp_direction(struct jw *w, const char *key, const struct tcp_dir_st
     jw_obj_end(w);
 }
 
+static void cid(struct jw *w, const char *k, const struct bytes *b, bool present)
+{
+    jw_key(w, k);
+    if (present)
+        jw_hex(w, b->p, b->len);
+    else
+        jw_null(w);
+}
+
+static void quic_version(struct jw *w, const char *k, uint32_t v)
+{
+    char code[16], name[32];
+    snprintf(code, sizeof(code), "0x%08x", v);
+    jw_key(w, k);
+    if (!v) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    jw_key_str(w, "code", code);
+    jw_key_str(w, "name", quic_version_name(v, name));
+    jw_obj_end(w);
+}
+
+static void quic_packets(struct jw *w, const char *k, const uint32_t *n)
+{
+    static const char *const names[QP_KINDS] = {
+        [QP_INITIAL] = "initial", [QP_0RTT] = "0rtt", [QP_HANDSHAKE] = "handshake", [QP_RETRY] = "retry",
+        [QP_SHORT] = "short_header", [QP_VERSION_NEG] = "version_negotiation",
+    };
+    jw_key(w, k);
+    jw_obj(w);
+    for (int i = 0; i < QP_KINDS; i++)
+        jw_key_uint(w, names[i], n[i]);
+    jw_obj_end(w);
+}
+
+/* QUIC's own layer (RFC 9000): version, connection IDs, packets, and what
+ * ended or restarted the connection. */
+static void quic(struct jw *w, const struct session *s)
+{
+    const struct quic_info *q = &s->quic;
+    jw_key(w, "quic");
+    if (s->transport != TR_QUIC) {
+        jw_null(w);
+        return;
+    }
+    char code[16], name[32];
+    jw_obj(w);
+    snprintf(code, sizeof(code), "0x%08x", q->version);
+    jw_key_str(w, "version", q->version ? code : NULL);
+    jw_key_str(w, "version_name", q->version ? quic_version_name(q->version, name) : NULL);
+    quic_version(w, "first_version", q->first_version != q->version ? q->first_version : 0);
+    cid(w, "dcid", &q->dcid, q->has_client_ids);
+    cid(w, "scid", &q->scid, q->has_client_ids);
+    cid(w, "server_scid", &q->server_scid, q->has_server_scid);
+    jw_key(w, "version_negotiation");
+    if (q->packets[DIR_S2C][QP_VERSION_NEG] || q->packets[DIR_C2S][QP_VERSION_NEG]) {
+        jw_arr(w);
+        for (size_t i = 0; i < q->offered.n; i++) {
+            snprintf(code, sizeof(code), "0x%08x", q->offered.v[i]);
+            jw_str(w, code);
+        }
+        jw_arr_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_key_uint(w, "retries", q->retries);
+    jw_key(w, "retry_token_len");
+    if (q->retries)
+        jw_uint(w, q->retry_token.len);
+    else
+        jw_null(w);
+    quic_packets(w, "packets_c2s", q->packets[DIR_C2S]);
+    quic_packets(w, "packets_s2c", q->packets[DIR_S2C]);
+    jw_key_uint(w, "undecrypted_c2s", q->undecrypted[DIR_C2S]);
+    jw_key_uint(w, "undecrypted_s2c", q->undecrypted[DIR_S2C]);
+    jw_key_uint(w, "client_hello_packets", q->client_hello_packets);
+    jw_key_uint(w, "crypto_out_of_order", q->crypto_out_of_order);
+    jw_key(w, "connection_close");
+    if (q->close_seen) {
+        jw_obj(w);
+        jw_key_str(w, "from", q->close_dir == DIR_C2S ? "client" : "server");
+        jw_key_str(w, "kind", q->close_app ? "application" : "transport");
+        snprintf(code, sizeof(code), "0x%llx", (unsigned long long)q->close_code);
+        jw_key_str(w, "code", code);
+        jw_key_str(w, "reason", q->close_reason);
+        jw_key_uint(w, "packet", q->close_at.packet);
+        jw_obj_end(w);
+    } else {
+        jw_null(w);
+    }
+    jw_obj_end(w);
+}
+
+/* DTLS's own layer (RFC 6347, RFC 9147). */
+static void dtls(struct jw *w, const struct session *s)
+{
+    const struct dtls_info *d = &s->dtls;
+    jw_key(w, "dtls");
+    if (s->transport != TR_DTLS) {
+        jw_null(w);
+        return;
+    }
+    char v[8];
+    snprintf(v, sizeof(v), "0x%04x", d->record_version);
+    jw_obj(w);
+    jw_key_str(w, "record_version", d->record_version ? v : NULL);
+    jw_key_bool(w, "hello_verify_request", d->hello_verify);
+    jw_key(w, "cookie_len");
+    if (d->hello_verify)
+        jw_uint(w, d->cookie_len);
+    else
+        jw_null(w);
+    jw_key_uint(w, "retransmits_c2s", d->retransmits[DIR_C2S]);
+    jw_key_uint(w, "retransmits_s2c", d->retransmits[DIR_S2C]);
+    jw_key_uint(w, "fragments_c2s", d->fragments[DIR_C2S]);
+    jw_key_uint(w, "fragments_s2c", d->fragments[DIR_S2C]);
+    jw_key_uint(w, "unified_records_c2s", d->unified_records[DIR_C2S]);
+    jw_key_uint(w, "unified_records_s2c", d->unified_records[DIR_S2C]);
+    jw_obj_end(w);
+}
+
 /* The TCP layer: the round trip, loss and flow control by direction, and
  * the segments that mark them. */
 static void tcp(struct jw *w, const struct session *s)
 {
+    if (s->transport != TR_TCP) {
+        jw_key(w, "tcp");
+        jw_null(w);
+        return;
+    }
     static const char *const names[] = {
         [EV_TCP_FIN - EV_TCP_SYN] = "fin", [EV_TCP_RST - EV_TCP_SYN] = "rst",
         [EV_TCP_ACK - EV_TCP_SYN] = "handshake_ack", [EV_TCP_ZERO_WINDOW - EV_TCP_SYN] = "zero_window",
@@ -798,6 +930,8 @@ void json_session(struct report *r, const struct session *s)
     ts(w, "ts_end", s->ts_last);
     endpoint(w, "client", &s->client);
     endpoint(w, "server", &s->server);
+    jw_key_str(w, "transport", s->transport == TR_TCP ? "tcp" : "udp");
+    jw_key_str(w, "protocol", s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls");
     jw_key_bool(w, "roles_guessed", s->roles_guessed);
     jw_key_bool(w, "mid_stream", s->mid_stream);
     jw_key_str(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");
@@ -830,6 +964,8 @@ void json_session(struct report *r, const struct session *s)
     kx_details(w, s);
     timeline(w, s);
     tcp(w, s);
+    quic(w, s);
+    dtls(w, s);
     double ms = session_handshake_ms(s);
     jw_key(w, "handshake_ms");
     if (ms >= 0)
@@ -877,10 +1013,13 @@ void json_summary(struct report *r, const struct capture_stats *cs,
         jw_key_uint(w, severity_name((enum severity)i), r->by_severity[i]);
     jw_obj_end(w);
     jw_key_uint(w, "packets", cs->packets);
-    jw_key_uint(w, "tcp_flows", cs->flows);
+    jw_key_uint(w, "tcp_flows", cs->flows - cs->udp_flows);
     jw_key_uint(w, "tcp_gaps", ds->gaps);
-    jw_key_uint(w, "dtls_datagrams_not_analysed", cs->dtls_datagrams);
-    jw_key_uint(w, "quic_datagrams_not_analysed", cs->quic_datagrams);
+    jw_key_uint(w, "udp_flows", cs->udp_flows);
+    jw_key_uint(w, "quic_sessions", r->quic);
+    jw_key_uint(w, "dtls_sessions", r->dtls);
+    jw_key_uint(w, "quic_datagrams", cs->quic_datagrams);
+    jw_key_uint(w, "dtls_datagrams", cs->dtls_datagrams);
     jw_key_uint(w, "undecodable_packets", cs->bad_headers);
     jw_key_uint(w, "file_anomalies", cs->file_anomalies);
     jw_key_uint(w, "unsupported_link_packets", cs->unsupported_link);
@@ -910,12 +1049,12 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 
 /* Every top-level key a JSON session line can have (docs/json.md). */
 static const char *const json_names[] = {
-    "type", "id", "ts", "ts_end", "client", "server", "roles_guessed", "mid_stream", "one_direction",
+    "type", "id", "ts", "ts_end", "client", "server", "transport", "protocol", "roles_guessed", "mid_stream", "one_direction",
     "starttls", "tunnel", "tunnel_target", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
     "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
     "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
     "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
-    "certificate_status", "new_session_ticket", "handshake", "tcp", "handshake_ms", "records", "bytes",
+    "certificate_status", "new_session_ticket", "handshake", "tcp", "quic", "dtls", "handshake_ms", "records", "bytes",
     "findings", "anomalies", "anomalies_dropped",
 };
 

@@ -1,5 +1,7 @@
 #include "report/internal.h"
 
+#include "dissect/quic/quic.h"
+
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +87,8 @@ void report_flush(struct report *r)
     fflush(r->out);
     if (r->opts.x509_out)
         fflush(r->opts.x509_out);
+    if (r->opts.quic_out)
+        fflush(r->opts.quic_out);
 }
 
 void report_free(struct report *r)
@@ -145,6 +149,67 @@ static void tcp_direction(char *buf, size_t len, size_t *n, const char *name, co
         appendf(buf, len, n, "%swindow closed %u time%s", sep, t->zero_windows, t->zero_windows == 1 ? "" : "s");
 }
 
+static void packet_counts(char *buf, size_t len, size_t *n, const char *who, const uint32_t *count)
+{
+    static const char *const names[QP_KINDS] = {
+        [QP_INITIAL] = "Initial", [QP_0RTT] = "0-RTT", [QP_HANDSHAKE] = "Handshake", [QP_RETRY] = "Retry",
+        [QP_SHORT] = "1-RTT", [QP_VERSION_NEG] = "Version Negotiation",
+    };
+    appendf(buf, len, n, "; %s", who);
+    bool any = false;
+    for (int k = 0; k < QP_KINDS; k++)
+        if (count[k]) {
+            appendf(buf, len, n, "%s %u %s", any ? "," : "", count[k], names[k]);
+            any = true;
+        }
+    if (!any)
+        appendf(buf, len, n, " none");
+}
+
+const char *report_transport_text(const struct session *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    char name[32];
+    if (len)
+        buf[0] = 0;
+    if (s->transport == TR_QUIC) {
+        const struct quic_info *q = &s->quic;
+        if (q->has_client_ids) {
+            appendf(buf, len, &n, "DCID ");
+            for (size_t i = 0; i < q->dcid.len; i++)
+                appendf(buf, len, &n, "%02x", q->dcid.p[i]);
+        } else {
+            appendf(buf, len, &n, "no Initial packet could be opened");
+        }
+        if (q->first_version && q->first_version != q->version)
+            appendf(buf, len, &n, ", first tried %s", quic_version_name(q->first_version, name));
+        if (q->offered.n) {
+            appendf(buf, len, &n, ", Version Negotiation offered ");
+            for (size_t i = 0; i < q->offered.n; i++)
+                appendf(buf, len, &n, "%s%s", i ? "," : "", quic_version_name(q->offered.v[i], name));
+        }
+        if (q->retries)
+            appendf(buf, len, &n, ", %u Retr%s (token %zu bytes)", q->retries, q->retries == 1 ? "y" : "ies",
+                    q->retry_token.len);
+        packet_counts(buf, len, &n, "client", q->packets[DIR_C2S]);
+        packet_counts(buf, len, &n, "server", q->packets[DIR_S2C]);
+        return "quic";
+    }
+    if (s->transport == TR_DTLS) {
+        const struct dtls_info *d = &s->dtls;
+        appendf(buf, len, &n, "records 0x%04x", d->record_version);
+        if (d->hello_verify)
+            appendf(buf, len, &n, ", HelloVerifyRequest with a %u-byte cookie", d->cookie_len);
+        uint32_t re = d->retransmits[0] + d->retransmits[1], fr = d->fragments[0] + d->fragments[1];
+        if (re)
+            appendf(buf, len, &n, ", %u handshake message%s sent again", re, re == 1 ? "" : "s");
+        if (fr)
+            appendf(buf, len, &n, ", %u fragment%s reassembled", fr, fr == 1 ? "" : "s");
+        return "dtls";
+    }
+    return NULL;
+}
+
 bool report_tcp_text(const struct session *s, char *buf, size_t len)
 {
     bool c2s = tcp_eventful(&s->tcp[DIR_C2S]), s2c = tcp_eventful(&s->tcp[DIR_S2C]);
@@ -200,6 +265,10 @@ const char *report_status_why(const struct session *s, const char **cause)
         *cause = "not TLS";
         return "failed";
     }
+    if (s->transport == TR_QUIC && s->quic.close_seen) {
+        *cause = "connection closed";
+        return "failed";
+    }
     /* a side that hangs up before the handshake completes ended it, alert
      * or not; a reset at any point is a failure */
     for (size_t i = 0; i < s->events.n; i++) {
@@ -230,6 +299,8 @@ static void count(struct report *r, const struct session *s)
         r->incomplete++;
     if (s->resumed)
         r->resumed++;
+    r->quic += s->transport == TR_QUIC;
+    r->dtls += s->transport == TR_DTLS;
     if (s->has_version)
         tally_add(&r->versions, registry_version_label(s->version, buf));
     if (s->has_cipher)
@@ -320,6 +391,8 @@ const char *fmt_event(const struct event *e, char *buf)
             return ssl2[e->type];
         snprintf(buf, 32, "sslv2_message_%u", e->type);
         return buf;
+    case EV_QUIC_VERSION_NEG: return "quic_version_negotiation";
+    case EV_QUIC_RETRY: return "quic_retry";
     case EV_TCP_SYN: return e->type ? "tcp_syn_ack" : "tcp_syn";
     case EV_TCP_FIN: return "tcp_fin";
     case EV_TCP_RST: return "tcp_rst";

@@ -44,6 +44,7 @@ struct report_opts {
     bool verbose; /* text: every hello field and the full timeline */
     bool app_data; /* --decrypt-app: show what decrypted application data held */
     FILE *x509_out;     /* zeek: x509.log (out is ssl.log); not owned */
+    FILE *quic_out;     /* zeek: quic.log; not owned */
     const char *fields; /* json, csv: comma-separated fields to keep, or NULL */
 };
 
@@ -64,6 +65,10 @@ void report_free(struct report *r);
  * has; false with the reason and the valid names. */
 bool report_fields_check(const char *fields, const struct report_format *format, char *err, size_t errlen);
 
+/* report_transport_text - QUIC's or DTLS's own facts on one line (connection
+ * IDs, version negotiation, Retry, packets; the DTLS cookie, retransmissions,
+ * fragments); returns "quic" or "dtls", or NULL for TCP. */
+const char *report_transport_text(const struct session *s, char *buf, size_t len);
 /* report_tcp_text - what the TCP layer showed of loss and flow control,
  * by direction ("server->client 2 retransmissions (longest wait ...)"),
  * into buf; false when there was nothing to say. */

@@ -1,6 +1,8 @@
 /* The human report: one block per session, then a summary. */
 #include "report/internal.h"
 
+#include "dissect/quic/quic.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,11 +49,16 @@ static void header(struct report *r, const struct session *s)
     bool v6c = s->client.family == 6, v6s = s->server.family == 6;
     char note[96];
     const char *pre13 = s->has_version ? registry_version_note(s->version, note, sizeof(note)) : NULL;
-    fprintf(r->out, "%s#%llu  %s%s%s:%u -> %s%s%s:%u%s  %s%s%s%s  %s%s%s\n",
+    char quic[40] = "";
+    if (s->transport == TR_QUIC) {
+        char name[32];
+        snprintf(quic, sizeof(quic), "%s, ", s->quic.version ? quic_version_name(s->quic.version, name) : "QUIC");
+    }
+    fprintf(r->out, "%s#%llu  %s%s%s:%u -> %s%s%s:%u%s  %s%s%s%s%s  %s%s%s\n",
             esc(r, C_BOLD), (unsigned long long)s->id, v6c ? "[" : "",
             fmt_ip(&s->client, c), v6c ? "]" : "", s->client.port,
             v6s ? "[" : "", fmt_ip(&s->server, v), v6s ? "]" : "",
-            s->server.port, esc(r, C_OFF),
+            s->server.port, esc(r, C_OFF), quic,
             s->has_version ? registry_version_label(s->version, ver)
             : s->ch.present || s->sh.present || s->alerts.n ? "version unknown"
             : s->mq.client || s->mq.server ? "no TLS"
@@ -98,6 +105,30 @@ static const char *ech_note(enum ech_outcome e)
     return "";
 }
 
+/* QUIC's or DTLS's own facts (report_transport_text), and how a QUIC
+ * connection was closed. */
+static void transport_lines(struct report *r, const struct session *s)
+{
+    char line[512];
+    const char *what = report_transport_text(s, line, sizeof(line));
+    if (!what)
+        return;
+    field(r, what);
+    fprintf(r->out, "%s\n", line);
+    const struct quic_info *q = &s->quic;
+    if (s->transport == TR_QUIC && q->close_seen) {
+        field(r, "closed");
+        fprintf(r->out, "by the %s: %s error 0x%llx", q->close_dir == DIR_C2S ? "client" : "server",
+                q->close_app ? "application" : "transport", (unsigned long long)q->close_code);
+        if (q->close_reason) {
+            fputs(" \"", r->out);
+            printable(r->out, (const uint8_t *)q->close_reason, strlen(q->close_reason));
+            fputc('"', r->out);
+        }
+        fputc('\n', r->out);
+    }
+}
+
 /* Loss and flow control, only when there was some: where a slow or
  * broken handshake may have lost its time. */
 static void tcp_line(struct report *r, const struct session *s)
@@ -116,7 +147,9 @@ static void negotiated(struct report *r, const struct session *s)
         field(r, "cipher");
         fprintf(r->out, "%s (0x%04x)", registry_cipher_label(s->cipher, buf),
                 (unsigned)s->cipher);
-        const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+        /* MQ channels run over TCP: a CipherSpec means nothing to QUIC or DTLS */
+        const struct mq_cipherspec *mq = s->has_version && s->transport == TR_TCP
+                                             ? mq_cipherspec_find(s->version, s->cipher) : NULL;
         if (mq)
             fprintf(r->out, "  MQ CipherSpec %s%s", mq->name,
                     mq->deprecated ? " (deprecated)" : "");
@@ -564,6 +597,7 @@ void text_session(struct report *r, const struct session *s)
 {
     header(r, s);
     tcp_line(r, s);
+    transport_lines(r, s);
     negotiated(r, s);
     decrypted(r, s);
     mq_plain(r, s);
@@ -680,10 +714,12 @@ void text_summary(struct report *r, const struct capture_stats *cs,
                 "given up at the out-of-order limit (--max-ooo-bytes), %llu IP fragments dropped\n",
                 "limits", (unsigned long long)cs->flows_full_evicted, (unsigned long long)cs->ooo_limit_hits,
                 (unsigned long long)cs->frags_dropped);
-    if (cs->dtls_datagrams || cs->quic_datagrams)
-        fprintf(r->out, "  %-10s  %llu DTLS and %llu QUIC datagrams: not analysed\n",
-                "UDP", (unsigned long long)cs->dtls_datagrams,
-                (unsigned long long)cs->quic_datagrams);
+    if (r->quic || r->dtls || cs->dtls_datagrams || cs->quic_datagrams)
+        fprintf(r->out, "  %-10s  %llu QUIC connection%s and %llu DTLS session%s; of the datagrams, %llu began "
+                        "with a QUIC long header and %llu with a DTLS record\n",
+                "UDP", (unsigned long long)r->quic, r->quic == 1 ? "" : "s", (unsigned long long)r->dtls,
+                r->dtls == 1 ? "" : "s", (unsigned long long)cs->quic_datagrams,
+                (unsigned long long)cs->dtls_datagrams);
     if (r->certs_hidden)
         fprintf(r->out,
                 "  %-10s  %llu TLS 1.3 session%s kept %s certificates encrypted: to see them, let the client "

@@ -1,9 +1,10 @@
-/* --format zeek: ssl.log and x509.log in the layout Zeek's ASCII writer
+/* --format zeek: ssl.log, x509.log and quic.log in the layout Zeek's ASCII writer
  * gives them (header lines, tab separators, "-" for unset and "(empty)"
  * for empty values, \xNN escapes), with the columns of Zeek's base
  * scripts: an ssl.log row per TLS session (uid in Zeek's style, the
  * certificate chains as SHA-256 fingerprints) and an x509.log row per
- * certificate, once per fingerprint and role, as Zeek deduplicates them. */
+ * certificate, once per fingerprint and role, as Zeek deduplicates them;
+ * a quic.log row per QUIC connection. */
 #include "report/internal.h"
 
 #include <ctype.h>
@@ -21,6 +22,11 @@ static const char ssl_fields[] =
 static const char ssl_types[] =
     "time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tbool\tstring\tstring\tbool\t"
     "string\tvector[string]\tvector[string]\tbool";
+static const char quic_fields[] =
+    "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tclient_initial_dcid\tclient_scid\t"
+    "server_scid\tserver_name\tclient_protocol\thistory";
+static const char quic_types[] =
+    "time\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tstring\tstring\tstring\tstring";
 static const char x509_fields[] =
     "ts\tfingerprint\tcertificate.version\tcertificate.serial\tcertificate.subject\tcertificate.issuer\t"
     "certificate.not_valid_before\tcertificate.not_valid_after\tcertificate.key_alg\tcertificate.sig_alg\t"
@@ -53,6 +59,8 @@ void zeek_open(struct report *r)
     header(r->out, "ssl", ssl_fields, ssl_types);
     if (r->opts.x509_out)
         header(r->opts.x509_out, "x509", x509_fields, x509_types);
+    if (r->opts.quic_out)
+        header(r->opts.quic_out, "quic", quic_fields, quic_types);
 }
 
 void zeek_close(struct report *r)
@@ -60,9 +68,12 @@ void zeek_close(struct report *r)
     char when[32];
     stamp(when, sizeof(when));
     fprintf(r->out, "#close\t%s\n", when);
-    if (r->opts.x509_out) {
-        fprintf(r->opts.x509_out, "#close\t%s\n", when);
-        fflush(r->opts.x509_out);
+    FILE *more[] = {r->opts.x509_out, r->opts.quic_out};
+    for (size_t i = 0; i < ARRAY_LEN(more); i++) {
+        if (more[i]) {
+            fprintf(more[i], "#close\t%s\n", when);
+            fflush(more[i]);
+        }
     }
     free(r->x509_logged);
     r->x509_logged = NULL;
@@ -454,6 +465,74 @@ void zeek_x509(struct report *r, const struct session *s)
         }
 }
 
+/* ---- quic.log ----------------------------------------------------------------- */
+
+/* Zeek's QUIC::version_strings, with the names it gives versions it does
+ * not list. */
+static void quic_version(FILE *f, uint32_t v)
+{
+    if (v == 1)
+        fputs("1", f);
+    else if (v == 0x6b3343cf)
+        fputs("quicv2", f);
+    else if ((v >> 8) == 0xff0000)
+        fprintf(f, "draft-%u", v & 0xff);
+    else
+        fprintf(f, "unknown-%x", v);
+}
+
+static void cid(FILE *f, const struct bytes *b, bool present)
+{
+    if (!present) {
+        unset(f);
+        return;
+    }
+    if (!b->len) {
+        fputs("(empty)", f);
+        return;
+    }
+    char h[41];
+    hex(h, b->p, b->len > 20 ? 20 : b->len);
+    fputs(h, f);
+}
+
+/* A row per QUIC connection, with what Zeek's quic.log has: Zeek starts a
+ * second row after a Retry or CONNECTION_CLOSE; here the connection keeps
+ * one row and its history shows them. */
+static void zeek_quic(struct report *r, const struct session *s)
+{
+    FILE *f = r->opts.quic_out;
+    const struct quic_info *q = &s->quic;
+    char buf[IP_TEXT_LEN], id[24];
+    when(f, s->ts_first);
+    tab(f);
+    uid(s, id);
+    fputs(id, f);
+    fprintf(f, "\t%s\t%u", fmt_ip(&s->client, buf), s->client.port);
+    fprintf(f, "\t%s\t%u\t", fmt_ip(&s->server, buf), s->server.port);
+    quic_version(f, q->first_version ? q->first_version : q->version);
+    tab(f);
+    cid(f, &q->dcid, q->has_client_ids);
+    tab(f);
+    cid(f, &q->scid, q->has_client_ids);
+    tab(f);
+    cid(f, &q->server_scid, q->has_server_scid);
+    tab(f);
+    const struct bytes *sni = session_sni(s);
+    if (sni)
+        str(f, sni->p, sni->len, false);
+    else
+        unset(f);
+    tab(f);
+    if (s->ch.alpn.n)
+        str(f, s->ch.alpn.v[0].p, s->ch.alpn.v[0].len, false);
+    else
+        unset(f);
+    tab(f);
+    str(f, (const uint8_t *)q->history, strlen(q->history), false);
+    fputc('\n', f);
+}
+
 static void zeek_entry(struct report *r, const struct session *s)
 {
     /* Zeek's ssl.log has TLS connections only */
@@ -461,6 +540,8 @@ static void zeek_entry(struct report *r, const struct session *s)
         zeek_ssl(r, s);
         zeek_x509(r, s);
     }
+    if (s->transport == TR_QUIC && r->opts.quic_out)
+        zeek_quic(r, s);
 }
 
 static void zeek_end(struct report *r, const struct capture_stats *cs, const struct dissect_stats *ds)

@@ -279,9 +279,10 @@ static struct server_facts *learn_server(struct rules *r, const struct session *
     }
     if (s->sh.present && s->has_version) {
         add_unique16(f->versions, &f->n_versions, ARRAY_LEN(f->versions), s->version);
-        if (s->version <= VER_SSL3)
+        uint16_t rank = registry_version_rank(s->version);
+        if (rank <= VER_SSL3)
             grade_note(f, GR_SSL, s, 0);
-        else if (s->version == VER_TLS10 || s->version == VER_TLS11)
+        else if (rank == VER_TLS10 || rank == VER_TLS11)
             grade_note(f, GR_TLS10_11, s, 0);
     }
     if (s->sh.present && s->has_cipher) {
@@ -355,9 +356,13 @@ static void learn_client(struct rules *r, const struct session *s)
     if (!hello_whole(ch))
         return;
     idset_add(&c->whole, s->id);
-    c->with_tls13 += offers_tls13(ch);
-    c->with_ems += ch->ems;
-    c->with_reneg += reneg;
+    /* DTLS 1.3 is rare (OpenSSL has none): a DTLS client is not told to offer it */
+    c->with_tls13 += offers_tls13(ch) || s->transport == TR_DTLS;
+    /* both protect TLS 1.2 and older; a hello offering only 1.3 (QUIC's
+     * always) needs neither */
+    bool only_13 = !offers_below_tls13(ch);
+    c->with_ems += ch->ems || only_13;
+    c->with_reneg += reneg || only_13;
 }
 
 /* A refusal the certificate key type may explain, made before any session

@@ -22,6 +22,7 @@ static const struct {
     {"group", EK_GROUP},           {"sni", EK_SNI},           {"alpn", EK_ALPN},
     {"mq-channel", EK_MQ_CHANNEL}, {"mq-cipherspec", EK_MQ_CIPHERSPEC},
     {"cert-key", EK_CERT_KEY},     {"established", EK_ESTABLISHED}, {"resumed", EK_RESUMED},
+    {"transport", EK_TRANSPORT},
 };
 
 static const char *const op_text[] = {"=", "!=", ">=", ">", "<=", "<"};
@@ -34,7 +35,8 @@ static bool parse_version(const char *v, uint16_t *out)
     } names[] = {
         {"1.3", VER_TLS13}, {"1.2", VER_TLS12}, {"1.1", VER_TLS11}, {"1.0", VER_TLS10},
         {"1", VER_TLS10},   {"ssl3", VER_SSL3}, {"sslv3", VER_SSL3}, {"ssl3.0", VER_SSL3},
-        {"ssl2", VER_SSL2}, {"sslv2", VER_SSL2},
+        {"ssl2", VER_SSL2}, {"sslv2", VER_SSL2}, {"dtls1.0", VER_DTLS10}, {"dtlsv1.0", VER_DTLS10},
+        {"dtls1.2", VER_DTLS12}, {"dtlsv1.2", VER_DTLS12}, {"dtls1.3", VER_DTLS13}, {"dtlsv1.3", VER_DTLS13},
     };
     const char *p = v;
     if (strncasecmp(p, "tlsv", 4) == 0)
@@ -120,7 +122,7 @@ bool expectation_parse(const char *text, struct expectation *e, char *err, size_
     if (i == ARRAY_LEN(keys))
         return fail(err, errlen, text,
                     "unknown key '%s' (version, cipher, cipher-any-of, group, sni, alpn, mq-channel, "
-                    "mq-cipherspec, cert-key, established, resumed)", key);
+                    "mq-cipherspec, cert-key, established, resumed, transport)", key);
     e->key = keys[i].key;
     o += strspn(o, " \t");
     size_t vlen = strlen(o);
@@ -161,6 +163,12 @@ bool expectation_parse(const char *text, struct expectation *e, char *err, size_
     case EK_MQ_CIPHERSPEC:
         if (!mq_sslciph_is_list(e->value) && !mq_cipherspec_by_name(e->value))
             return fail(err, errlen, text, "'%s' is not an MQ CipherSpec or list name", e->value);
+        break;
+    case EK_TRANSPORT:
+        if (strcasecmp(e->value, "tcp") && strcasecmp(e->value, "udp") && strcasecmp(e->value, "tls") &&
+            strcasecmp(e->value, "quic") && strcasecmp(e->value, "dtls"))
+            return fail(err, errlen, text, "'%s' is not a transport (tcp, udp, quic, dtls; tls is TLS over TCP)",
+                        e->value);
         break;
     case EK_ESTABLISHED:
     case EK_RESUMED:
@@ -211,10 +219,10 @@ static bool compare(enum expect_op op, int cmp)
     return false;
 }
 
-/* TLS 1.3 drafts count as 1.3; everything else compares by code. */
+/* TLS 1.3 drafts count as 1.3, DTLS as the TLS version it matches. */
 static int version_rank(uint16_t v)
 {
-    return registry_version_is_tls13(v) ? VER_TLS13 : v;
+    return registry_version_rank(v);
 }
 
 static void bytes_text(const struct bytes *b, char *out, size_t len)
@@ -268,6 +276,15 @@ bool expectation_met(const struct expectation *e, const struct session *s, char 
             snprintf(l.v[i], sizeof(l.v[i]), "%s", e->list[i]);
         bool in = cipher_list_allows(&l, s->version, s->cipher);
         return e->op == EO_EQ ? in : !in;
+    }
+    case EK_TRANSPORT: {
+        /* quic and dtls are both udp; tls and tcp both TLS over TCP */
+        const char *proto = s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls";
+        const char *carrier = s->transport == TR_TCP ? "tcp" : "udp";
+        snprintf(seen, seenlen, "%s over %s", s->transport == TR_TCP ? "TLS" : s->transport == TR_QUIC ? "QUIC" : "DTLS",
+                 carrier);
+        bool is = !strcasecmp(e->value, proto) || !strcasecmp(e->value, carrier);
+        return e->op == EO_EQ ? is : !is;
     }
     case EK_GROUP:
         if (!s->has_group) {

@@ -29,7 +29,8 @@ static bool one_direction(const struct session *s, const struct rule_env *env,
     if (seen == DIR_C2S)
         finding_note(out, "yet the client went on past its hello (%s), which it does only after reading the "
                           "server's flight: the server answered, out of the capture's sight",
-                     s->cke_seen ? "its key exchange" : "ChangeCipherSpec or data");
+                     s->cke_seen ? "its key exchange"
+                     : s->transport == TR_QUIC ? "its Handshake or 1-RTT packets" : "ChangeCipherSpec or data");
     else
         finding_note(out, "the server's hello answers a ClientHello the capture does not hold");
     finding_note(out, "so whether the handshake succeeded cannot be told: the session is reported partial, not "

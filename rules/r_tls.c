@@ -155,14 +155,15 @@ const struct rule rule_no_shared_cipher = {
     .check = no_shared_cipher,
 };
 
-/* The newest version the ClientHello offers. */
+/* The newest version the ClientHello offers, as sent (DTLS's codes are
+ * compared by the TLS version they match). */
 static uint16_t best_offered(const struct hello *ch)
 {
     uint16_t best = ch->versions.n ? 0 : ch->version;
     for (size_t i = 0; i < ch->versions.n; i++) {
         uint16_t v = ch->versions.v[i];
-        if (!is_grease(v) && (registry_version_is_tls13(v) ? VER_TLS13 : v) > best)
-            best = registry_version_is_tls13(v) ? VER_TLS13 : v;
+        if (!is_grease(v) && (!best || registry_version_rank(v) > registry_version_rank(best)))
+            best = v;
     }
     return best;
 }
@@ -179,7 +180,7 @@ static bool protocol_version_mismatch(const struct session *s, const struct rule
      * MD5+SHA-1 handshake signatures are refused, so it has no version to
      * offer; the alert says "internal", the cause is the versions */
     bool old_offer = al->dir == DIR_S2C && !s->sh.present && al->desc == 80 &&
-                     best_offered(&s->ch) <= VER_TLS11;
+                     registry_version_rank(best_offered(&s->ch)) <= VER_TLS11;
     if (al->desc != 70 && !old_offer)
         return false;
     if (old_offer)
@@ -219,9 +220,10 @@ static bool weak_protocol(const struct session *s, const struct rule_env *env,
         return false;
     bool per_server = env->server_pol && env->server_pol->min_version;
     uint16_t floor = per_server ? env->server_pol->min_version : env->pol->min_version;
-    if (s->version >= floor)
+    uint16_t rank = registry_version_rank(s->version);
+    if (rank >= floor)
         return false;
-    if (s->version <= VER_SSL3)
+    if (rank <= VER_SSL3)
         out->severity = SEV_HIGH;
     char where[128];
     if (per_server)
@@ -231,8 +233,8 @@ static bool weak_protocol(const struct session *s, const struct rule_env *env,
         snprintf(where, sizeof(where), "the policy (min_protocol)");
     finding_note(out, "negotiated %s; %s asks for at least %s", version_text(s->version, buf), where,
                  version_text(floor, min));
-    uint16_t best = offers_tls13(&s->ch) ? VER_TLS13 : s->ch.version;
-    if (s->ch.present && best > s->version)
+    uint16_t best = best_offered(&s->ch);
+    if (s->ch.present && registry_version_rank(best) > rank)
         finding_note(out, "the client offered up to %s, so the server chose the older version",
                      version_text(best, buf));
     else if (s->ch.present)
@@ -489,11 +491,11 @@ static bool no_ems(const struct session *s, const struct rule_env *env,
                    struct finding_out *out)
 {
     (void)env;
-    if (!hello_whole(&s->sh) || s->sh.sslv2 || !s->has_version || s->version < VER_TLS10 ||
+    if (!hello_whole(&s->sh) || s->sh.sslv2 || !s->has_version || registry_version_rank(s->version) < VER_TLS10 ||
         registry_version_is_tls13(s->version) || s->sh.ems)
         return false;
     finding_note(out, "%s without extended_master_secret (the client %s it)",
-                 s->version == VER_TLS12 ? "TLS 1.2" : "an old TLS version",
+                 s->version == VER_TLS12 ? "TLS 1.2" : s->version == VER_DTLS12 ? "DTLS 1.2" : "an old TLS version",
                  s->ch.ems ? "offered" : hello_whole(&s->ch) ? "did not offer" : "may have offered: its hello did not parse whole");
     return true;
 }
@@ -529,7 +531,7 @@ static uint32_t min_heartbeat_record(const struct session *s)
         return plain + mac; /* a stream cipher */
     uint32_t block = strstr(ci->enc, "AES") || strstr(ci->enc, "CAMELLIA") || strstr(ci->enc, "ARIA") ? 16 : 8;
     uint32_t body = (plain + mac + 1 + block - 1) / block * block;
-    return body + (s->version >= VER_TLS11 ? block : 0);
+    return body + (registry_version_rank(s->version) >= VER_TLS11 ? block : 0);
 }
 
 /* Heartbleed under encryption: a request shorter than any real heartbeat

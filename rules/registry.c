@@ -16,7 +16,7 @@ extern const struct rule rule_capture_clock, rule_cert_expired, rule_cert_not_ye
     rule_hello_retry, rule_alert_explained, rule_slow_handshake, rule_mq_plaintext,
     rule_mq_server_plaintext, rule_mq_closed_after_hello, rule_mq_cipherspec_mismatch,
     rule_mq_sni_not_channel, rule_mq_sslcauth, rule_mq_sslpeer, rule_mq_key_reset, rule_one_direction, rule_peer_not_tls,
-    rule_silent_close;
+    rule_silent_close, rule_quic_no_answer, rule_quic_version_negotiation, rule_quic_retry, rule_quic_closed;
 extern const struct capture_rule rule_many_connections, rule_server_grade, rule_client_audit,
     rule_key_type_confirmed, rule_revocation_fetch, rule_channel_certificates, rule_mq_no_clienthello,
     rule_mq_reconnect_at_reset;
@@ -60,6 +60,11 @@ const struct rule *const session_rules[] = {
     &rule_cert_sigalg_not_offered,
     &rule_rsa_without_pss,
     &rule_hello_retry,
+    /* QUIC's own failures */
+    &rule_quic_no_answer,
+    &rule_quic_version_negotiation,
+    &rule_quic_retry,
+    &rule_quic_closed,
     /* the connection: checked after the messages, the fallbacks in this order */
     &rule_peer_not_tls,
     &rule_one_direction,

@@ -11,7 +11,7 @@
 set -eu
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-all="stream handshake hello cert reasm pcap keylog policy expect json"
+all="stream handshake hello cert reasm pcap keylog policy expect json udp quic"
 harnesses=${*:-$all}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD:-$src/build-fuzz}

@@ -9,9 +9,7 @@
 # reference is wrong: "NAME skip=F,G* check=CHECK  reason" compares the
 # other fields with the reference and the skipped ones with the second
 # opinion tests/corroborate.py CHECK derives from other tools.
-# TCP only until issue 18 (QUIC and DTLS handshakes) lands: the corpus also
-# holds QUIC and DTLS sessions, which tlsscope does not analyse yet, and
-# --transport tcp leaves them out on both sides. Issue 18 removes it.
+# QUIC and DTLS sessions are scored like TCP ones.
 set -u
 bin=$1
 src=$2
@@ -35,7 +33,7 @@ for f in "$corpus"/*; do
     fields=$(printf '%s\n' "$correction" | sed 's/.* skip=\([^ ]*\).*/\1/')
     check=$(printf '%s\n' "$correction" | sed 's/.* check=\([^ ]*\).*/\1/')
     echo "conformance: $name: reference wrong on $fields, checked against $check instead"
-    python3 "$tool" --bin "$bin" --corpus "$corpus" --transport tcp --skip-fields "$fields" \
+    python3 "$tool" --bin "$bin" --corpus "$corpus" --skip-fields "$fields" \
       --timeout 60 --only "$name" >"$out" 2>&1 || { rc=1; tail -n 40 "$out"; }
     python3 "$src/tests/corroborate.py" "$check" "$bin" "$f" || rc=1
     continue
@@ -46,14 +44,14 @@ for f in "$corpus"/*; do
   *" skip="*)
     fields=$(printf '%s\n' "$entry" | sed 's/.* skip=\([^ ]*\).*/\1/')
     echo "conformance: known disagreement, checked without $fields: $entry"
-    python3 "$tool" --bin "$bin" --corpus "$corpus" --transport tcp --skip-fields "$fields" \
+    python3 "$tool" --bin "$bin" --corpus "$corpus" --skip-fields "$fields" \
       --timeout 60 --only "$name" >"$out" 2>&1 || { rc=1; tail -n 40 "$out"; } ;;
   *)
     echo "conformance: known disagreement, not checked: $entry" ;;
   esac
 done
 # shellcheck disable=SC2086
-python3 "$tool" --bin "$bin" --corpus "$corpus" --transport tcp --jobs 2 \
+python3 "$tool" --bin "$bin" --corpus "$corpus" --jobs 2 \
   --timeout 60 $only >"$out" 2>&1 || rc=1
 tail -n 40 "$out"
 rm -f "$out"

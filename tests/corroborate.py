@@ -15,7 +15,13 @@ Checks:
       in the capture's Decryption Secrets Block) and prints the compressed
       message but cannot decompress it; here it is decompressed (zlib, brotli)
       and parsed, each certificate hashed, the leaf read by openssl x509.
+  tshark-server-finished  established from tshark's record sequence.
+  ndpi-missing-sni-ja4  a QUIC ClientHello only nDPI decoded: nDPI's JA4
+      marks SNI "d" for every QUIC hello (the corpus README says so), while
+      its own risk list says "Missing SNI TLS Extn"; the JA4 is nDPI's with
+      "i" there, and the hello's extensions must not hold server_name.
 """
+import os
 import calendar
 import hashlib
 import json
@@ -87,8 +93,9 @@ def openssl_leaf(der):
 
 
 def tshark_compressed_chain(tlsscope, trace):
-    rows = tshark_fields(trace, "tcp && tls.compress_certificate.compressed_certificate_message",
-                         ["ipv6.src", "ip.src", "tcp.srcport", "tls.compress_certificate.algorithm",
+    # over TCP, and in QUIC's Handshake packets (tshark opens both with the DSB's secrets)
+    rows = tshark_fields(trace, "tls.compress_certificate.compressed_certificate_message",
+                         ["ipv6.src", "ip.src", "tcp.srcport", "udp.srcport", "tls.compress_certificate.algorithm",
                           "tls.compress_certificate.uncompressed_length",
                           "tls.compress_certificate.compressed_certificate_message"])
     if not rows:
@@ -101,8 +108,8 @@ def tshark_compressed_chain(tlsscope, trace):
         if obj.get("type") == "session":
             sessions[(obj["server"]["ip"], obj["server"]["port"])] = obj
     checked = 0
-    for ip6, ip4, port, algorithm, plain_len, hexdata in rows:
-        server = (ip6 or ip4, int(port))
+    for ip6, ip4, tport, uport, algorithm, plain_len, hexdata in rows:
+        server = (ip6 or ip4, int(tport or uport))
         got = sessions.get(server)
         if got is None:
             fail(f"tlsscope reports no session with server {server[0]} port {server[1]}")
@@ -165,8 +172,41 @@ def tshark_server_finished(tlsscope, trace):
           "sequence (server Finished after ClientKeyExchange, then server data), as tlsscope says")
 
 
+def ndpi_missing_sni_ja4(tlsscope, trace):
+    expected = os.path.join(os.path.dirname(trace), "expected", os.path.basename(trace) + ".json")
+    with open(expected, encoding="utf-8") as f:
+        sessions = json.load(f)["sessions"]
+    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
+                         capture_output=True, text=True, check=True).stdout
+    mine = {}
+    for line in out.splitlines():
+        obj = json.loads(line)
+        if obj.get("type") == "session":
+            mine[(obj["client"]["ip"], obj["client"]["port"])] = obj
+    checked = 0
+    for s in sessions:
+        nd = s.get("ndpi") or {}
+        if "Missing SNI TLS Extn" not in (nd.get("risk") or "") or not nd.get("ja4"):
+            continue
+        want = nd["ja4"][:3] + "i" + nd["ja4"][4:]
+        got = mine.get((s["client"]["ip"], s["client"]["port"]))
+        if got is None:
+            fail(f"tlsscope reports no session with client {s['client']}")
+        exts = [e["type"] if isinstance(e, dict) else e
+                for e in (got.get("client_hello") or {}).get("extensions", [])]
+        if 0 in exts:
+            fail(f"client {s['client']}: nDPI says the hello has no SNI; tlsscope lists server_name")
+        if got["client_hello"]["ja4"] != want:
+            fail(f"client {s['client']}: JA4 {got['client_hello']['ja4']}, nDPI's without SNI is {want}")
+        checked += 1
+    if not checked:
+        fail(f"no session of {trace} has nDPI's missing-SNI risk")
+    print(f"corroborate: {trace}: {checked} QUIC hello(s) without SNI, JA4 as nDPI's with 'i'")
+
+
 CHECKS = {"tshark-compressed-chain": tshark_compressed_chain,
-          "tshark-server-finished": tshark_server_finished}
+          "tshark-server-finished": tshark_server_finished,
+          "ndpi-missing-sni-ja4": ndpi_missing_sni_ja4}
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in CHECKS:

@@ -19,11 +19,12 @@ def tshark_fingerprints(path):
         ["tshark", "-r", path, "-o", "tls.desegment_ssl_records:TRUE",
          "-Y", "tls.handshake.type == 1 || tls.handshake.type == 2",
          "-T", "fields", "-E", "separator=|", "-e", "tcp.srcport", "-e", "tcp.dstport",
-         "-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full"],
+         "-e", "tls.handshake.ja3_full", "-e", "tls.handshake.ja3s_full", "-e", "udp.srcport", "-e", "udp.dstport"],
         capture_output=True, text=True, check=False).stdout
     seen = {}
     for line in out.splitlines():
-        src, dst, ja3, ja3s = (line.split("|") + ["", "", "", ""])[:4]
+        src, dst, ja3, ja3s, usrc, udst = (line.split("|") + [""] * 6)[:6]
+        src, dst = src or usrc, dst or udst  # QUIC's hellos ride in UDP
         if ja3:
             seen.setdefault((int(src), int(dst)), {}).setdefault("ja3", ja3)
         if ja3s:

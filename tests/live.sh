@@ -178,6 +178,24 @@ rc=$?
 [ "$(grep -c '"type":"session"' "$tmp/live.json")" = 2 ] || fail "live --count 2: not 2 sessions"
 grep -q '"type":"summary".*"live":{"captured":[0-9]*,"received":[0-9]*,.*"loopback":true}' "$tmp/live.json" || fail "live: no summary with kernel counts"
 
+# DTLS over UDP, captured live with a UDP filter: the handshake is reported
+# when it completes, and --count stops the capture
+dport=$((port + 7))
+(sleep 8 | timeout 13 openssl s_server -dtls1_2 -accept "$dport" -naccept 1 -quiet \
+  -cert "$pki/server-rsa.pem" -key "$pki/server-rsa.key" >/dev/null 2>&1) &
+pids="$pids $!"
+for _ in $(seq 50); do [ -n "$(ss -Hlun "sport = :$dport")" ] && break; sleep 0.1; done
+timeout 20 "$bin" live -i lo --count 1 -f json "udp port $dport" >"$tmp/dtls.json" 2>"$tmp/dtls.err" &
+live=$!
+pids="$pids $live"
+ready "$tmp/dtls.err"
+(sleep 0.5; echo hi; sleep 1) | timeout 5 openssl s_client -dtls1_2 -connect "127.0.0.1:$dport" >/dev/null 2>&1
+wait $live
+rc=$?
+[ $rc = 0 ] || fail "live, DTLS: exit $rc ($(cat "$tmp/dtls.err"))"
+grep -q '"type":"session".*"transport":"udp","protocol":"dtls".*"established":true' "$tmp/dtls.json" ||
+  fail "live, DTLS: no established DTLS session: $(head -c 400 "$tmp/dtls.json")"
+
 # SIGINT and SIGTERM end a capture cleanly: the session seen, the summary
 # with the kernel's counts, status 0
 for sig in INT TERM; do

@@ -3,7 +3,10 @@
 corpus carries them (../shared/corpus/expected/*.json: a "zeek" block per
 session from ssl.log, and "zeek_x509" rows by fingerprint from x509.log):
 every ssl.log field but ts and uid, every x509.log field Zeek logged, and
-the header lines. Exit 77 (skipped) when the corpus is not next to the
+the header lines; and quic.log's columns for every QUIC connection Zeek
+logged (Zeek starts a second row after a Retry, kept as later_rows: the
+connection's one row here has the first row's identity, the last row's
+server_scid and the rows' histories joined). Exit 77 (skipped) when the corpus is not next to the
 project. A field tests/conformance-corrections.txt proves the reference
 wrong on (the same field name as in the conformance JSON) is compared with
 that file's second opinion (tests/corroborate.py) instead of Zeek's value.
@@ -46,6 +49,42 @@ def read_log(path):
             raise ValueError("%s: a row with %d values for %d fields" % (path, len(values), len(fields)))
         rows.append(dict(zip(fields, values)))
     return fields, types, rows
+
+
+QUIC_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "version",
+               "client_initial_dcid", "client_scid", "server_scid", "server_name", "client_protocol",
+               "history"]
+
+
+def compare_quic(row, q, note):
+    """quic.log row against Zeek's (and its later rows after a Retry)."""
+    rows = [q] + (q.get("later_rows") or [])
+    def value(v):
+        return None if unset(v) else "" if v == "(empty)" else v
+    want = {
+        "version": q.get("version_raw"),
+        "client_initial_dcid": q.get("client_initial_dcid"),
+        "client_scid": q.get("client_scid"),
+        "server_scid": rows[-1].get("server_scid") or next(
+            (r.get("server_scid") for r in rows if r.get("server_scid")), None),
+        "server_name": q.get("server_name"),
+        "client_protocol": q.get("client_protocol"),
+    }
+    out = []
+    for k, v in want.items():
+        # some baselines were cut to a few columns: compare what Zeek logged
+        if (k == "version" and "version_raw" not in q) or (k != "version" and k not in q and
+                                                             k != "server_scid"):
+            continue
+        if k == "server_scid" and "server_scid" not in q and not q.get("later_rows"):
+            continue
+        if value(row[k]) != v:
+            out.append("%s quic.log %s: ours %r, Zeek's %r" % (note, k, value(row[k]), v))
+    return out
+
+
+def quic_history(q):
+    return "".join(r.get("history") or "" for r in [q] + (q.get("later_rows") or []))
 
 
 def unset(v):
@@ -138,16 +177,6 @@ def compare_x509(row, z, note):
     return out
 
 
-def udp_certificates(exp):
-    """Fingerprints of the certificates that only UDP sessions carried."""
-    def chains(sessions):
-        return {fp for s in sessions for key in ("cert_chain_fps", "client_cert_chain_fps")
-                for fp in (s["zeek"].get(key) or [])}
-    zeek = [s for s in exp["sessions"] if s.get("zeek")]
-    return chains(s for s in zeek if s.get("transport") == "udp") - \
-        chains(s for s in zeek if s.get("transport") != "udp")
-
-
 def main():
     binary, src = sys.argv[1], sys.argv[2]
     corpus = os.path.join(src, "..", "shared", "corpus")
@@ -155,16 +184,12 @@ def main():
         print("zeek: skipped, %s is not present (it lives next to the project's checkout)" % corpus)
         return 77
     problems, sessions, certs, fields = [], 0, 0, 0
-    histories, history_notes = 0, []
+    histories, history_notes, quic_sessions, quic_histories = 0, [], 0, 0
     fixed = corrections(src)
     for exp_path in sorted(glob.glob(os.path.join(corpus, "expected", "*.json"))):
         exp = json.load(open(exp_path))
-        # TCP only until issue 18 (QUIC and DTLS handshakes) lands: tlsscope
-        # does not analyse UDP sessions yet, so their ssl.log rows and the
-        # certificates only they carried are left out. Issue 18 removes this.
-        blocks = [s for s in exp["sessions"] if s.get("zeek") and s.get("transport") != "udp"]
-        udp_only = udp_certificates(exp)
-        x509 = {fp: z for fp, z in (exp.get("zeek_x509") or {}).items() if fp not in udp_only}
+        blocks = [s for s in exp["sessions"] if s.get("zeek")]
+        x509 = exp.get("zeek_x509") or {}
         if not blocks and not x509:
             continue
         capture = os.path.join(corpus, exp["trace"])
@@ -177,6 +202,7 @@ def main():
             try:
                 ssl_fields, _, ssl_rows = read_log(os.path.join(out, "ssl.log"))
                 _, _, x509_rows = read_log(os.path.join(out, "x509.log"))
+                quic_fields, _, quic_rows = read_log(os.path.join(out, "quic.log"))
             except (OSError, ValueError) as e:
                 problems.append("%s: %s" % (exp["trace"], e))
                 continue
@@ -190,6 +216,10 @@ def main():
                 problems.append("%s: %s failed" % (exp["trace"], second_opinion))
         if ssl_fields != SSL_FIELDS:
             problems.append("%s: ssl.log fields %s" % (exp["trace"], ssl_fields))
+        if quic_fields != QUIC_FIELDS:
+            problems.append("%s: quic.log fields %s" % (exp["trace"], quic_fields))
+        quic_by_conn = {(r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"])): r
+                        for r in quic_rows}
         by_conn = {}
         for r in ssl_rows:
             by_conn[(r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"]))] = r
@@ -199,12 +229,27 @@ def main():
             rkey = (key[2], key[3], key[0], key[1])
             row = by_conn.get(key) or by_conn.get(rkey)
             note = "%s %s:%s" % (exp["trace"], key[0], key[1])
+            if z.get("quic"):
+                qrow = quic_by_conn.get(key) or quic_by_conn.get(rkey)
+                if qrow is None:
+                    problems.append("%s: no quic.log row" % note)
+                else:
+                    quic_sessions += 1
+                    fields += 6
+                    problems += compare_quic(qrow, z["quic"], note)
+                    if qrow["history"] == quic_history(z["quic"]):
+                        quic_histories += 1
+                    else:
+                        history_notes.append("%s quic.log history: ours %s, Zeek's %s" % (
+                            note, qrow["history"], quic_history(z["quic"])))
             if row is None:
                 problems.append("%s: no ssl.log row" % note)
                 continue
             sessions += 1
             fields += 11
-            problems += compare_ssl(row, z, note, wrong)
+            # Zeek's QUIC analyzer reads Initial packets only: its ssl.log says
+            # established F for every QUIC connection (the corpus README)
+            problems += compare_ssl(row, z, note, tuple(wrong) + (("established",) if z.get("quic") else ()))
             if history_agrees(row, z):
                 histories += 1
             else:
@@ -226,9 +271,11 @@ def main():
         print("zeek: " + p)
     for p in history_notes:
         print("zeek: (not failing) " + p)
-    print("zeek: ssl_history equal to Zeek's in %d of %d sessions" % (histories, sessions))
-    print("zeek: %d ssl.log sessions and %d x509.log certificates compared with Zeek's baselines "
-          "(%d fields), %d differences" % (sessions, certs, fields, len(problems)))
+    print("zeek: ssl_history equal to Zeek's in %d of %d sessions, quic.log history in %d of %d" % (
+        histories, sessions, quic_histories, quic_sessions))
+    print("zeek: %d ssl.log sessions, %d quic.log connections and %d x509.log certificates compared "
+          "with Zeek's baselines (%d fields), %d differences" % (sessions, quic_sessions, certs, fields,
+                                                                  len(problems)))
     if sessions < 30:
         print("zeek: too few sessions compared")
         return 1

@@ -3,6 +3,8 @@
 # handshakes over loopback, captured with tcpdump. Needs root (or
 # CAP_NET_RAW) for tcpdump, openssl, python3 (for the STARTTLS and MQ
 # peers) and editcap (Wireshark's, to put a key log into a pcapng); the
+# DTLS scenario with GnuTLS needs gnutls-bin, the QUIC ones the generator
+# the build makes (build/quic-gen, or QUIC_GEN=path); the
 # lossy-handshake scenario also needs unshare, ip and nft (nftables), and
 # CAP_NET_ADMIN, to drop segments in a network namespace of its own.
 #
@@ -22,6 +24,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 need() { command -v "$1" >/dev/null || { echo "make-traces: $1 is required" >&2; exit 1; }; }
 need openssl; need tcpdump; need python3; need editcap
+# QUIC scenarios use the generator the test build makes; DTLS ones GnuTLS too
+QUIC_GEN=${QUIC_GEN:-$here/../build/quic-gen}
 
 # Files in traces/pki/ are made only when missing, so certificates stay
 # stable between regenerations (the expiring one is remade when its end
@@ -345,6 +349,33 @@ connect_proxy() { # NAME: s_client through an HTTP CONNECT proxy on 127.0.0.2, a
   wait "$proxy" || true
 }
 
+dtls_client() { # NAME ARGS...: an s_client over DTLS that says hello and quits
+  local name=$1; shift
+  (sleep 0.4; printf 'hello\n'; sleep 0.4) |
+    timeout 10 openssl s_client -connect "127.0.0.1:$P" -keylogfile "$work/$name.keylog" "$@" >/dev/null 2>&1
+}
+
+gnutls_dtls() { # NAME: GnuTLS's own DTLS 1.2 server and client
+  local name=$1
+  need gnutls-serv; need gnutls-cli # Debian: gnutls-bin
+  gnutls-serv --udp -p "$P" --x509certfile "$pki/server-ecdsa.pem" --x509keyfile "$pki/server-ecdsa.key" \
+    >"$work/gnutls-serv.out" 2>&1 &
+  local srv=$!
+  sleep 0.5
+  (sleep 0.4; printf 'hello\n'; sleep 0.4) |
+    SSLKEYLOGFILE="$work/$name.keylog" timeout 10 gnutls-cli --udp -p "$P" --x509cafile "$pki/ca.pem" \
+      --priority 'NORMAL:-VERS-ALL:+VERS-DTLS1.2' localhost >/dev/null 2>&1 || true
+  kill "$srv" 2>/dev/null || true
+  wait "$srv" 2>/dev/null || true
+}
+
+quic_gen() { # NAME ARGS...: a QUIC connection built around a real OpenSSL handshake (quic-gen.c)
+  local name=$1; shift
+  [ -x "$QUIC_GEN" ] || { echo "make-traces: build the quic-gen tool first (cmake --build build --target quic-gen)" >&2; exit 1; }
+  "$QUIC_GEN" --pki "$pki" --keylog "$here/$name.keylog" "$@" "$here/$name.pcap"
+  echo "made traces/$name.pcap"
+}
+
 starttls_smtp() {
   python3 "$here/smtp-peer.py" "$P" "$pki/server-rsa.pem" "$pki/server-rsa.key" &
   local peer=$!
@@ -469,6 +500,31 @@ scenario() {
     echo "made traces/$s.pcapng" ;;
   tls13-vs-tls12)
     capture "$s" "${rsa[@]}" -tls1_2 -- client "$s" -tls1_3 -servername localhost ;;
+  dtls12) # HelloVerifyRequest with a cookie (-listen), and a certificate cut into fragments (-mtu)
+    FILTER="udp port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -dtls1_2 -listen -- \
+      dtls_client "$s" -dtls1_2 -mtu 500 -servername localhost ;;
+  dtls10) # DTLS 1.0 needs OpenSSL's security level 0 (SHA-1 in the handshake)
+    FILTER="udp port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -dtls1 -cipher 'DEFAULT:@SECLEVEL=0' -- \
+      dtls_client "$s" -dtls1 -cipher 'DEFAULT:@SECLEVEL=0' -servername localhost ;;
+  dtls12-unknown-ca) # the client refuses the chain with a fatal alert
+    FILTER="udp port $(scenario_port "$s")" capture "$s" "${rsa[@]}" -dtls1_2 -- \
+      dtls_client "$s" -dtls1_2 -verify_return_error -CAfile "$pki/rogue.pem" -servername localhost ;;
+  dtls12-gnutls)
+    FILTER="udp port $(scenario_port "$s")" capture "$s" -- gnutls_dtls "$s" ;;
+  quic-v1) # Chrome's way: the ClientHello in two CRYPTO frames, the second first
+    quic_gen "$s" --version 1 --split ;;
+  quic-v2-chacha)
+    quic_gen "$s" --version 2 --cipher TLS_CHACHA20_POLY1305_SHA256 ;;
+  quic-draft29)
+    quic_gen "$s" --version draft-29 --cipher TLS_AES_256_GCM_SHA384 ;;
+  quic-retry)
+    quic_gen "$s" --version 1 --retry --split ;;
+  quic-vn) # a reserved version first: Version Negotiation, then QUIC v1
+    quic_gen "$s" --version 1 --vn ;;
+  quic-refused) # the server closes with a CRYPTO_ERROR: TLS alert no_application_protocol
+    quic_gen "$s" --version 1 --refuse ;;
+  quic-no-answer) # UDP blocked: the client's Initial three times, no server
+    quic_gen "$s" --version 1 --no-answer ;;
   client-cert-missing)
     capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -tls1_2 -servername localhost ;;
   tls13-hrr-abandoned) # the server asks for P-256; the hand-built client closes instead of retrying
@@ -594,5 +650,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      tls13-ocsp-sct tls13-client-cert-missing client-alert-first tls13-hrr-abandoned
      client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
      cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels
-     mq-no-clienthello mq-key-reset mq-reconnect-at-reset)
+     mq-no-clienthello mq-key-reset mq-reconnect-at-reset dtls12 dtls10 dtls12-unknown-ca dtls12-gnutls
+     quic-v1 quic-v2-chacha quic-draft29 quic-retry quic-vn quic-refused quic-no-answer)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

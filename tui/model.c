@@ -70,6 +70,7 @@ bool row_from_session(struct tui_row *r, const struct session *s)
     else if (s->mq.channel[0])
         snprintf(r->mq_channel, sizeof(r->mq_channel), "%s", s->mq.channel);
     r->has_version = s->has_version;
+    r->transport = s->transport;
     r->version = s->version;
     r->has_cipher = s->has_cipher;
     r->cipher = s->cipher;
@@ -198,9 +199,13 @@ void row_cell(const struct tui_row *r, enum column c, char *out, size_t len)
         break;
     case COL_VERSION:
         /* "1.3": the list's room goes to the name and the cipher */
+        /* QUIC and DTLS marked by a letter: Q1.3, D1.2 */
         if (r->has_version) {
             const char *v = registry_version_label(r->version, buf);
-            snprintf(out, len, "%s", strncmp(v, "TLSv", 4) ? v : v + 4);
+            const char *shown = !strncmp(v, "TLSv", 4) ? v + 4 : !strncmp(v, "DTLSv", 5) ? v + 5 : v;
+            snprintf(out, len, "%s%s", r->transport == TR_QUIC ? "Q" : r->transport == TR_DTLS ? "D" : "", shown);
+        } else if (r->transport != TR_TCP) {
+            snprintf(out, len, "%s", r->transport == TR_QUIC ? "QUIC" : "DTLS");
         }
         break;
     case COL_CIPHER:
@@ -240,7 +245,10 @@ int row_compare(const struct tui_row *a, const struct tui_row *b, enum column c)
     case COL_TIME: v = a->ts < b->ts ? -1 : a->ts > b->ts; break;
     case COL_CLIENT: v = cmp_endpoint(&a->client, &b->client); break;
     case COL_SERVER: v = cmp_endpoint(&a->server, &b->server); break;
-    case COL_VERSION: v = (a->has_version ? a->version : -1) - (b->has_version ? b->version : -1); break;
+    case COL_VERSION:
+        v = (a->has_version ? registry_version_rank(a->version) : -1) -
+            (b->has_version ? registry_version_rank(b->version) : -1);
+        break;
     case COL_STATUS: v = (int)a->status - (int)b->status; break;
     case COL_SEV: v = b->worst - a->worst; break; /* worst first */
     case COL_MS: v = a->hs_ms < b->hs_ms ? -1 : a->hs_ms > b->hs_ms; break;
@@ -378,7 +386,7 @@ void header_format(const struct layout *lay, char *out, size_t len)
 
 enum field {
     F_VERSION, F_CIPHER, F_SNI, F_NAME, F_SERVER, F_CLIENT, F_PORT, F_STATUS, F_SEV, F_GROUP,
-    F_ALPN, F_ID, F_MS, F_RULE, F_JA4, F_JA3, F_JA3S,
+    F_ALPN, F_ID, F_MS, F_RULE, F_JA4, F_JA3, F_JA3S, F_TRANSPORT,
 };
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_HAS };
 
@@ -390,7 +398,7 @@ static const struct {
     {"server", F_SERVER},   {"client", F_CLIENT}, {"port", F_PORT}, {"status", F_STATUS},
     {"sev", F_SEV},         {"severity", F_SEV},  {"group", F_GROUP}, {"alpn", F_ALPN},
     {"id", F_ID},           {"ms", F_MS},         {"rule", F_RULE}, {"ja4", F_JA4},
-    {"ja3", F_JA3},         {"ja3s", F_JA3S},
+    {"ja3", F_JA3},         {"ja3s", F_JA3S},         {"transport", F_TRANSPORT},
 };
 
 static bool parse_version(const char *v, uint16_t *out)
@@ -468,7 +476,7 @@ bool rowfilter_parse(const char *text, struct rowfilter *f, char *err, size_t er
             i++;
         if (i == sizeof(fields) / sizeof(fields[0])) {
             snprintf(err, errlen, "'%s': unknown field '%s' (version, cipher, sni, name, server, client, "
-                     "port, status, sev, group, alpn, id, ms, rule, ja4, ja3, ja3s)", tok, name);
+                     "port, status, sev, group, alpn, id, ms, rule, ja4, ja3, ja3s, transport)", tok, name);
             return false;
         }
         t->field = fields[i].f;
@@ -556,7 +564,7 @@ static bool term(const struct rowfilter_term *t, const struct tui_row *r)
     case F_VERSION:
         if (!r->has_version)
             return t->op == OP_NE;
-        return order(t->op, registry_version_is_tls13(r->version) ? VER_TLS13 : r->version, t->version);
+        return order(t->op, registry_version_rank(r->version), t->version);
     case F_SEV:
         return order(t->op == OP_HAS ? OP_EQ : t->op, r->worst, t->severity);
     case F_PORT:
@@ -602,6 +610,14 @@ static bool term(const struct rowfilter_term *t, const struct tui_row *r)
         return text_op(t->op, t->value, r->ja3);
     case F_JA3S:
         return text_op(t->op, t->value, r->ja3s);
+    case F_TRANSPORT: {
+        /* tcp, udp, or the protocol: tls, quic, dtls */
+        const char *proto = r->transport == TR_QUIC ? "quic" : r->transport == TR_DTLS ? "dtls" : "tls";
+        const char *carrier = r->transport == TR_TCP ? "tcp" : "udp";
+        bool hit = text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, proto) ||
+                   text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, carrier);
+        return t->op == OP_NE ? !hit : hit;
+    }
     case F_RULE:
         for (size_t i = 0; i < r->n_findings; i++)
             if (text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, r->findings[i].rule))

@@ -27,6 +27,7 @@ struct tui_row {
     char mq_channel[24];             /* from the SNI or plaintext MQ */
     bool has_version, has_cipher, has_group;
     uint16_t version, group;
+    enum transport transport;
     uint32_t cipher;
     enum row_status status;
     char alert[40];                  /* the alert that failed it, or "" */

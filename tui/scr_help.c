@@ -33,6 +33,7 @@ static const char *const help[] = {
     "  version<1.2  version=1.3   sev>=medium  sev=high     sni~bank   cipher=ECDHE*",
     "  status=failed  port=1414   client~10.1. server~:443  group=x25519  alpn=h2",
     "  rule=cert-*  ms>100  id<=50  ja4=t13d1516h2_*  ja3=a3afc2c4*  ja3s~15af",
+    "  transport=quic  transport=dtls  transport=udp  transport=tcp",
     "  mq  ok  failed  plaintext  incomplete  partial  decrypted  resumed  findings",
     "  any other word: shown somewhere in the row (like / does)",
     "  = is exact (* wildcards), ~ contains, < <= > >= compare versions, severities, ms",

@@ -48,12 +48,19 @@ static void overview(struct tui *u, struct lines *l, int width)
     char tcp[512];
     if (report_tcp_text(s, tcp, sizeof(tcp)))
         lines_add(l, T_MEDIUM, "tcp        %s", tcp);
+    const char *transport = report_transport_text(s, tcp, sizeof(tcp));
+    if (transport) {
+        char lead[16];
+        snprintf(lead, sizeof(lead), "%-11s", transport);
+        lines_wrap(l, T_PLAIN, -1, lead, tcp, width);
+    }
     if (s->starttls || s->tunnel)
         lines_add(l, T_PLAIN, "before TLS %s%s%s", s->starttls ? s->starttls : "", s->starttls ? " STARTTLS" : "",
                   s->tunnel ? s->tunnel : "");
     lines_add(l, T_PLAIN, "version    %s", s->has_version ? version(s->version, buf) : "not negotiated");
     if (s->has_cipher) {
-        const struct mq_cipherspec *mq = s->has_version ? mq_cipherspec_find(s->version, s->cipher) : NULL;
+        const struct mq_cipherspec *mq = s->has_version && s->transport == TR_TCP
+                                             ? mq_cipherspec_find(s->version, s->cipher) : NULL;
         lines_add(l, T_PLAIN, "cipher     %s (0x%04x)%s%s", registry_cipher_label(s->cipher, buf),
                   (unsigned)s->cipher, mq ? "   MQ CipherSpec " : "", mq ? mq->name : "");
     }
@@ -131,6 +138,8 @@ static const char *event_name(const struct event *e, char *buf, size_t len)
     case EV_EARLY_DATA: snprintf(buf, len, "early data"); break;
     case EV_HEARTBEAT: snprintf(buf, len, "heartbeat"); break;
     case EV_SSL2: snprintf(buf, len, "SSLv2 message %u", e->type); break;
+    case EV_QUIC_VERSION_NEG: snprintf(buf, len, "Version Negotiation (%u versions)", e->len); break;
+    case EV_QUIC_RETRY: snprintf(buf, len, "Retry (token of %u bytes)", e->len); break;
     case EV_TCP_SYN: snprintf(buf, len, e->type ? "SYN-ACK" : "SYN"); break;
     case EV_TCP_FIN: snprintf(buf, len, "FIN"); break;
     case EV_TCP_RST: snprintf(buf, len, "RST"); break;

@@ -80,8 +80,8 @@ void decrypt_server_hello(struct tflow *tf)
 {
     struct session *s = tf->s;
     struct keylog *kl = tf->d->keylog;
-    if (!kl || !s->sh.present || s->sh.is_hrr)
-        return;
+    if (!kl || !s->sh.present || s->sh.is_hrr || s->transport != TR_TCP)
+        return; /* QUIC opens its packets itself; DTLS records are not opened */
     if (!s->ch.present || s->ch.random_len != 32) {
         set_problem(s, "the ClientHello was not captured, so its client random (the key log's key) is unknown");
         return;
@@ -174,7 +174,7 @@ void decrypt_client_hello(struct tflow *tf)
 {
     struct session *s = tf->s;
     struct keylog *kl = tf->d->keylog;
-    if (!kl || tf->dec || !s->ch.early_data || s->ch.random_len != 32)
+    if (!kl || tf->dec || !s->ch.early_data || s->ch.random_len != 32 || s->transport != TR_TCP)
         return;
     struct keylog_entry found;
     if (!keylog_find(kl, s->ch.random, &found) || !found.secret[KL_CLIENT_EARLY].len)
@@ -384,6 +384,17 @@ void decrypt_finish(struct tflow *tf)
     s->decryption.attempted = true;
     if (s->decrypted || s->decryption.problem)
         return;
+    if (s->transport == TR_DTLS) {
+        set_problem(s, "tlsscope does not decrypt DTLS records");
+        return;
+    }
+    if (s->transport == TR_QUIC && s->decryption.records) {
+        /* the Handshake packets: the 1-RTT ones are not read */
+        s->decrypted = !s->decryption.failures;
+        if (s->decryption.failures)
+            set_problem(s, "some Handshake packets did not authenticate with the key log's secrets");
+        return;
+    }
     if (!s->ch.present)
         set_problem(s, "the ClientHello was not captured, so its client random (the key log's key) is unknown");
     else if (!s->sh.present)

@@ -40,6 +40,18 @@ struct dkeys {
 /* tls_suite - how a cipher suite's records are protected, or NULL when
  * tlsscope does not open them. */
 const struct suite *tls_suite(const struct cipher_info *ci);
+/* tls_suite_named - by the registry's name of the bulk cipher ("AES_128_GCM"). */
+const struct suite *tls_suite_named(const char *enc);
+/* tls_hkdf_extract - HKDF-Extract (RFC 5869 2.2); out_len is the hash's size. */
+bool tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                      size_t ikm_len, uint8_t *out, size_t out_len);
+/* tls_hkdf_expand_label - HKDF-Expand-Label with "tls13 " before label
+ * and an empty context (RFC 8446 7.1). */
+bool tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                           const char *label, uint8_t *out, size_t out_len);
+/* tls_hp_cipher - the cipher of QUIC header protection for an AEAD suite
+ * (RFC 9001 5.4): AES-ECB of the key's size, or ChaCha20; NULL if none. */
+EVP_CIPHER *tls_hp_cipher(const struct suite *su);
 /* tls_suite_usable - OpenSSL here has the suite's cipher (MAC-only
  * suites need none). */
 bool tls_suite_usable(const struct suite *su);
@@ -75,6 +87,11 @@ struct protection {
  * the IV from the record into k. */
 bool tls_open(const struct protection *p, struct dkeys *k, const uint8_t hdr[5], struct cur body, uint8_t *out,
               size_t *out_len, uint8_t *type);
+
+/* tls_aead_open - open an AEAD ciphertext whose tag ends it, under k's
+ * key with this nonce and additional data (QUIC packets, DTLS 1.3). */
+bool tls_aead_open(EVP_CIPHER_CTX *ctx, const struct dkeys *k, const uint8_t nonce[12], const uint8_t *aad,
+                   size_t aad_len, struct cur in, uint8_t *out, size_t *out_len);
 
 /* for tls_open.c */
 EVP_CIPHER *tls_suite_cipher(const struct suite *su);

@@ -46,6 +46,7 @@ static struct {
     EVP_MD *md[ARRAY_LEN(md_names)];
     EVP_KDF *hkdf, *prf;
     EVP_MAC *hmac;
+    EVP_CIPHER *aes128_ecb, *aes256_ecb, *chacha20; /* QUIC header protection */
 } algs;
 static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
 
@@ -59,6 +60,9 @@ static void fetch_algs(void)
     algs.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     algs.prf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
     algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    algs.aes128_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+    algs.aes256_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+    algs.chacha20 = EVP_CIPHER_fetch(NULL, "ChaCha20", NULL);
     ERR_clear_error(); /* an algorithm a provider lacks stays NULL; its error is no one's */
 }
 
@@ -95,11 +99,26 @@ EVP_MAC *tls_hmac(void)
     return algs.hmac;
 }
 
+const struct suite *tls_suite_named(const char *enc)
+{
+    for (size_t i = 0; enc && i < ARRAY_LEN(suites); i++)
+        if (strcmp(suites[i].enc, enc) == 0)
+            return &suites[i];
+    return NULL;
+}
+
 const struct suite *tls_suite(const struct cipher_info *ci)
 {
-    for (size_t i = 0; ci && ci->enc && i < ARRAY_LEN(suites); i++)
-        if (strcmp(suites[i].enc, ci->enc) == 0)
-            return &suites[i];
+    return ci ? tls_suite_named(ci->enc) : NULL;
+}
+
+EVP_CIPHER *tls_hp_cipher(const struct suite *su)
+{
+    pthread_once(&algs_once, fetch_algs);
+    if (su->kind == AK_CHACHA)
+        return algs.chacha20;
+    if (su->kind == AK_GCM || su->kind == AK_CCM)
+        return su->key_len == 16 ? algs.aes128_ecb : su->key_len == 32 ? algs.aes256_ecb : NULL;
     return NULL;
 }
 
@@ -119,11 +138,33 @@ const EVP_MD *tls_mac_hash(const char *mac)
     return NULL;
 }
 
-static bool hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
-                              const char *label, uint8_t *out, size_t out_len)
+bool tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+                      size_t ikm_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = hkdf_alg();
+    EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    if (!kctx)
+        return false;
+    int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
+        OSSL_PARAM_construct_end(),
+    };
+    bool ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(kctx);
+    return ok;
+}
+
+bool tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                           const char *label, uint8_t *out, size_t out_len)
 {
     uint8_t info[2 + 1 + 255 + 1];
     size_t llen = strlen(label);
+    if (llen > 255 - 6)
+        return false;
     info[0] = (uint8_t)(out_len >> 8);
     info[1] = (uint8_t)out_len;
     info[2] = (uint8_t)(6 + llen);
@@ -174,15 +215,15 @@ bool tls13_keys(const struct suite *su, const EVP_MD *hash, const struct keylog_
     k->su = su;
     memcpy(k->secret, sec->v, sec->len);
     k->secret_len = sec->len;
-    k->ready = hkdf_expand_label(hash, sec->v, sec->len, "key", k->key, su->key_len) &&
-               hkdf_expand_label(hash, sec->v, sec->len, "iv", k->iv, 12);
+    k->ready = tls_hkdf_expand_label(hash, sec->v, sec->len, "key", k->key, su->key_len) &&
+               tls_hkdf_expand_label(hash, sec->v, sec->len, "iv", k->iv, 12);
     return k->ready;
 }
 
 bool tls13_next_keys(const struct suite *su, const EVP_MD *hash, const struct dkeys *from, struct dkeys *to)
 {
     struct keylog_secret next = {.len = (uint8_t)from->secret_len};
-    if (!hkdf_expand_label(hash, from->secret, from->secret_len, "traffic upd", next.v, from->secret_len))
+    if (!tls_hkdf_expand_label(hash, from->secret, from->secret_len, "traffic upd", next.v, from->secret_len))
         return false;
     return tls13_keys(su, hash, &next, to);
 }

@@ -24,8 +24,8 @@ static bool split_tail(struct cur c, size_t n, struct cur *head, struct cur *tai
     return true;
 }
 
-static bool aead_open(EVP_CIPHER_CTX *ctx, const struct dkeys *k, const uint8_t nonce[12], const uint8_t *aad,
-                      size_t aad_len, struct cur in, uint8_t *out, size_t *out_len)
+bool tls_aead_open(EVP_CIPHER_CTX *ctx, const struct dkeys *k, const uint8_t nonce[12], const uint8_t *aad,
+                   size_t aad_len, struct cur in, uint8_t *out, size_t *out_len)
 {
     const struct suite *su = k->su;
     EVP_CIPHER *cipher = tls_suite_cipher(su);
@@ -160,7 +160,7 @@ static bool tls13_open(const struct protection *p, const struct dkeys *k, const 
     for (int i = 0; i < 8; i++)
         nonce[4 + i] ^= sq[i];
     size_t n;
-    if (!aead_open(p->ctx, k, nonce, hdr, 5, body, out, &n))
+    if (!tls_aead_open(p->ctx, k, nonce, hdr, 5, body, out, &n))
         return false;
     while (n && out[n - 1] == 0) /* padding */
         n--;
@@ -210,5 +210,5 @@ bool tls_open(const struct protection *p, struct dkeys *k, const uint8_t hdr[5],
         memcpy(nonce, k->iv, 4);
         memcpy(nonce + 4, explicit_nonce.p, 8);
     }
-    return aead_open(p->ctx, k, nonce, aad, sizeof(aad), body, out, out_len);
+    return tls_aead_open(p->ctx, k, nonce, aad, sizeof(aad), body, out, out_len);
 }

@@ -238,7 +238,7 @@ static int by_value(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static const char *ja4_version(const struct hello *ch)
+static const char *ja4_version(const struct hello *ch, enum transport tr)
 {
     uint32_t v = ch->version;
     if (has_extension(ch, EXT_SUPPORTED_VERSIONS)) {
@@ -249,6 +249,8 @@ static const char *ja4_version(const struct hello *ch)
         if (best)
             v = best;
     }
+    if (tr == TR_DTLS) /* only DTLS's own codes: the pre-RFC 0x0100 is none of them */
+        return v == 0xfeff ? "d1" : v == 0xfefd ? "d2" : v == 0xfefc ? "d3" : "00";
     switch (v) {
     case 0x0304: return "13";
     case 0x0303: return "12";
@@ -310,7 +312,7 @@ static void ext_part(struct text *t, const struct codes *exts, const struct code
     }
 }
 
-bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
+bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr, struct ja4 *out)
 {
     memset(out, 0, sizeof(*out));
     if (!ch->present || ch->sslv2)
@@ -331,7 +333,8 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out)
         count2(ciphers_n, cs.n);
         count2(exts_n, xs.n);
         ja4_alpn(ch, alpn);
-        snprintf(head, sizeof(head), "t%s%c%s%s%s", ja4_version(ch), has_extension(ch, EXT_SNI) ? 'd' : 'i',
+        char proto = tr == TR_QUIC ? 'q' : tr == TR_DTLS ? 'd' : 't';
+        snprintf(head, sizeof(head), "%c%s%c%s%s%s", proto, ja4_version(ch, tr), has_extension(ch, EXT_SNI) ? 'd' : 'i',
                  ciphers_n, exts_n, alpn);
         join(&t[0], &sorted_cs, HEX_COMMAS);
         ext_part(&t[1], &sorted_xs, &sigs);
@@ -382,7 +385,7 @@ void fingerprint_session(struct session *s)
     if (fp->ja3s)
         fingerprint_md5(fp->ja3s, fp->ja3s_hash);
     struct ja4 j;
-    if (fingerprint_ja4(s->arena, &s->ch, &j)) {
+    if (fingerprint_ja4(s->arena, &s->ch, s->transport, &j)) {
         memcpy(fp->ja4, j.ja4, sizeof(j.ja4));
         memcpy(fp->ja4_o, j.ja4_o, sizeof(j.ja4_o));
         fp->ja4_r = j.ja4_r;

@@ -27,8 +27,9 @@ struct ja4 {
     const char *ja4_r, *ja4_ro; /* in the arena */
 };
 
-/* fingerprint_ja4 - JA4 of a ClientHello over TCP; false for none. */
-bool fingerprint_ja4(struct arena *a, const struct hello *ch, struct ja4 *out);
+/* fingerprint_ja4 - JA4 of a ClientHello carried by tr ("t", "q" or "d"
+ * first); false for none. */
+bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr, struct ja4 *out);
 
 /* fingerprint_session - fill s->fp from its hellos. */
 void fingerprint_session(struct session *s);

@@ -139,8 +139,19 @@ bool registry_version_is_tls13(uint16_t code)
 {
     /* 0x7fNN: IETF drafts; 0x7e01/0x7e02: Google experiments; 0xfb1a and
      * neighbours: Facebook's Fizz. */
-    return code == VER_TLS13 || (code >> 8) == 0x7f || (code >> 8) == 0x7e ||
+    return code == VER_TLS13 || code == VER_DTLS13 || (code >> 8) == 0x7f || (code >> 8) == 0x7e ||
            (code >> 8) == 0xfb;
+}
+
+uint16_t registry_version_rank(uint16_t code)
+{
+    if (registry_version_is_tls13(code))
+        return VER_TLS13;
+    if (code == VER_DTLS12)
+        return VER_TLS12;
+    if (code == VER_DTLS10 || code == 0x0100)
+        return VER_TLS11;
+    return code;
 }
 
 const char *registry_version_note(uint16_t code, char *buf, size_t len)

@@ -93,4 +93,9 @@ const char *registry_version_label(uint16_t code, char *buf);
 const char *registry_version_note(uint16_t code, char *buf, size_t len);
 
 /* registry_version_is_tls13 - 1.3 or one of its drafts and experiments. */
+/* registry_version_rank - a version as the TLS version it matches, to
+ * compare versions of either family: a TLS 1.3 draft or DTLS 1.3 is 1.3,
+ * DTLS 1.2 is 1.2, DTLS 1.0 (and OpenSSL's pre-RFC 0x0100) is TLS 1.1, on
+ * which it was built. */
+uint16_t registry_version_rank(uint16_t code);
 bool registry_version_is_tls13(uint16_t code);

@@ -17,6 +17,7 @@ static const struct msg_parser parsers[] = {
     {HS_HELLO_REQUEST, hs_empty},
     {HS_CLIENT_HELLO, hs_client_hello},
     {HS_SERVER_HELLO, hs_server_hello},
+    {HS_HELLO_VERIFY_REQUEST, hs_hello_verify_request},
     {HS_NEW_SESSION_TICKET, hs_new_session_ticket},
     {HS_END_OF_EARLY_DATA, hs_empty},
     {HS_ENCRYPTED_EXTENSIONS, hs_encrypted_extensions},

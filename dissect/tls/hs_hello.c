@@ -85,7 +85,7 @@ static struct hello *client_slot(struct hsctx *hc)
     s->n_client_hellos++;
     if (!s->ch.present)
         return &s->ch;
-    if (s->hrr.present && !s->ch_retry.present)
+    if ((s->hrr.present || s->dtls.hello_verify) && !s->ch_retry.present)
         return &s->ch_retry;
     hsctx_anomaly(hc, "extra_client_hello",
                   "ClientHello number %u in cleartext", s->n_client_hellos);
@@ -105,6 +105,14 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
     h->record_version = hc->tf->dir[hc->fdir].rversion;
     struct cur suites = cur_make(NULL, 0), comp;
     enum st st = hello_common(a, h, &b);
+    struct cur cookie;
+    if (st == ST_OK && hc->s->transport == TR_DTLS) {
+        /* DTLS: the cookie a HelloVerifyRequest asked for (RFC 6347 4.2.1) */
+        if (!cur_take_len8(&b, &cookie))
+            st = ST_BAD;
+        else
+            h->dtls_cookie_len = (uint16_t)cookie.left;
+    }
     /* What parsed is kept, as tshark does: a cipher_suites length that
      * overruns the message still leaves the suites that are there, and a
      * later field gone wrong does not take the suites with it. */
@@ -133,6 +141,22 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
     if (h == &hc->s->ch)
         decrypt_client_hello(hc->tf);
     return st;
+}
+
+/* HelloVerifyRequest (RFC 6347 4.2.1): server_version(2) cookie<0..255>.
+ * The client sends its ClientHello again with the cookie. */
+enum st hs_hello_verify_request(struct hsctx *hc, struct cur b)
+{
+    tflow_set_client(hc->tf, hc->fdir, false);
+    hc->sdir = tflow_sdir(hc->tf, hc->fdir);
+    struct session *s = hc->s;
+    uint16_t version;
+    struct cur cookie;
+    if (!cur_u16(&b, &version) || !cur_take_len8(&b, &cookie))
+        return ST_BAD;
+    s->dtls.hello_verify = true;
+    s->dtls.cookie_len = (uint16_t)cookie.left;
+    return b.left ? ST_BAD : ST_OK;
 }
 
 static bool draft_layout(uint16_t version)

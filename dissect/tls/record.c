@@ -536,6 +536,25 @@ size_t record_feed(struct tflow *tf, int fdir, struct cur c)
     return 0;
 }
 
+bool record_whole(struct tflow *tf, int fdir, uint8_t type, uint16_t version, struct cur body)
+{
+    struct dirstate *ds = &tf->dir[fdir];
+    ds->rtype = type;
+    ds->rversion = version;
+    ds->rlen = (uint32_t)body.left;
+    begin_record(tf, fdir);
+    if (ds->act == BODY_HANDSHAKE)
+        return true;
+    if (ds->act == BODY_SMALL) {
+        struct cur keep = cur_head(&body, sizeof(ds->small));
+        ds->small_len = (uint8_t)keep.left;
+        if (!cur_copy(&keep, ds->small, ds->small_len))
+            ds->small_len = 0;
+    }
+    end_record(tf, fdir);
+    return false;
+}
+
 void record_gap(struct tflow *tf, int fdir, uint64_t len)
 {
     struct dirstate *ds = &tf->dir[fdir];

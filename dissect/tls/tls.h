@@ -27,6 +27,7 @@ enum {
     HS_HELLO_REQUEST = 0,
     HS_CLIENT_HELLO = 1,
     HS_SERVER_HELLO = 2,
+    HS_HELLO_VERIFY_REQUEST = 3,
     HS_NEW_SESSION_TICKET = 4,
     HS_END_OF_EARLY_DATA = 5,
     HS_HELLO_RETRY_REQUEST = 6,
@@ -66,6 +67,10 @@ void hsctx_anomaly(const struct hsctx *h, const char *what, const char *fmt,
 /* record_feed - bytes of one direction in DM_RECORDS or DM_RESYNC mode.
  * Returns the count of following bytes not needed (see flow_handler). */
 size_t record_feed(struct tflow *tf, int fdir, struct cur c);
+/* record_whole - a record that came whole, its header read by the caller
+ * (DTLS): counted and judged as record_feed would. True when its body is
+ * cleartext handshake bytes, which the caller reads itself. */
+bool record_whole(struct tflow *tf, int fdir, uint8_t type, uint16_t version, struct cur body);
 /* record_gap - len bytes are missing from the direction. */
 void record_gap(struct tflow *tf, int fdir, uint64_t len);
 /* What a decrypted record holds, told to the record layer's bookkeeping. */
@@ -90,6 +95,7 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
 /* Message parsers (hs_*.c). */
 enum st hs_client_hello(struct hsctx *h, struct cur body);
 enum st hs_server_hello(struct hsctx *h, struct cur body);
+enum st hs_hello_verify_request(struct hsctx *h, struct cur body);
 enum st hs_certificate(struct hsctx *h, struct cur body);
 enum st hs_server_key_exchange(struct hsctx *h, struct cur body);
 enum st hs_certificate_request(struct hsctx *h, struct cur body);

@@ -128,7 +128,8 @@ def reasons(evidence):
 def grade_fact(reason, s):
     """Does session s show the server-grade reason?"""
     cipher = (s.get("cipher") or {}).get("name") or ""
-    m = re.fullmatch(r"(SSLv\d|TLSv1\.[01]) negotiated", reason)
+    # DTLS 1.0 (and OpenSSL's pre-RFC 0x0100) is TLS 1.1's age
+    m = re.fullmatch(r"(SSLv\d|TLSv1\.[01]|DTLSv1\.0|0x0100) negotiated", reason)
     if m:
         return s.get("version") == m.group(1)
     m = re.fullmatch(r"the (?:weak|CBC) suite (\S+) negotiated", reason)
@@ -198,7 +199,7 @@ def p4_session_fact(name, s):
         elif rule == "weak-protocol":
             ok = ev.startswith(f"negotiated {s.get('version')}")
         elif rule == "no-extended-master-secret":
-            ok = s.get("version") in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2") and \
+            ok = s.get("version") in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "DTLSv1.0", "DTLSv1.2", "0x0100") and \
                 not sh.get("extended_master_secret")
             if "the client did not offer it" in ev:
                 ok = ok and not ch.get("extended_master_secret")

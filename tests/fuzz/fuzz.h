@@ -35,6 +35,9 @@ void pipe_open(struct pipe *c);
  * on the pipe's dissector: *h and the flow's state for h's callbacks (NULL:
  * not followed). */
 void *pipe_connection(struct pipe *c, struct flow_handler *h);
+/* pipe_datagrams - the same for a UDP flow (QUIC or DTLS, told by its
+ * first datagram); h->datagram takes its datagrams. */
+void *pipe_datagrams(struct pipe *c, struct flow_handler *h);
 /* pipe_finish - end of capture: every session and the summary reported. */
 void pipe_finish(struct pipe *c);
 void pipe_close(struct pipe *c);

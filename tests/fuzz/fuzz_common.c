@@ -54,6 +54,17 @@ void *pipe_connection(struct pipe *c, struct flow_handler *h)
     return h->open(h->ctx, &fi);
 }
 
+void *pipe_datagrams(struct pipe *c, struct flow_handler *h)
+{
+    *h = dissect_flow_handler(c->dissect);
+    struct flow_info fi = {
+        .a = {.family = 4, .addr = {10, 0, 0, 1}, .port = 40000},
+        .b = {.family = 4, .addr = {10, 0, 0, 2}, .port = 443},
+        .udp = true, .ts = 1000, .packet = 1,
+    };
+    return h->open(h->ctx, &fi);
+}
+
 void pipe_finish(struct pipe *c)
 {
     capture_flush(c->capture);

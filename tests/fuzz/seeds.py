@@ -4,7 +4,8 @@
     seeds.py SOURCE_DIR OUT_DIR
 
 Writes OUT_DIR/<harness>/<n> for every harness in tests/fuzz: whole capture
-files (pcap), each connection's two streams (stream), segments in
+files (pcap), each connection's two streams (stream), UDP datagrams of the
+QUIC and DTLS traces (udp), hellos in QUIC CRYPTO frames (quic), segments in
 fuzz_reasm's framing (reasm), every handshake message (handshake), the
 hellos' extension blocks (hello), certificates (cert), key logs, policies
 and expectations. Standard library only; the traces are little-endian
@@ -17,15 +18,20 @@ import struct
 import sys
 
 
-def packets(path):
+def frames(path):
+    """The Ethernet frames of a little-endian pcap."""
     data = open(path, "rb").read()
     if len(data) < 24 or struct.unpack("<I", data[:4])[0] != 0xa1b2c3d4:
         return
     off = 24
     while off + 16 <= len(data):
         incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-        frame = data[off + 16:off + 16 + incl]
+        yield data[off + 16:off + 16 + incl]
         off += 16 + incl
+
+
+def packets(path):
+    for frame in frames(path):
         if len(frame) < 54 or frame[12:14] != b"\x08\x00" or frame[23] != 6:
             continue
         ihl = (frame[14] & 15) * 4
@@ -34,6 +40,18 @@ def packets(path):
         flags = tcp[13]
         payload = tcp[(tcp[12] >> 4) * 4:]
         yield (frame[26:30], sport), (frame[30:34], dport), seq, flags, payload
+
+
+def datagrams(path):
+    """(direction, payload) of each UDP datagram, the first sender being 0."""
+    first = None
+    for frame in frames(path):
+        if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+            continue
+        ihl = (frame[14] & 15) * 4
+        src = (frame[26:30], frame[14 + ihl:16 + ihl])
+        first = first or src
+        yield (0 if src == first else 1), frame[14 + ihl + 8:]
 
 
 def connections(path):
@@ -68,6 +86,15 @@ def messages(hs):
         mtype, length = hs[off], int.from_bytes(hs[off + 1:off + 4], "big")
         yield mtype, hs[off + 4:off + 4 + length]
         off += 4 + length
+
+
+def varint(v):
+    """A QUIC variable-length integer (RFC 9000 16)."""
+    if v < 64:
+        return bytes([v])
+    if v < 16384:
+        return (0x4000 | v).to_bytes(2, "big")
+    return (0x80000000 | v).to_bytes(4, "big")
 
 
 def hello_extensions(mtype, body):
@@ -137,6 +164,26 @@ def main():
                     if mtype == 11:
                         for der in certificates(body):
                             put("cert", der)
+    for path in traces:
+        framed = b"".join(bytes([d << 7 | len(p) >> 8, len(p) & 0xff]) + p for d, p in datagrams(path))
+        if framed:
+            put("udp", framed)
+    # QUIC frames for fuzz_quic: the hellos of the TCP traces in CRYPTO
+    # frames, whole and in two pieces the second first, with an ACK
+    for path in traces[:12]:
+        for conn in connections(path):
+            for d in (0, 1):
+                stream = b"".join(p for k, _, p in conn if k == d)
+                for mtype, body in messages(records(stream)):
+                    if mtype not in (1, 2):
+                        continue
+                    msg = bytes([mtype]) + len(body).to_bytes(3, "big") + body
+                    cut = len(msg) // 2
+                    whole = b"\x06\x00" + varint(len(msg)) + msg
+                    split = (b"\x06" + varint(cut) + varint(len(msg) - cut) + msg[cut:] +
+                             b"\x06\x00" + varint(cut) + msg[:cut] + b"\x02\x00\x00\x00\x00")
+                    for frames in (whole, split):
+                        put("quic", bytes([d, len(frames) >> 8, len(frames) & 0xff]) + frames)
     for pem in sorted(glob.glob(os.path.join(src, "traces", "pki", "*.pem"))):
         text = open(pem).read()
         for block in text.split("-----BEGIN CERTIFICATE-----")[1:]:

@@ -10,19 +10,37 @@ static void sink(void *ctx, struct session *s)
     f->got = s;
 }
 
-void fx_open(struct fx *f)
+/* A dissector and one flow 10.0.0.1:40000 -> 10.0.0.2:443 as fi says. */
+static void open_flow(struct fx *f, struct flow_info fi)
 {
     memset(f, 0, sizeof(*f));
     struct dissect_config cfg = dissect_config_default();
     f->d = dissect_new(&cfg, sink, f);
     assert(f->d);
     f->h = dissect_flow_handler(f->d);
-    struct flow_info fi = {.a_sent_syn = true, .ts = 1000000000, .packet = 1};
+    fi.ts = 1000000000;
+    fi.packet = 1;
     fi.a.family = fi.b.family = 4;
     fi.a.addr[0] = 10, fi.a.addr[3] = 1, fi.a.port = 40000;
     fi.b.addr[0] = 10, fi.b.addr[3] = 2, fi.b.port = 443;
     f->tf = f->h.open(f->d, &fi);
     assert(f->tf);
+}
+
+void fx_open(struct fx *f)
+{
+    open_flow(f, (struct flow_info){.a_sent_syn = true});
+}
+
+void fx_open_udp(struct fx *f)
+{
+    open_flow(f, (struct flow_info){.udp = true});
+}
+
+void fx_datagram(struct fx *f, int fdir, struct cur c, uint64_t packet)
+{
+    struct seg_meta m = {.ts = 1000000000 + (int64_t)packet * 1000000, .packet = packet};
+    f->h.datagram(f->d, f->tf, fdir, c, (uint32_t)c.left, &m);
 }
 
 size_t fx_feed(struct fx *f, int fdir, struct cur c)

@@ -94,7 +94,7 @@ static void ja4_of_the_specification(void **state)
     for (int grease = 0; grease < 2; grease++) {
         struct hello h = spec_hello(grease);
         struct ja4 j;
-        assert_true(fingerprint_ja4(arena, &h, &j));
+        assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
         assert_string_equal(j.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
         assert_string_equal(j.ja4_r, "t13d1516h2_002f,0035,009c,009d,1301,1302,1303,c013,c014,c02b,c02c,c02f,"
                                      "c030,cca8,cca9_0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,"
@@ -114,14 +114,14 @@ static void ja4_without_signature_algorithms(void **state)
     struct hello h = spec_hello(false);
     h.sig_algs.n = 0;
     struct ja4 j;
-    assert_true(fingerprint_ja4(arena, &h, &j));
+    assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
     assert_string_equal(j.ja4, "t13d1516h2_8daaf6152771_6d807ffa2a79");
 }
 
 static const char *ja4_head(struct hello *h)
 {
     static struct ja4 j;
-    assert_true(fingerprint_ja4(arena, h, &j));
+    assert_true(fingerprint_ja4(arena, h, TR_TCP, &j));
     static char head[11];
     memcpy(head, j.ja4, 10);
     head[10] = 0;
@@ -196,7 +196,7 @@ static void ja4_empty_lists(void **state)
     /* no ciphers, no extensions: twelve zeros, not a hash of nothing */
     struct hello h = {.present = true, .version = 0x0303};
     struct ja4 j;
-    assert_true(fingerprint_ja4(arena, &h, &j));
+    assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
     assert_string_equal(j.ja4, "t12i000000_000000000000_000000000000");
     assert_string_equal(j.ja4_o, "t12i000000_000000000000_000000000000");
     assert_string_equal(j.ja4_r, "t12i000000__");
@@ -204,7 +204,7 @@ static void ja4_empty_lists(void **state)
     static const uint16_t sni_alpn[] = {0x0000, 0x0010};
     exts(&h, sni_alpn, 2);
     alpn(&h, "h2", 2);
-    assert_true(fingerprint_ja4(arena, &h, &j));
+    assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
     assert_memory_equal(j.ja4 + 11, "000000000000_000000000000", 25);
     assert_string_not_equal(j.ja4_o + 24, "000000000000");
     assert_string_equal(j.ja4_ro, "t12d0002h2__0000,0010");
@@ -217,10 +217,10 @@ static void sslv2_hellos_have_none(void **state)
     static const uint16_t c[] = {0x0004};
     ciphers(&h, c, 1);
     struct ja4 j;
-    assert_false(fingerprint_ja4(arena, &h, &j));
+    assert_false(fingerprint_ja4(arena, &h, TR_TCP, &j));
     assert_null(fingerprint_ja3(arena, &h));
     struct hello none = {0};
-    assert_false(fingerprint_ja4(arena, &none, &j));
+    assert_false(fingerprint_ja4(arena, &none, TR_TCP, &j));
     assert_null(fingerprint_ja3(arena, &none));
     assert_null(fingerprint_ja3s(arena, &none));
 }

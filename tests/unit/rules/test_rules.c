@@ -2252,6 +2252,127 @@ static void test_rule_table(void **state)
     assert_null(rules_find("no-such-rule"));
 }
 
+/* QUIC's failures, each from the packets the session counted. */
+static struct session *quic_session(uint64_t id)
+{
+    struct session *s = new_session(id);
+    s->transport = TR_QUIC;
+    s->quic.version = 1;
+    s->quic.first_version = 1;
+    s->ch.present = true;
+    s->ch.version = VER_TLS12;
+    push16(s, &s->ch.versions, VER_TLS13);
+    s->ch.at.ts = s->ts_first;
+    return s;
+}
+
+static void test_quic_rules(void **state)
+{
+    (void)state;
+    /* Initial packets again and again, nothing back: UDP blocked */
+    struct session *s = quic_session(1);
+    s->quic.packets[DIR_C2S][QP_INITIAL] = 3;
+    s->quic.client_hello_packets = 1;
+    s->ts_last = s->ts_first + 1200000000LL;
+    eval(s);
+    expect(s, "quic-no-answer", SEV_MEDIUM, "3 Initial packets over 1200 ms", "probe timeout", NULL);
+    silent(s, "alert-explained");
+    session_free(s);
+    /* a ClientHello in two packets and nothing more: maybe the capture ended */
+    s = quic_session(2);
+    s->quic.packets[DIR_C2S][QP_INITIAL] = 2;
+    s->quic.client_hello_packets = 2;
+    eval(s);
+    silent(s, "quic-no-answer");
+    session_free(s);
+    /* the client went on with Handshake packets: the server answered out of sight */
+    s = quic_session(3);
+    s->quic.packets[DIR_C2S][QP_INITIAL] = 2;
+    s->quic.packets[DIR_C2S][QP_HANDSHAKE] = 1;
+    eval(s);
+    silent(s, "quic-no-answer");
+    session_free(s);
+    /* no version in common */
+    s = quic_session(4);
+    s->quic.first_version = 0xff00001d;
+    s->quic.packets[DIR_C2S][QP_INITIAL] = 1;
+    s->quic.packets[DIR_S2C][QP_VERSION_NEG] = 1;
+    assert_true(ARENA_PUSH(s->arena, s->quic.offered, (uint32_t)0x6b3343cf));
+    eval(s);
+    expect(s, "quic-version-negotiation", SEV_HIGH, "tried draft-29", "offered QUICv2", "never came back", NULL);
+    /* the same, answered: a round trip lost, unless the first version was a reserved one */
+    s->findings.n = 0;
+    s->quic.initials_after_vn = 1;
+    eval(s);
+    expect(s, "quic-version-negotiation", SEV_LOW, "started in draft-29", "one round trip", NULL);
+    s->findings.n = 0;
+    s->quic.first_version = 0x1a2a3a4a;
+    eval(s);
+    silent(s, "quic-version-negotiation");
+    s->quic.packets[DIR_S2C][QP_VERSION_NEG] = 3;
+    eval(s);
+    expect(s, "quic-version-negotiation", SEV_MEDIUM, "3 times", NULL);
+    session_free(s);
+    /* Retry: one, answered, is silent; two are a storm; unanswered explains the failure */
+    s = quic_session(5);
+    s->quic.retries = 1;
+    s->quic.initials_after_retry = 2;
+    eval(s);
+    silent(s, "quic-retry");
+    s->quic.retries = 4;
+    eval(s);
+    expect(s, "quic-retry", SEV_MEDIUM, "4 Retry packets", NULL);
+    s->findings.n = 0;
+    s->quic.retries = 1;
+    s->quic.initials_after_retry = 0;
+    eval(s);
+    expect(s, "quic-retry", SEV_MEDIUM, "never sent an Initial with it", NULL);
+    session_free(s);
+    /* a transport error explains the failure; a crypto error is an alert's business */
+    s = quic_session(6);
+    s->quic.packets[DIR_S2C][QP_INITIAL] = 1;
+    s->quic.close_seen = true;
+    s->quic.close_dir = DIR_S2C;
+    s->quic.close_code = 0x8;
+    s->quic.close_at.packet = 2;
+    eval(s);
+    expect(s, "quic-closed", SEV_HIGH, "TRANSPORT_PARAMETER_ERROR (0x8)", "packet 2", NULL);
+    s->findings.n = 0;
+    s->quic.close_code = 0x178;
+    eval(s);
+    silent(s, "quic-closed");
+    session_free(s);
+    /* a TLS session never meets these rules */
+    s = new_session(7);
+    modern_client(s);
+    s->quic.retries = 3;
+    eval(s);
+    silent(s, "quic-retry");
+    session_free(s);
+}
+
+/* DTLS versions are judged as the TLS version they match. */
+static void test_dtls_versions(void **state)
+{
+    (void)state;
+    struct session *s = new_session(1);
+    s->transport = TR_DTLS;
+    modern_client(s);
+    s->ch.version = VER_DTLS12;
+    negotiate(s, VER_DTLS12, 0xc02f);
+    eval(s);
+    silent(s, "weak-protocol");
+    session_free(s);
+    s = new_session(2);
+    s->transport = TR_DTLS;
+    modern_client(s);
+    s->ch.version = VER_DTLS10;
+    negotiate(s, VER_DTLS10, 0xc013);
+    eval(s);
+    expect(s, "weak-protocol", SEV_MEDIUM, "DTLSv1.0", NULL);
+    session_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2284,6 +2405,8 @@ int main(void)
         cmocka_unit_test(test_slow_handshake),
         cmocka_unit_test(test_silent_close),
         cmocka_unit_test(test_one_direction),
+        cmocka_unit_test(test_quic_rules),
+        cmocka_unit_test(test_dtls_versions),
         cmocka_unit_test(test_peer_not_tls),
         cmocka_unit_test(test_mq_plaintext),
         cmocka_unit_test(test_mq_closed_after_hello),

@@ -1,0 +1,343 @@
+/* QUIC: Initial keys against RFC 9001 A.1 and RFC 9369 A.1, header
+ * protection masks against RFC 9001 A.2 and A.5, version names; then
+ * packets through the dissector: a ClientHello in CRYPTO frames out of
+ * order and across packets, the server's Initial, coalesced packets,
+ * Version Negotiation, Retry, CONNECTION_CLOSE as a TLS alert, a packet
+ * that does not authenticate, and every truncation of a datagram. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "dissect/crypto/tls_crypto.h"
+#include "dissect/quic/quic.h"
+#include "tests/unit/builder.h"
+#include "tests/unit/fixture.h"
+#include "tests/unit/quicbuild.h"
+
+static void unhex(const char *h, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void assert_hex(const uint8_t *got, const char *want)
+{
+    uint8_t w[64];
+    size_t n = strlen(want) / 2;
+    unhex(want, w, n);
+    assert_memory_equal(got, w, n);
+}
+
+static const uint8_t rfc_dcid[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
+
+static void initial_keys_v1(void **state)
+{
+    (void)state;
+    const struct quic_version *v = quic_version_find(1);
+    assert_non_null(v);
+    struct quic_keys k;
+    uint8_t secret[32];
+    assert_true(quic_initial_keys(v, cur_make(rfc_dcid, 8), true, &k, secret));
+    assert_hex(secret, "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea");
+    assert_hex(k.key, "1f369613dd76d5467730efcbe3b1a22d");
+    assert_hex(k.iv, "fa044b2f42a3fd3b46fb255c");
+    assert_hex(k.hp, "9f50449e04a0e810283a1e9933adedd2");
+    assert_true(quic_initial_keys(v, cur_make(rfc_dcid, 8), false, &k, secret));
+    assert_hex(secret, "3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b");
+    assert_hex(k.key, "cf3a5331653c364c88f0f379b6067e37");
+    assert_hex(k.iv, "0ac1493ca1905853b0bba03e");
+    assert_hex(k.hp, "c206b8d9b9f0f37644430b490eeaa314");
+}
+
+static void initial_keys_v2(void **state)
+{
+    (void)state;
+    const struct quic_version *v = quic_version_find(0x6b3343cf);
+    assert_non_null(v);
+    assert_true(v->v2_types);
+    struct quic_keys k;
+    assert_true(quic_initial_keys(v, cur_make(rfc_dcid, 8), true, &k, NULL));
+    assert_hex(k.key, "8b1a0bc121284290a29e0971b5cd045d");
+    assert_hex(k.iv, "91f73e2351d8fa91660e909f");
+    assert_hex(k.hp, "45b95e15235d6f45a6b19cbcb0294ba9");
+    assert_true(quic_initial_keys(v, cur_make(rfc_dcid, 8), false, &k, NULL));
+    assert_hex(k.key, "82db637861d55e1d011f19ea71d5d2a7");
+    assert_hex(k.iv, "dd13c276499c0249d3310652");
+    assert_hex(k.hp, "edf6d05c83121201b436e16877593c3a");
+}
+
+static void header_protection_masks(void **state)
+{
+    (void)state;
+    struct quic_keys k;
+    uint8_t sample[16], mask[5];
+    /* RFC 9001 A.2: the client's Initial */
+    assert_true(quic_initial_keys(quic_version_find(1), cur_make(rfc_dcid, 8), true, &k, NULL));
+    unhex("d1b1c98dd7689fb8ec11d242b123dc9b", sample, 16);
+    assert_true(quic_hp_mask(&k, sample, mask));
+    assert_hex(mask, "437b9aec36");
+    /* RFC 9001 A.5: ChaCha20 */
+    static const char secret[] = "9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b";
+    uint8_t s[32];
+    unhex(secret, s, 32);
+    assert_true(quic_traffic_keys(quic_version_find(1), tls_suite_named("CHACHA20_POLY1305"), s, 32, &k));
+    assert_hex(k.hp, "25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4");
+    unhex("5e5cd55c41f69080575d7999c25a5bfb", sample, 16);
+    assert_true(quic_hp_mask(&k, sample, mask));
+    assert_hex(mask, "aefefe7d03");
+}
+
+static void version_names(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(quic_version_name(1, b), "QUICv1");
+    assert_string_equal(quic_version_name(0x6b3343cf, b), "QUICv2");
+    assert_string_equal(quic_version_name(0xff00001d, b), "draft-29");
+    assert_string_equal(quic_version_name(0xff000017, b), "draft-23");
+    assert_string_equal(quic_version_name(0xfaceb002, b), "mvfst-draft-27");
+    assert_string_equal(quic_version_name(0x1a2a3a4a, b), "reserved-0x1a2a3a4a");
+    assert_string_equal(quic_version_name(0x51303530, b), "Q050");
+    assert_string_equal(quic_version_name(0, b), "version-negotiation");
+    assert_null(quic_version_find(0x51303530)); /* Google's CHLO handshake: no TLS */
+    assert_null(quic_version_find(0xff000014));
+    assert_non_null(quic_version_find(0xff000022));
+}
+
+/* ---- through the dissector ------------------------------------------------------ */
+
+static const uint8_t dcid[8] = {0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8};
+static const uint8_t cscid[4] = {0xc1, 0xc2, 0xc3, 0xc4};
+static const uint8_t sscid[5] = {0x51, 0x52, 0x53, 0x54, 0x55};
+static struct builder hello, frames;
+static uint8_t dg[4096];
+
+static void crypto_frame(struct builder *f, uint32_t offset, const uint8_t *p, size_t n)
+{
+    b_u8(f, 0x06);
+    b_u8(f, 0x80 | (uint8_t)(offset >> 24)); /* 4-byte varints */
+    b_u8(f, (uint8_t)(offset >> 16));
+    b_u8(f, (uint8_t)(offset >> 8));
+    b_u8(f, (uint8_t)offset);
+    b_u16(f, (uint16_t)(0x4000 | n));
+    b_bytes(f, p, n);
+}
+
+static size_t client_initial(uint32_t version, uint16_t pn, const struct builder *f, uint8_t *out)
+{
+    return quic_initial_packet(version, false, cur_make(dcid, 8), cur_make(dcid, 8), cur_make(cscid, 4), pn, f->b,
+                               f->n, out);
+}
+
+static size_t server_initial(uint32_t version, uint16_t pn, const struct builder *f, uint8_t *out)
+{
+    return quic_initial_packet(version, true, cur_make(dcid, 8), cur_make(cscid, 4), cur_make(sscid, 5), pn, f->b,
+                               f->n, out);
+}
+
+/* The ClientHello in two packets, its second half first, with PADDING. */
+static void client_flight(struct fx *f, uint32_t version)
+{
+    b_reset(&hello);
+    tls_client_hello(&hello, "quic.example", NULL);
+    size_t cut = hello.n / 2;
+    b_reset(&frames);
+    crypto_frame(&frames, (uint32_t)cut, hello.b + cut, hello.n - cut);
+    b_fill(&frames, 0, 30);
+    fx_datagram(f, 0, cur_make(dg, client_initial(version, 0, &frames, dg)), 2);
+    assert_false(f->tf->s->ch.present);
+    b_reset(&frames);
+    b_u8(&frames, 0x01); /* PING */
+    crypto_frame(&frames, 0, hello.b, cut);
+    fx_datagram(f, 0, cur_make(dg, client_initial(version, 1, &frames, dg)), 3);
+}
+
+static void client_hello_in_pieces(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open_udp(&f);
+    client_flight(&f, 1);
+    struct session *s = f.tf->s;
+    assert_non_null(s);
+    assert_int_equal(s->transport, TR_QUIC);
+    assert_true(s->ch.present);
+    assert_int_equal(s->ch.sni.n, 1);
+    assert_memory_equal(s->ch.sni.v[0].p, "quic.example", 12);
+    assert_int_equal(s->quic.version, 1);
+    assert_true(s->quic.has_client_ids);
+    assert_memory_equal(s->quic.dcid.p, dcid, 8);
+    assert_int_equal(s->quic.scid.len, 4);
+    assert_int_equal(s->quic.packets[DIR_C2S][QP_INITIAL], 2);
+    assert_int_equal(s->quic.crypto_out_of_order, 1);
+    assert_int_equal(s->quic.client_hello_packets, 2);
+    assert_string_equal(s->quic.history, "IIS");
+    assert_int_equal(s->anomalies.n, 0);
+    fx_free(&f);
+}
+
+static void server_answers(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open_udp(&f);
+    client_flight(&f, 0x6b3343cf);
+    static struct builder sh;
+    b_reset(&sh);
+    tls_server_hello(&sh, 0x0304, 0x1301);
+    b_reset(&frames);
+    b_u8(&frames, 0x02); /* ACK 1 */
+    b_u8(&frames, 1);
+    b_u8(&frames, 0);
+    b_u8(&frames, 0);
+    b_u8(&frames, 1);
+    crypto_frame(&frames, 0, sh.b, sh.n);
+    size_t n = server_initial(0x6b3343cf, 0, &frames, dg);
+    /* a Handshake packet coalesced after it (no keys: counted, not read) */
+    static const uint8_t hs[] = {0xf0, 0x6b, 0x33, 0x43, 0xcf, 4, 0xc1, 0xc2, 0xc3, 0xc4, 0, 0x40, 0x14,
+                                 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+    memcpy(dg + n, hs, sizeof(hs));
+    fx_datagram(&f, 1, cur_make(dg, n + sizeof(hs)), 4);
+    struct session *s = f.tf->s;
+    assert_true(s->sh.present);
+    assert_int_equal(s->quic.version, 0x6b3343cf);
+    assert_true(s->quic.has_server_scid);
+    assert_memory_equal(s->quic.server_scid.p, sscid, 5);
+    assert_int_equal(s->quic.packets[DIR_S2C][QP_INITIAL], 1);
+    assert_int_equal(s->quic.packets[DIR_S2C][QP_HANDSHAKE], 1);
+    assert_int_equal(s->cipher, 0x1301);
+    /* a short header from the client: it has its 1-RTT keys, so both Finished went by */
+    static const uint8_t one_rtt[] = {0x41, 0x51, 0x52, 0x53, 0x54, 0x55, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+                                      9, 9, 9, 9, 9};
+    assert_false(s->established);
+    fx_datagram(&f, 0, cur_make(one_rtt, sizeof(one_rtt)), 5);
+    assert_true(s->established);
+    assert_int_equal(s->quic.packets[DIR_C2S][QP_SHORT], 1);
+    fx_close(&f);
+    assert_non_null(f.got);
+    assert_memory_equal(f.got->fp.ja4, "q13d", 4); /* JA4's QUIC form */
+    fx_free(&f);
+}
+
+static void version_negotiation_and_retry(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open_udp(&f);
+    /* a reserved version first: not readable, and no session yet */
+    static const uint8_t reserved[] = {0xc3, 0x1a, 0x2a, 0x3a, 0x4a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0};
+    fx_datagram(&f, 0, cur_make(reserved, sizeof(reserved)), 2);
+    assert_null(f.tf->s);
+    static const uint8_t vn[] = {0x80, 0, 0, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 1, 0x6b, 0x33, 0x43, 0xcf};
+    fx_datagram(&f, 1, cur_make(vn, sizeof(vn)), 3);
+    struct session *s = f.tf->s;
+    assert_non_null(s);
+    assert_int_equal(s->quic.offered.n, 2);
+    assert_int_equal(s->quic.offered.v[1], 0x6b3343cf);
+    /* a Retry: its token is kept; the client's next Initial uses new keys */
+    static const uint8_t retry[] = {0xf0, 0, 0, 0, 1, 0, 4, 0xee, 0xee, 0xee, 0xee, 't', 'o', 'k', 'e', 'n',
+                                    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    fx_datagram(&f, 1, cur_make(retry, sizeof(retry)), 4);
+    assert_int_equal(s->quic.retries, 1);
+    assert_int_equal(s->quic.retry_token.len, 5);
+    client_flight(&f, 1);
+    assert_true(s->ch.present);
+    assert_int_equal(s->quic.first_version, 0x1a2a3a4a);
+    assert_int_equal(s->quic.version, 1);
+    assert_int_equal(s->quic.packets[DIR_S2C][QP_VERSION_NEG], 1);
+    assert_int_equal(s->quic.packets[DIR_S2C][QP_RETRY], 1);
+    fx_free(&f);
+}
+
+static void close_is_an_alert(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open_udp(&f);
+    client_flight(&f, 1);
+    b_reset(&frames);
+    static const uint8_t close[] = {0x1c, 0x41, 0x78, 0x06, 0x05, 'n', 'o', ' ', 'h', '3'}; /* 0x178: alert 120 */
+    b_bytes(&frames, close, sizeof(close));
+    fx_datagram(&f, 1, cur_make(dg, server_initial(1, 0, &frames, dg)), 4);
+    struct session *s = f.tf->s;
+    assert_true(s->quic.close_seen);
+    assert_int_equal(s->quic.close_code, 0x178);
+    assert_string_equal(s->quic.close_reason, "no h3");
+    assert_int_equal(s->alerts.n, 1);
+    assert_int_equal(s->alerts.v[0].desc, 120);
+    assert_int_equal(s->alerts.v[0].dir, DIR_S2C);
+    fx_free(&f);
+}
+
+static void damaged_packets(void **state)
+{
+    (void)state;
+    b_reset(&hello);
+    tls_client_hello(&hello, "quic.example", NULL);
+    b_reset(&frames);
+    crypto_frame(&frames, 0, hello.b, hello.n);
+    size_t n = client_initial(1, 0, &frames, dg);
+    /* one flipped byte of ciphertext: the packet does not authenticate */
+    struct fx f;
+    fx_open_udp(&f);
+    dg[n - 5] ^= 1;
+    fx_datagram(&f, 0, cur_make(dg, n), 2);
+    assert_null(f.tf->s);
+    dg[n - 5] ^= 1;
+    fx_free(&f);
+    /* every truncation: no ClientHello until the whole packet, nothing read past the end */
+    for (size_t cut = 0; cut < n; cut++) {
+        fx_open_udp(&f);
+        fx_datagram(&f, 0, cur_make(dg, cut), 2);
+        assert_true(!f.tf->s || !f.tf->s->ch.present);
+        fx_free(&f);
+    }
+    fx_open_udp(&f);
+    fx_datagram(&f, 0, cur_make(dg, n), 2);
+    assert_true(f.tf->s->ch.present);
+    fx_free(&f);
+}
+
+/* CRYPTO frames that overlap, repeat and reach past the limit. */
+static void crypto_stream_edges(void **state)
+{
+    (void)state;
+    b_reset(&hello);
+    tls_client_hello(&hello, "quic.example", NULL);
+    struct fx f;
+    fx_open_udp(&f);
+    b_reset(&frames);
+    crypto_frame(&frames, 10, hello.b + 10, 40);
+    crypto_frame(&frames, 0, hello.b, 20);          /* overlaps the first */
+    crypto_frame(&frames, 0, hello.b, 20);          /* a repeat */
+    crypto_frame(&frames, 30, hello.b + 30, hello.n - 30);
+    crypto_frame(&frames, 0x3fffff00, hello.b, 16); /* far past the handshake limit */
+    fx_datagram(&f, 0, cur_make(dg, client_initial(1, 0, &frames, dg)), 2);
+    struct session *s = f.tf->s;
+    assert_true(s->ch.present);
+    assert_int_equal(s->ch.sni.n, 1);
+    assert_true(fx_has_anomaly(s, "quic_crypto_dropped"));
+    fx_free(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(initial_keys_v1),
+        cmocka_unit_test(initial_keys_v2),
+        cmocka_unit_test(header_protection_masks),
+        cmocka_unit_test(version_names),
+        cmocka_unit_test(client_hello_in_pieces),
+        cmocka_unit_test(server_answers),
+        cmocka_unit_test(version_negotiation_and_retry),
+        cmocka_unit_test(close_is_an_alert),
+        cmocka_unit_test(damaged_packets),
+        cmocka_unit_test(crypto_stream_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
