@@ -78,6 +78,20 @@ struct ext_list {
 
 enum ech_kind { ECH_NONE = 0, ECH_OUTER, ECH_INNER, ECH_UNKNOWN };
 
+/* One QUIC transport parameter (RFC 9000 18.2): an integer, or bytes
+ * (connection IDs, tokens, addresses; empty for a flag). */
+struct quic_param {
+    uint64_t id;
+    bool integer;
+    uint64_t value;
+    struct bytes raw;
+};
+
+struct quic_params {
+    struct quic_param *v;
+    size_t n, cap;
+};
+
 /* A ClientHello, ServerHello or HelloRetryRequest. */
 struct hello {
     bool present;
@@ -99,6 +113,8 @@ struct hello {
     struct byteslist sni;
     struct u16s groups, sig_algs, sig_algs_cert, versions, key_share_groups;
     struct u16s dc_sig_algs; /* delegated_credential: schemes a credential may be signed with */
+    struct quic_params quic_params; /* quic_transport_parameters, in the order sent */
+    bool has_quic_params;
     struct u16s cert_compression;
     struct bytes point_formats, psk_modes, alpn_raw;
     struct byteslist alpn;

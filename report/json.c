@@ -167,6 +167,32 @@ static void hello_flags(struct jw *w, const struct hello *h)
     jw_key_str(w, "ech", ech_name(h->ech));
 }
 
+/* quic_transport_parameters: null when the hello had none */
+static void quic_params(struct jw *w, const struct hello *h)
+{
+    jw_key(w, "quic_transport_parameters");
+    if (!h->has_quic_params) {
+        jw_null(w);
+        return;
+    }
+    jw_arr(w);
+    for (size_t i = 0; i < h->quic_params.n; i++) {
+        const struct quic_param *p = &h->quic_params.v[i];
+        jw_obj(w);
+        jw_key_uint(w, "id", p->id);
+        jw_key_str(w, "name", quic_param_name(p->id));
+        jw_key(w, "value");
+        if (p->integer)
+            jw_uint(w, p->value);
+        else if (!p->raw.len)
+            jw_bool(w, true);
+        else
+            jw_hex(w, p->raw.p, p->raw.len);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
 /* key_fingerprint - a missing fingerprint is NULL or "": null */
 static void key_fingerprint(struct jw *w, const char *k, const char *v)
 {
@@ -204,6 +230,7 @@ static void client_hello(struct jw *w, const char *k, const struct hello *h, con
         jw_uint(w, h->cert_compression.v[i]);
     jw_arr_end(w);
     jw_key_uint(w, "padding", h->padding_len);
+    quic_params(w, h);
     hello_flags(w, h);
     if (fp) {
         key_fingerprint(w, "ja3", fp->ja3);
@@ -491,6 +518,7 @@ static void encrypted_extensions(struct jw *w, const struct hello *ee)
     jw_key_bool(w, "early_data", has_ext(ee, 42));
     key_opt_int(w, "record_size_limit", ee->record_size_limit != 0, ee->record_size_limit);
     key_opt_int(w, "max_fragment_length", ee->max_fragment_length != 0, ee->max_fragment_length);
+    quic_params(w, ee);
     jw_obj_end(w);
 }
 

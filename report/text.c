@@ -266,6 +266,23 @@ static void offer_lists(struct report *r, const struct hello *h)
             fprintf(r->out, "%s%s", i ? ", " : "", registry_sigscheme_label(h->sig_algs.v[i], buf));
         fputc('\n', r->out);
     }
+    if (h->has_quic_params) {
+        field(r, "quic params");
+        for (size_t i = 0; i < h->quic_params.n; i++) {
+            const struct quic_param *p = &h->quic_params.v[i];
+            const char *name = quic_param_name(p->id);
+            fprintf(r->out, "%s", i ? ", " : "");
+            if (name)
+                fputs(name, r->out);
+            else
+                fprintf(r->out, "0x%llx", (unsigned long long)p->id);
+            if (p->integer)
+                fprintf(r->out, "=%llu", (unsigned long long)p->value);
+            else if (p->raw.len)
+                fprintf(r->out, " (%zu bytes)", p->raw.len);
+        }
+        fputc('\n', r->out);
+    }
     if (h->dc_sig_algs.n) {
         field(r, "delegated");
         for (size_t i = 0; i < h->dc_sig_algs.n; i++)

@@ -139,8 +139,9 @@ def main():
     w("const size_t registry_n_ciphers = %d;" % n_ciphers)
     w("")
     # Code points seen in captures that no registry lists: ESNI's, from the
-    # drafts before ECH (Wireshark's name).
-    extra = {"extensions": [(0xffce, "encrypted_server_name")]}
+    # drafts before ECH, and QUIC's transport parameters before RFC 9001
+    # (drafts up to 32; Wireshark's names).
+    extra = {"extensions": [(0xffce, "encrypted_server_name"), (0xffa5, "quic_transport_parameters_draft")]}
     for table, fname in (("extensions", "extensions.csv"), ("groups", "groups.csv"),
                          ("sigschemes", "signature_schemes.csv"), ("alerts", "alerts.csv"),
                          ("point_formats", "ec_point_formats.csv")):

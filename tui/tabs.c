@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dissect/mq/mq.h"
+#include "dissect/quic/quic.h"
 #include "include/escape.h"
 #include "include/utc.h"
 #include "dissect/registry/registry.h"
@@ -315,6 +316,21 @@ static void hello_tree(struct tui *u, struct lines *l, const char *what, const s
                            s->cert_verify_seen ? ", signed with: " : "",
                            s->cert_verify_seen ? registry_sigscheme_label(s->cert_verify_scheme, record_sig) : "");
         u16_names(l, g, &h->sig_algs, scheme_label, s->cert_verify_scheme, s->cert_verify_seen);
+    }
+    if (h->has_quic_params) {
+        int g = lines_node(l, T_PLAIN, top, "  QUIC transport parameters (%zu)", h->quic_params.n);
+        for (size_t i = 0; i < h->quic_params.n; i++) {
+            const struct quic_param *p = &h->quic_params.v[i];
+            const char *name = quic_param_name(p->id);
+            char id[24], value[48];
+            snprintf(id, sizeof(id), "0x%llx", (unsigned long long)p->id);
+            if (p->integer)
+                snprintf(value, sizeof(value), "%llu", (unsigned long long)p->value);
+            else
+                snprintf(value, sizeof(value), "%zu bytes", p->raw.len);
+            lines_child(l, name && !strcmp(name, "grease") ? T_DIM : T_PLAIN, g, "    %s  %s", name ? name : id,
+                        value);
+        }
     }
     if (h->dc_sig_algs.n) {
         int g = lines_node(l, T_PLAIN, top, "  delegated credentials (%zu): schemes a credential may be signed with",

@@ -29,6 +29,10 @@ const struct quic_version *quic_version_find(uint32_t code);
 /* quic_version_name - "QUICv1", "draft-29", "reserved (forces negotiation)"... */
 const char *quic_version_name(uint32_t code, char buf[32]);
 
+/* quic_param_name - a transport parameter's name (RFC 9000 18.2 and its
+ * extensions), "grease" for the reserved 31*N+27 ones, NULL when unknown. */
+const char *quic_param_name(uint64_t id);
+
 /* Packet protection of one direction at one level. */
 struct quic_keys {
     bool ready;

@@ -83,6 +83,27 @@ const char *quic_version_name(uint32_t code, char buf[32])
     return buf;
 }
 
+const char *quic_param_name(uint64_t id)
+{
+    static const char *const names[] = {
+        "original_destination_connection_id", "max_idle_timeout", "stateless_reset_token",
+        "max_udp_payload_size", "initial_max_data", "initial_max_stream_data_bidi_local",
+        "initial_max_stream_data_bidi_remote", "initial_max_stream_data_uni", "initial_max_streams_bidi",
+        "initial_max_streams_uni", "ack_delay_exponent", "max_ack_delay", "disable_active_migration",
+        "preferred_address", "active_connection_id_limit", "initial_source_connection_id",
+        "retry_source_connection_id", "version_information",
+    };
+    if (id < ARRAY_LEN(names))
+        return names[id];
+    if (id == 0x20)
+        return "max_datagram_frame_size"; /* RFC 9221 */
+    if (id == 0x2ab2)
+        return "grease_quic_bit"; /* RFC 9287 */
+    if (id >= 27 && (id - 27) % 31 == 0)
+        return "grease";
+    return NULL;
+}
+
 static bool expand(const struct quic_version *v, const EVP_MD *md, const uint8_t *secret, size_t len,
                    const char *what, uint8_t *out, size_t out_len)
 {

@@ -477,9 +477,10 @@ const struct code_name registry_extensions[] = {
     {0xfd00, "ech_outer_extensions"},
     {0xfe0d, "encrypted_client_hello"},
     {0xff01, "renegotiation_info"},
+    {0xffa5, "quic_transport_parameters_draft"},
     {0xffce, "encrypted_server_name"},
 };
-const size_t registry_n_extensions = 74;
+const size_t registry_n_extensions = 75;
 
 const struct code_name registry_groups[] = {
     {0x0001, "sect163k1"},

@@ -4,6 +4,7 @@
 static const struct ext_table *const tables[] = {
     &ext_sni_table,       &ext_lists_table,   &ext_versions_table, &ext_key_share_table,
     &ext_psk_table,       &ext_alpn_table,    &ext_flags_table,    &ext_ech_table,
+    &ext_quic_table,
 };
 
 /* ext_tables - every table, for the unit test that checks them. */

@@ -141,7 +141,7 @@ struct ext_table {
 };
 
 extern const struct ext_table ext_sni_table, ext_flags_table, ext_lists_table, ext_alpn_table, ext_psk_table,
-    ext_key_share_table, ext_versions_table, ext_ech_table;
+    ext_key_share_table, ext_versions_table, ext_ech_table, ext_quic_table;
 
 /* ext_find - the parser for an extension type, or NULL. */
 const struct ext_parser *ext_find(uint16_t type);
