@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: tlsscope beside tshark and a libpcap loop that does nothing,
-in one run, on captures made by tlsscope-benchgen from real OpenSSL
-handshakes. Standard library only.
+in one run, on captures made by tlsscope-benchgen and quic-gen from real
+OpenSSL handshakes. Standard library only.
 
     bench/run.py BUILD_DIR [--no-tshark] [--runs N]
 
@@ -9,6 +9,9 @@ Captures (made once, kept in BUILD_DIR/bench/):
   dense     200,000 sessions, little application data (about 1 GB)
   dense-x4  the same mix, four times as long (800,000 sessions), for memory
   bulk      200 sessions of 8 MB application data each (about 1.6 GB)
+  quic      20,000 QUIC connections (quic-gen: the ClientHello split over
+            two Initial packets, the server's flight in Handshake packets,
+            1-RTT data), about 140 MB
 
 Every program reads from the page cache (the file is read once before the
 runs); each time is the best of --runs (default 3; tshark runs once). The
@@ -21,14 +24,15 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TSHARK_FIELDS = ["-e", "tcp.stream", "-e", "tls.handshake.type", "-e", "tls.handshake.version",
+TSHARK_FIELDS = ["-e", "tls.handshake.type", "-e", "tls.handshake.version",
                  "-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.extensions_server_name"]
 CAPTURES = {
     "dense": ["--sessions", "200000", "--unique", "4000"],
     "dense-x4": ["--sessions", "800000", "--unique", "4000"],
     "bulk": ["--sessions", "200", "--bulk-bytes", "8000000"],
+    "quic": ["--connections", "20000", "--unique", "200", "--split"],
 }
-SESSIONS = {"dense": 200000, "dense-x4": 800000, "bulk": 200}
+SESSIONS = {"dense": 200000, "dense-x4": 800000, "bulk": 200, "quic": 20000}
 
 
 def run(cmd):
@@ -62,9 +66,15 @@ def make_captures(build, names):
     for name in names:
         path = os.path.join(out, name + ".pcap")
         if not os.path.exists(path):
-            print("bench: making %s (tlsscope-benchgen)..." % path, flush=True)
-            subprocess.run([os.path.join(build, "tlsscope-benchgen"), "--pki", pki, "--out", path + ".tmp"]
-                           + CAPTURES[name], check=True)
+            if name == "quic":
+                print("bench: making %s (quic-gen)..." % path, flush=True)
+                traces_pki = os.path.join(HERE, "..", "traces", "pki")
+                subprocess.run([os.path.join(build, "quic-gen"), "--pki", traces_pki] + CAPTURES[name]
+                               + [path + ".tmp"], check=True)
+            else:
+                print("bench: making %s (tlsscope-benchgen)..." % path, flush=True)
+                subprocess.run([os.path.join(build, "tlsscope-benchgen"), "--pki", pki, "--out", path + ".tmp"]
+                               + CAPTURES[name], check=True)
             os.rename(path + ".tmp", path)
         paths[name] = path
     return paths
@@ -85,10 +95,10 @@ def main():
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
     tlsscope = os.path.join(build, "tlsscope")
     noop = os.path.join(build, "pcap-noop")
-    paths = make_captures(build, ["dense", "dense-x4", "bulk"])
+    paths = make_captures(build, ["dense", "dense-x4", "bulk", "quic"])
 
     rows, figures = [], {}
-    for name in ("dense", "bulk", "dense-x4"):
+    for name in ("dense", "bulk", "quic", "dense-x4"):
         path = paths[name]
         size_mb = os.path.getsize(path) / 1e6
         warm(path)
@@ -98,9 +108,10 @@ def main():
                           [tlsscope, "read", "-j", str(j), "-f", "csv", "--fields", "version,cipher,sni", path],
                           runs))
         if with_tshark and name != "dense-x4":
+            stream = ["-e", "udp.stream" if name == "quic" else "tcp.stream"]
             tools.append(("tshark", ["tshark", "-n", "-r", path, "-Y",
                                      "tls.handshake.type == 1 || tls.handshake.type == 2",
-                                     "-T", "fields"] + TSHARK_FIELDS, 1))
+                                     "-T", "fields"] + stream + TSHARK_FIELDS, 1))
         for tool, cmd, n in tools:
             if name == "dense-x4" and tool != "tlsscope -j 1":
                 continue
@@ -135,6 +146,12 @@ def main():
     checks.append(("bulk: tshark / tlsscope", r, True, "%.0fx"))
     r = ratio("dense", "tlsscope -j 1", "tlsscope -j 2")
     checks.append(("dense: -j 2 at least 1.7x faster than -j 1", r, r is not None and r >= 1.7, "%.2fx"))
+    r = ratio("quic", "tlsscope -j 1", "pcap-noop")
+    checks.append(("quic, 1 thread: / no-op loop (every Initial decrypted)", r, True, "%.1fx"))
+    r = ratio("quic", "tshark", "tlsscope -j 1")
+    checks.append(("quic: tshark / tlsscope", r, True, "%.0fx"))
+    r = ratio("quic", "tlsscope -j 1", "tlsscope -j 2")
+    checks.append(("quic: -j 2 never slower than -j 1", r, r is not None and r >= 1.0, "%.2fx"))
     rss1 = figures[("dense", "tlsscope -j 1")][1]
     checks.append(("dense: peak RSS under 64 MB", rss1, rss1 < 64, "%.0f MB"))
     rss4 = figures[("dense-x4", "tlsscope -j 1")][1]

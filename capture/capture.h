@@ -130,6 +130,7 @@ enum flow_end {
     FLOW_END_EVICTED, /* evicted because the flow table was full */
     FLOW_END_EOF,     /* end of capture */
     FLOW_END_REUSED,  /* a new SYN reused the 4-tuple */
+    FLOW_END_NOTHING, /* a UDP flow whose consumer found nothing in it */
 };
 
 enum { TCPF_FIN = 0x01, TCPF_SYN = 0x02, TCPF_RST = 0x04, TCPF_ACK = 0x10 };
@@ -169,8 +170,11 @@ struct flow_handler {
                      const struct seg_meta *m);
     /* datagram - one UDP datagram of direction dir (a UDP flow begins
      * with a datagram that looks like DTLS or a QUIC long header); wire_len
-     * is its length before any snaplen cut. */
-    void (*datagram)(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+     * is its length before any snaplen cut. Returns false when the flow
+     * holds nothing worth keeping (no handshake found in it): it is then
+     * closed and forgotten at once, so a flood of datagrams that only look
+     * like QUIC or DTLS costs no state. */
+    bool (*datagram)(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
                      const struct seg_meta *m);
     /* close - the flow is over; the consumer frees its state. */
     void (*close)(void *ctx, void *user, enum flow_end why);

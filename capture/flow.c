@@ -290,7 +290,8 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
     if (fl->state == FLOW_CLOSED || !fl->interested || !c->h.datagram || !flow_consumer(c, fl))
         return;
     int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
-    c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m);
+    if (!c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m))
+        flow_close(c, fl, FLOW_END_NOTHING, m);
 }
 
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)

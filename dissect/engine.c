@@ -358,25 +358,29 @@ static enum transport udp_kind(struct cur c, enum transport flow_kind)
     return TR_TCP;
 }
 
-static void on_datagram(void *ctx, void *user, int fdir, struct cur payload, uint32_t wire_len,
+static bool on_datagram(void *ctx, void *user, int fdir, struct cur payload, uint32_t wire_len,
                         const struct seg_meta *m)
 {
     (void)ctx;
     struct tflow *tf = user;
     if (tf->emitted)
-        return;
+        return true;
     touch(tf, fdir, m);
     enum transport kind = udp_kind(payload, tf->udp_kind);
     if (tf->udp_kind == TR_TCP)
         tf->udp_kind = kind;
     if (kind == TR_TCP || kind != tf->udp_kind)
-        return; /* STUN, RTP or noise beside the flow's DTLS or QUIC */
-    if (kind == TR_DTLS)
+        return tf->s != NULL; /* STUN, RTP or noise beside the flow's DTLS or QUIC */
+    bool keep;
+    if (kind == TR_DTLS) {
         dtls_datagram(tf, fdir, payload);
-    else
-        quic_datagram(tf, fdir, payload);
+        keep = tf->s != NULL;
+    } else {
+        keep = quic_datagram(tf, fdir, payload, wire_len);
+    }
     if (tf->s)
         tf->s->bytes[tflow_sdir(tf, fdir)] += wire_len;
+    return keep;
 }
 
 static void on_gap(void *ctx, void *user, int fdir, uint64_t len,
@@ -562,6 +566,7 @@ void dissect_free(struct dissect *d)
     if (!d)
         return;
     queue_free(d);
+    quic_work_free(d->quic_work);
     certcache_free(d->certs);
     trust_free(d->trust);
     free(d);

@@ -114,6 +114,7 @@ struct dissect {
     dissect_quiet_sink quiet_sink;
     void *quiet_ctx;
     struct keylog *keylog;
+    struct quic_work *quic_work; /* QUIC's cipher context and scratch, made at first use */
     /* batched: sessions leave only through dissect_pump_all */
     const struct capture_order *order;
     uint64_t created;

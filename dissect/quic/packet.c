@@ -22,8 +22,8 @@ enum level { LV_INITIAL, LV_HANDSHAKE, LEVELS };
 
 /* One direction at one encryption level. */
 struct space {
-    struct gather crypto; /* the level's CRYPTO stream */
-    size_t fed;           /* of which handed to the handshake parsers */
+    struct gather *crypto; /* the level's CRYPTO stream, made at its first frame */
+    size_t fed;            /* of which handed to the handshake parsers */
     uint64_t largest_pn;
     bool any_pn;
     struct quic_keys keys;
@@ -43,9 +43,15 @@ struct quic_conn {
     uint32_t packets[2][QP_KINDS], undecrypted[2]; /* by flow direction */
     char history[101];
     uint8_t history_len;
+    bool unknown_initial; /* a full-size datagram in a version not read: a client forcing negotiation */
+};
+
+/* What opening a packet needs, shared by a tracker's connections: a
+ * cipher context, and room for an unprotected header and the plaintext. */
+struct quic_work {
     EVP_CIPHER_CTX *ctx;
-    uint8_t *scratch; /* an unprotected header, then the plaintext */
-    size_t scratch_cap;
+    uint8_t *scratch;
+    size_t cap;
 };
 
 /* A long-header packet as read, before its protection is removed. */
@@ -66,22 +72,9 @@ static void history(struct quic_conn *q, int fdir, char letter)
 
 static struct quic_conn *conn(struct tflow *tf)
 {
-    if (tf->quic)
-        return tf->quic;
-    struct quic_conn *q = calloc(1, sizeof(*q));
-    if (!q)
-        return NULL;
-    q->ctx = EVP_CIPHER_CTX_new();
-    if (!q->ctx) {
-        free(q);
-        return NULL;
-    }
-    q->client_fdir = -1;
-    for (int d = 0; d < 2; d++)
-        for (int l = 0; l < LEVELS; l++)
-            q->sp[d][l].crypto.limit = tf->d->cfg.max_handshake_msg + 4;
-    tf->quic = q;
-    return q;
+    if (!tf->quic && (tf->quic = calloc(1, sizeof(*tf->quic))))
+        tf->quic->client_fdir = -1;
+    return tf->quic;
 }
 
 void quic_free(struct quic_conn *q)
@@ -90,10 +83,42 @@ void quic_free(struct quic_conn *q)
         return;
     for (int d = 0; d < 2; d++)
         for (int l = 0; l < LEVELS; l++)
-            gather_free(&q->sp[d][l].crypto);
-    EVP_CIPHER_CTX_free(q->ctx);
-    free(q->scratch);
+            if (q->sp[d][l].crypto) {
+                gather_free(q->sp[d][l].crypto);
+                free(q->sp[d][l].crypto);
+            }
     free(q);
+}
+
+void quic_work_free(struct quic_work *w)
+{
+    if (!w)
+        return;
+    EVP_CIPHER_CTX_free(w->ctx);
+    free(w->scratch);
+    free(w);
+}
+
+/* The tracker's work area, with room for n bytes. */
+static struct quic_work *work(struct dissect *d, size_t n)
+{
+    struct quic_work *w = d->quic_work;
+    if (!w) {
+        w = calloc(1, sizeof(*w));
+        if (!w || !(w->ctx = EVP_CIPHER_CTX_new())) {
+            free(w);
+            return NULL;
+        }
+        d->quic_work = w;
+    }
+    if (n > w->cap) {
+        uint8_t *p = realloc(w->scratch, n);
+        if (!p)
+            return NULL;
+        w->scratch = p;
+        w->cap = n;
+    }
+    return w;
 }
 
 static struct session *session_of(struct tflow *tf, int fdir)
@@ -108,18 +133,6 @@ static struct session *session_of(struct tflow *tf, int fdir)
 
 /* ---- protection ------------------------------------------------------------ */
 
-static bool scratch(struct quic_conn *q, size_t n)
-{
-    if (n <= q->scratch_cap)
-        return true;
-    uint8_t *p = realloc(q->scratch, n);
-    if (!p)
-        return false;
-    q->scratch = p;
-    q->scratch_cap = n;
-    return true;
-}
-
 /* RFC 9000 A.3: the packet number nearest the one expected next. */
 static uint64_t full_pn(const struct space *sp, uint64_t truncated, size_t bytes)
 {
@@ -133,21 +146,22 @@ static uint64_t full_pn(const struct space *sp, uint64_t truncated, size_t bytes
     return candidate;
 }
 
-/* Open a packet under k: the plaintext into *out (q->scratch, after the
- * header). False when it does not authenticate. */
-static bool open_packet(struct quic_conn *q, struct space *sp, const struct quic_keys *k,
+/* Open a packet under k: the plaintext into *out (the work area, after
+ * the header). False when it does not authenticate. */
+static bool open_packet(struct dissect *d, struct space *sp, const struct quic_keys *k,
                         const struct lpacket *p, struct cur *out)
 {
     const uint8_t *w = p->whole.p;
     size_t total = p->whole.left, pn_at = p->pn_offset;
-    if (!k->ready || total < pn_at + 4 + 16 || !scratch(q, total))
+    struct quic_work *wk;
+    if (!k->ready || total < pn_at + 4 + 16 || !(wk = work(d, total)))
         return false;
     uint8_t mask[5];
-    if (!quic_hp_mask(k, w + pn_at + 4, mask))
+    if (!quic_hp_mask(wk->ctx, k, w + pn_at + 4, mask))
         return false;
     uint8_t first = w[0] ^ (mask[0] & 0x0f);
     size_t pn_len = (size_t)(first & 3) + 1;
-    uint8_t *hdr = q->scratch;
+    uint8_t *hdr = wk->scratch;
     memcpy(hdr, w, pn_at + pn_len);
     hdr[0] = first;
     uint64_t truncated = 0;
@@ -164,8 +178,8 @@ static bool open_packet(struct quic_conn *q, struct space *sp, const struct quic
     memcpy(dk.key, k->key, sizeof(dk.key));
     size_t hdr_len = pn_at + pn_len, n = 0;
     struct cur ct = cur_make(w + hdr_len, total - hdr_len);
-    uint8_t *pt = q->scratch + hdr_len;
-    if (!tls_aead_open(q->ctx, &dk, nonce, hdr, hdr_len, ct, pt, &n))
+    uint8_t *pt = wk->scratch + hdr_len;
+    if (!tls_aead_open(wk->ctx, &dk, nonce, hdr, hdr_len, ct, pt, &n))
         return false;
     if (!sp->any_pn || pn > sp->largest_pn)
         sp->largest_pn = pn;
@@ -176,13 +190,13 @@ static bool open_packet(struct quic_conn *q, struct space *sp, const struct quic
 
 /* Derive the Initial keys of a DCID and open the packet as the client
  * (client true) or the server would have sent it. */
-static bool open_initial_as(struct quic_conn *q, int fdir, const struct quic_version *v, struct cur dcid,
-                            bool client, const struct lpacket *p, struct cur *out)
+static bool open_initial_as(struct tflow *tf, struct quic_conn *q, int fdir, const struct quic_version *v,
+                            struct cur dcid, bool client, const struct lpacket *p, struct cur *out)
 {
     struct quic_keys k;
     if (dcid.left > 20 || !quic_initial_keys(v, dcid, client, &k, NULL))
         return false;
-    if (!open_packet(q, &q->sp[fdir][LV_INITIAL], &k, p, out))
+    if (!open_packet(tf->d, &q->sp[fdir][LV_INITIAL], &k, p, out))
         return false;
     q->sp[fdir][LV_INITIAL].keys = k;
     if (client) {
@@ -197,21 +211,26 @@ static bool open_initial_as(struct quic_conn *q, int fdir, const struct quic_ver
     return true;
 }
 
-static bool open_initial(struct quic_conn *q, int fdir, const struct quic_version *v,
-                         const struct lpacket *p, struct cur *out, bool *new_dcid)
+/* A client pads every datagram with an Initial to 1200 bytes (RFC 9000
+ * 14.1): a shorter one is not worth deriving keys for, which keeps a flood
+ * of small packets that only look like Initials cheap. */
+enum { CLIENT_INITIAL_MIN = 1200 };
+
+static bool open_initial(struct tflow *tf, struct quic_conn *q, int fdir, const struct quic_version *v,
+                         const struct lpacket *p, uint32_t dgram_len, struct cur *out, bool *new_dcid)
 {
     *new_dcid = false;
     struct space *sp = &q->sp[fdir][LV_INITIAL];
-    if (q->ver == v && open_packet(q, sp, &sp->keys, p, out))
+    if (q->ver == v && open_packet(tf->d, sp, &sp->keys, p, out))
         return true;
-    bool maybe_client = q->client_fdir < 0 || q->client_fdir == fdir;
-    if (maybe_client && open_initial_as(q, fdir, v, p->dcid, true, p, out)) {
+    bool maybe_client = (q->client_fdir < 0 || q->client_fdir == fdir) && dgram_len >= CLIENT_INITIAL_MIN;
+    if (maybe_client && open_initial_as(tf, q, fdir, v, p->dcid, true, p, out)) {
         *new_dcid = true;
         return true;
     }
     /* the server answering in another version than the keys were made for */
     return q->have_dcid && q->client_fdir != fdir &&
-           open_initial_as(q, fdir, v, cur_make(q->dcid, q->dcid_len), false, p, out);
+           open_initial_as(tf, q, fdir, v, cur_make(q->dcid, q->dcid_len), false, p, out);
 }
 
 /* With a key log, the handshake secrets open the Handshake packets: the
@@ -249,9 +268,13 @@ static void crypto_bytes(struct tflow *tf, int fdir, enum level lv, uint64_t off
 {
     struct space *sp = &tf->quic->sp[fdir][lv];
     struct session *s = tf->s;
-    if (offset > gather_whole(&sp->crypto))
+    if (!sp->crypto && (sp->crypto = calloc(1, sizeof(*sp->crypto))))
+        sp->crypto->limit = tf->d->cfg.max_handshake_msg + 4;
+    if (!sp->crypto)
+        return;
+    if (offset > gather_whole(sp->crypto))
         s->quic.crypto_out_of_order++;
-    enum gather_result r = gather_add(&sp->crypto, offset, data);
+    enum gather_result r = gather_add(sp->crypto, offset, data);
     if (r != GATHER_OK) {
         tflow_anomaly(tf, fdir, "quic_crypto_dropped",
                       "CRYPTO frame at offset %llu (%zu bytes) not kept: %s",
@@ -260,10 +283,10 @@ static void crypto_bytes(struct tflow *tf, int fdir, enum level lv, uint64_t off
                       : r == GATHER_SPANS_FULL ? "too many holes in the stream" : "no memory");
         return;
     }
-    size_t whole = gather_whole(&sp->crypto);
+    size_t whole = gather_whole(sp->crypto);
     if (whole <= sp->fed)
         return;
-    struct cur fresh = cur_make(sp->crypto.p + sp->fed, whole - sp->fed);
+    struct cur fresh = cur_make(sp->crypto->p + sp->fed, whole - sp->fed);
     bool start = sp->fed == 0;
     sp->fed = whole;
     handshake_feed(tf, fdir, fresh, start);
@@ -413,7 +436,7 @@ static void initial_opened(struct tflow *tf, struct quic_conn *q, int fdir, cons
         qi->has_server_scid = true;
 }
 
-static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struct cur c)
+static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struct cur c, uint32_t dgram_len)
 {
     struct cur start = c;
     struct lpacket p = {0};
@@ -433,6 +456,7 @@ static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struc
     if (!v || dl > 20 || sl > 20) {
         history(q, fdir, 'U');
         q->undecrypted[fdir]++; /* a version we cannot read: nor can we find where it ends */
+        q->unknown_initial |= dgram_len >= CLIENT_INITIAL_MIN;
         return 0;
     }
     static const uint8_t v1_kinds[4] = {QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY};
@@ -453,20 +477,21 @@ static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struc
     p.whole = cur_head(&start, end);
     if (length > c.left) {
         q->undecrypted[fdir]++;
-        tflow_anomaly(tf, fdir, "quic_truncated", "a packet claims %llu bytes; the datagram holds %zu",
-                      (unsigned long long)length, c.left);
+        if (tf->s) /* before a session, bytes that only look like QUIC make none */
+            tflow_anomaly(tf, fdir, "quic_truncated", "a packet claims %llu bytes; the datagram holds %zu",
+                          (unsigned long long)length, c.left);
         return 0;
     }
     struct cur plain;
     bool opened = false, new_dcid = false;
     enum level lv = LV_INITIAL;
     if (p.kind == QP_INITIAL) {
-        opened = open_initial(q, fdir, v, &p, &plain, &new_dcid);
+        opened = open_initial(tf, q, fdir, v, &p, dgram_len, &plain, &new_dcid);
     } else if (p.kind == QP_HANDSHAKE && q->ver) {
         handshake_keys(tf, q);
         lv = LV_HANDSHAKE;
         struct space *sp = &q->sp[fdir][LV_HANDSHAKE];
-        opened = open_packet(q, sp, &sp->keys, &p, &plain);
+        opened = open_packet(tf->d, sp, &sp->keys, &p, &plain);
         if (sp->keys.ready && tf->s) {
             if (opened)
                 tf->s->decryption.records++;
@@ -536,11 +561,11 @@ static void publish(struct tflow *tf, struct quic_conn *q)
         s->quic.version = q->first_version;
 }
 
-void quic_datagram(struct tflow *tf, int fdir, struct cur c)
+bool quic_datagram(struct tflow *tf, int fdir, struct cur c, uint32_t wire_len)
 {
     struct quic_conn *q = conn(tf);
     if (!q)
-        return;
+        return false;
     uint32_t opened = tf->dir[fdir].records;
     while (c.left) {
         uint8_t first;
@@ -554,7 +579,7 @@ void quic_datagram(struct tflow *tf, int fdir, struct cur c)
         }
         if (first == 0 && c.left) /* padding after the last packet */
             break;
-        size_t used = long_packet(tf, q, fdir, c);
+        size_t used = long_packet(tf, q, fdir, c, wire_len);
         if (!used || !cur_skip(&c, used))
             break;
         /* coalesced packets: what follows must be another QUIC packet */
@@ -568,4 +593,7 @@ void quic_datagram(struct tflow *tf, int fdir, struct cur c)
     if (c.left && !(c.p[0] & 0x80) && (c.p[0] & 0x40) == 0 && tf->dir[fdir].records != opened)
         history(q, fdir, 'X');
     publish(tf, q);
+    /* nothing opened and no session: the flow is worth nothing yet, unless
+     * it began like a client trying a version the server may negotiate */
+    return tf->s != NULL || q->unknown_initial;
 }

@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "include/cur.h"
 
 struct tflow;
 struct quic_conn;
+struct quic_work;
 
 /* A version whose Initial packets tlsscope can open. */
 struct quic_version {
@@ -49,10 +52,14 @@ bool quic_initial_keys(const struct quic_version *v, struct cur dcid, bool clien
  * handshake secrets) for a suite. */
 bool quic_traffic_keys(const struct quic_version *v, const struct suite *su, const uint8_t *secret,
                        size_t secret_len, struct quic_keys *out);
-/* quic_hp_mask - header protection's 5-byte mask for a 16-byte sample. */
-bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[16], uint8_t mask[5]);
+/* quic_hp_mask - header protection's 5-byte mask for a 16-byte sample,
+ * with a cipher context to reuse. */
+bool quic_hp_mask(EVP_CIPHER_CTX *ctx, const struct quic_keys *k, const uint8_t sample[16], uint8_t mask[5]);
 
-/* quic_datagram - one UDP datagram of a QUIC flow. */
-void quic_datagram(struct tflow *tf, int fdir, struct cur dgram);
-/* quic_free - a flow's QUIC state. */
+/* quic_datagram - one UDP datagram of a QUIC flow, wire_len bytes long
+ * before any snaplen cut. False while the flow holds nothing worth
+ * keeping (no packet opened, no session). */
+bool quic_datagram(struct tflow *tf, int fdir, struct cur dgram, uint32_t wire_len);
+/* quic_free - a flow's QUIC state; quic_work_free - a tracker's work area. */
 void quic_free(struct quic_conn *q);
+void quic_work_free(struct quic_work *w);

@@ -139,11 +139,10 @@ bool quic_initial_keys(const struct quic_version *v, struct cur dcid, bool clien
     return quic_traffic_keys(v, tls_suite_named("AES_128_GCM"), side, 32, out);
 }
 
-bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[16], uint8_t mask[5])
+bool quic_hp_mask(EVP_CIPHER_CTX *ctx, const struct quic_keys *k, const uint8_t sample[16], uint8_t mask[5])
 {
     EVP_CIPHER *c = tls_hp_cipher(k->su);
-    EVP_CIPHER_CTX *ctx = c ? EVP_CIPHER_CTX_new() : NULL;
-    if (!ctx)
+    if (!c)
         return false;
     uint8_t out[16 + 16];
     int n = 0;
@@ -158,7 +157,6 @@ bool quic_hp_mask(const struct quic_keys *k, const uint8_t sample[16], uint8_t m
              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
              EVP_EncryptUpdate(ctx, out, &n, sample, 16) == 1;
     }
-    EVP_CIPHER_CTX_free(ctx);
     if (ok)
         memcpy(mask, out, 5);
     return ok && n >= 5;

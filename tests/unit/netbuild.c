@@ -92,7 +92,7 @@ static size_t r_data(void *ctx, void *user, int dir, struct cur bytes,
     return skip;
 }
 
-static void r_datagram(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+static bool r_datagram(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
                        const struct seg_meta *m)
 {
     (void)ctx;
@@ -101,6 +101,7 @@ static void r_datagram(void *ctx, void *user, int dir, struct cur payload, uint3
     struct recorder *r = user;
     r->datagrams[dir]++;
     b_bytes(&r->stream[dir], payload.p, payload.left);
+    return !r->forget_datagrams;
 }
 
 static void r_gap(void *ctx, void *user, int dir, uint64_t len,

@@ -46,6 +46,7 @@ struct recorder {
     bool quiet_reset;
     int quiet_closer;
     int datagrams[2]; /* UDP datagrams by direction (their bytes go to stream[]) */
+    bool forget_datagrams; /* the datagram callback says the flow holds nothing */
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

@@ -46,11 +46,11 @@ size_t quic_initial_packet(uint32_t version, bool server, struct cur key_dcid, s
         EVP_EncryptFinal_ex(x, out + at + w, &w) != 1 ||
         EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, out + at + body) != 1)
         abort();
-    EVP_CIPHER_CTX_free(x);
     free(plain);
     uint8_t mask[5];
-    if (!quic_hp_mask(&k, out + pn_at + 4, mask))
+    if (!quic_hp_mask(x, &k, out + pn_at + 4, mask))
         abort();
+    EVP_CIPHER_CTX_free(x);
     out[0] ^= mask[0] & 0x0f;
     out[pn_at] ^= mask[1];
     out[pn_at + 1] ^= mask[2];

@@ -267,8 +267,16 @@ static void udp_quic_and_dtls_open_flows(void **state)
     assert_int_equal(rec->opened, 2);
     assert_int_equal(capture_stats(cap)->quic_datagrams, 1);
     assert_int_equal(capture_stats(cap)->dtls_datagrams, 1);
+    /* a consumer that finds nothing in a flow has it closed at once */
+    rec->forget_datagrams = true;
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.9", "10.0.0.2", 6000, 443, quic, sizeof(quic));
+    feed(cap, 101, &frame, 6);
+    assert_int_equal(rec->opened, 3);
+    assert_int_equal(rec->closed, 1);
+    assert_int_equal(rec->why, FLOW_END_NOTHING);
     capture_flush(cap);
-    assert_int_equal(rec->closed, 2);
+    assert_int_equal(rec->closed, 3);
 }
 
 static void unsupported_and_malformed(void **state)
