@@ -191,6 +191,7 @@ struct capture_limits {
     size_t ooo_per_flow;    /* buffered out-of-order bytes per flow */
     size_t ooo_total;       /* and over all flows */
     int64_t idle_timeout;   /* ns without packets before a flow is evicted */
+    int64_t udp_idle_timeout; /* the same for UDP flows (DTLS, QUIC), when shorter */
     size_t frag_bytes;      /* buffered IP fragments */
 };
 

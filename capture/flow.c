@@ -18,6 +18,10 @@ struct capture_limits capture_limits_default(void)
         .ooo_per_flow = 4u << 20,
         .ooo_total = 256u << 20,
         .idle_timeout = 300LL * 1000000000,
+        /* QUIC's idle timeouts are mostly 30 s (Chrome, quic-go) to 60 s,
+         * and nothing ends a UDP flow sooner: without this, every
+         * connection of a capture's last five minutes stays in memory */
+        .udp_idle_timeout = 60LL * 1000000000,
         .frag_bytes = 16u << 20,
     };
     return l;
@@ -79,28 +83,42 @@ static bool same_flow(uintptr_t value, const void *key, const void *ctx)
            (ep_cmp(&fl->a, k->dst) == 0 && ep_cmp(&fl->b, k->src) == 0);
 }
 
-static void lru_unlink(struct flowtab *t, struct flow *fl)
+static struct lru *lru_of(struct flowtab *t, const struct flow *fl)
+{
+    return &t->lru[fl->proto == CAPTURE_UDP];
+}
+
+static void lru_unlink(struct lru *l, struct flow *fl)
 {
     if (fl->lru_prev)
         fl->lru_prev->lru_next = fl->lru_next;
     else
-        t->lru_head = fl->lru_next;
+        l->head = fl->lru_next;
     if (fl->lru_next)
         fl->lru_next->lru_prev = fl->lru_prev;
     else
-        t->lru_tail = fl->lru_prev;
+        l->tail = fl->lru_prev;
     fl->lru_prev = fl->lru_next = NULL;
 }
 
-static void lru_append(struct flowtab *t, struct flow *fl)
+static void lru_append(struct lru *l, struct flow *fl)
 {
-    fl->lru_prev = t->lru_tail;
+    fl->lru_prev = l->tail;
     fl->lru_next = NULL;
-    if (t->lru_tail)
-        t->lru_tail->lru_next = fl;
+    if (l->tail)
+        l->tail->lru_next = fl;
     else
-        t->lru_head = fl;
-    t->lru_tail = fl;
+        l->head = fl;
+    l->tail = fl;
+}
+
+/* The least recently active flow of either list. */
+static struct flow *oldest(struct flowtab *t)
+{
+    struct flow *tcp = t->lru[0].head, *udp = t->lru[1].head;
+    if (!tcp || !udp)
+        return tcp ? tcp : udp;
+    return udp->last_packet < tcp->last_packet ? udp : tcp;
 }
 
 static void touch(struct flowtab *t, struct flow *fl, int64_t ts, uint64_t packet)
@@ -108,16 +126,17 @@ static void touch(struct flowtab *t, struct flow *fl, int64_t ts, uint64_t packe
     if (ts > fl->last_ts)
         fl->last_ts = ts;
     fl->last_packet = packet;
-    if (t->lru_tail != fl) {
-        lru_unlink(t, fl);
-        lru_append(t, fl);
+    struct lru *l = lru_of(t, fl);
+    if (l->tail != fl) {
+        lru_unlink(l, fl);
+        lru_append(l, fl);
     }
 }
 
 static void destroy(struct capture *c, struct flow *fl)
 {
     hmap_remove(&c->tab.map, fl->hash, (uintptr_t)fl);
-    lru_unlink(&c->tab, fl);
+    lru_unlink(lru_of(&c->tab, fl), fl);
     free(fl);
 }
 
@@ -158,9 +177,9 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
                            const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    if (t->map.n >= c->lim.max_flows && t->lru_head) {
+    if (t->map.n >= c->lim.max_flows && oldest(t)) {
         struct seg_meta em = {.ts = c->now, .packet = m->packet};
-        flow_close(c, t->lru_head, FLOW_END_EVICTED, &em);
+        flow_close(c, oldest(t), FLOW_END_EVICTED, &em);
     }
     struct flow *fl = calloc(1, sizeof(*fl));
     if (!fl)
@@ -178,7 +197,7 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
     }
     if (t->map.n > c->st.flows_peak)
         c->st.flows_peak = t->map.n;
-    lru_append(t, fl);
+    lru_append(lru_of(t, fl), fl);
     c->st.flows++;
     c->st.udp_flows += d->proto == CAPTURE_UDP;
 
@@ -305,15 +324,19 @@ void flow_sweep(struct capture *c)
         return;
     c->next_sweep = c->now + SWEEP_EVERY;
     struct flowtab *t = &c->tab;
-    while (t->lru_head) {
-        struct flow *fl = t->lru_head;
-        int64_t idle = c->now - fl->last_ts;
-        int64_t limit = fl->state == FLOW_CLOSED ? CLOSED_LINGER : c->lim.idle_timeout;
-        if (idle <= limit || idle <= CLOSED_LINGER)
-            break;
-        struct seg_meta m = {.ts = c->now, .packet = c->last_packet};
-        c->order.flow_last = fl->last_packet;
-        flow_close(c, fl, FLOW_END_IDLE, &m);
+    int64_t udp_idle = c->lim.udp_idle_timeout && c->lim.udp_idle_timeout < c->lim.idle_timeout
+                           ? c->lim.udp_idle_timeout : c->lim.idle_timeout;
+    for (int k = 0; k < 2; k++) {
+        while (t->lru[k].head) {
+            struct flow *fl = t->lru[k].head;
+            int64_t idle = c->now - fl->last_ts;
+            int64_t limit = fl->state == FLOW_CLOSED ? CLOSED_LINGER : k ? udp_idle : c->lim.idle_timeout;
+            if (idle <= limit || idle <= CLOSED_LINGER)
+                break;
+            struct seg_meta m = {.ts = c->now, .packet = c->last_packet};
+            c->order.flow_last = fl->last_packet;
+            flow_close(c, fl, FLOW_END_IDLE, &m);
+        }
     }
 }
 
@@ -321,9 +344,9 @@ void flowtab_fini(struct capture *c)
 {
     struct flowtab *t = &c->tab;
     struct seg_meta m = {.ts = c->now, .packet = c->last_packet};
-    while (t->lru_head) {
-        c->order.flow_last = t->lru_head->last_packet;
-        flow_close(c, t->lru_head, FLOW_END_EOF, &m);
+    for (struct flow *fl; (fl = oldest(t));) {
+        c->order.flow_last = fl->last_packet;
+        flow_close(c, fl, FLOW_END_EOF, &m);
     }
     hmap_free(&t->map);
 }

@@ -102,9 +102,15 @@ struct flow {
     struct flow *lru_prev, *lru_next;
 };
 
+/* Flows by last activity, least recent first: one list per transport, since
+ * UDP flows go idle sooner (capture_limits.udp_idle_timeout). */
+struct lru {
+    struct flow *head, *tail;
+};
+
 struct flowtab {
     struct hmap map; /* of struct flow *, by flow_hash */
-    struct flow *lru_head, *lru_tail; /* least recently used first */
+    struct lru lru[2]; /* TCP, UDP */
 };
 
 struct capture {

@@ -38,7 +38,7 @@ const char analysis_usage[] =
     "                            (4M); beyond it a hole is declared a gap\n"
     "      --max-ooo-total N     and over all connections (256M)\n"
     "      --idle-timeout SEC    forget connections idle this long in capture\n"
-    "                            time (300)\n"
+    "                            time (300; DTLS and QUIC flows 60 at most)\n"
     "      --max-handshake-bytes N  largest handshake message parsed (1M); this\n"
     "                            bounds a certificate too\n"
     "      --max-chain N         certificates kept per chain (32)\n"

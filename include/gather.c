@@ -74,6 +74,13 @@ enum gather_result gather_add(struct gather *g, uint64_t offset, struct cur byte
     return GATHER_OK;
 }
 
+void gather_drop_bytes(struct gather *g)
+{
+    free(g->p);
+    g->p = NULL;
+    g->cap = 0;
+}
+
 void gather_reset(struct gather *g)
 {
     g->n = 0;

@@ -37,6 +37,10 @@ enum gather_result {
 enum gather_result gather_add(struct gather *g, uint64_t offset, struct cur bytes);
 /* gather_whole - how many bytes from offset 0 on have all arrived. */
 size_t gather_whole(const struct gather *g);
+/* gather_drop_bytes - the bytes held are no longer needed (a reader took
+ * them): their storage goes, the spans stay, so bytes sent again are still
+ * known as held. A later gather_add makes room again. */
+void gather_drop_bytes(struct gather *g);
 /* gather_reset - empty, the storage kept; gather_free - released. */
 void gather_reset(struct gather *g);
 void gather_free(struct gather *g);

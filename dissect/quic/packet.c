@@ -290,6 +290,10 @@ static void crypto_bytes(struct tflow *tf, int fdir, enum level lv, uint64_t off
     bool start = sp->fed == 0;
     sp->fed = whole;
     handshake_feed(tf, fdir, fresh, start);
+    /* everything that came is read (a partial message is in the handshake
+     * layer's own buffer): a connection that lingers keeps no copy */
+    if (sp->crypto->n == 1)
+        gather_drop_bytes(sp->crypto);
 }
 
 /* CONNECTION_CLOSE (RFC 9000 19.19); a crypto error 0x0100 + N is TLS

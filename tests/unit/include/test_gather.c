@@ -39,6 +39,23 @@ static void out_of_order_and_repeated(void **state)
     gather_free(&g);
 }
 
+/* Bytes dropped once read: the spans still know them, later bytes still come. */
+static void dropped_bytes(void **state)
+{
+    (void)state;
+    struct gather g = {.limit = 100};
+    const uint8_t msg[] = "0123456789abcdefghij";
+    assert_int_equal(gather_add(&g, 0, cur_make(msg, 10)), GATHER_OK);
+    gather_drop_bytes(&g);
+    assert_null(g.p);
+    assert_int_equal(gather_whole(&g), 10);
+    assert_int_equal(gather_add(&g, 0, cur_make(msg, 10)), GATHER_OK); /* sent again: nothing to copy */
+    assert_int_equal(gather_add(&g, 5, cur_make(msg + 5, 15)), GATHER_OK);
+    assert_int_equal(gather_whole(&g), 20);
+    assert_memory_equal(g.p + 10, msg + 10, 10);
+    gather_free(&g);
+}
+
 static void limit_and_spans(void **state)
 {
     (void)state;
@@ -102,6 +119,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(out_of_order_and_repeated),
+        cmocka_unit_test(dropped_bytes),
         cmocka_unit_test(limit_and_spans),
         cmocka_unit_test(against_a_bitmap),
     };
