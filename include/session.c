@@ -93,3 +93,13 @@ double session_rtt_ms(const struct session *s, double *syn_synack, double *synac
         return (double)(ack - syn) / 1e6;
     return first ? (double)(synack - syn) / 1e6 : -1.0;
 }
+
+const char *transport_protocol(enum transport t)
+{
+    return t == TR_QUIC ? "quic" : t == TR_DTLS ? "dtls" : "tls";
+}
+
+const char *transport_carrier(enum transport t)
+{
+    return t == TR_TCP ? "tcp" : "udp";
+}

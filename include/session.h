@@ -389,6 +389,11 @@ struct tcp_dir_stats {
  * QUIC packets, or DTLS records in UDP datagrams. */
 enum transport { TR_TCP = 0, TR_QUIC, TR_DTLS };
 
+/* transport_protocol - "tls", "quic" or "dtls"; transport_carrier - "tcp"
+ * or "udp": the names JSON, CSV, filters and expectations use. */
+const char *transport_protocol(enum transport t);
+const char *transport_carrier(enum transport t);
+
 /* QUIC packet types as one numbering for every version (v2 puts them at
  * other codes on the wire), and the short header. */
 enum { QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY, QP_SHORT, QP_VERSION_NEG, QP_KINDS };

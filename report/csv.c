@@ -168,10 +168,8 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
         snprintf(out, len, "%s", s->starttls ? s->starttls : s->tunnel ? s->tunnel : "");
         break;
     case C_FINDINGS: snprintf(out, len, "%zu", s->findings.n); break;
-    case C_TRANSPORT: snprintf(out, len, "%s", s->transport == TR_TCP ? "tcp" : "udp"); break;
-    case C_PROTOCOL:
-        snprintf(out, len, "%s", s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls");
-        break;
+    case C_TRANSPORT: snprintf(out, len, "%s", transport_carrier(s->transport)); break;
+    case C_PROTOCOL: snprintf(out, len, "%s", transport_protocol(s->transport)); break;
     case C_QUIC_VERSION:
         if (s->transport == TR_QUIC && s->quic.version) {
             char name[32];

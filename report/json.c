@@ -958,8 +958,8 @@ void json_session(struct report *r, const struct session *s)
     ts(w, "ts_end", s->ts_last);
     endpoint(w, "client", &s->client);
     endpoint(w, "server", &s->server);
-    jw_key_str(w, "transport", s->transport == TR_TCP ? "tcp" : "udp");
-    jw_key_str(w, "protocol", s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls");
+    jw_key_str(w, "transport", transport_carrier(s->transport));
+    jw_key_str(w, "protocol", transport_protocol(s->transport));
     jw_key_bool(w, "roles_guessed", s->roles_guessed);
     jw_key_bool(w, "mid_stream", s->mid_stream);
     jw_key_str(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");

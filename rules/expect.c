@@ -279,8 +279,7 @@ bool expectation_met(const struct expectation *e, const struct session *s, char 
     }
     case EK_TRANSPORT: {
         /* quic and dtls are both udp; tls and tcp both TLS over TCP */
-        const char *proto = s->transport == TR_QUIC ? "quic" : s->transport == TR_DTLS ? "dtls" : "tls";
-        const char *carrier = s->transport == TR_TCP ? "tcp" : "udp";
+        const char *proto = transport_protocol(s->transport), *carrier = transport_carrier(s->transport);
         snprintf(seen, seenlen, "%s over %s", s->transport == TR_TCP ? "TLS" : s->transport == TR_QUIC ? "QUIC" : "DTLS",
                  carrier);
         bool is = !strcasecmp(e->value, proto) || !strcasecmp(e->value, carrier);

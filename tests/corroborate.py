@@ -45,6 +45,18 @@ def tshark_fields(trace, display_filter, fields):
     return [line.split("|") for line in out.splitlines() if line]
 
 
+def tlsscope_sessions(tlsscope, trace, side):
+    """tlsscope's sessions of a trace by (ip, port) of its client or server."""
+    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
+                         capture_output=True, text=True, check=True).stdout
+    sessions = {}
+    for line in out.splitlines():
+        obj = json.loads(line)
+        if obj.get("type") == "session":
+            sessions[(obj[side]["ip"], obj[side]["port"])] = obj
+    return sessions
+
+
 def decompress(algorithm, data, expected_len):
     if algorithm == 1:
         plain = zlib.decompress(data)
@@ -100,13 +112,7 @@ def tshark_compressed_chain(tlsscope, trace):
                           "tls.compress_certificate.compressed_certificate_message"])
     if not rows:
         fail(f"tshark shows no compressed certificate in {trace}")
-    sessions = {}
-    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
-                         capture_output=True, text=True, check=True).stdout
-    for line in out.splitlines():
-        obj = json.loads(line)
-        if obj.get("type") == "session":
-            sessions[(obj["server"]["ip"], obj["server"]["port"])] = obj
+    sessions = tlsscope_sessions(tlsscope, trace, "server")
     checked = 0
     for ip6, ip4, tport, uport, algorithm, plain_len, hexdata in rows:
         server = (ip6 or ip4, int(tport or uport))
@@ -154,15 +160,9 @@ def tshark_server_finished(tlsscope, trace):
     proven = {st["client"] for st in streams.values() if st["finished"] and st["data"]}
     if not proven:
         fail(f"tshark shows no server Finished after a full handshake in {trace}")
-    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
-                         capture_output=True, text=True, check=True).stdout
-    sessions = {}
-    for line in out.splitlines():
-        obj = json.loads(line)
-        if obj.get("type") == "session":
-            sessions[(obj["client"]["ip"], str(obj["client"]["port"]))] = obj
+    sessions = tlsscope_sessions(tlsscope, trace, "client")
     for client in sorted(proven):
-        got = sessions.get(client)
+        got = sessions.get((client[0], int(client[1])))
         if got is None:
             fail(f"tlsscope reports no session with client {client[0]} port {client[1]}")
         if got["established"] is not True:
@@ -176,13 +176,7 @@ def ndpi_missing_sni_ja4(tlsscope, trace):
     expected = os.path.join(os.path.dirname(trace), "expected", os.path.basename(trace) + ".json")
     with open(expected, encoding="utf-8") as f:
         sessions = json.load(f)["sessions"]
-    out = subprocess.run([tlsscope, "read", "--format", "json", trace],
-                         capture_output=True, text=True, check=True).stdout
-    mine = {}
-    for line in out.splitlines():
-        obj = json.loads(line)
-        if obj.get("type") == "session":
-            mine[(obj["client"]["ip"], obj["client"]["port"])] = obj
+    mine = tlsscope_sessions(tlsscope, trace, "client")
     checked = 0
     for s in sessions:
         nd = s.get("ndpi") or {}

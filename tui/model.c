@@ -612,8 +612,7 @@ static bool term(const struct rowfilter_term *t, const struct tui_row *r)
         return text_op(t->op, t->value, r->ja3s);
     case F_TRANSPORT: {
         /* tcp, udp, or the protocol: tls, quic, dtls */
-        const char *proto = r->transport == TR_QUIC ? "quic" : r->transport == TR_DTLS ? "dtls" : "tls";
-        const char *carrier = r->transport == TR_TCP ? "tcp" : "udp";
+        const char *proto = transport_protocol(r->transport), *carrier = transport_carrier(r->transport);
         bool hit = text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, proto) ||
                    text_op(t->op == OP_NE ? OP_EQ : t->op, t->value, carrier);
         return t->op == OP_NE ? !hit : hit;

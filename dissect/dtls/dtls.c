@@ -34,7 +34,6 @@ struct dtls_conn {
     /* by flow direction */
     uint32_t next_seq[2];          /* every message below it was handed on */
     struct message pending[2][PENDING];
-    uint32_t unified[2];
 };
 
 static struct dtls_conn *conn(struct tflow *tf)
@@ -164,7 +163,7 @@ static void handshake_record(struct tflow *tf, struct dtls_conn *c, int fdir, st
 }
 
 /* A DTLS 1.3 protected record: its length, or the rest of the datagram. */
-static bool unified_record(struct tflow *tf, struct dtls_conn *c, int fdir, struct cur *d)
+static bool unified_record(struct tflow *tf, int fdir, struct cur *d)
 {
     uint8_t first;
     if (!cur_u8(d, &first))
@@ -185,7 +184,6 @@ static bool unified_record(struct tflow *tf, struct dtls_conn *c, int fdir, stru
         body = *d;
         cur_advance(d, d->left);
     }
-    c->unified[fdir]++;
     struct session *s = tf->s;
     s->dtls.unified_records[tflow_sdir(tf, fdir)]++;
     (void)record_whole(tf, fdir, CT_APPDATA, VER_DTLS12, body);
@@ -202,7 +200,7 @@ void dtls_datagram(struct tflow *tf, int fdir, struct cur d)
         if (!cur_peek(&d, 0, &type))
             return;
         if ((type & 0xe0) == 0x20) {
-            if (!tf->s || !unified_record(tf, c, fdir, &d))
+            if (!tf->s || !unified_record(tf, fdir, &d))
                 return;
             continue;
         }

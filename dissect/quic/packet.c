@@ -60,7 +60,7 @@ struct lpacket {
     size_t pn_offset;
     uint8_t kind;       /* QP_* */
     uint32_t version;
-    struct cur dcid, scid, token;
+    struct cur dcid, scid;
 };
 
 /* Zeek's letters (session.h), by who sent the flow's first datagram. */
@@ -472,7 +472,7 @@ static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struc
         return start.left;
     }
     uint64_t token_len = 0, length;
-    if (p.kind == QP_INITIAL && (!cur_varint(&c, &token_len) || !cur_take(&c, token_len, &p.token)))
+    if (p.kind == QP_INITIAL && (!cur_varint(&c, &token_len) || !cur_skip(&c, token_len)))
         return 0;
     if (!cur_varint(&c, &length))
         return 0;
