@@ -334,7 +334,7 @@ static int tp_parse(SSL *s, unsigned type, unsigned ctx, const unsigned char *in
     return 1;
 }
 
-static bool refuse_alpn, no_answer;
+static bool refuse_alpn, no_answer, rebind;
 
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                        unsigned int inlen, void *arg)
@@ -772,6 +772,29 @@ static void connection(struct conn *k, bool split, bool retry, bool vn)
     ack_frame(&f, 0);
     short_packet(&dg, k, 0, &f);
     datagram(k, 0, &dg);
+    dg.n = 0;
+    if (rebind) {
+        /* a NAT gives the client a new port: same connection IDs, and the
+         * server validates the new path (RFC 9000 8.2, 9.3) */
+        k->client_port = (uint16_t)(k->client_port + 1000);
+        clock_us += 5000000;
+        put8(&f, 0x01); /* PING */
+        short_packet(&dg, k, 0, &f);
+        datagram(k, 0, &dg);
+        dg.n = 0;
+        uint8_t challenge[8];
+        fill_random(challenge, sizeof(challenge));
+        put8(&f, 0x1a);
+        put(&f, challenge, sizeof(challenge));
+        ack_frame(&f, k->pn[0][2] - 1);
+        short_packet(&dg, k, 1, &f);
+        datagram(k, 1, &dg);
+        dg.n = 0;
+        put8(&f, 0x1b);
+        put(&f, challenge, sizeof(challenge));
+        short_packet(&dg, k, 0, &f);
+        datagram(k, 0, &dg);
+    }
     free(dg.p);
     free(f.p);
 }
@@ -783,12 +806,13 @@ int main(int argc, char **argv)
         {"version", required_argument, NULL, 'v'}, {"cipher", required_argument, NULL, 'c'},
         {"split", no_argument, NULL, 's'},         {"retry", no_argument, NULL, 'r'},
         {"vn", no_argument, NULL, 'n'},            {"refuse", no_argument, NULL, 'x'},
-        {"no-answer", no_argument, NULL, 'a'},
+        {"no-answer", no_argument, NULL, 'a'},     {"rebind", no_argument, NULL, 'b'},
+        {"same-ports", no_argument, NULL, 'P'},
         {"connections", required_argument, NULL, 'N'}, {"unique", required_argument, NULL, 'U'},
         {"seed", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
     const char *pki = NULL, *keylog = NULL, *version = "1", *cipher = suites[0].name;
-    bool split = false, retry = false, vn = false;
+    bool split = false, retry = false, vn = false, same_ports = false;
     unsigned long connections = 1, unique = 1;
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -802,6 +826,8 @@ int main(int argc, char **argv)
         case 'n': vn = true; break;
         case 'x': refuse_alpn = true; break;
         case 'a': no_answer = true; break;
+        case 'b': rebind = true; break;
+        case 'P': same_ports = true; break;
         case 'N': connections = strtoul(optarg, NULL, 10); break;
         case 'U': unique = strtoul(optarg, NULL, 10); break;
         case 'S': rng_state = strtoull(optarg, NULL, 10) * 0x9e3779b97f4a7c15ULL | 1; break;
@@ -810,7 +836,8 @@ int main(int argc, char **argv)
     }
     if (!pki || optind != argc - 1 || !connections || !unique) {
         fprintf(stderr, "usage: quic-gen --pki DIR [--keylog FILE] [--version 1|2|draft-29] [--cipher NAME]\n"
-                        "                [--split] [--retry] [--vn] [--refuse] [--no-answer] [--connections N]\n"
+                        "                [--split] [--retry] [--vn] [--refuse] [--no-answer] [--rebind]\n"
+                        "                [--connections N] [--same-ports]\n"
                         "                [--unique U]"
                         " [--seed S] OUT.pcap\n");
         return 2;
@@ -842,9 +869,11 @@ int main(int argc, char **argv)
         fill_random(k.dcid, 8);
         fill_random(k.scid, 8);
         fill_random(k.server_cid, 8);
-        memcpy(k.client_ip, (uint8_t[]){10, (uint8_t)(1 + i / 60000 % 250), 0, 1}, 4);
-        memcpy(k.server_ip, (uint8_t[]){10, 200, 0, (uint8_t)(1 + i % 200)}, 4);
-        k.client_port = (uint16_t)(1024 + i % 60000);
+        /* --same-ports: one client socket reconnecting to one server */
+        unsigned long at = same_ports ? 0 : i;
+        memcpy(k.client_ip, (uint8_t[]){10, (uint8_t)(1 + at / 60000 % 250), 0, 1}, 4);
+        memcpy(k.server_ip, (uint8_t[]){10, 200, 0, (uint8_t)(1 + at % 200)}, 4);
+        k.client_port = (uint16_t)(1024 + at % 60000);
         connection(&k, split, retry, vn);
         free(k.token.p);
     }

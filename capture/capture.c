@@ -28,6 +28,8 @@ bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *
     if (p->ts > c->now)
         c->now = p->ts;
     enum dec r = decode_packet(c, p, seg);
+    if (r == DEC_UDP)
+        paths_route(c, seg);
     return r == DEC_TCP || r == DEC_UDP;
 }
 
@@ -88,6 +90,7 @@ void capture_free(struct capture *c)
     if (!c)
         return;
     flowtab_fini(c);
+    paths_fini(c);
     ipfrag_free(c->frag);
     free(c);
 }

@@ -129,7 +129,7 @@ enum flow_end {
     FLOW_END_IDLE,    /* evicted after the idle timeout */
     FLOW_END_EVICTED, /* evicted because the flow table was full */
     FLOW_END_EOF,     /* end of capture */
-    FLOW_END_REUSED,  /* a new SYN reused the 4-tuple */
+    FLOW_END_REUSED,  /* a new SYN (or QUIC Initial) reused the 4-tuple */
     FLOW_END_NOTHING, /* a UDP flow whose consumer found nothing in it */
 };
 
@@ -141,6 +141,18 @@ enum tcp_note {
     TCPN_LATE_FILL,  /* a hole filled after later bytes had arrived; wait: how long it stayed open */
     TCPN_ZERO_WINDOW, /* the sender's receive buffer is full: its peer must stop */
     TCPN_HANDSHAKE_ACK, /* the ACK that completed the three-way handshake */
+};
+
+/* What a UDP flow is worth after a datagram, for flow_handler.datagram. */
+enum flow_verdict {
+    FLOW_KEEP,
+    /* nothing worth keeping (no handshake found in it): the flow is closed
+     * and forgotten at once, so a flood of datagrams that only look like
+     * QUIC or DTLS costs no state */
+    FLOW_NOTHING,
+    /* the datagram, not yet read, begins a new connection between the same
+     * ports: the flow ends (FLOW_END_REUSED) and a new one starts with it */
+    FLOW_NEW_CONNECTION,
 };
 
 /* Ignore the rest of a direction: returned by flow_handler.data. */
@@ -170,12 +182,16 @@ struct flow_handler {
                      const struct seg_meta *m);
     /* datagram - one UDP datagram of direction dir (a UDP flow begins
      * with a datagram that looks like DTLS or a QUIC long header); wire_len
-     * is its length before any snaplen cut. Returns false when the flow
-     * holds nothing worth keeping (no handshake found in it): it is then
-     * closed and forgotten at once, so a flood of datagrams that only look
-     * like QUIC or DTLS costs no state. */
-    bool (*datagram)(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
-                     const struct seg_meta *m);
+     * is its length before any snaplen cut. What the flow is worth now
+     * (enum flow_verdict). */
+    enum flow_verdict (*datagram)(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+                                  const struct seg_meta *m);
+    /* path - a UDP flow's datagrams now travel between a and b (the
+     * endpoints that stand for the flow's a and b): a QUIC connection
+     * moved, found by its connection ID, or came back to its first path.
+     * Optional. */
+    void (*path)(void *ctx, void *user, const struct endpoint *a, const struct endpoint *b,
+                 const struct seg_meta *m);
     /* close - the flow is over; the consumer frees its state. */
     void (*close)(void *ctx, void *user, enum flow_end why);
     /* quiet - a connection that completed its three-way handshake and
@@ -192,6 +208,7 @@ struct capture_limits {
     size_t ooo_total;       /* and over all flows */
     int64_t idle_timeout;   /* ns without packets before a flow is evicted */
     int64_t udp_idle_timeout; /* the same for UDP flows (DTLS, QUIC), when shorter */
+    size_t max_cids;        /* QUIC connection IDs and moved paths remembered */
     size_t frag_bytes;      /* buffered IP fragments */
 };
 
@@ -209,6 +226,8 @@ struct capture_stats {
     uint64_t udp_flows; /* of flows: UDP ones (DTLS or QUIC) */
     uint64_t ooo_limit_hits, gaps;
     uint64_t dtls_datagrams, quic_datagrams;
+    uint64_t quic_paths;        /* new paths of QUIC connections, found by connection ID */
+    uint64_t quic_cids_evicted; /* connection IDs forgotten because the table was full */
     uint64_t file_anomalies; /* absurd values in the capture files */
     size_t flows_peak;
     /* a live capture: what the kernel counted */
@@ -258,6 +277,11 @@ struct capture_seg {
     struct cur payload;        /* the captured part of the payload */
     uint32_t payload_wire_len; /* the payload length the headers claim */
     bool udp_tls;              /* UDP that looks like DTLS or a QUIC long header */
+    /* a QUIC datagram of a connection that began on another path: that
+     * path's endpoints, as src and dst stand on it (the flow is found by
+     * them) */
+    bool moved;
+    struct endpoint home_src, home_dst;
 };
 
 /* capture_packet is capture_decode then capture_track; split, one tracker

@@ -22,12 +22,14 @@ struct capture_limits capture_limits_default(void)
          * and nothing ends a UDP flow sooner: without this, every
          * connection of a capture's last five minutes stays in memory */
         .udp_idle_timeout = 60LL * 1000000000,
+        /* ~130 bytes each: 8 MB at most, beside max_flows' 80 */
+        .max_cids = 65536,
         .frag_bytes = 16u << 20,
     };
     return l;
 }
 
-static int ep_cmp(const struct endpoint *x, const struct endpoint *y)
+int endpoint_cmp(const struct endpoint *x, const struct endpoint *y)
 {
     if (x->family != y->family)
         return x->family < y->family ? -1 : 1;
@@ -53,18 +55,23 @@ static uint64_t ep_hash(uint64_t h, const struct endpoint *e)
     return mix(h, ((uint64_t)e->family << 16) | e->port);
 }
 
-static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y, uint8_t proto)
+uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed)
 {
-    if (ep_cmp(x, y) > 0) {
+    if (endpoint_cmp(x, y) > 0) {
         const struct endpoint *t = x;
         x = y;
         y = t;
     }
-    uint64_t h = ep_hash(ep_hash(proto == CAPTURE_UDP ? 0x87654321 : 0x12345678, x), y);
+    uint64_t h = ep_hash(ep_hash(seed, x), y);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     return h;
+}
+
+static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y, uint8_t proto)
+{
+    return pair_hash(x, y, proto == CAPTURE_UDP ? 0x87654321 : 0x12345678);
 }
 
 struct flow_key {
@@ -79,8 +86,8 @@ static bool same_flow(uintptr_t value, const void *key, const void *ctx)
     const struct flow_key *k = key;
     if (fl->proto != k->proto)
         return false;
-    return (ep_cmp(&fl->a, k->src) == 0 && ep_cmp(&fl->b, k->dst) == 0) ||
-           (ep_cmp(&fl->a, k->dst) == 0 && ep_cmp(&fl->b, k->src) == 0);
+    return (endpoint_cmp(&fl->a, k->src) == 0 && endpoint_cmp(&fl->b, k->dst) == 0) ||
+           (endpoint_cmp(&fl->a, k->dst) == 0 && endpoint_cmp(&fl->b, k->src) == 0);
 }
 
 static struct lru *lru_of(struct flowtab *t, const struct flow *fl)
@@ -243,7 +250,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
-        int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+        int dir = endpoint_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
         struct half *h = &fl->half[dir];
         bool reused = fl->state == FLOW_CLOSED || dir == 1 ||
                       (h->seq_known && h->offset > 0 && h->next_seq != d->seq + 1);
@@ -262,7 +269,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     touch(t, fl, m->ts, m->packet);
     if (fl->state == FLOW_CLOSED)
         return;
-    int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+    int dir = endpoint_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
     if (fl->interested && c->h.flags && (d->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
         if (fl->opened) {
             c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
@@ -289,32 +296,62 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
         flow_close(c, fl, FLOW_END_FIN, m);
 }
 
+/* Tell the consumer which path the flow's datagrams take now, when it
+ * changed: a moved QUIC connection, or one back on its first path. */
+static void follow_path(struct capture *c, struct flow *fl, int dir, const struct capture_seg *d,
+                        const struct seg_meta *m)
+{
+    if (!d->moved && !fl->off_home)
+        return;
+    const struct endpoint *a = dir == 0 ? &d->src : &d->dst, *b = dir == 0 ? &d->dst : &d->src;
+    if (d->moved && fl->off_home && endpoint_cmp(a, &fl->path_a) == 0 && endpoint_cmp(b, &fl->path_b) == 0)
+        return;
+    fl->off_home = d->moved;
+    fl->path_a = *a;
+    fl->path_b = *b;
+    if (c->h.path)
+        c->h.path(c->h.ctx, fl->user, a, b, m);
+}
+
 /* A UDP flow is what one pair of ports exchanges until it goes idle:
- * DTLS and QUIC have no connection setup the capture layer could see. */
+ * DTLS and QUIC have no connection setup the capture layer could see.
+ * A QUIC connection that moved to other ports stays the flow it began as
+ * (paths.c found it), and a new connection on the same ports ends it. */
 void flow_datagram(struct capture *c, const struct capture_seg *d,
                    const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    uint64_t hash = flow_hash(&d->src, &d->dst, CAPTURE_UDP);
-    struct flow_key key = {&d->src, &d->dst, CAPTURE_UDP};
+    const struct endpoint *src = d->moved ? &d->home_src : &d->src, *dst = d->moved ? &d->home_dst : &d->dst;
+    uint64_t hash = flow_hash(src, dst, CAPTURE_UDP);
+    struct flow_key key = {src, dst, CAPTURE_UDP};
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
-    if (!fl) {
-        if (!d->udp_tls)
+    for (int restarts = 0; restarts < 2; restarts++) {
+        if (!fl) {
+            if (!d->udp_tls || d->moved)
+                return;
+            fl = create(c, d, m);
+            if (!fl)
+                return;
+        }
+        touch(t, fl, m->ts, m->packet);
+        if (fl->state == FLOW_CLOSED || !fl->interested || !c->h.datagram || !flow_consumer(c, fl))
             return;
-        fl = create(c, d, m);
-        if (!fl)
+        int dir = endpoint_cmp(&fl->a, src) == 0 ? 0 : 1;
+        follow_path(c, fl, dir, d, m);
+        enum flow_verdict v = c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m);
+        if (v == FLOW_KEEP)
             return;
+        flow_close(c, fl, v == FLOW_NOTHING ? FLOW_END_NOTHING : FLOW_END_REUSED, m);
+        if (v == FLOW_NOTHING || d->moved)
+            return;
+        fl = NULL;
     }
-    touch(t, fl, m->ts, m->packet);
-    if (fl->state == FLOW_CLOSED || !fl->interested || !c->h.datagram || !flow_consumer(c, fl))
-        return;
-    int dir = ep_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
-    if (!c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m))
-        flow_close(c, fl, FLOW_END_NOTHING, m);
 }
 
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)
 {
+    if (seg->proto == CAPTURE_UDP && seg->moved)
+        return (uint32_t)(flow_hash(&seg->home_src, &seg->home_dst, seg->proto) % count);
     return (uint32_t)(flow_hash(&seg->src, &seg->dst, seg->proto) % count);
 }
 

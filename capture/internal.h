@@ -95,6 +95,10 @@ struct flow {
     bool synack_seen, hs_ack_seen, hs_ack_told;
     int8_t closer; /* direction of the first FIN or RST, -1 before one */
     struct seg_meta hs_ack_meta;
+    /* UDP: the endpoints standing for a and b now, when a QUIC connection
+     * moved off its first path */
+    bool off_home;
+    struct endpoint path_a, path_b;
     int64_t first_ts;
     uint64_t first_packet;
     int64_t last_ts;
@@ -113,12 +117,21 @@ struct flowtab {
     struct lru lru[2]; /* TCP, UDP */
 };
 
+/* QUIC connection IDs and the paths they moved a connection to (paths.c). */
+struct paths {
+    struct hmap map; /* of struct pathent * */
+    struct pathent *head, *tail;
+    size_t paths;              /* of the entries: moved paths */
+    uint32_t cids_of_len[21];  /* connection IDs known, by length */
+};
+
 struct capture {
     struct capture_limits lim;
     struct flow_handler h;
     struct capture_stats st;
     struct flowtab tab;
     struct ipfrag *frag;
+    struct paths paths;
     size_t ooo_total;
     int64_t now;
     int64_t next_sweep;
@@ -146,3 +159,13 @@ void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
                 const struct seg_meta *m);
 void flow_sweep(struct capture *c);
 void flowtab_fini(struct capture *c);
+/* endpoint_cmp - a total order of endpoints; pair_hash - a hash of two
+ * endpoints that does not depend on their order (flow.c). */
+int endpoint_cmp(const struct endpoint *x, const struct endpoint *y);
+uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed);
+
+/* paths_route - learn the QUIC connection IDs a decoded UDP datagram
+ * shows, and set its home_src/home_dst when it belongs to a connection
+ * that began on another path (paths.c). */
+void paths_route(struct capture *c, struct capture_seg *d);
+void paths_fini(struct capture *c);

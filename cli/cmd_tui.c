@@ -90,11 +90,6 @@ struct backend {
     unsigned save_fins;       /* 1: the client's FIN seen, 2: the server's */
 };
 
-static bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
-{
-    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-}
-
 /* A row and a session are the same when they began at the same packet
  * between the same endpoints (session numbers restart on a re-read). */
 static bool is_row(const struct tui_row *r, const struct session *s)

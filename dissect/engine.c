@@ -358,19 +358,21 @@ static enum transport udp_kind(struct cur c, enum transport flow_kind)
     return TR_TCP;
 }
 
-static bool on_datagram(void *ctx, void *user, int fdir, struct cur payload, uint32_t wire_len,
-                        const struct seg_meta *m)
+static enum flow_verdict on_datagram(void *ctx, void *user, int fdir, struct cur payload, uint32_t wire_len,
+                                     const struct seg_meta *m)
 {
     (void)ctx;
     struct tflow *tf = user;
     if (tf->emitted)
-        return true;
+        return FLOW_KEEP;
+    if (tf->udp_kind == TR_QUIC && quic_new_connection(tf, fdir, payload, wire_len))
+        return FLOW_NEW_CONNECTION;
     touch(tf, fdir, m);
     enum transport kind = udp_kind(payload, tf->udp_kind);
     if (tf->udp_kind == TR_TCP)
         tf->udp_kind = kind;
-    if (kind == TR_TCP || kind != tf->udp_kind)
-        return tf->s != NULL; /* STUN, RTP or noise beside the flow's DTLS or QUIC */
+    if (kind == TR_TCP || kind != tf->udp_kind) /* STUN, RTP or noise beside the flow's DTLS or QUIC */
+        return tf->s ? FLOW_KEEP : FLOW_NOTHING;
     bool keep;
     if (kind == TR_DTLS) {
         dtls_datagram(tf, fdir, payload);
@@ -380,7 +382,30 @@ static bool on_datagram(void *ctx, void *user, int fdir, struct cur payload, uin
     }
     if (tf->s)
         tf->s->bytes[tflow_sdir(tf, fdir)] += wire_len;
-    return keep;
+    return keep ? FLOW_KEEP : FLOW_NOTHING;
+}
+
+/* A QUIC connection's datagrams took another path (RFC 9000 9): kept in
+ * the order they came, with the side that moved. */
+static void on_path(void *ctx, void *user, const struct endpoint *a, const struct endpoint *b,
+                    const struct seg_meta *m)
+{
+    (void)ctx;
+    struct tflow *tf = user;
+    struct session *s = tf->s;
+    if (tf->emitted || !s || s->transport != TR_QUIC)
+        return;
+    bool a_client = tflow_sdir(tf, 0) == DIR_C2S;
+    struct quic_path p = {
+        .client = a_client ? *a : *b, .server = a_client ? *b : *a,
+        .at = {.ts = m->ts, .packet = m->packet},
+    };
+    const struct endpoint *server_was = s->quic.paths.n ? &s->quic.paths.v[s->quic.paths.n - 1].server : &s->server;
+    bool server_moved = !same_endpoint(&p.server, server_was);
+    s->quic.path_changes++;
+    if (s->quic.paths.n < QUIC_PATHS_KEPT)
+        (void)ARENA_PUSH(s->arena, s->quic.paths, p);
+    session_event(s, EV_QUIC_PATH, 0, server_moved ? DIR_S2C : DIR_C2S, s->quic.path_changes, &p.at);
 }
 
 static void on_gap(void *ctx, void *user, int fdir, uint64_t len,
@@ -516,6 +541,7 @@ struct flow_handler dissect_flow_handler(struct dissect *d)
         .open = on_open,
         .data = on_data,
         .datagram = on_datagram,
+        .path = on_path,
         .gap = on_gap,
         .flags = on_flags,
         .tcp_note = on_tcp_note,

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { MAX_ANOMALIES = 64, MAX_EVENTS = 512 };
 
@@ -102,4 +103,9 @@ const char *transport_protocol(enum transport t)
 const char *transport_carrier(enum transport t)
 {
     return t == TR_TCP ? "tcp" : "udp";
+}
+
+bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }

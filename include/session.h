@@ -271,6 +271,7 @@ enum ev_kind {
     EV_SSL2,     /* type = SSLv2 message type */
     EV_QUIC_VERSION_NEG, /* len = the versions offered */
     EV_QUIC_RETRY,       /* len = the token's bytes */
+    EV_QUIC_PATH,        /* the connection moved (quic.paths); dir: the side whose address or port changed */
     EV_TCP_SYN,
     EV_TCP_FIN,
     EV_TCP_RST,
@@ -389,6 +390,9 @@ struct tcp_dir_stats {
  * QUIC packets, or DTLS records in UDP datagrams. */
 enum transport { TR_TCP = 0, TR_QUIC, TR_DTLS };
 
+/* same_endpoint - one address and port (one listener, one client socket). */
+bool same_endpoint(const struct endpoint *a, const struct endpoint *b);
+
 /* transport_protocol - "tls", "quic" or "dtls"; transport_carrier - "tcp"
  * or "udp": the names JSON, CSV, filters and expectations use. */
 const char *transport_protocol(enum transport t);
@@ -399,6 +403,18 @@ const char *transport_carrier(enum transport t);
 enum { QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY, QP_SHORT, QP_VERSION_NEG, QP_KINDS };
 
 /* What QUIC's own headers and frames showed (RFC 9000). */
+/* A path a QUIC connection moved to (RFC 9000 9), found by its
+ * connection ID, or its first path again. */
+struct quic_path {
+    struct endpoint client, server;
+    struct where at; /* its first datagram */
+};
+
+struct quic_paths {
+    struct quic_path *v;
+    size_t n, cap;
+};
+
 struct quic_info {
     uint32_t version;       /* of the server's Initial packets; else the client's first Initial's */
     uint32_t first_version; /* the client's first Initial's (a reserved one forces negotiation) */
@@ -426,7 +442,13 @@ struct quic_info {
      * packets at 1, 2, 4, 8... of them; upper case from the side that sent
      * the first datagram */
     char history[101];
+    /* the paths the connection took after its first, in order (at most
+     * QUIC_PATHS_KEPT; path_changes counts them all) */
+    struct quic_paths paths;
+    uint32_t path_changes;
 };
+
+enum { QUIC_PATHS_KEPT = 16 };
 
 /* What DTLS's own headers showed (RFC 6347, RFC 9147). */
 struct dtls_info {

@@ -713,6 +713,18 @@ static void quic(struct jw *w, const struct session *s)
     } else {
         jw_null(w);
     }
+    jw_key(w, "paths");
+    jw_arr(w);
+    for (size_t i = 0; i < q->paths.n; i++) {
+        jw_obj(w);
+        endpoint(w, "client", &q->paths.v[i].client);
+        endpoint(w, "server", &q->paths.v[i].server);
+        jw_key_uint(w, "packet", q->paths.v[i].at.packet);
+        ts(w, "ts", q->paths.v[i].at.ts);
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_key_uint(w, "path_changes", q->path_changes);
     jw_obj_end(w);
 }
 
@@ -1048,6 +1060,7 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_key_uint(w, "dtls_sessions", r->dtls);
     jw_key_uint(w, "quic_datagrams", cs->quic_datagrams);
     jw_key_uint(w, "dtls_datagrams", cs->dtls_datagrams);
+    jw_key_uint(w, "quic_paths_followed", cs->quic_paths);
     jw_key_uint(w, "undecodable_packets", cs->bad_headers);
     jw_key_uint(w, "file_anomalies", cs->file_anomalies);
     jw_key_uint(w, "unsupported_link_packets", cs->unsupported_link);
@@ -1059,6 +1072,7 @@ void json_summary(struct report *r, const struct capture_stats *cs,
     jw_key_uint(w, "out_of_order_limit_hits", cs->ooo_limit_hits);
     jw_key_uint(w, "fragments_dropped", cs->frags_dropped);
     jw_key_uint(w, "packets_cut_by_snaplen", cs->truncated);
+    jw_key_uint(w, "quic_connection_ids_evicted", cs->quic_cids_evicted);
     jw_obj_end(w);
     jw_key_uint(w, "certificates_decoded", ds->certs_parsed);
     if (cs->live) {

@@ -193,6 +193,14 @@ const char *report_transport_text(const struct session *s, char *buf, size_t len
                     q->retry_token.len);
         packet_counts(buf, len, &n, "client", q->packets[DIR_C2S]);
         packet_counts(buf, len, &n, "server", q->packets[DIR_S2C]);
+        if (q->path_changes) {
+            const struct quic_path *p = &q->paths.v[q->paths.n - 1];
+            char client[IP_TEXT_LEN], server[IP_TEXT_LEN];
+            appendf(buf, len, &n, "; changed path %u time%s, %s %s:%u -> %s:%u from packet %llu", q->path_changes,
+                    q->path_changes == 1 ? "" : "s", q->path_changes > q->paths.n ? "the last kept" : "last",
+                    fmt_ip(&p->client, client), p->client.port, fmt_ip(&p->server, server), p->server.port,
+                    (unsigned long long)p->at.packet);
+        }
         return "quic";
     }
     if (s->transport == TR_DTLS) {
@@ -393,6 +401,7 @@ const char *fmt_event(const struct event *e, char *buf)
         return buf;
     case EV_QUIC_VERSION_NEG: return "quic_version_negotiation";
     case EV_QUIC_RETRY: return "quic_retry";
+    case EV_QUIC_PATH: return "quic_path_change";
     case EV_TCP_SYN: return e->type ? "tcp_syn_ack" : "tcp_syn";
     case EV_TCP_FIN: return "tcp_fin";
     case EV_TCP_RST: return "tcp_rst";

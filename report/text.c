@@ -725,18 +725,24 @@ void text_summary(struct report *r, const struct capture_stats *cs,
         fprintf(r->out, "  %-10s  %llu value%s out of range in the capture file%s, replaced (see the warnings)\n",
                 "file", (unsigned long long)cs->file_anomalies, cs->file_anomalies == 1 ? "" : "s",
                 cs->file_anomalies == 1 ? "" : "s");
-    if (cs->flows_full_evicted || cs->ooo_limit_hits || cs->frags_dropped)
+    if (cs->flows_full_evicted || cs->ooo_limit_hits || cs->frags_dropped || cs->quic_cids_evicted)
         fprintf(r->out,
                 "  %-10s  %llu connections evicted with the flow table full (--max-flows), %llu holes "
-                "given up at the out-of-order limit (--max-ooo-bytes), %llu IP fragments dropped\n",
+                "given up at the out-of-order limit (--max-ooo-bytes), %llu IP fragments dropped, "
+                "%llu QUIC connection IDs forgotten with their table full\n",
                 "limits", (unsigned long long)cs->flows_full_evicted, (unsigned long long)cs->ooo_limit_hits,
-                (unsigned long long)cs->frags_dropped);
-    if (r->quic || r->dtls || cs->dtls_datagrams || cs->quic_datagrams)
+                (unsigned long long)cs->frags_dropped, (unsigned long long)cs->quic_cids_evicted);
+    if (r->quic || r->dtls || cs->dtls_datagrams || cs->quic_datagrams) {
         fprintf(r->out, "  %-10s  %llu QUIC connection%s and %llu DTLS session%s; of the datagrams, %llu began "
-                        "with a QUIC long header and %llu with a DTLS record\n",
+                        "with a QUIC long header and %llu with a DTLS record",
                 "UDP", (unsigned long long)r->quic, r->quic == 1 ? "" : "s", (unsigned long long)r->dtls,
                 r->dtls == 1 ? "" : "s", (unsigned long long)cs->quic_datagrams,
                 (unsigned long long)cs->dtls_datagrams);
+        if (cs->quic_paths)
+            fprintf(r->out, "; %llu new path%s of QUIC connections followed by connection ID",
+                    (unsigned long long)cs->quic_paths, cs->quic_paths == 1 ? "" : "s");
+        fputc('\n', r->out);
+    }
     if (r->certs_hidden)
         fprintf(r->out,
                 "  %-10s  %llu TLS 1.3 session%s kept %s certificates encrypted: to see them, let the client "

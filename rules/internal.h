@@ -191,8 +191,6 @@ void finding_mq(struct finding_out *o, const char *fmt, ...)
  * TLS client is the MQ client (or the initiating MCA), the server the
  * queue manager. */
 const char *mq_side(int dir);
-/* same_endpoint - one address and port (one listener, one client socket). */
-bool same_endpoint(const struct endpoint *a, const struct endpoint *b);
 /* mq_session - IBM MQ by the port (policy mq_ports), a channel SNI, or
  * MQ segments seen in clear. */
 bool mq_session(const struct session *s, const struct rule_env *env);

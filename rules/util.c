@@ -313,11 +313,6 @@ bool cipher_is_weak(const struct cipher_info *ci, const char **why)
     return true;
 }
 
-bool same_endpoint(const struct endpoint *a, const struct endpoint *b)
-{
-    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
-}
-
 /* The server refused right after the ClientHello (alert or close). */
 bool refused_at_hello(const struct session *s, const struct alert **al)
 {

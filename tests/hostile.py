@@ -217,7 +217,8 @@ if rss_small > 60 * SCALE:
 #     ports): a small one is not even worth deriving keys for, a junk one
 #     opens nothing, so no flow is kept and memory stays flat; full-size ones
 #     in a version tlsscope does not read look like a client forcing version
-#     negotiation and are kept, within --max-flows
+#     negotiation and are kept, within --max-flows; the connection IDs
+#     they carry are remembered within their own bound
 def udp_frame(src, dst, sport, dport, payload):
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 28 + len(payload), 0, 0x4000, 64, 17, 0, bytes(src), bytes(dst))
     udp = struct.pack(">HHHH", sport, dport, 8 + len(payload), 0)
@@ -229,8 +230,10 @@ for name, count, version, size in (("quic-small", 300_000, b"\0\0\0\1", 90), ("q
                                    ("quic-reserved", 60_000, b"\x1a\x2a\x3a\x4a", 1200)):
     frames = []
     for i in range(count):
-        head = bytes([0xc3]) + version + bytes([8]) + struct.pack(">Q", i) + bytes([0, 0, 0x40 | ((size - 22) >> 8),
-                                                                                   (size - 22) & 255])
+        # each with a connection ID of its own, which the capture learns
+        # (bounded: --max-flows does not cover them, capture_limits.max_cids does)
+        head = (bytes([0xc3]) + version + bytes([8]) + struct.pack(">Q", i) + bytes([8]) + struct.pack(">Q", ~i & (2**64 - 1))
+                + bytes([0, 0x40 | ((size - 30) >> 8), (size - 30) & 255]))
         payload = head + junk[:size - len(head)]
         frame = udp_frame([10, (i >> 16) & 255, (i >> 8) & 255, i & 255], [192, 168, 0, 1], 1024 + i % 60000, 443,
                           payload)
@@ -244,6 +247,10 @@ for name, count, version, size in (("quic-small", 300_000, b"\0\0\0\1", 90), ("q
         fail("%s flood: exit %d, %s QUIC sessions" % (name, code, got.get("quic_sessions")))
     if got.get("quic_datagrams") != count:
         fail("%s flood: %s QUIC datagrams counted of %d" % (name, got.get("quic_datagrams"), count))
+    evicted = got.get("limits", {}).get("quic_connection_ids_evicted")
+    if evicted != max(0, count - 65536):
+        fail("%s flood: %s connection IDs evicted, %d expected (a table of 65,536)" % (name, evicted,
+                                                                                     max(0, count - 65536)))
     limit = 100 if name == "quic-reserved" else 40
     if rss > limit * SCALE:
         fail("%s flood: %.0f MB peak for %d datagrams (limit %d MB)" % (name, rss, count, limit))

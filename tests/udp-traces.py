@@ -8,8 +8,10 @@ DTLS ones by OpenSSL's and GnuTLS's own DTLS over loopback
 (traces/make-traces.sh). tshark decrypts every QUIC Initial packet itself,
 and the Handshake and 1-RTT packets with the key log beside the trace, so a
 generator that protected a packet wrongly fails here, whatever tlsscope
-makes of it. For each trace the one session tlsscope reports must agree
-with tshark on: the QUIC version, the client's Initial DCID, the handshake
+makes of it. tshark follows QUIC connections by connection ID, across
+ports: tlsscope must report one session per connection (a Version
+Negotiation joins two of tshark's), with the same later paths (a NAT
+rebinding). Each session must agree with tshark on: the QUIC version, the client's Initial DCID, the handshake
 messages in order in each direction, the SNI, the ClientHello's extensions,
 the cipher suite, the server certificate's SHA-256, a CONNECTION_CLOSE's TLS
 alert, and for DTLS the HelloVerifyRequest's cookie; and tshark must have
@@ -48,7 +50,11 @@ def mine(binary, trace, keylog):
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode not in (0, 3):
         raise RuntimeError("tlsscope exit %d: %s" % (run.returncode, run.stderr.strip()))
-    sessions = [json.loads(l) for l in run.stdout.splitlines() if '"type":"session"' in l]
+    return [json.loads(l) for l in run.stdout.splitlines() if '"type":"session"' in l]
+
+
+def only_session(binary, trace, keylog):
+    sessions = mine(binary, trace, keylog)
     if len(sessions) != 1:
         raise RuntimeError("%d sessions, one expected" % len(sessions))
     return sessions[0]
@@ -63,19 +69,53 @@ def messages(s, direction):
     return [m["msg"] for m in s["handshake"] if m["dir"] == direction and m["msg"] in HS_NAMES.values()]
 
 
+def quic_connections(rows):
+    """tshark's rows by its QUIC connection (it follows connection IDs across
+    ports). A connection that holds a Version Negotiation is joined to the
+    next: the client's new attempt in the offered version is, to tlsscope,
+    the same session with a first_version."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(int(r["quic.connection.number"].split(",")[0]), []).append(r)
+    conns = [groups[k] for k in sorted(groups)]
+    joined = []
+    for c in conns:
+        if joined and any(v == "0x00000000" for r in joined[-1] for v in r["quic.version"].split(",")):
+            joined[-1] = joined[-1] + c
+        else:
+            joined.append(c)
+    return joined
+
+
 def check_quic(binary, trace, keylog, name, problems):
-    rows = tshark(trace, keylog, ["udp.srcport", "quic.version", "quic.long.packet_type", "quic.dcid",
+    rows = tshark(trace, keylog, ["quic.connection.number", "ip.src", "udp.srcport", "ip.dst", "udp.dstport",
+                                  "quic.version", "quic.long.packet_type", "quic.dcid",
                                   "tls.handshake.type", "tls.handshake.extensions_server_name",
                                   "tls.handshake.extension.type", "tls.handshake.ciphersuite",
                                   "tls.handshake.certificate", "quic.cc.error_code", "quic.decryption_failed",
                                   "_ws.malformed"])
-    s = mine(binary, trace, keylog)
-    client_port = rows[0]["udp.srcport"]
+    sessions = mine(binary, trace, keylog)
+    conns = quic_connections(rows)
+    compare(problems, name, "connections", len(sessions), len(conns))
+    for i, (s, conn) in enumerate(zip(sessions, conns)):
+        check_quic_connection(s, conn, "%s#%d" % (name, i + 1), problems)
+
+
+def check_quic_connection(s, rows, name, problems):
+    client = (rows[0]["ip.src"], rows[0]["udp.srcport"])
+    server = (rows[0]["ip.dst"], rows[0]["udp.dstport"])
     hs = {"c2s": [], "s2c": []}
     dcid = version = client_version = sni = cipher = cert = close = None
     exts = None
+    paths = []  # the paths after the first, as (client, server), in order
+    path = (client, server)
     for r in rows:
-        side = "c2s" if r["udp.srcport"] == client_port else "s2c"
+        src, dst = (r["ip.src"], r["udp.srcport"]), (r["ip.dst"], r["udp.dstport"])
+        side = "s2c" if src == server or dst == client else "c2s"
+        now = (src, dst) if side == "c2s" else (dst, src)
+        if now != path:
+            path = now
+            paths.append(now)
         types = ints(r["tls.handshake.type"])
         if r["quic.decryption_failed"] and not r["_ws.malformed"]:
             problems.append("%s: tshark could not decrypt a packet the generator protected" % name)
@@ -99,6 +139,9 @@ def check_quic(binary, trace, keylog, name, problems):
     compare(problems, name, "quic.version", int(q["version"], 16) if q["version"] else None,
             version if version is not None else client_version)
     compare(problems, name, "quic.dcid", q["dcid"], dcid)
+    compare(problems, name, "client", (s["client"]["ip"], str(s["client"]["port"])), client)
+    compare(problems, name, "paths", [((p["client"]["ip"], str(p["client"]["port"])),
+                                       (p["server"]["ip"], str(p["server"]["port"]))) for p in q["paths"]], paths)
     compare(problems, name, "sni", s["sni"], sni)
     compare(problems, name, "ClientHello extensions", s["client_hello"]["extensions"], exts)
     compare(problems, name, "cipher", s["cipher"]["code"] if s["cipher"] else None, cipher)
@@ -116,7 +159,7 @@ def check_dtls(binary, trace, keylog, name, problems):
                                 "dtls.handshake.extension.type", "dtls.handshake.ciphersuite",
                                 "dtls.handshake.version", "dtls.handshake.cookie_length",
                                 "dtls.handshake.certificate", "dtls.alert_message.desc"])
-    s = mine(binary, trace, keylog)
+    s = only_session(binary, trace, keylog)
     client_port = rows[0]["udp.srcport"]
     hs = {"c2s": [], "s2c": []}
     sni = cipher = cert = cookie = alert = version = None

@@ -525,6 +525,10 @@ scenario() {
     quic_gen "$s" --version 1 --refuse ;;
   quic-no-answer) # UDP blocked: the client's Initial three times, no server
     quic_gen "$s" --version 1 --no-answer ;;
+  quic-rebind) # a NAT rebinding: the client's port changes after the handshake, its connection IDs do not
+    quic_gen "$s" --version 1 --rebind ;;
+  quic-same-ports) # one client socket makes two connections, one after the other
+    quic_gen "$s" --version 1 --connections 2 --same-ports ;;
   client-cert-missing)
     capture "$s" "${rsa[@]}" -tls1_2 -Verify 1 -CAfile "$pki/ca.pem" -- client "$s" -tls1_2 -servername localhost ;;
   tls13-hrr-abandoned) # the server asks for P-256; the hand-built client closes instead of retrying
@@ -651,5 +655,6 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      client-silent-close server-silent-close tls-to-http one-direction lossy-handshake tunnel-connect
      cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels
      mq-no-clienthello mq-key-reset mq-reconnect-at-reset dtls12 dtls10 dtls12-unknown-ca dtls12-gnutls
-     quic-v1 quic-v2-chacha quic-draft29 quic-retry quic-vn quic-refused quic-no-answer)
+     quic-v1 quic-v2-chacha quic-draft29 quic-retry quic-vn quic-refused quic-no-answer quic-rebind
+     quic-same-ports)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

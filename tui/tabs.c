@@ -141,6 +141,7 @@ static const char *event_name(const struct event *e, char *buf, size_t len)
     case EV_SSL2: snprintf(buf, len, "SSLv2 message %u", e->type); break;
     case EV_QUIC_VERSION_NEG: snprintf(buf, len, "Version Negotiation (%u versions)", e->len); break;
     case EV_QUIC_RETRY: snprintf(buf, len, "Retry (token of %u bytes)", e->len); break;
+    case EV_QUIC_PATH: snprintf(buf, len, "new path (change %u)", e->len); break;
     case EV_TCP_SYN: snprintf(buf, len, e->type ? "SYN-ACK" : "SYN"); break;
     case EV_TCP_FIN: snprintf(buf, len, "FIN"); break;
     case EV_TCP_RST: snprintf(buf, len, "RST"); break;

@@ -440,13 +440,72 @@ static void initial_opened(struct tflow *tf, struct quic_conn *q, int fdir, cons
         qi->has_server_scid = true;
 }
 
+/* A long header's first byte, version and connection IDs (RFC 8999 5.1). */
+static bool read_ids(struct cur *c, struct lpacket *p, uint8_t *first)
+{
+    uint8_t dl, sl;
+    return cur_u8(c, first) && cur_u32(c, &p->version) && cur_u8(c, &dl) && cur_take(c, dl, &p->dcid) &&
+           cur_u8(c, &sl) && cur_take(c, sl, &p->scid);
+}
+
+static uint8_t kind_of(const struct quic_version *v, uint8_t first)
+{
+    static const uint8_t v1_kinds[4] = {QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY};
+    static const uint8_t v2_kinds[4] = {QP_RETRY, QP_INITIAL, QP_0RTT, QP_HANDSHAKE};
+    return (v->v2_types ? v2_kinds : v1_kinds)[(first >> 4) & 3];
+}
+
+/* The rest of an Initial, 0-RTT or Handshake packet's header: c is past
+ * the connection IDs of the packet that begins at start. Sets p->pn_offset
+ * and p->whole (cut at the datagram's end) and the Length it claims. */
+static bool read_length(struct cur start, struct cur c, struct lpacket *p, uint64_t *length)
+{
+    uint64_t token_len = 0;
+    if (p->kind == QP_INITIAL && (!cur_varint(&c, &token_len) || !cur_skip(&c, token_len)))
+        return false;
+    if (!cur_varint(&c, length))
+        return false;
+    p->pn_offset = start.left - c.left;
+    p->whole = cur_head(&start, p->pn_offset + (*length < c.left ? *length : c.left));
+    return true;
+}
+
+/* Does this datagram begin a new connection between the same ports? A
+ * client's Initial, after the server had answered, under a Destination
+ * Connection ID that is neither the connection's first nor the server's
+ * (which the client uses once it heard from it): a client sends one only
+ * for a connection of its own (RFC 9000 7.2). Read without side effects,
+ * so the datagram can start the next flow. */
+bool quic_new_connection(struct tflow *tf, int fdir, struct cur dgram, uint32_t wire_len)
+{
+    const struct quic_conn *q = tf->quic;
+    const struct session *s = tf->s;
+    struct lpacket p = {0};
+    uint8_t first;
+    struct cur c = dgram;
+    const struct quic_version *v;
+    uint64_t length;
+    if (!q || !s || !q->server_answered || fdir != q->client_fdir || wire_len < CLIENT_INITIAL_MIN ||
+        !cur_peek(&dgram, 0, &first) || !(first & 0x80) || !read_ids(&c, &p, &first) ||
+        !(v = quic_version_find(p.version)) || p.dcid.left > 20 || (p.kind = kind_of(v, first)) != QP_INITIAL ||
+        !read_length(dgram, c, &p, &length) || length > p.whole.left - p.pn_offset)
+        return false;
+    if ((p.dcid.left == q->dcid_len && memcmp(p.dcid.p, q->dcid, q->dcid_len) == 0) ||
+        (s->quic.has_server_scid && p.dcid.left == s->quic.server_scid.len &&
+         memcmp(p.dcid.p, s->quic.server_scid.p, p.dcid.left) == 0))
+        return false;
+    struct quic_keys k;
+    struct space scratch = {0};
+    struct cur plain;
+    return quic_initial_keys(v, p.dcid, true, &k, NULL) && open_packet(tf->d, &scratch, &k, &p, &plain);
+}
+
 static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struct cur c, uint32_t dgram_len)
 {
     struct cur start = c;
     struct lpacket p = {0};
-    uint8_t first, dl, sl;
-    if (!cur_u8(&c, &first) || !cur_u32(&c, &p.version) || !cur_u8(&c, &dl) || !cur_take(&c, dl, &p.dcid) ||
-        !cur_u8(&c, &sl) || !cur_take(&c, sl, &p.scid))
+    uint8_t first;
+    if (!read_ids(&c, &p, &first))
         return 0;
     if (!q->first_version && p.version)
         q->first_version = p.version;
@@ -457,33 +516,27 @@ static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struc
     }
     const struct quic_version *v = quic_version_find(p.version);
     /* the fixed bit is not demanded: both ends may agree to grease it (RFC 9287) */
-    if (!v || dl > 20 || sl > 20) {
+    if (!v || p.dcid.left > 20 || p.scid.left > 20) {
         history(q, fdir, 'U');
         q->undecrypted[fdir]++; /* a version we cannot read: nor can we find where it ends */
         q->unknown_initial |= dgram_len >= CLIENT_INITIAL_MIN;
         return 0;
     }
-    static const uint8_t v1_kinds[4] = {QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY};
-    static const uint8_t v2_kinds[4] = {QP_RETRY, QP_INITIAL, QP_0RTT, QP_HANDSHAKE};
-    p.kind = (v->v2_types ? v2_kinds : v1_kinds)[(first >> 4) & 3];
+    p.kind = kind_of(v, first);
     count(q, fdir, p.kind);
     if (p.kind == QP_RETRY) {
         retry(tf, fdir, c);
         return start.left;
     }
-    uint64_t token_len = 0, length;
-    if (p.kind == QP_INITIAL && (!cur_varint(&c, &token_len) || !cur_skip(&c, token_len)))
+    uint64_t length;
+    if (!read_length(start, c, &p, &length))
         return 0;
-    if (!cur_varint(&c, &length))
-        return 0;
-    p.pn_offset = start.left - c.left;
-    size_t end = p.pn_offset + (length < c.left ? length : c.left);
-    p.whole = cur_head(&start, end);
-    if (length > c.left) {
+    size_t end = p.whole.left;
+    if (length > end - p.pn_offset) {
         q->undecrypted[fdir]++;
         if (tf->s) /* before a session, bytes that only look like QUIC make none */
             tflow_anomaly(tf, fdir, "quic_truncated", "a packet claims %llu bytes; the datagram holds %zu",
-                          (unsigned long long)length, c.left);
+                          (unsigned long long)length, end - p.pn_offset);
         return 0;
     }
     struct cur plain;

@@ -60,6 +60,9 @@ bool quic_hp_mask(EVP_CIPHER_CTX *ctx, const struct quic_keys *k, const uint8_t 
  * before any snaplen cut. False while the flow holds nothing worth
  * keeping (no packet opened, no session). */
 bool quic_datagram(struct tflow *tf, int fdir, struct cur dgram, uint32_t wire_len);
+/* quic_new_connection - whether the datagram, not yet read, is a client's
+ * first Initial of a new connection on the flow's ports. */
+bool quic_new_connection(struct tflow *tf, int fdir, struct cur dgram, uint32_t wire_len);
 /* quic_free - a flow's QUIC state; quic_work_free - a tracker's work area. */
 void quic_free(struct quic_conn *q);
 void quic_work_free(struct quic_work *w);

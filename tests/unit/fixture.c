@@ -37,10 +37,10 @@ void fx_open_udp(struct fx *f)
     open_flow(f, (struct flow_info){.udp = true});
 }
 
-void fx_datagram(struct fx *f, int fdir, struct cur c, uint64_t packet)
+enum flow_verdict fx_datagram(struct fx *f, int fdir, struct cur c, uint64_t packet)
 {
     struct seg_meta m = {.ts = 1000000000 + (int64_t)packet * 1000000, .packet = packet};
-    f->h.datagram(f->d, f->tf, fdir, c, (uint32_t)c.left, &m);
+    return f->h.datagram(f->d, f->tf, fdir, c, (uint32_t)c.left, &m);
 }
 
 size_t fx_feed(struct fx *f, int fdir, struct cur c)

@@ -18,8 +18,9 @@ void fx_open(struct fx *f);
 size_t fx_feed(struct fx *f, int fdir, struct cur c);
 /* fx_open_udp - the same flow as a UDP one (QUIC or DTLS, nothing seen). */
 void fx_open_udp(struct fx *f);
-/* fx_datagram - one datagram of a UDP flow, in packet `packet`. */
-void fx_datagram(struct fx *f, int fdir, struct cur c, uint64_t packet);
+/* fx_datagram - one datagram of a UDP flow, in packet `packet`; what the
+ * flow is worth after it. */
+enum flow_verdict fx_datagram(struct fx *f, int fdir, struct cur c, uint64_t packet);
 /* fx_hsctx - a message context for direction fdir (creates the session). */
 struct hsctx fx_hsctx(struct fx *f, int fdir);
 /* fx_close - end the flow; the session lands in f->got. */

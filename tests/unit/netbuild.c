@@ -92,16 +92,31 @@ static size_t r_data(void *ctx, void *user, int dir, struct cur bytes,
     return skip;
 }
 
-static bool r_datagram(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
-                       const struct seg_meta *m)
+static enum flow_verdict r_datagram(void *ctx, void *user, int dir, struct cur payload, uint32_t wire_len,
+                                    const struct seg_meta *m)
 {
     (void)ctx;
     (void)m;
     (void)wire_len;
     struct recorder *r = user;
+    if (r->restart_next) {
+        r->restart_next = false;
+        return FLOW_NEW_CONNECTION;
+    }
     r->datagrams[dir]++;
     b_bytes(&r->stream[dir], payload.p, payload.left);
-    return !r->forget_datagrams;
+    return r->forget_datagrams ? FLOW_NOTHING : FLOW_KEEP;
+}
+
+static void r_path(void *ctx, void *user, const struct endpoint *a, const struct endpoint *b,
+                   const struct seg_meta *m)
+{
+    (void)ctx;
+    (void)m;
+    struct recorder *r = user;
+    r->paths++;
+    r->path_a = *a;
+    r->path_b = *b;
 }
 
 static void r_gap(void *ctx, void *user, int dir, uint64_t len,
@@ -159,7 +174,7 @@ static void r_close(void *ctx, void *user, enum flow_end why)
 
 struct flow_handler recorder_handler(struct recorder *r)
 {
-    struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data, .datagram = r_datagram,
+    struct flow_handler h = {.ctx = r, .open = r_open, .data = r_data, .datagram = r_datagram, .path = r_path,
                              .gap = r_gap, .flags = r_flags, .tcp_note = r_note,
                              .close = r_close, .quiet = r_quiet};
     return h;

@@ -47,6 +47,9 @@ struct recorder {
     int quiet_closer;
     int datagrams[2]; /* UDP datagrams by direction (their bytes go to stream[]) */
     bool forget_datagrams; /* the datagram callback says the flow holds nothing */
+    bool restart_next;     /* the next datagram begins a new connection */
+    int paths;             /* path callbacks, and the last one's endpoints */
+    struct endpoint path_a, path_b;
 };
 
 struct flow_handler recorder_handler(struct recorder *r);

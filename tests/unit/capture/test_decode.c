@@ -279,6 +279,134 @@ static void udp_quic_and_dtls_open_flows(void **state)
     assert_int_equal(rec->closed, 3);
 }
 
+static const uint8_t client_cid[4] = {0xc1, 0xc2, 0xc3, 0xc4};
+static const uint8_t server_cid[8] = {0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58};
+
+/* A QUIC long header whose Source Connection ID is scid. */
+static void quic_long(const char *src, const char *dst, uint16_t sport, uint16_t dport, const uint8_t *scid,
+                      size_t scid_len, uint64_t no)
+{
+    static struct builder d;
+    b_reset(&d);
+    b_u8(&d, 0xc3);
+    b_bytes(&d, "\0\0\0\1", 4);
+    b_u8(&d, 8);
+    b_fill(&d, 0xdd, 8);
+    b_u8(&d, (uint8_t)scid_len);
+    b_bytes(&d, scid, scid_len);
+    b_fill(&d, 0, 20);
+    b_reset(&frame);
+    ip_udp(&frame, src, dst, sport, dport, d.b, d.n);
+    feed(cap, 101, &frame, no);
+}
+
+/* A short header sent to dcid. */
+static void quic_short(const char *src, const char *dst, uint16_t sport, uint16_t dport, const uint8_t *dcid,
+                       size_t dcid_len, uint64_t no)
+{
+    static struct builder d;
+    b_reset(&d);
+    b_u8(&d, 0x41);
+    b_bytes(&d, dcid, dcid_len);
+    b_fill(&d, 0x99, 24);
+    b_reset(&frame);
+    ip_udp(&frame, src, dst, sport, dport, d.b, d.n);
+    feed(cap, 101, &frame, no);
+}
+
+/* A QUIC connection whose client's port changes (a NAT rebinding) stays
+ * its flow: the short header's DCID is the server's, learnt from its long
+ * header; the new path then carries the answers too, and coming back to
+ * the first path is told as well. Bytes sent to a known ID between two
+ * strangers go nowhere. */
+static void quic_connection_ids_follow_a_moved_client(void **state)
+{
+    (void)state;
+    quic_long("10.0.0.1", "10.0.0.2", 5000, 443, client_cid, 4, 1);
+    quic_long("10.0.0.2", "10.0.0.1", 443, 5000, server_cid, 8, 2);
+    assert_int_equal(rec->opened, 1);
+    quic_short("10.0.0.1", "10.0.0.2", 5000, 443, server_cid, 8, 3);
+    assert_int_equal(rec->paths, 0);
+    quic_short("10.0.0.1", "10.0.0.2", 6000, 443, server_cid, 8, 4);
+    assert_int_equal(rec->opened, 1);
+    assert_int_equal(rec->datagrams[0], 3);
+    assert_int_equal(rec->paths, 1);
+    assert_int_equal(rec->path_a.port, 6000);
+    assert_int_equal(rec->path_b.port, 443);
+    assert_int_equal(capture_stats(cap)->quic_paths, 1);
+    quic_short("10.0.0.2", "10.0.0.1", 443, 6000, client_cid, 0, 5); /* a zero-length ID: the path alone */
+    assert_int_equal(rec->datagrams[1], 2);
+    assert_int_equal(rec->paths, 1);
+    quic_short("10.0.0.1", "10.0.0.2", 5000, 443, server_cid, 8, 6);
+    assert_int_equal(rec->paths, 2);
+    assert_int_equal(rec->path_a.port, 5000);
+    /* the server's packets to the client's ID, at a new client address */
+    quic_short("10.0.0.2", "10.0.0.7", 443, 7000, client_cid, 4, 7);
+    assert_int_equal(rec->datagrams[1], 3);
+    assert_int_equal(rec->paths, 3);
+    assert_memory_equal(rec->path_a.addr, ((uint8_t[]){10, 0, 0, 7}), 4); /* a: the client */
+    assert_int_equal(rec->path_a.port, 7000);
+    quic_short("10.0.0.9", "10.0.0.8", 7000, 443, server_cid, 8, 8);
+    quic_short("10.0.0.9", "10.0.0.8", 7000, 443, client_cid, 4, 9);
+    assert_int_equal(rec->datagrams[0] + rec->datagrams[1], 7);
+    assert_int_equal(rec->opened, 1);
+    /* a long header on the moved path is a new connection's (the NAT gave
+     * the port to another): its own flow */
+    static const uint8_t other_cid[6] = {0xee, 1, 2, 3, 4, 5};
+    quic_long("10.0.0.2", "10.0.0.1", 443, 6000, other_cid, 6, 9);
+    assert_int_equal(rec->opened, 2);
+    assert_int_equal(rec->paths, 3);
+
+    /* -j shards a moved datagram with its connection */
+    struct capture_seg seg, home;
+    static struct builder d;
+    b_reset(&d);
+    b_u8(&d, 0x41);
+    b_bytes(&d, server_cid, 8);
+    b_fill(&d, 0x99, 24);
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 6000, 443, d.b, d.n);
+    struct pkt p = {.ts = 10000000, .no = 10, .data = b_cur(&frame), .wire_len = (uint32_t)frame.n, .linktype = 101};
+    assert_true(capture_decode(cap, &p, &seg));
+    assert_true(seg.moved);
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 443, d.b, d.n);
+    p.data = b_cur(&frame);
+    assert_true(capture_decode(cap, &p, &home));
+    assert_false(home.moved);
+    for (uint32_t n = 2; n < 9; n++)
+        assert_int_equal(capture_seg_shard(&seg, n), capture_seg_shard(&home, n));
+
+    /* a consumer that sees a new connection on the same ports ends the flow */
+    rec->restart_next = true;
+    quic_long("10.0.0.1", "10.0.0.2", 5000, 443, client_cid, 4, 11);
+    assert_int_equal(rec->closed, 1);
+    assert_int_equal(rec->why, FLOW_END_REUSED);
+    assert_int_equal(rec->opened, 3);
+    assert_int_equal(rec->datagrams[0], 6);
+}
+
+/* The table of IDs is bounded: the oldest makes room, and is counted. */
+static void quic_connection_ids_are_bounded(void **state)
+{
+    (void)state;
+    capture_free(cap);
+    struct capture_limits lim = capture_limits_default();
+    lim.max_cids = 3;
+    struct flow_handler h = recorder_handler(rec);
+    cap = capture_new(&lim, &h);
+    for (uint8_t i = 0; i < 10; i++) {
+        uint8_t id[4] = {0xa0, 0xa1, 0xa2, i};
+        quic_long("10.0.0.1", "10.0.0.2", (uint16_t)(5000 + i), 443, id, 4, 1 + i);
+    }
+    assert_int_equal(capture_stats(cap)->quic_cids_evicted, 7);
+    uint8_t gone[4] = {0xa0, 0xa1, 0xa2, 0}, kept[4] = {0xa0, 0xa1, 0xa2, 9};
+    quic_short("10.0.0.2", "10.0.0.1", 443, 6000, gone, 4, 20);
+    assert_int_equal(rec->paths, 0);
+    quic_short("10.0.0.2", "10.0.0.1", 443, 6000, kept, 4, 21);
+    assert_int_equal(rec->paths, 1);
+}
+
 static void unsupported_and_malformed(void **state)
 {
     (void)state;
@@ -323,6 +451,8 @@ int main(void)
         T(gre_and_ip_in_ip),
         T(vxlan_and_gtpu),
         T(udp_quic_and_dtls_open_flows),
+        T(quic_connection_ids_follow_a_moved_client),
+        T(quic_connection_ids_are_bounded),
         T(unsupported_and_malformed),
         T(lying_ip_length_is_clamped),
     };

@@ -234,6 +234,62 @@ static void server_answers(void **state)
     fx_free(&f);
 }
 
+/* The server's Initial: its ServerHello, from sscid. */
+static void server_hello_initial(struct fx *f, uint64_t packet)
+{
+    static struct builder sh;
+    b_reset(&sh);
+    tls_server_hello(&sh, 0x0304, 0x1301);
+    b_reset(&frames);
+    crypto_frame(&frames, 0, sh.b, sh.n);
+    fx_datagram(f, 1, cur_make(dg, server_initial(1, 0, &frames, dg)), packet);
+}
+
+/* A client Initial of 1200 bytes under other IDs, with a ClientHello. */
+static size_t other_initial(struct cur key_dcid, struct cur header_dcid)
+{
+    static struct builder padded;
+    b_reset(&padded);
+    crypto_frame(&padded, 0, hello.b, hello.n);
+    b_fill(&padded, 0, 1200 - padded.n);
+    return quic_initial_packet(1, false, key_dcid, header_dcid, cur_make(cscid, 4), 0, padded.b, padded.n, dg);
+}
+
+/* A client's Initial under a DCID of its own after the server answered
+ * starts a new connection on the same ports; the Initials that go on with
+ * the first one (the first DCID, the server's ID) do not, nor anything
+ * before the server answered, nor a small one, nor the server's. */
+static void new_connection_on_the_same_ports(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open_udp(&f);
+    static const uint8_t fresh[8] = {0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8};
+    client_flight(&f, 1);
+    size_t n = other_initial(cur_make(fresh, 8), cur_make(fresh, 8));
+    assert_false(quic_new_connection(f.tf, 0, cur_make(dg, n), (uint32_t)n)); /* no answer yet */
+    server_hello_initial(&f, 4);
+    assert_true(f.tf->s->sh.present);
+    n = other_initial(cur_make(fresh, 8), cur_make(fresh, 8));
+    assert_true(quic_new_connection(f.tf, 0, cur_make(dg, n), (uint32_t)n));
+    assert_false(quic_new_connection(f.tf, 1, cur_make(dg, n), (uint32_t)n));
+    assert_false(quic_new_connection(f.tf, 0, cur_make(dg, n), 1100));
+    for (size_t cut = 0; cut < n; cut += 97)
+        assert_false(quic_new_connection(f.tf, 0, cur_make(dg, cut), (uint32_t)n));
+    dg[n - 1] ^= 1; /* it must authenticate */
+    assert_false(quic_new_connection(f.tf, 0, cur_make(dg, n), (uint32_t)n));
+    n = other_initial(cur_make(dcid, 8), cur_make(dcid, 8));
+    assert_false(quic_new_connection(f.tf, 0, cur_make(dg, n), (uint32_t)n));
+    n = other_initial(cur_make(sscid, 5), cur_make(sscid, 5));
+    assert_false(quic_new_connection(f.tf, 0, cur_make(dg, n), (uint32_t)n));
+    /* and the flow says so through the capture's callback, before reading it */
+    n = other_initial(cur_make(fresh, 8), cur_make(fresh, 8));
+    unsigned initials = f.tf->s->quic.packets[DIR_C2S][QP_INITIAL];
+    assert_int_equal(fx_datagram(&f, 0, cur_make(dg, n), 5), FLOW_NEW_CONNECTION);
+    assert_int_equal(f.tf->s->quic.packets[DIR_C2S][QP_INITIAL], initials);
+    fx_free(&f);
+}
+
 static void version_negotiation_and_retry(void **state)
 {
     (void)state;
@@ -353,6 +409,7 @@ int main(void)
         cmocka_unit_test(version_names),
         cmocka_unit_test(client_hello_in_pieces),
         cmocka_unit_test(server_answers),
+        cmocka_unit_test(new_connection_on_the_same_ports),
         cmocka_unit_test(version_negotiation_and_retry),
         cmocka_unit_test(close_is_an_alert),
         cmocka_unit_test(damaged_packets),
