@@ -334,7 +334,7 @@ static int tp_parse(SSL *s, unsigned type, unsigned ctx, const unsigned char *in
     return 1;
 }
 
-static bool refuse_alpn, no_answer, rebind;
+static bool refuse_alpn, no_answer, rebind, forged_retry;
 
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                        unsigned int inlen, void *arg)
@@ -468,6 +468,7 @@ struct conn {
     uint16_t client_port, server_port;
     struct keys initial[2], hs[2], app[2];
     uint64_t pn[2][3]; /* [side][Initial, Handshake, 1-RTT] */
+    bool heard_server;
     struct bytes token;
 };
 
@@ -557,7 +558,9 @@ static void long_packet(struct bytes *dg, struct conn *k, int side, int type, st
     put8(&hdr, (uint8_t)(0xc0 | k->v->types[type] << 4 | 0x01)); /* packet number length 2 */
     for (int i = 0; i < 4; i++)
         put8(&hdr, (uint8_t)(k->v->code >> (24 - 8 * i)));
-    const uint8_t *dcid = side ? k->scid : k->dcid, *scid = side ? k->server_cid : k->scid;
+    /* once it heard from the server, a client sends to the server's ID (RFC 9000 7.2) */
+    const uint8_t *dcid = side ? k->scid : k->heard_server ? k->server_cid : k->dcid;
+    const uint8_t *scid = side ? k->server_cid : k->scid;
     put8(&hdr, 8);
     put(&hdr, dcid, 8);
     put8(&hdr, 8);
@@ -573,6 +576,7 @@ static void long_packet(struct bytes *dg, struct conn *k, int side, int type, st
     const struct keys *keys = level ? &k->hs[side] : &k->initial[side];
     seal(dg, keys, &hdr, length_at, k->pn[side][level]++, frames, true);
     free(hdr.p);
+    k->heard_server |= side == 1;
 }
 
 static void short_packet(struct bytes *dg, struct conn *k, int side, struct bytes *frames)
@@ -612,7 +616,10 @@ static void pad_to(struct bytes *frames, size_t already, size_t header)
     }
 }
 
-static void retry_packet(struct conn *k)
+/* A Retry from the server, or with forged set one whose integrity tag is
+ * wrong (made by something on the path): a client throws that away and
+ * goes on as before (RFC 9001 5.8). */
+static void retry_packet(struct conn *k, bool forged)
 {
     struct bytes dg = {0}, pseudo = {0};
     uint8_t new_cid[8];
@@ -635,11 +642,13 @@ static void retry_packet(struct conn *k)
     put(&pseudo, dg.p, dg.n);
     uint8_t tag[16];
     aead("AES-128-GCM", k->v->retry_key, k->v->retry_nonce, pseudo.p, pseudo.n, NULL, 0, tag, true);
+    tag[0] ^= forged;
     put(&dg, tag, 16);
     datagram(k, 1, &dg);
-    /* the client starts again towards the Retry's connection ID */
-    memcpy(k->dcid, new_cid, 8);
-    initial_keys(k->v, k->dcid, 8, k->initial);
+    if (!forged) { /* the client starts again towards the Retry's connection ID */
+        memcpy(k->dcid, new_cid, 8);
+        initial_keys(k->v, k->dcid, 8, k->initial);
+    }
     free(dg.p);
     free(pseudo.p);
 }
@@ -700,7 +709,9 @@ static void connection(struct conn *k, bool split, bool retry, bool vn)
         datagram(k, 0, &dg);
         dg.n = 0;
         if (retry && attempt == 0)
-            retry_packet(k);
+            retry_packet(k, false);
+        if (forged_retry && attempt == 0)
+            retry_packet(k, true);
     }
     if (no_answer) {
         free(dg.p);
@@ -807,7 +818,7 @@ int main(int argc, char **argv)
         {"split", no_argument, NULL, 's'},         {"retry", no_argument, NULL, 'r'},
         {"vn", no_argument, NULL, 'n'},            {"refuse", no_argument, NULL, 'x'},
         {"no-answer", no_argument, NULL, 'a'},     {"rebind", no_argument, NULL, 'b'},
-        {"same-ports", no_argument, NULL, 'P'},
+        {"same-ports", no_argument, NULL, 'P'},    {"forged-retry", no_argument, NULL, 'F'},
         {"connections", required_argument, NULL, 'N'}, {"unique", required_argument, NULL, 'U'},
         {"seed", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
@@ -828,6 +839,7 @@ int main(int argc, char **argv)
         case 'a': no_answer = true; break;
         case 'b': rebind = true; break;
         case 'P': same_ports = true; break;
+        case 'F': forged_retry = true; break;
         case 'N': connections = strtoul(optarg, NULL, 10); break;
         case 'U': unique = strtoul(optarg, NULL, 10); break;
         case 'S': rng_state = strtoull(optarg, NULL, 10) * 0x9e3779b97f4a7c15ULL | 1; break;
@@ -836,7 +848,7 @@ int main(int argc, char **argv)
     }
     if (!pki || optind != argc - 1 || !connections || !unique) {
         fprintf(stderr, "usage: quic-gen --pki DIR [--keylog FILE] [--version 1|2|draft-29] [--cipher NAME]\n"
-                        "                [--split] [--retry] [--vn] [--refuse] [--no-answer] [--rebind]\n"
+                        "                [--split] [--retry] [--forged-retry] [--vn] [--refuse] [--no-answer] [--rebind]\n"
                         "                [--connections N] [--same-ports]\n"
                         "                [--unique U]"
                         " [--seed S] OUT.pcap\n");

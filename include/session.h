@@ -403,6 +403,13 @@ const char *transport_carrier(enum transport t);
 enum { QP_INITIAL, QP_0RTT, QP_HANDSHAKE, QP_RETRY, QP_SHORT, QP_VERSION_NEG, QP_KINDS };
 
 /* What QUIC's own headers and frames showed (RFC 9000). */
+/* A Retry's integrity tag (RFC 9001 5.8). */
+enum quic_retry_tag {
+    RETRY_TAG_UNCHECKED, /* no key for the version (drafts before 25), or the client's Initial not seen */
+    RETRY_TAG_VALID,
+    RETRY_TAG_INVALID,
+};
+
 /* A path a QUIC connection moved to (RFC 9000 9), found by its
  * connection ID, or its first path again. */
 struct quic_path {
@@ -430,6 +437,7 @@ struct quic_info {
     uint32_t crypto_out_of_order;  /* CRYPTO frames that arrived before the bytes ahead of them */
     uint32_t retries;
     struct bytes retry_token;      /* the last Retry's token */
+    enum quic_retry_tag retry_tag; /* the last Retry's integrity tag */
     uint32_t initials_after_retry; /* the client's Initial packets after the last Retry */
     uint32_t initials_after_vn;    /* the client's Initial packets (opened) after a Version Negotiation */
     bool close_seen, close_app;    /* a CONNECTION_CLOSE in a packet we could open */

@@ -694,6 +694,9 @@ static void quic(struct jw *w, const struct session *s)
         jw_uint(w, q->retry_token.len);
     else
         jw_null(w);
+    static const char *const tags[] = {[RETRY_TAG_UNCHECKED] = NULL, [RETRY_TAG_VALID] = "valid",
+                                       [RETRY_TAG_INVALID] = "invalid"};
+    jw_key_str(w, "retry_integrity", q->retries ? tags[q->retry_tag] : NULL);
     quic_packets(w, "packets_c2s", q->packets[DIR_C2S]);
     quic_packets(w, "packets_s2c", q->packets[DIR_S2C]);
     jw_key_uint(w, "undecrypted_c2s", q->undecrypted[DIR_C2S]);

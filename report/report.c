@@ -189,8 +189,10 @@ const char *report_transport_text(const struct session *s, char *buf, size_t len
                 appendf(buf, len, &n, "%s%s", i ? "," : "", quic_version_name(q->offered.v[i], name));
         }
         if (q->retries)
-            appendf(buf, len, &n, ", %u Retr%s (token %zu bytes)", q->retries, q->retries == 1 ? "y" : "ies",
-                    q->retry_token.len);
+            appendf(buf, len, &n, ", %u Retr%s (token %zu bytes%s)", q->retries, q->retries == 1 ? "y" : "ies",
+                    q->retry_token.len,
+                    q->retry_tag == RETRY_TAG_INVALID ? ", integrity tag WRONG"
+                    : q->retry_tag == RETRY_TAG_VALID ? ", integrity tag verified" : "");
         packet_counts(buf, len, &n, "client", q->packets[DIR_C2S]);
         packet_counts(buf, len, &n, "server", q->packets[DIR_S2C]);
         if (q->path_changes) {

@@ -97,6 +97,15 @@ static bool quic_retry(const struct session *s, const struct rule_env *env, stru
     const struct quic_info *q = &s->quic;
     if (s->transport != TR_QUIC || !q->retries)
         return false;
+    bool unanswered = !q->initials_after_retry && !s->established;
+    if (q->retry_tag == RETRY_TAG_INVALID) {
+        finding_note(out, "the %s Retry's integrity tag does not verify (RFC 9001 5.8), so a client must throw it "
+                          "away: it was damaged, or made by something on the path that is not the server%s",
+                     q->retries > 1 ? "last" : "server's", unanswered ? "; the client never answered it" : "");
+        out->severity = unanswered ? SEV_MEDIUM : SEV_LOW;
+        out->explains = unanswered;
+        return true;
+    }
     if (q->retries > 1) {
         finding_note(out, "the server sent %u Retry packets to one connection; a client accepts only one (RFC 9000 "
                           "17.2.5.2), so every later one was thrown away",
@@ -104,7 +113,7 @@ static bool quic_retry(const struct session *s, const struct rule_env *env, stru
         out->severity = SEV_MEDIUM;
         return true;
     }
-    if (!q->initials_after_retry && !s->established) {
+    if (unanswered) {
         finding_note(out, "the server answered with a Retry (a %zu-byte token), and the client never sent an Initial "
                           "with it",
                      q->retry_token.len);
@@ -118,7 +127,7 @@ static bool quic_retry(const struct session *s, const struct rule_env *env, stru
 const struct rule rule_quic_retry = {
     .info = {.id = "quic-retry", .severity = SEV_MEDIUM, .title = "QUIC Retry not followed through",
              .rationale = "A Retry makes the client prove its address before the server keeps state; a client that does not answer it, or a server that sends it again and again (a load balancer that forgets its tokens), never gets to the handshake."},
-    .fix = "Check that every server behind the address accepts the others' Retry tokens (a shared token key), and that the client's QUIC stack supports Retry.",
+    .fix = "Check that every server behind the address accepts the others' Retry tokens (a shared token key), and that the client's QUIC stack supports Retry; a Retry whose integrity tag is wrong comes from a device on the path rewriting QUIC, or from damage: find it by capturing nearer the server.",
     .mq = NULL,
     .check = quic_retry,
 };

@@ -527,6 +527,8 @@ scenario() {
     quic_gen "$s" --version 1 --no-answer ;;
   quic-rebind) # a NAT rebinding: the client's port changes after the handshake, its connection IDs do not
     quic_gen "$s" --version 1 --rebind ;;
+  quic-retry-forged) # a Retry whose integrity tag is wrong: the client ignores it and the server answers
+    quic_gen "$s" --version 1 --forged-retry ;;
   quic-same-ports) # one client socket makes two connections, one after the other
     quic_gen "$s" --version 1 --connections 2 --same-ports ;;
   client-cert-missing)
@@ -656,5 +658,5 @@ all=(tls12-rsa tls12-ecdsa tls13 tls12-resume tls13-resume tls12-client-cert tls
      cert-ed25519 rsa-pss-key old-client renegotiation-refused idn-raw-sni mq-two-channels
      mq-no-clienthello mq-key-reset mq-reconnect-at-reset dtls12 dtls10 dtls12-unknown-ca dtls12-gnutls
      quic-v1 quic-v2-chacha quic-draft29 quic-retry quic-vn quic-refused quic-no-answer quic-rebind
-     quic-same-ports)
+     quic-same-ports quic-retry-forged)
 for s in "${@:-${all[@]}}"; do scenario "$s"; done

@@ -403,13 +403,20 @@ static void version_negotiation(struct tflow *tf, int fdir, struct cur versions)
 
 /* A Retry (RFC 9000 17.2.5): the client sends its Initial packets again,
  * under keys from the DCID the Retry chose; the CRYPTO frames in them
- * repeat the same ClientHello, which is not read twice. */
-static void retry(struct tflow *tf, int fdir, struct cur rest)
+ * repeat the same ClientHello, which is not read twice. Its integrity tag
+ * is checked against the DCID of the client's Initial it answers: a client
+ * throws away a Retry whose tag is wrong. */
+static void retry(struct tflow *tf, const struct quic_version *v, int fdir, struct cur packet, struct cur rest)
 {
     struct session *s = session_of(tf, fdir);
     if (!s)
         return;
     s->quic.retries++;
+    const struct quic_conn *q = tf->quic;
+    struct quic_work *w = work(tf->d, 0);
+    s->quic.retry_tag = q->have_dcid && fdir != q->client_fdir && w
+                            ? quic_retry_check(w->ctx, v, cur_make(q->dcid, q->dcid_len), packet)
+                            : RETRY_TAG_UNCHECKED;
     struct cur token = rest.left >= 16 ? cur_head(&rest, rest.left - 16) : rest;
     if (!store_bytes(s->arena, token, &s->quic.retry_token))
         s->quic.retry_token.len = 0;
@@ -525,7 +532,7 @@ static size_t long_packet(struct tflow *tf, struct quic_conn *q, int fdir, struc
     p.kind = kind_of(v, first);
     count(q, fdir, p.kind);
     if (p.kind == QP_RETRY) {
-        retry(tf, fdir, c);
+        retry(tf, v, fdir, start, c);
         return start.left;
     }
     uint64_t length;

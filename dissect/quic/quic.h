@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "include/cur.h"
+#include "include/session.h"
 
 struct tflow;
 struct quic_conn;
@@ -24,6 +25,7 @@ struct quic_version {
     const uint8_t *salt;   /* 20 bytes (RFC 9001 5.2) */
     const char *label;     /* "quic " or "quicv2 " before key, iv, hp, ku */
     bool v2_types;         /* packet types as RFC 9369 3.2 numbers them */
+    const uint8_t *retry_key; /* the Retry Integrity Tag's key (16 bytes) and nonce (12), or NULL */
 };
 
 /* quic_version_find - the version's parameters, or NULL when its Initial
@@ -52,6 +54,11 @@ bool quic_initial_keys(const struct quic_version *v, struct cur dcid, bool clien
  * handshake secrets) for a suite. */
 bool quic_traffic_keys(const struct quic_version *v, const struct suite *su, const uint8_t *secret,
                        size_t secret_len, struct quic_keys *out);
+/* quic_retry_check - a Retry packet's integrity tag (RFC 9001 5.8), the
+ * packet whole to the end of its datagram, odcid the Destination
+ * Connection ID of the client's Initial it answers. */
+enum quic_retry_tag quic_retry_check(EVP_CIPHER_CTX *ctx, const struct quic_version *v, struct cur odcid,
+                                     struct cur retry);
 /* quic_hp_mask - header protection's 5-byte mask for a 16-byte sample,
  * with a cipher context to reuse. */
 bool quic_hp_mask(EVP_CIPHER_CTX *ctx, const struct quic_keys *k, const uint8_t sample[16], uint8_t mask[5]);

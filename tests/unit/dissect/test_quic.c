@@ -95,6 +95,33 @@ static void header_protection_masks(void **state)
     EVP_CIPHER_CTX_free(ctx);
 }
 
+/* RFC 9001 A.4 and RFC 9369 A.4: Retry packets answering the A.2 client,
+ * whose tags verify; any damaged byte, or another ODCID, fails. Drafts
+ * before 25 had no tag. */
+static void retry_integrity(void **state)
+{
+    (void)state;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    assert_non_null(ctx);
+    uint8_t v1[36], v2[36];
+    unhex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba", v1, 36);
+    unhex("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6", v2, 36);
+    struct cur odcid = cur_make(rfc_dcid, 8);
+    assert_int_equal(quic_retry_check(ctx, quic_version_find(1), odcid, cur_make(v1, 36)), RETRY_TAG_VALID);
+    assert_int_equal(quic_retry_check(ctx, quic_version_find(0x6b3343cf), odcid, cur_make(v2, 36)), RETRY_TAG_VALID);
+    for (size_t i = 0; i < 36; i++) {
+        v1[i] ^= 0x10;
+        assert_int_equal(quic_retry_check(ctx, quic_version_find(1), odcid, cur_make(v1, 36)), RETRY_TAG_INVALID);
+        v1[i] ^= 0x10;
+    }
+    assert_int_equal(quic_retry_check(ctx, quic_version_find(1), cur_make(rfc_dcid, 7), cur_make(v1, 36)),
+                     RETRY_TAG_INVALID);
+    assert_int_equal(quic_retry_check(ctx, quic_version_find(0xff000017), odcid, cur_make(v1, 36)),
+                     RETRY_TAG_UNCHECKED);
+    assert_int_equal(quic_retry_check(ctx, quic_version_find(1), odcid, cur_make(v1, 15)), RETRY_TAG_UNCHECKED);
+    EVP_CIPHER_CTX_free(ctx);
+}
+
 static void version_names(void **state)
 {
     (void)state;
@@ -406,6 +433,7 @@ int main(void)
         cmocka_unit_test(initial_keys_v1),
         cmocka_unit_test(initial_keys_v2),
         cmocka_unit_test(header_protection_masks),
+        cmocka_unit_test(retry_integrity),
         cmocka_unit_test(version_names),
         cmocka_unit_test(client_hello_in_pieces),
         cmocka_unit_test(server_answers),

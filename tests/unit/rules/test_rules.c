@@ -2327,6 +2327,15 @@ static void test_quic_rules(void **state)
     s->quic.initials_after_retry = 0;
     eval(s);
     expect(s, "quic-retry", SEV_MEDIUM, "never sent an Initial with it", NULL);
+    /* a Retry with a wrong integrity tag: the client rightly ignored it */
+    s->findings.n = 0;
+    s->quic.retry_tag = RETRY_TAG_INVALID;
+    eval(s);
+    expect(s, "quic-retry", SEV_MEDIUM, "integrity tag does not verify", "never answered it");
+    s->findings.n = 0;
+    s->established = true;
+    eval(s);
+    expect(s, "quic-retry", SEV_LOW, "integrity tag does not verify", NULL);
     session_free(s);
     /* a transport error explains the failure; a crypto error is an alert's business */
     s = quic_session(6);
