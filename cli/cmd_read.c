@@ -21,7 +21,8 @@ static const char read_usage[] =
     "timestamp order, so connections spanning rotated files stay whole; packet\n"
     "numbers count on across them. On a terminal, a large capture shows its\n"
     "progress on stderr. Every session is checked by the rules (tlsscope rules\n"
-    "lists them) and reported with its findings, worst first.\n"
+    "lists them) and reported with its findings, worst first; a CSV without\n"
+    "the findings columns, and Zeek's logs, skip the rules.\n"
     "\n";
 
 static const char live_intro[] =

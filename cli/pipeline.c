@@ -14,7 +14,8 @@
 static void on_session(void *ctx, struct session *s)
 {
     struct pipeline *p = ctx;
-    rules_eval(p->rules, s);
+    if (!p->skip_rules)
+        rules_eval(p->rules, s);
     if (s->ch.present)
         p->handshakes++;
     if (p->on_session)
@@ -112,6 +113,14 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     struct rules_config rc = {.policy = p->policy, .as_of = o->as_of, .as_of_time = o->as_of_time,
                               .wall = (int64_t)time(NULL)};
     p->rules = rules_new(&rc);
+    /* what the report does not print is not computed: a CSV of a few
+     * fields needs neither the rules nor the fingerprints (a caller that
+     * looks at the sessions itself gets everything) */
+    bool report_only = rep && !p->on_session && !p->keep && !p->take && !p->on_capture_findings;
+    unsigned needs = report_only ? report_needs(rep) : REPORT_NEEDS_ALL;
+    p->skip_rules = !(needs & REPORT_NEEDS_FINDINGS);
+    struct dissect_config dc = o->dissect;
+    dc.skip_fingerprints = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS));
     p->progress = o->progress;
     p->n_trackers = o->jobs ? o->jobs : 1;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
@@ -140,7 +149,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     lim.ooo_total = lim.ooo_total / p->n_trackers ? lim.ooo_total / p->n_trackers : 1;
     for (size_t i = 0; i < p->n_trackers; i++) {
         struct batch_tracker *t = &p->trackers[i];
-        t->dissect = dissect_new(&o->dissect, to_output, p);
+        t->dissect = dissect_new(&dc, to_output, p);
         if (!t->dissect) {
             cli_error("out of memory");
             return EXIT_INPUT;

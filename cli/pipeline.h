@@ -35,6 +35,7 @@ struct pipeline {
     bool sessions_only;
     struct policy *policy;
     struct rules *rules;
+    bool skip_rules; /* the report shows no findings: the rules are not run */
     struct dissect *dissect;
     struct capture *capture;
     /* reading files: trackers[0] is capture/dissect above; with -j N there

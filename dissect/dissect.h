@@ -20,6 +20,7 @@ struct dissect_config {
     size_t reorder_window;    /* finished sessions held back to keep order */
     bool decrypt_app;         /* with a key log: read application data too */
     bool keep_messages;       /* keep each handshake message's bytes (the TUI) */
+    bool skip_fingerprints;   /* no output and no rule asks for JA3/JA4: do not compute them */
 };
 
 /* dissect_config_default - the built-in limits. */

@@ -103,7 +103,8 @@ void finalize_session(struct dissect *d, struct session *s)
         s->established = true;
     s->one_way = one_way(s);
     s->ech = ech_outcome(s);
-    fingerprint_session(s);
+    if (!d->cfg.skip_fingerprints)
+        fingerprint_session(s);
     trust_check(d, s, &s->server_certs);
     trust_check(d, s, &s->client_certs);
     /* Messages delivered late by reassembly keep their packet numbers;

@@ -196,11 +196,11 @@ static void cell(const struct session *s, enum csv_column c, char *out, size_t l
 }
 
 /* the columns to write: --fields, else all */
-static size_t columns(const struct report *r, enum csv_column *out)
+static size_t columns(const struct report *r, uint8_t *out)
 {
     if (!r->opts.fields) {
         for (int c = 0; c < C_COUNT; c++)
-            out[c] = (enum csv_column)c;
+            out[c] = (uint8_t)c;
         return C_COUNT;
     }
     size_t n = 0;
@@ -208,7 +208,7 @@ static size_t columns(const struct report *r, enum csv_column *out)
         size_t len = strcspn(p, ",");
         for (int c = 0; c < C_COUNT; c++)
             if (strlen(csv_names[c]) == len && memcmp(csv_names[c], p, len) == 0)
-                out[n++] = (enum csv_column)c;
+                out[n++] = (uint8_t)c;
         p += len;
         if (*p)
             p++;
@@ -218,27 +218,45 @@ static size_t columns(const struct report *r, enum csv_column *out)
 
 void csv_open(struct report *r)
 {
-    enum csv_column cols[64];
-    size_t n = columns(r, cols);
-    for (size_t i = 0; i < n; i++)
-        fprintf(r->out, "%s%s", i ? "," : "", csv_names[cols[i]]);
+    r->csv_n = columns(r, r->csv_cols);
+    for (size_t i = 0; i < r->csv_n; i++)
+        fprintf(r->out, "%s%s", i ? "," : "", csv_names[r->csv_cols[i]]);
     fputs("\r\n", r->out);
+}
+
+/* Only the findings columns need the rules, only the fingerprint columns
+ * JA3 and JA4: a CSV of a few plain fields skips both. */
+static unsigned csv_needs(const struct report *r)
+{
+    unsigned needs = 0;
+    for (size_t i = 0; i < r->csv_n; i++) {
+        uint8_t c = r->csv_cols[i];
+        if (c == C_FINDINGS || c == C_WORST || c == C_RULES)
+            needs |= REPORT_NEEDS_FINDINGS;
+        if (c == C_JA3_HASH || c == C_JA4 || c == C_JA3S_HASH)
+            needs |= REPORT_NEEDS_FINGERPRINTS;
+    }
+    return needs;
 }
 
 void csv_session(struct report *r, const struct session *s)
 {
-    enum csv_column cols[64];
-    size_t n = columns(r, cols);
+    const uint8_t *cols = r->csv_cols;
+    size_t n = r->csv_n;
     for (size_t i = 0; i < n; i++) {
         char v[1024];
-        cell(s, cols[i], v, sizeof(v));
+        cell(s, (enum csv_column)cols[i], v, sizeof(v));
         if (i)
             fputc(',', r->out);
-        field(r->out, v);
+        if (n == 1 && !v[0])
+            fputs("\"\"", r->out); /* a lone empty field, not an empty line readers skip */
+        else
+            field(r->out, v);
     }
     fputs("\r\n", r->out);
 }
 
 const struct report_format csv_format = {
-    .name = "csv", .open = csv_open, .session = csv_session, .fields = csv_names, .n_fields = C_COUNT,
+    .name = "csv", .needs = csv_needs, .open = csv_open, .session = csv_session, .fields = csv_names,
+    .n_fields = C_COUNT,
 };

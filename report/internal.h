@@ -29,6 +29,9 @@ struct report {
     struct tally versions, ciphers, alerts, starttls, findings;
     uint64_t by_severity[4];
     uint64_t certs_hidden; /* TLS 1.3 sessions whose certificates no key log opened */
+    /* csv: the columns to write (--fields, else all), read once */
+    uint8_t csv_cols[64];
+    size_t csv_n;
     /* zeek: certificates already in x509.log */
     struct logged_cert *x509_logged;
     size_t n_x509_logged, cap_x509_logged;

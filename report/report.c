@@ -25,6 +25,11 @@ struct report *report_new(FILE *out, const struct report_opts *opts)
     return r;
 }
 
+unsigned report_needs(const struct report *r)
+{
+    return r->opts.format->needs ? r->opts.format->needs(r) : REPORT_NEEDS_ALL;
+}
+
 static const struct report_format *const formats[] = {&text_format, &json_format, &zeek_format, &csv_format};
 
 const struct report_format *report_format_named(const char *name)

@@ -18,8 +18,15 @@ struct capture_finding;
 /* An output format: what it writes for each session, for the capture-wide
  * findings and at the end. Adding one is a file with its functions and
  * this entry, and a line in report.c's table. */
+/* What a report shows beyond the dissected facts, which costs to compute:
+ * the rules' findings (which need the fingerprints too) and JA3/JA4. */
+enum { REPORT_NEEDS_FINDINGS = 1, REPORT_NEEDS_FINGERPRINTS = 2, REPORT_NEEDS_ALL = 3 };
+
 struct report_format {
     const char *name;
+    /* REPORT_NEEDS_* the report prints (its --fields considered); NULL:
+     * all of them */
+    unsigned (*needs)(const struct report *r);
     void (*open)(struct report *r); /* may be NULL */
     void (*session)(struct report *r, const struct session *s);
     void (*capture_findings)(struct report *r, const struct capture_finding *f, size_t n); /* may be NULL */
@@ -50,6 +57,9 @@ struct report_opts {
 
 /* report_new - a report writing to out (not owned). NULL on no memory. */
 struct report *report_new(FILE *out, const struct report_opts *opts);
+/* report_needs - REPORT_NEEDS_* of what this report prints: the rest need
+ * not be computed. */
+unsigned report_needs(const struct report *r);
 /* report_session - print one session. */
 void report_session(struct report *r, const struct session *s);
 /* report_capture_findings - findings about the capture as a whole. */

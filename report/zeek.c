@@ -551,6 +551,14 @@ static void zeek_end(struct report *r, const struct capture_stats *cs, const str
     zeek_close(r);
 }
 
+/* Zeek's logs hold no findings and no fingerprints (sni_matches_cert is
+ * worked out here). */
+static unsigned zeek_needs(const struct report *r)
+{
+    (void)r;
+    return 0;
+}
+
 const struct report_format zeek_format = {
-    .name = "zeek", .open = zeek_open, .session = zeek_entry, .summary = zeek_end, .directory = true,
+    .name = "zeek", .needs = zeek_needs, .open = zeek_open, .session = zeek_entry, .summary = zeek_end, .directory = true,
 };
