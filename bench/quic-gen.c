@@ -28,8 +28,13 @@
  * answer with Version Negotiation; --refuse has the server refuse the
  * client's ALPN, which QUIC carries as CONNECTION_CLOSE with a crypto
  * error; --no-answer has no server: the client sends its Initial three
- * times, as when UDP is blocked. --connections N writes N connections (one after another, each on
- * its own client address and port) made from U distinct handshakes. */
+ * times, as when UDP is blocked; --forged-retry has a Retry with a wrong
+ * integrity tag, which the client ignores; --rebind moves the client to
+ * another port after the handshake (a NAT rebinding). --connections N
+ * writes N connections (one after another, each on its own client address
+ * and port, or with --same-ports all on one) made from U distinct
+ * handshakes. */
+#define _DEFAULT_SOURCE /* timegm */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -42,7 +47,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <time.h>
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -473,7 +481,25 @@ struct conn {
 };
 
 static FILE *out;
-static int64_t clock_us = 1733400000LL * 1000000;
+static int64_t clock_us; /* the capture's clock: see start_clock */
+
+/* The capture begins a day after the server certificate's notBefore, so
+ * its certificates are valid at the capture's time, whenever the PKI was
+ * made, and the same PKI always gives the same times. */
+static void start_clock(const char *pki)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/server-ecdsa.pem", pki);
+    FILE *f = fopen(path, "r");
+    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    struct tm tm;
+    if (f)
+        fclose(f);
+    if (!x || ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) != 1)
+        die("cannot read the certificate %s", path);
+    X509_free(x);
+    clock_us = ((int64_t)timegm(&tm) + 86400) * 1000000;
+}
 
 static void write_pcap_header(void)
 {
@@ -875,6 +901,7 @@ int main(int argc, char **argv)
         die("out of memory");
     for (unsigned long i = 0; i < unique; i++)
         run_handshake(pki, su, &pool[i]);
+    start_clock(pki);
     write_pcap_header();
     for (unsigned long i = 0; i < connections; i++) {
         struct conn k = {.v = v, .h = &pool[i % unique], .server_port = 443};

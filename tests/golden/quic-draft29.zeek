@@ -6,7 +6,7 @@ exit 0
 #path	ssl
 #fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	version	cipher	curve	server_name	resumed	last_alert	next_protocol	established	ssl_history	cert_chain_fps	client_cert_chain_fps	sni_matches_cert
 #types	time	string	addr	port	addr	port	string	string	string	string	bool	string	string	bool	string	vector[string]	vector[string]	bool
-1733400000.002573	CIeEtj6sxjXvMw55j	10.1.0.1	1024	10.200.0.1	443	TLSv13	TLS_AES_256_GCM_SHA384	x25519	localhost	F	-	-	T	Cs	-	-	-
+1795395968.002573	C162YBTfX1QevYGlsk	10.1.0.1	1024	10.200.0.1	443	TLSv13	TLS_AES_256_GCM_SHA384	x25519	localhost	F	-	-	T	Cs	-	-	-
 #separator \x09
 #set_separator	,
 #empty_field	(empty)
