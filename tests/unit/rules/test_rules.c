@@ -214,7 +214,8 @@ static const struct finding *finding(const struct session *s, const char *rule)
 }
 
 /* expect - the rule fired with this severity and its evidence holds every
- * given fragment. */
+ * given fragment; the list ends with NULL, which the compiler checks. */
+static void expect(const struct session *s, const char *rule, enum severity sev, ...) __attribute__((sentinel));
 static void expect(const struct session *s, const char *rule, enum severity sev, ...)
 {
     const struct finding *f = finding(s, rule);
@@ -2331,7 +2332,7 @@ static void test_quic_rules(void **state)
     s->findings.n = 0;
     s->quic.retry_tag = RETRY_TAG_INVALID;
     eval(s);
-    expect(s, "quic-retry", SEV_MEDIUM, "integrity tag does not verify", "never answered it");
+    expect(s, "quic-retry", SEV_MEDIUM, "integrity tag does not verify", "never answered it", NULL);
     s->findings.n = 0;
     s->established = true;
     eval(s);
