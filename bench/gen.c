@@ -21,31 +21,16 @@
  *                     [--unique U] [--bulk-bytes B] [--seed S]
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("tlsscope-benchgen: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
+#include "common.h"
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -566,26 +551,11 @@ static bool conn_step(struct conn *k)
     }
 }
 
-/* A day after the RSA leaf became valid: the certificates are good during
- * the capture, and the same PKI gives the same timestamps. */
-static int64_t capture_start(const char *dir)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/rsa-leaf.pem", dir);
-    FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    struct tm tm;
-    if (!x || !ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm))
-        die("%s: cannot read its validity", path);
-    X509_free(x);
-    fclose(f);
-    return (int64_t)timegm(&tm) + 86400;
-}
-
 /* ---- main ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
+    bench_tool = "tlsscope-benchgen";
     const char *pki_dir = NULL, *path = NULL;
     uint64_t sessions = 0, bulk = 0, seed = 1;
     uint32_t unique = 4000, names = 20000;
@@ -621,7 +591,9 @@ int main(int argc, char **argv)
     static char obuf[1 << 20];
     setvbuf(out, obuf, _IOFBF, sizeof(obuf));
     pcap_header();
-    clock_us = capture_start(pki_dir) * 1000000;
+    char leaf[4096];
+    snprintf(leaf, sizeof(leaf), "%s/rsa-leaf.pem", pki_dir);
+    clock_us = capture_start(leaf) * 1000000;
 
     /* dense: a pool of distinct handshakes, replayed */
     struct script *pool = NULL;

@@ -34,9 +34,7 @@
  * writes N connections (one after another, each on its own client address
  * and port, or with --same-ports all on one) made from U distinct
  * handshakes. */
-#define _DEFAULT_SOURCE /* timegm */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,24 +45,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <time.h>
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("quic-gen: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
+#include "common.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -481,25 +464,7 @@ struct conn {
 };
 
 static FILE *out;
-static int64_t clock_us; /* the capture's clock: see start_clock */
-
-/* The capture begins a day after the server certificate's notBefore, so
- * its certificates are valid at the capture's time, whenever the PKI was
- * made, and the same PKI always gives the same times. */
-static void start_clock(const char *pki)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/server-ecdsa.pem", pki);
-    FILE *f = fopen(path, "r");
-    X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    struct tm tm;
-    if (f)
-        fclose(f);
-    if (!x || ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) != 1)
-        die("cannot read the certificate %s", path);
-    X509_free(x);
-    clock_us = ((int64_t)timegm(&tm) + 86400) * 1000000;
-}
+static int64_t clock_us; /* the capture's clock, from capture_start */
 
 static void write_pcap_header(void)
 {
@@ -838,6 +803,7 @@ static void connection(struct conn *k, bool split, bool retry, bool vn)
 
 int main(int argc, char **argv)
 {
+    bench_tool = "quic-gen";
     static const struct option opts[] = {
         {"pki", required_argument, NULL, 'p'},     {"keylog", required_argument, NULL, 'k'},
         {"version", required_argument, NULL, 'v'}, {"cipher", required_argument, NULL, 'c'},
@@ -901,7 +867,9 @@ int main(int argc, char **argv)
         die("out of memory");
     for (unsigned long i = 0; i < unique; i++)
         run_handshake(pki, su, &pool[i]);
-    start_clock(pki);
+    char leaf[4096];
+    snprintf(leaf, sizeof(leaf), "%s/server-ecdsa.pem", pki);
+    clock_us = capture_start(leaf) * 1000000;
     write_pcap_header();
     for (unsigned long i = 0; i < connections; i++) {
         struct conn k = {.v = v, .h = &pool[i % unique], .server_port = 443};
