@@ -200,7 +200,7 @@ const char *report_transport_text(const struct session *s, char *buf, size_t len
                     : q->retry_tag == RETRY_TAG_VALID ? ", integrity tag verified" : "");
         packet_counts(buf, len, &n, "client", q->packets[DIR_C2S]);
         packet_counts(buf, len, &n, "server", q->packets[DIR_S2C]);
-        if (q->path_changes) {
+        if (q->path_changes && q->paths.n) { /* none kept when memory ran out */
             const struct quic_path *p = &q->paths.v[q->paths.n - 1];
             char client[IP_TEXT_LEN], server[IP_TEXT_LEN];
             appendf(buf, len, &n, "; changed path %u time%s, %s %s:%u -> %s:%u from packet %llu", q->path_changes,
