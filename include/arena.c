@@ -1,5 +1,6 @@
 #include "include/arena.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,78 @@ struct arena {
     size_t used, cap;
 };
 
+/* Chunks of the usual size are kept for reuse when an arena is freed.
+ * Sessions are made on one thread and freed on another (-j): through
+ * malloc, every chunk would go back under the lock of the heap it came
+ * from while its owner takes new ones from it. Bounded: what is beyond
+ * goes back to malloc. */
+enum { POOL_MAX = 1024 };
+
+static struct {
+    pthread_mutex_t lock;
+    struct chunk *head;
+    size_t n;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct chunk *pool_take(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    struct chunk *c = pool.head;
+    if (c) {
+        pool.head = c->next;
+        pool.n--;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return c;
+}
+
+/* Gives back a list of chunks of any size; those of the usual size are
+ * kept, up to POOL_MAX, under one lock. */
+static void pool_give(struct chunk *c)
+{
+    struct chunk *keep = NULL, *last = NULL;
+    size_t n = 0;
+    while (c) {
+        struct chunk *next = c->next;
+        if (c->size == CHUNK_SIZE && n < POOL_MAX) {
+            c->next = keep;
+            keep = c;
+            if (!last)
+                last = c;
+            n++;
+        } else {
+            free(c);
+        }
+        c = next;
+    }
+    if (!keep)
+        return;
+    pthread_mutex_lock(&pool.lock);
+    if (pool.n + n <= POOL_MAX) {
+        last->next = pool.head;
+        pool.head = keep;
+        pool.n += n;
+        keep = NULL;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    while (keep) {
+        struct chunk *next = keep->next;
+        free(keep);
+        keep = next;
+    }
+}
+
+static struct chunk *chunk_new(size_t size)
+{
+    struct chunk *c = size == CHUNK_SIZE ? pool_take() : NULL;
+    if (!c && !(c = malloc(sizeof(*c) + size)))
+        return NULL;
+    c->next = NULL;
+    c->size = size;
+    c->used = 0;
+    return c;
+}
+
 struct arena *arena_new(void)
 {
     return calloc(1, sizeof(struct arena));
@@ -27,24 +100,8 @@ void arena_free(struct arena *a)
 {
     if (!a)
         return;
-    struct chunk *c = a->head;
-    while (c) {
-        struct chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    pool_give(a->head);
     free(a);
-}
-
-static struct chunk *chunk_new(size_t size)
-{
-    struct chunk *c = malloc(sizeof(*c) + size);
-    if (!c)
-        return NULL;
-    c->next = NULL;
-    c->size = size;
-    c->used = 0;
-    return c;
 }
 
 void *arena_alloc(struct arena *a, size_t n)

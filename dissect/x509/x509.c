@@ -25,8 +25,11 @@ enum { CACHE_CERTS = 2048 };
 
 /* Trackers reading one capture on several threads share one cache. */
 struct certcache {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* of refs */
     unsigned refs;
+    /* shared while a hit is copied out, which is most of the time spent
+     * here: trackers copying at once do not wait for each other */
+    pthread_rwlock_t entries;
     struct arena *arena; /* the certificates, where they never move */
     struct hmap by_sha256; /* of struct cert *, in the arena */
 };
@@ -37,6 +40,7 @@ struct certcache *certcache_new(void)
     if (!cc)
         return NULL;
     pthread_mutex_init(&cc->lock, NULL);
+    pthread_rwlock_init(&cc->entries, NULL);
     cc->refs = 1;
     cc->arena = arena_new();
     if (!cc->arena) {
@@ -64,6 +68,7 @@ void certcache_free(struct certcache *cc)
     if (left)
         return;
     pthread_mutex_destroy(&cc->lock);
+    pthread_rwlock_destroy(&cc->entries);
     arena_free(cc->arena);
     hmap_free(&cc->by_sha256);
     free(cc);
@@ -455,6 +460,17 @@ static void decode(struct arena *a, X509 *x, struct cert *c)
     c->self_signed = X509_self_signed(x, 1) == 1;
 }
 
+/* true: the certificate was decoded before, and is copied from there */
+static bool from_cache(struct dissect *d, struct arena *a, struct cert *out)
+{
+    const struct cert *hit = cache_find(d->certs, out->sha256);
+    if (!hit)
+        return false;
+    d->st.cert_cache_hits++;
+    cert_copy(a, out, hit);
+    return true;
+}
+
 void x509_decode(struct dissect *d, struct arena *a, struct cur der,
                  struct cert *out)
 {
@@ -463,14 +479,18 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     uint8_t md[64];
     if (digest(DIGEST_SHA256, der.p, der.left, md) == 32)
         memcpy(out->sha256, md, 32);
-    /* held while decoding too: a certificate is decoded once however
-     * many threads meet it, and the counts do not depend on timing */
-    pthread_mutex_lock(&d->certs->lock);
-    const struct cert *hit = cache_find(d->certs, out->sha256);
-    if (hit) {
-        d->st.cert_cache_hits++;
-        cert_copy(a, out, hit);
-        pthread_mutex_unlock(&d->certs->lock);
+    struct certcache *cc = d->certs;
+    pthread_rwlock_rdlock(&cc->entries);
+    bool found = from_cache(d, a, out);
+    pthread_rwlock_unlock(&cc->entries);
+    if (found)
+        return;
+    /* held while decoding: a certificate is decoded once however many
+     * threads meet it, and the counts do not depend on timing; so another
+     * may have decoded it since the look above */
+    pthread_rwlock_wrlock(&cc->entries);
+    if (from_cache(d, a, out)) {
+        pthread_rwlock_unlock(&cc->entries);
         return;
     }
     d->st.certs_parsed++;
@@ -487,8 +507,8 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
         X509_free(x);
     }
     ERR_clear_error();
-    cache_put(d->certs, out);
-    pthread_mutex_unlock(&d->certs->lock);
+    cache_put(cc, out);
+    pthread_rwlock_unlock(&cc->entries);
 }
 
 void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out)
