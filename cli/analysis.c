@@ -69,8 +69,6 @@ void analysis_defaults(struct analysis_opts *o)
     }
 }
 
-enum { MAX_JOBS = 64 };
-
 static bool parse_size(const char *s, size_t *out)
 {
     char *end;

@@ -11,6 +11,8 @@
 #include "dissect/dissect.h"
 #include "rules/rules.h"
 
+enum { MAX_JOBS = 64 };
+
 struct analysis_opts {
     struct capture_limits limits;
     struct dissect_config dissect;
@@ -22,7 +24,7 @@ struct analysis_opts {
     size_t n_mq_ports;
     const char *keylog_file; /* --keylog, else $SSLKEYLOGFILE */
     bool keylog_from_env;
-    unsigned jobs; /* -j: threads analysing capture files */
+    unsigned jobs; /* -j: threads analysing capture files, at most MAX_JOBS */
     size_t max_keylog_entries;
     bool progress; /* a progress line while reading files, on a terminal */
     /* a live capture: the key log may not exist yet (read as it appears) */

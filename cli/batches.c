@@ -4,21 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/grow.h"
+
 /* A batch ends at whichever comes first; the same rule with one tracker
  * or many, so sessions are settled at the same packets either way. */
 enum { BATCH_PACKETS = 4096, BATCH_BYTES = 4 << 20 };
 /* Sessions waiting for the output thread before the reader waits. */
 enum { OUT_QUEUE = 1024 };
 
-/* A packet, decoded; owner: the tracker its TCP segment goes to, or -1. */
-struct entry {
-    struct pkt pk;
-    struct capture_seg seg;
-    int32_t owner;
-};
-
+/* Packets handed from one reading thread, copied; every tracker decodes
+ * each (the state a decoder keeps, IP fragments and QUIC connection IDs,
+ * is then the same on each, as each sees every packet). */
 struct batch {
-    struct entry *v;
+    struct pkt *v;
     size_t n;
     size_t bytes; /* of the packets, for where the batch ends */
     uint8_t *data; /* the packets' bytes */
@@ -92,7 +90,8 @@ struct batches {
     struct dissect **ds;
     size_t n;
     bool threaded;
-    uint64_t next_id, handed;
+    uint64_t next_id;
+    uint64_t handed; /* read by the progress line on another thread */
 
     /* one tracker: packets are analysed as they come, batches only counted */
     size_t counted_packets, counted_bytes;
@@ -108,6 +107,16 @@ struct batches {
     const struct batch *work;
     bool quit;
 
+    /* or each tracker reads the packets itself (batches_read) */
+    void (*start)(void *reader);
+    bool (*next)(void *reader, struct pkt *pk);
+    void *const *readers;
+    /* where they meet: the last to arrive runs fn while the others wait */
+    size_t arrived, left;
+    uint64_t meetings;
+    void (*meet_fn)(void *arg);
+    void *meet_arg;
+
     /* the output thread: rules and report, in order */
     pthread_t out;
     bool out_started;
@@ -115,45 +124,76 @@ struct batches {
     pthread_cond_t q_nonempty, q_space, q_idle;
     struct out_item q[OUT_QUEUE];
     size_t qhead, qlen;
+    struct out_item *pending; /* gathered while settling, by the thread that settles */
+    size_t n_pending, cap_pending;
     bool out_busy, out_quit;
 };
 
 /* ---- the output side --------------------------------------------------------------- */
 
+/* What a settling hands on goes to the output thread in one go: a lock
+ * and a wake-up per session would have the two threads take turns. */
 static void enqueue(struct batches *b, struct out_item it)
 {
+    struct out_item *v = grow_array(b->pending, b->n_pending, &b->cap_pending, sizeof(*v), 256);
+    if (!v) { /* no memory to gather: hand it on alone */
+        pthread_mutex_lock(&b->qmu);
+        while (b->qlen == OUT_QUEUE)
+            pthread_cond_wait(&b->q_space, &b->qmu);
+        b->q[(b->qhead + b->qlen++) % OUT_QUEUE] = it;
+        pthread_cond_signal(&b->q_nonempty);
+        pthread_mutex_unlock(&b->qmu);
+        return;
+    }
+    b->pending = v;
+    v[b->n_pending++] = it;
+}
+
+static void flush_pending(struct batches *b)
+{
+    if (!b->n_pending)
+        return;
     pthread_mutex_lock(&b->qmu);
-    while (b->qlen == OUT_QUEUE)
-        pthread_cond_wait(&b->q_space, &b->qmu);
-    b->q[(b->qhead + b->qlen) % OUT_QUEUE] = it;
-    b->qlen++;
-    pthread_cond_signal(&b->q_nonempty);
+    for (size_t i = 0; i < b->n_pending;) {
+        while (b->qlen == OUT_QUEUE)
+            pthread_cond_wait(&b->q_space, &b->qmu);
+        for (; i < b->n_pending && b->qlen < OUT_QUEUE; i++)
+            b->q[(b->qhead + b->qlen++) % OUT_QUEUE] = b->pending[i];
+        pthread_cond_signal(&b->q_nonempty);
+    }
     pthread_mutex_unlock(&b->qmu);
+    b->n_pending = 0;
 }
 
 static void *output_main(void *arg)
 {
     struct batches *b = arg;
+    struct out_item taken[OUT_QUEUE];
     pthread_mutex_lock(&b->qmu);
     for (;;) {
         while (!b->qlen && !b->out_quit)
             pthread_cond_wait(&b->q_nonempty, &b->qmu);
         if (!b->qlen)
             break;
-        struct out_item it = b->q[b->qhead];
-        b->qhead = (b->qhead + 1) % OUT_QUEUE;
-        b->qlen--;
+        size_t n = b->qlen;
+        for (size_t i = 0; i < n; i++)
+            taken[i] = b->q[(b->qhead + i) % OUT_QUEUE];
+        b->qhead = (b->qhead + n) % OUT_QUEUE;
+        b->qlen = 0;
         b->out_busy = true;
         pthread_cond_signal(&b->q_space);
         pthread_mutex_unlock(&b->qmu);
-        if (it.s) {
-            b->cfg.on_session(b->cfg.ctx, it.s);
-        } else if (it.q) {
-            b->cfg.on_quiet(b->cfg.ctx, it.q);
-            free(it.q);
-        } else {
-            b->cfg.on_fetch(b->cfg.ctx, it.f);
-            free(it.f);
+        for (size_t i = 0; i < n; i++) {
+            struct out_item *it = &taken[i];
+            if (it->s) {
+                b->cfg.on_session(b->cfg.ctx, it->s);
+            } else if (it->q) {
+                b->cfg.on_quiet(b->cfg.ctx, it->q);
+                free(it->q);
+            } else {
+                b->cfg.on_fetch(b->cfg.ctx, it->f);
+                free(it->f);
+            }
         }
         pthread_mutex_lock(&b->qmu);
         b->out_busy = false;
@@ -176,7 +216,7 @@ static void wait_output(struct batches *b)
 
 void batches_sink(struct batches *b, struct session *s)
 {
-    b->handed++;
+    __atomic_fetch_add(&b->handed, 1, __ATOMIC_RELAXED);
     if (b->threaded)
         enqueue(b, (struct out_item){.s = s});
     else
@@ -185,7 +225,7 @@ void batches_sink(struct batches *b, struct session *s)
 
 uint64_t batches_sessions(const struct batches *b)
 {
-    return b->handed;
+    return __atomic_load_n(&b->handed, __ATOMIC_RELAXED);
 }
 
 /* ---- revocation fetches and quiet connections, in capture order ------------------- */
@@ -286,17 +326,82 @@ static void settle(struct batches *b, bool force)
 {
     hand_fetches(b);
     dissect_pump_all(b->ds, b->n, force, &b->next_id);
+    flush_pending(b);
 }
 
 /* ---- the workers ---------------------------------------------------------------- */
 
+static void track(struct worker *w, const struct pkt *pk)
+{
+    struct capture *c = w->t.capture;
+    struct capture_seg seg;
+    bool mine = capture_decode(c, pk, &seg) && capture_seg_shard(&seg, (uint32_t)w->b->n) == w->index;
+    capture_track(c, pk, mine ? &seg : NULL);
+}
+
 static void analyse(struct worker *w, const struct batch *bt)
 {
-    int32_t me = (int32_t)w->index;
-    for (size_t i = 0; i < bt->n; i++) {
-        const struct entry *e = &bt->v[i];
-        capture_track(w->t.capture, &e->pk, e->owner == me ? &e->seg : NULL);
+    for (size_t i = 0; i < bt->n; i++)
+        track(w, &bt->v[i]);
+}
+
+/* With b->mu held: everyone is here, or has left for good. */
+static void meet_if_all(struct batches *b)
+{
+    if (!b->arrived || b->arrived + b->left < b->n)
+        return;
+    if (b->meet_fn)
+        b->meet_fn(b->meet_arg);
+    b->arrived = 0;
+    b->meetings++;
+    pthread_cond_broadcast(&b->go);
+}
+
+void batches_meet(struct batches *b, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&b->mu);
+    uint64_t meeting = b->meetings;
+    b->arrived++;
+    /* every arrival brings the same fn; the arg of whoever runs it is
+     * alive, as its owner waits here */
+    b->meet_fn = fn;
+    b->meet_arg = arg;
+    meet_if_all(b);
+    while (b->meetings == meeting)
+        pthread_cond_wait(&b->go, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void settle_batch(void *arg)
+{
+    settle(arg, false);
+}
+
+/* A tracker reading the packets itself: every tracker reads the same
+ * packets, so each ends its batches at the same ones and they meet there
+ * to hand on what is settled. One whose reading ends early (a file that
+ * grew between two readings) leaves, and the others meet without it. */
+static void read_all(struct worker *w)
+{
+    struct batches *b = w->b;
+    void *reader = b->readers[w->index];
+    size_t count = 0, bytes = 0;
+    struct pkt pk;
+    b->start(reader);
+    while (b->next(reader, &pk)) {
+        size_t len = pk.data.left;
+        if (count && (count == BATCH_PACKETS || bytes + len > BATCH_BYTES)) {
+            batches_meet(b, settle_batch, b);
+            count = bytes = 0;
+        }
+        track(w, &pk);
+        count++;
+        bytes += len;
     }
+    pthread_mutex_lock(&b->mu);
+    b->left++;
+    meet_if_all(b);
+    pthread_mutex_unlock(&b->mu);
 }
 
 static void *worker_main(void *arg)
@@ -312,7 +417,10 @@ static void *worker_main(void *arg)
         w->seen_gen = b->gen;
         const struct batch *bt = b->work;
         pthread_mutex_unlock(&b->mu);
-        analyse(w, bt);
+        if (bt)
+            analyse(w, bt);
+        else
+            read_all(w);
         pthread_mutex_lock(&b->mu);
         if (--b->busy == 0)
             pthread_cond_signal(&b->done);
@@ -350,6 +458,22 @@ static void dispatch(struct batches *b)
     batch_reset(&b->batch[b->filling]);
 }
 
+/* Only when the packets are handed from one reader: trackers that read
+ * the files themselves need no batches. */
+static bool batch_alloc(struct batches *b)
+{
+    for (int i = 0; i < 2; i++) {
+        struct batch *bt = &b->batch[i];
+        if (!bt->v)
+            bt->v = malloc(BATCH_PACKETS * sizeof(*bt->v));
+        if (!bt->data && (bt->data = malloc(BATCH_BYTES)))
+            bt->cap = BATCH_BYTES;
+        if (!bt->v || !bt->data)
+            return false;
+    }
+    return true;
+}
+
 void batches_packet(struct batches *b, const struct pkt *pk)
 {
     size_t len = pk->data.left;
@@ -365,33 +489,41 @@ void batches_packet(struct batches *b, const struct pkt *pk)
         return;
     }
     struct batch *bt = &b->batch[b->filling];
+    if (!bt->v && !batch_alloc(b))
+        return; /* no memory: the packet is lost, as a capture would drop it */
     if (bt->n && (bt->n == BATCH_PACKETS || bt->bytes + len > BATCH_BYTES)) {
         dispatch(b);
         bt = &b->batch[b->filling];
     }
-    struct entry *e = &bt->v[bt->n];
-    bool tcp = capture_decode(b->cfg.decoder, pk, &e->seg);
-    const uint8_t *from = pk->data.p;
-    /* a segment rebuilt from IP fragments lies outside the packet */
-    bool outside = tcp && e->seg.payload.left &&
-                   (e->seg.payload.p < from || e->seg.payload.p + e->seg.payload.left > from + len);
     uint8_t *to = batch_room(bt, len);
-    uint8_t *rebuilt = outside ? batch_room(bt, e->seg.payload.left) : NULL;
-    if (!to || (outside && !rebuilt))
+    if (!to)
         return; /* no memory: the packet is lost, as a capture would drop it */
     if (len)
-        memcpy(to, from, len);
-    e->pk = *pk;
-    e->pk.data.p = to;
-    e->owner = tcp ? (int32_t)capture_seg_shard(&e->seg, (uint32_t)b->n) : -1;
-    if (outside) {
-        memcpy(rebuilt, e->seg.payload.p, e->seg.payload.left);
-        e->seg.payload.p = rebuilt;
-    } else if (tcp && e->seg.payload.left) {
-        e->seg.payload.p = to + (e->seg.payload.p - from);
-    }
+        memcpy(to, pk->data.p, len);
+    bt->v[bt->n] = *pk;
+    bt->v[bt->n].data.p = to;
     bt->n++;
     bt->bytes += len;
+}
+
+void batches_read(struct batches *b, void (*start)(void *reader), bool (*next)(void *reader, struct pkt *pk),
+                  void *const *readers)
+{
+    batches_sync(b);
+    pthread_mutex_lock(&b->mu);
+    b->work = NULL;
+    b->start = start;
+    b->next = next;
+    b->readers = readers;
+    b->arrived = b->left = 0;
+    b->busy = b->n;
+    b->gen++;
+    pthread_cond_broadcast(&b->go);
+    while (b->busy)
+        pthread_cond_wait(&b->done, &b->mu);
+    b->readers = NULL;
+    pthread_mutex_unlock(&b->mu);
+    settle(b, false);
 }
 
 void batches_sync(struct batches *b)
@@ -423,7 +555,7 @@ struct batches *batches_new(const struct batches_config *cfg)
         return NULL;
     b->cfg = *cfg;
     b->n = cfg->n;
-    b->threaded = cfg->n > 1 && cfg->decoder;
+    b->threaded = cfg->n > 1;
     b->next_id = 1;
     b->w = calloc(b->n, sizeof(*b->w));
     b->ds = calloc(b->n, sizeof(*b->ds));
@@ -450,15 +582,6 @@ struct batches *batches_new(const struct batches_config *cfg)
     }
     if (!b->threaded)
         return b;
-    for (int i = 0; i < 2; i++) {
-        b->batch[i].v = malloc(BATCH_PACKETS * sizeof(struct entry));
-        b->batch[i].data = malloc(BATCH_BYTES);
-        b->batch[i].cap = BATCH_BYTES;
-        if (!b->batch[i].v || !b->batch[i].data) {
-            batches_free(b);
-            return NULL;
-        }
-    }
     for (size_t i = 0; i < b->n; i++) {
         if (pthread_create(&b->w[i].thread, NULL, worker_main, &b->w[i]) != 0) {
             batches_free(b);
@@ -507,6 +630,7 @@ void batches_free(struct batches *b)
     pthread_cond_destroy(&b->q_nonempty);
     pthread_cond_destroy(&b->q_space);
     pthread_cond_destroy(&b->q_idle);
+    free(b->pending);
     free(b->w);
     free(b->ds);
     free(b);

@@ -3,16 +3,18 @@
 /* Reading capture files in batches of packets, with one tracker (capture +
  * dissect) or several on threads (-j N).
  *
- * With several trackers, the reading thread decodes each packet once (the
- * decoder counts them) and gives every tracker every packet, with its TCP
- * segment only to the one whose share of the flows it falls in
- * (capture_seg_shard), so each sees the capture's clock and idle sweeps
- * exactly as a single tracker would. Between batches, with every
- * tracker idle, finished sessions are taken from all of them in the order
- * their sessions were made (dissect_pump_all), numbered, and handed on;
- * with several trackers an output thread runs the rules and the report
- * while the next batch is analysed. The output is the same, byte for byte,
- * whatever the number of trackers. */
+ * With several trackers, every tracker gets every packet and decodes it:
+ * each reads the files itself (batches_read), or, for input that can be
+ * read only once, gets copies from one reading thread (batches_packet).
+ * Each follows only the segments in its share of the flows
+ * (capture_seg_shard), and sees the capture's clock and idle sweeps
+ * exactly as a single tracker would; the first one's counts of packets
+ * stand for all. Between batches, with every tracker idle, finished
+ * sessions are taken from all of them in the order their sessions were
+ * made (dissect_pump_all), numbered, and handed on; with several trackers
+ * an output thread runs the rules and the report while the next batch is
+ * analysed. The output is the same, byte for byte, whatever the number of
+ * trackers. */
 
 #include <stdint.h>
 
@@ -27,7 +29,6 @@ struct batch_tracker {
 struct batches_config {
     struct batch_tracker *trackers;
     size_t n;
-    struct capture *decoder; /* with several trackers: decodes and counts */
     /* called in order, on one thread at a time */
     void (*on_session)(void *ctx, struct session *s);
     void (*on_fetch)(void *ctx, const struct revocation_fetch *f);
@@ -41,6 +42,16 @@ struct batches;
 struct batches *batches_new(const struct batches_config *cfg);
 /* batches_packet - analyse this packet (its bytes are copied). */
 void batches_packet(struct batches *b, const struct pkt *pk);
+/* batches_read - with several trackers: each reads the packets itself,
+ * from its own reader (readers[i] for tracker i, each giving the same
+ * packets), on its own thread, after start(); returns when all are read
+ * and analysed. Packets then never cross from one core to another. */
+void batches_read(struct batches *b, void (*start)(void *reader), bool (*next)(void *reader, struct pkt *pk),
+                  void *const *readers);
+/* batches_meet - called by every tracker reading in batches_read, at the
+ * same packet: returns when all are there, after one of them ran fn
+ * (to change what they share, e.g. keys). */
+void batches_meet(struct batches *b, void (*fn)(void *arg), void *arg);
 /* batches_sync - return when every packet given so far has been analysed
  * and the trackers are idle (to change what they share, e.g. keys). */
 void batches_sync(struct batches *b);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -43,38 +44,6 @@ static void on_keylog_warning(void *ctx, const char *message)
     struct pipeline *p = ctx;
     if (p->keylog_warnings++ < KEYLOG_WARNINGS_SHOWN)
         cli_error("warning: %s", message);
-}
-
-/* A value in a capture file that cannot be right, replaced by the reader. */
-enum { FILE_ANOMALIES_SHOWN = 10 };
-
-static void on_file_anomaly(void *ctx, const char *message)
-{
-    struct pipeline *p = ctx;
-    if (p->file_anomalies++ < FILE_ANOMALIES_SHOWN)
-        cli_error("%s: warning: %s", p->reading, message);
-}
-
-/* Key log lines carried in the capture itself. */
-static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
-{
-    struct pipeline *p = ctx;
-    if (type != CAPTURE_SECRETS_TLS_KEYLOG) {
-        cli_error("%s: warning: a decryption secrets block of type %#x is not a TLS key log; ignored",
-                  p->reading, (unsigned)type);
-        return;
-    }
-    char origin[300];
-    snprintf(origin, sizeof(origin), "%s (decryption secrets block)", p->reading);
-    /* the trackers read the key log: they must be idle while it grows */
-    if (p->batches)
-        batches_sync(p->batches);
-    keylog_add_text(p->keylog, origin, (const char *)data, n);
-    if (!p->keylog_attached) {
-        for (size_t i = 0; i < p->n_trackers; i++)
-            dissect_use_keylog(p->trackers[i].dissect, p->keylog);
-        p->keylog_attached = true;
-    }
 }
 
 static void on_fetch(void *ctx, const struct revocation_fetch *f)
@@ -173,14 +142,6 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     }
     p->dissect = p->trackers[0].dissect;
     p->capture = p->trackers[0].capture;
-    if (p->n_trackers > 1) {
-        struct flow_handler none = {0};
-        p->decoder = capture_new(&o->limits, &none);
-        if (!p->decoder) {
-            cli_error("out of memory");
-            return EXIT_INPUT;
-        }
-    }
     return EXIT_OK;
 }
 
@@ -200,14 +161,93 @@ struct source {
     bool seen_decoded;
 };
 
-static void advance(struct pipeline *p, struct source *src, int *rc)
+/* A progress line on stderr for reads long enough to wait for. */
+struct progress {
+    bool on, shown;
+    struct timespec start, last;
+    uint64_t total;
+};
+
+/* One pass over the input files, as one capture. With -j N over regular
+ * files each tracker makes its own pass, so that packets never cross
+ * from one core to another; only the primary one speaks: errors,
+ * warnings, progress, the packet hook and which file a packet came from. */
+struct reading {
+    struct pipeline *p;
+    bool primary;
+    uint32_t tracker;
+    struct source *srcs;
+    size_t n;
+    struct source *taken; /* its packet was handed out: read its next one first */
+    const char *path; /* the file being read, for messages */
+    uint64_t packets; /* numbered over all files and all readings so far */
+    uint64_t count;
+    struct progress pr;
+    int rc;
+};
+
+/* A value in a capture file that cannot be right, replaced by the reader. */
+enum { FILE_ANOMALIES_SHOWN = 10 };
+
+static void on_file_anomaly(void *ctx, const char *message)
 {
-    p->reading = src->path;
+    struct reading *r = ctx;
+    if (r->primary && r->p->file_anomalies++ < FILE_ANOMALIES_SHOWN)
+        cli_error("%s: warning: %s", r->path, message);
+}
+
+struct secrets {
+    struct pipeline *p;
+    const char *path;
+    const char *data;
+    size_t n;
+};
+
+static void add_secrets(void *arg)
+{
+    struct secrets *sc = arg;
+    struct pipeline *p = sc->p;
+    char origin[300];
+    snprintf(origin, sizeof(origin), "%s (decryption secrets block)", sc->path);
+    keylog_add_text(p->keylog, origin, sc->data, sc->n);
+    if (!p->keylog_attached) {
+        for (size_t i = 0; i < p->n_trackers; i++)
+            dissect_use_keylog(p->trackers[i].dissect, p->keylog);
+        p->keylog_attached = true;
+    }
+}
+
+/* Key log lines carried in the capture itself. */
+static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
+{
+    struct reading *r = ctx;
+    struct pipeline *p = r->p;
+    if (type != CAPTURE_SECRETS_TLS_KEYLOG) {
+        if (r->primary)
+            cli_error("%s: warning: a decryption secrets block of type %#x is not a TLS key log; ignored",
+                      r->path, (unsigned)type);
+        return;
+    }
+    /* the trackers read the key log: they must be idle while it grows,
+     * and every packet before the block analysed */
+    struct secrets sc = {.p = p, .path = r->path, .data = (const char *)data, .n = n};
+    if (p->n_trackers > 1 && !p->one_reader) {
+        batches_meet(p->batches, add_secrets, &sc);
+        return;
+    }
+    batches_sync(p->batches);
+    add_secrets(&sc);
+}
+
+static void advance(struct reading *r, struct source *src)
+{
+    r->path = src->path;
     enum st st = capture_file_next(src->f, &src->next);
     src->has_next = st == ST_OK;
     if (st != ST_OK && st != ST_SHORT) {
-        cli_error("%s: %s (the packets before it were analysed)", src->path, capture_file_error(src->f));
-        *rc = EXIT_INPUT;
+        if (r->primary)
+            cli_error("%s: %s (the packets before it were analysed)", src->path, capture_file_error(src->f));
+        r->rc = EXIT_INPUT;
     }
 }
 
@@ -250,21 +290,14 @@ size_t pipeline_packet_file(struct pipeline *p, uint64_t packet)
     return file;
 }
 
-/* A progress line on stderr for reads long enough to wait for. */
-struct progress {
-    bool on, shown;
-    struct timespec start, last;
-    uint64_t total;
-};
-
 static double since(const struct timespec *a, const struct timespec *b)
 {
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void progress_show(struct pipeline *p, struct progress *pr, const struct source *srcs, size_t n,
-                          bool last)
+static void progress_show(struct reading *r, bool last)
 {
+    struct progress *pr = &r->pr;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (!last && pr->shown && since(&pr->last, &now) < 0.5)
@@ -276,11 +309,11 @@ static void progress_show(struct pipeline *p, struct progress *pr, const struct 
         return;
     }
     uint64_t done = 0;
-    for (size_t i = 0; i < n; i++)
-        if (srcs[i].f)
-            done += srcs[i].has_next ? capture_file_offset(srcs[i].f) : capture_file_size(srcs[i].f);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->srcs[i].f)
+            done += r->srcs[i].has_next ? capture_file_offset(r->srcs[i].f) : capture_file_size(r->srcs[i].f);
     double secs = since(&pr->start, &now);
-    uint64_t sessions = p->batches ? batches_sessions(p->batches) : 0;
+    uint64_t sessions = r->p->batches ? batches_sessions(r->p->batches) : 0;
     char speed[64] = ""; /* once there is a rate to speak of */
     if (secs >= 0.25) {
         double rate = (double)done / secs;
@@ -296,12 +329,128 @@ static void progress_show(struct pipeline *p, struct progress *pr, const struct 
 
 enum { PROGRESS_MIN_BYTES = 64 << 20 };
 
+/* false: out of memory (said) */
+static bool reading_open(struct reading *r, struct pipeline *p, char *const *paths, size_t n, uint32_t tracker,
+                         const struct reading *primary)
+{
+    *r = (struct reading){.p = p, .primary = tracker == 0, .tracker = tracker, .n = n,
+                          .packets = p->packets_read, .rc = EXIT_OK};
+    r->srcs = calloc(n ? n : 1, sizeof(*r->srcs));
+    if (!r->srcs) {
+        cli_error("out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct source *src = &r->srcs[i];
+        src->path = strcmp(paths[i], "-") == 0 ? "standard input" : paths[i];
+        src->seen_link = -1;
+        char err[256];
+        if (capture_file_open(paths[i], &src->f, err, sizeof(err)) != ST_OK) {
+            /* said once; a tracker's later opening that fails where the
+             * first did not would lose its share of the flows: said too */
+            if (!primary || primary->srcs[i].f)
+                cli_error("%s: %s", src->path, err);
+            src->f = NULL;
+            r->rc = EXIT_INPUT;
+            continue;
+        }
+        capture_file_on_secrets(src->f, on_secrets, r);
+        capture_file_on_anomaly(src->f, on_file_anomaly, r);
+        r->pr.total += capture_file_size(src->f);
+    }
+    r->pr.on = r->primary && p->progress && r->pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
+    clock_gettime(CLOCK_MONOTONIC, &r->pr.start);
+    r->pr.last = r->pr.start;
+    return true;
+}
+
+/* The first packets are read apart from opening, so that a secrets block
+ * at the head of a file meets every tracker already reading. */
+static void reading_start(void *ctx)
+{
+    struct reading *r = ctx;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->srcs[i].f)
+            advance(r, &r->srcs[i]);
+    if (r->pr.on)
+        progress_show(r, false); /* at once: the size to expect */
+}
+
+/* The next packet to analyse, in time order over the files; false at the end. */
+static bool reading_next(void *ctx, struct pkt *out)
+{
+    struct reading *r = ctx;
+    struct pipeline *p = r->p;
+    for (;;) {
+        if (r->taken) {
+            advance(r, r->taken);
+            r->taken = NULL;
+            if (r->pr.on && (++r->count & 0xffff) == 0)
+                progress_show(r, false);
+        }
+        /* the earliest waiting packet; the first file named wins a tie */
+        struct source *src = NULL;
+        for (size_t i = 0; i < r->n; i++)
+            if (r->srcs[i].has_next && (!src || r->srcs[i].next.ts < src->next.ts))
+                src = &r->srcs[i];
+        if (!src)
+            return false;
+        struct pkt *pk = &src->next;
+        /* several files are one capture: numbers count on */
+        pk->no = ++r->packets;
+        if (p->window_last && pk->no > p->window_last)
+            return false;
+        r->taken = src;
+        if (r->primary && p->file_runs_lock_ready)
+            note_packet_file(p, pk->no, (size_t)(src - r->srcs));
+        if (pk->no < p->window_first)
+            continue;
+        if (pk->linktype != src->seen_link) {
+            src->seen_link = pk->linktype;
+            src->seen_decoded = capture_link_decoded(pk->linktype);
+        }
+        if (!src->seen_decoded && !src->undecoded++)
+            src->undecoded_link = pk->linktype;
+        if (r->primary && p->on_packet)
+            p->on_packet(p->ctx, pk);
+        *out = *pk;
+        return true;
+    }
+}
+
+static int reading_close(struct reading *r)
+{
+    if (r->pr.on)
+        progress_show(r, true);
+    for (size_t i = 0; i < r->n; i++) {
+        struct source *src = &r->srcs[i];
+        if (r->primary && src->undecoded)
+            cli_error("%s: warning: %llu packets have link type %u (%s), which is not decoded", src->path,
+                      (unsigned long long)src->undecoded, src->undecoded_link,
+                      capture_link_name(src->undecoded_link));
+        if (src->f)
+            capture_file_close(src->f);
+    }
+    free(r->srcs);
+    return r->rc;
+}
+
+/* Each tracker can make its own pass only over files it can open again. */
+static bool all_regular(char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+            return false;
+    }
+    return true;
+}
+
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
 {
-    int rc = EXIT_OK;
     if (!p->batches) {
         struct batches_config bc = {
-            .trackers = p->trackers, .n = p->n_trackers, .decoder = p->decoder,
+            .trackers = p->trackers, .n = p->n_trackers,
             .on_session = on_session, .on_fetch = on_fetch, .on_quiet = on_quiet, .ctx = p,
         };
         p->batches = batches_new(&bc);
@@ -310,77 +459,45 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
             return EXIT_INPUT;
         }
     }
-    struct source *srcs = calloc(n ? n : 1, sizeof(*srcs));
-    if (!srcs) {
+    if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
+        p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
+    /* the packet hook may end the reading (window_last) as it goes */
+    p->one_reader = p->n_trackers == 1 || p->on_packet || !all_regular(paths, n);
+    size_t n_readings = p->one_reader ? 1 : p->n_trackers;
+    struct reading *rs = calloc(n_readings, sizeof(*rs));
+    if (!rs) {
         cli_error("out of memory");
         return EXIT_INPUT;
     }
-    if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
-        p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
-    struct progress pr = {0};
-    for (size_t i = 0; i < n; i++) {
-        struct source *src = &srcs[i];
-        src->path = strcmp(paths[i], "-") == 0 ? "standard input" : paths[i];
-        src->seen_link = -1;
-        char err[256];
-        if (capture_file_open(paths[i], &src->f, err, sizeof(err)) != ST_OK) {
-            cli_error("%s: %s", src->path, err);
-            src->f = NULL;
-            rc = EXIT_INPUT;
-            continue;
+    size_t opened = 0;
+    bool ok = true;
+    while (ok && opened < n_readings) {
+        ok = reading_open(&rs[opened], p, paths, n, (uint32_t)opened, opened ? &rs[0] : NULL);
+        opened += ok;
+    }
+    if (ok) {
+        void *readers[MAX_JOBS];
+        for (size_t i = 0; i < n_readings; i++)
+            readers[i] = &rs[i];
+        if (p->one_reader) {
+            reading_start(&rs[0]);
+            struct pkt pk;
+            while (reading_next(&rs[0], &pk))
+                batches_packet(p->batches, &pk);
+            batches_sync(p->batches);
+        } else {
+            batches_read(p->batches, reading_start, reading_next, readers);
         }
-        capture_file_on_secrets(src->f, on_secrets, p);
-        capture_file_on_anomaly(src->f, on_file_anomaly, p);
-        pr.total += capture_file_size(src->f);
-        advance(p, src, &rc);
     }
-    pr.on = p->progress && pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
-    clock_gettime(CLOCK_MONOTONIC, &pr.start);
-    pr.last = pr.start;
-    if (pr.on)
-        progress_show(p, &pr, srcs, n, false); /* at once: the size to expect */
-    for (uint64_t count = 1;; count++) {
-        /* the earliest waiting packet; the first file named wins a tie */
-        struct source *src = NULL;
-        for (size_t i = 0; i < n; i++)
-            if (srcs[i].has_next && (!src || srcs[i].next.ts < src->next.ts))
-                src = &srcs[i];
-        if (!src)
-            break;
-        struct pkt *pk = &src->next;
-        /* several files are one capture: numbers count on */
-        pk->no = ++p->packets_read;
-        if (p->file_runs_lock_ready)
-            note_packet_file(p, pk->no, (size_t)(src - srcs));
-        if (p->window_last && pk->no > p->window_last)
-            break;
-        if (pk->no >= p->window_first) {
-            if (pk->linktype != src->seen_link) {
-                src->seen_link = pk->linktype;
-                src->seen_decoded = capture_link_decoded(pk->linktype);
-            }
-            if (!src->seen_decoded && !src->undecoded++)
-                src->undecoded_link = pk->linktype;
-            if (p->on_packet)
-                p->on_packet(p->ctx, pk);
-            batches_packet(p->batches, pk);
-        }
-        advance(p, src, &rc);
-        if (pr.on && (count & 0xffff) == 0)
-            progress_show(p, &pr, srcs, n, false);
+    int rc = ok ? EXIT_OK : EXIT_INPUT;
+    if (opened)
+        p->packets_read = rs[0].packets;
+    for (size_t i = 0; i < opened; i++) {
+        int r = reading_close(&rs[i]);
+        if (r != EXIT_OK && rc == EXIT_OK)
+            rc = r;
     }
-    batches_sync(p->batches);
-    if (pr.on)
-        progress_show(p, &pr, srcs, n, true);
-    for (size_t i = 0; i < n; i++) {
-        if (srcs[i].undecoded)
-            cli_error("%s: warning: %llu packets have link type %u (%s), which is not decoded", srcs[i].path,
-                      (unsigned long long)srcs[i].undecoded, srcs[i].undecoded_link,
-                      capture_link_name(srcs[i].undecoded_link));
-        if (srcs[i].f)
-            capture_file_close(srcs[i].f);
-    }
-    free(srcs);
+    free(rs);
     return rc;
 }
 
@@ -392,11 +509,12 @@ int pipeline_read_file(struct pipeline *p, const char *arg)
 
 const struct capture_stats *pipeline_capture_stats(struct pipeline *p)
 {
-    /* packets are counted where they are decoded; flows where followed */
+    /* every tracker decodes every packet, so packets are counted by the
+     * first; flows by the one that followed them */
     struct capture_stats *m = &p->merged_capture;
-    *m = *capture_stats(p->decoder ? p->decoder : p->trackers[0].capture);
+    *m = *capture_stats(p->trackers[0].capture);
     m->file_anomalies = p->file_anomalies;
-    for (size_t i = p->decoder ? 0 : 1; i < p->n_trackers; i++) {
+    for (size_t i = 1; i < p->n_trackers; i++) {
         const struct capture_stats *o = capture_stats(p->trackers[i].capture);
         m->flows += o->flows;
         m->udp_flows += o->udp_flows;
@@ -455,7 +573,6 @@ void pipeline_finish(struct pipeline *p)
 void pipeline_close(struct pipeline *p)
 {
     batches_free(p->batches);
-    capture_free(p->decoder);
     for (size_t i = 0; p->trackers && i < p->n_trackers; i++) {
         capture_free(p->trackers[i].capture);
         dissect_free(p->trackers[i].dissect);

@@ -20,7 +20,6 @@ struct pipeline {
     bool keylog_attached;
     uint64_t keylog_warnings;
     uint64_t file_anomalies; /* absurd values in the capture files */
-    const char *reading; /* the capture file being read, for messages */
     uint64_t handshakes; /* sessions reported that had a ClientHello */
     uint64_t packets_read; /* over all files so far */
     /* only packets first..last are analysed (0, 0: all); reading stops after last */
@@ -43,7 +42,7 @@ struct pipeline {
     struct batch_tracker *trackers;
     size_t n_trackers;
     struct batches *batches;
-    struct capture *decoder; /* with several trackers: decodes and counts */
+    bool one_reader; /* the files are read once, not once per tracker */
     bool progress;
     struct capture_stats merged_capture;
     struct dissect_stats merged_dissect;

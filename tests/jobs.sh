@@ -8,6 +8,8 @@
 #    default and a 1-second idle timeout (idle sweeps on every tracker);
 #  - a capture cut in two at a point in time, the halves given in reverse
 #    order (one gzip-compressed), reads as the whole file did;
+#  - standard input, read by one thread for all trackers, gives the same;
+#  - a bad file among good ones is said once, whatever the threads;
 #  - the progress line shows on a terminal only.
 #
 #   tests/jobs.sh TLSSCOPE BENCHGEN SOURCE_DIR
@@ -93,6 +95,21 @@ sessions=$("$bin" read -f json "$dense" | grep -c '"type":"session"')
 same_output "dense capture (json)" -f json "$dense"
 same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$dense"
 
+# what can be read only once (standard input) is read by one thread that
+# hands the trackers the packets; the same output again
+"$bin" read -j 1 -f json "$dense" >"$work/file.out" 2>&1
+for j in 2 3; do
+  "$bin" read -j $j -f json - <"$dense" >"$work/stdin.out" 2>&1 || fail "dense from standard input, -j $j: exit $?"
+  cmp -s "$work/file.out" "$work/stdin.out" || fail "dense from standard input, -j $j: differs from the file with -j 1"
+done
+# every tracker reads the files: a file that is not a capture, or ends in
+# the middle of a packet, is still said once, as with -j 1
+printf 'not a capture file, but a regular one\n' >"$work/not-a-capture.pcap"
+head -c 5000 traces/tls13.pcap >"$work/cut.pcap"
+same_output "a file that is not a capture, and one cut short (json)" -f json traces/burst.pcap \
+  "$work/not-a-capture.pcap" "$work/cut.pcap"
+grep -c "not-a-capture.pcap" "$work/j2.err" | grep -qx 1 || fail "the bad file is not said once: $(cat "$work/j2.err")"
+
 # the progress line: on a terminal (script gives one) for a file of 64 MB
 # or more, erased at the end; nothing when stderr is not a terminal
 if command -v script >/dev/null 2>&1; then
@@ -100,6 +117,9 @@ if command -v script >/dev/null 2>&1; then
   grep -q "reading 0 of [0-9]* MB (0%), 0 sessions" "$work/tty.out" ||
     fail "progress: no progress line on a terminal: $(head -c 300 "$work/tty.out")"
   tr '\r' '\n' <"$work/tty.out" | tail -1 | grep -q "reading" && fail "progress: the line is left behind"
+  script -qc "'$bin' read -j 2 -q '$dense' >/dev/null" /dev/null >"$work/tty2.out" 2>&1
+  grep -q "reading 0 of [0-9]* MB (0%), 0 sessions" "$work/tty2.out" ||
+    fail "progress, -j 2: no progress line on a terminal: $(head -c 300 "$work/tty2.out")"
 else
   echo "note: script(1) is missing; the progress line is not checked"
 fi
