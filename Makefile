@@ -70,7 +70,8 @@ fuzz:
 	@scripts/install-deps.sh test
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# Speed and memory beside tshark and a libpcap no-op loop (docs/performance.md).
+# Speed and memory beside tshark and a libpcap no-op loop, written into
+# docs/performance.md beside the previous run's figures.
 # Makes its captures once in $(BUILD)/bench (about 7 GB); BENCH_ARGS=--no-tshark
 # skips tshark, which takes minutes.
 BENCH_ARGS ?=
@@ -78,7 +79,7 @@ bench:
 	@scripts/install-deps.sh test
 	@cmake -S . -B $(BUILD) -DTLSSCOPE_TESTS=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	python3 bench/run.py $(BUILD) $(BENCH_ARGS)
+	python3 bench/run.py $(BUILD) --doc docs/performance.md $(BENCH_ARGS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

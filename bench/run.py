@@ -3,10 +3,11 @@
 in one run, on captures made by tlsscope-benchgen and quic-gen from real
 OpenSSL handshakes. Standard library only.
 
-    bench/run.py BUILD_DIR [--no-tshark] [--runs N]
+    bench/run.py BUILD_DIR [--no-tshark] [--runs N] [--doc FILE]
 
 Captures (made once, kept in BUILD_DIR/bench/):
   dense     200,000 sessions, little application data (about 1 GB)
+  small     24,000 sessions of the same mix (about 125 MB)
   dense-x4  the same mix, four times as long (800,000 sessions), for memory
   bulk      200 sessions of 8 MB application data each (about 1.6 GB)
   quic      20,000 QUIC connections (quic-gen: the ClientHello split over
@@ -16,8 +17,16 @@ Captures (made once, kept in BUILD_DIR/bench/):
 Every program reads from the page cache (the file is read once before the
 runs); each time is the best of --runs (default 3; tshark runs once). The
 same three fields per session are asked of tlsscope and tshark: version,
-cipher suite and server name.
+cipher suite and server name; tlsscope's full JSON is timed too.
+
+With --doc, the results replace the part of FILE (docs/performance.md)
+between its "bench:begin" and "bench:end" marks, each figure beside the
+one the previous run wrote there, with a profile of the dense capture when
+perf is installed.
 """
+import json
+import re
+import shutil
 import os
 import subprocess
 import sys
@@ -28,11 +37,13 @@ TSHARK_FIELDS = ["-e", "tls.handshake.type", "-e", "tls.handshake.version",
                  "-e", "tls.handshake.ciphersuite", "-e", "tls.handshake.extensions_server_name"]
 CAPTURES = {
     "dense": ["--sessions", "200000", "--unique", "4000"],
+    "small": ["--sessions", "24000", "--unique", "4000"],
     "dense-x4": ["--sessions", "800000", "--unique", "4000"],
     "bulk": ["--sessions", "200", "--bulk-bytes", "8000000"],
     "quic": ["--connections", "20000", "--unique", "200", "--split"],
 }
-SESSIONS = {"dense": 200000, "dense-x4": 800000, "bulk": 200, "quic": 20000}
+SESSIONS = {"dense": 200000, "small": 24000, "dense-x4": 800000, "bulk": 200, "quic": 20000}
+CSV = ["-f", "csv", "--fields", "version,cipher,sni"]
 
 
 def run(cmd):
@@ -86,6 +97,26 @@ def warm(path):
             pass
 
 
+def profile(tlsscope, path):
+    """The top of a perf profile of tlsscope -j 1's CSV on a capture, or None."""
+    if not shutil.which("perf"):
+        return None
+    data = os.path.join(os.environ.get("TMPDIR", "/tmp"), "tlsscope-bench-perf.%d" % os.getpid())
+    rec = subprocess.run(["perf", "record", "-q", "-o", data, "--", tlsscope, "read", "-j", "1"] + CSV + [path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if rec.returncode != 0:
+        return None
+    rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--sort", "dso,symbol", "--stdio"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    os.unlink(data)
+    top = []
+    for line in rep.stdout.splitlines():
+        m = re.match(r"\s*([0-9.]+)%\s+(\S+)\s+\[[.k]\]\s+(\S+)", line)
+        if m:
+            top.append((float(m.group(1)), m.group(2), m.group(3)))
+    return top[:15]
+
+
 def main():
     args = sys.argv[1:]
     if not args:
@@ -93,20 +124,22 @@ def main():
     build = os.path.abspath(args[0])
     with_tshark = "--no-tshark" not in args
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
+    doc = args[args.index("--doc") + 1] if "--doc" in args else None
     tlsscope = os.path.join(build, "tlsscope")
     noop = os.path.join(build, "pcap-noop")
-    paths = make_captures(build, ["dense", "dense-x4", "bulk", "quic"])
+    paths = make_captures(build, ["dense", "small", "dense-x4", "bulk", "quic"])
 
     rows, figures = [], {}
-    for name in ("dense", "bulk", "quic", "dense-x4"):
+    for name in ("dense", "small", "bulk", "quic", "dense-x4"):
         path = paths[name]
         size_mb = os.path.getsize(path) / 1e6
         warm(path)
         tools = [("pcap-noop", [noop, path], runs)]
         for j in (1, 2):
-            tools.append(("tlsscope -j %d" % j,
-                          [tlsscope, "read", "-j", str(j), "-f", "csv", "--fields", "version,cipher,sni", path],
-                          runs))
+            tools.append(("tlsscope -j %d" % j, [tlsscope, "read", "-j", str(j)] + CSV + [path], runs))
+        if name in ("dense", "small"):
+            for j in (1, 2):
+                tools.append(("tlsscope -j %d json" % j, [tlsscope, "read", "-j", str(j), "-f", "json", path], runs))
         if with_tshark and name != "dense-x4":
             stream = ["-e", "udp.stream" if name == "quic" else "tcp.stream"]
             tools.append(("tshark", ["tshark", "-n", "-r", path, "-Y",
@@ -118,48 +151,94 @@ def main():
             wall, rss = best(cmd, n)
             figures[(name, tool)] = (wall, rss)
             rows.append((name, tool, wall, size_mb / wall, SESSIONS[name] / wall, rss))
-            print("  %-9s %-13s %7.2f s" % (name, tool, wall), flush=True)
-
-    print()
-    print("| capture | size | program | wall | MB/s | sessions/s | peak RSS |")
-    print("|---|---:|---|---:|---:|---:|---:|")
-    for name, tool, wall, mbs, sps, rss in rows:
-        print("| %s | %.0f MB | %s | %.2f s | %.0f | %.0f | %.0f MB |"
-              % (name, os.path.getsize(paths[name]) / 1e6, tool, wall, mbs, sps, rss))
+            print("  %-9s %-18s %7.2f s" % (name, tool, wall), flush=True)
 
     def ratio(name, a, b):
         if (name, a) in figures and (name, b) in figures:
             return figures[(name, a)][0] / figures[(name, b)][0]
         return None
 
-    print()
-    print("| target | measured | |")
-    print("|---|---:|---|")
     checks = []
-    r = ratio("dense", "tlsscope -j 1", "pcap-noop")
-    checks.append(("dense, 1 thread: within 2.5x of the no-op loop", r, r is not None and r <= 2.5, "%.1fx"))
-    r = ratio("dense", "tshark", "tlsscope -j 1")
-    checks.append(("dense, 1 thread: at least 100x tshark's throughput", r, r is not None and r >= 100, "%.0fx"))
-    r = ratio("bulk", "tlsscope -j 1", "pcap-noop")
-    checks.append(("bulk, 1 thread: within 1.3x of the no-op loop", r, r is not None and r <= 1.3, "%.2fx"))
-    r = ratio("bulk", "tshark", "tlsscope -j 1")
-    checks.append(("bulk: tshark / tlsscope", r, True, "%.0fx"))
-    r = ratio("dense", "tlsscope -j 1", "tlsscope -j 2")
-    checks.append(("dense: -j 2 at least 1.7x faster than -j 1", r, r is not None and r >= 1.7, "%.2fx"))
-    r = ratio("quic", "tlsscope -j 1", "pcap-noop")
-    checks.append(("quic, 1 thread: / no-op loop (every Initial decrypted)", r, True, "%.1fx"))
-    r = ratio("quic", "tshark", "tlsscope -j 1")
-    checks.append(("quic: tshark / tlsscope", r, True, "%.0fx"))
-    r = ratio("quic", "tlsscope -j 1", "tlsscope -j 2")
-    checks.append(("quic: -j 2 never slower than -j 1", r, r is not None and r >= 1.0, "%.2fx"))
+    for name in ("dense", "small"):
+        r = ratio(name, "tlsscope -j 1", "pcap-noop")
+        checks.append((name + ", CSV of three fields, 1 thread: within 2x of the no-op loop", r,
+                       r is not None and r <= 2, "%.1fx"))
+        r = ratio(name, "tlsscope -j 1 json", "pcap-noop")
+        checks.append((name + ", full JSON, 1 thread: within 3x of the no-op loop", r,
+                       r is not None and r <= 3, "%.1fx"))
+        for what, tool in (("CSV", "tlsscope -j %d"), ("JSON", "tlsscope -j %d json")):
+            r = ratio(name, tool % 1, tool % 2)
+            checks.append(("%s, %s: -j 2 at least 1.6x faster than -j 1" % (name, what), r,
+                           r is not None and r >= 1.6, "%.2fx"))
+        r = ratio(name, "tshark", "tlsscope -j 1")
+        checks.append((name + ": at least 50x tshark's throughput", r, r is not None and r >= 50, "%.0fx"))
+    for name in ("bulk", "quic"):
+        r = ratio(name, "tlsscope -j 1", "tlsscope -j 2")
+        checks.append((name + ": -j 2 never slower than -j 1", r, r is not None and r >= 1.0, "%.2fx"))
+        r = ratio(name, "tshark", "tlsscope -j 1")
+        checks.append((name + ": tshark / tlsscope", r, True, "%.0fx"))
     rss1 = figures[("dense", "tlsscope -j 1")][1]
-    checks.append(("dense: peak RSS under 64 MB", rss1, rss1 < 64, "%.0f MB"))
     rss4 = figures[("dense-x4", "tlsscope -j 1")][1]
     growth = (rss4 - rss1) / rss1
     checks.append(("dense x4 vs x1: peak RSS within 10%", growth * 100, abs(growth) < 0.10, "%+.1f%%"))
+
+    previous = read_previous(doc) if doc else {}
+    lines = ["| capture | size | program | wall | before | MB/s | sessions/s | peak RSS | before |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for name, tool, wall, mbs, sps, rss in rows:
+        old = previous.get("%s|%s" % (name, tool))
+        lines.append("| %s | %.0f MB | %s | %.2f s | %s | %.0f | %.0f | %.0f MB | %s |"
+                     % (name, os.path.getsize(paths[name]) / 1e6, tool, wall,
+                        "%.2f s" % old[0] if old else "—", mbs, sps, rss, "%.0f MB" % old[1] if old else "—"))
+    lines += ["", "| target | measured | |", "|---|---:|---|"]
     for what, value, met, fmt in checks:
         shown = (fmt % value) if value is not None else "not run"
-        print("| %s | %s | %s |" % (what, shown, "met" if met else "**missed**"))
+        lines.append("| %s | %s | %s |" % (what, shown, "met" if met else "**missed**"))
+    print()
+    print("\n".join(lines))
+    if not doc:
+        return
+    top = profile(tlsscope, paths["dense"])
+    if top:
+        lines += ["", "The top of a profile of `-j 1`'s CSV on dense (`perf record`, user and kernel time):", "",
+                  "| share | where | function |", "|---:|---|---|"]
+        lines += ["| %.1f %% | %s | `%s` |" % t for t in top]
+    write_doc(doc, lines, figures)
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def read_previous(doc):
+    """The figures the previous run left in the document: {"capture|program": [wall, rss]}."""
+    try:
+        with open(doc) as f:
+            text = f.read()
+    except OSError:
+        return {}
+    m = re.search(r"<!-- bench:figures (.*?) -->", text)
+    return json.loads(m.group(1)) if m else {}
+
+
+def write_doc(doc, lines, figures):
+    with open(doc) as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        sys.exit("bench: %s has no %s ... %s section to write the results into" % (doc, BEGIN, END))
+    commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    stamp = "`make bench` on %s at commit %s%s (\"before\": the run this one replaced):" % (
+        time.strftime("%Y-%m-%d"), commit, " with changes not yet committed" if dirty else "")
+    kept = {"%s|%s" % k: [round(v[0], 3), round(v[1], 1)] for k, v in figures.items()}
+    block = "\n".join([BEGIN, "<!-- bench:figures %s -->" % json.dumps(kept, sort_keys=True), "", stamp, ""]
+                      + lines + ["", END])
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(doc, "w") as f:
+        f.write(head + block + tail)
+    print("bench: results written to %s" % doc)
 
 
 if __name__ == "__main__":
