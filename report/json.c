@@ -20,7 +20,7 @@ static void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
 static void ts(struct jw *w, const char *k, int64_t ns)
 {
     jw_key(w, k);
-    jw_double(w, (double)ns / 1e9, 6);
+    jw_scaled(w, ns, 9, 6);
 }
 
 static void endpoint(struct jw *w, const char *k, const struct endpoint *e)
@@ -580,7 +580,7 @@ static void timeline(struct jw *w, const struct session *s)
             continue;
         jw_obj(w);
         jw_key(w, "t_ms");
-        jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
+        jw_scaled(w, e->at.ts - t0, 6, 3);
         jw_key_str(w, "dir", fmt_dir(e->dir));
         jw_key_str(w, "msg", fmt_event(e, buf));
         if (e->kind == EV_ALERT && e->type != 255)
@@ -790,7 +790,7 @@ static void tcp(struct jw *w, const struct session *s)
             continue;
         jw_obj(w);
         jw_key(w, "t_ms");
-        jw_double(w, (double)(e->at.ts - t0) / 1e6, 3);
+        jw_scaled(w, e->at.ts - t0, 6, 3);
         jw_key_str(w, "dir", fmt_dir(e->dir));
         const char *what = e->kind == EV_TCP_SYN      ? (e->type ? "syn_ack" : "syn")
                          : e->kind == EV_TCP_RETRANSMIT ? (e->type ? "late_fill" : "retransmission")
@@ -799,7 +799,7 @@ static void tcp(struct jw *w, const struct session *s)
         jw_key_uint(w, "packet", e->at.packet);
         if (e->kind == EV_TCP_RETRANSMIT) {
             jw_key(w, "wait_ms");
-            jw_double(w, e->len / 1e3, 3);
+            jw_scaled(w, (int64_t)e->len, 3, 3);
         }
         jw_obj_end(w);
     }

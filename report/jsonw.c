@@ -1,20 +1,43 @@
 #include "report/jsonw.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The JSON report writes hundreds of values per session: plain stdio calls
- * with the stream lock taken once per call, and no printf for the common
- * cases. With a selection (--fields), w->out is switched at each top-level
- * member (jw_key), never checked per byte. */
-#define PUT(c, f) putc_unlocked((c), (f))
-
-static void put_str(FILE *f, const char *s, size_t n)
+/* The JSON report writes hundreds of values per session: they go into
+ * the writer's own buffer, put out with one stdio call per line (or when
+ * it fills), and no printf for the common cases. With a selection
+ * (--fields), w->out is switched at each top-level member (jw_key), never
+ * checked per byte; the buffer is put out before each switch. */
+static void flush(struct jw *w)
 {
-    fwrite_unlocked(s, 1, n, f);
+    if (w->len) {
+        fwrite_unlocked(w->buf, 1, w->len, w->out);
+        w->len = 0;
+    }
 }
 
-static void put_u64(FILE *f, uint64_t v)
+static void put_c(struct jw *w, char c)
+{
+    if (w->len == sizeof(w->buf))
+        flush(w);
+    w->buf[w->len++] = c;
+}
+
+static void put_str(struct jw *w, const char *s, size_t n)
+{
+    if (n > sizeof(w->buf) - w->len) {
+        flush(w);
+        if (n > sizeof(w->buf)) {
+            fwrite_unlocked(s, 1, n, w->out);
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void put_u64(struct jw *w, uint64_t v)
 {
     char buf[24];
     size_t i = sizeof(buf);
@@ -22,12 +45,20 @@ static void put_u64(FILE *f, uint64_t v)
         buf[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    put_str(f, &buf[i], sizeof(buf) - i);
+    put_str(w, &buf[i], sizeof(buf) - i);
+}
+
+/* where the writer writes from now, its buffer put out first */
+static void set_out(struct jw *w, FILE *out)
+{
+    flush(w);
+    w->out = out;
 }
 
 void jw_init(struct jw *w, FILE *out)
 {
     w->out = out;
+    w->len = 0;
     w->depth = 0;
     w->need_comma[0] = false;
     w->sel = NULL;
@@ -43,6 +74,7 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n);
 static void begin_selected_line(struct jw *w)
 {
     struct jw_select *sel = w->sel;
+    flush(w);
     sel->line_out = w->out;
     fseeko(sel->scratch, 0, SEEK_SET);
     w->out = sel->scratch;
@@ -51,7 +83,7 @@ static void begin_selected_line(struct jw *w)
 static void select_member(struct jw *w, const char *key)
 {
     struct jw_select *sel = w->sel;
-    w->out = sel->scratch;
+    set_out(w, sel->scratch);
     for (size_t i = 0; i < sel->n; i++)
         if (strcmp(sel->slots[i].name, key) == 0) {
             w->out = sel->slots[i].f;
@@ -67,9 +99,9 @@ static void select_member(struct jw *w, const char *key)
 static void end_selected_line(struct jw *w)
 {
     struct jw_select *sel = w->sel;
-    w->out = sel->line_out;
+    set_out(w, sel->line_out);
     sel->line_out = NULL;
-    put_str(w->out, "{\"type\":\"session\"", 17);
+    put_str(w, "{\"type\":\"session\"", 17);
     for (size_t i = 0; i < sel->n; i++) {
         struct jw_slot *slot = &sel->slots[i];
         if (!slot->seen)
@@ -79,18 +111,18 @@ static void end_selected_line(struct jw *w)
         off_t len = ftello(slot->f);
         if (len <= 0 || (size_t)len > sel->limit)
             continue;
-        PUT(',', w->out);
+        put_c(w, ',');
         escaped(w, (const uint8_t *)slot->name, strlen(slot->name));
-        PUT(':', w->out);
-        put_str(w->out, slot->data, (size_t)len);
+        put_c(w, ':');
+        put_str(w, slot->data, (size_t)len);
     }
-    PUT('}', w->out);
+    put_c(w, '}');
 }
 
 static void value_start(struct jw *w)
 {
     if (w->need_comma[w->depth])
-        PUT(',', w->out);
+        put_c(w, ',');
     w->need_comma[w->depth] = true;
 }
 
@@ -99,7 +131,7 @@ static void open(struct jw *w, char c)
     if (w->sel && w->depth == 0 && !w->sel->line_out)
         begin_selected_line(w);
     value_start(w);
-    PUT(c, w->out);
+    put_c(w, c);
     if (w->depth < 31)
         w->depth++;
     w->need_comma[w->depth] = false;
@@ -108,8 +140,8 @@ static void open(struct jw *w, char c)
 static void close_(struct jw *w, char c)
 {
     if (w->sel && w->depth == 1 && w->sel->line_out)
-        w->out = w->sel->scratch; /* the line's own end: written with the selection */
-    PUT(c, w->out);
+        set_out(w, w->sel->scratch); /* the line's own end: written with the selection */
+    put_c(w, c);
     if (w->depth > 0)
         w->depth--;
 }
@@ -119,11 +151,11 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
-static void escape_u16(FILE *f, unsigned u)
+static void escape_u16(struct jw *w, unsigned u)
 {
     static const char hex[] = "0123456789abcdef";
     char e[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15], hex[u & 15]};
-    put_str(f, e, sizeof(e));
+    put_str(w, e, sizeof(e));
 }
 
 /* A byte that is not part of valid UTF-8 becomes the code point
@@ -132,10 +164,10 @@ static void escape_u16(FILE *f, unsigned u)
  * byte by byte the same way, so the mapping is reversible: a consumer
  * turns each U+10FFxx back into the byte xx and encodes the rest as UTF-8
  * (docs/json.md). */
-static void escape_raw_byte(FILE *f, uint8_t c)
+static void escape_raw_byte(struct jw *w, uint8_t c)
 {
-    escape_u16(f, 0xdbff);
-    escape_u16(f, 0xdf00u | c);
+    escape_u16(w, 0xdbff);
+    escape_u16(w, 0xdf00u | c);
 }
 
 /* utf8_len - the length of the valid UTF-8 sequence (RFC 3629: no
@@ -176,39 +208,59 @@ static bool in_byte_range(const uint8_t *s, size_t len)
     return len == 4 && s[0] == 0xf4 && s[1] == 0x8f && s[2] >= 0xbc;
 }
 
+/* The bytes of s[i..] that are not written as they are: one character,
+ * escaped; returns how many bytes it took. */
+static size_t escape_one(struct jw *w, const uint8_t *s, size_t n, size_t i)
+{
+    uint8_t c = s[i];
+    switch (c) {
+    case '"': put_str(w, "\\\"", 2); return 1;
+    case '\\': put_str(w, "\\\\", 2); return 1;
+    case '\n': put_str(w, "\\n", 2); return 1;
+    case '\r': put_str(w, "\\r", 2); return 1;
+    case '\t': put_str(w, "\\t", 2); return 1;
+    default:
+        break;
+    }
+    if (c < 0x80) { /* the other control characters */
+        escape_u16(w, c);
+        return 1;
+    }
+    size_t len = utf8_len(&s[i], n - i);
+    if (!len || in_byte_range(&s[i], len)) {
+        escape_raw_byte(w, c);
+        return 1;
+    }
+    if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+        /* U+2028/U+2029 end a line in JavaScript */
+        escape_u16(w, 0x2000u | (s[i + 2] - 0x80));
+        return 3;
+    }
+    put_str(w, (const char *)&s[i], len);
+    return len;
+}
+
+/* printable ASCII but the quote and the backslash: nearly every byte of
+ * nearly every string, written in runs */
+static bool plain_byte(uint8_t c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
 {
-    FILE *f = w->out;
-    PUT('"', f);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        switch (c) {
-        case '"': put_str(f, "\\\"", 2); break;
-        case '\\': put_str(f, "\\\\", 2); break;
-        case '\n': put_str(f, "\\n", 2); break;
-        case '\r': put_str(f, "\\r", 2); break;
-        case '\t': put_str(f, "\\t", 2); break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                escape_u16(f, c);
-            } else if (c < 0x80) {
-                PUT(c, f);
-            } else {
-                size_t len = utf8_len(&s[i], n - i);
-                if (!len || in_byte_range(&s[i], len)) {
-                    escape_raw_byte(f, c);
-                } else if (len == 3 && c == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-                    /* U+2028/U+2029 end a line in JavaScript */
-                    escape_u16(f, 0x2000u | (s[i + 2] - 0x80));
-                    i += 2;
-                } else {
-                    put_str(f, (const char *)&s[i], len);
-                    i += len - 1;
-                }
-            }
-        }
+    put_c(w, '"');
+    for (size_t i = 0; i < n;) {
+        size_t end = i;
+        while (end < n && plain_byte(s[end]))
+            end++;
+        if (end > i)
+            put_str(w, (const char *)&s[i], end - i);
+        i = end;
+        if (i < n)
+            i += escape_one(w, s, n, i);
     }
-    PUT('"', f);
+    put_c(w, '"');
 }
 
 void jw_key(struct jw *w, const char *key)
@@ -219,7 +271,7 @@ void jw_key(struct jw *w, const char *key)
     }
     value_start(w);
     escaped(w, (const uint8_t *)key, strlen(key));
-    PUT(':', w->out);
+    put_c(w, ':');
     w->need_comma[w->depth] = false;
 }
 
@@ -243,59 +295,105 @@ void jw_hex(struct jw *w, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     value_start(w);
-    PUT('"', w->out);
+    put_c(w, '"');
     for (size_t i = 0; i < n; i++) {
-        PUT(hex[p[i] >> 4], w->out);
-        PUT(hex[p[i] & 15], w->out);
+        put_c(w, hex[p[i] >> 4]);
+        put_c(w, hex[p[i] & 15]);
     }
-    PUT('"', w->out);
+    put_c(w, '"');
 }
 
 void jw_int(struct jw *w, int64_t v)
 {
     value_start(w);
     if (v < 0) {
-        PUT('-', w->out);
-        put_u64(w->out, (uint64_t)0 - (uint64_t)v);
+        put_c(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
     } else {
-        put_u64(w->out, (uint64_t)v);
+        put_u64(w, (uint64_t)v);
     }
 }
 
 void jw_uint(struct jw *w, uint64_t v)
 {
     value_start(w);
-    put_u64(w->out, v);
+    put_u64(w, v);
 }
 
 void jw_double(struct jw *w, double v, int decimals)
 {
     value_start(w);
+    flush(w);
     fprintf(w->out, "%.*f", decimals, v);
+}
+
+void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
+{
+    static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    if (scale < 0 || scale > 9)
+        scale = 0;
+    int cut = scale - decimals;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    /* When v has no digits beyond those kept, they are the digits printf
+     * rounds the double to, as long as the double is nearer to them than
+     * half the last one kept: its error is at most half an ulp from
+     * converting v (beyond 2^53) plus half an ulp from dividing. */
+    bool exact = decimals >= 1 && decimals <= 9 && cut >= 0 && v % pow10[cut] == 0;
+    if (exact) {
+        int v_bits = 64 - __builtin_clzll(u | 1);
+        uint64_t whole = u / (uint64_t)pow10[scale];
+        int q_bits = 64 - __builtin_clzll(whole | 1);
+        double error = (v_bits > 53 ? ldexp(1, v_bits - 54) / (double)pow10[scale] : 0) + ldexp(1, q_bits - 54);
+        exact = error < 0.4 / (double)pow10[decimals];
+    }
+    if (!exact) {
+        jw_double(w, (double)v / (double)pow10[scale], decimals);
+        return;
+    }
+    value_start(w);
+    u /= (uint64_t)pow10[cut];
+    uint64_t unit = (uint64_t)pow10[decimals];
+    if (v < 0)
+        put_c(w, '-');
+    put_u64(w, u / unit);
+    char frac[9];
+    uint64_t r = u % unit;
+    for (int k = decimals - 1; k >= 0; k--) {
+        frac[k] = (char)('0' + r % 10);
+        r /= 10;
+    }
+    put_c(w, '.');
+    put_str(w, frac, (size_t)decimals);
 }
 
 void jw_bool(struct jw *w, bool v)
 {
     value_start(w);
     if (v)
-        put_str(w->out, "true", 4);
+        put_str(w, "true", 4);
     else
-        put_str(w->out, "false", 5);
+        put_str(w, "false", 5);
 }
 
 void jw_null(struct jw *w)
 {
     value_start(w);
-    put_str(w->out, "null", 4);
+    put_str(w, "null", 4);
 }
 
 void jw_end_line(struct jw *w)
 {
     if (w->sel && w->sel->line_out)
         end_selected_line(w);
-    PUT('\n', w->out);
+    put_c(w, '\n');
+    flush(w);
     w->depth = 0;
     w->need_comma[0] = false;
+}
+
+void jw_flush(struct jw *w)
+{
+    flush(w);
 }
 
 void jw_key_str(struct jw *w, const char *key, const char *s)

@@ -40,6 +40,9 @@ struct jw {
     int depth;
     bool need_comma[32];
     struct jw_select *sel; /* lines to filter, or NULL */
+    /* bytes not yet given to out: put out at the end of each line */
+    size_t len;
+    char buf[16384];
 };
 
 /* jw_select_new - a selection of the comma-separated top-level names
@@ -61,9 +64,16 @@ void jw_hex(struct jw *w, const uint8_t *p, size_t n);
 void jw_int(struct jw *w, int64_t v);
 void jw_uint(struct jw *w, uint64_t v);
 void jw_double(struct jw *w, double v, int decimals);
+/* jw_scaled - v / 10^scale with `decimals` decimals, as jw_double writes
+ * it, without printf when v has no more digits than that (timestamps in
+ * microseconds, their differences in milliseconds). */
+void jw_scaled(struct jw *w, int64_t v, int scale, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/* jw_end_line - a newline; everything written so far is put out. */
 void jw_end_line(struct jw *w);
+/* jw_flush - put out what is written, for output that ends mid-line. */
+void jw_flush(struct jw *w);
 
 /* A key and its value in one call. */
 void jw_key_str(struct jw *w, const char *key, const char *s); /* NULL prints null */

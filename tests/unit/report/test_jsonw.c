@@ -44,6 +44,7 @@ static void structure(void **state)
     jw_hex(&w, (const uint8_t *)"\x01\xab", 2);
     jw_obj_end(&w);
     jw_end_line(&w);
+    jw_flush(&w);
     fclose(f);
     assert_string_equal(out, "{\"a\":-1,\"b\":[1,true,null,{}],\"c\":1.500,\"d\":\"01ab\"}\n");
     free(out);
@@ -64,6 +65,7 @@ static void strings_are_escaped(void **state)
     jw_strn(&w, (const uint8_t *)"\xe2\x80\xa8", 3);     /* U+2028 */
     jw_str(&w, NULL);
     jw_arr_end(&w);
+    jw_flush(&w);
     fclose(f);
     assert_string_equal(out, "[\"quote\\\" back\\\\ nl\\n tab\\t\",\"\\u0001\\u007f\","
                              "\"caf\xc3\xa9\",\"\\udbff\\udfff\\udbff\\udfc3\","
@@ -98,6 +100,7 @@ static void round_trip(const uint8_t *s, size_t n)
     FILE *f;
     struct jw w = start(&f);
     jw_strn(&w, s, n);
+    jw_flush(&w);
     fclose(f);
     char why[128] = "";
     if (!json_check(out, strlen(out), why, sizeof(why)))
@@ -190,6 +193,7 @@ static void selection(void **state)
     a_line(&w);
     w.sel = NULL;
     a_line(&w);
+    jw_flush(&w);
     fclose(f);
     const char *one = "{\"type\":\"session\",\"sni\":\"a\\\"b\",\"server\":{\"ip\":\"10.0.0.2\",\"ports\":[443,{}]},"
                       "\"ms\":1.500}\n";
@@ -214,10 +218,86 @@ static void selection_limit(void **state)
     sel->limit = 4; /* "a\"b" with its quotes and escape is 6 bytes */
     w.sel = sel;
     a_line(&w);
+    jw_flush(&w);
     fclose(f);
     assert_string_equal(out, "{\"type\":\"session\",\"id\":7}\n");
     free(out);
     jw_select_free(sel);
+}
+
+/* jw_scaled writes what printf writes of the double, digit for digit:
+ * timestamps in nanoseconds to microseconds (also near the reader's 2^62
+ * limit, where a double keeps less than a microsecond), differences to
+ * milliseconds, negative ones, and values with more digits than kept
+ * (which go through printf). */
+static void scaled_matches_printf(void **state)
+{
+    (void)state;
+    static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    static const int forms[][2] = {{9, 6}, {6, 3}, {3, 3}, {9, 3}};
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (size_t form = 0; form < sizeof(forms) / sizeof(forms[0]); form++) {
+        int scale = forms[form][0], decimals = forms[form][1];
+        for (int k = 0; k < 20000; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            int64_t v;
+            switch (k % 6) {
+            case 0: v = (int64_t)(seed >> 2); break; /* up to 2^62 */
+            case 1: v = (int64_t)(1700000000 + (seed >> 40)) * 1000000000 + (int64_t)(seed % 1000000) * 1000; break;
+            case 2: v = -(int64_t)(seed >> 30); break;
+            case 3: v = (int64_t)(seed >> 34) * pow10[scale - decimals]; break;
+            case 4: v = (int64_t)(seed >> 2) / pow10[scale - decimals] * pow10[scale - decimals]; break;
+            default: v = (int64_t)(seed % 100000); break;
+            }
+            FILE *f;
+            struct jw w = start(&f);
+            jw_scaled(&w, v, scale, decimals);
+            jw_flush(&w);
+            fclose(f);
+            char want[64];
+            snprintf(want, sizeof(want), "%.*f", decimals, (double)v / (double)pow10[scale]);
+            if (strcmp(out, want) != 0)
+                fail_msg("jw_scaled(%lld, %d, %d) wrote %s, printf %s", (long long)v, scale, decimals, out, want);
+            free(out);
+        }
+    }
+}
+
+/* values longer than the writer's buffer, between short ones, come out
+ * whole and in order, as do lines put out one by one */
+static void long_values(void **state)
+{
+    (void)state;
+    enum { N = 40000 };
+    char *text = malloc(N + 1);
+    uint8_t *bytes = malloc(N);
+    assert_non_null(text);
+    assert_non_null(bytes);
+    for (size_t i = 0; i < N; i++) {
+        text[i] = (char)('a' + i % 26);
+        bytes[i] = (uint8_t)i;
+    }
+    text[N] = 0;
+    FILE *f;
+    struct jw w = start(&f);
+    jw_arr(&w);
+    jw_str(&w, "x");
+    jw_str(&w, text);
+    jw_hex(&w, bytes, N);
+    jw_uint(&w, 1);
+    jw_arr_end(&w);
+    jw_end_line(&w);
+    fclose(f);
+    assert_int_equal(out_len, 3 * N + 14); /* [ "x" , "text" , "hex" , 1 ] \n */
+    assert_memory_equal(out, "[\"x\",\"", 6);
+    assert_memory_equal(out + 6, text, N);
+    assert_memory_equal(out + 6 + N, "\",\"000102", 9);
+    char tail[16];
+    snprintf(tail, sizeof(tail), "%02x\",1]\n", (unsigned)(uint8_t)(N - 1));
+    assert_memory_equal(out + out_len - strlen(tail), tail, strlen(tail));
+    free(out);
+    free(text);
+    free(bytes);
 }
 
 int main(void)
@@ -229,6 +309,8 @@ int main(void)
         cmocka_unit_test(strings_are_escaped),
         cmocka_unit_test(checker_is_strict),
         cmocka_unit_test(invalid_utf8_is_strict_and_reversible),
+        cmocka_unit_test(scaled_matches_printf),
+        cmocka_unit_test(long_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
