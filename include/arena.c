@@ -91,17 +91,25 @@ static struct chunk *chunk_new(size_t size)
     return c;
 }
 
+/* The arena lives at the start of its first chunk, so that a session is
+ * made of chunks only, all kept for reuse when it is freed. */
+enum { HEADER = (sizeof(struct arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1) };
+
 struct arena *arena_new(void)
 {
-    return calloc(1, sizeof(struct arena));
+    struct chunk *c = chunk_new(CHUNK_SIZE);
+    if (!c)
+        return NULL;
+    struct arena *a = (struct arena *)(void *)c->mem;
+    *a = (struct arena){.head = c};
+    c->used = HEADER;
+    return a;
 }
 
 void arena_free(struct arena *a)
 {
-    if (!a)
-        return;
-    pool_give(a->head);
-    free(a);
+    if (a)
+        pool_give(a->head); /* a itself is in one of them */
 }
 
 void *arena_alloc(struct arena *a, size_t n)
@@ -116,16 +124,18 @@ void *arena_alloc(struct arena *a, size_t n)
     struct chunk *c = a->head;
     if (!c || c->size - c->used < rounded) {
         if (rounded > CHUNK_SIZE / 4) {
-            /* A big block gets its own chunk behind the current one, so the
-             * current chunk's free space is not wasted. */
-            struct chunk *big = chunk_new(rounded);
+            /* A big block gets a chunk of its own (of the usual size when
+             * it fits, to be kept for reuse); of that chunk and the
+             * current one, the one with more room left goes on. */
+            struct chunk *big = chunk_new(rounded <= CHUNK_SIZE ? CHUNK_SIZE : rounded);
             if (!big)
                 return NULL;
             big->used = rounded;
-            if (c) {
+            if (c && c->size - c->used >= big->size - big->used) {
                 big->next = c->next;
                 c->next = big;
             } else {
+                big->next = c;
                 a->head = big;
             }
             a->used += rounded;
