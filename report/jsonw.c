@@ -247,13 +247,31 @@ static bool plain_byte(uint8_t c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* How many bytes from s on are plain: eight at a time while every one
+ * is (no byte under 0x20, none from 0x7f, no quote, no backslash). */
+static size_t plain_run(const uint8_t *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+        uint64_t special = ((x - ones * 0x20) & ~x) | x | ((quote - ones) & ~quote) |
+                           ((backslash - ones) & ~backslash) | ((del - ones) & ~del);
+        if (special & highs)
+            break;
+    }
+    while (i < n && plain_byte(s[i]))
+        i++;
+    return i;
+}
+
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
 {
     put_c(w, '"');
     for (size_t i = 0; i < n;) {
-        size_t end = i;
-        while (end < n && plain_byte(s[end]))
-            end++;
+        size_t end = i + plain_run(s + i, n - i);
         if (end > i)
             put_str(w, (const char *)&s[i], end - i);
         i = end;
@@ -263,6 +281,28 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n)
     put_c(w, '"');
 }
 
+/* A NUL-terminated string: keys and most values are plain from end to
+ * end, and go into the buffer in one copy. */
+static void escaped_cstr(struct jw *w, const char *s)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    size_t len = strlen(s);
+    size_t n = plain_run(u, len);
+    if (n < len) {
+        escaped(w, u, len);
+        return;
+    }
+    if (n + 2 > sizeof(w->buf) - w->len) {
+        escaped(w, u, n);
+        return;
+    }
+    char *to = w->buf + w->len;
+    to[0] = '"';
+    memcpy(to + 1, s, n);
+    to[n + 1] = '"';
+    w->len += n + 2;
+}
+
 void jw_key(struct jw *w, const char *key)
 {
     if (w->sel && w->sel->line_out && w->depth == 1) {
@@ -270,7 +310,7 @@ void jw_key(struct jw *w, const char *key)
         return;
     }
     value_start(w);
-    escaped(w, (const uint8_t *)key, strlen(key));
+    escaped_cstr(w, key);
     put_c(w, ':');
     w->need_comma[w->depth] = false;
 }
@@ -282,7 +322,7 @@ void jw_str(struct jw *w, const char *s)
         return;
     }
     value_start(w);
-    escaped(w, (const uint8_t *)s, strlen(s));
+    escaped_cstr(w, s);
 }
 
 void jw_strn(struct jw *w, const uint8_t *s, size_t n)

@@ -138,6 +138,15 @@ static void invalid_utf8_is_strict_and_reversible(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         round_trip((const uint8_t *)cases[i].bytes, cases[i].n);
+    /* every byte value at every place in a plain string, for the writer
+     * that checks eight bytes at a time */
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t at = 0; at < 24; at++) {
+            uint8_t s[24];
+            memset(s, 'a', sizeof(s));
+            s[at] = (uint8_t)v;
+            round_trip(s, sizeof(s));
+        }
     /* and 20,000 strings of random bytes, weighted to UTF-8's edges */
     static const uint8_t edges[] = {0x00, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0,
                                     0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x8f, 0x90, 0xa0, 0x9f};
