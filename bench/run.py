@@ -227,7 +227,9 @@ def write_doc(doc, lines, figures):
         sys.exit("bench: %s has no %s ... %s section to write the results into" % (doc, BEGIN, END))
     commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
+    # the document being written does not count as a change
+    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                            ":(exclude)" + os.path.relpath(os.path.abspath(doc), os.path.join(HERE, ".."))],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
     stamp = "`make bench` on %s at commit %s%s (\"before\": the run this one replaced):" % (
         time.strftime("%Y-%m-%d"), commit, " with changes not yet committed" if dirty else "")
