@@ -90,6 +90,10 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     p->skip_rules = !(needs & REPORT_NEEDS_FINDINGS);
     struct dissect_config dc = o->dissect;
     dc.skip_fingerprints = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS));
+    /* whether chains are trusted is shown only with the findings (and by
+     * the formats that need everything); the system's roots take tens of
+     * milliseconds to load for each tracker */
+    dc.skip_trust = p->skip_rules;
     p->progress = o->progress;
     p->n_trackers = o->jobs ? o->jobs : 1;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
@@ -123,7 +127,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
             cli_error("out of memory");
             return EXIT_INPUT;
         }
-        if (dissect_load_trust(t->dissect, o->ca_file, true, err, sizeof(err)) != ST_OK) {
+        if (dissect_load_trust(t->dissect, o->ca_file, !dc.skip_trust, err, sizeof(err)) != ST_OK) {
             cli_error("%s: %s", o->ca_file, err);
             return EXIT_INPUT;
         }

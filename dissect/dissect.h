@@ -21,6 +21,7 @@ struct dissect_config {
     bool decrypt_app;         /* with a key log: read application data too */
     bool keep_messages;       /* keep each handshake message's bytes (the TUI) */
     bool skip_fingerprints;   /* no output and no rule asks for JA3/JA4: do not compute them */
+    bool skip_trust;          /* no output and no rule asks whether chains are trusted: do not check */
 };
 
 /* dissect_config_default - the built-in limits. */

@@ -105,8 +105,10 @@ void finalize_session(struct dissect *d, struct session *s)
     s->ech = ech_outcome(s);
     if (!d->cfg.skip_fingerprints)
         fingerprint_session(s);
-    trust_check(d, s, &s->server_certs);
-    trust_check(d, s, &s->client_certs);
+    if (!d->cfg.skip_trust) {
+        trust_check(d, s, &s->server_certs);
+        trust_check(d, s, &s->client_certs);
+    }
     /* Messages delivered late by reassembly keep their packet numbers;
      * a stable merge keeps same-packet events in parse order. */
     struct event *v = s->events.v;
