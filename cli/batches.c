@@ -9,6 +9,12 @@
 /* A batch ends at whichever comes first; the same rule with one tracker
  * or many, so sessions are settled at the same packets either way. */
 enum { BATCH_PACKETS = 4096, BATCH_BYTES = 4 << 20 };
+
+/* does a batch of these packets and bytes end before a packet of len? */
+static bool batch_ends(size_t packets, size_t bytes, size_t len)
+{
+    return packets && (packets == BATCH_PACKETS || bytes + len > BATCH_BYTES);
+}
 /* Sessions waiting for the output thread before the reader waits. */
 enum { OUT_QUEUE = 1024 };
 
@@ -131,38 +137,38 @@ struct batches {
 
 /* ---- the output side --------------------------------------------------------------- */
 
+/* Hands items to the output thread, waiting while its queue is full. */
+static void put_out(struct batches *b, const struct out_item *v, size_t n)
+{
+    pthread_mutex_lock(&b->qmu);
+    for (size_t i = 0; i < n;) {
+        while (b->qlen == OUT_QUEUE)
+            pthread_cond_wait(&b->q_space, &b->qmu);
+        for (; i < n && b->qlen < OUT_QUEUE; i++)
+            b->q[(b->qhead + b->qlen++) % OUT_QUEUE] = v[i];
+        pthread_cond_signal(&b->q_nonempty);
+    }
+    pthread_mutex_unlock(&b->qmu);
+}
+
+static void flush_pending(struct batches *b)
+{
+    put_out(b, b->pending, b->n_pending);
+    b->n_pending = 0;
+}
+
 /* What a settling hands on goes to the output thread in one go: a lock
  * and a wake-up per session would have the two threads take turns. */
 static void enqueue(struct batches *b, struct out_item it)
 {
     struct out_item *v = grow_array(b->pending, b->n_pending, &b->cap_pending, sizeof(*v), 256);
-    if (!v) { /* no memory to gather: hand it on alone */
-        pthread_mutex_lock(&b->qmu);
-        while (b->qlen == OUT_QUEUE)
-            pthread_cond_wait(&b->q_space, &b->qmu);
-        b->q[(b->qhead + b->qlen++) % OUT_QUEUE] = it;
-        pthread_cond_signal(&b->q_nonempty);
-        pthread_mutex_unlock(&b->qmu);
+    if (!v) { /* no memory to gather: what is gathered, then this one, in order */
+        flush_pending(b);
+        put_out(b, &it, 1);
         return;
     }
     b->pending = v;
     v[b->n_pending++] = it;
-}
-
-static void flush_pending(struct batches *b)
-{
-    if (!b->n_pending)
-        return;
-    pthread_mutex_lock(&b->qmu);
-    for (size_t i = 0; i < b->n_pending;) {
-        while (b->qlen == OUT_QUEUE)
-            pthread_cond_wait(&b->q_space, &b->qmu);
-        for (; i < b->n_pending && b->qlen < OUT_QUEUE; i++)
-            b->q[(b->qhead + b->qlen++) % OUT_QUEUE] = b->pending[i];
-        pthread_cond_signal(&b->q_nonempty);
-    }
-    pthread_mutex_unlock(&b->qmu);
-    b->n_pending = 0;
 }
 
 static void *output_main(void *arg)
@@ -390,7 +396,7 @@ static void read_all(struct worker *w)
     b->start(reader);
     while (b->next(reader, &pk)) {
         size_t len = pk.data.left;
-        if (count && (count == BATCH_PACKETS || bytes + len > BATCH_BYTES)) {
+        if (batch_ends(count, bytes, len)) {
             batches_meet(b, settle_batch, b);
             count = bytes = 0;
         }
@@ -478,8 +484,7 @@ void batches_packet(struct batches *b, const struct pkt *pk)
 {
     size_t len = pk->data.left;
     if (!b->threaded) {
-        if (b->counted_packets &&
-            (b->counted_packets == BATCH_PACKETS || b->counted_bytes + len > BATCH_BYTES)) {
+        if (batch_ends(b->counted_packets, b->counted_bytes, len)) {
             settle(b, false);
             b->counted_packets = b->counted_bytes = 0;
         }
@@ -491,7 +496,7 @@ void batches_packet(struct batches *b, const struct pkt *pk)
     struct batch *bt = &b->batch[b->filling];
     if (!bt->v && !batch_alloc(b))
         return; /* no memory: the packet is lost, as a capture would drop it */
-    if (bt->n && (bt->n == BATCH_PACKETS || bt->bytes + len > BATCH_BYTES)) {
+    if (batch_ends(bt->n, bt->bytes, len)) {
         dispatch(b);
         bt = &b->batch[b->filling];
     }

@@ -179,7 +179,7 @@ struct progress {
 struct reading {
     struct pipeline *p;
     bool primary;
-    uint32_t tracker;
+    bool parallel; /* one of the trackers' own readings */
     struct source *srcs;
     size_t n;
     struct source *taken; /* its packet was handed out: read its next one first */
@@ -235,7 +235,7 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
     /* the trackers read the key log: they must be idle while it grows,
      * and every packet before the block analysed */
     struct secrets sc = {.p = p, .path = r->path, .data = (const char *)data, .n = n};
-    if (p->n_trackers > 1 && !p->one_reader) {
+    if (r->parallel) {
         batches_meet(p->batches, add_secrets, &sc);
         return;
     }
@@ -337,7 +337,7 @@ enum { PROGRESS_MIN_BYTES = 64 << 20 };
 static bool reading_open(struct reading *r, struct pipeline *p, char *const *paths, size_t n, uint32_t tracker,
                          const struct reading *primary)
 {
-    *r = (struct reading){.p = p, .primary = tracker == 0, .tracker = tracker, .n = n,
+    *r = (struct reading){.p = p, .primary = tracker == 0, .n = n,
                           .packets = p->packets_read, .rc = EXIT_OK};
     r->srcs = calloc(n ? n : 1, sizeof(*r->srcs));
     if (!r->srcs) {
@@ -409,14 +409,16 @@ static bool reading_next(void *ctx, struct pkt *out)
             note_packet_file(p, pk->no, (size_t)(src - r->srcs));
         if (pk->no < p->window_first)
             continue;
-        if (pk->linktype != src->seen_link) {
-            src->seen_link = pk->linktype;
-            src->seen_decoded = capture_link_decoded(pk->linktype);
+        if (r->primary) { /* what only the primary reading says */
+            if (pk->linktype != src->seen_link) {
+                src->seen_link = pk->linktype;
+                src->seen_decoded = capture_link_decoded(pk->linktype);
+            }
+            if (!src->seen_decoded && !src->undecoded++)
+                src->undecoded_link = pk->linktype;
+            if (p->on_packet)
+                p->on_packet(p->ctx, pk);
         }
-        if (!src->seen_decoded && !src->undecoded++)
-            src->undecoded_link = pk->linktype;
-        if (r->primary && p->on_packet)
-            p->on_packet(p->ctx, pk);
         *out = *pk;
         return true;
     }
@@ -466,8 +468,8 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
         p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
     /* the packet hook may end the reading (window_last) as it goes */
-    p->one_reader = p->n_trackers == 1 || p->on_packet || !all_regular(paths, n);
-    size_t n_readings = p->one_reader ? 1 : p->n_trackers;
+    bool parallel = p->n_trackers > 1 && !p->on_packet && all_regular(paths, n);
+    size_t n_readings = parallel ? p->n_trackers : 1;
     struct reading *rs = calloc(n_readings, sizeof(*rs));
     if (!rs) {
         cli_error("out of memory");
@@ -477,21 +479,20 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     bool ok = true;
     while (ok && opened < n_readings) {
         ok = reading_open(&rs[opened], p, paths, n, (uint32_t)opened, opened ? &rs[0] : NULL);
+        rs[opened].parallel = parallel;
         opened += ok;
     }
-    if (ok) {
+    if (ok && parallel) {
         void *readers[MAX_JOBS];
         for (size_t i = 0; i < n_readings; i++)
             readers[i] = &rs[i];
-        if (p->one_reader) {
-            reading_start(&rs[0]);
-            struct pkt pk;
-            while (reading_next(&rs[0], &pk))
-                batches_packet(p->batches, &pk);
-            batches_sync(p->batches);
-        } else {
-            batches_read(p->batches, reading_start, reading_next, readers);
-        }
+        batches_read(p->batches, reading_start, reading_next, readers);
+    } else if (ok) {
+        reading_start(&rs[0]);
+        struct pkt pk;
+        while (reading_next(&rs[0], &pk))
+            batches_packet(p->batches, &pk);
+        batches_sync(p->batches);
     }
     int rc = ok ? EXIT_OK : EXIT_INPUT;
     if (opened)

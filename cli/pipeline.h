@@ -42,7 +42,6 @@ struct pipeline {
     struct batch_tracker *trackers;
     size_t n_trackers;
     struct batches *batches;
-    bool one_reader; /* the files are read once, not once per tracker */
     bool progress;
     struct capture_stats merged_capture;
     struct dissect_stats merged_dissect;
