@@ -30,7 +30,10 @@ bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *
     enum dec r = decode_packet(c, p, seg);
     if (r == DEC_UDP)
         paths_route(c, seg);
-    return r == DEC_TCP || r == DEC_UDP;
+    if (r != DEC_TCP && r != DEC_UDP)
+        return false;
+    capture_seg_hash(seg);
+    return true;
 }
 
 void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg)

@@ -39,39 +39,53 @@ int endpoint_cmp(const struct endpoint *x, const struct endpoint *y)
     return x->port == y->port ? 0 : (x->port < y->port ? -1 : 1);
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
+/* murmur3's finalizer: a bijection, so distinct words stay distinct */
+static uint64_t fmix(uint64_t h)
 {
-    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
 }
 
-static uint64_t ep_hash(uint64_t h, const struct endpoint *e)
+static uint64_t ep_hash(const struct endpoint *e, uint64_t seed)
 {
     uint64_t a, b;
     memcpy(&a, e->addr, 8);
     memcpy(&b, e->addr + 8, 8);
-    h = mix(h, a);
-    h = mix(h, b);
-    return mix(h, ((uint64_t)e->family << 16) | e->port);
+    uint64_t port = ((uint64_t)e->family << 16) | e->port;
+    return fmix(a ^ seed) + fmix(b ^ (port << 32 | port));
 }
 
+/* Every packet is hashed (with -j, by every tracker, to find its shard):
+ * a sum of the two sides needs no comparison to be symmetric, and the
+ * four mixes do not wait on one another. */
 uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed)
 {
-    if (endpoint_cmp(x, y) > 0) {
-        const struct endpoint *t = x;
-        x = y;
-        y = t;
-    }
-    uint64_t h = ep_hash(ep_hash(seed, x), y);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
+    return ep_hash(x, seed) + ep_hash(y, seed);
 }
 
+/* never 0, which in a capture_seg means "not hashed yet" */
 static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y, uint8_t proto)
 {
-    return pair_hash(x, y, proto == CAPTURE_UDP ? 0x87654321 : 0x12345678);
+    return pair_hash(x, y, proto == CAPTURE_UDP ? 0x87654321 : 0x12345678) | 1;
+}
+
+/* the hash capture_decode stored, or one made now for a segment built by
+ * hand (a test, a fuzz harness) */
+static uint64_t seg_flow_hash(const struct capture_seg *d)
+{
+    if (d->flow_hash)
+        return d->flow_hash;
+    return d->moved ? flow_hash(&d->home_src, &d->home_dst, d->proto) : flow_hash(&d->src, &d->dst, d->proto);
+}
+
+void capture_seg_hash(struct capture_seg *d)
+{
+    d->flow_hash = 0;
+    d->flow_hash = seg_flow_hash(d);
 }
 
 struct flow_key {
@@ -245,7 +259,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
                   const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    uint64_t hash = flow_hash(&d->src, &d->dst, CAPTURE_TCP);
+    uint64_t hash = seg_flow_hash(d);
     struct flow_key key = {&d->src, &d->dst, CAPTURE_TCP};
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
@@ -322,7 +336,7 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
 {
     struct flowtab *t = &c->tab;
     const struct endpoint *src = d->moved ? &d->home_src : &d->src, *dst = d->moved ? &d->home_dst : &d->dst;
-    uint64_t hash = flow_hash(src, dst, CAPTURE_UDP);
+    uint64_t hash = seg_flow_hash(d);
     struct flow_key key = {src, dst, CAPTURE_UDP};
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     for (int restarts = 0; restarts < 2; restarts++) {
@@ -350,9 +364,8 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
 
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)
 {
-    if (seg->proto == CAPTURE_UDP && seg->moved)
-        return (uint32_t)(flow_hash(&seg->home_src, &seg->home_dst, seg->proto) % count);
-    return (uint32_t)(flow_hash(&seg->src, &seg->dst, seg->proto) % count);
+    /* the hash's top 32 bits scaled to [0, count): no division per packet */
+    return (uint32_t)(((seg_flow_hash(seg) >> 32) * count) >> 32);
 }
 
 void flow_sweep(struct capture *c)

@@ -163,6 +163,8 @@ void flowtab_fini(struct capture *c);
  * endpoints that does not depend on their order (flow.c). */
 int endpoint_cmp(const struct endpoint *x, const struct endpoint *y);
 uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed);
+/* capture_seg_hash - set d->flow_hash from its endpoints (flow.c). */
+void capture_seg_hash(struct capture_seg *d);
 
 /* paths_route - learn the QUIC connection IDs a decoded UDP datagram
  * shows, and set its home_src/home_dst when it belongs to a connection
