@@ -161,6 +161,30 @@ static void destroy(struct capture *c, struct flow *fl)
     free(fl);
 }
 
+/* A closed flow stays in the table a while, so that a late segment does
+ * not start a connection; only its key, clock and place in the LRU are
+ * read from then on. It moves into a block of that size, and its full
+ * one goes back for the next connection to take. Without memory for the
+ * move it stays as it is. */
+static void linger(struct capture *c, struct flow *fl)
+{
+    struct flow *small = malloc(FLOW_LINGER_SIZE);
+    if (!small)
+        return;
+    memcpy(small, fl, FLOW_LINGER_SIZE);
+    struct lru *l = lru_of(&c->tab, fl);
+    if (fl->lru_prev)
+        fl->lru_prev->lru_next = small;
+    else
+        l->head = small;
+    if (fl->lru_next)
+        fl->lru_next->lru_prev = small;
+    else
+        l->tail = small;
+    (void)hmap_replace(&c->tab.map, fl->hash, (uintptr_t)fl, (uintptr_t)small);
+    free(fl);
+}
+
 void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
                 const struct seg_meta *m)
 {
@@ -192,6 +216,8 @@ void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
     }
     if (why != FLOW_END_FIN && why != FLOW_END_RST)
         destroy(c, fl);
+    else if (fl->state == FLOW_CLOSED)
+        linger(c, fl);
 }
 
 static struct flow *create(struct capture *c, const struct capture_seg *d,
@@ -264,10 +290,13 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
+        /* a lingering closed flow has no halves to look at */
         int dir = endpoint_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
-        struct half *h = &fl->half[dir];
-        bool reused = fl->state == FLOW_CLOSED || dir == 1 ||
-                      (h->seq_known && h->offset > 0 && h->next_seq != d->seq + 1);
+        bool reused = fl->state == FLOW_CLOSED || dir == 1;
+        if (!reused) {
+            const struct half *h = &fl->half[dir];
+            reused = h->seq_known && h->offset > 0 && h->next_seq != d->seq + 1;
+        }
         if (reused) {
             flow_close(c, fl, FLOW_END_REUSED, m);
             fl = NULL;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <stddef.h>
+
 #include "include/hmap.h"
 
 #include "capture/capture.h"
@@ -71,10 +73,17 @@ void reasm_free(struct capture *c, struct half *h);
 enum flow_state { FLOW_OPEN, FLOW_CLOSED };
 
 struct flow {
+    /* A closed flow lingers with these first members only (flow_linger):
+     * a capture of many short connections holds thousands of them. */
     struct endpoint a, b; /* a -> b is direction 0 */
     uint64_t hash;
     uint8_t proto; /* CAPTURE_TCP or CAPTURE_UDP */
     enum flow_state state;
+    int64_t last_ts;
+    uint64_t last_packet;
+    struct flow *lru_prev, *lru_next;
+
+    /* an open flow's */
     struct half half[2];
     void *user;
     /* The consumer hears of a flow at its first stream byte (or hole):
@@ -101,10 +110,10 @@ struct flow {
     struct endpoint path_a, path_b;
     int64_t first_ts;
     uint64_t first_packet;
-    int64_t last_ts;
-    uint64_t last_packet;
-    struct flow *lru_prev, *lru_next;
 };
+
+/* what a closed flow keeps */
+#define FLOW_LINGER_SIZE offsetof(struct flow, half)
 
 /* Flows by last activity, least recent first: one list per transport, since
  * UDP flows go idle sooner (capture_limits.udp_idle_timeout). */

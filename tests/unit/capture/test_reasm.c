@@ -38,19 +38,26 @@ static int teardown(void **state)
     return 0;
 }
 
-static void seg(int dir, uint32_t seq, uint32_t ack, uint8_t flags,
-                const void *data, size_t len)
+/* a segment of the client on this port and the server on 443 */
+static void seg_on(uint16_t port, int dir, uint32_t seq, uint32_t ack, uint8_t flags,
+                   const void *data, size_t len)
 {
     struct builder *frame = malloc(sizeof(*frame));
     b_reset(frame);
     struct tcpseg s = {.src = dir ? "10.0.0.2" : "10.0.0.1",
                        .dst = dir ? "10.0.0.1" : "10.0.0.2",
-                       .sport = dir ? 443 : 40000, .dport = dir ? 40000 : 443,
+                       .sport = dir ? 443 : port, .dport = dir ? port : 443,
                        .seq = seq, .ack = ack, .flags = flags, .data = data,
                        .len = len};
     ip_tcp(frame, &s);
     feed(cap, RAW, frame, ++pkt_no);
     free(frame);
+}
+
+static void seg(int dir, uint32_t seq, uint32_t ack, uint8_t flags,
+                const void *data, size_t len)
+{
+    seg_on(40000, dir, seq, ack, flags, data, len);
 }
 
 enum { ISN_C = 1000, ISN_S = 5000 };
@@ -81,6 +88,47 @@ static void in_order_and_fin(void **state)
     /* a late retransmission does not open a new flow */
     seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
     assert_int_equal(rec->opened, 1);
+}
+
+/* Closed connections stay in the flow table, shrunk to their key, for
+ * 30 s of capture time: enough of them to grow the table, each closed
+ * in turn (so each moves while others sit around it in the table and the
+ * LRU), still keep late segments from opening anything; a SYN on the
+ * same ports is a new connection; after the 30 s they are gone. */
+static void closed_flows_linger_then_go(void **state)
+{
+    (void)state;
+    enum { CONNS = 300, FIRST_PORT = 30000 };
+    for (uint16_t i = 0; i < CONNS; i++) {
+        uint16_t port = (uint16_t)(FIRST_PORT + i);
+        seg_on(port, 0, ISN_C, 0, TCPF_SYN, NULL, 0);
+        seg_on(port, 1, ISN_S, ISN_C + 1, TCPF_SYN | TCPF_ACK, NULL, 0);
+        seg_on(port, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    }
+    assert_int_equal(rec->opened, CONNS);
+    for (uint16_t i = 0; i < CONNS; i++) { /* every other one closed by the server first */
+        uint16_t port = (uint16_t)(FIRST_PORT + i);
+        seg_on(port, i & 1, i & 1 ? ISN_S + 1 : ISN_C + 11, 0, TCPF_FIN | TCPF_ACK, NULL, 0);
+        seg_on(port, !(i & 1), i & 1 ? ISN_C + 11 : ISN_S + 1, 0, TCPF_FIN | TCPF_ACK, NULL, 0);
+    }
+    assert_int_equal(rec->closed, CONNS);
+    for (uint16_t i = 0; i < CONNS; i++)
+        seg_on((uint16_t)(FIRST_PORT + i), 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    assert_int_equal(rec->opened, CONNS);
+
+    /* the ports used again: a new connection */
+    seg_on(FIRST_PORT + 7, 0, ISN_C + 90000, 0, TCPF_SYN, NULL, 0);
+    seg_on(FIRST_PORT + 7, 1, ISN_S + 90000, ISN_C + 90001, TCPF_SYN | TCPF_ACK, NULL, 0);
+    seg_on(FIRST_PORT + 7, 0, ISN_C + 90001, ISN_S + 90001, TCPF_ACK, payload, 10);
+    assert_int_equal(rec->opened, CONNS + 1);
+
+    /* 31 s on (a packet moves the clock and sweeps), a late segment is
+     * the middle of a connection not seen */
+    pkt_no += 31000;
+    seg_on(FIRST_PORT - 1, 0, ISN_C, 0, TCPF_SYN, NULL, 0);
+    seg_on(FIRST_PORT + 200, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    seg_on(FIRST_PORT + 201, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+    assert_int_equal(rec->opened, CONNS + 3);
 }
 
 static void reversed(void **state)
@@ -420,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(in_order_and_fin),
+        T(closed_flows_linger_then_go),
         T(reversed),
         T(duplicated),
         T(overlapping_keeps_first_copy),
