@@ -172,6 +172,10 @@ static void linger(struct capture *c, struct flow *fl)
     if (!small)
         return;
     memcpy(small, fl, FLOW_LINGER_SIZE);
+    if (!hmap_replace(&c->tab.map, fl->hash, (uintptr_t)fl, (uintptr_t)small)) {
+        free(small); /* not in the table: nothing may point at a copy */
+        return;
+    }
     struct lru *l = lru_of(&c->tab, fl);
     if (fl->lru_prev)
         fl->lru_prev->lru_next = small;
@@ -181,7 +185,6 @@ static void linger(struct capture *c, struct flow *fl)
         fl->lru_next->lru_prev = small;
     else
         l->tail = small;
-    (void)hmap_replace(&c->tab.map, fl->hash, (uintptr_t)fl, (uintptr_t)small);
     free(fl);
 }
 

@@ -73,7 +73,7 @@ void reasm_free(struct capture *c, struct half *h);
 enum flow_state { FLOW_OPEN, FLOW_CLOSED };
 
 struct flow {
-    /* A closed flow lingers with these first members only (flow_linger):
+    /* A closed flow lingers with these first members only (flow.c):
      * a capture of many short connections holds thousands of them. */
     struct endpoint a, b; /* a -> b is direction 0 */
     uint64_t hash;
