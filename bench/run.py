@@ -15,7 +15,9 @@ Captures (made once, kept in BUILD_DIR/bench/):
             1-RTT data), about 140 MB
 
 Every program reads from the page cache (the file is read once before the
-runs); each time is the best of --runs (default 3; tshark runs once). The
+runs); each time is the best of --runs (default 3; tshark runs once), made
+in rounds that run each program once, so that programs compared are timed
+side by side however the machine's speed drifts. The
 same three fields per session are asked of tlsscope and tshark: version,
 cipher suite and server name; tlsscope's full JSON is timed too.
 
@@ -62,11 +64,6 @@ def run(cmd):
         rss_kb = int(f.read().split()[-1])
     os.unlink(rss_file)
     return wall, rss_kb / 1024.0
-
-
-def best(cmd, runs):
-    results = [run(cmd) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
 
 
 def make_captures(build, names):
@@ -145,10 +142,19 @@ def main():
             tools.append(("tshark", ["tshark", "-n", "-r", path, "-Y",
                                      "tls.handshake.type == 1 || tls.handshake.type == 2",
                                      "-T", "fields"] + stream + TSHARK_FIELDS, 1))
-        for tool, cmd, n in tools:
-            if name == "dense-x4" and tool != "tlsscope -j 1":
-                continue
-            wall, rss = best(cmd, n)
+        tools = [t for t in tools if name != "dense-x4" or t[0] == "tlsscope -j 1"]
+        # Rounds of one run of each tool, not each tool's runs in a row: this
+        # machine's speed drifts within minutes, and a ratio is only worth
+        # something between runs made side by side.
+        measured = {}
+        for r in range(max(n for _, _, n in tools)):
+            for tool, cmd, n in tools:
+                if r < n:
+                    wall, rss = run(cmd)
+                    old = measured.get(tool)
+                    measured[tool] = (min(wall, old[0]), max(rss, old[1])) if old else (wall, rss)
+        for tool, _, _ in tools:
+            wall, rss = measured[tool]
             figures[(name, tool)] = (wall, rss)
             rows.append((name, tool, wall, size_mb / wall, SESSIONS[name] / wall, rss))
             print("  %-9s %-18s %7.2f s" % (name, tool, wall), flush=True)
