@@ -73,19 +73,22 @@ static uint64_t flow_hash(const struct endpoint *x, const struct endpoint *y, ui
     return pair_hash(x, y, proto == CAPTURE_UDP ? 0x87654321 : 0x12345678) | 1;
 }
 
+/* a moved QUIC datagram's flow is the one of the path it began on */
+static uint64_t hash_of_seg(const struct capture_seg *d)
+{
+    return d->moved ? flow_hash(&d->home_src, &d->home_dst, d->proto) : flow_hash(&d->src, &d->dst, d->proto);
+}
+
 /* the hash capture_decode stored, or one made now for a segment built by
  * hand (a test, a fuzz harness) */
 static uint64_t seg_flow_hash(const struct capture_seg *d)
 {
-    if (d->flow_hash)
-        return d->flow_hash;
-    return d->moved ? flow_hash(&d->home_src, &d->home_dst, d->proto) : flow_hash(&d->src, &d->dst, d->proto);
+    return d->flow_hash ? d->flow_hash : hash_of_seg(d);
 }
 
 void capture_seg_hash(struct capture_seg *d)
 {
-    d->flow_hash = 0;
-    d->flow_hash = seg_flow_hash(d);
+    d->flow_hash = hash_of_seg(d);
 }
 
 struct flow_key {
