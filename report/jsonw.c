@@ -247,25 +247,62 @@ static bool plain_byte(uint8_t c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* How many bytes from s on are plain: eight at a time while every one
- * is (no byte under 0x20, none from 0x7f, no quote, no backslash). */
-static size_t plain_run(const uint8_t *s, size_t n)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes of the eight in x (read little-endian) that are not plain, as
+ * their high bits. A borrow can mark a byte above a marked one, so only
+ * the lowest mark is sure, and that is the one plain_run takes. */
+static inline uint64_t not_plain(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+    return (((x - ones * 0x20) & ~x) | x | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+            ((del - ones) & ~del)) &
+           highs;
+}
+
+/* How many bytes from s on are plain, eight at a time. Most strings are
+ * short, so their last bytes are one more word, not a loop: the final
+ * eight, overlapping bytes already checked, or for a string of four to
+ * seven, its first four and its last four. */
+static size_t plain_run(const uint8_t *s, size_t n)
+{
+    uint64_t x, mark;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
         memcpy(&x, s + i, 8);
-        uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
-        uint64_t special = ((x - ones * 0x20) & ~x) | x | ((quote - ones) & ~quote) |
-                           ((backslash - ones) & ~backslash) | ((del - ones) & ~del);
-        if (special & highs)
-            break;
+        if ((mark = not_plain(x)))
+            return i + (size_t)__builtin_ctzll(mark) / 8;
+    }
+    if (i == n)
+        return n;
+    if (n >= 8) {
+        memcpy(&x, s + n - 8, 8);
+        mark = not_plain(x);
+        return mark ? n - 8 + (size_t)__builtin_ctzll(mark) / 8 : n;
+    }
+    if (n >= 4) {
+        uint32_t first, last;
+        memcpy(&first, s, 4);
+        memcpy(&last, s + n - 4, 4);
+        mark = not_plain(first | (uint64_t)last << 32);
+        if (!mark)
+            return n;
+        size_t at = (size_t)__builtin_ctzll(mark) / 8;
+        return at < 4 ? at : n - 8 + at;
     }
     while (i < n && plain_byte(s[i]))
         i++;
     return i;
 }
+#else
+static size_t plain_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && plain_byte(s[i]))
+        i++;
+    return i;
+}
+#endif
 
 static void escaped(struct jw *w, const uint8_t *s, size_t n)
 {
@@ -281,38 +318,41 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n)
     put_c(w, '"');
 }
 
-/* A NUL-terminated string: keys and most values are plain from end to
- * end, and go into the buffer in one copy. */
-static void escaped_cstr(struct jw *w, const char *s)
+/* A key or a string value, after the comma it may need and (a key)
+ * before its colon: in one copy when it is plain and fits, as nearly
+ * every key and most values are. */
+static void quoted(struct jw *w, const char *s, size_t n, bool key)
 {
     const uint8_t *u = (const uint8_t *)s;
-    size_t len = strlen(s);
-    size_t n = plain_run(u, len);
-    if (n < len) {
-        escaped(w, u, len);
+    bool comma = w->need_comma[w->depth];
+    w->need_comma[w->depth] = !key; /* a key's value needs no comma */
+    if (n + 4 <= sizeof(w->buf) - w->len && plain_run(u, n) == n) {
+        char *to = w->buf + w->len;
+        *to = ',';
+        to += comma;
+        *to++ = '"';
+        memcpy(to, s, n);
+        to += n;
+        *to++ = '"';
+        *to = ':';
+        to += key;
+        w->len = (size_t)(to - w->buf);
         return;
     }
-    if (n + 2 > sizeof(w->buf) - w->len) {
-        escaped(w, u, n);
-        return;
-    }
-    char *to = w->buf + w->len;
-    to[0] = '"';
-    memcpy(to + 1, s, n);
-    to[n + 1] = '"';
-    w->len += n + 2;
+    if (comma)
+        put_c(w, ',');
+    escaped(w, u, n);
+    if (key)
+        put_c(w, ':');
 }
 
-void jw_key(struct jw *w, const char *key)
+void jw_key_n(struct jw *w, const char *key, size_t n)
 {
     if (w->sel && w->sel->line_out && w->depth == 1) {
         select_member(w, key);
         return;
     }
-    value_start(w);
-    escaped_cstr(w, key);
-    put_c(w, ':');
-    w->need_comma[w->depth] = false;
+    quoted(w, key, n, true);
 }
 
 void jw_str(struct jw *w, const char *s)
@@ -321,8 +361,7 @@ void jw_str(struct jw *w, const char *s)
         jw_null(w);
         return;
     }
-    value_start(w);
-    escaped_cstr(w, s);
+    quoted(w, s, strlen(s), false);
 }
 
 void jw_strn(struct jw *w, const uint8_t *s, size_t n)
@@ -434,30 +473,6 @@ void jw_end_line(struct jw *w)
 void jw_flush(struct jw *w)
 {
     flush(w);
-}
-
-void jw_key_str(struct jw *w, const char *key, const char *s)
-{
-    jw_key(w, key);
-    jw_str(w, s);
-}
-
-void jw_key_uint(struct jw *w, const char *key, uint64_t v)
-{
-    jw_key(w, key);
-    jw_uint(w, v);
-}
-
-void jw_key_int(struct jw *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    jw_int(w, v);
-}
-
-void jw_key_bool(struct jw *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    jw_bool(w, v);
 }
 
 struct jw_select *jw_select_new(const char *fields)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <sys/types.h>
 
@@ -57,7 +58,12 @@ void jw_obj(struct jw *w);       /* { */
 void jw_obj_end(struct jw *w);   /* } */
 void jw_arr(struct jw *w);       /* [ */
 void jw_arr_end(struct jw *w);   /* ] */
-void jw_key(struct jw *w, const char *key);
+/* jw_key - a key: a name this program chose (escaped all the same). */
+void jw_key_n(struct jw *w, const char *key, size_t n);
+static inline void jw_key(struct jw *w, const char *key)
+{
+    jw_key_n(w, key, strlen(key)); /* inline, so a literal's length is known when compiling */
+}
 void jw_str(struct jw *w, const char *s);          /* NULL prints null */
 void jw_strn(struct jw *w, const uint8_t *s, size_t n);
 void jw_hex(struct jw *w, const uint8_t *p, size_t n);
@@ -76,7 +82,26 @@ void jw_end_line(struct jw *w);
 void jw_flush(struct jw *w);
 
 /* A key and its value in one call. */
-void jw_key_str(struct jw *w, const char *key, const char *s); /* NULL prints null */
-void jw_key_uint(struct jw *w, const char *key, uint64_t v);
-void jw_key_int(struct jw *w, const char *key, int64_t v);
-void jw_key_bool(struct jw *w, const char *key, bool v);
+static inline void jw_key_str(struct jw *w, const char *key, const char *s) /* NULL prints null */
+{
+    jw_key(w, key);
+    jw_str(w, s);
+}
+
+static inline void jw_key_uint(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    jw_uint(w, v);
+}
+
+static inline void jw_key_int(struct jw *w, const char *key, int64_t v)
+{
+    jw_key(w, key);
+    jw_int(w, v);
+}
+
+static inline void jw_key_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    jw_bool(w, v);
+}

@@ -138,15 +138,17 @@ static void invalid_utf8_is_strict_and_reversible(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         round_trip((const uint8_t *)cases[i].bytes, cases[i].n);
-    /* every byte value at every place in a plain string, for the writer
-     * that checks eight bytes at a time */
+    /* every byte value at every place in plain strings of every length
+     * to 24, for the writer that checks eight bytes at a time (whole
+     * words, then the last few as one word) */
     for (unsigned v = 0; v < 256; v++)
-        for (size_t at = 0; at < 24; at++) {
-            uint8_t s[24];
-            memset(s, 'a', sizeof(s));
-            s[at] = (uint8_t)v;
-            round_trip(s, sizeof(s));
-        }
+        for (size_t n = 1; n <= 24; n++)
+            for (size_t at = 0; at < n; at++) {
+                uint8_t s[24];
+                memset(s, 'a', sizeof(s));
+                s[at] = (uint8_t)v;
+                round_trip(s, n);
+            }
     /* and 20,000 strings of random bytes, weighted to UTF-8's edges */
     static const uint8_t edges[] = {0x00, 0x22, 0x5c, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0,
                                     0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x8f, 0x90, 0xa0, 0x9f};
@@ -162,6 +164,59 @@ static void invalid_utf8_is_strict_and_reversible(void **state)
         }
         round_trip(s, n);
     }
+}
+
+static char *written(void (*write)(struct jw *w, const char *s), const char *s)
+{
+    FILE *f;
+    struct jw w = start(&f);
+    jw_arr(&w);
+    jw_null(&w); /* so that the string needs its comma */
+    write(&w, s);
+    jw_flush(&w);
+    fclose(f);
+    return out;
+}
+
+static void as_str(struct jw *w, const char *s) { jw_str(w, s); }
+static void as_key(struct jw *w, const char *s) { jw_key(w, s); }
+
+/* A plain byte is never escaped, whatever its place; a NUL-terminated
+ * string and a key come out as the same bytes given by length do. */
+static void plain_bytes_stay_and_strings_agree(void **state)
+{
+    (void)state;
+    for (unsigned v = 1; v < 256; v++)
+        for (size_t n = 1; n <= 24; n++)
+            for (size_t at = 0; at < n; at++) {
+                char s[25];
+                memset(s, 'a', n);
+                s[at] = (char)v;
+                s[n] = 0;
+                FILE *f;
+                struct jw w = start(&f);
+                jw_arr(&w);
+                jw_null(&w);
+                jw_strn(&w, (const uint8_t *)s, n);
+                jw_flush(&w);
+                fclose(f);
+                char *by_length = out;
+                if (v >= 0x20 && v < 0x7f && v != '"' && v != '\\') {
+                    char want[40];
+                    snprintf(want, sizeof(want), "[null,\"%s\"", s);
+                    assert_string_equal(by_length, want);
+                }
+                char *by_str = written(as_str, s);
+                assert_string_equal(by_str, by_length);
+                free(by_str);
+                char *by_key = written(as_key, s);
+                size_t len = strlen(by_length);
+                assert_int_equal(strlen(by_key), len + 1);
+                assert_memory_equal(by_key, by_length, len);
+                assert_int_equal(by_key[len], ':');
+                free(by_key);
+                free(by_length);
+            }
 }
 
 /* One line as json_session writes it: type first, nested values. */
@@ -318,6 +373,7 @@ int main(void)
         cmocka_unit_test(strings_are_escaped),
         cmocka_unit_test(checker_is_strict),
         cmocka_unit_test(invalid_utf8_is_strict_and_reversible),
+        cmocka_unit_test(plain_bytes_stay_and_strings_agree),
         cmocka_unit_test(scaled_matches_printf),
         cmocka_unit_test(long_values),
     };
