@@ -66,6 +66,13 @@ const struct alert *session_last_alert(const struct session *s)
     return NULL;
 }
 
+int64_t session_handshake_ns(const struct session *s)
+{
+    if (!s->has_hs_end || s->hs_start.ts == 0)
+        return -1;
+    return s->hs_end.ts - s->hs_start.ts;
+}
+
 double session_handshake_ms(const struct session *s)
 {
     if (!s->has_hs_end || s->hs_start.ts == 0)
@@ -73,7 +80,7 @@ double session_handshake_ms(const struct session *s)
     return (double)(s->hs_end.ts - s->hs_start.ts) / 1e6;
 }
 
-double session_rtt_ms(const struct session *s, double *syn_synack, double *synack_ack)
+int64_t session_rtt_ns(const struct session *s, int64_t *syn_synack, int64_t *synack_ack)
 {
     int64_t syn = 0, synack = 0, ack = 0;
     for (size_t i = 0; i < s->events.n; i++) {
@@ -87,12 +94,27 @@ double session_rtt_ms(const struct session *s, double *syn_synack, double *synac
     }
     bool first = syn && synack && synack >= syn, second = synack && ack && ack >= synack;
     if (syn_synack)
-        *syn_synack = first ? (double)(synack - syn) / 1e6 : -1.0;
+        *syn_synack = first ? synack - syn : -1;
     if (synack_ack)
-        *synack_ack = second ? (double)(ack - synack) / 1e6 : -1.0;
+        *synack_ack = second ? ack - synack : -1;
     if (first && second)
-        return (double)(ack - syn) / 1e6;
-    return first ? (double)(synack - syn) / 1e6 : -1.0;
+        return ack - syn;
+    return first ? synack - syn : -1;
+}
+
+static double ns_to_ms(int64_t ns)
+{
+    return ns < 0 ? -1.0 : (double)ns / 1e6;
+}
+
+double session_rtt_ms(const struct session *s, double *syn_synack, double *synack_ack)
+{
+    int64_t first, second, rtt = session_rtt_ns(s, &first, &second);
+    if (syn_synack)
+        *syn_synack = ns_to_ms(first);
+    if (synack_ack)
+        *synack_ack = ns_to_ms(second);
+    return ns_to_ms(rtt);
 }
 
 const char *transport_protocol(enum transport t)

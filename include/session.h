@@ -567,16 +567,19 @@ void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
 const struct alert *session_last_alert(const struct session *s);
 
 /* session_handshake_ms - milliseconds from the first handshake message to
- * the end of the handshake; negative when the end was not seen. */
+ * the end of the handshake; negative when the end was not seen.
+ * session_handshake_ns - the same in nanoseconds, for writing it exactly. */
 double session_handshake_ms(const struct session *s);
-
+int64_t session_handshake_ns(const struct session *s);
 
 /* session_rtt_ms - the network round trip: SYN to the ACK that completes
  * the three-way handshake, which holds wherever the capture point sits
  * (SYN to SYN-ACK alone is the far side's share, and all there is when
  * the ACK was not seen); negative without the SYN and its answer. syn_synack and synack_ack, when not NULL,
- * get the two shares (negative when unknown). */
+ * get the two shares (negative when unknown). session_rtt_ns - the same
+ * in nanoseconds. */
 double session_rtt_ms(const struct session *s, double *syn_synack, double *synack_ack);
+int64_t session_rtt_ns(const struct session *s, int64_t *syn_synack, int64_t *synack_ack);
 
 /* is_grease - RFC 8701 reserved values (0x?A?A with equal bytes). */
 static inline bool is_grease(uint32_t v)

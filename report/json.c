@@ -594,11 +594,12 @@ static void timeline(struct jw *w, const struct session *s)
     jw_arr_end(w);
 }
 
-static void ms_or_null(struct jw *w, const char *key, double ms)
+/* nanoseconds as milliseconds with three decimals, or null when negative */
+static void ms_or_null(struct jw *w, const char *key, int64_t ns)
 {
     jw_key(w, key);
-    if (ms >= 0)
-        jw_double(w, ms, 3);
+    if (ns >= 0)
+        jw_scaled(w, ns, 6, 3);
     else
         jw_null(w);
 }
@@ -612,7 +613,7 @@ static void tcp_direction(struct jw *w, const char *key, const struct tcp_dir_st
     jw_key_uint(w, "gaps", t->gaps);
     jw_key_uint(w, "gap_bytes", t->gap_bytes);
     jw_key_uint(w, "zero_windows", t->zero_windows);
-    ms_or_null(w, "longest_wait_ms", t->retransmits || t->late_fills ? (double)t->longest_wait / 1e6 : -1);
+    ms_or_null(w, "longest_wait_ms", t->retransmits || t->late_fills ? t->longest_wait : -1);
     jw_key(w, "longest_wait_packet");
     if (t->retransmits || t->late_fills)
         jw_uint(w, t->longest_wait_packet);
@@ -773,8 +774,7 @@ static void tcp(struct jw *w, const struct session *s)
         [EV_TCP_ACK - EV_TCP_SYN] = "handshake_ack", [EV_TCP_ZERO_WINDOW - EV_TCP_SYN] = "zero_window",
     };
     int64_t t0 = s->hs_start.ts ? s->hs_start.ts : s->ts_first;
-    double first, second;
-    double rtt = session_rtt_ms(s, &first, &second);
+    int64_t first, second, rtt = session_rtt_ns(s, &first, &second);
     jw_key(w, "tcp");
     jw_obj(w);
     ms_or_null(w, "rtt_ms", rtt);
@@ -1009,12 +1009,7 @@ void json_session(struct report *r, const struct session *s)
     tcp(w, s);
     quic(w, s);
     dtls(w, s);
-    double ms = session_handshake_ms(s);
-    jw_key(w, "handshake_ms");
-    if (ms >= 0)
-        jw_double(w, ms, 3);
-    else
-        jw_null(w);
+    ms_or_null(w, "handshake_ms", session_handshake_ns(s));
     records(w, s);
     findings(w, s);
     anomalies(w, s);
