@@ -57,14 +57,22 @@ static void add_str(struct text *t, const char *s)
     add_raw(t, s, strlen(s));
 }
 
-static void add_uint(struct text *t, uint32_t v)
+/* v in decimal at to (room for ten digits); how many were written */
+static size_t decimal(char *to, uint32_t v)
 {
     char digits[10];
     size_t k = sizeof(digits);
     do
         digits[--k] = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    add_raw(t, digits + k, sizeof(digits) - k);
+    memcpy(to, digits + k, sizeof(digits) - k);
+    return sizeof(digits) - k;
+}
+
+static void add_uint(struct text *t, uint32_t v)
+{
+    char digits[10];
+    add_raw(t, digits, decimal(digits, v));
 }
 
 /* done - the text in the arena (NULL when anything failed); t is freed. */
@@ -134,26 +142,32 @@ static bool byte_codes(const struct bytes *b, struct codes *c)
 
 enum style { DECIMAL_DASHES, HEX_COMMAS }; /* JA3's, JA4's */
 
+/* The codes are written into a local buffer and added a few hundred bytes
+ * at a time: two calls to add_raw per code were most of a fingerprint's
+ * cost. */
 static void join(struct text *t, const struct codes *c, enum style style)
 {
+    char out[256];
+    size_t len = 0;
     for (size_t i = 0; i < c->n; i++) {
+        if (len > sizeof(out) - 16) { /* a separator and eight hex or ten decimal digits fit */
+            add_raw(t, out, len);
+            len = 0;
+        }
         uint32_t v = c->v[i];
         if (i)
-            add_raw(t, style == HEX_COMMAS ? "," : "-", 1);
+            out[len++] = style == HEX_COMMAS ? ',' : '-';
         if (style == DECIMAL_DASHES) {
-            add_uint(t, v);
-            continue;
-        }
-        char buf[16];
-        size_t n = 0;
-        if (v <= 0xffff) {
+            len += decimal(out + len, v);
+        } else if (v <= 0xffff) {
             for (int shift = 12; shift >= 0; shift -= 4)
-                buf[n++] = hex_digits[(v >> shift) & 15];
+                out[len++] = hex_digits[(v >> shift) & 15];
         } else {
-            n = (size_t)snprintf(buf, sizeof(buf), "%04x", v);
+            len += (size_t)snprintf(out + len, sizeof(out) - len, "%04x", v);
         }
-        add_raw(t, buf, n);
     }
+    if (len)
+        add_raw(t, out, len);
 }
 
 static bool has_extension(const struct hello *h, uint16_t type)

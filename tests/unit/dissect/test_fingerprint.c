@@ -210,6 +210,32 @@ static void ja4_empty_lists(void **state)
     assert_string_equal(j.ja4_ro, "t12d0002h2__0000,0010");
 }
 
+/* Lists far longer than a real hello's, in both JA3's decimal and JA4's
+ * hex: every code, in order, with every separator. */
+static void long_lists(void **state)
+{
+    (void)state;
+    enum { N_CODES = 300 };
+    struct hello h = {.present = true, .version = 0x0303};
+    uint16_t cs[N_CODES];
+    char want[N_CODES * 7 + 64];
+    size_t len = (size_t)snprintf(want, sizeof(want), "771,");
+    for (size_t i = 0; i < N_CODES; i++) {
+        cs[i] = (uint16_t)(0xc000 + i * 3); /* none is GREASE */
+        len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%u", i ? "-" : "", cs[i]);
+    }
+    snprintf(want + len, sizeof(want) - len, ",,,");
+    ciphers(&h, cs, N_CODES);
+    assert_string_equal(fingerprint_ja3(arena, &h), want);
+    struct ja4 j;
+    assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
+    len = (size_t)snprintf(want, sizeof(want), "t12i990000_");
+    for (size_t i = 0; i < N_CODES; i++) /* ascending already: sorted is the same */
+        len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%04x", i ? "," : "", cs[i]);
+    snprintf(want + len, sizeof(want) - len, "_");
+    assert_string_equal(j.ja4_r, want);
+}
+
 static void sslv2_hellos_have_none(void **state)
 {
     (void)state;
@@ -288,7 +314,7 @@ int main(void)
         cmocka_unit_test(ja4_first_section),        cmocka_unit_test(ja4_alpn),
         cmocka_unit_test(ja4_empty_lists),          cmocka_unit_test(sslv2_hellos_have_none),
         cmocka_unit_test(ja3_fields),               cmocka_unit_test(ja3s_fields),
-        cmocka_unit_test(sessions_carry_them),
+        cmocka_unit_test(sessions_carry_them),     cmocka_unit_test(long_lists),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
