@@ -10,6 +10,19 @@
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"
 
+/* The rules judge a suite's block cipher by CF_WEAK_BLOCK: it is set
+ * exactly on the suites whose cipher is DES, 3DES, RC2 or IDEA. */
+static void weak_block_flag_matches_names(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < registry_n_ciphers; i++) {
+        const struct cipher_info *ci = &registry_ciphers[i];
+        bool named = strstr(ci->enc, "DES") || strstr(ci->enc, "RC2") || strstr(ci->enc, "IDEA");
+        if (named != ((ci->flags & CF_WEAK_BLOCK) != 0))
+            fail_msg("%s (%s): CF_WEAK_BLOCK %s", ci->name, ci->enc, named ? "missing" : "set");
+    }
+}
+
 static void registry_names(void **state)
 {
     (void)state;
@@ -116,6 +129,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_names),
+        cmocka_unit_test(weak_block_flag_matches_names),
         cmocka_unit_test(mq_cipherspecs_depend_on_protocol),
         cmocka_unit_test(channel_to_sni_and_back),
         cmocka_unit_test(odd_snis),
