@@ -58,11 +58,28 @@ void jw_obj(struct jw *w);       /* { */
 void jw_obj_end(struct jw *w);   /* } */
 void jw_arr(struct jw *w);       /* [ */
 void jw_arr_end(struct jw *w);   /* ] */
-/* jw_key - a key: a name this program chose (escaped all the same). */
+/* jw_key - a key. One spelled out in the source (its length known when
+ * compiling: every key the formats write) is copied as it is, inline, as
+ * keys are a third of what a line holds; any other is checked and
+ * escaped (jw_key_n). */
 void jw_key_n(struct jw *w, const char *key, size_t n);
 static inline void jw_key(struct jw *w, const char *key)
 {
-    jw_key_n(w, key, strlen(key)); /* inline, so a literal's length is known when compiling */
+    size_t n = strlen(key);
+    if (__builtin_constant_p(n) && !w->sel && n + 4 <= sizeof(w->buf) - w->len) {
+        char *to = w->buf + w->len;
+        *to = ',';
+        to += w->need_comma[w->depth];
+        *to++ = '"';
+        memcpy(to, key, n);
+        to += n;
+        *to++ = '"';
+        *to++ = ':';
+        w->len = (size_t)(to - w->buf);
+        w->need_comma[w->depth] = false;
+        return;
+    }
+    jw_key_n(w, key, n);
 }
 void jw_str(struct jw *w, const char *s);          /* NULL prints null */
 void jw_strn(struct jw *w, const uint8_t *s, size_t n);
