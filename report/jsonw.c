@@ -37,15 +37,21 @@ static void put_str(struct jw *w, const char *s, size_t n)
     w->len += n;
 }
 
+/* straight into the buffer: most numbers are a digit or a few */
 static void put_u64(struct jw *w, uint64_t v)
 {
-    char buf[24];
-    size_t i = sizeof(buf);
+    enum { MOST = 20 }; /* digits of 2^64 - 1 */
+    if (sizeof(w->buf) - w->len < MOST)
+        flush(w);
+    char *to = w->buf + w->len;
+    size_t n = 1;
+    for (uint64_t rest = v / 10; rest; rest /= 10)
+        n++;
+    w->len += n;
     do {
-        buf[--i] = (char)('0' + v % 10);
+        to[--n] = (char)('0' + v % 10);
         v /= 10;
-    } while (v);
-    put_str(w, &buf[i], sizeof(buf) - i);
+    } while (n);
 }
 
 /* where the writer writes from now, its buffer put out first */

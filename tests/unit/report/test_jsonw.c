@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,35 @@ static void scaled_matches_printf(void **state)
     }
 }
 
+/* integers at every change of width, and the extremes */
+static void numbers(void **state)
+{
+    (void)state;
+    FILE *f;
+    struct jw w = start(&f);
+    jw_arr(&w);
+    char want[4096] = "[";
+    size_t len = 1;
+    uint64_t v = 1;
+    for (int digits = 1; digits <= 20; digits++) {
+        jw_uint(&w, v - 1);
+        jw_uint(&w, v);
+        len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%llu,%llu", digits > 1 ? "," : "",
+                                (unsigned long long)(v - 1), (unsigned long long)v);
+        if (digits < 20)
+            v *= 10;
+    }
+    jw_uint(&w, UINT64_MAX);
+    jw_int(&w, INT64_MIN);
+    jw_int(&w, 0);
+    jw_arr_end(&w);
+    jw_flush(&w);
+    fclose(f);
+    snprintf(want + len, sizeof(want) - len, ",18446744073709551615,-9223372036854775808,0]");
+    assert_string_equal(out, want);
+    free(out);
+}
+
 /* values longer than the writer's buffer, between short ones, come out
  * whole and in order, as do lines put out one by one */
 static void long_values(void **state)
@@ -376,6 +406,7 @@ int main(void)
         cmocka_unit_test(plain_bytes_stay_and_strings_agree),
         cmocka_unit_test(scaled_matches_printf),
         cmocka_unit_test(long_values),
+        cmocka_unit_test(numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
