@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "include/session.h"
@@ -100,17 +101,33 @@ const char *registry_sslv2_cipher_name(uint32_t code)
     return NULL;
 }
 
+/* "0x" and the code in `width` hex digits (upper or lower case) after
+ * prefix, into buf: clients list several unnamed codes in every hello,
+ * and printf was most of what labelling cost. */
+static const char *hex_label(char *buf, const char *prefix, uint32_t code, int width, bool upper)
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    size_t n = strlen(prefix);
+    memcpy(buf, prefix, n);
+    buf[n++] = '0';
+    buf[n++] = 'x';
+    for (int shift = 4 * (width - 1); shift >= 0; shift -= 4)
+        buf[n++] = digits[(code >> shift) & 15];
+    buf[n] = 0;
+    return buf;
+}
+
 static const char *label(const char *name, uint32_t code, char *buf)
 {
     if (name)
         return name;
     if (is_grease(code))
-        snprintf(buf, REG_LABEL_LEN, "grease_0x%04X", (unsigned)code);
-    else if (code > 0xffff)
-        snprintf(buf, REG_LABEL_LEN, "0x%06x", (unsigned)code);
-    else
-        snprintf(buf, REG_LABEL_LEN, "0x%04x", (unsigned)code);
-    return buf;
+        return hex_label(buf, "grease_", code, 4, true);
+    int width = 4; /* as printf's "%04x", or "%06x" beyond 16 bits */
+    if (code > 0xffff)
+        for (width = 6; width < 8 && code >> (4 * width); width++)
+            ;
+    return hex_label(buf, "", code, width, false);
 }
 
 const char *registry_group_label(uint16_t code, char *buf)

@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"
+#include "include/session.h"
 
 /* The rules judge a suite's block cipher by CF_WEAK_BLOCK: it is set
  * exactly on the suites whose cipher is DES, 3DES, RC2 or IDEA. */
@@ -20,6 +22,31 @@ static void weak_block_flag_matches_names(void **state)
         bool named = strstr(ci->enc, "DES") || strstr(ci->enc, "RC2") || strstr(ci->enc, "IDEA");
         if (named != ((ci->flags & CF_WEAK_BLOCK) != 0))
             fail_msg("%s (%s): CF_WEAK_BLOCK %s", ci->name, ci->enc, named ? "missing" : "set");
+    }
+}
+
+/* Unnamed codes are labelled as printf's "0x%04x" ("grease_0x%04X" for
+ * GREASE, "0x%06x" beyond 16 bits) has them, for every 16-bit code and
+ * codes of every width above. */
+static void labels_of_unnamed_codes(void **state)
+{
+    (void)state;
+    char buf[REG_LABEL_LEN], want[REG_LABEL_LEN];
+    for (uint32_t code = 0; code <= 0xffff; code++) {
+        if (registry_ext_name((uint16_t)code))
+            continue;
+        if (is_grease(code))
+            snprintf(want, sizeof(want), "grease_0x%04X", (unsigned)code);
+        else
+            snprintf(want, sizeof(want), "0x%04x", (unsigned)code);
+        assert_string_equal(registry_ext_label((uint16_t)code, buf), want);
+    }
+    static const uint32_t wide[] = {0x10000, 0x0a0a0a, 0xabcdef, 0xffffff, 0x1000000, 0x7654321, 0xfedcba98, 0xffffffff};
+    for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
+        if (registry_sslv2_cipher_name(wide[i]))
+            continue;
+        snprintf(want, sizeof(want), "0x%06x", (unsigned)wide[i]);
+        assert_string_equal(registry_cipher_label(wide[i], buf), want);
     }
 }
 
@@ -129,6 +156,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registry_names),
+        cmocka_unit_test(labels_of_unnamed_codes),
         cmocka_unit_test(weak_block_flag_matches_names),
         cmocka_unit_test(mq_cipherspecs_depend_on_protocol),
         cmocka_unit_test(channel_to_sni_and_back),
