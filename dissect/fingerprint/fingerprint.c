@@ -326,6 +326,26 @@ static void ext_part(struct text *t, const struct codes *exts, const struct code
     }
 }
 
+/* at most `most` bytes of s, as printf's "%.*s" (an ALPN byte may be a
+ * NUL); returns the end. No printf: it was a tenth of a fingerprint. */
+static char *put_upto(char *to, const char *s, size_t most)
+{
+    size_t n = strnlen(s, most);
+    memcpy(to, s, n);
+    return to + n;
+}
+
+/* "head_b_c", the head cut at ten and the hashes at twelve */
+static void ja4_sections(char out[JA4_LEN + 1], const char *head, const char *b, const char *c)
+{
+    char *to = put_upto(out, head, 10);
+    *to++ = '_';
+    to = put_upto(to, b, 12);
+    *to++ = '_';
+    to = put_upto(to, c, 12);
+    *to = 0;
+}
+
 bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr, struct ja4 *out)
 {
     memset(out, 0, sizeof(*out));
@@ -347,9 +367,14 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
         count2(ciphers_n, cs.n);
         count2(exts_n, xs.n);
         ja4_alpn(ch, alpn);
-        char proto = tr == TR_QUIC ? 'q' : tr == TR_DTLS ? 'd' : 't';
-        snprintf(head, sizeof(head), "%c%s%c%s%s%s", proto, ja4_version(ch, tr), has_extension(ch, EXT_SNI) ? 'd' : 'i',
-                 ciphers_n, exts_n, alpn);
+        char *h = head; /* at most ten: t13d1516h2 */
+        *h++ = tr == TR_QUIC ? 'q' : tr == TR_DTLS ? 'd' : 't';
+        h = put_upto(h, ja4_version(ch, tr), 2);
+        *h++ = has_extension(ch, EXT_SNI) ? 'd' : 'i';
+        h = put_upto(h, ciphers_n, 2);
+        h = put_upto(h, exts_n, 2);
+        h = put_upto(h, alpn, 2);
+        *h = 0;
         join(&t[0], &sorted_cs, HEX_COMMAS);
         ext_part(&t[1], &sorted_xs, &sigs);
         join(&t[2], &cs, HEX_COMMAS);
@@ -364,8 +389,8 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
         sha12(text_str(&t[1]), !sorted_xs.n, c);
         sha12(text_str(&t[2]), !cs.n, bo);
         sha12(text_str(&t[3]), !xs.n, co);
-        snprintf(out->ja4, sizeof(out->ja4), "%.10s_%.12s_%.12s", head, b, c);
-        snprintf(out->ja4_o, sizeof(out->ja4_o), "%.10s_%.12s_%.12s", head, bo, co);
+        ja4_sections(out->ja4, head, b, c);
+        ja4_sections(out->ja4_o, head, bo, co);
         for (int raw = 4; raw < 6; raw++) {
             add_str(&t[raw], head);
             add_raw(&t[raw], "_", 1);
