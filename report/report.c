@@ -362,9 +362,27 @@ void report_summary(struct report *r, const struct capture_stats *cs,
 
 /* ---- shared formatting ---------------------------------------------------- */
 
+/* IPv4 by hand: glibc's inet_ntop formats it with sprintf, and every
+ * line of every format names two addresses. IPv6's shortening is left
+ * to inet_ntop. */
 const char *fmt_ip(const struct endpoint *e, char *buf)
 {
-    if (!inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr, buf, IP_TEXT_LEN))
+    if (e->family != 6) {
+        char *to = buf;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = e->addr[i];
+            if (i)
+                *to++ = '.';
+            if (v >= 100)
+                *to++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *to++ = (char)('0' + v / 10 % 10);
+            *to++ = (char)('0' + v % 10);
+        }
+        *to = 0;
+        return buf;
+    }
+    if (!inet_ntop(AF_INET6, e->addr, buf, IP_TEXT_LEN))
         snprintf(buf, IP_TEXT_LEN, "?");
     return buf;
 }

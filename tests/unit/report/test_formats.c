@@ -2,6 +2,7 @@
  * quoting and CRLF, column choice; Zeek's header frame, unset/empty
  * markers, escapes, chains as fingerprints and x509.log deduplication;
  * JSON cut to the fields asked for; and --fields names checked. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "report/internal.h"
 #include "report/report.h"
 
 static struct session *session(void)
@@ -198,11 +200,28 @@ static void fields_checked(void **state)
     assert_non_null(strstr(err, "json and csv only"));
 }
 
+/* Every IPv4 address byte value at every place, as inet_ntop writes it;
+ * IPv6 through inet_ntop itself. */
+static void addresses(void **state)
+{
+    (void)state;
+    char got[IP_TEXT_LEN], want[IP_TEXT_LEN];
+    for (unsigned v = 0; v < 256; v++)
+        for (int at = 0; at < 4; at++) {
+            struct endpoint e = {.family = 4, .addr = {1, 20, 200, 0}};
+            e.addr[at] = (uint8_t)v;
+            assert_non_null(inet_ntop(AF_INET, e.addr, want, sizeof(want)));
+            assert_string_equal(fmt_ip(&e, got), want);
+        }
+    struct endpoint v6 = {.family = 6, .addr = {0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+    assert_string_equal(fmt_ip(&v6, got), "2001:db8::1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_quoting), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
-        cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked),
+        cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
