@@ -38,8 +38,10 @@ size_t arena_used(const struct arena *a);
 /* arena_set_cap - refuse allocations once `cap` bytes are in use (0: none). */
 void arena_set_cap(struct arena *a, size_t cap);
 
-/* ARENA_PUSH - append *elem to a {v, n, cap} array; false on no memory. */
+/* ARENA_PUSH - append *elem to a {v, n, cap} array; false on no memory.
+ * The room is checked inline: most pushes need no growing. */
 #define ARENA_PUSH(a, arr, elem)                                               \
-    (arena_grow((a), (void **)&(arr).v, (arr).n, &(arr).cap,                   \
-                sizeof(*(arr).v)) &&                                           \
+    (((arr).n < (arr).cap ||                                                   \
+      arena_grow((a), (void **)&(arr).v, (arr).n, &(arr).cap,                  \
+                 sizeof(*(arr).v))) &&                                         \
      (((arr).v[(arr).n++] = (elem)), true))
