@@ -83,13 +83,15 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
                               .wall = (int64_t)time(NULL)};
     p->rules = rules_new(&rc);
     /* what the report does not print is not computed: a CSV of a few
-     * fields needs neither the rules nor the fingerprints (a caller that
-     * looks at the sessions itself gets everything) */
+     * fields needs neither the rules, nor the fingerprints, nor decoded
+     * certificates (a caller that looks at the sessions itself gets
+     * everything) */
     bool report_only = rep && !p->on_session && !p->keep && !p->take && !p->on_capture_findings;
     unsigned needs = report_only ? report_needs(rep) : REPORT_NEEDS_ALL;
     p->skip_rules = !(needs & REPORT_NEEDS_FINDINGS);
     struct dissect_config dc = o->dissect;
     dc.skip_fingerprints = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS));
+    dc.skip_certificates = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_CERTIFICATES));
     /* whether chains are trusted is shown only with the findings (and by
      * the formats that need everything); the system's roots take tens of
      * milliseconds to load for each tracker */

@@ -22,6 +22,7 @@ struct dissect_config {
     bool keep_messages;       /* keep each handshake message's bytes (the TUI) */
     bool skip_fingerprints;   /* no output and no rule asks for JA3/JA4: do not compute them */
     bool skip_trust;          /* no output and no rule asks whether chains are trusted: do not check */
+    bool skip_certificates;   /* no output and no rule reads certificates: count them, do not decode */
 };
 
 /* dissect_config_default - the built-in limits. */

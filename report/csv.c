@@ -225,7 +225,8 @@ void csv_open(struct report *r)
 }
 
 /* Only the findings columns need the rules, only the fingerprint columns
- * JA3 and JA4: a CSV of a few plain fields skips both. */
+ * JA3 and JA4, only the certificate columns decoded certificates: a CSV
+ * of a few plain fields skips all three. */
 static unsigned csv_needs(const struct report *r)
 {
     unsigned needs = 0;
@@ -235,6 +236,9 @@ static unsigned csv_needs(const struct report *r)
             needs |= REPORT_NEEDS_FINDINGS;
         if (c == C_JA3_HASH || c == C_JA4 || c == C_JA3S_HASH)
             needs |= REPORT_NEEDS_FINGERPRINTS;
+        if (c == C_CERT_SUBJECT || c == C_CERT_ISSUER || c == C_CERT_NOT_AFTER || c == C_CERT_KEY ||
+            c == C_CERT_SHA256)
+            needs |= REPORT_NEEDS_CERTIFICATES;
     }
     return needs;
 }

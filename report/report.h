@@ -19,8 +19,14 @@ struct capture_finding;
  * findings and at the end. Adding one is a file with its functions and
  * this entry, and a line in report.c's table. */
 /* What a report shows beyond the dissected facts, which costs to compute:
- * the rules' findings (which need the fingerprints too) and JA3/JA4. */
-enum { REPORT_NEEDS_FINDINGS = 1, REPORT_NEEDS_FINGERPRINTS = 2, REPORT_NEEDS_ALL = 3 };
+ * the rules' findings (which need the fingerprints and certificates too),
+ * JA3/JA4, and what the certificates say. */
+enum {
+    REPORT_NEEDS_FINDINGS = 1,
+    REPORT_NEEDS_FINGERPRINTS = 2,
+    REPORT_NEEDS_CERTIFICATES = 4,
+    REPORT_NEEDS_ALL = 7,
+};
 
 struct report_format {
     const char *name;

@@ -552,11 +552,12 @@ static void zeek_end(struct report *r, const struct capture_stats *cs, const str
 }
 
 /* Zeek's logs hold no findings and no fingerprints (sni_matches_cert is
- * worked out here). */
+ * worked out here); x509.log and the chains' fingerprints need the
+ * certificates. */
 static unsigned zeek_needs(const struct report *r)
 {
     (void)r;
-    return 0;
+    return REPORT_NEEDS_CERTIFICATES;
 }
 
 const struct report_format zeek_format = {

@@ -39,13 +39,13 @@ print(" ".join(sorted(keys)))'); do
   esac
 done
 # A CSV of some columns skips what they do not show (the rules, the
-# fingerprints): over every trace read as one capture, the plain columns,
-# each fingerprint and findings column alone and a few mixes must be those
-# columns of the full CSV
+# fingerprints, decoding certificates): over every trace read as one
+# capture, the plain columns, each fingerprint, findings and certificate
+# column alone and a few mixes must be those columns of the full CSV
 "$bin" read -f csv "$src"/traces/*.pcap > "$tmp/all.csv" 2>/dev/null
-plain=$(head -1 "$tmp/all.csv" | tr -d '\r' | tr , '\n' | grep -vx 'ja3_hash\|ja4\|ja3s_hash\|findings\|worst_severity\|rules' | paste -sd,)
+plain=$(head -1 "$tmp/all.csv" | tr -d '\r' | tr , '\n' | grep -vx 'ja3_hash\|ja4\|ja3s_hash\|findings\|worst_severity\|rules\|cert_.*' | paste -sd,)
 for cols in "$plain" ja3_hash ja4 ja3s_hash findings worst_severity rules quic_dcid version,cipher,sni ja4,findings,sni \
-            rules,status; do
+            rules,status cert_subject cert_issuer cert_not_after cert_key cert_sha256 sni,cert_key,status; do
   "$bin" read -f csv --fields "$cols" "$src"/traces/*.pcap > "$tmp/some.csv" 2>/dev/null
   python3 - "$tmp/all.csv" "$tmp/some.csv" "$cols" <<'PY' || status=1
 import csv, sys

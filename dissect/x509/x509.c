@@ -476,6 +476,8 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
 {
     memset(out, 0, sizeof(*out));
     out->path_len = -1;
+    if (d->cfg.skip_certificates)
+        return; /* nothing will read it: the chain keeps only its length */
     uint8_t md[64];
     if (digest(DIGEST_SHA256, der.p, der.left, md) == 32)
         memcpy(out->sha256, md, 32);

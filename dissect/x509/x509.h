@@ -19,7 +19,8 @@ struct certcache *certcache_new(void);
 struct certcache *certcache_ref(struct certcache *cc);
 void certcache_free(struct certcache *cc);
 /* x509_decode - decode DER into out (strings in arena a); a certificate
- * OpenSSL cannot parse gets parse_error set and its hashes still filled. */
+ * OpenSSL cannot parse gets parse_error set and its hashes still filled.
+ * With the dissector's skip_certificates, out is left empty. */
 void x509_decode(struct dissect *d, struct arena *a, struct cur der,
                  struct cert *out);
 /* x509_name_rfc2253 - a DER Name (from a CertificateRequest) as text. */
