@@ -15,7 +15,8 @@ Captures (made once, kept in BUILD_DIR/bench/):
             1-RTT data), about 140 MB
 
 Every program reads from the page cache (the file is read once before the
-runs); each time is the best of --runs (default 3; tshark runs once), made
+runs); each core's speed is measured first and last (one -j 1 run pinned
+to each), since a host can slow one virtual core; each time is the best of --runs (default 3; tshark runs once), made
 in rounds that run each program once, so that programs compared are timed
 side by side however the machine's speed drifts. The
 same three fields per session are asked of tlsscope and tshark: version,
@@ -114,6 +115,29 @@ def profile(tlsscope, path):
     return top[:15]
 
 
+def core_speeds(cmd, rounds=3):
+    """{cpu: best wall} of cmd pinned to each core this process may use, in
+    rounds. A host that slows one virtual core (a neighbour's load shows
+    here as nowhere else: no steal time is reported) makes -j 2 wait for
+    it at every meeting, whatever the code does."""
+    cpus = sorted(os.sched_getaffinity(0))
+    best = {}
+    for _ in range(rounds):
+        for cpu in cpus:
+            start = time.monotonic()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda cpu=cpu: os.sched_setaffinity(0, {cpu}))
+            wall = time.monotonic() - start
+            best[cpu] = min(wall, best.get(cpu, wall))
+    return best
+
+
+def cores_line(when, best):
+    slowest, fastest = max(best.values()), min(best.values())
+    return "%s: %s (the slowest core %.2fx the fastest)" % (
+        when, ", ".join("core %d %.3f s" % (cpu, wall) for cpu, wall in sorted(best.items())), slowest / fastest)
+
+
 def main():
     args = sys.argv[1:]
     if not args:
@@ -125,6 +149,10 @@ def main():
     tlsscope = os.path.join(build, "tlsscope")
     noop = os.path.join(build, "pcap-noop")
     paths = make_captures(build, ["dense", "small", "dense-x4", "bulk", "quic"])
+    warm(paths["small"])
+    pinned = [tlsscope, "read", "-j", "1"] + CSV + [paths["small"]]
+    cores = [cores_line("before", core_speeds(pinned))]
+    print("  cores %s" % cores[0], flush=True)
 
     rows, figures = [], {}
     for name in ("dense", "small", "bulk", "quic", "dense-x4"):
@@ -158,6 +186,10 @@ def main():
             figures[(name, tool)] = (wall, rss)
             rows.append((name, tool, wall, size_mb / wall, SESSIONS[name] / wall, rss))
             print("  %-9s %-18s %7.2f s" % (name, tool, wall), flush=True)
+
+    warm(paths["small"])
+    cores.append(cores_line("after", core_speeds(pinned)))
+    print("  cores %s" % cores[1], flush=True)
 
     def ratio(name, a, b):
         if (name, a) in figures and (name, b) in figures:
@@ -196,6 +228,9 @@ def main():
         lines.append("| %s | %.0f MB | %s | %.2f s | %s | %.0f | %.0f | %.0f MB | %s |"
                      % (name, os.path.getsize(paths[name]) / 1e6, tool, wall,
                         "%.2f s" % old[0] if old else "—", mbs, sps, rss, "%.0f MB" % old[1] if old else "—"))
+    lines += ["", "Each core's speed, one `-j 1` CSV of small pinned to it, best of three, before and after "
+              "the runs above (`-j 2` is only as fast as its slowest core):", ""]
+    lines += ["- " + c for c in cores]
     lines += ["", "| target | measured | |", "|---|---:|---|"]
     for what, value, met, fmt in checks:
         if value is None:  # tshark left out (--no-tshark): nothing to judge
