@@ -270,9 +270,10 @@ def write_doc(doc, lines, figures):
         sys.exit("bench: %s has no %s ... %s section to write the results into" % (doc, BEGIN, END))
     commit = subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True).stdout.strip() or "unknown"
-    # the document being written does not count as a change
+    # the document being written does not count as a change (its path is
+    # from the top: git runs in bench/)
     dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no", "--", ":/",
-                            ":(exclude)" + os.path.relpath(os.path.abspath(doc), os.path.join(HERE, ".."))],
+                            ":(top,exclude)" + os.path.relpath(os.path.abspath(doc), os.path.join(HERE, ".."))],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
     stamp = "`make bench` on %s at commit %s%s (\"before\": the run this one replaced):" % (
         time.strftime("%Y-%m-%d"), commit, " with changes not yet committed" if dirty else "")
