@@ -305,8 +305,8 @@ static size_t plain_run(const uint8_t *s, size_t n)
         mark = not_plain(first | (uint64_t)last << 32);
         if (!mark)
             return n;
-        size_t at = (size_t)__builtin_ctzll(mark) / 8;
-        return at < 4 ? at : n - 8 + at;
+        size_t at = (size_t)__builtin_ctzll(mark) / 8; /* from 4 on: in the last four */
+        return at < 4 ? at : n - 4 + (at - 4);
     }
     while (i < n && plain_byte(s[i]))
         i++;
