@@ -342,23 +342,13 @@ static void escaped(struct jw *w, const uint8_t *s, size_t n)
 static void quoted(struct jw *w, const char *s, size_t n, bool key)
 {
     const uint8_t *u = (const uint8_t *)s;
-    bool comma = w->need_comma[w->depth];
-    w->need_comma[w->depth] = !key; /* a key's value needs no comma */
     if (n + 4 <= sizeof(w->buf) - w->len && plain_run(u, n) == n) {
-        char *to = w->buf + w->len;
-        *to = ',';
-        to += comma;
-        *to++ = '"';
-        memcpy(to, s, n);
-        to += n;
-        *to++ = '"';
-        *to = ':';
-        to += key;
-        w->len = (size_t)(to - w->buf);
+        jw_quoted_plain(w, s, n, key);
         return;
     }
-    if (comma)
+    if (w->need_comma[w->depth])
         put_c(w, ',');
+    w->need_comma[w->depth] = !key;
     escaped(w, u, n);
     if (key)
         put_c(w, ':');

@@ -63,23 +63,32 @@ void jw_arr_end(struct jw *w);   /* ] */
  * keys are a third of what a line holds; any other is checked and
  * escaped (jw_key_n). */
 void jw_key_n(struct jw *w, const char *key, size_t n);
+
+/* jw_quoted_plain - the writer's own: s (n bytes, none to escape) quoted,
+ * after the comma it may need and, for a key, before its colon; the
+ * caller made sure the buffer has room for n + 4 bytes. */
+static inline void jw_quoted_plain(struct jw *w, const char *s, size_t n, bool key)
+{
+    char *to = w->buf + w->len;
+    *to = ',';
+    to += w->need_comma[w->depth];
+    *to++ = '"';
+    memcpy(to, s, n);
+    to += n;
+    *to++ = '"';
+    *to = ':';
+    to += key;
+    w->len = (size_t)(to - w->buf);
+    w->need_comma[w->depth] = !key; /* a key's value needs no comma */
+}
+
 static inline void jw_key(struct jw *w, const char *key)
 {
     size_t n = strlen(key);
-    if (__builtin_constant_p(n) && !w->sel && n + 4 <= sizeof(w->buf) - w->len) {
-        char *to = w->buf + w->len;
-        *to = ',';
-        to += w->need_comma[w->depth];
-        *to++ = '"';
-        memcpy(to, key, n);
-        to += n;
-        *to++ = '"';
-        *to++ = ':';
-        w->len = (size_t)(to - w->buf);
-        w->need_comma[w->depth] = false;
-        return;
-    }
-    jw_key_n(w, key, n);
+    if (__builtin_constant_p(n) && !w->sel && n + 4 <= sizeof(w->buf) - w->len)
+        jw_quoted_plain(w, key, n, true);
+    else
+        jw_key_n(w, key, n);
 }
 void jw_str(struct jw *w, const char *s);          /* NULL prints null */
 void jw_strn(struct jw *w, const uint8_t *s, size_t n);
