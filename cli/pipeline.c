@@ -93,8 +93,9 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     dc.skip_fingerprints = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS));
     dc.skip_certificates = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_CERTIFICATES));
     /* whether chains are trusted is shown only with the findings (and by
-     * the formats that need everything); the system's roots take tens of
-     * milliseconds to load for each tracker */
+     * the formats that need everything): checking costs a verification
+     * per new chain, and the system's roots take tens of milliseconds to
+     * load */
     dc.skip_trust = p->skip_rules;
     p->progress = o->progress;
     p->n_trackers = o->jobs ? o->jobs : 1;

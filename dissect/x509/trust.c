@@ -1,10 +1,17 @@
 /* Chain verification with OpenSSL: against the CAs the user names
  * (--ca-file), at the time of the capture, and against the system's public
  * roots ignoring time (to tell publicly trusted chains from private PKI).
- * Results are cached per chain and day so repeated sessions cost nothing. */
+ * Results are cached per chain and day so repeated sessions cost nothing.
+ *
+ * The system's roots are loaded once per process, when the first chain
+ * is checked: parsing the bundle takes tens of milliseconds, spent for
+ * nothing on a capture that shows no certificate (TLS 1.3 without keys),
+ * and once for each tracker with -j when each loaded its own. A store
+ * only read is safe to share between threads. */
 #include "dissect/internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -22,7 +29,8 @@ struct verdict {
 };
 
 struct trust {
-    X509_STORE *cas, *roots;
+    X509_STORE *cas;
+    bool system_roots;
     struct verdict cache[VERIFY_CACHE];
 };
 
@@ -55,6 +63,22 @@ static X509_STORE *store_from(const char *file, bool system, char *err, size_t e
     return st;
 }
 
+static X509_STORE *roots;
+static pthread_once_t roots_once = PTHREAD_ONCE_INIT;
+
+static void load_roots(void)
+{
+    char ignored[128];
+    roots = store_from(NULL, true, ignored, sizeof(ignored));
+}
+
+/* NULL when the system has none that OpenSSL can load */
+static X509_STORE *system_roots(void)
+{
+    pthread_once(&roots_once, load_roots);
+    return roots;
+}
+
 enum st dissect_load_trust(struct dissect *d, const char *ca_file,
                            bool system_roots, char *err, size_t errlen)
 {
@@ -67,10 +91,7 @@ enum st dissect_load_trust(struct dissect *d, const char *ca_file,
         free(t);
         return ST_IO;
     }
-    if (system_roots) {
-        char ignored[128];
-        t->roots = store_from(NULL, true, ignored, sizeof(ignored));
-    }
+    t->system_roots = system_roots;
     trust_free(d->trust);
     d->trust = t;
     return ST_OK;
@@ -81,7 +102,6 @@ void trust_free(struct trust *t)
     if (!t)
         return;
     X509_STORE_free(t->cas);
-    X509_STORE_free(t->roots);
     free(t);
 }
 
@@ -154,6 +174,7 @@ static void chain_key(const struct chain *c, int64_t day, bool public_only,
     free(key);
 }
 
+/* store NULL: the system's roots. NULL when there are none. */
 static struct verdict *cached(struct trust *t, struct arena *a, const struct chain *c,
                               int64_t ts, bool public_only, X509_STORE *store)
 {
@@ -164,6 +185,8 @@ static struct verdict *cached(struct trust *t, struct arena *a, const struct cha
     memcpy(&h, key, sizeof(h));
     struct verdict *v = &t->cache[h % VERIFY_CACHE];
     if (!v->used || memcmp(v->key, key, 32) != 0) {
+        if (!store && !(store = system_roots()))
+            return NULL;
         memset(v, 0, sizeof(*v));
         memcpy(v->key, key, 32);
         v->used = true;
@@ -186,8 +209,8 @@ void trust_check(struct dissect *d, struct session *s, struct chain *c)
         if (!v->check.ok)
             c->trusted.error = arena_strdup(s->arena, v->error);
     }
-    if (t->roots) {
-        struct verdict *v = cached(t, s->arena, c, 0, true, t->roots);
-        c->public_root = v->check.ok;
+    if (t->system_roots) {
+        struct verdict *v = cached(t, s->arena, c, 0, true, NULL);
+        c->public_root = v && v->check.ok;
     }
 }
