@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* The JSON report writes hundreds of values per session: they go into
  * the writer's own buffer, put out with one stdio call per line (or when
  * it fills), and no printf for the common cases. With a selection
@@ -278,12 +282,44 @@ static inline uint64_t not_plain(uint64_t x)
            highs;
 }
 
+#if defined(__SSE2__)
+/* The bytes of the sixteen from s on that are not plain, a bit each:
+ * signed, a byte below a space or from 0x80 up is less than 0x20. */
+static inline unsigned not_plain16(const uint8_t *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i odd = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(odd, special));
+}
+
+/* a string of sixteen bytes or more, sixteen at a time (a third of the
+ * instructions of eight at a time); the last sixteen overlap bytes
+ * already checked, so the lowest mark among them is past those */
+static size_t plain_run_long(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    unsigned mark;
+    for (; i + 16 <= n; i += 16)
+        if ((mark = not_plain16(s + i)))
+            return i + (size_t)__builtin_ctz(mark);
+    if (i == n)
+        return n;
+    mark = not_plain16(s + n - 16);
+    return mark ? n - 16 + (size_t)__builtin_ctz(mark) : n;
+}
+#endif
+
 /* How many bytes from s on are plain, eight at a time. Most strings are
  * short, so their last bytes are one more word, not a loop: the final
  * eight, overlapping bytes already checked, or for a string of four to
  * seven, its first four and its last four. */
 static size_t plain_run(const uint8_t *s, size_t n)
 {
+#if defined(__SSE2__)
+    if (n >= 16)
+        return plain_run_long(s, n);
+#endif
     uint64_t x, mark;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {

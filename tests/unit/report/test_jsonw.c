@@ -140,12 +140,12 @@ static void invalid_utf8_is_strict_and_reversible(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         round_trip((const uint8_t *)cases[i].bytes, cases[i].n);
     /* every byte value at every place in plain strings of every length
-     * to 24, for the writer that checks eight bytes at a time (whole
-     * words, then the last few as one word) */
+     * to 40, for the writer that checks eight or sixteen bytes at a time
+     * (whole blocks, then the last few as one block) */
     for (unsigned v = 0; v < 256; v++)
-        for (size_t n = 1; n <= 24; n++)
+        for (size_t n = 1; n <= 40; n++)
             for (size_t at = 0; at < n; at++) {
-                uint8_t s[24];
+                uint8_t s[40];
                 memset(s, 'a', sizeof(s));
                 s[at] = (uint8_t)v;
                 round_trip(s, n);
@@ -183,14 +183,17 @@ static void as_str(struct jw *w, const char *s) { jw_str(w, s); }
 static void as_key(struct jw *w, const char *s) { jw_key(w, s); }
 
 /* A plain byte is never escaped, whatever its place; a NUL-terminated
- * string and a key come out as the same bytes given by length do. */
+ * string and a key come out as the same bytes given by length do. Up to
+ * 40 bytes: the checks go eight and sixteen at a time, with the last
+ * eight or sixteen overlapping, so every length of two blocks and a
+ * tail is covered. */
 static void plain_bytes_stay_and_strings_agree(void **state)
 {
     (void)state;
     for (unsigned v = 1; v < 256; v++)
-        for (size_t n = 1; n <= 24; n++)
+        for (size_t n = 1; n <= 40; n++)
             for (size_t at = 0; at < n; at++) {
-                char s[25];
+                char s[41];
                 memset(s, 'a', n);
                 s[at] = (char)v;
                 s[n] = 0;
@@ -203,7 +206,7 @@ static void plain_bytes_stay_and_strings_agree(void **state)
                 fclose(f);
                 char *by_length = out;
                 if (v >= 0x20 && v < 0x7f && v != '"' && v != '\\') {
-                    char want[40];
+                    char want[64];
                     snprintf(want, sizeof(want), "[null,\"%s\"", s);
                     assert_string_equal(by_length, want);
                 }
