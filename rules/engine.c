@@ -509,24 +509,15 @@ static void learn_reconnect(struct rules *r, const struct session *s)
 void rules_eval(struct rules *r, struct session *s)
 {
     const struct policy *pol = r->cfg.policy;
-    char clock[64], day[16], channel[MQ_CHANNEL_MAX + 1], doubt[256];
-    struct rule_env env = {.pol = pol, .mq_port = policy_mq_port(pol, s->server.port)};
-    switch (r->cfg.as_of) {
-    case AS_OF_CAPTURE:
+    char clock[RULE_CLOCK_TEXT] = "", channel[MQ_CHANNEL_MAX + 1], doubt[256];
+    struct rule_env env = {.pol = pol, .mq_port = policy_mq_port(pol, s->server.port),
+                           .as_of = r->cfg.as_of, .clock_text = clock};
+    if (r->cfg.as_of == AS_OF_CAPTURE) {
         env.now = s->ts_first / 1000000000;
-        snprintf(clock, sizeof(clock), "the capture's time (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
         env.clock_doubt = capture_clock_doubt(s, r->cfg.wall, doubt, sizeof(doubt));
-        break;
-    case AS_OF_NOW:
+    } else {
         env.now = r->cfg.as_of_time;
-        snprintf(clock, sizeof(clock), "the current time (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
-        break;
-    case AS_OF_DATE:
-        env.now = r->cfg.as_of_time;
-        snprintf(clock, sizeof(clock), "the date given with --as-of (%s)", utc_text(env.now, UTC_DAY, day, sizeof(day)));
-        break;
     }
-    env.clock = clock;
     env.server = find_server(r, &s->server);
     env.channel = policy_channel(pol, channel_of(s, channel));
     env.server_pol = policy_server(pol, &s->server);

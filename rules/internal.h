@@ -150,7 +150,10 @@ struct client_facts {
 struct rule_env {
     const struct policy *pol;
     int64_t now;          /* the clock validity is judged against (seconds) */
-    const char *clock;    /* how to name it in evidence */
+    enum as_of as_of;     /* where now comes from */
+    /* how to name it in evidence (rule_clock): written when first asked,
+     * as few sessions have a finding about dates */
+    char *clock_text;
     /* why the capture's own clock cannot be believed (it is the clock, and
      * it stood still, predates the protocol, or is later than today), or
      * NULL: certificate dates are then not judged against it */
@@ -359,6 +362,10 @@ const struct alert *failure_alert(const struct session *s);
  * a certificate causes (bad_certificate ... unknown_ca, or an encrypted one
  * after that chain was sent); NULL otherwise. */
 const struct alert *cert_refusal(const struct session *s, int chain_role);
+/* rule_clock - how to name env->now in evidence: "the capture's time
+ * (2024-05-01)". */
+enum { RULE_CLOCK_TEXT = 64 };
+const char *rule_clock(const struct rule_env *env);
 /* capture_clock_doubt - why the capture's timestamps cannot be the real
  * time of this session, in buf, or NULL: every packet at one instant, a
  * date before the protocol version it speaks was published, a date after

@@ -166,7 +166,7 @@ static bool cert_expired(const struct session *s, const struct rule_env *env,
     unsigned chains = each_cert(s, env, out, expired_one);
     if (!chains)
         return false;
-    finding_note(out, "judged at %s (use --as-of to choose another clock)", env->clock);
+    finding_note(out, "judged at %s (use --as-of to choose another clock)", rule_clock(env));
     return refused(s, out, chains, R_VALIDITY);
 }
 
@@ -199,7 +199,7 @@ static bool cert_not_yet_valid(const struct session *s, const struct rule_env *e
     unsigned chains = each_cert(s, env, out, future_one);
     if (!chains)
         return false;
-    finding_note(out, "judged at %s", env->clock);
+    finding_note(out, "judged at %s", rule_clock(env));
     return refused(s, out, chains, R_VALIDITY);
 }
 
@@ -272,7 +272,7 @@ static bool cert_expiring(const struct session *s, const struct rule_env *env,
     if (!each_cert(s, env, out, expiring_one))
         return false;
     finding_note(out, "judged at %s; warning window %d days (policy expiry_warning_days)",
-                 env->clock, env->pol->expiry_warning_days);
+                 rule_clock(env), env->pol->expiry_warning_days);
     return true;
 }
 

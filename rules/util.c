@@ -232,6 +232,18 @@ static int64_t published(uint16_t v, const char **what)
     return 0;
 }
 
+const char *rule_clock(const struct rule_env *env)
+{
+    if (!env->clock_text[0]) {
+        const char *what = env->as_of == AS_OF_CAPTURE ? "the capture's time"
+                           : env->as_of == AS_OF_NOW   ? "the current time"
+                                                       : "the date given with --as-of";
+        char day[16];
+        snprintf(env->clock_text, RULE_CLOCK_TEXT, "%s (%s)", what, utc_text(env->now, UTC_DAY, day, sizeof(day)));
+    }
+    return env->clock_text;
+}
+
 const char *capture_clock_doubt(const struct session *s, int64_t wall, char *buf, size_t len)
 {
     int64_t at = s->ts_first / 1000000000;
