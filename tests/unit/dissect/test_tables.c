@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,50 @@ static void weak_block_flag_matches_names(void **state)
         if (named != ((ci->flags & CF_WEAK_BLOCK) != 0))
             fail_msg("%s (%s): CF_WEAK_BLOCK %s", ci->name, ci->enc, named ? "missing" : "set");
     }
+}
+
+static const char *scan(const struct code_name *t, size_t n, uint16_t code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].code == code)
+            return t[i].name;
+    return NULL;
+}
+
+/* Suites, extensions, groups and signature schemes are found through an
+ * index: for every 16-bit code, the entry a scan of the table finds, or
+ * none; the same on a second thread, which did not build the index. */
+static void *lookups_agree_with_scans(void *arg)
+{
+    int *bad = arg;
+    for (uint32_t code = 0; code <= 0xffff; code++) {
+        const struct cipher_info *want = NULL;
+        for (size_t i = 0; i < registry_n_ciphers && !want; i++)
+            if (registry_ciphers[i].code == code)
+                want = &registry_ciphers[i];
+        uint16_t c = (uint16_t)code;
+        *bad += registry_cipher(code) != want;
+        *bad += registry_ext_name(c) != scan(registry_extensions, registry_n_extensions, c);
+        *bad += registry_group_name(c) != scan(registry_groups, registry_n_groups, c);
+        *bad += registry_sigscheme_name(c) != scan(registry_sigschemes, registry_n_sigschemes, c);
+    }
+    *bad += registry_cipher(0x10000 | 0x1301) != NULL; /* beyond 16 bits: no TLS suite */
+    return NULL;
+}
+
+static void indexed_lookups(void **state)
+{
+    (void)state;
+    int bad = 0, bad_there = 0;
+    pthread_t other;
+    assert_int_equal(pthread_create(&other, NULL, lookups_agree_with_scans, &bad_there), 0);
+    lookups_agree_with_scans(&bad);
+    assert_int_equal(pthread_join(other, NULL), 0);
+    assert_int_equal(bad, 0);
+    assert_int_equal(bad_there, 0);
+    assert_non_null(registry_cipher(0x1301));
+    assert_string_equal(registry_cipher(0x1301)->name, "TLS_AES_128_GCM_SHA256");
+    assert_string_equal(registry_group_name(29), "x25519");
 }
 
 /* Unnamed codes are labelled as printf's "0x%04x" ("grease_0x%04X" for
@@ -158,6 +203,7 @@ int main(void)
         cmocka_unit_test(registry_names),
         cmocka_unit_test(labels_of_unnamed_codes),
         cmocka_unit_test(weak_block_flag_matches_names),
+        cmocka_unit_test(indexed_lookups),
         cmocka_unit_test(mq_cipherspecs_depend_on_protocol),
         cmocka_unit_test(channel_to_sni_and_back),
         cmocka_unit_test(odd_snis),
