@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "include/digits.h"
+
 /* The JSON report writes hundreds of values per session: they go into
  * the writer's own buffer, put out with one stdio call per line (or when
  * it fills), and no printf for the common cases. With a selection
@@ -41,33 +43,12 @@ static void put_str(struct jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-/* straight into the buffer, two digits per division: most numbers are
- * codes of up to five digits */
+/* straight into the buffer: most numbers are codes of up to five digits */
 static void put_u64(struct jw *w, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                "8081828384858687888990919293949596979899";
-    enum { MOST = 20 }; /* digits of 2^64 - 1 */
-    if (sizeof(w->buf) - w->len < MOST)
+    if (sizeof(w->buf) - w->len < DIGITS_U64_MAX)
         flush(w);
-    size_t n = 1;
-    for (uint64_t bound = 10; n < MOST && v >= bound; bound *= 10)
-        n++;
-    char *to = w->buf + w->len;
-    w->len += n;
-    while (v >= 100) {
-        size_t r = (size_t)(v % 100) * 2;
-        v /= 100;
-        to[--n] = pairs[r + 1];
-        to[--n] = pairs[r];
-    }
-    if (v >= 10) {
-        to[--n] = pairs[v * 2 + 1];
-        to[--n] = pairs[v * 2];
-    } else {
-        to[--n] = (char)('0' + v);
-    }
+    w->len += digits_u64(w->buf + w->len, v);
 }
 
 /* where the writer writes from now, its buffer put out first */

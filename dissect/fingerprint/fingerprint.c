@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/digits.h"
+
 enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
 
 /* ---- text built piece by piece --------------------------------------------- */
@@ -57,22 +59,10 @@ static void add_str(struct text *t, const char *s)
     add_raw(t, s, strlen(s));
 }
 
-/* v in decimal at to (room for ten digits); how many were written */
-static size_t decimal(char *to, uint32_t v)
-{
-    char digits[10];
-    size_t k = sizeof(digits);
-    do
-        digits[--k] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    memcpy(to, digits + k, sizeof(digits) - k);
-    return sizeof(digits) - k;
-}
-
 static void add_uint(struct text *t, uint32_t v)
 {
-    char digits[10];
-    add_raw(t, digits, decimal(digits, v));
+    char digits[DIGITS_U64_MAX];
+    add_raw(t, digits, digits_u64(digits, v));
 }
 
 /* done - the text in the arena (NULL when anything failed); t is freed. */
@@ -158,10 +148,13 @@ static void join(struct text *t, const struct codes *c, enum style style)
         if (i)
             out[len++] = style == HEX_COMMAS ? ',' : '-';
         if (style == DECIMAL_DASHES) {
-            len += decimal(out + len, v);
+            len += digits_u64(out + len, v);
         } else if (v <= 0xffff) {
-            for (int shift = 12; shift >= 0; shift -= 4)
-                out[len++] = hex_digits[(v >> shift) & 15];
+            out[len] = hex_digits[v >> 12];
+            out[len + 1] = hex_digits[(v >> 8) & 15];
+            out[len + 2] = hex_digits[(v >> 4) & 15];
+            out[len + 3] = hex_digits[v & 15];
+            len += 4;
         } else {
             len += (size_t)snprintf(out + len, sizeof(out) - len, "%04x", v);
         }

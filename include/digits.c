@@ -1,0 +1,25 @@
+#include "include/digits.h"
+
+size_t digits_u64(char *to, uint64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    size_t n = 1;
+    for (uint64_t bound = 10; n < DIGITS_U64_MAX && v >= bound; bound *= 10)
+        n++;
+    size_t at = n;
+    while (v >= 100) {
+        size_t r = (size_t)(v % 100) * 2;
+        v /= 100;
+        to[--at] = pairs[r + 1];
+        to[--at] = pairs[r];
+    }
+    if (v >= 10) {
+        to[--at] = pairs[v * 2 + 1];
+        to[--at] = pairs[v * 2];
+    } else {
+        to[--at] = (char)('0' + v);
+    }
+    return n;
+}
