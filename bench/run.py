@@ -140,8 +140,10 @@ def cores_line(when, best):
 
 def main():
     args = sys.argv[1:]
-    if not args:
+    if not args or args[0] in ("-h", "--help"):
         sys.exit(__doc__)
+    if args[0].startswith("-") or not os.path.isfile(os.path.join(args[0], "tlsscope")):
+        sys.exit("bench/run.py: %s: not a build directory with tlsscope in it (make build first)\n%s" % (args[0], __doc__))
     build = os.path.abspath(args[0])
     with_tshark = "--no-tshark" not in args
     runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 3
