@@ -245,6 +245,23 @@ static int by_value(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* A hello's lists are short: insertion sort, with no call per comparison;
+ * a long list (a hostile hello can offer thousands) goes to qsort. */
+static void sort_codes(uint32_t *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof(*v), by_value);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t j = i;
+        for (; j && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static const char *ja4_version(const struct hello *ch, enum transport tr)
 {
     uint32_t v = ch->version;
@@ -352,11 +369,11 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
     if (ok) {
         memcpy(sorted_cs.v, cs.v, cs.n * sizeof(*cs.v));
         sorted_cs.n = cs.n;
-        qsort(sorted_cs.v, sorted_cs.n, sizeof(*sorted_cs.v), by_value);
+        sort_codes(sorted_cs.v, sorted_cs.n);
         for (size_t i = 0; i < xs.n; i++)
             if (xs.v[i] != EXT_SNI && xs.v[i] != EXT_ALPN)
                 sorted_xs.v[sorted_xs.n++] = xs.v[i];
-        qsort(sorted_xs.v, sorted_xs.n, sizeof(*sorted_xs.v), by_value);
+        sort_codes(sorted_xs.v, sorted_xs.n);
         count2(ciphers_n, cs.n);
         count2(exts_n, xs.n);
         ja4_alpn(ch, alpn);

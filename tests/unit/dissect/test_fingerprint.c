@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -236,6 +237,45 @@ static void long_lists(void **state)
     assert_string_equal(j.ja4_r, want);
 }
 
+static int ascending(const void *x, const void *y)
+{
+    uint16_t a = *(const uint16_t *)x, b = *(const uint16_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* JA4 sorts the suites (short lists in place, long ones with qsort): for
+ * every length to 80, codes in a scrambled order with repeats come out
+ * in ascending order, each repeat kept. */
+static void sorted_lists_of_every_length(void **state)
+{
+    (void)state;
+    uint32_t x = 2463534242u;
+    for (size_t n = 1; n <= 80; n++) {
+        struct hello h = {.present = true, .version = 0x0303};
+        uint16_t cs[80], sorted[80];
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            cs[i] = (uint16_t)(i % 7 == 6 ? cs[i / 2] : 0x0100 + x % 0xb000); /* never GREASE */
+            assert_false(is_grease(cs[i]));
+        }
+        memcpy(sorted, cs, n * sizeof(*cs));
+        qsort(sorted, n, sizeof(*sorted), ascending);
+        char want[80 * 5 + 1];
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%04x", i ? "," : "", sorted[i]);
+        ciphers(&h, cs, n);
+        struct ja4 j;
+        assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
+        const char *section = strchr(j.ja4_r, '_');
+        assert_non_null(section);
+        assert_memory_equal(section + 1, want, len);
+        assert_int_equal(section[1 + len], '_');
+    }
+}
+
 static void sslv2_hellos_have_none(void **state)
 {
     (void)state;
@@ -315,6 +355,7 @@ int main(void)
         cmocka_unit_test(ja4_empty_lists),          cmocka_unit_test(sslv2_hellos_have_none),
         cmocka_unit_test(ja3_fields),               cmocka_unit_test(ja3s_fields),
         cmocka_unit_test(sessions_carry_them),     cmocka_unit_test(long_lists),
+        cmocka_unit_test(sorted_lists_of_every_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
