@@ -107,6 +107,20 @@ static bool same_flow(uintptr_t value, const void *key, const void *ctx)
            (endpoint_cmp(&fl->a, k->dst) == 0 && endpoint_cmp(&fl->b, k->src) == 0);
 }
 
+/* A flow's key in the open flows' table, else among the lingering ones:
+ * the open ones' table stays small enough to stay in cache, where one
+ * table of both cost a cache miss for nearly every packet. */
+static struct flow *lookup(struct flowtab *t, uint64_t hash, const struct flow_key *key)
+{
+    struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, key, NULL);
+    return fl ? fl : (struct flow *)hmap_get(&t->closed, hash, same_flow, key, NULL);
+}
+
+static size_t flows_held(const struct flowtab *t)
+{
+    return t->map.n + t->closed.n;
+}
+
 static struct lru *lru_of(struct flowtab *t, const struct flow *fl)
 {
     return &t->lru[fl->proto == CAPTURE_UDP];
@@ -159,24 +173,31 @@ static void touch(struct flowtab *t, struct flow *fl, int64_t ts, uint64_t packe
 
 static void destroy(struct capture *c, struct flow *fl)
 {
-    hmap_remove(&c->tab.map, fl->hash, (uintptr_t)fl);
+    if (!hmap_remove(&c->tab.map, fl->hash, (uintptr_t)fl))
+        hmap_remove(&c->tab.closed, fl->hash, (uintptr_t)fl);
     lru_unlink(lru_of(&c->tab, fl), fl);
     free(fl);
 }
 
-/* A closed flow stays in the table a while, so that a late segment does
- * not start a connection; only its key, clock and place in the LRU are
- * read from then on. It moves into a block of that size, and its full
- * one goes back for the next connection to take. Without memory for the
- * move it stays as it is. */
+/* A closed flow stays a while, so that a late segment does not start a
+ * connection; only its key, clock and place in the LRU are read from then
+ * on. It moves into a block of that size, in the lingering flows' table,
+ * and its full one goes back for the next connection to take. Without
+ * memory for the move it stays as it is, where it is. */
 static void linger(struct capture *c, struct flow *fl)
 {
     struct flow *small = malloc(FLOW_LINGER_SIZE);
     if (!small)
         return;
     memcpy(small, fl, FLOW_LINGER_SIZE);
-    if (!hmap_replace(&c->tab.map, fl->hash, (uintptr_t)fl, (uintptr_t)small)) {
-        free(small); /* not in the table: nothing may point at a copy */
+    if (!hmap_put(&c->tab.closed, fl->hash, (uintptr_t)small)) {
+        free(small);
+        return;
+    }
+    if (!hmap_remove(&c->tab.map, fl->hash, (uintptr_t)fl)) {
+        /* not among the open flows: nothing may point at a copy */
+        hmap_remove(&c->tab.closed, fl->hash, (uintptr_t)small);
+        free(small);
         return;
     }
     struct lru *l = lru_of(&c->tab, fl);
@@ -230,7 +251,7 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
                            const struct seg_meta *m)
 {
     struct flowtab *t = &c->tab;
-    if (t->map.n >= c->lim.max_flows && oldest(t)) {
+    if (flows_held(t) >= c->lim.max_flows && oldest(t)) {
         struct seg_meta em = {.ts = c->now, .packet = m->packet};
         flow_close(c, oldest(t), FLOW_END_EVICTED, &em);
     }
@@ -248,8 +269,8 @@ static struct flow *create(struct capture *c, const struct capture_seg *d,
         free(fl);
         return NULL;
     }
-    if (t->map.n > c->st.flows_peak)
-        c->st.flows_peak = t->map.n;
+    if (flows_held(t) > c->st.flows_peak)
+        c->st.flows_peak = flows_held(t);
     lru_append(lru_of(t, fl), fl);
     c->st.flows++;
     c->st.udp_flows += d->proto == CAPTURE_UDP;
@@ -293,7 +314,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     struct flowtab *t = &c->tab;
     uint64_t hash = seg_flow_hash(d);
     struct flow_key key = {&d->src, &d->dst, CAPTURE_TCP};
-    struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
+    struct flow *fl = lookup(t, hash, &key);
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
         /* a lingering closed flow has no halves to look at */
@@ -373,7 +394,7 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
     const struct endpoint *src = d->moved ? &d->home_src : &d->src, *dst = d->moved ? &d->home_dst : &d->dst;
     uint64_t hash = seg_flow_hash(d);
     struct flow_key key = {src, dst, CAPTURE_UDP};
-    struct flow *fl = (struct flow *)hmap_get(&t->map, hash, same_flow, &key, NULL);
+    struct flow *fl = lookup(t, hash, &key);
     for (int restarts = 0; restarts < 2; restarts++) {
         if (!fl) {
             if (!d->udp_tls || d->moved)
@@ -434,4 +455,5 @@ void flowtab_fini(struct capture *c)
         flow_close(c, fl, FLOW_END_EOF, &m);
     }
     hmap_free(&t->map);
+    hmap_free(&t->closed);
 }

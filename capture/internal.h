@@ -122,8 +122,12 @@ struct lru {
 };
 
 struct flowtab {
-    struct hmap map; /* of struct flow *, by flow_hash */
-    struct lru lru[2]; /* TCP, UDP */
+    /* of struct flow *, by flow_hash: the flows open (a few hundred at a
+     * time), looked up for nearly every packet, apart from the closed
+     * ones that linger (tens of thousands on a capture of short
+     * connections), looked up when the first misses */
+    struct hmap map, closed;
+    struct lru lru[2]; /* TCP, UDP; open and closed flows alike */
 };
 
 /* QUIC connection IDs and the paths they moved a connection to (paths.c). */

@@ -92,18 +92,6 @@ bool hmap_remove(struct hmap *m, uint64_t hash, uintptr_t value)
     return true;
 }
 
-bool hmap_replace(struct hmap *m, uint64_t hash, uintptr_t old, uintptr_t value)
-{
-    if (!m->n || !value)
-        return false;
-    for (size_t i = home(m, hash); m->slots[i].value; i = next(m, i))
-        if (m->slots[i].value == old && m->slots[i].hash == hash) {
-            m->slots[i].value = value;
-            return true;
-        }
-    return false;
-}
-
 uintptr_t hmap_each(const struct hmap *m, size_t *at)
 {
     while (*at < m->cap) {

@@ -43,9 +43,6 @@ MUST_CHECK bool hmap_put(struct hmap *m, uint64_t hash, uintptr_t value);
 /* hmap_remove - take out the slot holding this very value; false when
  * it is not there. */
 bool hmap_remove(struct hmap *m, uint64_t hash, uintptr_t value);
-/* hmap_replace - the slot holding old under hash holds value instead (an
- * entry that moved); false when old is not there or value is 0. */
-bool hmap_replace(struct hmap *m, uint64_t hash, uintptr_t old, uintptr_t value);
 /* hmap_each - the stored values, in slot order, for freeing them: call
  * with *at = 0 until it returns 0. The map must not change meanwhile. */
 uintptr_t hmap_each(const struct hmap *m, size_t *at);

@@ -131,6 +131,42 @@ static void closed_flows_linger_then_go(void **state)
     assert_int_equal(rec->opened, CONNS + 3);
 }
 
+/* A full table makes room with its least recently active flow, open or
+ * lingering (they sit in tables of their own): four connections closed,
+ * a fifth open one evicts the oldest lingering one, whose late segment
+ * is then the middle of a connection not seen, while the others' still
+ * open nothing; the table never holds more than its limit. */
+static void full_table_evicts_lingering_flows(void **state)
+{
+    (void)state;
+    capture_free(cap);
+    struct capture_limits lim = capture_limits_default();
+    lim.max_flows = 4;
+    struct flow_handler h = recorder_handler(rec);
+    cap = capture_new(&lim, &h);
+    enum { FIRST_PORT = 30000 };
+    for (uint16_t i = 0; i < 4; i++) {
+        uint16_t port = (uint16_t)(FIRST_PORT + i);
+        seg_on(port, 0, ISN_C, 0, TCPF_SYN, NULL, 0);
+        seg_on(port, 1, ISN_S, ISN_C + 1, TCPF_SYN | TCPF_ACK, NULL, 0);
+        seg_on(port, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10);
+        seg_on(port, 0, ISN_C + 11, ISN_S + 1, TCPF_FIN | TCPF_ACK, NULL, 0);
+        seg_on(port, 1, ISN_S + 1, ISN_C + 12, TCPF_FIN | TCPF_ACK, NULL, 0);
+    }
+    assert_int_equal(rec->closed, 4);
+    assert_int_equal(capture_stats(cap)->flows_full_evicted, 0);
+    seg_on(FIRST_PORT + 9, 0, ISN_C, 0, TCPF_SYN, NULL, 0);
+    /* a lingering flow evicted gives up no connection: not counted */
+    assert_int_equal(capture_stats(cap)->flows_full_evicted, 0);
+    assert_int_equal(capture_stats(cap)->flows_peak, 4);
+    assert_int_equal(rec->opened, 4);
+    seg_on(FIRST_PORT + 1, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10); /* still lingering */
+    assert_int_equal(rec->opened, 4);
+    seg_on(FIRST_PORT, 0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 10); /* evicted */
+    assert_int_equal(rec->opened, 5);
+    assert_int_equal(capture_stats(cap)->flows_peak, 4);
+}
+
 static void reversed(void **state)
 {
     (void)state;
@@ -469,6 +505,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(in_order_and_fin),
         T(closed_flows_linger_then_go),
+        T(full_table_evicts_lingering_flows),
         T(reversed),
         T(duplicated),
         T(overlapping_keeps_first_copy),

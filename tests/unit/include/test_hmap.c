@@ -132,31 +132,6 @@ static void chain_wraps_around(void **state)
     hmap_free(&m);
 }
 
-/* An entry that moved keeps its slot: in a chain of one hash, only the
- * value that was replaced changes, and a value not there is refused. */
-static void replace_in_chain(void **state)
-{
-    (void)state;
-    struct hmap m = {0};
-    struct entry e[8], moved = {.key = 3, .in = true};
-    for (uint32_t i = 0; i < 8; i++) {
-        e[i] = (struct entry){.key = i, .in = true};
-        assert_true(hmap_put(&m, 5, (uintptr_t)&e[i]));
-    }
-    assert_true(hmap_replace(&m, 5, (uintptr_t)&e[3], (uintptr_t)&moved));
-    assert_int_equal(m.n, 8);
-    for (uint32_t i = 0; i < 8; i++)
-        assert_int_equal(hmap_get(&m, 5, same_key, &i, NULL), i == 3 ? (uintptr_t)&moved : (uintptr_t)&e[i]);
-    assert_false(hmap_replace(&m, 5, (uintptr_t)&e[3], (uintptr_t)&e[4])); /* no longer there */
-    assert_false(hmap_replace(&m, 5, (uintptr_t)&moved, 0));                /* 0 means empty */
-    assert_false(hmap_replace(&m, 6, (uintptr_t)&moved, (uintptr_t)&e[3])); /* another chain */
-    assert_true(hmap_remove(&m, 5, (uintptr_t)&moved));
-    assert_int_equal(m.n, 7);
-    hmap_free(&m);
-    struct hmap none = {0};
-    assert_false(hmap_replace(&none, 5, (uintptr_t)&e[0], (uintptr_t)&e[1])); /* never sized */
-}
-
 static void edges(void **state)
 {
     (void)state;
@@ -185,7 +160,6 @@ int main(void)
         cmocka_unit_test(spread_hashes),
         cmocka_unit_test(colliding_hashes),
         cmocka_unit_test(chain_wraps_around),
-        cmocka_unit_test(replace_in_chain),
         cmocka_unit_test(edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
