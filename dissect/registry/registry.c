@@ -11,59 +11,35 @@
 
 /* The tables most looked up, a few times per offered code of every hello,
  * are found through an index made once: with bsearch, finding the
- * offered suites was a tenth of the rules' time. For each high byte a
- * table uses, a page of 256 places (an entry's place plus one, 0 for
- * none). Without memory for the pages, bsearch it is. */
+ * offered suites was a tenth of the rules' time. A place per 16-bit code
+ * (the entry's place plus one, 0 for none), static: only the pages of
+ * the few high bytes a table uses are ever written, the rest read as the
+ * zero page. */
 enum indexed_table { IX_CIPHERS, IX_EXTENSIONS, IX_GROUPS, IX_SIGSCHEMES, IX_COUNT };
 
-static uint16_t *index_pages[IX_COUNT][256];
-static bool indexed;
+static uint16_t index_of[IX_COUNT][65536];
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
-static bool index_add(enum indexed_table t, uint16_t code, size_t place)
-{
-    uint16_t **page = &index_pages[t][code >> 8];
-    if (!*page && !(*page = calloc(256, sizeof(**page))))
-        return false;
-    (*page)[code & 255] = (uint16_t)(place + 1);
-    return true;
-}
-
-static bool index_names(enum indexed_table t, const struct code_name *v, size_t n)
+static void index_names(enum indexed_table t, const struct code_name *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!index_add(t, v[i].code, i))
-            return false;
-    return true;
+        index_of[t][v[i].code] = (uint16_t)(i + 1);
 }
 
 static void build_index(void)
 {
-    bool ok = true;
-    for (size_t i = 0; ok && i < registry_n_ciphers; i++)
-        ok = index_add(IX_CIPHERS, registry_ciphers[i].code, i);
-    ok = ok && index_names(IX_EXTENSIONS, registry_extensions, registry_n_extensions) &&
-         index_names(IX_GROUPS, registry_groups, registry_n_groups) &&
-         index_names(IX_SIGSCHEMES, registry_sigschemes, registry_n_sigschemes);
-    if (ok) {
-        indexed = true;
-        return;
-    }
-    for (int t = 0; t < IX_COUNT; t++)
-        for (int hi = 0; hi < 256; hi++) {
-            free(index_pages[t][hi]);
-            index_pages[t][hi] = NULL;
-        }
+    for (size_t i = 0; i < registry_n_ciphers; i++)
+        index_of[IX_CIPHERS][registry_ciphers[i].code] = (uint16_t)(i + 1);
+    index_names(IX_EXTENSIONS, registry_extensions, registry_n_extensions);
+    index_names(IX_GROUPS, registry_groups, registry_n_groups);
+    index_names(IX_SIGSCHEMES, registry_sigschemes, registry_n_sigschemes);
 }
 
-/* the entry's place plus one, 0 for none; -1 without an index */
-static int index_find(enum indexed_table t, uint16_t code)
+/* the entry's place plus one, 0 for none */
+static size_t index_find(enum indexed_table t, uint16_t code)
 {
     pthread_once(&index_once, build_index);
-    if (!indexed)
-        return -1;
-    const uint16_t *page = index_pages[t][code >> 8];
-    return page ? page[code & 255] : 0;
+    return index_of[t][code];
 }
 
 static int cmp_code(const void *key, const void *elem)
@@ -79,31 +55,18 @@ static const char *find(const struct code_name *t, size_t n, uint16_t code)
     return hit ? hit->name : NULL;
 }
 
-static const char *find_indexed(enum indexed_table ix, const struct code_name *t, size_t n, uint16_t code)
+static const char *find_indexed(enum indexed_table ix, const struct code_name *t, uint16_t code)
 {
-    int at = index_find(ix, code);
-    if (at < 0)
-        return find(t, n, code);
+    size_t at = index_find(ix, code);
     return at ? t[at - 1].name : NULL;
-}
-
-static int cmp_cipher(const void *key, const void *elem)
-{
-    uint16_t k = *(const uint16_t *)key;
-    uint16_t c = ((const struct cipher_info *)elem)->code;
-    return k < c ? -1 : k > c;
 }
 
 const struct cipher_info *registry_cipher(uint32_t code)
 {
     if (code > 0xffff)
         return NULL;
-    uint16_t k = (uint16_t)code;
-    int at = index_find(IX_CIPHERS, k);
-    if (at >= 0)
-        return at ? &registry_ciphers[at - 1] : NULL;
-    return bsearch(&k, registry_ciphers, registry_n_ciphers,
-                   sizeof(registry_ciphers[0]), cmp_cipher);
+    size_t at = index_find(IX_CIPHERS, (uint16_t)code);
+    return at ? &registry_ciphers[at - 1] : NULL;
 }
 
 const struct cipher_info *registry_cipher_by_name(const char *name)
@@ -118,17 +81,17 @@ const struct cipher_info *registry_cipher_by_name(const char *name)
 
 const char *registry_ext_name(uint16_t code)
 {
-    return find_indexed(IX_EXTENSIONS, registry_extensions, registry_n_extensions, code);
+    return find_indexed(IX_EXTENSIONS, registry_extensions, code);
 }
 
 const char *registry_group_name(uint16_t code)
 {
-    return find_indexed(IX_GROUPS, registry_groups, registry_n_groups, code);
+    return find_indexed(IX_GROUPS, registry_groups, code);
 }
 
 const char *registry_sigscheme_name(uint16_t code)
 {
-    return find_indexed(IX_SIGSCHEMES, registry_sigschemes, registry_n_sigschemes, code);
+    return find_indexed(IX_SIGSCHEMES, registry_sigschemes, code);
 }
 
 const char *registry_alert_name(uint8_t code)
