@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include/digits.h"
 #include "include/grow.h"
 
 struct report *report_new(FILE *out, const struct report_opts *opts)
@@ -373,11 +374,7 @@ const char *fmt_ip(const struct endpoint *e, char *buf)
             unsigned v = e->addr[i];
             if (i)
                 *to++ = '.';
-            if (v >= 100)
-                *to++ = (char)('0' + v / 100);
-            if (v >= 10)
-                *to++ = (char)('0' + v / 10 % 10);
-            *to++ = (char)('0' + v % 10);
+            to += digits_u64(to, v);
         }
         *to = 0;
         return buf;
