@@ -17,13 +17,21 @@ static struct capture *cap;
 static uint64_t pkt_no;
 static char payload[20000];
 
+/* the capture under test, made again with these limits */
+static void capture_with(const struct capture_limits *lim)
+{
+    capture_free(cap);
+    struct flow_handler h = recorder_handler(rec);
+    cap = capture_new(lim, &h);
+}
+
 static int setup(void **state)
 {
     (void)state;
     rec = calloc(1, sizeof(*rec));
     struct capture_limits lim = capture_limits_default();
-    struct flow_handler h = recorder_handler(rec);
-    cap = capture_new(&lim, &h);
+    cap = NULL;
+    capture_with(&lim);
     pkt_no = 0;
     for (size_t i = 0; i < sizeof(payload); i++)
         payload[i] = (char)('a' + i % 26);
@@ -139,11 +147,9 @@ static void closed_flows_linger_then_go(void **state)
 static void full_table_evicts_lingering_flows(void **state)
 {
     (void)state;
-    capture_free(cap);
     struct capture_limits lim = capture_limits_default();
     lim.max_flows = 4;
-    struct flow_handler h = recorder_handler(rec);
-    cap = capture_new(&lim, &h);
+    capture_with(&lim);
     enum { FIRST_PORT = 30000 };
     for (uint16_t i = 0; i < 4; i++) {
         uint16_t port = (uint16_t)(FIRST_PORT + i);
