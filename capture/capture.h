@@ -57,6 +57,8 @@ void capture_file_on_anomaly(struct capture_file *f, capture_anomaly_fn fn, void
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */
 const char *capture_file_format(const struct capture_file *f);
+/* capture_file_compressed - is the file gzip-compressed? */
+bool capture_file_compressed(const struct capture_file *f);
 /* capture_file_offset / capture_file_size - progress in bytes read. */
 uint64_t capture_file_offset(const struct capture_file *f);
 uint64_t capture_file_size(const struct capture_file *f);

@@ -378,6 +378,11 @@ const char *capture_file_format(const struct capture_file *f)
     return f->format;
 }
 
+bool capture_file_compressed(const struct capture_file *f)
+{
+    return f->gzip;
+}
+
 uint64_t capture_file_offset(const struct capture_file *f)
 {
     if (f->gz)

@@ -175,8 +175,8 @@ struct progress {
     uint64_t total;
 };
 
-/* One pass over the input files, as one capture. With -j N over regular
- * files each tracker makes its own pass, so that packets never cross
+/* One pass over the input files, as one capture. With -j N over regular,
+ * uncompressed files each tracker makes its own pass, so that packets never cross
  * from one core to another; only the primary one speaks: errors,
  * warnings, progress, the packet hook and which file a packet came from. */
 struct reading {
@@ -455,6 +455,17 @@ static bool all_regular(char *const *paths, size_t n)
     return true;
 }
 
+/* A compressed file read by every tracker is inflated by every tracker:
+ * zlib is most of the work, so with two trackers each did nearly all of
+ * what one did alone. One reading thread inflates it once for all. */
+static bool any_compressed(const struct reading *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->srcs[i].f && capture_file_compressed(r->srcs[i].f))
+            return true;
+    return false;
+}
+
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
 {
     if (!p->batches) {
@@ -482,9 +493,14 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     bool ok = true;
     while (ok && opened < n_readings) {
         ok = reading_open(&rs[opened], p, paths, n, (uint32_t)opened, opened ? &rs[0] : NULL);
-        rs[opened].parallel = parallel;
         opened += ok;
+        if (ok && opened == 1 && any_compressed(&rs[0])) {
+            parallel = false;
+            n_readings = 1;
+        }
     }
+    for (size_t i = 0; i < opened; i++)
+        rs[i].parallel = parallel;
     if (ok && parallel) {
         void *readers[MAX_JOBS];
         for (size_t i = 0; i < n_readings; i++)

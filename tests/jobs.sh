@@ -8,7 +8,8 @@
 #    default and a 1-second idle timeout (idle sweeps on every tracker);
 #  - a capture cut in two at a point in time, the halves given in reverse
 #    order (one gzip-compressed), reads as the whole file did;
-#  - standard input, read by one thread for all trackers, gives the same;
+#  - standard input and a compressed file, read by one thread for all
+#    trackers, give the same;
 #  - a bad file among good ones is said once, whatever the threads;
 #  - the progress line shows on a terminal only.
 #
@@ -102,6 +103,10 @@ for j in 2 3; do
   "$bin" read -j $j -f json - <"$dense" >"$work/stdin.out" 2>&1 || fail "dense from standard input, -j $j: exit $?"
   cmp -s "$work/file.out" "$work/stdin.out" || fail "dense from standard input, -j $j: differs from the file with -j 1"
 done
+# a compressed file is inflated once, by one thread for all trackers
+gzip -1 -c "$dense" >"$work/dense.pcap.gz"
+same_output "dense capture, gzip-compressed (json)" -f json "$work/dense.pcap.gz"
+rm -f "$work/dense.pcap.gz"
 # every tracker reads the files: a file that is not a capture, or ends in
 # the middle of a packet, is still said once, as with -j 1
 printf 'not a capture file, but a regular one\n' >"$work/not-a-capture.pcap"
