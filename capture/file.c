@@ -672,6 +672,8 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             }
             struct cur probe = bh;
             TRY(parse_shb(f, &probe));
+            /* a fill that had to read on moved the bytes h pointed at */
+            h = cur_tail(&bh, 4);
         } else if (f->swap) {
             type = __builtin_bswap32(type);
         }

@@ -122,9 +122,9 @@ static void end_block(bool be, size_t at)
         file.b[at + (size_t)i] = (uint8_t)(len >> (be ? 24 - 8 * i : 8 * i));
 }
 
-static void pcapng(bool be)
+/* a section header and its two interfaces, appended */
+static void section(bool be)
 {
-    b_reset(&file);
     size_t at = block(be, 0x0a0d0d0a);
     u32x(be, 0x1a2b3c4d);
     u16x(be, 1);
@@ -149,6 +149,12 @@ static void pcapng(bool be)
     u16x(be, 0);
     u16x(be, 0);
     end_block(be, at);
+}
+
+static void pcapng(bool be)
+{
+    b_reset(&file);
+    section(be);
 }
 
 static void epb(bool be, uint32_t ifid, uint64_t ts, const char *data)
@@ -190,6 +196,57 @@ static void pcapng_mixed_link_types(void **state)
         assert_string_equal(g.data[2], "spb!!");
         unlink(path);
     }
+}
+
+static void put_bytes(FILE *f, uint8_t byte, size_t n)
+{
+    static uint8_t chunk[1 << 16];
+    memset(chunk, byte, sizeof(chunk));
+    for (size_t k; n; n -= k) {
+        k = n < sizeof(chunk) ? n : sizeof(chunk);
+        assert_int_equal(fwrite(chunk, 1, k, f), k);
+    }
+}
+
+/* A second section whose header straddles the end of what one read
+ * brings in (a megabyte): its byte order is learnt from 16 bytes while
+ * its length comes from the first 8, which must still be there. */
+static void section_header_across_a_read(void **state)
+{
+    (void)state;
+    enum { READ = 1 << 20 };
+    for (size_t before_end = 4; before_end <= 20; before_end += 4) {
+        pcapng(false);
+        /* a block of a kind nobody reads, up to the second section: more
+         * than the builder holds, so its zeros go straight to the file */
+        uint32_t filler = (uint32_t)(READ - before_end - file.n);
+        b_u32le(&file, 0x0bad);
+        b_u32le(&file, filler);
+        write_file(&file);
+        FILE *f = fopen(path, "ab");
+        assert_non_null(f);
+        put_bytes(f, 0, filler - 12);
+        b_reset(&file);
+        b_u32le(&file, filler);
+        section(false);
+        epb(false, 1, 1700000000123456789ULL, "after");
+        /* and a megabyte more, for the next read to bring in after it */
+        b_u32le(&file, 0x0bad);
+        b_u32le(&file, READ);
+        assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
+        put_bytes(f, 0xff, READ - 12);
+        b_reset(&file);
+        b_u32le(&file, READ);
+        assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
+        fclose(f);
+        struct got g;
+        char err[256];
+        assert_int_equal(read_all(&g, err), ST_OK);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.data[0], "after");
+        assert_int_equal(g.p[0].linktype, 101);
+    }
+    unlink(path);
 }
 
 static void gzip_compressed(void **state)
@@ -280,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pcap_variants),
         cmocka_unit_test(pcapng_mixed_link_types),
+        cmocka_unit_test(section_header_across_a_read),
         cmocka_unit_test(gzip_compressed),
         cmocka_unit_test(truncated_mid_packet),
         cmocka_unit_test(damaged_files),
