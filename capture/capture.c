@@ -36,6 +36,14 @@ bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *
     return true;
 }
 
+bool capture_decode_uncounted(struct capture *c, const struct pkt *p, struct capture_seg *seg)
+{
+    struct capture_stats counted = c->st;
+    bool carries = capture_decode(c, p, seg);
+    c->st = counted;
+    return carries;
+}
+
 void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg)
 {
     /* Capture time only moves forward, so a packet stamped in the past

@@ -290,18 +290,27 @@ struct capture_seg {
     uint64_t flow_hash;
 };
 
-/* capture_packet is capture_decode then capture_track; split, one tracker
- * can decode and count every packet while others follow the flows:
+/* capture_packet is capture_decode then capture_track; split, several
+ * trackers can share the flows of one capture (-j):
  * capture_decode - decode one packet and count it; true with *seg when it
  * carries a TCP segment or a UDP datagram (its payload may point into c,
  * valid until the next call).
+ * capture_decode_uncounted - the same, but the packet is left for another
+ * tracker to count (the decoder's state, fragments and QUIC paths, still
+ * moves).
  * capture_track - follow the flows with a decoded packet: seg is its TCP
  * segment or UDP datagram, or NULL when it has none this tracker follows
  * (the packet still moves the clock and the idle sweep).
  * capture_seg_shard - which of count shards the segment's flow is in. */
 bool capture_decode(struct capture *c, const struct pkt *p, struct capture_seg *seg);
+bool capture_decode_uncounted(struct capture *c, const struct pkt *p, struct capture_seg *seg);
 void capture_track(struct capture *c, const struct pkt *p, const struct capture_seg *seg);
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count);
+/* capture_tcp_shard - the shard of a TCP packet on a common link (Ethernet,
+ * cooked, raw IP; no fragment, no IPv6 extension header) from its headers
+ * alone, as capture_seg_shard would give it once decoded; false for any
+ * other packet, which only capture_decode can place. */
+bool capture_tcp_shard(const struct pkt *p, uint32_t count, uint32_t *shard);
 
 /* capture_order - the order key of the callbacks running now. */
 const struct capture_order *capture_order(const struct capture *c);

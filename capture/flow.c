@@ -418,10 +418,31 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
     }
 }
 
+uint64_t capture_shard_key(const struct endpoint *e)
+{
+    uint64_t a, b;
+    memcpy(&a, e->addr, 8);
+    memcpy(&b, e->addr + 8, 8);
+    return a ^ b ^ ((uint64_t)e->family << 16 | e->port);
+}
+
+/* A shard is chosen for every packet by every tracker, most often from
+ * the headers alone (capture_tcp_shard): a sum of the two sides (the
+ * same both ways) times one odd constant, whose top bits, scaled to
+ * [0, count), depend on every bit of it. No division per packet, and
+ * cheaper than the flow table's hash. */
+uint32_t capture_shard_of_keys(uint64_t a, uint64_t b, uint8_t proto, uint32_t count)
+{
+    uint64_t h = (a + b + proto) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(((h >> 32) * count) >> 32);
+}
+
+/* a moved QUIC datagram goes with the path it began on */
 uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count)
 {
-    /* the hash's top 32 bits scaled to [0, count): no division per packet */
-    return (uint32_t)(((seg_flow_hash(seg) >> 32) * count) >> 32);
+    const struct endpoint *src = seg->moved ? &seg->home_src : &seg->src;
+    const struct endpoint *dst = seg->moved ? &seg->home_dst : &seg->dst;
+    return capture_shard_of_keys(capture_shard_key(src), capture_shard_key(dst), seg->proto, count);
 }
 
 void flow_sweep(struct capture *c)

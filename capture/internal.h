@@ -176,6 +176,11 @@ void flowtab_fini(struct capture *c);
  * endpoints that does not depend on their order (flow.c). */
 int endpoint_cmp(const struct endpoint *x, const struct endpoint *y);
 uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed);
+/* capture_shard_key - an endpoint's part in the choice of its flow's -j
+ * shard; capture_shard_of_keys - the shard of the flow between two
+ * endpoints given their keys (flow.c). */
+uint64_t capture_shard_key(const struct endpoint *e);
+uint32_t capture_shard_of_keys(uint64_t a, uint64_t b, uint8_t proto, uint32_t count);
 /* capture_seg_hash - set d->flow_hash from its endpoints (flow.c). */
 void capture_seg_hash(struct capture_seg *d);
 

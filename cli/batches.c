@@ -337,11 +337,23 @@ static void settle(struct batches *b, bool force)
 
 /* ---- the workers ---------------------------------------------------------------- */
 
+/* Every tracker sees every packet, but decodes in full only those it may
+ * follow: a TCP packet on a common link is placed from its headers alone,
+ * and decoded and counted by its own tracker; any other packet (UDP,
+ * fragments, tunnels, other links) by every tracker, since the decoder
+ * keeps state for them, and counted by the first. */
 static void track(struct worker *w, const struct pkt *pk)
 {
     struct capture *c = w->t.capture;
+    uint32_t n = (uint32_t)w->b->n, shard;
     struct capture_seg seg;
-    bool mine = capture_decode(c, pk, &seg) && capture_seg_shard(&seg, (uint32_t)w->b->n) == w->index;
+    bool mine;
+    if (capture_tcp_shard(pk, n, &shard))
+        mine = shard == w->index && capture_decode(c, pk, &seg);
+    else if (w->index == 0)
+        mine = capture_decode(c, pk, &seg) && capture_seg_shard(&seg, n) == 0;
+    else
+        mine = capture_decode_uncounted(c, pk, &seg) && capture_seg_shard(&seg, n) == w->index;
     capture_track(c, pk, mine ? &seg : NULL);
 }
 

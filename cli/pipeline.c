@@ -533,13 +533,30 @@ int pipeline_read_file(struct pipeline *p, const char *arg)
 
 const struct capture_stats *pipeline_capture_stats(struct pipeline *p)
 {
-    /* every tracker decodes every packet, so packets are counted by the
-     * first; flows by the one that followed them */
+    /* each packet is counted by one tracker (cli/batches.c, track), each
+     * flow by the one that followed it */
     struct capture_stats *m = &p->merged_capture;
     *m = *capture_stats(p->trackers[0].capture);
     m->file_anomalies = p->file_anomalies;
     for (size_t i = 1; i < p->n_trackers; i++) {
         const struct capture_stats *o = capture_stats(p->trackers[i].capture);
+        m->packets += o->packets;
+        m->bytes += o->bytes;
+        m->ip += o->ip;
+        m->tcp += o->tcp;
+        m->udp += o->udp;
+        m->other += o->other;
+        m->not_ip += o->not_ip;
+        m->bad_headers += o->bad_headers;
+        m->truncated += o->truncated;
+        m->unsupported_link += o->unsupported_link;
+        m->frags += o->frags;
+        m->frags_reassembled += o->frags_reassembled;
+        m->frags_dropped += o->frags_dropped;
+        m->dtls_datagrams += o->dtls_datagrams;
+        m->quic_datagrams += o->quic_datagrams;
+        m->quic_paths += o->quic_paths;
+        m->quic_cids_evicted += o->quic_cids_evicted;
         m->flows += o->flows;
         m->udp_flows += o->udp_flows;
         m->flows_idle_evicted += o->flows_idle_evicted;

@@ -155,6 +155,34 @@ cmp -s "$work/whole.json" "$work/parts.json" ||
 "$bin" read -j 2 -f json "$work/part2.pcap.gz" "$work/part1.pcap" >"$work/parts2.json"
 cmp -s "$work/whole.json" "$work/parts2.json" || fail "rotated files with -j 2 differ from the whole capture"
 
+# packets only some trackers decode are counted once: cut by the snaplen
+# (placed from their headers, counted by their own tracker), undecodable
+# and fragments (decoded by every tracker, counted by the first)
+python3 - "$src/traces/burst.pcap" "$work/odd.pcap" <<'EOF' || fail "cannot make odd.pcap"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off, last = [data[:24]], 24, 0
+def rec(ts, pkt, orig=None):
+    out.append(struct.pack("<IIII", ts, 0, len(pkt), orig or len(pkt)) + pkt)
+while off + 16 <= len(data):
+    sec, usec, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+    pkt = data[off + 16:off + 16 + incl]
+    out.append(data[off:off + 16 + incl])
+    if len(pkt) > 100:
+        rec(sec, pkt[:70], len(pkt))  # cut after the TCP header
+    last, off = sec, off + 16 + incl
+eth = b"\x02" * 12 + b"\x08\x00"
+rec(last + 1, eth + b"\x35" + b"\x00" * 40)  # IP version 3
+# the first fragment of a datagram never completed
+ip = b"\x45\x00\x00\x30\x12\x34\x20\x00\x40\x06\x00\x00" + bytes([10, 9, 9, 1, 10, 9, 9, 2]) + b"\x00" * 28
+rec(last + 1, eth + ip)
+open(sys.argv[2], "wb").write(b"".join(out))
+EOF
+same_output "cut, undecodable and fragmented packets (json)" -f json "$work/odd.pcap"
+summary=$(grep '"type":"summary"' "$work/j1.out")
+echo "$summary" | grep -q '"undecodable_packets":1,' || fail "odd.pcap: the undecodable packet is not counted once: $summary"
+echo "$summary" | grep -q '"packets_cut_by_snaplen":[1-9]' || fail "odd.pcap: no packet counted as cut: $summary"
+
 # -j takes a number of threads
 "$bin" read -j 0 traces/tls13.pcap >/dev/null 2>"$work/err"
 [ $? -eq 2 ] || fail "-j 0 is not a usage error"

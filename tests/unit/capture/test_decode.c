@@ -437,6 +437,123 @@ static void lying_ip_length_is_clamped(void **state)
     assert_int_equal(rec->gap[0], 0);
 }
 
+/* -j places a TCP packet from its headers alone (capture_tcp_shard): it
+ * must give the shard decoding gives, or decline. Checked on every link
+ * it reads and on what it must leave to the decoder, cut at every byte. */
+static int shard_checks(uint16_t linktype, const struct builder *f)
+{
+    int placed = 0;
+    for (size_t len = 0; len <= f->n; len++) {
+        struct pkt p = {.ts = 1000000, .no = 1, .data = cur_make(f->b, len),
+                        .wire_len = (uint32_t)f->n, .linktype = linktype};
+        for (uint32_t n = 2; n <= 8; n++) {
+            uint32_t shard;
+            if (!capture_tcp_shard(&p, n, &shard))
+                continue;
+            placed += len == f->n;
+            struct capture_seg seg;
+            if (capture_decode(cap, &p, &seg))
+                assert_int_equal(shard, capture_seg_shard(&seg, n));
+        }
+    }
+    return placed; /* shard counts of the whole frame that were placed */
+}
+
+static void framed(uint16_t linktype)
+{
+    b_reset(&frame);
+    switch (linktype) {
+    case 1:
+        eth(0x0800);
+        if (ip.b[0] >> 4 == 6)
+            frame.b[12] = 0x86, frame.b[13] = 0xdd;
+        break;
+    case 113:
+        b_fill(&frame, 0, 14);
+        b_u16(&frame, ip.b[0] >> 4 == 6 ? 0x86dd : 0x0800);
+        break;
+    case 276:
+        b_u16(&frame, ip.b[0] >> 4 == 6 ? 0x86dd : 0x0800);
+        b_fill(&frame, 0, 18);
+        break;
+    }
+    b_bytes(&frame, ip.b, ip.n);
+}
+
+static void tcp_shard_from_headers(void **state)
+{
+    (void)state;
+    static const char *const hosts[][2] = {
+        {"10.0.0.1", "10.0.0.2"}, {"192.168.7.200", "8.8.4.4"}, {"2001:db8::1", "2001:db8::2"},
+        {"fe80::1:2:3:4", "2001:db8:ffff::9"},
+    };
+    static const uint16_t links[] = {1, 113, 276, 101, 228, 229};
+    for (size_t h = 0; h < 4; h++) {
+        for (uint16_t port = 1000; port < 1040; port += 13) {
+            b_reset(&ip);
+            struct tcpseg sg = {.src = hosts[h][0], .dst = hosts[h][1], .sport = port,
+                                .dport = (uint16_t)(port * 7), .seq = 1, .flags = 0x18, .data = "hi", .len = 2};
+            ip_tcp(&ip, &sg);
+            bool v6 = ip.b[0] >> 4 == 6;
+            for (size_t l = 0; l < 6; l++) {
+                if ((links[l] == 228 && v6) || (links[l] == 229 && !v6))
+                    continue;
+                framed(links[l]);
+                assert_int_equal(shard_checks(links[l], &frame), 7);
+            }
+            /* one VLAN tag */
+            b_reset(&frame);
+            eth(0x8100);
+            b_u16(&frame, 5);
+            b_u16(&frame, v6 ? 0x86dd : 0x0800);
+            b_bytes(&frame, ip.b, ip.n);
+            assert_int_equal(shard_checks(1, &frame), 7);
+        }
+    }
+    /* IPv4 options: the TCP header is further on */
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, 20);
+    frame.b[0] = 0x46;
+    b_set_u16(&frame, 2, (uint16_t)(ip.n + 4));
+    b_fill(&frame, 1, 4); /* four no-operation options */
+    b_bytes(&frame, ip.b + 20, ip.n - 20);
+    assert_int_equal(shard_checks(101, &frame), 7);
+    /* left to the decoder: a fragment, UDP, an IPv6 extension header, two
+     * VLAN tags, a tunnel, another link */
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, ip.n);
+    frame.b[6] |= 0x20;
+    assert_int_equal(shard_checks(101, &frame), 0);
+    b_reset(&frame);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 443, "hello", 5);
+    assert_int_equal(shard_checks(101, &frame), 0);
+    tcp_hello("2001:db8::1", "2001:db8::2");
+    b_reset(&frame);
+    b_bytes(&frame, ip.b, 40);
+    frame.b[6] = 0;
+    b_u8(&frame, 6);
+    b_fill(&frame, 0, 7);
+    b_bytes(&frame, ip.b + 40, ip.n - 40);
+    assert_int_equal(shard_checks(101, &frame), 0);
+    tcp_hello("10.0.0.1", "10.0.0.2");
+    eth(0x8100);
+    b_u16(&frame, 5);
+    b_u16(&frame, 0x8100);
+    b_u16(&frame, 6);
+    b_u16(&frame, 0x0800);
+    b_bytes(&frame, ip.b, ip.n);
+    assert_int_equal(shard_checks(1, &frame), 0);
+    eth(0x0800);
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4789, NULL, 0); /* VXLAN's port, nothing inside */
+    assert_int_equal(shard_checks(1, &frame), 0);
+    b_reset(&frame);
+    b_u32le(&frame, 2);
+    b_bytes(&frame, ip.b, ip.n);
+    assert_int_equal(shard_checks(0, &frame), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -455,6 +572,7 @@ int main(void)
         T(quic_connection_ids_are_bounded),
         T(unsupported_and_malformed),
         T(lying_ip_length_is_clamped),
+        T(tcp_shard_from_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
