@@ -1,7 +1,9 @@
 /* The whole pipeline on a fuzzed capture file: pcap or pcapng (any block,
  * Decryption Secrets Blocks feeding the key log), every link layer, IPv4
- * and IPv6 with fragments, TCP, TLS, rules and both report formats.
- * Input: the file. */
+ * and IPv6 with fragments, TCP, TLS, rules and both report formats; and
+ * -j's placing of a packet from its headers, which must agree with
+ * decoding it. Input: the file. */
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "dissect/crypto/keylog.h"
@@ -32,9 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dissect_use_keylog(c.dissect, k);
         capture_file_on_secrets(f, on_secrets, k);
         capture_file_on_anomaly(f, no_warning, NULL);
+        struct capture_limits lim = capture_limits_default();
+        struct flow_handler none = {0};
+        struct capture *placing = capture_new(&lim, &none);
         struct pkt pk;
-        while (capture_file_next(f, &pk) == ST_OK)
+        while (capture_file_next(f, &pk) == ST_OK) {
+            uint32_t shard;
+            struct capture_seg seg;
+            if (placing && capture_tcp_shard(&pk, 3, &shard) && capture_decode(placing, &pk, &seg) &&
+                capture_seg_shard(&seg, 3) != shard)
+                abort();
             capture_packet(c.capture, &pk);
+        }
+        capture_free(placing);
         (void)capture_file_error(f);
         capture_file_close(f);
         pipe_finish(&c);
