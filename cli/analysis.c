@@ -49,9 +49,11 @@ const char analysis_usage[] =
 const char jobs_usage[] =
     "\n"
     "speed:\n"
-    "  -j, --jobs N              analyse capture files on N threads, each following\n"
-    "                            its share of the connections (1; the output is the\n"
-    "                            same whatever N); the limits above are shared out\n";
+    "  -j, --jobs N              analyse capture files on N threads (1; the output\n"
+    "                            is the same whatever N): each follows its share of\n"
+    "                            the connections, but one writes the report for\n"
+    "                            json, text and zeek; the limits above are shared\n"
+    "                            out\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {

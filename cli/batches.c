@@ -572,7 +572,7 @@ struct batches *batches_new(const struct batches_config *cfg)
         return NULL;
     b->cfg = *cfg;
     b->n = cfg->n;
-    b->threaded = cfg->n > 1;
+    b->threaded = cfg->threaded;
     b->next_id = 1;
     b->w = calloc(b->n, sizeof(*b->w));
     b->ds = calloc(b->n, sizeof(*b->ds));

@@ -29,6 +29,7 @@ struct batch_tracker {
 struct batches_config {
     struct batch_tracker *trackers;
     size_t n;
+    bool threaded; /* the trackers and the output on threads of their own */
     /* called in order, on one thread at a time */
     void (*on_session)(void *ctx, struct session *s);
     void (*on_fetch)(void *ctx, const struct revocation_fetch *f);

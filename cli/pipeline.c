@@ -98,7 +98,16 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
      * load */
     dc.skip_trust = p->skip_rules;
     p->progress = o->progress;
-    p->n_trackers = o->jobs ? o->jobs : 1;
+    /* -j N runs N busy threads. The rules and the report have one of
+     * their own; when writing a session costs much (JSON, text, Zeek's
+     * logs) it stays busy, and N trackers beside it made one thread too
+     * many: with -j 2 on two cores, the trackers waited for each other at
+     * every meeting while the writer had one's core. N - 1 trackers then
+     * (docs/performance.md, -j N). */
+    unsigned jobs = o->jobs ? o->jobs : 1;
+    bool writing_busy = rep && !report_light(rep);
+    p->threaded = jobs > 1;
+    p->n_trackers = jobs > 1 && writing_busy ? jobs - 1 : jobs;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
     p->keylog = p->trackers ? keylog_new(on_keylog_warning, p) : NULL;
     if (!p->keylog) {
@@ -470,7 +479,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
 {
     if (!p->batches) {
         struct batches_config bc = {
-            .trackers = p->trackers, .n = p->n_trackers,
+            .trackers = p->trackers, .n = p->n_trackers, .threaded = p->threaded,
             .on_session = on_session, .on_fetch = on_fetch, .on_quiet = on_quiet, .ctx = p,
         };
         p->batches = batches_new(&bc);
@@ -482,7 +491,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
         p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
     /* the packet hook may end the reading (window_last) as it goes */
-    bool parallel = p->n_trackers > 1 && !p->on_packet && all_regular(paths, n);
+    bool parallel = p->threaded && !p->on_packet && all_regular(paths, n);
     size_t n_readings = parallel ? p->n_trackers : 1;
     struct reading *rs = calloc(n_readings, sizeof(*rs));
     if (!rs) {

@@ -38,9 +38,11 @@ struct pipeline {
     struct dissect *dissect;
     struct capture *capture;
     /* reading files: trackers[0] is capture/dissect above; with -j N there
-     * are N, each following its share of the flows */
+     * are N, each following its share of the flows, or N - 1 when writing
+     * the report takes a thread of its own (pipeline_open) */
     struct batch_tracker *trackers;
     size_t n_trackers;
+    bool threaded; /* -j 2 or more: the rules and report on a thread of their own */
     struct batches *batches;
     bool progress;
     struct capture_stats merged_capture;

@@ -262,5 +262,5 @@ void csv_session(struct report *r, const struct session *s)
 
 const struct report_format csv_format = {
     .name = "csv", .needs = csv_needs, .open = csv_open, .session = csv_session, .fields = csv_names,
-    .n_fields = C_COUNT,
+    .n_fields = C_COUNT, .light = true,
 };

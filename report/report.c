@@ -31,6 +31,11 @@ unsigned report_needs(const struct report *r)
     return r->opts.format->needs ? r->opts.format->needs(r) : REPORT_NEEDS_ALL;
 }
 
+bool report_light(const struct report *r)
+{
+    return r->opts.format->light;
+}
+
 static const struct report_format *const formats[] = {&text_format, &json_format, &zeek_format, &csv_format};
 
 const struct report_format *report_format_named(const char *name)

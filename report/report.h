@@ -42,6 +42,9 @@ struct report_format {
     const char *const *fields;
     size_t n_fields;
     bool directory; /* -o names a directory, where its logs go */
+    /* writing a session costs little beside following its connection:
+     * with -j every thread but one follows connections (cli/pipeline.c) */
+    bool light;
     bool colors;    /* colours when writing to a terminal */
 };
 
@@ -66,6 +69,8 @@ struct report *report_new(FILE *out, const struct report_opts *opts);
 /* report_needs - REPORT_NEEDS_* of what this report prints: the rest need
  * not be computed. */
 unsigned report_needs(const struct report *r);
+/* report_light - does writing a session cost little (report_format.light)? */
+bool report_light(const struct report *r);
 /* report_session - print one session. */
 void report_session(struct report *r, const struct session *s);
 /* report_capture_findings - findings about the capture as a whole. */
