@@ -284,9 +284,9 @@ struct capture_seg {
      * them) */
     bool moved;
     struct endpoint home_src, home_dst;
-    /* the hash of the flow it belongs to, made once for the shard and the
-     * flow table; 0 until capture_decode sets it (a segment built by
-     * hand is hashed where it is used) */
+    /* the hash of the flow it belongs to, made once for the flow table;
+     * 0 until capture_decode sets it (a segment built by hand is hashed
+     * where it is used) */
     uint64_t flow_hash;
 };
 

@@ -59,9 +59,9 @@ static uint64_t ep_hash(const struct endpoint *e, uint64_t seed)
     return fmix(a ^ seed) + fmix(b ^ (port << 32 | port));
 }
 
-/* Every packet is hashed (with -j, by every tracker, to find its shard):
- * a sum of the two sides needs no comparison to be symmetric, and the
- * four mixes do not wait on one another. */
+/* Every packet a tracker follows is hashed: a sum of the two sides needs
+ * no comparison to be symmetric, and the four mixes do not wait on one
+ * another. */
 uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed)
 {
     return ep_hash(x, seed) + ep_hash(y, seed);

@@ -348,7 +348,7 @@ static void track(struct worker *w, const struct pkt *pk)
     uint32_t n = (uint32_t)w->b->n, shard;
     struct capture_seg seg;
     bool mine;
-    if (capture_tcp_shard(pk, n, &shard))
+    if (n > 1 && capture_tcp_shard(pk, n, &shard))
         mine = shard == w->index && capture_decode(c, pk, &seg);
     else if (w->index == 0)
         mine = capture_decode(c, pk, &seg) && capture_seg_shard(&seg, n) == 0;
