@@ -178,7 +178,7 @@ ip = b"\x45\x00\x00\x30\x12\x34\x20\x00\x40\x06\x00\x00" + bytes([10, 9, 9, 1, 1
 rec(last + 1, eth + ip)
 open(sys.argv[2], "wb").write(b"".join(out))
 EOF
-same_output "cut, undecodable and fragmented packets (json)" -f json "$work/odd.pcap"
+jobs="2 3 4" same_output "cut, undecodable and fragmented packets (json)" -f json "$work/odd.pcap"
 summary=$(grep '"type":"summary"' "$work/j1.out")
 echo "$summary" | grep -q '"undecodable_packets":1,' || fail "odd.pcap: the undecodable packet is not counted once: $summary"
 echo "$summary" | grep -q '"packets_cut_by_snaplen":[1-9]' || fail "odd.pcap: no packet counted as cut: $summary"
