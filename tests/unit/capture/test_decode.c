@@ -546,7 +546,7 @@ static void tcp_shard_from_headers(void **state)
     b_bytes(&frame, ip.b, ip.n);
     assert_int_equal(shard_checks(1, &frame), 0);
     eth(0x0800);
-    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4789, NULL, 0); /* VXLAN's port, nothing inside */
+    ip_udp(&frame, "10.0.0.1", "10.0.0.2", 5000, 4789, "", 0); /* VXLAN's port, nothing inside */
     assert_int_equal(shard_checks(1, &frame), 0);
     b_reset(&frame);
     b_u32le(&frame, 2);
