@@ -534,44 +534,40 @@ static enum dec link_layer(struct capture *c, uint16_t linktype, struct cur b,
 
 /* ---- the shard of a plain TCP packet, without decoding it -------------- */
 
-/* Where the IP header of a packet on a common link starts: Ethernet with
- * at most one VLAN tag, Linux cooked captures, raw IP; 0 for anything
- * else (decoded in full by every tracker). */
-static size_t plain_ip_at(const struct pkt *p, const uint8_t *d, size_t n)
+static uint16_t be16(const uint8_t *b)
 {
-    size_t at;
-    uint16_t type;
-    switch (p->linktype) {
-    case LINK_ETHERNET:
-        if (n < 18)
-            return 0;
-        type = (uint16_t)(d[12] << 8 | d[13]);
-        at = 14;
-        if (type == ETH_VLAN) {
-            type = (uint16_t)(d[16] << 8 | d[17]);
-            at = 18;
-        }
-        break;
-    case LINK_SLL:
-        if (n < 16)
-            return 0;
-        type = (uint16_t)(d[14] << 8 | d[15]);
-        at = 16;
-        break;
-    case LINK_SLL2:
-        if (n < 20)
-            return 0;
-        type = (uint16_t)(d[0] << 8 | d[1]);
-        at = 20;
-        break;
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* Where the IP header of a packet on a common link starts: Ethernet with
+ * at most one VLAN tag, Linux cooked captures, raw IP; false for anything
+ * else (decoded in full by every tracker). */
+static bool plain_ip_at(const uint8_t *d, size_t n, uint16_t linktype, size_t *at)
+{
+    size_t type_at;
+    switch (linktype) {
     case LINK_RAW:
     case LINK_IPV4:
     case LINK_IPV6:
-        return n ? SIZE_MAX : 0;
+        *at = 0;
+        return true;
+    case LINK_ETHERNET:
+        type_at = n >= 18 && be16(d + 12) == ETH_VLAN ? 16 : 12;
+        break;
+    case LINK_SLL:
+        type_at = 14;
+        break;
+    case LINK_SLL2:
+        type_at = 0;
+        break;
     default:
-        return 0;
+        return false;
     }
-    return type == ETH_IPV4 || type == ETH_IPV6 ? at : 0;
+    if (n < type_at + 2)
+        return false;
+    uint16_t type = be16(d + type_at);
+    *at = linktype == LINK_SLL2 ? 20 : type_at + 2;
+    return type == ETH_IPV4 || type == ETH_IPV6;
 }
 
 /* capture_shard_key, from the header's bytes */
@@ -579,7 +575,7 @@ static uint64_t ipv4_key(const uint8_t *addr, const uint8_t *port)
 {
     uint32_t a;
     memcpy(&a, addr, 4);
-    return a ^ ((uint64_t)4 << 16 | (uint16_t)(port[0] << 8 | port[1]));
+    return a ^ ((uint64_t)4 << 16 | be16(port));
 }
 
 static uint64_t ipv6_key(const uint8_t *addr, const uint8_t *port)
@@ -587,24 +583,20 @@ static uint64_t ipv6_key(const uint8_t *addr, const uint8_t *port)
     uint64_t a, b;
     memcpy(&a, addr, 8);
     memcpy(&b, addr + 8, 8);
-    return a ^ b ^ ((uint64_t)6 << 16 | (uint16_t)(port[0] << 8 | port[1]));
+    return a ^ b ^ ((uint64_t)6 << 16 | be16(port));
 }
 
 bool capture_tcp_shard(const struct pkt *p, uint32_t count, uint32_t *shard)
 {
     const uint8_t *d = p->data.p;
-    size_t n = p->data.left, at = plain_ip_at(p, d, n);
-    if (!at)
-        return false;
-    if (at == SIZE_MAX)
-        at = 0;
-    if (n - at < 40)
+    size_t n = p->data.left, at;
+    if (!plain_ip_at(d, n, p->linktype, &at) || n < at + 40)
         return false;
     const uint8_t *ip = d + at;
     if (ip[0] >> 4 == 4) {
         size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
         /* a fragment, or another protocol: decoded in full */
-        if (hlen < 20 || ip[9] != IPP_TCP || ((ip[6] << 8 | ip[7]) & 0x3fff) || n - at < hlen + 4)
+        if (hlen < 20 || ip[9] != IPP_TCP || (be16(ip + 6) & 0x3fff) || n - at < hlen + 4)
             return false;
         *shard = capture_shard_of_keys(ipv4_key(ip + 12, ip + hlen), ipv4_key(ip + 16, ip + hlen + 2),
                                        CAPTURE_TCP, count);
