@@ -198,14 +198,22 @@ static void pcapng_mixed_link_types(void **state)
     }
 }
 
-static void put_bytes(FILE *f, uint8_t byte, size_t n)
+/* A block of a kind nobody reads, len bytes of `byte` in all, straight
+ * to f: more than the builder holds. */
+static void unread_block(FILE *f, uint32_t len, uint8_t byte)
 {
     static uint8_t chunk[1 << 16];
+    static struct builder ends;
+    b_reset(&ends);
+    b_u32le(&ends, 0x0bad);
+    b_u32le(&ends, len);
+    assert_int_equal(fwrite(ends.b, 1, 8, f), 8);
     memset(chunk, byte, sizeof(chunk));
-    for (size_t k; n; n -= k) {
+    for (size_t k, n = len - 12; n; n -= k) {
         k = n < sizeof(chunk) ? n : sizeof(chunk);
         assert_int_equal(fwrite(chunk, 1, k, f), k);
     }
+    assert_int_equal(fwrite(ends.b + 4, 1, 4, f), 4); /* the length again */
 }
 
 /* A second section whose header straddles the end of what one read
@@ -217,27 +225,15 @@ static void section_header_across_a_read(void **state)
     enum { READ = 1 << 20 };
     for (size_t before_end = 4; before_end <= 20; before_end += 4) {
         pcapng(false);
-        /* a block of a kind nobody reads, up to the second section: more
-         * than the builder holds, so its zeros go straight to the file */
-        uint32_t filler = (uint32_t)(READ - before_end - file.n);
-        b_u32le(&file, 0x0bad);
-        b_u32le(&file, filler);
         write_file(&file);
         FILE *f = fopen(path, "ab");
         assert_non_null(f);
-        put_bytes(f, 0, filler - 12);
+        unread_block(f, (uint32_t)(READ - before_end - file.n), 0); /* up to the second section */
         b_reset(&file);
-        b_u32le(&file, filler);
         section(false);
         epb(false, 1, 1700000000123456789ULL, "after");
-        /* and a megabyte more, for the next read to bring in after it */
-        b_u32le(&file, 0x0bad);
-        b_u32le(&file, READ);
         assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
-        put_bytes(f, 0xff, READ - 12);
-        b_reset(&file);
-        b_u32le(&file, READ);
-        assert_int_equal(fwrite(file.b, 1, file.n, f), file.n);
+        unread_block(f, READ, 0xff); /* for the next read to bring in after it */
         fclose(f);
         struct got g;
         char err[256];
