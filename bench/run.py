@@ -55,46 +55,44 @@ CSV = ["-f", "csv", "--fields", "version,cipher,sni"]
 PAIR = "two tlsscope -j 1 at once"
 
 
-def run(cmd):
-    """Wall seconds and peak RSS (MB) of one run; output thrown away. GNU
-    time reports the RSS: a child of this script would count the memory
-    of the Python process it was forked from."""
-    rss_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), "tlsscope-bench-rss.%d" % os.getpid())
-    start = time.monotonic()
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.monotonic() - start
+def start(cmd, tag, cpu=None):
+    """cmd started under GNU time, which reports the peak RSS: a child of
+    this script would count the memory of the Python process it was
+    forked from. Pinned to cpu when given."""
+    rss_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), "tlsscope-bench-rss.%d.%s" % (os.getpid(), tag))
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin)
+    return proc, rss_file
+
+
+def finish(cmd, proc, rss_file):
+    """Waits for a started run: its peak RSS in MB."""
+    err = proc.communicate()[1]
     if proc.returncode not in (0, 1):
         sys.exit("bench: %s failed (exit %d): %s"
-                 % (" ".join(cmd), proc.returncode, proc.stderr.decode(errors="replace").strip()[:300]))
+                 % (" ".join(cmd), proc.returncode, err.decode(errors="replace").strip()[:300]))
     with open(rss_file) as f:
         rss_kb = int(f.read().split()[-1])
     os.unlink(rss_file)
-    return wall, rss_kb / 1024.0
+    return rss_kb / 1024.0
+
+
+def run(cmd):
+    """Wall seconds and peak RSS (MB) of one run; output thrown away."""
+    begin = time.monotonic()
+    rss = finish(cmd, *start(cmd, "one"))
+    return time.monotonic() - begin, rss
 
 
 def run_pair(cmd, cpus):
     """Wall seconds and the larger peak RSS of two copies of cmd run at
     once, each pinned to a core of its own: what the machine gives two
     independent jobs."""
-    rss_files = [os.path.join(os.environ.get("TMPDIR", "/tmp"), "tlsscope-bench-rss.%d.%d" % (os.getpid(), cpu))
-                 for cpu in cpus]
-    start = time.monotonic()
-    procs = [subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss] + cmd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              preexec_fn=lambda cpu=cpu: os.sched_setaffinity(0, {cpu}))
-             for cpu, rss in zip(cpus, rss_files)]
-    errors = [p.communicate()[1] for p in procs]
-    wall = time.monotonic() - start
-    rss_kb = 0
-    for p, err, rss in zip(procs, errors, rss_files):
-        if p.returncode not in (0, 1):
-            sys.exit("bench: %s failed (exit %d): %s"
-                     % (" ".join(cmd), p.returncode, err.decode(errors="replace").strip()[:300]))
-        with open(rss) as f:
-            rss_kb = max(rss_kb, int(f.read().split()[-1]))
-        os.unlink(rss)
-    return wall, rss_kb / 1024.0
+    begin = time.monotonic()
+    started = [start(cmd, str(cpu), cpu) for cpu in cpus]
+    rss = max(finish(cmd, *s) for s in started)
+    return time.monotonic() - begin, rss
 
 
 def make_captures(build, names):
