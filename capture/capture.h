@@ -312,6 +312,20 @@ uint32_t capture_seg_shard(const struct capture_seg *seg, uint32_t count);
  * other packet, which only capture_decode can place. */
 bool capture_tcp_shard(const struct pkt *p, uint32_t count, uint32_t *shard);
 
+/* How often connections begin, for judging whether several trackers pay
+ * (each reads every byte; only the connections' work is split): a TCP
+ * connection begins with a SYN, a UDP flow with its first datagram that
+ * looks like DTLS or a QUIC long header.
+ * capture_arrivals_packet - count one packet of the stretch looked at.
+ * capture_arrivals_per_mb - connections begun per million captured bytes
+ * so far (0 before any byte); capture_arrivals_bytes - those bytes. */
+struct capture_arrivals;
+struct capture_arrivals *capture_arrivals_new(void);
+void capture_arrivals_packet(struct capture_arrivals *a, const struct pkt *p);
+double capture_arrivals_per_mb(const struct capture_arrivals *a);
+uint64_t capture_arrivals_bytes(const struct capture_arrivals *a);
+void capture_arrivals_free(struct capture_arrivals *a);
+
 /* capture_order - the order key of the callbacks running now. */
 const struct capture_order *capture_order(const struct capture *c);
 /* capture_flush - close every flow (end of capture), oldest first. */

@@ -53,7 +53,9 @@ const char jobs_usage[] =
     "                            is the same whatever N): each follows its share of\n"
     "                            the connections, but one writes the report for\n"
     "                            json, text and zeek; the limits above are shared\n"
-    "                            out\n";
+    "                            out. Where connections seldom begin (fewer than\n"
+    "                            150 per MB at the start of the files), one thread\n"
+    "                            follows them all: each would read every byte\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {

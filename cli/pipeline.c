@@ -129,6 +129,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
         p->keylog_attached = true;
     }
     /* the limits are shared out between the trackers */
+    p->limits = o->limits;
     struct capture_limits lim = o->limits;
     lim.max_flows = lim.max_flows / p->n_trackers ? lim.max_flows / p->n_trackers : 1;
     lim.ooo_total = lim.ooo_total / p->n_trackers ? lim.ooo_total / p->n_trackers : 1;
@@ -475,9 +476,70 @@ static bool any_compressed(const struct reading *r)
     return false;
 }
 
+/* A second tracker reads every byte again to take half of the work of
+ * following the connections. That paid only where connections begin at
+ * least every 7 KB or so, as in a capture of handshakes alone: with any
+ * application data between them, reading is most of the work and two
+ * trackers were slower than one (docs/performance.md, -j N). The start
+ * of the files tells: the first 512 KB, within one read of each of the
+ * first few files (rotated files are alike, and a look at each of a
+ * thousand would cost a read each). A compressed file is read by one
+ * thread for all trackers: reading it again costs nothing there. */
+enum { SHARE_LOOK_BYTES = 512 << 10, SHARE_LOOK_FILES = 4 };
+static const double SHARE_MIN_CONNECTIONS_PER_MB = 150;
+
+static bool worth_sharing(char *const *paths, size_t n)
+{
+    struct capture_arrivals *a = capture_arrivals_new();
+    if (!a)
+        return true;
+    bool compressed = false;
+    for (size_t i = 0; i < n && i < SHARE_LOOK_FILES && !compressed; i++) {
+        struct capture_file *f;
+        char err[256];
+        /* a file that cannot be read is said by the reading itself */
+        if (capture_file_open(paths[i], &f, err, sizeof(err)) != ST_OK)
+            continue;
+        compressed = capture_file_compressed(f);
+        struct pkt pk;
+        while (!compressed && capture_arrivals_bytes(a) < SHARE_LOOK_BYTES && capture_file_next(f, &pk) == ST_OK)
+            capture_arrivals_packet(a, &pk);
+        capture_file_close(f);
+    }
+    bool worth = compressed || capture_arrivals_per_mb(a) >= SHARE_MIN_CONNECTIONS_PER_MB;
+    capture_arrivals_free(a);
+    return worth;
+}
+
+/* One tracker for the whole capture: the others go before they see a
+ * packet, and the first takes back the limits they shared. */
+static void one_tracker(struct pipeline *p)
+{
+    struct batch_tracker *first = &p->trackers[0];
+    struct flow_handler h = dissect_flow_handler(first->dissect);
+    struct capture *whole = capture_new(&p->limits, &h);
+    if (!whole)
+        return;
+    capture_free(first->capture);
+    first->capture = p->capture = whole;
+    for (size_t i = 1; i < p->n_trackers; i++) {
+        capture_free(p->trackers[i].capture);
+        dissect_free(p->trackers[i].dissect);
+    }
+    p->n_trackers = 1;
+    /* the writer keeps its thread where writing is busy (pipeline_open) */
+    p->threaded = p->report && !report_light(p->report);
+}
+
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
 {
+    /* the packet hook may end the reading (window_last) as it goes */
+    bool parallel = p->threaded && !p->on_packet && all_regular(paths, n);
     if (!p->batches) {
+        if (parallel && p->n_trackers > 1 && !worth_sharing(paths, n)) {
+            one_tracker(p);
+            parallel = p->threaded;
+        }
         struct batches_config bc = {
             .trackers = p->trackers, .n = p->n_trackers, .threaded = p->threaded,
             .on_session = on_session, .on_fetch = on_fetch, .on_quiet = on_quiet, .ctx = p,
@@ -490,8 +552,6 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     }
     if (p->track_packet_files && n > 1 && !p->file_runs_lock_ready)
         p->file_runs_lock_ready = pthread_mutex_init(&p->file_runs_lock, NULL) == 0;
-    /* the packet hook may end the reading (window_last) as it goes */
-    bool parallel = p->threaded && !p->on_packet && all_regular(paths, n);
     size_t n_readings = parallel ? p->n_trackers : 1;
     struct reading *rs = calloc(n_readings, sizeof(*rs));
     if (!rs) {

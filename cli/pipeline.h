@@ -39,9 +39,11 @@ struct pipeline {
     struct capture *capture;
     /* reading files: trackers[0] is capture/dissect above; with -j N there
      * are N, each following its share of the flows, or N - 1 when writing
-     * the report takes a thread of its own (pipeline_open) */
+     * the report takes a thread of its own (pipeline_open), or one when
+     * the capture has little to share (pipeline_read_files) */
     struct batch_tracker *trackers;
     size_t n_trackers;
+    struct capture_limits limits; /* all of them, before they are shared out */
     bool threaded; /* -j 2 or more: the rules and report on a thread of their own */
     struct batches *batches;
     bool progress;

@@ -6,6 +6,8 @@
 #    each capture of the corpus in ../shared when it is there);
 #  - a dense capture made by bench/ (real OpenSSL handshakes), with the
 #    default and a 1-second idle timeout (idle sweeps on every tracker);
+#  - a capture of a few long transfers, which one tracker reads with all
+#    of the limits whatever -j says;
 #  - a capture cut in two at a point in time, the halves given in reverse
 #    order (one gzip-compressed), reads as the whole file did;
 #  - standard input and a compressed file, read by one thread for all
@@ -95,6 +97,19 @@ sessions=$("$bin" read -f json "$dense" | grep -c '"type":"session"')
 [ "$sessions" -eq 20000 ] || fail "dense capture: $sessions sessions reported, 20000 made"
 same_output "dense capture (json)" -f json "$dense"
 same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$dense"
+
+# a few long transfers: connections seldom begin, so one tracker reads the
+# capture whatever -j says (a second would only read every byte again),
+# and it has all of the limits: with two, each would hold 2 flows of 4
+bulk="$cache/bulk.pcap"
+if [ ! -s "$bulk" ]; then
+  "$gen" --pki "$cache/pki" --out "$cache/making.pcap" --sessions 12 --bulk-bytes 1000000 2>/dev/null &&
+    mv "$cache/making.pcap" "$bulk" || fail "tlsscope-benchgen failed (bulk)"
+fi
+same_output "few long transfers (csv)" -f csv "$bulk"
+jobs="2 3 4" same_output "few long transfers, 4 flows at most (csv)" -f csv --max-flows 4 "$bulk"
+jobs="3 4" same_output "few long transfers, 4 flows at most (json)" -f json --max-flows 4 "$bulk"
+grep -q evicted "$work/j1.out" || fail "few long transfers, 4 flows at most: nothing was evicted, so nothing was checked"
 
 # what can be read only once (standard input) is read by one thread that
 # hands the trackers the packets; the same output again

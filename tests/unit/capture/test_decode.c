@@ -554,6 +554,70 @@ static void tcp_shard_from_headers(void **state)
     assert_int_equal(shard_checks(0, &frame), 0);
 }
 
+/* -j's look at a capture: a connection begins with a TCP SYN, or with a UDP
+ * flow's first datagram that looks like QUIC or DTLS; nothing else counts,
+ * and every captured byte does. */
+static void arrive(struct capture_arrivals *a, uint64_t no)
+{
+    struct pkt p = {.ts = (int64_t)no * 1000, .no = no, .data = b_cur(&frame), .wire_len = (uint32_t)frame.n,
+                    .linktype = 101};
+    capture_arrivals_packet(a, &p);
+}
+
+static void arrivals_count_connections_begun(void **state)
+{
+    (void)state;
+    static const uint8_t quic[] = {0xc3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0};
+    static const uint8_t dtls[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10};
+    static const uint8_t dns[] = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    struct capture_arrivals *a = capture_arrivals_new();
+    assert_non_null(a);
+    assert_true(capture_arrivals_per_mb(a) == 0);
+    uint64_t no = 0, bytes = 0;
+    const char *clients[] = {"10.0.0.1", "10.0.0.2", "2001:db8::3"};
+    for (size_t i = 0; i < 3; i++) {
+        /* the SYN counts; the answer, the ACK and the data do not */
+        static const uint8_t flags[] = {TCPF_SYN, TCPF_SYN | TCPF_ACK, TCPF_ACK, TCPF_ACK | 0x08, TCPF_FIN | TCPF_ACK};
+        for (size_t k = 0; k < sizeof(flags); k++) {
+            bool back = k == 1;
+            struct tcpseg sg = {.src = back ? (i == 2 ? "2001:db8::9" : "10.0.0.9") : clients[i],
+                                .dst = back ? clients[i] : (i == 2 ? "2001:db8::9" : "10.0.0.9"),
+                                .sport = back ? 443 : 40000, .dport = back ? 40000 : 443, .flags = flags[k],
+                                .data = "data", .len = k == 3 ? 4 : 0};
+            b_reset(&frame);
+            ip_tcp(&frame, &sg);
+            arrive(a, ++no);
+            bytes += frame.n;
+        }
+    }
+    /* a QUIC flow counts once however many long headers it sends; DTLS
+     * too; a DNS query never */
+    const struct {
+        uint16_t sport, dport;
+        const uint8_t *d;
+        size_t n;
+    } udp[] = {{5000, 443, quic, sizeof(quic)}, {5000, 443, quic, sizeof(quic)}, {443, 5000, quic, sizeof(quic)},
+               {5001, 443, quic, sizeof(quic)}, {6000, 4433, dtls, sizeof(dtls)}, {6000, 4433, dtls, sizeof(dtls)},
+               {7000, 53, dns, sizeof(dns)}};
+    for (size_t i = 0; i < sizeof(udp) / sizeof(udp[0]); i++) {
+        bool back = udp[i].sport == 443;
+        b_reset(&frame);
+        ip_udp(&frame, back ? "10.0.0.9" : "10.0.0.1", back ? "10.0.0.1" : "10.0.0.9", udp[i].sport, udp[i].dport,
+               udp[i].d, udp[i].n);
+        arrive(a, ++no);
+        bytes += frame.n;
+    }
+    /* what does not decode is still read */
+    b_reset(&frame);
+    b_fill(&frame, 0x45, 3);
+    arrive(a, ++no);
+    bytes += 3;
+    assert_int_equal(capture_arrivals_bytes(a), bytes);
+    double expected = 6 * 1e6 / (double)bytes; /* 3 TCP, 2 QUIC, 1 DTLS */
+    assert_true(capture_arrivals_per_mb(a) > expected * 0.999 && capture_arrivals_per_mb(a) < expected * 1.001);
+    capture_arrivals_free(a);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -573,6 +637,7 @@ int main(void)
         T(unsupported_and_malformed),
         T(lying_ip_length_is_clamped),
         T(tcp_shard_from_headers),
+        T(arrivals_count_connections_begun),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
