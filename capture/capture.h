@@ -31,6 +31,10 @@ struct capture_file;
  * one-line reason into err. */
 MUST_CHECK enum st capture_file_open(const char *path, struct capture_file **out,
                                      char *err, size_t errlen);
+/* capture_file_open_small - the same, reading 64 KB at a time rather than
+ * a megabyte: for a look at the first packets of a file. */
+MUST_CHECK enum st capture_file_open_small(const char *path, struct capture_file **out,
+                                           char *err, size_t errlen);
 
 /* capture_file_next - the next packet. Returns ST_OK with *out valid until
  * the next call; ST_SHORT at the clean end of the file; ST_BAD or ST_IO when

@@ -39,6 +39,7 @@ enum {
     MAX_PACKET = 16 << 20, /* larger claims mean a damaged file */
     MAX_BLOCK = 64 << 20,
     READ_CHUNK = 1 << 20,
+    SMALL_READ_CHUNK = 64 << 10,
 };
 
 /* Timestamps: 1970 to 2116 in nanoseconds (2^62). */
@@ -60,6 +61,7 @@ struct capture_file {
     size_t buf_cap, buf_len;
     size_t pos; /* read position within buf */
     uint64_t consumed_before_buf; /* stream offset of buf[0] */
+    size_t read_chunk;            /* bytes asked of each read */
     uint64_t size;
     bool gzip, at_eof;
 
@@ -173,7 +175,7 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->consumed_before_buf += f->pos;
             f->pos = 0;
         }
-        size_t want = n > READ_CHUNK ? n : READ_CHUNK;
+        size_t want = n > f->read_chunk ? n : f->read_chunk;
         if (f->buf_cap - f->buf_len < want) {
             size_t ncap = f->buf_len + want;
             uint8_t *nb = realloc(f->buf, ncap);
@@ -309,8 +311,8 @@ static enum st open_pcap(struct capture_file *f, uint32_t magic_le)
     return ST_OK;
 }
 
-enum st capture_file_open(const char *path, struct capture_file **out,
-                          char *err, size_t errlen)
+static enum st open_file(const char *path, size_t read_chunk, struct capture_file **out, char *err,
+                         size_t errlen)
 {
     *out = NULL;
     struct capture_file *f = calloc(1, sizeof(*f));
@@ -319,6 +321,7 @@ enum st capture_file_open(const char *path, struct capture_file **out,
         return ST_NOMEM;
     }
     f->fd = -1;
+    f->read_chunk = read_chunk;
     enum st st = open_input(f, path);
     struct cur m;
     if (st == ST_OK && !fill(f, 4, &m)) {
@@ -353,6 +356,20 @@ enum st capture_file_open(const char *path, struct capture_file **out,
     }
     *out = f;
     return ST_OK;
+}
+
+enum st capture_file_open(const char *path, struct capture_file **out, char *err, size_t errlen)
+{
+    return open_file(path, READ_CHUNK, out, err, errlen);
+}
+
+/* A read of READ_CHUNK into a buffer of its size costs a page fault per
+ * page, and freeing such a buffer makes malloc serve later ones of its
+ * size from the heap: for a look at the start of a file, more than the
+ * look itself. */
+enum st capture_file_open_small(const char *path, struct capture_file **out, char *err, size_t errlen)
+{
+    return open_file(path, SMALL_READ_CHUNK, out, err, errlen);
 }
 
 void capture_file_close(struct capture_file *f)

@@ -498,7 +498,7 @@ static bool worth_sharing(char *const *paths, size_t n)
         struct capture_file *f;
         char err[256];
         /* a file that cannot be read is said by the reading itself */
-        if (capture_file_open(paths[i], &f, err, sizeof(err)) != ST_OK)
+        if (capture_file_open_small(paths[i], &f, err, sizeof(err)) != ST_OK)
             continue;
         compressed = capture_file_compressed(f);
         struct pkt pk;

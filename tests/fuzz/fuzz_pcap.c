@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct capture_limits lim = capture_limits_default();
         struct flow_handler none = {0};
         struct capture *placing = capture_new(&lim, &none);
+        struct capture_arrivals *arrivals = capture_arrivals_new();
         struct pkt pk;
         while (capture_file_next(f, &pk) == ST_OK) {
             uint32_t shard;
@@ -44,8 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (placing && capture_tcp_shard(&pk, 3, &shard) && capture_decode(placing, &pk, &seg) &&
                 capture_seg_shard(&seg, 3) != shard)
                 abort();
+            if (arrivals)
+                capture_arrivals_packet(arrivals, &pk);
             capture_packet(c.capture, &pk);
         }
+        capture_arrivals_free(arrivals);
         capture_free(placing);
         (void)capture_file_error(f);
         capture_file_close(f);

@@ -245,6 +245,51 @@ static void section_header_across_a_read(void **state)
     unlink(path);
 }
 
+/* Reading 64 KB at a time (a look at a file's start) gives the packets a
+ * megabyte at a time does, records across every kind of read boundary and
+ * a packet larger than a read included. */
+static void small_reads_give_the_same_packets(void **state)
+{
+    (void)state;
+    pcap(false, false, 1);
+    write_file(&file);
+    FILE *out = fopen(path, "ab");
+    assert_non_null(out);
+    uint32_t len = 1;
+    for (uint32_t i = 0; i < 200; i++) {
+        len = i == 100 ? 100000 : (len * 7919 + 13) % 65000 + 1; /* one larger than a small read */
+        b_reset(&file); /* a record: seconds, microseconds, captured and wire lengths */
+        u32x(false, i);
+        u32x(false, i);
+        u32x(false, len);
+        u32x(false, len);
+        b_fill(&file, (uint8_t)('a' + i % 26), len);
+        assert_int_equal(fwrite(file.b, 1, file.n, out), file.n);
+    }
+    fclose(out);
+    struct capture_file *big, *small;
+    char err[256];
+    assert_int_equal(capture_file_open(path, &big, err, sizeof(err)), ST_OK);
+    assert_int_equal(capture_file_open_small(path, &small, err, sizeof(err)), ST_OK);
+    struct pkt a, b;
+    size_t n = 0;
+    enum st sa, sb;
+    while ((sa = capture_file_next(big, &a)) == ST_OK) {
+        assert_int_equal(sb = capture_file_next(small, &b), ST_OK);
+        assert_int_equal(b.no, a.no);
+        assert_true(b.ts == a.ts);
+        assert_int_equal(b.data.left, a.data.left);
+        assert_memory_equal(b.data.p, a.data.p, a.data.left);
+        n++;
+    }
+    assert_int_equal(sa, ST_SHORT);
+    assert_int_equal(capture_file_next(small, &b), ST_SHORT);
+    assert_int_equal(n, 200);
+    capture_file_close(big);
+    capture_file_close(small);
+    unlink(path);
+}
+
 static void gzip_compressed(void **state)
 {
     (void)state;
@@ -334,6 +379,7 @@ int main(void)
         cmocka_unit_test(pcap_variants),
         cmocka_unit_test(pcapng_mixed_link_types),
         cmocka_unit_test(section_header_across_a_read),
+        cmocka_unit_test(small_reads_give_the_same_packets),
         cmocka_unit_test(gzip_compressed),
         cmocka_unit_test(truncated_mid_packet),
         cmocka_unit_test(damaged_files),
