@@ -58,6 +58,12 @@ static void on_quiet(void *ctx, const struct quiet_conn *q)
     rules_quiet(p->rules, q);
 }
 
+/* JSON, text and Zeek's logs: writing a session costs much */
+static bool writing_busy(const struct report *rep)
+{
+    return rep && !report_light(rep);
+}
+
 int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep)
 {
     char err[512];
@@ -105,9 +111,8 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
      * every meeting while the writer had one's core. N - 1 trackers then
      * (docs/performance.md, -j N). */
     unsigned jobs = o->jobs ? o->jobs : 1;
-    bool writing_busy = rep && !report_light(rep);
     p->threaded = jobs > 1;
-    p->n_trackers = jobs > 1 && writing_busy ? jobs - 1 : jobs;
+    p->n_trackers = jobs > 1 && writing_busy(rep) ? jobs - 1 : jobs;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
     p->keylog = p->trackers ? keylog_new(on_keylog_warning, p) : NULL;
     if (!p->keylog) {
@@ -485,7 +490,7 @@ static bool any_compressed(const struct reading *r)
  * first few files (rotated files are alike, and a look at each of a
  * thousand would cost a read each). A compressed file is read by one
  * thread for all trackers: reading it again costs nothing there. */
-enum { SHARE_LOOK_BYTES = 512 << 10, SHARE_LOOK_FILES = 4 };
+enum { SHARE_LOOK_BYTES = 512 << 10, SHARE_LOOK_PACKETS = 16384, SHARE_LOOK_FILES = 4 };
 static const double SHARE_MIN_CONNECTIONS_PER_MB = 150;
 
 static bool worth_sharing(char *const *paths, size_t n)
@@ -494,6 +499,7 @@ static bool worth_sharing(char *const *paths, size_t n)
     if (!a)
         return true;
     bool compressed = false;
+    size_t looked = 0; /* packets: empty ones would not end a look by its bytes */
     for (size_t i = 0; i < n && i < SHARE_LOOK_FILES && !compressed; i++) {
         struct capture_file *f;
         char err[256];
@@ -502,8 +508,11 @@ static bool worth_sharing(char *const *paths, size_t n)
             continue;
         compressed = capture_file_compressed(f);
         struct pkt pk;
-        while (!compressed && capture_arrivals_bytes(a) < SHARE_LOOK_BYTES && capture_file_next(f, &pk) == ST_OK)
+        while (!compressed && capture_arrivals_bytes(a) < SHARE_LOOK_BYTES && looked < SHARE_LOOK_PACKETS &&
+               capture_file_next(f, &pk) == ST_OK) {
             capture_arrivals_packet(a, &pk);
+            looked++;
+        }
         capture_file_close(f);
     }
     bool worth = compressed || capture_arrivals_per_mb(a) >= SHARE_MIN_CONNECTIONS_PER_MB;
@@ -528,7 +537,7 @@ static void one_tracker(struct pipeline *p)
     }
     p->n_trackers = 1;
     /* the writer keeps its thread where writing is busy (pipeline_open) */
-    p->threaded = p->report && !report_light(p->report);
+    p->threaded = writing_busy(p->report);
 }
 
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
