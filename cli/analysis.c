@@ -55,7 +55,8 @@ const char jobs_usage[] =
     "                            json, text and zeek; the limits above are shared\n"
     "                            out. Where connections seldom begin (fewer than\n"
     "                            150 per MB at the start of the files), one thread\n"
-    "                            follows them all: each would read every byte\n";
+    "                            follows them all, since every thread reads every\n"
+    "                            byte\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {
