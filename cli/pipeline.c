@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "dissect/fingerprint/fingerprint.h"
 #include "include/grow.h"
 
 /* ---- the pipeline ------------------------------------------------------------------ */
@@ -15,6 +16,8 @@
 static void on_session(void *ctx, struct session *s)
 {
     struct pipeline *p = ctx;
+    if (p->fingerprint)
+        fingerprint_session(s);
     if (!p->skip_rules)
         rules_eval(p->rules, s);
     if (s->ch.present)
@@ -96,7 +99,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     unsigned needs = report_only ? report_needs(rep) : REPORT_NEEDS_ALL;
     p->skip_rules = !(needs & REPORT_NEEDS_FINDINGS);
     struct dissect_config dc = o->dissect;
-    dc.skip_fingerprints = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS));
+    bool fingerprints = needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_FINGERPRINTS);
     dc.skip_certificates = !(needs & (REPORT_NEEDS_FINDINGS | REPORT_NEEDS_CERTIFICATES));
     /* whether chains are trusted is shown only with the findings (and by
      * the formats that need everything): checking costs a verification
@@ -113,6 +116,12 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     unsigned jobs = o->jobs ? o->jobs : 1;
     p->threaded = jobs > 1;
     p->n_trackers = jobs > 1 && writing_busy(rep) ? jobs - 1 : jobs;
+    /* One tracker beside the writer is the busier of the two: the writer
+     * then makes the fingerprints. With more trackers the writer is the
+     * busier, and with a light report there is no writer to spare
+     * (docs/performance.md, issue 19's eighth step). */
+    p->fingerprint = fingerprints && p->threaded && p->n_trackers == 1;
+    dc.skip_fingerprints = !fingerprints || p->fingerprint;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
     p->keylog = p->trackers ? keylog_new(on_keylog_warning, p) : NULL;
     if (!p->keylog) {

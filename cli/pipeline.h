@@ -35,6 +35,7 @@ struct pipeline {
     struct policy *policy;
     struct rules *rules;
     bool skip_rules; /* the report shows no findings: the rules are not run */
+    bool fingerprint; /* JA3/JA4 made as sessions are handed on, not by the tracker */
     struct dissect *dissect;
     struct capture *capture;
     /* reading files: trackers[0] is capture/dissect above; with -j N there
