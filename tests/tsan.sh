@@ -1,9 +1,11 @@
 #!/bin/sh
 # ThreadSanitizer over the trackers of -j N (make check-tsan builds with
 # clang and -fsanitize=thread): every trace with its key log, and every
-# trace as one capture with all the key logs joined, read with -j 4 in
-# every format and checked with -j 4. Any data race report fails; so does
-# decrypting fewer sessions than -j 1. Skipped for a build without TSan.
+# trace as one capture with all the key logs joined, read with -j 4 and
+# -j 2 in every format (with -j 2, JSON and text run one tracker beside
+# the writer, which then makes the fingerprints) and checked with -j 4.
+# Any data race report fails; so does decrypting fewer sessions than
+# -j 1. Skipped for a build without TSan.
 #
 #   tests/tsan.sh TLSSCOPE SOURCE_DIR
 set -u
@@ -44,8 +46,10 @@ done
 cat traces/*.keylog >"$work/all.keylog"
 all=$(ls traces/*.pcap traces/*.pcapng)
 for f in text json csv; do
-  # shellcheck disable=SC2086
-  tsan "all traces ($f)" read -j 4 -f $f --keylog "$work/all.keylog" $all
+  for j in 4 2; do
+    # shellcheck disable=SC2086
+    tsan "all traces ($f, -j $j)" read -j $j -f $f --keylog "$work/all.keylog" $all
+  done
 done
 # shellcheck disable=SC2086
 tsan "all traces, -j 1" read -j 1 -f json --keylog "$work/all.keylog" $all
@@ -61,4 +65,4 @@ if [ $failures -gt 0 ]; then
   echo "tsan: $failures of $runs runs failed"
   exit 1
 fi
-echo "tsan: $runs runs with -j 4 over traces/ and their key logs ($four sessions decrypted, as with -j 1): no data race"
+echo "tsan: $runs runs with -j 4 and -j 2 over traces/ and their key logs ($four sessions decrypted, as with -j 1): no data race"
