@@ -119,7 +119,9 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     /* One tracker beside the writer is the busier of the two: the writer
      * then makes the fingerprints. With more trackers the writer is the
      * busier, and with a light report there is no writer to spare
-     * (docs/performance.md, issue 19's eighth step). */
+     * (docs/performance.md, issue 19's eighth step). Decided here, before
+     * one_tracker may leave one tracker of several: it does so where
+     * connections are rare, and fingerprints with them. */
     p->fingerprint = fingerprints && p->threaded && p->n_trackers == 1;
     dc.skip_fingerprints = !fingerprints || p->fingerprint;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
