@@ -18,6 +18,7 @@
 #include "dissect/internal.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,16 +221,124 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
     return done(&t, a);
 }
 
-static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t hex_chars)
+/* Clients repeat themselves: a browser or a library sends the same lists
+ * in every connection it makes, so the texts hashed for JA3, JA3S and JA4
+ * recur across a capture, and finding one again costs less than a digest
+ * through OpenSSL (docs/performance.md, issue 19's eighth step). Each
+ * thread keeps the hex digests of the texts it hashed last, in slots
+ * chosen by a cheap hash; the text itself is compared, so a collision
+ * costs a digest, never a wrong fingerprint. */
+enum { MEMO_SLOTS = 1024, MEMO_TEXT_MAX = 4096, MEMO_HEX = 32 };
+
+struct memo {
+    uint64_t hash;
+    char *text; /* NULL: an empty slot */
+    size_t len, cap;
+    enum digest_alg alg;
+    char hex[MEMO_HEX + 1]; /* at most MEMO_HEX hex digits of the digest */
+};
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+
+static void memo_free(void *p)
+{
+    struct memo *v = p;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        free(v[i].text);
+    free(v);
+}
+
+static void memo_key_make(void)
+{
+    (void)pthread_key_create(&memo_key, memo_free);
+}
+
+/* this thread's slots; NULL on no memory (every digest is then made) */
+static struct memo *memo_slots(void)
+{
+    pthread_once(&memo_once, memo_key_make);
+    struct memo *v = pthread_getspecific(memo_key);
+    if (!v && (v = calloc(MEMO_SLOTS, sizeof(*v))) != NULL && pthread_setspecific(memo_key, v) != 0) {
+        free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/* Two words at a time in two independent lanes: a byte at a time
+ * (hmap_hash_bytes) costs as much as the digest it would spare, and one
+ * lane waits on its multiply at every word. */
+static uint64_t text_hash(const char *p, size_t n, uint64_t seed)
+{
+    uint64_t a = seed ^ (n * 0x9e3779b97f4a7c15u), b = ~seed, w, v;
+    for (; n >= 16; p += 16, n -= 16) {
+        memcpy(&w, p, 8);
+        memcpy(&v, p + 8, 8);
+        a = (a ^ w) * 0xbf58476d1ce4e5b9u;
+        b = (b ^ v) * 0x94d049bb133111ebu;
+        a ^= a >> 31;
+        b ^= b >> 29;
+    }
+    w = v = 0;
+    memcpy(&w, p, n < 8 ? n : 8);
+    if (n > 8)
+        memcpy(&v, p + 8, n - 8);
+    a = (a ^ w ^ (b << 1)) * 0xbf58476d1ce4e5b9u;
+    a ^= v * 0x94d049bb133111ebu;
+    return a ^ a >> 31;
+}
+
+static void hex_of(enum digest_alg alg, const char *text, size_t len, char out[MEMO_HEX + 1])
 {
     uint8_t d[64];
-    unsigned n = digest(alg, text, strlen(text), d);
+    unsigned n = digest(alg, text, len, d);
     size_t k = 0;
-    for (unsigned int i = 0; i < n && k + 2 <= hex_chars; i++, k += 2) {
+    for (unsigned int i = 0; i < n && k + 2 <= MEMO_HEX; i++, k += 2) {
         out[k] = hex_digits[d[i] >> 4];
         out[k + 1] = hex_digits[d[i] & 15];
     }
     out[k] = 0;
+}
+
+/* the slot's text becomes this one, in the room it has when it fits */
+static bool keep_text(struct memo *m, const char *text, size_t len)
+{
+    if (len > m->cap || !m->text) {
+        char *room = malloc(len ? len : 1);
+        if (!room)
+            return false;
+        free(m->text);
+        m->text = room;
+        m->cap = len;
+    }
+    if (len)
+        memcpy(m->text, text, len);
+    m->len = len;
+    return true;
+}
+
+static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t hex_chars)
+{
+    size_t len = strlen(text);
+    uint64_t h = text_hash(text, len, alg);
+    struct memo *slots = memo_slots();
+    struct memo *m = slots ? &slots[h % MEMO_SLOTS] : NULL;
+    char fresh[MEMO_HEX + 1];
+    const char *hex = fresh;
+    if (m && m->text && m->hash == h && m->alg == alg && m->len == len && memcmp(m->text, text, len) == 0) {
+        hex = m->hex;
+    } else {
+        hex_of(alg, text, len, fresh);
+        if (m && fresh[0] && len <= MEMO_TEXT_MAX && keep_text(m, text, len)) {
+            m->hash = h;
+            m->alg = alg;
+            memcpy(m->hex, fresh, sizeof(fresh));
+        }
+    }
+    size_t n = strnlen(hex, hex_chars);
+    memcpy(out, hex, n);
+    out[n] = 0;
 }
 
 void fingerprint_md5(const char *text, char out[33])

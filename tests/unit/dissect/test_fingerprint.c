@@ -1,7 +1,10 @@
 /* JA3, JA3S and JA4 on hand-built hellos: the JA4 specification's own
  * example (with and without GREASE), every part of JA4's first section
  * (versions, SNI, counts capped at 99, each ALPN case), empty lists,
- * SSLv2-format hellos, and JA3's fields and GREASE rules. */
+ * SSLv2-format hellos, and JA3's fields and GREASE rules; and the digests
+ * each thread keeps of the texts it hashed, found again, evicted and made
+ * on two threads at once, always as OpenSSL makes them. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "dissect/crypto/crypto.h"
 #include "dissect/fingerprint/fingerprint.h"
 
 static struct arena *arena;
@@ -347,6 +351,95 @@ static void sessions_carry_them(void **state)
     session_free(s);
 }
 
+/* ---- the digests kept per thread ------------------------------------------------ */
+
+enum { TEXTS = 3000 }; /* more than the slots kept, so most are evicted */
+
+/* a JA3-like text that differs from its neighbours in the middle */
+static void text_of(size_t i, char *out, size_t len)
+{
+    snprintf(out, len, "771,4865-4866-4867-%zu-49195-49199,0-23-65281-%zu,29-23-24,0", i, i * 7919 % 65536);
+}
+
+static void md5_by_openssl(const char *text, char out[33])
+{
+    uint8_t d[64];
+    assert_int_equal(digest(DIGEST_MD5, text, strlen(text), d), 16);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* every text's JA3 hash as OpenSSL makes it, however it was found */
+static bool md5s_right(size_t first, size_t step, size_t n)
+{
+    char text[128], want[33], got[33];
+    for (size_t k = 0, i = first; k < n; k++, i = (i + step) % TEXTS) {
+        text_of(i, text, sizeof(text));
+        md5_by_openssl(text, want);
+        fingerprint_md5(text, got);
+        if (strcmp(want, got) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void kept_digests_stay_right(void **state)
+{
+    (void)state;
+    assert_true(md5s_right(0, 1, TEXTS));                 /* each made once */
+    assert_true(md5s_right(TEXTS - 1, TEXTS - 1, TEXTS)); /* backwards: the last ones found again */
+    for (int round = 0; round < 3; round++)               /* a few texts over and over */
+        assert_true(md5s_right(17, 101, 40));
+    /* longer than a kept text may be: made every time */
+    char *long_text = malloc(5000);
+    assert_non_null(long_text);
+    memset(long_text, '7', 4999);
+    long_text[4999] = 0;
+    char want[33], got[33];
+    md5_by_openssl(long_text, want);
+    for (int i = 0; i < 2; i++) {
+        fingerprint_md5(long_text, got);
+        assert_string_equal(got, want);
+    }
+    free(long_text);
+    /* JA4's 12 digits of SHA-256 found again, then MD5 over the same text */
+    struct ja4 j;
+    for (int i = 0; i < 2; i++) {
+        struct hello h = spec_hello(false);
+        assert_true(fingerprint_ja4(arena, &h, TR_TCP, &j));
+        assert_string_equal(j.ja4, "t13d1516h2_8daaf6152771_e5627efa2ab1");
+    }
+    char ciphers_text[256];
+    const char *from = strchr(j.ja4_r, '_') + 1;
+    size_t len = (size_t)(strchr(from, '_') - from);
+    assert_true(len < sizeof(ciphers_text));
+    memcpy(ciphers_text, from, len);
+    ciphers_text[len] = 0;
+    md5_by_openssl(ciphers_text, want);
+    fingerprint_md5(ciphers_text, got);
+    assert_string_equal(got, want);
+}
+
+static void *md5s_on_a_thread(void *arg)
+{
+    size_t first = *(const size_t *)arg;
+    return (void *)(uintptr_t)md5s_right(first, 13, TEXTS);
+}
+
+static void each_thread_keeps_its_own(void **state)
+{
+    (void)state;
+    pthread_t t[2];
+    size_t first[2] = {0, 5};
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, md5s_on_a_thread, &first[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        void *ok;
+        assert_int_equal(pthread_join(t[i], &ok), 0);
+        assert_true(ok != NULL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,7 +448,8 @@ int main(void)
         cmocka_unit_test(ja4_empty_lists),          cmocka_unit_test(sslv2_hellos_have_none),
         cmocka_unit_test(ja3_fields),               cmocka_unit_test(ja3s_fields),
         cmocka_unit_test(sessions_carry_them),     cmocka_unit_test(long_lists),
-        cmocka_unit_test(sorted_lists_of_every_length),
+        cmocka_unit_test(sorted_lists_of_every_length), cmocka_unit_test(kept_digests_stay_right),
+        cmocka_unit_test(each_thread_keeps_its_own),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
