@@ -50,6 +50,6 @@ uintptr_t hmap_each(const struct hmap *m, size_t *at);
 void hmap_clear(struct hmap *m);
 void hmap_free(struct hmap *m);
 
-/* hmap_hash_bytes - a 64-bit hash of n bytes (FNV-1a, widened), for keys
+/* hmap_hash_bytes - a 64-bit hash of n bytes (a word at a time), for keys
  * that are not already random like a client random or a SHA-256. */
 uint64_t hmap_hash_bytes(const void *p, size_t n, uint64_t seed);

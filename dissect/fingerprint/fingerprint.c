@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "include/digits.h"
+#include "include/hmap.h"
 
 enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
 
@@ -226,7 +227,7 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
  * recur across a capture, and finding one again costs less than a digest
  * through OpenSSL (docs/performance.md, issue 19's eighth step). Each
  * thread keeps the hex digests of the texts it hashed last, in slots
- * chosen by a cheap hash; the text itself is compared, so a collision
+ * chosen by hmap_hash_bytes; the text itself is compared, so a collision
  * costs a digest, never a wrong fingerprint. */
 enum { MEMO_SLOTS = 1024, MEMO_TEXT_MAX = 4096, MEMO_HEX = 32 };
 
@@ -266,29 +267,6 @@ static struct memo *memo_slots(void)
     return v;
 }
 
-/* Two words at a time in two independent lanes: a byte at a time
- * (hmap_hash_bytes) costs as much as the digest it would spare, and one
- * lane waits on its multiply at every word. */
-static uint64_t text_hash(const char *p, size_t n, uint64_t seed)
-{
-    uint64_t a = seed ^ (n * 0x9e3779b97f4a7c15u), b = ~seed, w, v;
-    for (; n >= 16; p += 16, n -= 16) {
-        memcpy(&w, p, 8);
-        memcpy(&v, p + 8, 8);
-        a = (a ^ w) * 0xbf58476d1ce4e5b9u;
-        b = (b ^ v) * 0x94d049bb133111ebu;
-        a ^= a >> 31;
-        b ^= b >> 29;
-    }
-    w = v = 0;
-    memcpy(&w, p, n < 8 ? n : 8);
-    if (n > 8)
-        memcpy(&v, p + 8, n - 8);
-    a = (a ^ w ^ (b << 1)) * 0xbf58476d1ce4e5b9u;
-    a ^= v * 0x94d049bb133111ebu;
-    return a ^ a >> 31;
-}
-
 static void hex_of(enum digest_alg alg, const char *text, size_t len, char out[MEMO_HEX + 1])
 {
     uint8_t d[64];
@@ -321,7 +299,7 @@ static bool keep_text(struct memo *m, const char *text, size_t len)
 static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t hex_chars)
 {
     size_t len = strlen(text);
-    uint64_t h = text_hash(text, len, alg);
+    uint64_t h = hmap_hash_bytes(text, len, alg);
     struct memo *slots = memo_slots();
     struct memo *m = slots ? &slots[h % MEMO_SLOTS] : NULL;
     char fresh[MEMO_HEX + 1];
