@@ -3,11 +3,12 @@
  * roots ignoring time (to tell publicly trusted chains from private PKI).
  * Results are cached per chain and day so repeated sessions cost nothing.
  *
- * The system's roots are loaded once per process, when the first chain
- * is checked: parsing the bundle takes tens of milliseconds, spent for
- * nothing on a capture that shows no certificate (TLS 1.3 without keys),
- * and once for each tracker with -j when each loaded its own. A store
- * only read is safe to share between threads. */
+ * The system's store is made once per process, when the first chain is
+ * checked, and its roots decoded as chains ask for them (roots.c): the
+ * bundle is read, which a capture that shows no certificate (TLS 1.3
+ * without keys) need not wait for, and once, not once per tracker with
+ * -j. OpenSSL locks what a lookup adds to a store, so one serves every
+ * thread. */
 #include "dissect/internal.h"
 
 #include <errno.h>
@@ -34,24 +35,21 @@ struct trust {
     struct verdict cache[VERIFY_CACHE];
 };
 
-static X509_STORE *store_from(const char *file, bool system, char *err, size_t errlen)
+static X509_STORE *store_from(const char *file, char *err, size_t errlen)
 {
     X509_STORE *st = X509_STORE_new();
     if (!st) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    FILE *probe = file ? fopen(file, "r") : NULL;
-    if (file && !probe) {
+    FILE *probe = fopen(file, "r");
+    if (!probe) {
         snprintf(err, errlen, "%s", strerror(errno));
         X509_STORE_free(st);
         return NULL;
     }
-    if (probe)
-        fclose(probe);
-    bool ok = file ? X509_STORE_load_file(st, file) == 1
-                   : system && X509_STORE_set_default_paths(st) == 1;
-    if (!ok) {
+    fclose(probe);
+    if (X509_STORE_load_file(st, file) != 1) {
         unsigned long e = ERR_get_error();
         const char *why = e ? ERR_reason_error_string(e) : NULL;
         snprintf(err, errlen, "no PEM certificates in it%s%s%s", why ? " (" : "", why ? why : "",
@@ -68,11 +66,10 @@ static pthread_once_t roots_once = PTHREAD_ONCE_INIT;
 
 static void load_roots(void)
 {
-    char ignored[128];
-    roots = store_from(NULL, true, ignored, sizeof(ignored));
+    roots = roots_system_store();
 }
 
-/* NULL when the system has none that OpenSSL can load */
+/* NULL without memory */
 static X509_STORE *system_roots(void)
 {
     pthread_once(&roots_once, load_roots);
@@ -87,7 +84,7 @@ enum st dissect_load_trust(struct dissect *d, const char *ca_file,
         snprintf(err, errlen, "out of memory");
         return ST_NOMEM;
     }
-    if (ca_file && !(t->cas = store_from(ca_file, false, err, errlen))) {
+    if (ca_file && !(t->cas = store_from(ca_file, err, errlen))) {
         free(t);
         return ST_IO;
     }

@@ -8,6 +8,8 @@
 #include "include/cur.h"
 #include "include/session.h"
 
+#include <openssl/types.h>
+
 struct dissect;
 struct certcache;
 struct trust;
@@ -33,3 +35,13 @@ void ocsp_decode(struct arena *a, struct cur der, struct cert_status *out);
 /* trust_check - fill in c->trusted and c->public_root. */
 void trust_check(struct dissect *d, struct session *s, struct chain *c);
 void trust_free(struct trust *t);
+
+/* ---- roots.c ---------------------------------------------------------------- */
+
+/* roots_system_store - OpenSSL's default trust store (SSL_CERT_FILE and
+ * SSL_CERT_DIR as it reads them), the bundle's certificates decoded when
+ * a chain asks for their subject; NULL without memory. */
+X509_STORE *roots_system_store(void);
+/* bundle_subject - the subject Name of a certificate's DER, decoded on
+ * its own (the caller frees it); NULL when the DER is not shaped so. */
+X509_NAME *bundle_subject(const unsigned char *der, size_t len);

@@ -1,0 +1,213 @@
+/* The system's trust store, made as X509_STORE_set_default_paths makes
+ * it (the bundle, then the hashed directory, then OpenSSL's store of
+ * that directory), except that the bundle's certificates are decoded
+ * when a chain asks for their subject instead of all at once. OpenSSL 3
+ * decodes a certificate's public key through its provider framework as
+ * it parses it: Debian's 144 roots took 20 ms, half the run of a
+ * capture of one session, for chains that mostly end at a private CA.
+ *
+ * The bundle is read once, each block kept as DER beside its subject,
+ * decoded alone (a Name has no key to decode). A chain's issuer is then
+ * compared with those names the way OpenSSL compares names (their
+ * canonical encodings), and each certificate that matches is decoded
+ * and added to the store, where later lookups find it. */
+#include "dissect/x509/x509.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bundle_cert {
+    X509_NAME *subject;
+    unsigned char *der;
+    long len;
+    bool aux; /* a TRUSTED CERTIFICATE: DER followed by OpenSSL's trust settings */
+};
+
+struct bundle {
+    struct bundle_cert *v;
+    size_t n, cap;
+};
+
+static void bundle_free(struct bundle *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++) {
+        X509_NAME_free(b->v[i].subject);
+        OPENSSL_free(b->v[i].der);
+    }
+    free(b->v);
+    free(b);
+}
+
+/* One DER element: its content, and the whole of it from the tag on. */
+static bool der_element(struct cur *c, struct cur *content, struct cur *whole)
+{
+    struct cur start = *c;
+    uint8_t tag, b;
+    if (!cur_u8(c, &tag) || (tag & 0x1f) == 0x1f || !cur_u8(c, &b))
+        return false;
+    size_t len = b;
+    if (b & 0x80) {
+        size_t octets = b & 0x7f;
+        if (octets == 0 || octets > 4)
+            return false;
+        len = 0;
+        for (size_t i = 0; i < octets; i++) {
+            if (!cur_u8(c, &b))
+                return false;
+            len = len << 8 | b;
+        }
+    }
+    if (!cur_take(c, len, content))
+        return false;
+    *whole = cur_head(&start, cur_offset(&start, c));
+    return true;
+}
+
+/* bundle_subject - the subject Name of a certificate's DER, decoded on
+ * its own (RFC 5280 4.1: version, serial, signature, issuer, validity,
+ * subject); NULL when the DER is not shaped so. */
+X509_NAME *bundle_subject(const unsigned char *der, size_t len)
+{
+    struct cur c = cur_make(der, len), cert, tbs, field, whole;
+    if (!der_element(&c, &cert, &whole) || !der_element(&cert, &tbs, &whole))
+        return NULL;
+    uint8_t tag;
+    if (cur_peek(&tbs, 0, &tag) && tag == 0xa0 && !der_element(&tbs, &field, &whole))
+        return NULL; /* the version */
+    for (int skip = 0; skip < 4; skip++) /* serial, signature, issuer, validity */
+        if (!der_element(&tbs, &field, &whole))
+            return NULL;
+    if (!der_element(&tbs, &field, &whole))
+        return NULL;
+    const unsigned char *p = whole.p;
+    return d2i_X509_NAME(NULL, &p, (long)whole.left);
+}
+
+static bool bundle_add(struct bundle *b, const char *name, unsigned char *der, long len)
+{
+    bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+    if (!aux && strcmp(name, PEM_STRING_X509) != 0 && strcmp(name, PEM_STRING_X509_OLD) != 0)
+        return false; /* CRLs and keys: a chain's issuer is never one */
+    X509_NAME *subject = bundle_subject(der, (size_t)len);
+    if (!subject)
+        return false;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        struct bundle_cert *v = realloc(b->v, cap * sizeof(*v));
+        if (!v) {
+            X509_NAME_free(subject);
+            return false;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = (struct bundle_cert){subject, der, len, aux};
+    return true;
+}
+
+/* The PEM blocks of the file, undecoded; NULL when it cannot be read
+ * (OpenSSL's own default then finds nothing there either). */
+static struct bundle *bundle_read(const char *path)
+{
+    BIO *bio = BIO_new_file(path, "r");
+    struct bundle *b = bio ? calloc(1, sizeof(*b)) : NULL;
+    if (!b) {
+        BIO_free(bio);
+        return NULL;
+    }
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long len = 0;
+    while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+        if (!bundle_add(b, name, der, len))
+            OPENSSL_free(der);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+    }
+    BIO_free(bio);
+    ERR_clear_error(); /* the end of the file reads as "no start line" */
+    return b;
+}
+
+static int bundle_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X509_NAME *name,
+                             X509_OBJECT *ret)
+{
+    const struct bundle *b = X509_LOOKUP_get_method_data(lookup);
+    X509_STORE *store = X509_LOOKUP_get_store(lookup);
+    if (!b || !store || type != X509_LU_X509)
+        return 0;
+    bool added = false;
+    for (size_t i = 0; i < b->n; i++) {
+        if (X509_NAME_cmp(b->v[i].subject, name) != 0)
+            continue;
+        const unsigned char *p = b->v[i].der;
+        X509 *x = b->v[i].aux ? d2i_X509_AUX(NULL, &p, b->v[i].len) : d2i_X509(NULL, &p, b->v[i].len);
+        added |= x && X509_STORE_add_cert(store, x) == 1; /* a second thread's copy is one */
+        X509_free(x);
+    }
+    if (!added)
+        return 0;
+    /* The store's own copy, lent as OpenSSL's directory lookup lends it:
+     * the caller takes a reference of its own. */
+    if (!X509_STORE_lock(store))
+        return 0;
+    X509_OBJECT *kept = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509,
+                                                        name);
+    X509 *x = kept ? X509_OBJECT_get0_X509(kept) : NULL;
+    X509_STORE_unlock(store);
+    if (!x || X509_OBJECT_set1_X509(ret, x) != 1)
+        return 0;
+    X509_free(x);
+    return 1;
+}
+
+static void bundle_lookup_free(X509_LOOKUP *lookup)
+{
+    bundle_free(X509_LOOKUP_get_method_data(lookup));
+}
+
+static X509_LOOKUP_METHOD *bundle_method;
+
+static void bundle_method_make(void)
+{
+    X509_LOOKUP_METHOD *m = X509_LOOKUP_meth_new("tlsscope bundle, decoded by subject");
+    if (m && X509_LOOKUP_meth_set_get_by_subject(m, bundle_by_subject) == 1 &&
+        X509_LOOKUP_meth_set_free(m, bundle_lookup_free) == 1) {
+        bundle_method = m;
+        return;
+    }
+    X509_LOOKUP_meth_free(m);
+}
+
+X509_STORE *roots_system_store(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, bundle_method_make);
+    const char *file = getenv(X509_get_default_cert_file_env());
+    struct bundle *b = bundle_read(file ? file : X509_get_default_cert_file());
+    X509_STORE *st = bundle_method ? X509_STORE_new() : NULL;
+    X509_LOOKUP *lookup = st ? X509_STORE_add_lookup(st, bundle_method) : NULL;
+    if (!lookup) {
+        bundle_free(b);
+        X509_STORE_free(st);
+        return NULL;
+    }
+    if (b && X509_LOOKUP_set_method_data(lookup, b) != 1)
+        bundle_free(b);
+    /* then the directory and the store, as OpenSSL's defaults have them */
+    lookup = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
+    if (lookup)
+        (void)X509_LOOKUP_add_dir(lookup, NULL, X509_FILETYPE_DEFAULT);
+    lookup = X509_STORE_add_lookup(st, X509_LOOKUP_store());
+    if (lookup)
+        (void)X509_LOOKUP_add_store(lookup, NULL);
+    ERR_clear_error();
+    return st;
+}
