@@ -1,7 +1,7 @@
 /* Certificates decoded with OpenSSL, once per distinct certificate: a
- * bounded cache keyed by the SHA-256 of the DER keeps the decoded facts,
- * and each session gets its own copy in its arena. Names print the way
- * Zeek's x509.log shows them (RFC 2253 without escaping UTF-8). */
+ * bounded cache keyed by the DER keeps the decoded facts, and each
+ * session gets its own copy in its arena. Names print the way Zeek's
+ * x509.log shows them (RFC 2253 without escaping UTF-8). */
 #include "dissect/internal.h"
 #include "include/hmap.h"
 
@@ -31,7 +31,7 @@ struct certcache {
      * here: trackers copying at once do not wait for each other */
     pthread_rwlock_t entries;
     struct arena *arena; /* the certificates, where they never move */
-    struct hmap by_sha256; /* of struct cert *, in the arena */
+    struct hmap by_der; /* of struct cert *, in the arena */
 };
 
 struct certcache *certcache_new(void)
@@ -70,26 +70,30 @@ void certcache_free(struct certcache *cc)
     pthread_mutex_destroy(&cc->lock);
     pthread_rwlock_destroy(&cc->entries);
     arena_free(cc->arena);
-    hmap_free(&cc->by_sha256);
+    hmap_free(&cc->by_der);
     free(cc);
 }
 
-static uint64_t sha256_hash(const uint8_t sha256[32])
+/* Keyed by the DER itself: a word-at-a-time hash to find it and the
+ * bytes to confirm it. A SHA-256 of every certificate of every session
+ * cost more than the lookup it keyed; the digests are made once, with
+ * the decoding, and copied with the rest. */
+static uint64_t der_hash(struct cur der)
 {
-    uint64_t h;
-    memcpy(&h, sha256, sizeof(h));
-    return h;
+    return hmap_hash_bytes(der.p, der.left, 0);
 }
 
-static bool same_sha256(uintptr_t value, const void *key, const void *ctx)
+static bool same_der(uintptr_t value, const void *key, const void *ctx)
 {
+    const struct cert *c = (const struct cert *)value;
+    const struct cur *der = key;
     (void)ctx;
-    return memcmp(((const struct cert *)value)->sha256, key, 32) == 0;
+    return c->der.len == der->left && memcmp(c->der.p, der->p, der->left) == 0;
 }
 
-static const struct cert *cache_find(struct certcache *cc, const uint8_t sha256[32])
+static const struct cert *cache_find(struct certcache *cc, uint64_t hash, struct cur der)
 {
-    return (const struct cert *)hmap_get(&cc->by_sha256, sha256_hash(sha256), same_sha256, sha256, NULL);
+    return (const struct cert *)hmap_get(&cc->by_der, hash, same_der, &der, NULL);
 }
 
 /* ---- copying a decoded certificate into another arena --------------------- */
@@ -149,9 +153,11 @@ static void cert_copy(struct arena *a, struct cert *dst, const struct cert *src)
     dup_names(a, &dst->crl_urls, &src->crl_urls);
 }
 
-static void cache_put(struct certcache *cc, const struct cert *c)
+static void cache_put(struct certcache *cc, uint64_t hash, const struct cert *c)
 {
-    if (cc->by_sha256.n >= CACHE_CERTS) {
+    if (!c->der.len)
+        return; /* nothing to know it by */
+    if (cc->by_der.n >= CACHE_CERTS) {
         /* Full: start over rather than grow; memory stays bounded. The
          * new arena comes first: without one, the cache stays as it is
          * and this certificate is simply not kept. */
@@ -160,13 +166,13 @@ static void cache_put(struct certcache *cc, const struct cert *c)
             return;
         arena_free(cc->arena);
         cc->arena = fresh;
-        hmap_clear(&cc->by_sha256);
+        hmap_clear(&cc->by_der);
     }
     struct cert *kept = arena_alloc(cc->arena, sizeof(*kept));
     if (!kept)
         return;
     cert_copy(cc->arena, kept, c);
-    if (!hmap_put(&cc->by_sha256, sha256_hash(kept->sha256), (uintptr_t)kept))
+    if (!kept->der.len || !hmap_put(&cc->by_der, hash, (uintptr_t)kept))
         return; /* no memory: the certificate is decoded again next time */
 }
 
@@ -461,9 +467,9 @@ static void decode(struct arena *a, X509 *x, struct cert *c)
 }
 
 /* true: the certificate was decoded before, and is copied from there */
-static bool from_cache(struct dissect *d, struct arena *a, struct cert *out)
+static bool from_cache(struct dissect *d, struct arena *a, uint64_t hash, struct cur der, struct cert *out)
 {
-    const struct cert *hit = cache_find(d->certs, out->sha256);
+    const struct cert *hit = cache_find(d->certs, hash, der);
     if (!hit)
         return false;
     d->st.cert_cache_hits++;
@@ -478,12 +484,10 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     out->path_len = -1;
     if (d->cfg.skip_certificates)
         return; /* nothing will read it: the chain keeps only its length */
-    uint8_t md[64];
-    if (digest(DIGEST_SHA256, der.p, der.left, md) == 32)
-        memcpy(out->sha256, md, 32);
+    uint64_t hash = der_hash(der);
     struct certcache *cc = d->certs;
     pthread_rwlock_rdlock(&cc->entries);
-    bool found = from_cache(d, a, out);
+    bool found = from_cache(d, a, hash, der, out);
     pthread_rwlock_unlock(&cc->entries);
     if (found)
         return;
@@ -491,12 +495,15 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
      * threads meet it, and the counts do not depend on timing; so another
      * may have decoded it since the look above */
     pthread_rwlock_wrlock(&cc->entries);
-    if (from_cache(d, a, out)) {
+    if (from_cache(d, a, hash, der, out)) {
         pthread_rwlock_unlock(&cc->entries);
         return;
     }
     d->st.certs_parsed++;
-    if (digest(DIGEST_SHA1, der.p, der.left, md) == 20) /* a hit copies it from the cache */
+    uint8_t md[64]; /* a hit copies both from the cache */
+    if (digest(DIGEST_SHA256, der.p, der.left, md) == 32)
+        memcpy(out->sha256, md, 32);
+    if (digest(DIGEST_SHA1, der.p, der.left, md) == 20)
         memcpy(out->sha1, md, 20);
     if (!store_bytes(a, der, &out->der))
         out->der.len = 0;
@@ -509,7 +516,7 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
         X509_free(x);
     }
     ERR_clear_error();
-    cache_put(cc, out);
+    cache_put(cc, hash, out);
     pthread_rwlock_unlock(&cc->entries);
 }
 

@@ -124,6 +124,37 @@ static void proxy_certificate(void **state)
     fx_free(&f);
 }
 
+/* The decoded-certificate cache knows a certificate by its bytes: the
+ * same DER again is a hit with the same facts and digests, and one byte
+ * changed (the signature's last, same length) is decoded afresh. */
+static void certificate_cache_knows_the_bytes(void **state)
+{
+    (void)state;
+    static uint8_t der[4096];
+    size_t n = read_cert_der("traces/pki/server-ecdsa.pem", der, sizeof(der));
+    struct fx f;
+    fx_open(&f);
+    struct hsctx h = fx_hsctx(&f, 1);
+    struct cert first, again, changed;
+    x509_decode(f.d, h.s->arena, cur_make(der, n), &first);
+    x509_decode(f.d, h.s->arena, cur_make(der, n), &again);
+    assert_int_equal(dissect_stats(f.d)->certs_parsed, 1);
+    assert_int_equal(dissect_stats(f.d)->cert_cache_hits, 1);
+    assert_string_equal(again.subject, first.subject);
+    assert_memory_equal(again.sha256, first.sha256, 32);
+    assert_memory_equal(again.sha1, first.sha1, 20);
+    assert_int_equal(again.der.len, n);
+    assert_memory_equal(again.der.p, der, n);
+    assert_ptr_not_equal(again.der.p, first.der.p); /* each its own copy */
+    der[n - 1] ^= 1;
+    x509_decode(f.d, h.s->arena, cur_make(der, n), &changed);
+    assert_int_equal(dissect_stats(f.d)->certs_parsed, 2);
+    assert_int_equal(dissect_stats(f.d)->cert_cache_hits, 1);
+    assert_memory_not_equal(changed.sha256, first.sha256, 32);
+    assert_memory_equal(changed.der.p, der, n);
+    fx_free(&f);
+}
+
 static void certificate_tls13_and_unknown_version(void **state)
 {
     (void)state;
@@ -551,6 +582,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(certificate_tls12),
         cmocka_unit_test(proxy_certificate),
+        cmocka_unit_test(certificate_cache_knows_the_bytes),
         cmocka_unit_test(certificate_tls13_and_unknown_version),
         cmocka_unit_test(certificate_tls13_entry_extensions),
         cmocka_unit_test(certificate_garbage_is_kept_with_a_reason),
