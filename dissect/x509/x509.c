@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 enum { CACHE_CERTS = 2048 };
@@ -32,6 +33,9 @@ struct certcache {
     pthread_rwlock_t entries;
     struct arena *arena; /* the certificates, where they never move */
     struct hmap by_der; /* of struct cert *, in the arena */
+    /* random, so that a crafted capture cannot pile distinct
+     * certificates onto one hash: each would be compared with them all */
+    uint64_t seed;
 };
 
 struct certcache *certcache_new(void)
@@ -42,6 +46,10 @@ struct certcache *certcache_new(void)
     pthread_mutex_init(&cc->lock, NULL);
     pthread_rwlock_init(&cc->entries, NULL);
     cc->refs = 1;
+    /* not OpenSSL's generator: starting it took 3 ms of every run; with
+     * none, 0: slower when attacked, never wrong */
+    if (getrandom(&cc->seed, sizeof(cc->seed), GRND_NONBLOCK) != (ssize_t)sizeof(cc->seed))
+        cc->seed = 0;
     cc->arena = arena_new();
     if (!cc->arena) {
         certcache_free(cc);
@@ -78,9 +86,9 @@ void certcache_free(struct certcache *cc)
  * bytes to confirm it. A SHA-256 of every certificate of every session
  * cost more than the lookup it keyed; the digests are made once, with
  * the decoding, and copied with the rest. */
-static uint64_t der_hash(struct cur der)
+static uint64_t der_hash(const struct certcache *cc, struct cur der)
 {
-    return hmap_hash_bytes(der.p, der.left, 0);
+    return hmap_hash_bytes(der.p, der.left, cc->seed);
 }
 
 static bool same_der(uintptr_t value, const void *key, const void *ctx)
@@ -484,8 +492,8 @@ void x509_decode(struct dissect *d, struct arena *a, struct cur der,
     out->path_len = -1;
     if (d->cfg.skip_certificates)
         return; /* nothing will read it: the chain keeps only its length */
-    uint64_t hash = der_hash(der);
     struct certcache *cc = d->certs;
+    uint64_t hash = der_hash(cc, der);
     pthread_rwlock_rdlock(&cc->entries);
     bool found = from_cache(d, a, hash, der, out);
     pthread_rwlock_unlock(&cc->entries);
