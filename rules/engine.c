@@ -341,8 +341,10 @@ static void learn_client(struct rules *r, const struct session *s)
         offered[CO_EXPORT] |= (ci->flags & CF_EXPORT) != 0;
         offered[CO_ANON] |= (ci->flags & CF_ANON) != 0;
         offered[CO_RC4] |= (ci->flags & CF_RC4) != 0;
-        offered[CO_3DES] |= strstr(ci->enc, "3DES") != NULL;
-        offered[CO_DES] |= strncmp(ci->enc, "DES", 3) == 0;
+        if (ci->flags & CF_WEAK_BLOCK) { /* every DES and 3DES suite: the names only then */
+            offered[CO_3DES] |= strstr(ci->enc, "3DES") != NULL;
+            offered[CO_DES] |= strncmp(ci->enc, "DES", 3) == 0;
+        }
     }
     bool any = false;
     for (int k = 0; k < CO_COUNT; k++)
