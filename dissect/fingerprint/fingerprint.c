@@ -32,26 +32,51 @@ enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
 
 /* A fingerprint's text: the longest a hello can make (every one of 32767
  * suites as "65535,") fits well inside the limit. An append that fails
- * marks the text failed, and the fingerprint is left out. */
+ * marks the text failed, and the fingerprint is left out. The texts of a
+ * usual hello fit in the room the text carries: a buffer on the heap,
+ * grown a doubling at a time, made a dozen allocations a handshake. */
+enum { TEXT_LIMIT = 1u << 20, TEXT_INLINE = 1024 };
+
 struct text {
-    struct buf b;
+    size_t len; /* of inline_text, while the text is there */
     bool failed;
+    struct buf spill; /* the text once it outgrew inline_text */
+    char inline_text[TEXT_INLINE];
 };
 
-enum { TEXT_LIMIT = 1u << 20 };
+/* not "= {0}": clearing the room cost more than filling it */
+static void text_init(struct text *t)
+{
+    t->len = 0;
+    t->failed = false;
+    t->spill = (struct buf){.limit = TEXT_LIMIT};
+    t->inline_text[0] = 0;
+}
 
 /* add_raw - n bytes as they are. No printf here: formatting was the
  * costliest part of a handshake. */
 static void add_raw(struct text *t, const char *s, size_t n)
 {
-    t->b.limit = TEXT_LIMIT;
-    if (!t->failed && !buf_add(&t->b, s, n))
+    if (t->failed)
+        return;
+    if (!t->spill.p && n < TEXT_INLINE - t->len) {
+        memcpy(t->inline_text + t->len, s, n);
+        t->len += n;
+        t->inline_text[t->len] = 0;
+        return;
+    }
+    if ((!t->spill.p && !buf_add(&t->spill, t->inline_text, t->len)) || !buf_add(&t->spill, s, n))
         t->failed = true;
 }
 
 static const char *text_str(const struct text *t)
 {
-    return t->b.p ? (const char *)t->b.p : "";
+    return t->spill.p ? (const char *)t->spill.p : t->inline_text;
+}
+
+static size_t text_len(const struct text *t)
+{
+    return t->spill.p ? t->spill.len : t->len;
 }
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -70,24 +95,42 @@ static void add_uint(struct text *t, uint32_t v)
 /* done - the text in the arena (NULL when anything failed); t is freed. */
 static char *done(struct text *t, struct arena *a)
 {
-    char *s = t->failed || !t->b.p ? NULL : arena_strndup(a, (const char *)t->b.p, t->b.len);
-    buf_free(&t->b);
-    t->failed = false;
+    char *s = t->failed ? NULL : arena_strndup(a, text_str(t), text_len(t));
+    buf_free(&t->spill);
     return s;
 }
 
 /* ---- lists of codes -------------------------------------------------------------- */
 
+/* The lists of a usual hello fit in the room a list carries; a longer
+ * one (a hostile hello may offer thousands) goes to the heap. */
+enum { CODES_INLINE = 128 };
+
 struct codes {
-    uint32_t *v;
+    uint32_t *v; /* inline_v, or the heap's */
     size_t n;
+    uint32_t inline_v[CODES_INLINE];
 };
+
+/* before codes_alloc, so that codes_free may follow a failure anywhere */
+static void codes_init(struct codes *c)
+{
+    c->v = NULL;
+    c->n = 0;
+}
 
 static bool codes_alloc(struct codes *c, size_t n)
 {
     c->n = 0;
-    c->v = malloc((n ? n : 1) * sizeof(*c->v));
+    c->v = n <= CODES_INLINE ? c->inline_v : malloc(n * sizeof(*c->v));
     return c->v != NULL;
+}
+
+static void codes_free(struct codes *c)
+{
+    if (c->v != c->inline_v)
+        free(c->v);
+    c->v = NULL;
 }
 
 static void keep(struct codes *c, uint32_t v, bool drop_grease)
@@ -179,8 +222,11 @@ char *fingerprint_ja3(struct arena *a, const struct hello *ch)
 {
     if (!ch->present || ch->sslv2)
         return NULL;
-    struct text t = {0};
-    struct codes list[4] = {{0}};
+    struct text t;
+    struct codes list[4];
+    text_init(&t);
+    for (size_t i = 0; i < 4; i++)
+        codes_init(&list[i]);
     bool ok = ciphers(ch, &list[0], true) && extensions(ch, &list[1], true) &&
               u16_codes(&ch->groups, &list[2]) && byte_codes(&ch->point_formats, &list[3]);
     if (ok) {
@@ -199,7 +245,7 @@ char *fingerprint_ja3(struct arena *a, const struct hello *ch)
         join(&t, &list[3], DECIMAL_DASHES);
     }
     for (size_t i = 0; i < 4; i++)
-        free(list[i].v);
+        codes_free(&list[i]);
     if (!ok)
         t.failed = true;
     return done(&t, a);
@@ -209,16 +255,18 @@ char *fingerprint_ja3s(struct arena *a, const struct hello *sh)
 {
     if (!sh->present || sh->sslv2)
         return NULL;
-    struct text t = {0};
+    struct text t;
     struct codes exts;
+    codes_init(&exts);
     if (!extensions(sh, &exts, false))
         return NULL;
+    text_init(&t);
     add_uint(&t, sh->version);
     add_raw(&t, ",", 1);
     add_uint(&t, sh->cipher);
     add_raw(&t, ",", 1);
     join(&t, &exts, DECIMAL_DASHES);
-    free(exts.v);
+    codes_free(&exts);
     return done(&t, a);
 }
 
@@ -448,11 +496,16 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
     memset(out, 0, sizeof(*out));
     if (!ch->present || ch->sslv2)
         return false;
-    struct codes cs = {0}, xs = {0}, sigs = {0}, sorted_cs = {0}, sorted_xs = {0};
+    struct codes cs, xs, sigs, sorted_cs, sorted_xs;
+    struct codes *lists[] = {&cs, &xs, &sigs, &sorted_cs, &sorted_xs};
+    for (size_t i = 0; i < 5; i++)
+        codes_init(lists[i]);
     bool ok = ciphers(ch, &cs, true) && extensions(ch, &xs, true) && u16_codes(&ch->sig_algs, &sigs) &&
               codes_alloc(&sorted_cs, cs.n) && codes_alloc(&sorted_xs, xs.n);
     char head[16] = "", ciphers_n[3], exts_n[3], alpn[3];
-    struct text t[6] = {0}; /* sorted and original: ciphers, extensions, raw */
+    struct text t[6]; /* sorted and original: ciphers, extensions, raw */
+    for (int i = 0; i < 6; i++)
+        text_init(&t[i]);
     if (ok) {
         memcpy(sorted_cs.v, cs.v, cs.n * sizeof(*cs.v));
         sorted_cs.n = cs.n;
@@ -476,8 +529,6 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
         ext_part(&t[1], &sorted_xs, &sigs);
         join(&t[2], &cs, HEX_COMMAS);
         ext_part(&t[3], &xs, &sigs);
-        for (int i = 0; i < 4; i++)
-            add_raw(&t[i], "", 0); /* an empty list is still a string */
         ok = !t[0].failed && !t[1].failed && !t[2].failed && !t[3].failed;
     }
     if (ok) {
@@ -499,12 +550,9 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
         out->ja4_ro = done(&t[5], a);
     }
     for (int i = 0; i < 6; i++)
-        buf_free(&t[i].b);
-    free(cs.v);
-    free(xs.v);
-    free(sigs.v);
-    free(sorted_cs.v);
-    free(sorted_xs.v);
+        buf_free(&t[i].spill);
+    for (size_t i = 0; i < 5; i++)
+        codes_free(lists[i]);
     return ok;
 }
 
