@@ -33,8 +33,8 @@ enum { EXT_SNI = 0x0000, EXT_ALPN = 0x0010, EXT_SUPPORTED_VERSIONS = 0x002b };
 /* A fingerprint's text: the longest a hello can make (every one of 32767
  * suites as "65535,") fits well inside the limit. An append that fails
  * marks the text failed, and the fingerprint is left out. The texts of a
- * usual hello fit in the room the text carries: a buffer on the heap,
- * grown a doubling at a time, made a dozen allocations a handshake. */
+ * usual hello fit in the room a text carries; each on the heap, grown a
+ * doubling at a time, had cost a dozen allocations a handshake. */
 enum { TEXT_LIMIT = 1u << 20, TEXT_INLINE = 1024 };
 
 struct text {
