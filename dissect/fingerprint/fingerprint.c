@@ -344,9 +344,8 @@ static bool keep_text(struct memo *m, const char *text, size_t len)
     return true;
 }
 
-static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t hex_chars)
+static void digest_hex(enum digest_alg alg, const char *text, size_t len, char *out, size_t hex_chars)
 {
-    size_t len = strlen(text);
     uint64_t h = hmap_hash_bytes(text, len, alg);
     struct memo *slots = memo_slots();
     struct memo *m = slots ? &slots[h % MEMO_SLOTS] : NULL;
@@ -369,7 +368,7 @@ static void digest_hex(enum digest_alg alg, const char *text, char *out, size_t 
 
 void fingerprint_md5(const char *text, char out[33])
 {
-    digest_hex(DIGEST_MD5, text, out, 32);
+    digest_hex(DIGEST_MD5, text, strlen(text), out, 32);
 }
 
 /* ---- JA4 ------------------------------------------------------------------------ */
@@ -449,15 +448,15 @@ static void count2(char out[3], size_t n)
     out[2] = 0;
 }
 
-/* sha12 - the first 12 hex digits of SHA-256 over text, or twelve zeros
- * when the list behind it was empty. */
-static void sha12(const char *text, bool empty, char out[13])
+/* sha12 - the first 12 hex digits of SHA-256 over the text, or twelve
+ * zeros when the list behind it was empty. */
+static void sha12(const struct text *t, bool empty, char out[13])
 {
     if (empty) {
         memcpy(out, "000000000000", 13);
         return;
     }
-    digest_hex(DIGEST_SHA256, text, out, 12);
+    digest_hex(DIGEST_SHA256, text_str(t), text_len(t), out, 12);
 }
 
 /* the "c" part: extensions, then '_' and the signature algorithms when
@@ -533,18 +532,19 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
     }
     if (ok) {
         char b[13], c[13], bo[13], co[13];
-        sha12(text_str(&t[0]), !sorted_cs.n, b);
-        sha12(text_str(&t[1]), !sorted_xs.n, c);
-        sha12(text_str(&t[2]), !cs.n, bo);
-        sha12(text_str(&t[3]), !xs.n, co);
+        sha12(&t[0], !sorted_cs.n, b);
+        sha12(&t[1], !sorted_xs.n, c);
+        sha12(&t[2], !cs.n, bo);
+        sha12(&t[3], !xs.n, co);
         ja4_sections(out->ja4, head, b, c);
         ja4_sections(out->ja4_o, head, bo, co);
         for (int raw = 4; raw < 6; raw++) {
+            const struct text *parts = &t[raw == 4 ? 0 : 2];
             add_str(&t[raw], head);
             add_raw(&t[raw], "_", 1);
-            add_str(&t[raw], text_str(&t[raw == 4 ? 0 : 2]));
+            add_raw(&t[raw], text_str(&parts[0]), text_len(&parts[0]));
             add_raw(&t[raw], "_", 1);
-            add_str(&t[raw], text_str(&t[raw == 4 ? 1 : 3]));
+            add_raw(&t[raw], text_str(&parts[1]), text_len(&parts[1]));
         }
         out->ja4_r = done(&t[4], a);
         out->ja4_ro = done(&t[5], a);
