@@ -133,6 +133,7 @@ struct batches {
     struct out_item *pending; /* gathered while settling, by the thread that settles */
     size_t n_pending, cap_pending;
     bool out_busy, out_quit;
+    size_t backlog; /* handed to the output thread, not yet handled (atomic) */
 };
 
 /* ---- the output side --------------------------------------------------------------- */
@@ -140,6 +141,7 @@ struct batches {
 /* Hands items to the output thread, waiting while its queue is full. */
 static void put_out(struct batches *b, const struct out_item *v, size_t n)
 {
+    __atomic_fetch_add(&b->backlog, n, __ATOMIC_RELAXED);
     pthread_mutex_lock(&b->qmu);
     for (size_t i = 0; i < n;) {
         while (b->qlen == OUT_QUEUE)
@@ -200,6 +202,7 @@ static void *output_main(void *arg)
                 b->cfg.on_fetch(b->cfg.ctx, it->f);
                 free(it->f);
             }
+            __atomic_fetch_sub(&b->backlog, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_lock(&b->qmu);
         b->out_busy = false;
@@ -232,6 +235,11 @@ void batches_sink(struct batches *b, struct session *s)
 uint64_t batches_sessions(const struct batches *b)
 {
     return __atomic_load_n(&b->handed, __ATOMIC_RELAXED);
+}
+
+size_t batches_backlog(const struct batches *b)
+{
+    return __atomic_load_n(&b->backlog, __ATOMIC_RELAXED);
 }
 
 /* ---- revocation fetches and quiet connections, in capture order ------------------- */

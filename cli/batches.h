@@ -61,6 +61,9 @@ void batches_sync(struct batches *b);
 void batches_finish(struct batches *b);
 /* batches_sessions - sessions handed on so far. */
 uint64_t batches_sessions(const struct batches *b);
+/* batches_backlog - items handed to the output thread and not yet
+ * handled (0 without one); any thread may ask. */
+size_t batches_backlog(const struct batches *b);
 /* batches_sink - the sink every tracker's dissect must be given (ctx: the
  * batches). */
 void batches_sink(struct batches *b, struct session *s);

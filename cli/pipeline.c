@@ -16,7 +16,7 @@
 static void on_session(void *ctx, struct session *s)
 {
     struct pipeline *p = ctx;
-    if (p->fingerprint)
+    if (p->fingerprint && !s->fp.made)
         fingerprint_session(s);
     if (!p->skip_rules)
         rules_eval(p->rules, s);
@@ -59,6 +59,21 @@ static void on_quiet(void *ctx, const struct quiet_conn *q)
 {
     struct pipeline *p = ctx;
     rules_quiet(p->rules, q);
+}
+
+/* The writer makes the fingerprints of one tracker's sessions (see
+ * pipeline_open), yet they cost it about three times what they cost the
+ * tracker, which makes them as the flow closes, its hellos still in its
+ * cache. So the tracker makes them whenever the writer has fallen behind:
+ * the two then share them in whatever measure keeps both busy. The
+ * output is the same whoever makes them (docs/performance.md, issue 19's
+ * tenth step). */
+enum { WRITER_BEHIND = 256 };
+
+static bool writer_behind(void *ctx)
+{
+    const struct pipeline *p = ctx;
+    return p->batches && batches_backlog(p->batches) >= WRITER_BEHIND;
 }
 
 /* JSON, text and Zeek's logs: writing a session costs much */
@@ -166,6 +181,8 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
             dissect_use_keylog(t->dissect, p->keylog);
         dissect_on_fetch(t->dissect, on_fetch, p);
         dissect_on_quiet(t->dissect, on_quiet, p);
+        if (p->fingerprint)
+            dissect_fingerprint_when(t->dissect, writer_behind, p);
         struct flow_handler h = dissect_flow_handler(t->dissect);
         t->capture = capture_new(&lim, &h);
         if (!t->capture) {

@@ -78,6 +78,10 @@ void dissect_use_keylog(struct dissect *d, struct keylog *k);
 void dissect_on_fetch(struct dissect *d, dissect_fetch_sink sink, void *ctx);
 /* dissect_on_quiet - also report connections that ended without a byte. */
 void dissect_on_quiet(struct dissect *d, dissect_quiet_sink sink, void *ctx);
+/* dissect_fingerprint_when - with skip_fingerprints, make them anyway as a
+ * session is finished whenever now(ctx) says so: for a reader whose
+ * consumer makes the missing ones (fp.made) and is at times behind. */
+void dissect_fingerprint_when(struct dissect *d, bool (*now)(void *ctx), void *ctx);
 
 /* dissect_flow_handler - the callbacks to give capture_new. */
 struct flow_handler dissect_flow_handler(struct dissect *d);

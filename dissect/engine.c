@@ -568,6 +568,12 @@ void dissect_on_quiet(struct dissect *d, dissect_quiet_sink sink, void *ctx)
     d->quiet_ctx = ctx;
 }
 
+void dissect_fingerprint_when(struct dissect *d, bool (*now)(void *ctx), void *ctx)
+{
+    d->fingerprint_now = now;
+    d->fingerprint_ctx = ctx;
+}
+
 void dissect_finish(struct dissect *d)
 {
     queue_pump(d, true);

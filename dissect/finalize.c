@@ -103,7 +103,7 @@ void finalize_session(struct dissect *d, struct session *s)
         s->established = true;
     s->one_way = one_way(s);
     s->ech = ech_outcome(s);
-    if (!d->cfg.skip_fingerprints)
+    if (!d->cfg.skip_fingerprints || (d->fingerprint_now && d->fingerprint_now(d->fingerprint_ctx)))
         fingerprint_session(s);
     if (!d->cfg.skip_trust) {
         trust_check(d, s, &s->server_certs);

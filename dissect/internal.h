@@ -113,6 +113,8 @@ struct dissect {
     void *fetch_ctx;
     dissect_quiet_sink quiet_sink;
     void *quiet_ctx;
+    bool (*fingerprint_now)(void *ctx);
+    void *fingerprint_ctx;
     struct keylog *keylog;
     struct quic_work *quic_work; /* QUIC's cipher context and scratch, made at first use */
     /* batched: sessions leave only through dissect_pump_all */

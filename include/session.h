@@ -360,6 +360,7 @@ struct fingerprints {
     char ja3_hash[33], ja3s_hash[33]; /* lowercase hex MD5 */
     char ja4[40], ja4_o[40];          /* JA4, and over the original order */
     const char *ja4_r, *ja4_ro;       /* raw forms: sorted, original order */
+    bool made;                        /* filled in, by whichever thread made them */
 };
 
 /* What the server made of an Encrypted Client Hello offer. The outer

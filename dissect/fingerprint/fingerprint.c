@@ -575,4 +575,5 @@ void fingerprint_session(struct session *s)
         fp->ja4_r = j.ja4_r;
         fp->ja4_ro = j.ja4_ro;
     }
+    fp->made = true;
 }

@@ -1,12 +1,14 @@
 /* Stream-level dissection: finding TLS by content, records split and
  * coalesced, STARTTLS and proxy preambles, alerts, heartbeats, gaps and
- * resynchronisation, skipping protected records, and a whole handshake. */
+ * resynchronisation, skipping protected records, a whole handshake, and
+ * fingerprints made as the session is finished only when asked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <string.h>
 
+#include "dissect/fingerprint/fingerprint.h"
 #include "tests/unit/builder.h"
 #include "tests/unit/fixture.h"
 
@@ -607,6 +609,90 @@ static void detect_start_verdicts(void **state)
     assert_null(detect_prelude(cur_make("hello", 5), true, &tunnel));
 }
 
+/* ---- fingerprints made at finalize, or left for the reader -------------------------- */
+
+enum fp_mode { FP_ALWAYS, FP_NEVER, FP_WHEN_ASKED, FP_WHEN_REFUSED };
+
+static bool answer_yes(void *ctx)
+{
+    (*(int *)ctx)++;
+    return true;
+}
+
+static bool answer_no(void *ctx)
+{
+    (*(int *)ctx)++;
+    return false;
+}
+
+/* A TLS 1.2 hello and answer through a dissector set up for mode; the
+ * session, and in *asked how often the dissector asked. */
+static struct session *hello_session(enum fp_mode mode, int *asked)
+{
+    struct fx f;
+    fx_open(&f);
+    f.d->cfg.skip_fingerprints = mode != FP_ALWAYS;
+    if (mode == FP_WHEN_ASKED || mode == FP_WHEN_REFUSED)
+        dissect_fingerprint_when(f.d, mode == FP_WHEN_ASKED ? answer_yes : answer_no, asked);
+    client_hello_record(&ch_rec, "example.com");
+    feed_all(&f, 0, &ch_rec);
+    server_flight12(&sh_rec);
+    feed_all(&f, 1, &sh_rec);
+    fx_close(&f);
+    struct session *s = f.got;
+    f.got = NULL;
+    fx_free(&f);
+    assert_non_null(s);
+    return s;
+}
+
+static void same_fingerprints(const struct fingerprints *a, const struct fingerprints *b)
+{
+    assert_true(a->made && b->made);
+    assert_string_equal(a->ja3, b->ja3);
+    assert_string_equal(a->ja3_hash, b->ja3_hash);
+    assert_string_equal(a->ja3s, b->ja3s);
+    assert_string_equal(a->ja3s_hash, b->ja3s_hash);
+    assert_string_equal(a->ja4, b->ja4);
+    assert_string_equal(a->ja4_o, b->ja4_o);
+    assert_string_equal(a->ja4_r, b->ja4_r);
+    assert_string_equal(a->ja4_ro, b->ja4_ro);
+}
+
+static void fingerprints_made_when_asked(void **state)
+{
+    (void)state;
+    int asked = 0;
+    struct session *always = hello_session(FP_ALWAYS, &asked);
+    assert_true(always->fp.made);
+    assert_int_equal(strlen(always->fp.ja4), 36);
+    assert_int_equal(asked, 0);
+
+    struct session *never = hello_session(FP_NEVER, &asked);
+    assert_false(never->fp.made);
+    assert_null(never->fp.ja3);
+    assert_string_equal(never->fp.ja4, "");
+
+    /* asked once, at the end of the session: made there, as always */
+    struct session *yes = hello_session(FP_WHEN_ASKED, &asked);
+    assert_int_equal(asked, 1);
+    same_fingerprints(&yes->fp, &always->fp);
+
+    /* refused: left undone, and the reader's making them gives the same */
+    asked = 0;
+    struct session *no = hello_session(FP_WHEN_REFUSED, &asked);
+    assert_int_equal(asked, 1);
+    assert_false(no->fp.made);
+    assert_null(no->fp.ja3);
+    fingerprint_session(no);
+    same_fingerprints(&no->fp, &always->fp);
+
+    session_free(always);
+    session_free(never);
+    session_free(yes);
+    session_free(no);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +715,7 @@ int main(void)
         cmocka_unit_test(sslv2_client_hello),
         cmocka_unit_test(alerts_before_any_hello),
         cmocka_unit_test(detect_start_verdicts),
+        cmocka_unit_test(fingerprints_made_when_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
