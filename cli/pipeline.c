@@ -62,12 +62,11 @@ static void on_quiet(void *ctx, const struct quiet_conn *q)
 }
 
 /* The writer makes the fingerprints of one tracker's sessions (see
- * pipeline_open), yet they cost it about three times what they cost the
- * tracker, which makes them as the flow closes, its hellos still in its
- * cache. So the tracker makes them whenever the writer has fallen behind:
- * the two then share them in whatever measure keeps both busy. The
- * output is the same whoever makes them (docs/performance.md, issue 19's
- * tenth step). */
+ * pipeline_open), yet they cost it more than they cost the tracker, which
+ * makes them as the flow closes, its hellos still in its cache. So the
+ * tracker makes them whenever the writer has fallen behind: the two then
+ * share them in whatever measure keeps both busy. The output is the same
+ * whoever makes them (docs/performance.md, issue 19's tenth step). */
 enum { WRITER_BEHIND = 256 };
 
 static bool writer_behind(void *ctx)
