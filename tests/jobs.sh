@@ -5,7 +5,10 @@
 #    and 3, and decrypted with all their key logs joined, up to -j 4 (and
 #    each capture of the corpus in ../shared when it is there);
 #  - a dense capture made by bench/ (real OpenSSL handshakes), with the
-#    default and a 1-second idle timeout (idle sweeps on every tracker);
+#    default and a 1-second idle timeout (idle sweeps on every tracker),
+#    and with its first connection held open behind all the others, so
+#    that it is reported early (the 4,096 finished sessions held for
+#    order), at the same packet whatever the trackers;
 #  - a capture of a few long transfers, which one tracker reads with all
 #    of the limits whatever -j says;
 #  - a capture cut in two at a point in time, the halves given in reverse
@@ -97,6 +100,48 @@ sessions=$("$bin" read -f json "$dense" | grep -c '"type":"session"')
 [ "$sessions" -eq 20000 ] || fail "dense capture: $sessions sessions reported, 20000 made"
 same_output "dense capture (json)" -f json "$dense"
 same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$dense"
+
+# the first connection never ends and sends a record every 500 packets:
+# 20,000 finished sessions pile up behind it, so it is reported early once
+# 4,096 wait, and followed no further, at the same packet whatever the
+# trackers; how many records it shows says where
+python3 - "$dense" "$work/held.pcap" <<'EOF' || fail "cannot make held.pcap"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off, key, last_data, since = [data[:24]], 24, None, None, 0
+def tcp_of(pkt):
+    if len(pkt) < 34 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
+        return None
+    t = 14 + (pkt[14] & 15) * 4
+    sport, dport, seq = struct.unpack(">HHI", pkt[t:t + 8])
+    return (pkt[26:30], sport, pkt[30:34], dport), t, seq, pkt[t + 13], len(pkt) - t - (pkt[t + 12] >> 4) * 4
+while off + 16 <= len(data):
+    hdr = data[off:off + 16]
+    pkt = data[off + 16:off + 16 + struct.unpack("<I", hdr[8:12])[0]]
+    off += 16 + len(pkt)
+    seg = tcp_of(pkt)
+    if seg and key is None and seg[3] == 0x02:
+        key = seg[0]
+    if seg and key in (seg[0], (seg[0][2], seg[0][3], seg[0][0], seg[0][1])):
+        if seg[3] & 0x05:  # its FIN and RST are left out
+            continue
+        if seg[0] == key and seg[4] > 0:
+            last_data = (bytearray(pkt), seg[1], seg[2] + seg[4], seg[4])
+    elif last_data and since >= 500:  # its last record again, next in sequence
+        copy, t, seq, n = last_data
+        copy[t + 4:t + 8] = struct.pack(">I", seq & 0xffffffff)
+        out.append(hdr[:8] + struct.pack("<II", len(copy), len(copy)) + bytes(copy))
+        last_data, since = (copy, t, seq + n, n), 0
+    since += 1
+    out.append(hdr + pkt)
+open(sys.argv[2], "wb").write(b"".join(out))
+EOF
+same_output "a connection held open behind 20,000 sessions (json)" -f json "$work/held.pcap"
+held=$(head -1 "$work/j1.out" | sed -n 's/.*"c2s":{[^}]*"application_data":\([0-9]*\).*/\1/p')
+# reported early: after some of the records added, long before the last
+if [ -z "$held" ] || [ "$held" -le 10 ] || [ "$held" -ge 300 ]; then
+  fail "held connection: reported with ${held:-no} client records, not early (the window not reached?)"
+fi
 
 # a few long transfers: connections seldom begin, so one tracker reads the
 # capture whatever -j says (a second would only read every byte again),
