@@ -3,14 +3,19 @@
 # clang and -fsanitize=thread): every trace with its key log, and every
 # trace as one capture with all the key logs joined, read with -j 4 and
 # -j 2 in every format (with -j 2, JSON and text run one tracker beside
-# the writer, which then makes the fingerprints) and checked with -j 4.
-# Any data race report fails; so does decrypting fewer sessions than
-# -j 1. Skipped for a build without TSan.
+# the writer, which then makes the fingerprints) and checked with -j 4;
+# and, given the bench's generator, a capture of 4,000 real handshakes
+# read with -j 2 and -j 3: the traces fill no batch, so only there do the
+# trackers meet with sessions to settle, the output queue fill, and the
+# tracker make fingerprints while the writer is behind. Any data race
+# report fails; so does decrypting fewer sessions than -j 1, or output
+# that differs from -j 1's. Skipped for a build without TSan.
 #
-#   tests/tsan.sh TLSSCOPE SOURCE_DIR
+#   tests/tsan.sh TLSSCOPE SOURCE_DIR [BENCHGEN]
 set -u
 bin=$(realpath "$1")
 src=$(realpath "$2")
+gen=${3:+$(realpath "$3")}
 if ! grep -qa ThreadSanitizer "$bin"; then
   echo "tsan: skipped, not a ThreadSanitizer build (make check-tsan runs it)"
   exit 77
@@ -61,8 +66,30 @@ four=$(grep -c '"decrypted":true' "$work/out")
 # shellcheck disable=SC2086
 tsan "check -j 4" check -j 4 --keylog "$work/all.keylog" -e 'version>=1.2' $all
 
+dense=""
+if [ -n "$gen" ]; then
+  if "$src/bench/gen-pki.sh" "$work/pki" >/dev/null 2>&1 &&
+    "$gen" --pki "$work/pki" --out "$work/dense.pcap" --sessions 4000 --unique 400 2>/dev/null; then
+    dense="$work/dense.pcap"
+  else
+    echo "FAIL: cannot make a capture with $gen"
+    failures=$((failures + 1))
+  fi
+fi
+if [ -n "$dense" ]; then
+  for f in json csv; do
+    tsan "4,000 handshakes ($f, -j 1)" read -j 1 -f $f "$dense"
+    mv "$work/out" "$work/dense1.out"
+    for j in 2 3; do
+      tsan "4,000 handshakes ($f, -j $j)" read -j $j -f $f "$dense"
+      cmp -s "$work/out" "$work/dense1.out" ||
+        { echo "FAIL: 4,000 handshakes ($f): -j $j differs from -j 1"; failures=$((failures + 1)); }
+    done
+  done
+fi
+
 if [ $failures -gt 0 ]; then
   echo "tsan: $failures of $runs runs failed"
   exit 1
 fi
-echo "tsan: $runs runs with -j 4 and -j 2 over traces/ and their key logs ($four sessions decrypted, as with -j 1): no data race"
+echo "tsan: $runs runs with -j 4 and -j 2 over traces/ and their key logs ($four sessions decrypted, as with -j 1)${dense:+, and -j 2 and -j 3 over 4,000 handshakes}: no data race"
