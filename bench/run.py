@@ -258,9 +258,9 @@ def main():
         pair = ratio(name, "tlsscope -j 1" + suffix, PAIR + suffix)
         return "this machine's ceiling %.2fx" % (2 * pair) if pair else ""
 
-    def with_best(name, a, b, note, fmt="%.2fx"):
+    def with_best(name, a, b, note):
         best = best_ratio(name, a, b)
-        said = ("best times " + fmt % best) if best else ""
+        said = "best times %.2fx" % best if best else ""
         return "; ".join(x for x in (said, note) if x)
 
     checks = []
