@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,12 @@ static int bundle_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X
             continue;
         const unsigned char *p = b->v[i].der;
         X509 *x = b->v[i].aux ? d2i_X509_AUX(NULL, &p, b->v[i].len) : d2i_X509(NULL, &p, b->v[i].len);
+        /* Its extensions cached now, before another thread can see it:
+         * OpenSSL caches them at a verification's first use, writing to
+         * the certificate while a second thread's verification reads it
+         * (ThreadSanitizer saw it in test_roots' two threads). */
+        if (x)
+            (void)X509_check_purpose(x, -1, 0);
         added |= x && X509_STORE_add_cert(store, x) == 1; /* a second thread's copy is one */
         X509_free(x);
     }
