@@ -170,7 +170,11 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
             cli_error("out of memory");
             return EXIT_INPUT;
         }
-        if (dissect_load_trust(t->dissect, o->ca_file, !dc.skip_trust, err, sizeof(err)) != ST_OK) {
+        if (i && dissect_share_trust(t->dissect, p->trackers[0].dissect) != ST_OK) {
+            cli_error("out of memory");
+            return EXIT_INPUT;
+        }
+        if (!i && dissect_load_trust(t->dissect, o->ca_file, !dc.skip_trust, err, sizeof(err)) != ST_OK) {
             cli_error("%s: %s", o->ca_file, err);
             return EXIT_INPUT;
         }

@@ -72,6 +72,9 @@ struct dissect *dissect_new(const struct dissect_config *cfg,
  * reason in err when ca_file cannot be used. */
 MUST_CHECK enum st dissect_load_trust(struct dissect *d, const char *ca_file,
                                       bool system_roots, char *err, size_t errlen);
+/* dissect_share_trust - verify as from does, with the same stores: the
+ * CA file is read once for every tracker. ST_NOMEM without memory. */
+MUST_CHECK enum st dissect_share_trust(struct dissect *d, const struct dissect *from);
 /* dissect_use_keylog - decrypt with these secrets (not owned; NULL: none). */
 void dissect_use_keylog(struct dissect *d, struct keylog *k);
 /* dissect_on_fetch - also report revocation fetches to sink. */

@@ -2,8 +2,9 @@
 # -j N gives the same output as -j 1, byte for byte, and several files are
 # one capture in timestamp order:
 #  - every trace in traces/ as one capture, in every format, with -j 1, 2
-#    and 3, and decrypted with all their key logs joined, up to -j 4 (and
-#    each capture of the corpus in ../shared when it is there);
+#    and 3, verified against a CA file (one store for all trackers), and
+#    decrypted with all their key logs joined, up to -j 4 (and each
+#    capture of the corpus in ../shared when it is there);
 #  - a dense capture made by bench/ (real OpenSSL handshakes), with the
 #    default and a 1-second idle timeout (idle sweeps on every tracker),
 #    and with its first connection held open behind all the others, so
@@ -55,6 +56,12 @@ for f in text json csv; do
   same_output "all traces ($f)" -f "$f" $(ls traces/*.pcap traces/*.pcapng)
   checked=$((checked + 1))
 done
+# verified against a CA file, whose store the trackers share
+# shellcheck disable=SC2046
+same_output "all traces against a CA file (json)" -f json --ca-file traces/pki/ca.pem \
+  $(ls traces/*.pcap traces/*.pcapng)
+verified=$(grep -c '"ca_file":{"ok":true' "$work/j1.out")
+[ "$verified" -ge 50 ] || fail "all traces against a CA file: only $verified chains verified"
 # decrypting: every trace as one capture with all the key logs joined (the
 # trackers decrypt on several threads at once), up to -j 4
 cat traces/*.keylog >"$work/all.keylog"

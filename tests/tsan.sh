@@ -3,7 +3,8 @@
 # clang and -fsanitize=thread): every trace with its key log, and every
 # trace as one capture with all the key logs joined, read with -j 4 and
 # -j 2 in every format (with -j 2, JSON and text run one tracker beside
-# the writer, which then makes the fingerprints) and checked with -j 4;
+# the writer, which then makes the fingerprints), checked with -j 4, and
+# verified against a CA file with -j 4 (the trackers share its store);
 # and, given the bench's generator, a capture of 4,000 real handshakes
 # read with -j 2 and -j 3: the traces fill no batch, so only there do the
 # trackers meet with sessions to settle, the output queue fill, and the
@@ -65,6 +66,11 @@ four=$(grep -c '"decrypted":true' "$work/out")
 [ "$four" -eq "$one" ] || { echo "FAIL: -j 4 decrypted $four sessions, -j 1 $one"; failures=$((failures + 1)); }
 # shellcheck disable=SC2086
 tsan "check -j 4" check -j 4 --keylog "$work/all.keylog" -e 'version>=1.2' $all
+# one store of the CA file for every tracker, its CAs decoded as chains name them
+# shellcheck disable=SC2086
+tsan "all traces against a CA file, -j 4" read -j 4 -f json --ca-file traces/pki/ca.pem $all
+verified=$(grep -c '"ca_file":{"ok":true' "$work/out")
+[ "$verified" -ge 50 ] || { echo "FAIL: -j 4 verified only $verified chains against the CA file"; failures=$((failures + 1)); }
 
 dense=""
 if [ -n "$gen" ]; then

@@ -10,7 +10,8 @@
  * decoded alone (a Name has no key to decode). A chain's issuer is then
  * compared with those names the way OpenSSL compares names (their
  * canonical encodings), and each certificate that matches is decoded
- * and added to the store, where later lookups find it. */
+ * and added to the store, where later lookups find it. A --ca-file is
+ * read the same way, into a store of its own. */
 #include "dissect/x509/x509.h"
 
 #include <openssl/err.h>
@@ -19,6 +20,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,8 @@ struct bundle_cert {
 struct bundle {
     struct bundle_cert *v;
     size_t n, cap;
+    size_t blocks;    /* PEM blocks read */
+    size_t broken_at; /* the first block that is not a readable certificate (1: the first); 0: none */
 };
 
 static void bundle_free(struct bundle *b)
@@ -97,8 +101,11 @@ static bool bundle_add(struct bundle *b, const char *name, unsigned char *der, l
     if (!aux && strcmp(name, PEM_STRING_X509) != 0 && strcmp(name, PEM_STRING_X509_OLD) != 0)
         return false; /* CRLs and keys: a chain's issuer is never one */
     X509_NAME *subject = bundle_subject(der, (size_t)len);
-    if (!subject)
+    if (!subject) {
+        if (!b->broken_at)
+            b->broken_at = b->blocks;
         return false;
+    }
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 256;
         struct bundle_cert *v = realloc(b->v, cap * sizeof(*v));
@@ -126,14 +133,21 @@ static struct bundle *bundle_read(const char *path)
     char *name = NULL, *header = NULL;
     unsigned char *der = NULL;
     long len = 0;
+    ERR_clear_error(); /* its last error says how the reading ended */
     while (PEM_read_bio(bio, &name, &header, &der, &len) == 1) {
+        b->blocks++;
         if (!bundle_add(b, name, der, len))
             OPENSSL_free(der);
         OPENSSL_free(name);
         OPENSSL_free(header);
     }
+    /* the end of the file reads as "no start line"; anything else is a
+     * block that could not be read, and the rest of the file with it */
+    unsigned long e = ERR_peek_last_error();
+    if (e && ERR_GET_REASON(e) != PEM_R_NO_START_LINE && !b->broken_at)
+        b->broken_at = b->blocks + 1;
     BIO_free(bio);
-    ERR_clear_error(); /* the end of the file reads as "no start line" */
+    ERR_clear_error();
     return b;
 }
 
@@ -193,12 +207,12 @@ static void bundle_method_make(void)
     X509_LOOKUP_meth_free(m);
 }
 
-X509_STORE *roots_system_store(void)
+/* A store that finds the bundle's certificates (b may be NULL: none);
+ * NULL without memory. */
+static X509_STORE *bundle_store(struct bundle *b)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, bundle_method_make);
-    const char *file = getenv(X509_get_default_cert_file_env());
-    struct bundle *b = bundle_read(file ? file : X509_get_default_cert_file());
     X509_STORE *st = bundle_method ? X509_STORE_new() : NULL;
     X509_LOOKUP *lookup = st ? X509_STORE_add_lookup(st, bundle_method) : NULL;
     if (!lookup) {
@@ -208,8 +222,38 @@ X509_STORE *roots_system_store(void)
     }
     if (b && X509_LOOKUP_set_method_data(lookup, b) != 1)
         bundle_free(b);
+    return st;
+}
+
+X509_STORE *roots_file_store(const char *path, char *why, size_t whylen)
+{
+    struct bundle *b = bundle_read(path);
+    if (!b) {
+        snprintf(why, whylen, "cannot be read");
+        return NULL;
+    }
+    if (b->broken_at || !b->n) {
+        if (b->broken_at)
+            snprintf(why, whylen, "PEM block %zu is not a certificate OpenSSL can read", b->broken_at);
+        else
+            snprintf(why, whylen, "no PEM certificates in it");
+        bundle_free(b);
+        return NULL;
+    }
+    X509_STORE *st = bundle_store(b);
+    if (!st)
+        snprintf(why, whylen, "out of memory");
+    return st;
+}
+
+X509_STORE *roots_system_store(void)
+{
+    const char *file = getenv(X509_get_default_cert_file_env());
+    X509_STORE *st = bundle_store(bundle_read(file ? file : X509_get_default_cert_file()));
+    if (!st)
+        return NULL;
     /* then the directory and the store, as OpenSSL's defaults have them */
-    lookup = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
+    X509_LOOKUP *lookup = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
     if (lookup)
         (void)X509_LOOKUP_add_dir(lookup, NULL, X509_FILETYPE_DEFAULT);
     lookup = X509_STORE_add_lookup(st, X509_LOOKUP_store());

@@ -7,8 +7,9 @@
  * checked, and its roots decoded as chains ask for them (roots.c): the
  * bundle is read, which a capture that shows no certificate (TLS 1.3
  * without keys) need not wait for, and once, not once per tracker with
- * -j. OpenSSL locks what a lookup adds to a store, so one serves every
- * thread. */
+ * -j. The CA file's store is made the same way, by the first tracker,
+ * and shared by the others. OpenSSL locks what a lookup adds to a store,
+ * so one serves every thread. */
 #include "dissect/internal.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { VERIFY_CACHE = 1024 };
 
@@ -37,28 +39,19 @@ struct trust {
 
 static X509_STORE *store_from(const char *file, char *err, size_t errlen)
 {
-    X509_STORE *st = X509_STORE_new();
-    if (!st) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
     FILE *probe = fopen(file, "r");
+    struct stat sb;
     if (!probe) {
         snprintf(err, errlen, "%s", strerror(errno));
-        X509_STORE_free(st);
         return NULL;
     }
+    bool dir = fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
     fclose(probe);
-    if (X509_STORE_load_file(st, file) != 1) {
-        unsigned long e = ERR_get_error();
-        const char *why = e ? ERR_reason_error_string(e) : NULL;
-        snprintf(err, errlen, "no PEM certificates in it%s%s%s", why ? " (" : "", why ? why : "",
-                 why ? ")" : "");
-        ERR_clear_error();
-        X509_STORE_free(st);
+    if (dir) {
+        snprintf(err, errlen, "%s", strerror(EISDIR));
         return NULL;
     }
-    return st;
+    return roots_file_store(file, err, errlen);
 }
 
 static X509_STORE *roots;
@@ -89,6 +82,25 @@ enum st dissect_load_trust(struct dissect *d, const char *ca_file,
         return ST_IO;
     }
     t->system_roots = system_roots;
+    trust_free(d->trust);
+    d->trust = t;
+    return ST_OK;
+}
+
+enum st dissect_share_trust(struct dissect *d, const struct dissect *from)
+{
+    const struct trust *f = from->trust;
+    struct trust *t = f ? calloc(1, sizeof(*t)) : NULL;
+    if (f && !t)
+        return ST_NOMEM;
+    if (t) {
+        if (f->cas && X509_STORE_up_ref(f->cas) != 1) {
+            free(t);
+            return ST_NOMEM;
+        }
+        t->cas = f->cas;
+        t->system_roots = f->system_roots;
+    }
     trust_free(d->trust);
     d->trust = t;
     return ST_OK;

@@ -42,6 +42,11 @@ void trust_free(struct trust *t);
  * SSL_CERT_DIR as it reads them), the bundle's certificates decoded when
  * a chain asks for their subject; NULL without memory. */
 X509_STORE *roots_system_store(void);
+/* roots_file_store - a store of the certificates in a PEM file (CRLs and
+ * keys skipped), each decoded when a chain asks for its subject; NULL
+ * with the reason in why when it holds none, or a block that is not a
+ * certificate OpenSSL can read. */
+X509_STORE *roots_file_store(const char *path, char *why, size_t whylen);
 /* bundle_subject - the subject Name of a certificate's DER, decoded on
  * its own (the caller frees it); NULL when the DER is not shaped so. */
 X509_NAME *bundle_subject(const unsigned char *der, size_t len);

@@ -4,7 +4,8 @@
  * nothing is read from a truncated or malformed DER; a bundle's roots
  * (plain and TRUSTED CERTIFICATE blocks, keys skipped) verify chains
  * as OpenSSL's own loading does, each decoded only when a chain names
- * it, on two threads at once too. */
+ * it, on two threads at once too. The same for a --ca-file's store,
+ * which also says which block of the file it cannot read. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -265,6 +266,86 @@ static void two_threads_share_a_store(void **state)
     X509_STORE_free(store);
 }
 
+/* --ca-file: the same verdicts as X509_STORE_load_file's store of the
+ * same file, each CA decoded only when a chain names it. */
+static void file_store_verdicts_are_openssls(void **state)
+{
+    (void)state;
+    char why[128] = "";
+    X509_STORE *lazy = roots_file_store(bundle, why, sizeof(why)), *loaded = X509_STORE_new();
+    assert_non_null(lazy);
+    assert_non_null(loaded);
+    assert_int_equal(X509_STORE_load_file(loaded, bundle), 1);
+    assert_int_equal(objects(lazy), 0);
+    assert_true(verifies(lazy, "traces/pki/server-rsa.pem"));
+    assert_int_equal(objects(lazy), 1);
+    for (size_t i = 0; i < sizeof(pki_certs) / sizeof(pki_certs[0]); i++)
+        assert_int_equal(verifies(lazy, pki_certs[i]), verifies(loaded, pki_certs[i]));
+    X509_STORE_free(lazy);
+    X509_STORE_free(loaded);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+}
+
+/* Refused, with the reason: a file of no certificate, one with a
+ * certificate block that does not decode or is cut short (the blocks
+ * before it readable), and one that cannot be read. */
+static void file_store_says_what_it_cannot_read(void **state)
+{
+    (void)state;
+    char path[128], why[128];
+    snprintf(path, sizeof(path), "%s/other.pem", dir);
+    static const char *const refused[][2] = {
+        {"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n",
+         "no PEM certificates in it"},
+        {"not PEM at all\n", "no PEM certificates in it"},
+        {"-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAK\n-----END CERTIFICATE-----\n",
+         "PEM block 1 is not a certificate OpenSSL can read"},
+        {"-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGSIb3DQEBBQUAMA0xCzAJBgNVBAYTAlVT\n",
+         "PEM block 1 is not a certificate OpenSSL can read"},
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        write_file(path, refused[i][0]);
+        why[0] = 0;
+        assert_null(roots_file_store(path, why, sizeof(why)));
+        assert_string_equal(why, refused[i][1]);
+    }
+    /* after a good certificate, the broken one is the second block */
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    append_pem(out, "traces/pki/ca.pem", PLAIN);
+    fputs(refused[2][0], out);
+    fclose(out);
+    assert_null(roots_file_store(path, why, sizeof(why)));
+    assert_string_equal(why, "PEM block 2 is not a certificate OpenSSL can read");
+    unlink(path);
+    assert_null(roots_file_store(path, why, sizeof(why)));
+    assert_string_equal(why, "cannot be read");
+}
+
+static void two_threads_share_a_file_store(void **state)
+{
+    (void)state;
+    char why[128];
+    X509_STORE *store = roots_file_store(bundle, why, sizeof(why));
+    assert_non_null(store);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, verify_both, store), 0);
+    for (int i = 0; i < 2; i++) {
+        void *failed;
+        assert_int_equal(pthread_join(t[i], &failed), 0);
+        assert_null(failed);
+    }
+    X509_STORE_free(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +355,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(roots_are_decoded_when_asked_for, make_bundle, remove_bundle),
         cmocka_unit_test_setup_teardown(verdicts_are_openssls, make_bundle, remove_bundle),
         cmocka_unit_test_setup_teardown(two_threads_share_a_store, make_bundle, remove_bundle),
+        cmocka_unit_test_setup_teardown(file_store_verdicts_are_openssls, make_bundle, remove_bundle),
+        cmocka_unit_test_setup_teardown(file_store_says_what_it_cannot_read, make_bundle, remove_bundle),
+        cmocka_unit_test_setup_teardown(two_threads_share_a_file_store, make_bundle, remove_bundle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
