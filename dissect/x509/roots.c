@@ -11,7 +11,11 @@
  * compared with those names the way OpenSSL compares names (their
  * canonical encodings), and each certificate that matches is decoded
  * and added to the store, where later lookups find it. A --ca-file is
- * read the same way, into a store of its own. */
+ * read the same way, into a store of its own.
+ *
+ * -j trackers verify against one store. Whatever enters it has its
+ * extensions cached first, so that no verification writes to a
+ * certificate another is reading. */
 #include "dissect/x509/x509.h"
 
 #include <openssl/err.h>
@@ -151,6 +155,33 @@ static struct bundle *bundle_read(const char *path)
     return b;
 }
 
+/* Adds a certificate to a store others verify against, its extensions
+ * cached first: OpenSSL caches them at a verification's first use,
+ * writing to the certificate while a second thread's verification reads
+ * it (ThreadSanitizer saw it in test_roots' two threads). */
+static bool add_cached(X509_STORE *store, X509 *x)
+{
+    (void)X509_check_purpose(x, -1, 0);
+    return X509_STORE_add_cert(store, x) == 1; /* a second thread's copy is one */
+}
+
+/* The store's own copy of a certificate of that subject, lent as
+ * OpenSSL's directory lookup lends it: the caller takes a reference of
+ * its own. */
+static int lend(X509_STORE *store, const X509_NAME *name, X509_OBJECT *ret)
+{
+    if (!X509_STORE_lock(store))
+        return 0;
+    X509_OBJECT *kept = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509,
+                                                        name);
+    X509 *x = kept ? X509_OBJECT_get0_X509(kept) : NULL;
+    X509_STORE_unlock(store);
+    if (!x || X509_OBJECT_set1_X509(ret, x) != 1)
+        return 0;
+    X509_free(x);
+    return 1;
+}
+
 static int bundle_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X509_NAME *name,
                              X509_OBJECT *ret)
 {
@@ -164,29 +195,10 @@ static int bundle_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X
             continue;
         const unsigned char *p = b->v[i].der;
         X509 *x = b->v[i].aux ? d2i_X509_AUX(NULL, &p, b->v[i].len) : d2i_X509(NULL, &p, b->v[i].len);
-        /* Its extensions cached now, before another thread can see it:
-         * OpenSSL caches them at a verification's first use, writing to
-         * the certificate while a second thread's verification reads it
-         * (ThreadSanitizer saw it in test_roots' two threads). */
-        if (x)
-            (void)X509_check_purpose(x, -1, 0);
-        added |= x && X509_STORE_add_cert(store, x) == 1; /* a second thread's copy is one */
+        added |= x && add_cached(store, x);
         X509_free(x);
     }
-    if (!added)
-        return 0;
-    /* The store's own copy, lent as OpenSSL's directory lookup lends it:
-     * the caller takes a reference of its own. */
-    if (!X509_STORE_lock(store))
-        return 0;
-    X509_OBJECT *kept = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509,
-                                                        name);
-    X509 *x = kept ? X509_OBJECT_get0_X509(kept) : NULL;
-    X509_STORE_unlock(store);
-    if (!x || X509_OBJECT_set1_X509(ret, x) != 1)
-        return 0;
-    X509_free(x);
-    return 1;
+    return added ? lend(store, name, ret) : 0;
 }
 
 static void bundle_lookup_free(X509_LOOKUP *lookup)
@@ -194,25 +206,59 @@ static void bundle_lookup_free(X509_LOOKUP *lookup)
     bundle_free(X509_LOOKUP_get_method_data(lookup));
 }
 
-static X509_LOOKUP_METHOD *bundle_method;
+/* The hashed directory and OpenSSL's store of it load what a chain names
+ * into the store they serve, with its extensions uncached, as the bundle
+ * once did. So they serve a store of their own, which no one verifies
+ * against, and what they load moves to the shared one cached. */
+static int elsewhere_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X509_NAME *name,
+                                X509_OBJECT *ret)
+{
+    X509_STORE *loader = X509_LOOKUP_get_method_data(lookup), *store = X509_LOOKUP_get_store(lookup);
+    X509_STORE_CTX *ctx = loader && store && type == X509_LU_X509 ? X509_STORE_CTX_new() : NULL;
+    if (!ctx || X509_STORE_CTX_init(ctx, loader, NULL, NULL) != 1) {
+        X509_STORE_CTX_free(ctx);
+        return 0;
+    }
+    STACK_OF(X509) *found = X509_STORE_CTX_get1_certs(ctx, name);
+    X509_STORE_CTX_free(ctx);
+    bool added = false;
+    for (int i = 0; i < sk_X509_num(found); i++)
+        added |= add_cached(store, sk_X509_value(found, i));
+    sk_X509_pop_free(found, X509_free);
+    ERR_clear_error(); /* a name in none of them is no error */
+    return added ? lend(store, name, ret) : 0;
+}
 
-static void bundle_method_make(void)
+static void elsewhere_lookup_free(X509_LOOKUP *lookup)
+{
+    X509_STORE_free(X509_LOOKUP_get_method_data(lookup));
+}
+
+static X509_LOOKUP_METHOD *bundle_method, *elsewhere_method;
+
+static void methods_make(void)
 {
     X509_LOOKUP_METHOD *m = X509_LOOKUP_meth_new("tlsscope bundle, decoded by subject");
     if (m && X509_LOOKUP_meth_set_get_by_subject(m, bundle_by_subject) == 1 &&
-        X509_LOOKUP_meth_set_free(m, bundle_lookup_free) == 1) {
+        X509_LOOKUP_meth_set_free(m, bundle_lookup_free) == 1)
         bundle_method = m;
-        return;
-    }
-    X509_LOOKUP_meth_free(m);
+    else
+        X509_LOOKUP_meth_free(m);
+    m = X509_LOOKUP_meth_new("tlsscope directories, cached before shared");
+    if (m && X509_LOOKUP_meth_set_get_by_subject(m, elsewhere_by_subject) == 1 &&
+        X509_LOOKUP_meth_set_free(m, elsewhere_lookup_free) == 1)
+        elsewhere_method = m;
+    else
+        X509_LOOKUP_meth_free(m);
 }
+
+static pthread_once_t methods_once = PTHREAD_ONCE_INIT;
 
 /* A store that finds the bundle's certificates (b may be NULL: none);
  * NULL without memory. */
 static X509_STORE *bundle_store(struct bundle *b)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, bundle_method_make);
+    pthread_once(&methods_once, methods_make);
     X509_STORE *st = bundle_method ? X509_STORE_new() : NULL;
     X509_LOOKUP *lookup = st ? X509_STORE_add_lookup(st, bundle_method) : NULL;
     if (!lookup) {
@@ -253,12 +299,16 @@ X509_STORE *roots_system_store(void)
     if (!st)
         return NULL;
     /* then the directory and the store, as OpenSSL's defaults have them */
-    X509_LOOKUP *lookup = X509_STORE_add_lookup(st, X509_LOOKUP_hash_dir());
+    X509_STORE *loader = elsewhere_method ? X509_STORE_new() : NULL;
+    X509_LOOKUP *lookup = loader ? X509_STORE_add_lookup(loader, X509_LOOKUP_hash_dir()) : NULL;
     if (lookup)
         (void)X509_LOOKUP_add_dir(lookup, NULL, X509_FILETYPE_DEFAULT);
-    lookup = X509_STORE_add_lookup(st, X509_LOOKUP_store());
+    lookup = loader ? X509_STORE_add_lookup(loader, X509_LOOKUP_store()) : NULL;
     if (lookup)
         (void)X509_LOOKUP_add_store(lookup, NULL);
+    lookup = loader ? X509_STORE_add_lookup(st, elsewhere_method) : NULL;
+    if (!lookup || X509_LOOKUP_set_method_data(lookup, loader) != 1)
+        X509_STORE_free(loader);
     ERR_clear_error();
     return st;
 }

@@ -5,7 +5,8 @@
  * (plain and TRUSTED CERTIFICATE blocks, keys skipped) verify chains
  * as OpenSSL's own loading does, each decoded only when a chain names
  * it, on two threads at once too. The same for a --ca-file's store,
- * which also says which block of the file it cannot read. */
+ * which also says which block of the file it cannot read, and for roots
+ * found only in the hashed directory (SSL_CERT_DIR). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -346,6 +347,80 @@ static void two_threads_share_a_file_store(void **state)
     X509_STORE_free(store);
 }
 
+/* SSL_CERT_DIR: the test CA only in a hashed directory (as c_rehash
+ * names it), the bundle holding another root. */
+static char hashed[128];
+
+static int make_hashed_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/tlsscope-roots-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
+    FILE *out = fopen(bundle, "w");
+    if (!out)
+        return -1;
+    append_pem(out, "traces/pki/rogue.pem", PLAIN);
+    fclose(out);
+    static uint8_t der[8192];
+    size_t n = read_cert_der("traces/pki/ca.pem", der, sizeof(der));
+    X509 *x = decoded(der, n);
+    snprintf(hashed, sizeof(hashed), "%s/%08lx.0", dir, X509_subject_name_hash(x));
+    out = fopen(hashed, "w");
+    if (!out)
+        return -1;
+    PEM_write_X509(out, x);
+    fclose(out);
+    X509_free(x);
+    setenv("SSL_CERT_FILE", bundle, 1);
+    setenv("SSL_CERT_DIR", dir, 1);
+    return 0;
+}
+
+static int remove_hashed_dir(void **state)
+{
+    unlink(hashed);
+    return remove_bundle(state);
+}
+
+static void hashed_directory_is_read_as_openssl_reads_it(void **state)
+{
+    (void)state;
+    X509_STORE *lazy = roots_system_store(), *loaded = X509_STORE_new();
+    assert_non_null(lazy);
+    assert_non_null(loaded);
+    assert_int_equal(X509_STORE_set_default_paths(loaded), 1);
+    assert_true(verifies(lazy, "traces/pki/server-rsa.pem"));
+    assert_int_equal(objects(lazy), 1); /* the CA, from the directory */
+    for (size_t i = 0; i < sizeof(pki_certs) / sizeof(pki_certs[0]); i++)
+        assert_int_equal(verifies(lazy, pki_certs[i]), verifies(loaded, pki_certs[i]));
+    X509_STORE_free(lazy);
+    X509_STORE_free(loaded);
+}
+
+/* OpenSSL's directory lookup added the CA to the shared store with its
+ * extensions uncached, and ThreadSanitizer saw the two threads race on
+ * its key identifier in every run; a fresh store each round, so that
+ * each round loads it anew. */
+static void two_threads_share_the_hashed_directory(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        X509_STORE *store = roots_system_store();
+        assert_non_null(store);
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, verify_both, store), 0);
+        for (int i = 0; i < 2; i++) {
+            void *failed;
+            assert_int_equal(pthread_join(t[i], &failed), 0);
+            assert_null(failed);
+        }
+        X509_STORE_free(store);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +433,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(file_store_verdicts_are_openssls, make_bundle, remove_bundle),
         cmocka_unit_test_setup_teardown(file_store_says_what_it_cannot_read, make_bundle, remove_bundle),
         cmocka_unit_test_setup_teardown(two_threads_share_a_file_store, make_bundle, remove_bundle),
+        cmocka_unit_test_setup_teardown(hashed_directory_is_read_as_openssl_reads_it, make_hashed_dir,
+                                        remove_hashed_dir),
+        cmocka_unit_test_setup_teardown(two_threads_share_the_hashed_directory, make_hashed_dir,
+                                        remove_hashed_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
