@@ -82,6 +82,8 @@ expect "keylog: a directory" 3 ": is a directory" "" -- read --keylog "$tmp" "$g
 expect "ca-file: a directory" 3 ": Is a directory" "" -- read --ca-file "$tmp" "$good"
 expect "ca-file: missing" 3 "none.pem: No such file or directory" "" -- read --ca-file "$tmp/none.pem" "$good"
 expect "ca-file: not PEM" 3 "typo.policy: no PEM certificates in it" "" -- read --ca-file "$tmp/typo.policy" "$good"
+sed '/-----/d' "$src/traces/pki/ca.pem" | base64 -d >"$tmp/ca.der"
+expect "ca-file: DER" 3 "ca.der: no PEM certificates in it; it looks like DER" "" -- read --ca-file "$tmp/ca.der" "$good"
 # the CAs are decoded as chains name them, but a block that cannot be is said now
 { cat "$src/traces/pki/ca.pem"; printf -- '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAK\n-----END CERTIFICATE-----\n'; } >"$tmp/broken.pem"
 expect "ca-file: a broken certificate" 3 "broken.pem: PEM block 2 is not a certificate OpenSSL can read" "" -- read --ca-file "$tmp/broken.pem" "$good"

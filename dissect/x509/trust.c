@@ -46,12 +46,18 @@ static X509_STORE *store_from(const char *file, char *err, size_t errlen)
         return NULL;
     }
     bool dir = fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
+    /* a DER certificate is a SEQUENCE with a long-form length */
+    bool der = !dir && fgetc(probe) == 0x30 && (fgetc(probe) & 0x80);
     fclose(probe);
     if (dir) {
         snprintf(err, errlen, "%s", strerror(EISDIR));
         return NULL;
     }
-    return roots_file_store(file, err, errlen);
+    X509_STORE *st = roots_file_store(file, err, errlen);
+    if (!st && der)
+        snprintf(err, errlen, "no PEM certificates in it; it looks like DER, which "
+                              "'openssl x509 -inform DER -in %s' turns into PEM", file);
+    return st;
 }
 
 static X509_STORE *roots;
