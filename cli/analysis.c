@@ -56,7 +56,8 @@ const char jobs_usage[] =
     "                            out. Where connections seldom begin (fewer than\n"
     "                            150 per MB at the start of the files), one thread\n"
     "                            follows them all, since every thread reads every\n"
-    "                            byte\n";
+    "                            byte; a gzip-compressed file is inflated by one\n"
+    "                            thread for all, in place of one that follows\n";
 
 void analysis_defaults(struct analysis_opts *o)
 {

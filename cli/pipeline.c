@@ -81,6 +81,15 @@ static bool writing_busy(const struct report *rep)
     return rep && !report_light(rep);
 }
 
+/* Each of n trackers has its share of the limits. */
+static struct capture_limits shared_limits(const struct capture_limits *all, size_t n)
+{
+    struct capture_limits lim = *all;
+    lim.max_flows = lim.max_flows / n ? lim.max_flows / n : 1;
+    lim.ooo_total = lim.ooo_total / n ? lim.ooo_total / n : 1;
+    return lim;
+}
+
 int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct report *rep)
 {
     char err[512];
@@ -134,8 +143,9 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
      * then makes the fingerprints. With more trackers the writer is the
      * busier, and with a light report there is no writer to spare
      * (docs/performance.md, issue 19's eighth step). Decided here, before
-     * one_tracker may leave one tracker of several: it does so where
-     * connections are rare, and fingerprints with them. */
+     * keep_trackers may leave fewer: one where connections are rare, and
+     * fingerprints with them, or one fewer beside a thread that inflates
+     * the file, where the tracker left makes them as -j 1 does. */
     p->fingerprint = fingerprints && p->threaded && p->n_trackers == 1;
     dc.skip_fingerprints = !fingerprints || p->fingerprint;
     p->trackers = p->rules ? calloc(p->n_trackers, sizeof(*p->trackers)) : NULL;
@@ -160,9 +170,7 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     }
     /* the limits are shared out between the trackers */
     p->limits = o->limits;
-    struct capture_limits lim = o->limits;
-    lim.max_flows = lim.max_flows / p->n_trackers ? lim.max_flows / p->n_trackers : 1;
-    lim.ooo_total = lim.ooo_total / p->n_trackers ? lim.ooo_total / p->n_trackers : 1;
+    struct capture_limits lim = shared_limits(&o->limits, p->n_trackers);
     for (size_t i = 0; i < p->n_trackers; i++) {
         struct batch_tracker *t = &p->trackers[i];
         t->dissect = dissect_new(&dc, to_output, p);
@@ -524,7 +532,7 @@ static bool any_compressed(const struct reading *r)
 enum { SHARE_LOOK_BYTES = 512 << 10, SHARE_LOOK_PACKETS = 16384, SHARE_LOOK_FILES = 4 };
 static const double SHARE_MIN_CONNECTIONS_PER_MB = 150;
 
-static bool worth_sharing(char *const *paths, size_t n)
+static bool worth_sharing(char *const *paths, size_t n, bool *compressed_out)
 {
     struct capture_arrivals *a = capture_arrivals_new();
     if (!a)
@@ -546,29 +554,31 @@ static bool worth_sharing(char *const *paths, size_t n)
         }
         capture_file_close(f);
     }
+    *compressed_out = compressed;
     bool worth = compressed || capture_arrivals_per_mb(a) >= SHARE_MIN_CONNECTIONS_PER_MB;
     capture_arrivals_free(a);
     return worth;
 }
 
-/* One tracker for the whole capture: the others go before they see a
- * packet, and the first takes back the limits they shared. */
-static void one_tracker(struct pipeline *p)
+/* The first n trackers for the whole capture: the others go before they
+ * see a packet, and the first n take back the limits they shared. */
+static void keep_trackers(struct pipeline *p, size_t n)
 {
-    struct batch_tracker *first = &p->trackers[0];
-    struct flow_handler h = dissect_flow_handler(first->dissect);
-    struct capture *whole = capture_new(&p->limits, &h);
-    if (!whole)
-        return;
-    capture_free(first->capture);
-    first->capture = p->capture = whole;
-    for (size_t i = 1; i < p->n_trackers; i++) {
+    struct capture_limits lim = shared_limits(&p->limits, n);
+    for (size_t i = 0; i < n; i++) {
+        struct flow_handler h = dissect_flow_handler(p->trackers[i].dissect);
+        struct capture *c = capture_new(&lim, &h);
+        if (!c)
+            return; /* no memory: all of them stay, each with its share */
+        capture_free(p->trackers[i].capture);
+        p->trackers[i].capture = c;
+    }
+    for (size_t i = n; i < p->n_trackers; i++) {
         capture_free(p->trackers[i].capture);
         dissect_free(p->trackers[i].dissect);
     }
-    p->n_trackers = 1;
-    /* the writer keeps its thread where writing is busy (pipeline_open) */
-    p->threaded = writing_busy(p->report);
+    p->n_trackers = n;
+    p->capture = p->trackers[0].capture;
 }
 
 int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
@@ -576,9 +586,17 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     /* the packet hook may end the reading (window_last) as it goes */
     bool parallel = p->threaded && !p->on_packet && all_regular(paths, n);
     if (!p->batches) {
-        if (parallel && p->n_trackers > 1 && !worth_sharing(paths, n)) {
-            one_tracker(p);
+        bool compressed = false;
+        if (parallel && p->n_trackers > 1 && !worth_sharing(paths, n, &compressed)) {
+            keep_trackers(p, 1);
+            /* the writer keeps its thread where writing is busy (pipeline_open) */
+            p->threaded = writing_busy(p->report);
             parallel = p->threaded;
+        } else if (compressed && p->n_trackers > 1) {
+            /* One thread inflates the file for all the trackers, and is as
+             * busy as a tracker: N - 1 trackers beside it, as beside a busy
+             * writer (docs/performance.md, -j N). */
+            keep_trackers(p, p->n_trackers - 1);
         }
         struct batches_config bc = {
             .trackers = p->trackers, .n = p->n_trackers, .threaded = p->threaded,

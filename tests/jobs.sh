@@ -170,9 +170,11 @@ for j in 2 3; do
   "$bin" read -j $j -f json - <"$dense" >"$work/stdin.out" 2>&1 || fail "dense from standard input, -j $j: exit $?"
   cmp -s "$work/file.out" "$work/stdin.out" || fail "dense from standard input, -j $j: differs from the file with -j 1"
 done
-# a compressed file is inflated once, by one thread for all trackers
+# a compressed file is inflated once, by one thread for all trackers,
+# which takes a tracker's place (so CSV's -j 2 runs one tracker, -j 3 two)
 gzip -1 -c "$dense" >"$work/dense.pcap.gz"
 same_output "dense capture, gzip-compressed (json)" -f json "$work/dense.pcap.gz"
+same_output "dense capture, gzip-compressed (csv)" -f csv "$work/dense.pcap.gz"
 rm -f "$work/dense.pcap.gz"
 # every tracker reads the files: a file that is not a capture, or ends in
 # the middle of a packet, is still said once, as with -j 1
