@@ -565,13 +565,18 @@ static bool worth_sharing(char *const *paths, size_t n, bool *compressed_out)
 static void keep_trackers(struct pipeline *p, size_t n)
 {
     struct capture_limits lim = shared_limits(&p->limits, n);
+    struct capture *wider[MAX_JOBS];
     for (size_t i = 0; i < n; i++) {
         struct flow_handler h = dissect_flow_handler(p->trackers[i].dissect);
-        struct capture *c = capture_new(&lim, &h);
-        if (!c)
-            return; /* no memory: all of them stay, each with its share */
+        if (!(wider[i] = capture_new(&lim, &h))) {
+            while (i--) /* no memory: all of them stay, each with its share */
+                capture_free(wider[i]);
+            return;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
         capture_free(p->trackers[i].capture);
-        p->trackers[i].capture = c;
+        p->trackers[i].capture = wider[i];
     }
     for (size_t i = n; i < p->n_trackers; i++) {
         capture_free(p->trackers[i].capture);
