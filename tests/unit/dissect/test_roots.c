@@ -161,14 +161,23 @@ static void append_pem(FILE *out, const char *relpath, enum settings settings)
  * private key that is no root, the stand-in public root rejected for
  * any use (chains to it fail: the trust settings are read) and a plain
  * root; an empty directory. */
+/* A new directory, where OpenSSL is told the system's roots are, and
+ * its bundle, open for writing; NULL when they cannot be made. */
+static FILE *new_roots_dir(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/tlsscope-roots-XXXXXX");
+    if (!mkdtemp(dir))
+        return NULL;
+    snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
+    setenv("SSL_CERT_FILE", bundle, 1);
+    setenv("SSL_CERT_DIR", dir, 1);
+    return fopen(bundle, "w");
+}
+
 static int make_bundle(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/tlsscope-roots-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
-    FILE *out = fopen(bundle, "w");
+    FILE *out = new_roots_dir();
     if (!out)
         return -1;
     append_pem(out, "traces/pki/ca.pem", TRUSTED);
@@ -178,8 +187,6 @@ static int make_bundle(void **state)
     append_pem(out, "traces/pki/public-root.pem", REJECTED);
     append_pem(out, "traces/pki/rogue.pem", PLAIN);
     fclose(out);
-    setenv("SSL_CERT_FILE", bundle, 1);
-    setenv("SSL_CERT_DIR", dir, 1);
     return 0;
 }
 
@@ -250,10 +257,10 @@ static void *verify_both(void *store)
     return NULL;
 }
 
-static void two_threads_share_a_store(void **state)
+/* Two threads verify against one store at once, each with the verdicts
+ * one alone would have. */
+static void verify_on_two_threads(X509_STORE *store)
 {
-    (void)state;
-    X509_STORE *store = roots_system_store();
     assert_non_null(store);
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
@@ -263,6 +270,13 @@ static void two_threads_share_a_store(void **state)
         assert_int_equal(pthread_join(t[i], &failed), 0);
         assert_null(failed);
     }
+}
+
+static void two_threads_share_a_store(void **state)
+{
+    (void)state;
+    X509_STORE *store = roots_system_store();
+    verify_on_two_threads(store);
     assert_int_equal(objects(store), 2);
     X509_STORE_free(store);
 }
@@ -335,15 +349,7 @@ static void two_threads_share_a_file_store(void **state)
     (void)state;
     char why[128];
     X509_STORE *store = roots_file_store(bundle, why, sizeof(why));
-    assert_non_null(store);
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, verify_both, store), 0);
-    for (int i = 0; i < 2; i++) {
-        void *failed;
-        assert_int_equal(pthread_join(t[i], &failed), 0);
-        assert_null(failed);
-    }
+    verify_on_two_threads(store);
     X509_STORE_free(store);
 }
 
@@ -354,11 +360,7 @@ static char hashed[128];
 static int make_hashed_dir(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/tlsscope-roots-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(bundle, sizeof(bundle), "%s/bundle.pem", dir);
-    FILE *out = fopen(bundle, "w");
+    FILE *out = new_roots_dir();
     if (!out)
         return -1;
     append_pem(out, "traces/pki/rogue.pem", PLAIN);
@@ -368,14 +370,11 @@ static int make_hashed_dir(void **state)
     X509 *x = decoded(der, n);
     snprintf(hashed, sizeof(hashed), "%s/%08lx.0", dir, X509_subject_name_hash(x));
     out = fopen(hashed, "w");
-    if (!out)
-        return -1;
-    PEM_write_X509(out, x);
-    fclose(out);
+    bool written = out && PEM_write_X509(out, x) == 1;
+    if (out)
+        fclose(out);
     X509_free(x);
-    setenv("SSL_CERT_FILE", bundle, 1);
-    setenv("SSL_CERT_DIR", dir, 1);
-    return 0;
+    return written ? 0 : -1;
 }
 
 static int remove_hashed_dir(void **state)
@@ -408,15 +407,7 @@ static void two_threads_share_the_hashed_directory(void **state)
     (void)state;
     for (int round = 0; round < 20; round++) {
         X509_STORE *store = roots_system_store();
-        assert_non_null(store);
-        pthread_t t[2];
-        for (int i = 0; i < 2; i++)
-            assert_int_equal(pthread_create(&t[i], NULL, verify_both, store), 0);
-        for (int i = 0; i < 2; i++) {
-            void *failed;
-            assert_int_equal(pthread_join(t[i], &failed), 0);
-            assert_null(failed);
-        }
+        verify_on_two_threads(store);
         X509_STORE_free(store);
     }
 }
