@@ -84,6 +84,10 @@ expect "ca-file: missing" 3 "none.pem: No such file or directory" "" -- read --c
 expect "ca-file: not PEM" 3 "typo.policy: no PEM certificates in it" "" -- read --ca-file "$tmp/typo.policy" "$good"
 sed '/-----/d' "$src/traces/pki/ca.pem" | base64 -d >"$tmp/ca.der"
 expect "ca-file: DER" 3 "ca.der: no PEM certificates in it; it looks like DER" "" -- read --ca-file "$tmp/ca.der" "$good"
+# a CA file from a pipe (bash's <(...)) is read once, so nothing may look at it first
+piped=$(bash -c '"$0" read -f json --ca-file <(cat "$1") "$2"' "$bin" "$src/traces/pki/ca.pem" "$good" 2>&1)
+echo "$piped" | grep -q '"ca_file":{"ok":true' ||
+  { echo "bad-input: ca-file from a pipe: the chain was not verified"; echo "$piped" | head -3; status=1; }
 # the CAs are decoded as chains name them, but a block that cannot be is said now
 { cat "$src/traces/pki/ca.pem"; printf -- '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAK\n-----END CERTIFICATE-----\n'; } >"$tmp/broken.pem"
 expect "ca-file: a broken certificate" 3 "broken.pem: PEM block 2 is not a certificate OpenSSL can read" "" -- read --ca-file "$tmp/broken.pem" "$good"

@@ -45,9 +45,10 @@ static X509_STORE *store_from(const char *file, char *err, size_t errlen)
         snprintf(err, errlen, "%s", strerror(errno));
         return NULL;
     }
-    bool dir = fstat(fileno(probe), &sb) == 0 && S_ISDIR(sb.st_mode);
-    /* a DER certificate is a SEQUENCE with a long-form length */
-    bool der = !dir && fgetc(probe) == 0x30 && (fgetc(probe) & 0x80);
+    bool known = fstat(fileno(probe), &sb) == 0, dir = known && S_ISDIR(sb.st_mode);
+    /* A DER certificate is a SEQUENCE with a long-form length. Only a
+     * file is looked at: what a pipe gives (bash's <(...)) is read once. */
+    bool der = known && S_ISREG(sb.st_mode) && fgetc(probe) == 0x30 && (fgetc(probe) & 0x80);
     fclose(probe);
     if (dir) {
         snprintf(err, errlen, "%s", strerror(EISDIR));
