@@ -178,16 +178,19 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
             cli_error("out of memory");
             return EXIT_INPUT;
         }
-        if (i && dissect_share_trust(t->dissect, p->trackers[0].dissect) != ST_OK) {
-            cli_error("out of memory");
-            return EXIT_INPUT;
-        }
-        if (!i && dissect_load_trust(t->dissect, o->ca_file, !dc.skip_trust, err, sizeof(err)) != ST_OK) {
-            cli_error("%s: %s", o->ca_file, err);
-            return EXIT_INPUT;
-        }
-        if (i)
+        /* the first tracker reads the roots; the others share its stores */
+        if (i == 0) {
+            if (dissect_load_trust(t->dissect, o->ca_file, !dc.skip_trust, err, sizeof(err)) != ST_OK) {
+                cli_error("%s: %s", o->ca_file, err);
+                return EXIT_INPUT;
+            }
+        } else {
+            if (dissect_share_trust(t->dissect, p->trackers[0].dissect) != ST_OK) {
+                cli_error("out of memory");
+                return EXIT_INPUT;
+            }
             dissect_share_certs(t->dissect, p->trackers[0].dissect);
+        }
         if (p->keylog_attached)
             dissect_use_keylog(t->dissect, p->keylog);
         dissect_on_fetch(t->dissect, on_fetch, p);
