@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dissect/quic/quic.h"
+#include "include/digits.h"
 #include "include/escape.h"
 #include "include/utc.h"
 
@@ -34,27 +35,53 @@ static const char *const csv_names[C_COUNT] = {
 
 /* ---- CSV --------------------------------------------------------------------------- */
 
-static void field(FILE *f, const char *v)
+/* A row is put together here and handed to stdio in one call: field by
+ * field, with each value first printed into a buffer, stdio's calls cost
+ * as much as the rest of a three-field CSV's output. */
+struct row {
+    FILE *f;
+    size_t len;
+    char buf[4096];
+};
+
+static void row_put(struct row *w, const char *p, size_t n)
 {
-    if (!v)
-        return;
-    if (!strpbrk(v, ",\"\r\n")) {
-        fputs(v, f);
+    if (n > sizeof(w->buf) - w->len) {
+        fwrite(w->buf, 1, w->len, w->f);
+        w->len = 0;
+        if (n > sizeof(w->buf)) {
+            fwrite(p, 1, n, w->f);
+            return;
+        }
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void field(struct row *w, const char *v)
+{
+    size_t plain = strcspn(v, ",\"\r\n");
+    if (!v[plain]) {
+        row_put(w, v, plain);
         return;
     }
-    fputc('"', f);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
+    row_put(w, "\"", 1);
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, "\"");
+        row_put(w, p, n);
+        p += n;
+        if (*p) {
+            row_put(w, "\"\"", 2);
+            p++;
+        }
     }
-    fputc('"', f);
+    row_put(w, "\"", 1);
 }
 
 /* iso_time - ns, or sec when ns is NULL (a certificate's validity, which
  * may lie beyond what nanoseconds can count), as 2024-02-29T13:45:07.123456Z;
  * empty when it cannot be written. */
-static void iso_time(char *out, size_t len, const int64_t *ns, int64_t sec)
+static const char *iso_time(char *out, size_t len, const int64_t *ns, int64_t sec)
 {
     if (ns)
         utc_text_ns(*ns, UTC_ISO, 6, out, len);
@@ -64,134 +91,115 @@ static void iso_time(char *out, size_t len, const int64_t *ns, int64_t sec)
         out[0] = 0;
     else
         snprintf(out + strlen(out), len - strlen(out), "Z");
+    return out;
 }
 
-static void cell(const struct session *s, enum csv_column c, char *out, size_t len)
+static const char *number(char *out, uint64_t v)
 {
-    char buf[REG_LABEL_LEN], ip[IP_TEXT_LEN];
+    out[digits_u64(out, v)] = 0;
+    return out;
+}
+
+static const char *hex(char *out, size_t len, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i = 0;
+    for (; i < n && 2 * i + 2 < len; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * i] = 0;
+    return out;
+}
+
+static const char *yes_no(bool v)
+{
+    return v ? "true" : "false";
+}
+
+/* cell - column c's text: a string the session or a table holds, or one
+ * written into out (len bytes, room for any label). */
+static const char *cell(const struct session *s, enum csv_column c, char *out, size_t len)
+{
+    _Static_assert(REG_LABEL_LEN <= 64 && IP_TEXT_LEN <= 64 && MQ_CHANNEL_MAX < 64,
+                   "cell's labels are written into out");
     const struct cert *leaf = s->server_certs.n && !s->server_certs.v[0].parse_error ? &s->server_certs.v[0] : NULL;
     const struct alert *al = session_last_alert(s);
     out[0] = 0;
     switch (c) {
-    case C_ID: snprintf(out, len, "%llu", (unsigned long long)s->id); break;
-    case C_TS: iso_time(out, len, &s->ts_first, 0); break;
-    case C_CLIENT_IP: snprintf(out, len, "%s", fmt_ip(&s->client, ip)); break;
-    case C_CLIENT_PORT: snprintf(out, len, "%u", s->client.port); break;
-    case C_SERVER_IP: snprintf(out, len, "%s", fmt_ip(&s->server, ip)); break;
-    case C_SERVER_PORT: snprintf(out, len, "%u", s->server.port); break;
-    case C_STATUS: snprintf(out, len, "%s", report_status(s)); break;
-    case C_VERSION:
-        if (s->has_version)
-            snprintf(out, len, "%s", registry_version_label(s->version, buf));
-        break;
-    case C_CIPHER:
-        if (s->has_cipher)
-            snprintf(out, len, "%s", registry_cipher_label(s->cipher, buf));
-        break;
-    case C_CIPHER_CODE:
-        if (s->has_cipher)
-            snprintf(out, len, "%u", (unsigned)s->cipher);
-        break;
+    case C_ID: return number(out, s->id);
+    case C_TS: return iso_time(out, len, &s->ts_first, 0);
+    case C_CLIENT_IP: return fmt_ip(&s->client, out);
+    case C_CLIENT_PORT: return number(out, s->client.port);
+    case C_SERVER_IP: return fmt_ip(&s->server, out);
+    case C_SERVER_PORT: return number(out, s->server.port);
+    case C_STATUS: return report_status(s);
+    case C_VERSION: return s->has_version ? registry_version_label(s->version, out) : "";
+    case C_CIPHER: return s->has_cipher ? registry_cipher_label(s->cipher, out) : "";
+    case C_CIPHER_CODE: return s->has_cipher ? number(out, s->cipher) : "";
     case C_MQ_CIPHERSPEC: {
         const struct mq_cipherspec *mq = s->has_cipher && s->has_version && s->transport == TR_TCP
                                              ? mq_cipherspec_find(s->version, s->cipher) : NULL;
-        if (mq)
-            snprintf(out, len, "%s", mq->name);
-        break;
+        return mq ? mq->name : "";
     }
-    case C_GROUP:
-        if (s->has_group)
-            snprintf(out, len, "%s", registry_group_label(s->group, buf));
-        break;
+    case C_GROUP: return s->has_group ? registry_group_label(s->group, out) : "";
     case C_SNI: {
         const struct bytes *sni = session_sni(s);
         if (sni)
             escape_bytes(sni->p, sni->len, out, len);
-        break;
+        return out;
     }
     case C_MQ_CHANNEL: {
         bool canonical;
-        char channel[MQ_CHANNEL_MAX + 1];
-        if (session_mq_channel(s, channel, &canonical))
-            snprintf(out, len, "%s", channel);
-        else if (s->mq.channel[0])
-            snprintf(out, len, "%s", s->mq.channel);
-        break;
+        if (session_mq_channel(s, out, &canonical))
+            return out;
+        return s->mq.channel;
     }
     case C_ALPN:
         if (s->has_alpn_selected)
             escape_bytes(s->alpn_selected.p, s->alpn_selected.len, out, len);
-        break;
-    case C_RESUMED: snprintf(out, len, "%s", s->resumed ? "true" : "false"); break;
-    case C_ESTABLISHED: snprintf(out, len, "%s", s->established ? "true" : "false"); break;
-    case C_DECRYPTED: snprintf(out, len, "%s", s->decrypted ? "true" : "false"); break;
-    case C_LAST_ALERT:
-        if (al) {
-            const char *name = registry_alert_name(al->desc);
-            snprintf(out, len, "%s", name ? name : "unknown");
-        }
-        break;
-    case C_ALERT_FROM:
-        if (al)
-            snprintf(out, len, "%s", al->dir == DIR_C2S ? "client" : "server");
-        break;
+        return out;
+    case C_RESUMED: return yes_no(s->resumed);
+    case C_ESTABLISHED: return yes_no(s->established);
+    case C_DECRYPTED: return yes_no(s->decrypted);
+    case C_LAST_ALERT: {
+        const char *name = al ? registry_alert_name(al->desc) : "";
+        return name ? name : "unknown";
+    }
+    case C_ALERT_FROM: return !al ? "" : al->dir == DIR_C2S ? "client" : "server";
     case C_HANDSHAKE_MS: {
         double ms = session_handshake_ms(s);
         if (ms >= 0)
             snprintf(out, len, "%.3f", ms);
-        break;
+        return out;
     }
-    case C_JA3_HASH: snprintf(out, len, "%s", s->fp.ja3 ? s->fp.ja3_hash : ""); break;
-    case C_JA4: snprintf(out, len, "%s", s->fp.ja4); break;
-    case C_JA3S_HASH: snprintf(out, len, "%s", s->fp.ja3s ? s->fp.ja3s_hash : ""); break;
-    case C_CERT_SUBJECT:
-        if (leaf && leaf->subject)
-            snprintf(out, len, "%s", leaf->subject);
-        break;
-    case C_CERT_ISSUER:
-        if (leaf && leaf->issuer)
-            snprintf(out, len, "%s", leaf->issuer);
-        break;
-    case C_CERT_NOT_AFTER:
-        if (leaf && leaf->has_validity)
-            iso_time(out, len, NULL, leaf->not_after);
-        break;
+    case C_JA3_HASH: return s->fp.ja3 ? s->fp.ja3_hash : "";
+    case C_JA4: return s->fp.ja4;
+    case C_JA3S_HASH: return s->fp.ja3s ? s->fp.ja3s_hash : "";
+    case C_CERT_SUBJECT: return leaf && leaf->subject ? leaf->subject : "";
+    case C_CERT_ISSUER: return leaf && leaf->issuer ? leaf->issuer : "";
+    case C_CERT_NOT_AFTER: return leaf && leaf->has_validity ? iso_time(out, len, NULL, leaf->not_after) : "";
     case C_CERT_KEY:
         if (leaf && leaf->key_type)
             snprintf(out, len, "%s %d", leaf->key_type, leaf->key_bits);
-        break;
-    case C_CERT_SHA256:
-        for (size_t i = 0; leaf && i < 32 && 2 * i + 2 < len; i++)
-            snprintf(out + 2 * i, len - 2 * i, "%02x", leaf->sha256[i]);
-        break;
-    case C_STARTTLS:
-        snprintf(out, len, "%s", s->starttls ? s->starttls : s->tunnel ? s->tunnel : "");
-        break;
-    case C_FINDINGS: snprintf(out, len, "%zu", s->findings.n); break;
-    case C_TRANSPORT: snprintf(out, len, "%s", transport_carrier(s->transport)); break;
-    case C_PROTOCOL: snprintf(out, len, "%s", transport_protocol(s->transport)); break;
-    case C_QUIC_VERSION:
-        if (s->transport == TR_QUIC && s->quic.version) {
-            char name[32];
-            snprintf(out, len, "%s", quic_version_name(s->quic.version, name));
-        }
-        break;
-    case C_QUIC_DCID:
-        for (size_t i = 0; s->transport == TR_QUIC && i < s->quic.dcid.len && 2 * i + 2 < len; i++)
-            snprintf(out + 2 * i, len - 2 * i, "%02x", s->quic.dcid.p[i]);
-        break;
+        return out;
+    case C_CERT_SHA256: return leaf ? hex(out, len, leaf->sha256, 32) : "";
+    case C_STARTTLS: return s->starttls ? s->starttls : s->tunnel ? s->tunnel : "";
+    case C_FINDINGS: return number(out, s->findings.n);
+    case C_TRANSPORT: return transport_carrier(s->transport);
+    case C_PROTOCOL: return transport_protocol(s->transport);
+    case C_QUIC_VERSION: return s->transport == TR_QUIC && s->quic.version ? quic_version_name(s->quic.version, out) : "";
+    case C_QUIC_DCID: return s->transport == TR_QUIC ? hex(out, len, s->quic.dcid.p, s->quic.dcid.len) : "";
     case C_WORST:
         /* findings come worst first */
-        if (s->findings.n)
-            snprintf(out, len, "%s", severity_name(s->findings.v[0].severity));
-        break;
+        return s->findings.n ? severity_name(s->findings.v[0].severity) : "";
     case C_RULES: {
         size_t n = 0;
         for (size_t i = 0; i < s->findings.n && n + 2 < len; i++)
             n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "", s->findings.v[i].rule);
-        break;
+        return out;
     }
-    default: break;
+    default: return "";
     }
 }
 
@@ -247,17 +255,23 @@ void csv_session(struct report *r, const struct session *s)
 {
     const uint8_t *cols = r->csv_cols;
     size_t n = r->csv_n;
+    struct row w;
+    w.f = r->out;
+    w.len = 0;
     for (size_t i = 0; i < n; i++) {
-        char v[1024];
-        cell(s, (enum csv_column)cols[i], v, sizeof(v));
+        char scratch[1024];
+        const char *v = cell(s, (enum csv_column)cols[i], scratch, sizeof(scratch));
+        if (!v)
+            v = "";
         if (i)
-            fputc(',', r->out);
+            row_put(&w, ",", 1);
         if (n == 1 && !v[0])
-            fputs("\"\"", r->out); /* a lone empty field, not an empty line readers skip */
+            row_put(&w, "\"\"", 2); /* a lone empty field, not an empty line readers skip */
         else
-            field(r->out, v);
+            field(&w, v);
     }
-    fputs("\r\n", r->out);
+    row_put(&w, "\r\n", 2);
+    fwrite(w.buf, 1, w.len, w.f);
 }
 
 const struct report_format csv_format = {

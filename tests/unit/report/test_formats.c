@@ -105,6 +105,31 @@ static void csv_quoting(void **state)
     session_free(s);
 }
 
+/* A row is put together in a buffer of its own: values longer than it,
+ * and rows that fill it partway through, come out whole and in order. */
+static void csv_long_values(void **state)
+{
+    (void)state;
+    enum { LONG = 6000 };
+    char subject[LONG + 1], quoted[LONG + 5], expected[2 * sizeof(quoted) + 128];
+    memset(subject, 'x', LONG);
+    memcpy(subject, "CN=\"", 4);
+    subject[3000] = ',';
+    subject[LONG - 1] = '"';
+    subject[LONG] = 0;
+    snprintf(quoted, sizeof(quoted), "\"CN=\"\"%.*s\"\"\"", LONG - 5, subject + 4);
+    snprintf(expected, sizeof(expected), "cert_subject,sni,cert_issuer,cert_subject,id\r\n"
+             "%s,api.example.com,CN=CA,%s,7\r\n", quoted, quoted);
+    struct session *s = session();
+    add_cert(&s->server_certs, s, 1, subject);
+    add_sni(s, "api.example.com", 15);
+    char *csv = write("csv", "cert_subject,sni,cert_issuer,cert_subject,id", &s, 1, NULL);
+    assert_int_equal(strlen(csv), strlen(expected));
+    assert_string_equal(csv, expected);
+    free(csv);
+    session_free(s);
+}
+
 static void zeek_logs(void **state)
 {
     (void)state;
@@ -220,7 +245,7 @@ static void addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_quoting), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
+        cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
         cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
