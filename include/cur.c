@@ -5,12 +5,6 @@
 #include <ctype.h>
 #include <string.h>
 
-struct cur cur_make(const void *p, size_t len)
-{
-    struct cur c = {.p = p, .left = p ? len : 0};
-    return c;
-}
-
 static bool need(const struct cur *c, size_t n)
 {
     return c->left >= n;
@@ -21,18 +15,6 @@ static void advance(struct cur *c, size_t n)
     c->p += n;
     c->left -= n;
 }
-
-
-
-bool cur_u24(struct cur *c, uint32_t *out)
-{
-    if (!need(c, 3))
-        return false;
-    *out = ((uint32_t)c->p[0] << 16) | ((uint32_t)c->p[1] << 8) | c->p[2];
-    advance(c, 3);
-    return true;
-}
-
 
 bool cur_varint(struct cur *c, uint64_t *out)
 {
@@ -66,91 +48,6 @@ bool cur_u64le(struct cur *c, uint64_t *out)
         return false;
     *out = ((uint64_t)hi << 32) | lo;
     return true;
-}
-
-bool cur_take(struct cur *c, size_t n, struct cur *out)
-{
-    if (!need(c, n))
-        return false;
-    out->p = c->p;
-    out->left = n;
-    advance(c, n);
-    return true;
-}
-
-
-void cur_advance(struct cur *c, size_t n)
-{
-    advance(c, n < c->left ? n : c->left);
-}
-
-bool cur_copy(struct cur *c, void *dst, size_t n)
-{
-    if (!need(c, n))
-        return false;
-    if (n)
-        memcpy(dst, c->p, n);
-    advance(c, n);
-    return true;
-}
-
-bool cur_take_len8(struct cur *c, struct cur *out)
-{
-    uint8_t n;
-    return cur_u8(c, &n) && cur_take(c, n, out);
-}
-
-bool cur_take_len16(struct cur *c, struct cur *out)
-{
-    uint16_t n;
-    return cur_u16(c, &n) && cur_take(c, n, out);
-}
-
-bool cur_take_len24(struct cur *c, struct cur *out)
-{
-    uint32_t n;
-    return cur_u24(c, &n) && cur_take(c, n, out);
-}
-
-bool cur_peek(const struct cur *c, size_t at, uint8_t *out)
-{
-    if (at >= c->left)
-        return false;
-    *out = c->p[at];
-    return true;
-}
-
-bool cur_peek_u16(const struct cur *c, size_t at, uint16_t *out)
-{
-    if (at >= c->left || c->left - at < 2)
-        return false;
-    *out = (uint16_t)((c->p[at] << 8) | c->p[at + 1]);
-    return true;
-}
-
-bool cur_peek_u24(const struct cur *c, size_t at, uint32_t *out)
-{
-    if (at >= c->left || c->left - at < 3)
-        return false;
-    *out = ((uint32_t)c->p[at] << 16) | ((uint32_t)c->p[at + 1] << 8) |
-           c->p[at + 2];
-    return true;
-}
-
-struct cur cur_tail(const struct cur *c, size_t at)
-{
-    struct cur t = {.p = c->p, .left = 0};
-    if (at <= c->left) {
-        t.p = c->p + at;
-        t.left = c->left - at;
-    }
-    return t;
-}
-
-struct cur cur_head(const struct cur *c, size_t n)
-{
-    struct cur h = {.p = c->p, .left = n < c->left ? n : c->left};
-    return h;
 }
 
 bool cur_find(const struct cur *c, size_t from, uint8_t b, size_t *at)

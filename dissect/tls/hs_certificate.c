@@ -65,7 +65,7 @@ static enum st chain_parse(struct hsctx *hc, struct cur b, bool tls13,
         return ST_BAD;
     size_t kept = 0;
     while (list.left) {
-        struct cur der, exts;
+        struct cur der, exts = {0}; /* read only for TLS 1.3 */
         if (!cur_take_len24(&list, &der) || !der.left)
             return ST_BAD;
         if (tls13 && !cur_take_len16(&list, &exts))

@@ -102,8 +102,10 @@ enum st hs_server_key_exchange(struct hsctx *hc, struct cur b)
     } else if (ci && ci->kx == KXA_RSA) {
         struct cur mod, exp;
         kx->kind = KX_RSA_EXPORT;
-        st = cur_take_len16(&b, &mod) && cur_take_len16(&b, &exp) ? ST_OK : ST_BAD;
+        if (!cur_take_len16(&b, &mod))
+            return ST_BAD;
         kx->pubkey_len = (uint16_t)mod.left;
+        st = cur_take_len16(&b, &exp) ? ST_OK : ST_BAD;
     } else {
         /* Unknown suite: ECDHE if it reads as a named curve, else DHE. */
         struct cur try = b;
