@@ -298,6 +298,18 @@ static void parser_tables(void **state)
             seen++;
         }
     assert_true(seen >= 28);
+    /* ext_find's index: every type, parsed or not, found as a search of
+     * the tables finds it, with the index far from full */
+    assert_true(seen <= 128);
+    for (uint32_t type = 0; type <= 0xffff; type++) {
+        const struct ext_parser *want = NULL;
+        for (size_t t = 0; t < n_tables && !want; t++)
+            for (size_t i = 0; i < tables[t]->n && !want; i++)
+                if (tables[t]->v[i].type == type)
+                    want = &tables[t]->v[i];
+        if (ext_find((uint16_t)type) != want)
+            fail_msg("extension %u: ext_find does not find what the tables hold", type);
+    }
 }
 
 int main(void)
