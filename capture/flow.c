@@ -29,16 +29,6 @@ struct capture_limits capture_limits_default(void)
     return l;
 }
 
-int endpoint_cmp(const struct endpoint *x, const struct endpoint *y)
-{
-    if (x->family != y->family)
-        return x->family < y->family ? -1 : 1;
-    int r = memcmp(x->addr, y->addr, 16);
-    if (r)
-        return r;
-    return x->port == y->port ? 0 : (x->port < y->port ? -1 : 1);
-}
-
 /* murmur3's finalizer: a bijection, so distinct words stay distinct */
 static uint64_t fmix(uint64_t h)
 {
@@ -103,8 +93,8 @@ static bool same_flow(uintptr_t value, const void *key, const void *ctx)
     const struct flow_key *k = key;
     if (fl->proto != k->proto)
         return false;
-    return (endpoint_cmp(&fl->a, k->src) == 0 && endpoint_cmp(&fl->b, k->dst) == 0) ||
-           (endpoint_cmp(&fl->a, k->dst) == 0 && endpoint_cmp(&fl->b, k->src) == 0);
+    return (endpoint_eq(&fl->a, k->src) && endpoint_eq(&fl->b, k->dst)) ||
+           (endpoint_eq(&fl->a, k->dst) && endpoint_eq(&fl->b, k->src));
 }
 
 /* A flow's key in the open flows' table, else among the lingering ones:
@@ -318,7 +308,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     bool pure_syn = (d->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     if (fl && pure_syn) {
         /* a lingering closed flow has no halves to look at */
-        int dir = endpoint_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+        int dir = endpoint_eq(&fl->a, &d->src) ? 0 : 1;
         bool reused = fl->state == FLOW_CLOSED || dir == 1;
         if (!reused) {
             const struct half *h = &fl->half[dir];
@@ -339,7 +329,7 @@ void flow_segment(struct capture *c, const struct capture_seg *d,
     touch(t, fl, m->ts, m->packet);
     if (fl->state == FLOW_CLOSED)
         return;
-    int dir = endpoint_cmp(&fl->a, &d->src) == 0 ? 0 : 1;
+    int dir = endpoint_eq(&fl->a, &d->src) ? 0 : 1;
     if (fl->interested && c->h.flags && (d->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST))) {
         if (fl->opened) {
             c->h.flags(c->h.ctx, fl->user, dir, d->flags, m);
@@ -374,7 +364,7 @@ static void follow_path(struct capture *c, struct flow *fl, int dir, const struc
     if (!d->moved && !fl->off_home)
         return;
     const struct endpoint *a = dir == 0 ? &d->src : &d->dst, *b = dir == 0 ? &d->dst : &d->src;
-    if (d->moved && fl->off_home && endpoint_cmp(a, &fl->path_a) == 0 && endpoint_cmp(b, &fl->path_b) == 0)
+    if (d->moved && fl->off_home && endpoint_eq(a, &fl->path_a) && endpoint_eq(b, &fl->path_b))
         return;
     fl->off_home = d->moved;
     fl->path_a = *a;
@@ -406,7 +396,7 @@ void flow_datagram(struct capture *c, const struct capture_seg *d,
         touch(t, fl, m->ts, m->packet);
         if (fl->state == FLOW_CLOSED || !fl->interested || !c->h.datagram || !flow_consumer(c, fl))
             return;
-        int dir = endpoint_cmp(&fl->a, src) == 0 ? 0 : 1;
+        int dir = endpoint_eq(&fl->a, src) ? 0 : 1;
         follow_path(c, fl, dir, d, m);
         enum flow_verdict v = c->h.datagram(c->h.ctx, fl->user, dir, d->payload, d->payload_wire_len, m);
         if (v == FLOW_KEEP)

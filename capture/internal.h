@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <string.h>
 
 #include "include/hmap.h"
 
@@ -172,9 +173,17 @@ void flow_close(struct capture *c, struct flow *fl, enum flow_end why,
                 const struct seg_meta *m);
 void flow_sweep(struct capture *c);
 void flowtab_fini(struct capture *c);
-/* endpoint_cmp - a total order of endpoints; pair_hash - a hash of two
- * endpoints that does not depend on their order (flow.c). */
-int endpoint_cmp(const struct endpoint *x, const struct endpoint *y);
+/* endpoint_eq - the same family, address and port: every packet asks it
+ * of its flow, so it compares words, not bytes through memcmp. */
+static inline bool endpoint_eq(const struct endpoint *x, const struct endpoint *y)
+{
+    uint64_t xa[2], ya[2];
+    memcpy(xa, x->addr, sizeof(xa));
+    memcpy(ya, y->addr, sizeof(ya));
+    return x->family == y->family && x->port == y->port && xa[0] == ya[0] && xa[1] == ya[1];
+}
+/* pair_hash - a hash of two endpoints that does not depend on their
+ * order (flow.c). */
 uint64_t pair_hash(const struct endpoint *x, const struct endpoint *y, uint64_t seed);
 /* capture_shard_key - an endpoint's part in the choice of its flow's -j
  * shard; capture_shard_of_keys - the shard of the flow between two

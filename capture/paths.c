@@ -68,8 +68,8 @@ static bool same_path(uintptr_t value, const void *key, const void *ctx)
     (void)ctx;
     const struct pathent *e = (const struct pathent *)value;
     const struct path_key *k = key;
-    return e->kind == PE_PATH && ((endpoint_cmp(&e->x, k->src) == 0 && endpoint_cmp(&e->y, k->dst) == 0) ||
-                                  (endpoint_cmp(&e->x, k->dst) == 0 && endpoint_cmp(&e->y, k->src) == 0));
+    return e->kind == PE_PATH && ((endpoint_eq(&e->x, k->src) && endpoint_eq(&e->y, k->dst)) ||
+                                  (endpoint_eq(&e->x, k->dst) && endpoint_eq(&e->y, k->src)));
 }
 
 static void unlink_entry(struct paths *t, struct pathent *e)
@@ -179,7 +179,7 @@ static struct pathent *by_cid(struct paths *t, const struct capture_seg *d)
             continue;
         struct cid_key k = {d->payload.p + 1, len};
         struct pathent *e = (struct pathent *)hmap_get(&t->map, cid_hash(k.p, len), same_cid, &k, NULL);
-        if (e && (endpoint_cmp(&d->dst, &e->x) == 0 || endpoint_cmp(&d->src, &e->y) == 0))
+        if (e && (endpoint_eq(&d->dst, &e->x) || endpoint_eq(&d->src, &e->y)))
             return e;
     }
     return NULL;
@@ -212,7 +212,7 @@ void paths_route(struct capture *c, struct capture_seg *d)
             e = NULL;
         }
         if (e) {
-            bool same_way = endpoint_cmp(&e->x, &d->src) == 0;
+            bool same_way = endpoint_eq(&e->x, &d->src);
             d->home_src = same_way ? e->home_x : e->home_y;
             d->home_dst = same_way ? e->home_y : e->home_x;
             d->moved = true;
@@ -223,7 +223,7 @@ void paths_route(struct capture *c, struct capture_seg *d)
         struct pathent *e = by_cid(t, d);
         if (e) {
             touch(t, e, c->now);
-            bool home = (endpoint_cmp(&d->src, &e->y) == 0 && endpoint_cmp(&d->dst, &e->x) == 0);
+            bool home = (endpoint_eq(&d->src, &e->y) && endpoint_eq(&d->dst, &e->x));
             if (!home) {
                 d->home_src = e->y;
                 d->home_dst = e->x;
