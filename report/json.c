@@ -38,7 +38,7 @@ static void version(struct jw *w, const char *k, bool has, uint16_t v)
     char buf[REG_LABEL_LEN];
     jw_key(w, k);
     if (has)
-        jw_str(w, registry_version_label(v, buf));
+        jw_label(w, registry_version_label(v, buf));
     else
         jw_null(w);
 }
@@ -59,7 +59,7 @@ static void names(struct jw *w, const char *k, const struct u16s *l,
     jw_key(w, k);
     jw_arr(w);
     for (size_t i = 0; i < l->n; i++)
-        jw_str(w, label(l->v[i], buf));
+        jw_label(w, label(l->v[i], buf));
     jw_arr_end(w);
 }
 
@@ -141,7 +141,8 @@ static const char *ech_name(enum ech_kind k)
 static void hello_common(struct jw *w, const struct hello *h)
 {
     char buf[REG_LABEL_LEN];
-    jw_key_str(w, "version", registry_version_label(h->version, buf));
+    jw_key(w, "version");
+    jw_label(w, registry_version_label(h->version, buf));
     if (h->record_version)
         version(w, "record_version", true, h->record_version);
     jw_key_bool(w, "sslv2_format", h->sslv2);
@@ -264,12 +265,12 @@ static void server_hello(struct jw *w, const char *k, const struct hello *h, con
     ext_codes(w, h);
     jw_key(w, "selected_version");
     if (h->selected_version)
-        jw_str(w, registry_version_label(h->selected_version, buf));
+        jw_label(w, registry_version_label(h->selected_version, buf));
     else
         jw_null(w);
     jw_key(w, "key_share");
     if (h->key_share_groups.n == 1)
-        jw_str(w, registry_group_label(h->key_share_groups.v[0], buf));
+        jw_label(w, registry_group_label(h->key_share_groups.v[0], buf));
     else
         jw_null(w);
     key_opt_int(w, "pre_shared_key", h->psk_selected >= 0, h->psk_selected);
@@ -440,7 +441,8 @@ static void cipher(struct jw *w, const struct session *s)
     }
     jw_obj(w);
     jw_key_uint(w, "code", s->cipher);
-    jw_key_str(w, "name", registry_cipher_label(s->cipher, buf));
+    jw_key(w, "name");
+    jw_label(w, registry_cipher_label(s->cipher, buf));
     /* MQ channels run over TCP only */
     const struct mq_cipherspec *mq = s->has_version && s->transport == TR_TCP
                                          ? mq_cipherspec_find(s->version, s->cipher) : NULL;
@@ -458,13 +460,13 @@ static void kx_details(struct jw *w, const struct session *s)
         jw_key_str(w, "kind", kinds[s->ske.kind]);
         jw_key(w, "group");
         if (s->ske.group)
-            jw_str(w, registry_group_label(s->ske.group, buf));
+            jw_label(w, registry_group_label(s->ske.group, buf));
         else
             jw_null(w);
         key_opt_int(w, "dh_bits", s->ske.dh_p_bits, s->ske.dh_p_bits);
         jw_key(w, "sig_alg");
         if (s->ske.has_sig_scheme)
-            jw_str(w, registry_sigscheme_label(s->ske.sig_scheme, buf));
+            jw_label(w, registry_sigscheme_label(s->ske.sig_scheme, buf));
         else
             jw_null(w);
         jw_obj_end(w);
@@ -918,7 +920,7 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
     cipher(w, s);
     jw_key(w, "group");
     if (s->has_group)
-        jw_str(w, registry_group_label(s->group, buf));
+        jw_label(w, registry_group_label(s->group, buf));
     else
         jw_null(w);
     const struct bytes *sni = session_sni(s);
