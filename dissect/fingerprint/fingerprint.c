@@ -556,24 +556,197 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
     return ok;
 }
 
-/* ---- a session ---------------------------------------------------------------- */
+/* ---- a ClientHello's fingerprints, remembered ------------------------------- */
 
-void fingerprint_session(struct session *s)
+/* The digests are remembered (above), yet building the texts they hash
+ * (the lists joined, sorted and joined again) was still most of what a
+ * session's fingerprints cost. A ClientHello's JA3 and JA4 depend on a
+ * few of its fields only: those are written into a key, and each thread
+ * keeps the fingerprints of the keys it saw last, in slots chosen by
+ * the key's hash (the bench's small capture has 363 kinds of hello in
+ * 24,000; with 64 slots most were evicted before they came again). The
+ * key is compared whole, so a collision costs a computation, never a
+ * wrong fingerprint. A slot holds at most a 2 KB key and its texts. */
+enum { HELLO_SLOTS = 1024, HELLO_KEY_MAX = 2048 };
+
+struct hello_memo {
+    uint64_t hash;
+    char *blob; /* the key, then the texts; NULL: an empty slot */
+    size_t key_len;
+    const char *ja3; /* in blob, as are ja4's raw forms */
+    char ja3_hash[33];
+    struct ja4 ja4;
+};
+
+struct hello_key {
+    uint8_t v[HELLO_KEY_MAX];
+    size_t len;
+    bool full;
+};
+
+static pthread_key_t hello_memo_key;
+static pthread_once_t hello_memo_once = PTHREAD_ONCE_INIT;
+
+static void hello_memo_free(void *p)
+{
+    struct hello_memo *v = p;
+    for (size_t i = 0; i < HELLO_SLOTS; i++)
+        free(v[i].blob);
+    free(v);
+}
+
+static void hello_memo_key_make(void)
+{
+    (void)pthread_key_create(&hello_memo_key, hello_memo_free);
+}
+
+/* this thread's slots; NULL on no memory (every hello is then computed) */
+static struct hello_memo *hello_memo_slots(void)
+{
+    pthread_once(&hello_memo_once, hello_memo_key_make);
+    struct hello_memo *v = pthread_getspecific(hello_memo_key);
+    if (!v && (v = calloc(HELLO_SLOTS, sizeof(*v))) != NULL && pthread_setspecific(hello_memo_key, v) != 0) {
+        free(v);
+        v = NULL;
+    }
+    return v;
+}
+
+static void key_put(struct hello_key *k, const void *p, size_t n)
+{
+    if (k->full || n > sizeof(k->v) - k->len) {
+        k->full = true;
+        return;
+    }
+    if (n)
+        memcpy(k->v + k->len, p, n);
+    k->len += n;
+}
+
+static void key_count(struct hello_key *k, size_t n)
+{
+    uint32_t v = (uint32_t)n;
+    key_put(k, &v, sizeof(v));
+}
+
+/* Every field fingerprint_ja3 and fingerprint_ja4 read, each list led by
+ * its length; false when the key would not fit (that hello is computed). */
+static bool hello_key_of(const struct hello *ch, enum transport tr, struct hello_key *k)
+{
+    k->len = 0;
+    k->full = false;
+    uint8_t head[4] = {(uint8_t)tr, ch->exts_unreadable, (uint8_t)(ch->version >> 8), (uint8_t)ch->version};
+    key_put(k, head, sizeof(head));
+    key_count(k, ch->ciphers.n);
+    key_put(k, ch->ciphers.v, ch->ciphers.n * sizeof(*ch->ciphers.v));
+    key_count(k, ch->exts.n);
+    for (size_t i = 0; i < ch->exts.n && !k->full; i++)
+        key_put(k, &ch->exts.v[i].type, sizeof(ch->exts.v[i].type));
+    const struct u16s *lists[] = {&ch->groups, &ch->sig_algs, &ch->versions};
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        key_count(k, lists[i]->n);
+        key_put(k, lists[i]->v, lists[i]->n * sizeof(*lists[i]->v));
+    }
+    key_count(k, ch->point_formats.len);
+    key_put(k, ch->point_formats.p, ch->point_formats.len);
+    /* of ALPN, JA4 reads the first and last bytes of the first value */
+    uint8_t alpn[3] = {0, 0, 0};
+    if (ch->alpn.n && ch->alpn.v[0].len) {
+        alpn[0] = 1;
+        alpn[1] = ch->alpn.v[0].p[0];
+        alpn[2] = ch->alpn.v[0].p[ch->alpn.v[0].len - 1];
+    }
+    key_put(k, alpn, sizeof(alpn));
+    return !k->full;
+}
+
+/* what a computation would have left in the session: on no memory for a
+ * text, the text alone is missing, as there */
+static void recall(struct session *s, const struct hello_memo *m)
+{
+    struct fingerprints *fp = &s->fp;
+    fp->ja3 = arena_strdup(s->arena, m->ja3);
+    if (fp->ja3)
+        memcpy(fp->ja3_hash, m->ja3_hash, sizeof(fp->ja3_hash));
+    memcpy(fp->ja4, m->ja4.ja4, sizeof(fp->ja4));
+    memcpy(fp->ja4_o, m->ja4.ja4_o, sizeof(fp->ja4_o));
+    fp->ja4_r = arena_strdup(s->arena, m->ja4.ja4_r);
+    fp->ja4_ro = arena_strdup(s->arena, m->ja4.ja4_ro);
+}
+
+/* the slot becomes this key's, with the session's fingerprints (all of
+ * them there); left as it was on no memory */
+static void remember(struct hello_memo *m, uint64_t hash, const struct hello_key *k, const struct fingerprints *fp)
+{
+    const char *texts[3] = {fp->ja3, fp->ja4_r, fp->ja4_ro};
+    size_t size = k->len, lens[3];
+    for (size_t i = 0; i < 3; i++)
+        size += lens[i] = strlen(texts[i]) + 1;
+    char *blob = malloc(size);
+    if (!blob)
+        return;
+    free(m->blob);
+    *m = (struct hello_memo){.hash = hash, .blob = blob, .key_len = k->len};
+    memcpy(blob, k->v, k->len);
+    char *to = blob + k->len;
+    const char **into[3] = {&m->ja3, &m->ja4.ja4_r, &m->ja4.ja4_ro};
+    for (size_t i = 0; i < 3; i++) {
+        memcpy(to, texts[i], lens[i]);
+        *into[i] = to;
+        to += lens[i];
+    }
+    memcpy(m->ja3_hash, fp->ja3_hash, sizeof(m->ja3_hash));
+    memcpy(m->ja4.ja4, fp->ja4, sizeof(m->ja4.ja4));
+    memcpy(m->ja4.ja4_o, fp->ja4_o, sizeof(m->ja4.ja4_o));
+}
+
+static bool compute_client(struct session *s)
 {
     struct fingerprints *fp = &s->fp;
     fp->ja3 = fingerprint_ja3(s->arena, &s->ch);
     if (fp->ja3)
         fingerprint_md5(fp->ja3, fp->ja3_hash);
+    struct ja4 j;
+    if (!fingerprint_ja4(s->arena, &s->ch, s->transport, &j))
+        return false;
+    memcpy(fp->ja4, j.ja4, sizeof(j.ja4));
+    memcpy(fp->ja4_o, j.ja4_o, sizeof(j.ja4_o));
+    fp->ja4_r = j.ja4_r;
+    fp->ja4_ro = j.ja4_ro;
+    return true;
+}
+
+/* JA3 and JA4 of the session's ClientHello: remembered, or computed and
+ * remembered when every text came out (a failure is not kept). */
+static void client_fingerprints(struct session *s)
+{
+    struct hello_key k;
+    struct hello_memo *slots = s->ch.present && !s->ch.sslv2 ? hello_memo_slots() : NULL;
+    if (!slots || !hello_key_of(&s->ch, s->transport, &k)) {
+        compute_client(s);
+        return;
+    }
+    uint64_t hash = hmap_hash_bytes(k.v, k.len, 0x6a6134);
+    struct hello_memo *m = &slots[hash % HELLO_SLOTS];
+    if (m->blob && m->hash == hash && m->key_len == k.len && memcmp(m->blob, k.v, k.len) == 0) {
+        recall(s, m);
+        return;
+    }
+    /* of a hello that is there and not SSLv2, only a lack of memory
+     * leaves a fingerprint out: that is not kept */
+    if (compute_client(s) && s->fp.ja3 && s->fp.ja4_r && s->fp.ja4_ro)
+        remember(m, hash, &k, &s->fp);
+}
+
+/* ---- a session ---------------------------------------------------------------- */
+
+void fingerprint_session(struct session *s)
+{
+    struct fingerprints *fp = &s->fp;
+    client_fingerprints(s);
     /* a retry is a ServerHello on the wire: it stands in when no real one came (as in tshark) */
     fp->ja3s = fingerprint_ja3s(s->arena, s->sh.present || !s->hrr.present ? &s->sh : &s->hrr);
     if (fp->ja3s)
         fingerprint_md5(fp->ja3s, fp->ja3s_hash);
-    struct ja4 j;
-    if (fingerprint_ja4(s->arena, &s->ch, s->transport, &j)) {
-        memcpy(fp->ja4, j.ja4, sizeof(j.ja4));
-        memcpy(fp->ja4_o, j.ja4_o, sizeof(j.ja4_o));
-        fp->ja4_r = j.ja4_r;
-        fp->ja4_ro = j.ja4_ro;
-    }
     fp->made = true;
 }

@@ -440,6 +440,83 @@ static void each_thread_keeps_its_own(void **state)
     }
 }
 
+/* ---- a ClientHello's fingerprints kept per thread ----------------------------- */
+
+enum { VARIANTS = 14 };
+
+/* the specification's hello with one field that JA3 or JA4 reads changed */
+static void variant(struct session *s, int which)
+{
+    s->ch = spec_hello(which == 1);
+    static const uint16_t one[] = {0x001d}, two[] = {0x0017, 0x001d}, sigs[] = {0x0804, 0x0403};
+    static const uint16_t v12[] = {0x0303}, more_ciphers[] = {0x009c, 0x1301};
+    s->transport = TR_TCP;
+    switch (which) {
+    case 2: s->transport = TR_QUIC; break;
+    case 3: s->transport = TR_DTLS; break;
+    case 4: s->ch.version = 0x0301; break;
+    case 5: s->ch.exts_unreadable = true; break;
+    case 6: u16s(&s->ch.groups, one, 1); break;
+    case 7: u16s(&s->ch.groups, two, 2); break;
+    case 8: s->ch.point_formats = (struct bytes){(const uint8_t *)"\0", 1}; break;
+    case 9: s->ch.sig_algs = (struct u16s){0}; u16s(&s->ch.sig_algs, sigs, 2); break;
+    case 10: s->ch.versions = (struct u16s){0}; u16s(&s->ch.versions, v12, 1); break;
+    case 11: s->ch.alpn = (struct byteslist){0}; alpn(&s->ch, "h3", 2); break;
+    case 12: s->ch.alpn = (struct byteslist){0}; alpn(&s->ch, "x2", 2); break;
+    case 13: ciphers(&s->ch, more_ciphers, 2); break;
+    default: break;
+    }
+}
+
+/* fingerprint_session, which may find a hello's fingerprints kept,
+ * against fingerprint_ja3 and fingerprint_ja4, which compute them */
+static void session_as_computed(int which)
+{
+    struct session *s = session_new(1);
+    assert_non_null(s);
+    variant(s, which);
+    fingerprint_session(s);
+    char *ja3 = fingerprint_ja3(arena, &s->ch);
+    char md5[33];
+    assert_non_null(ja3);
+    fingerprint_md5(ja3, md5);
+    struct ja4 j;
+    assert_true(fingerprint_ja4(arena, &s->ch, s->transport, &j));
+    if (!s->fp.ja3 || strcmp(s->fp.ja3, ja3) || strcmp(s->fp.ja3_hash, md5) || strcmp(s->fp.ja4, j.ja4) ||
+        strcmp(s->fp.ja4_o, j.ja4_o) || !s->fp.ja4_r || strcmp(s->fp.ja4_r, j.ja4_r) || !s->fp.ja4_ro ||
+        strcmp(s->fp.ja4_ro, j.ja4_ro))
+        fail_msg("variant %d: %s against %s", which, s->fp.ja4, j.ja4);
+    session_free(s);
+}
+
+static void kept_hellos_are_what_is_computed(void **state)
+{
+    (void)state;
+    /* every variant twice in a row, then all of them again in turn: each
+     * found kept must be its own, though they differ in one field */
+    for (int which = 0; which < VARIANTS; which++)
+        for (int again = 0; again < 2; again++)
+            session_as_computed(which);
+    for (int round = 0; round < 3; round++)
+        for (int which = VARIANTS - 1; which >= 0; which--)
+            session_as_computed(which);
+    /* more hellos than slots, each with a cipher of its own, twice over */
+    for (int round = 0; round < 2; round++)
+        for (uint16_t c = 0; c < 3000; c++) {
+            struct session *s = session_new(1);
+            assert_non_null(s);
+            variant(s, 0);
+            uint16_t own[] = {(uint16_t)(0x3000 + c)};
+            ciphers(&s->ch, own, 1);
+            fingerprint_session(s);
+            struct ja4 j;
+            assert_true(fingerprint_ja4(arena, &s->ch, TR_TCP, &j));
+            if (strcmp(s->fp.ja4_r, j.ja4_r))
+                fail_msg("cipher 0x%04x: %s against %s", 0x3000 + c, s->fp.ja4_r, j.ja4_r);
+            session_free(s);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,7 +526,7 @@ int main(void)
         cmocka_unit_test(ja3_fields),               cmocka_unit_test(ja3s_fields),
         cmocka_unit_test(sessions_carry_them),     cmocka_unit_test(long_lists),
         cmocka_unit_test(sorted_lists_of_every_length), cmocka_unit_test(kept_digests_stay_right),
-        cmocka_unit_test(each_thread_keeps_its_own),
+        cmocka_unit_test(each_thread_keeps_its_own), cmocka_unit_test(kept_hellos_are_what_is_computed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
