@@ -448,8 +448,16 @@ void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
         int v_bits = 64 - __builtin_clzll(u | 1);
         uint64_t whole = u / (uint64_t)pow10[scale];
         int q_bits = 64 - __builtin_clzll(whole | 1);
-        double error = (v_bits > 53 ? ldexp(1, v_bits - 54) / (double)pow10[scale] : 0) + ldexp(1, q_bits - 54);
-        exact = error < 0.4 / (double)pow10[decimals];
+        if (v_bits <= 53) {
+            /* v converts exactly, and 2^(q_bits - 54) < 0.4 / 10^decimals
+             * holds for q_bits below 52.68 - 3.32 decimals: the bound of
+             * each, so that a timeline of events calls no ldexp */
+            static const int whole_bits_max[10] = {0, 49, 46, 42, 39, 36, 32, 29, 26, 22};
+            exact = q_bits <= whole_bits_max[decimals];
+        } else {
+            double error = ldexp(1, v_bits - 54) / (double)pow10[scale] + ldexp(1, q_bits - 54);
+            exact = error < 0.4 / (double)pow10[decimals];
+        }
     }
     if (!exact) {
         jw_double(w, (double)v / (double)pow10[scale], decimals);

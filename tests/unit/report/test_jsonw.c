@@ -329,6 +329,27 @@ static void scaled_matches_printf(void **state)
             free(out);
         }
     }
+    /* values a double holds exactly, whose whole part has as many bits as
+     * may be written without printf for each number of decimals, and one
+     * more */
+    for (int decimals = 1; decimals <= 9; decimals++)
+        for (int scale = decimals; scale <= 9; scale += 9 - decimals ? 9 - decimals : 1)
+            for (int bits = 18; bits <= 53; bits++)
+                for (int64_t step = -3; step <= 3; step++) {
+                    int64_t v = ((int64_t)1 << bits) + step * pow10[scale - decimals];
+                    v -= v % pow10[scale - decimals];
+                    FILE *f;
+                    struct jw w = start(&f);
+                    jw_scaled(&w, v, scale, decimals);
+                    jw_flush(&w);
+                    fclose(f);
+                    char want[64];
+                    snprintf(want, sizeof(want), "%.*f", decimals, (double)v / (double)pow10[scale]);
+                    if (strcmp(out, want) != 0)
+                        fail_msg("jw_scaled(%lld, %d, %d) wrote %s, printf %s", (long long)v, scale, decimals, out,
+                                 want);
+                    free(out);
+                }
 }
 
 /* integers at every change of width, and the extremes */
