@@ -111,6 +111,7 @@ MUST_CHECK static inline bool cur_skip(struct cur *c, size_t n)
     c->left -= n;
     return true;
 }
+
 /* cur_advance - skip min(n, remaining) bytes; for lengths already known
  * to fit, or where running out simply means "nothing left". */
 static inline void cur_advance(struct cur *c, size_t n)

@@ -35,8 +35,8 @@ static const char *const csv_names[C_COUNT] = {
 
 /* ---- CSV --------------------------------------------------------------------------- */
 
-/* A row is put together here and handed to stdio in one call: field by
- * field, with each value first printed into a buffer, stdio's calls cost
+/* A row is put together here and handed to stdio in one call. Field by
+ * field, each value printed into a buffer first, stdio's calls had cost
  * as much as the rest of a three-field CSV's output. */
 struct row {
     FILE *f;
