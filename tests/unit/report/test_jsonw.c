@@ -410,6 +410,13 @@ static void long_values(void **state)
     assert_memory_equal(out, "[\"x\",\"", 6);
     assert_memory_equal(out + 6, text, N);
     assert_memory_equal(out + 6 + N, "\",\"000102", 9);
+    /* every byte's two digits, across the chunks and the buffer's ends */
+    for (size_t i = 0; i < N; i++) {
+        char two[3];
+        snprintf(two, sizeof(two), "%02x", bytes[i]);
+        if (memcmp(out + 6 + N + 3 + 2 * i, two, 2) != 0)
+            fail_msg("byte %zu: %.2s, not %s", i, out + 6 + N + 3 + 2 * i, two);
+    }
     char tail[16];
     snprintf(tail, sizeof(tail), "%02x\",1]\n", (unsigned)(uint8_t)(N - 1));
     assert_memory_equal(out + out_len - strlen(tail), tail, strlen(tail));
