@@ -500,6 +500,22 @@ static void kept_hellos_are_what_is_computed(void **state)
     for (int round = 0; round < 3; round++)
         for (int which = VARIANTS - 1; which >= 0; which--)
             session_as_computed(which);
+    /* a hello whose key would not fit is computed every time */
+    for (int again = 0; again < 2; again++) {
+        struct session *s = session_new(1);
+        assert_non_null(s);
+        variant(s, 0);
+        for (uint16_t c = 0; c < 2000; c++) {
+            uint16_t one[] = {(uint16_t)(0x4000 + c)};
+            ciphers(&s->ch, one, 1);
+        }
+        fingerprint_session(s);
+        struct ja4 j;
+        assert_true(fingerprint_ja4(arena, &s->ch, TR_TCP, &j));
+        assert_string_equal(s->fp.ja4_r, j.ja4_r);
+        assert_string_equal(s->fp.ja3, fingerprint_ja3(arena, &s->ch));
+        session_free(s);
+    }
     /* more hellos than slots, each with a cipher of its own, twice over */
     for (int round = 0; round < 2; round++)
         for (uint16_t c = 0; c < 3000; c++) {
