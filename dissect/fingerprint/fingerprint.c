@@ -287,33 +287,11 @@ struct memo {
     char hex[MEMO_HEX + 1]; /* at most MEMO_HEX hex digits of the digest */
 };
 
-static pthread_key_t memo_key;
-static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
-
-static void memo_free(void *p)
-{
-    struct memo *v = p;
-    for (size_t i = 0; i < MEMO_SLOTS; i++)
-        free(v[i].text);
-    free(v);
-}
-
-static void memo_key_make(void)
-{
-    (void)pthread_key_create(&memo_key, memo_free);
-}
-
-/* this thread's slots; NULL on no memory (every digest is then made) */
-static struct memo *memo_slots(void)
-{
-    pthread_once(&memo_once, memo_key_make);
-    struct memo *v = pthread_getspecific(memo_key);
-    if (!v && (v = calloc(MEMO_SLOTS, sizeof(*v))) != NULL && pthread_setspecific(memo_key, v) != 0) {
-        free(v);
-        v = NULL;
-    }
-    return v;
-}
+/* Each thread's remembered digests and ClientHellos (below), made on its
+ * first use and freed with the thread. */
+struct hello_memo;
+static struct memo *memo_slots(void);
+static struct hello_memo *hello_memo_slots(void);
 
 static void hex_of(enum digest_alg alg, const char *text, size_t len, char out[MEMO_HEX + 1])
 {
@@ -584,32 +562,51 @@ struct hello_key {
     bool full;
 };
 
-static pthread_key_t hello_memo_key;
-static pthread_once_t hello_memo_once = PTHREAD_ONCE_INIT;
+struct thread_memos {
+    struct memo digests[MEMO_SLOTS];
+    struct hello_memo hellos[HELLO_SLOTS];
+};
 
-static void hello_memo_free(void *p)
+static pthread_key_t memos_key;
+static pthread_once_t memos_once = PTHREAD_ONCE_INIT;
+
+static void memos_free(void *p)
 {
-    struct hello_memo *v = p;
+    struct thread_memos *m = p;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        free(m->digests[i].text);
     for (size_t i = 0; i < HELLO_SLOTS; i++)
-        free(v[i].blob);
-    free(v);
+        free(m->hellos[i].blob);
+    free(m);
 }
 
-static void hello_memo_key_make(void)
+static void memos_key_make(void)
 {
-    (void)pthread_key_create(&hello_memo_key, hello_memo_free);
+    (void)pthread_key_create(&memos_key, memos_free);
 }
 
-/* this thread's slots; NULL on no memory (every hello is then computed) */
+/* this thread's memos; NULL on no memory (everything is then computed) */
+static struct thread_memos *thread_memos(void)
+{
+    pthread_once(&memos_once, memos_key_make);
+    struct thread_memos *m = pthread_getspecific(memos_key);
+    if (!m && (m = calloc(1, sizeof(*m))) != NULL && pthread_setspecific(memos_key, m) != 0) {
+        free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+static struct memo *memo_slots(void)
+{
+    struct thread_memos *m = thread_memos();
+    return m ? m->digests : NULL;
+}
+
 static struct hello_memo *hello_memo_slots(void)
 {
-    pthread_once(&hello_memo_once, hello_memo_key_make);
-    struct hello_memo *v = pthread_getspecific(hello_memo_key);
-    if (!v && (v = calloc(HELLO_SLOTS, sizeof(*v))) != NULL && pthread_setspecific(hello_memo_key, v) != 0) {
-        free(v);
-        v = NULL;
-    }
-    return v;
+    struct thread_memos *m = thread_memos();
+    return m ? m->hellos : NULL;
 }
 
 static void key_put(struct hello_key *k, const void *p, size_t n)

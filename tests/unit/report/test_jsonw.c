@@ -293,6 +293,21 @@ static void selection_limit(void **state)
     jw_select_free(sel);
 }
 
+static void scaled_as_printf(int64_t v, int scale, int decimals)
+{
+    static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    FILE *f;
+    struct jw w = start(&f);
+    jw_scaled(&w, v, scale, decimals);
+    jw_flush(&w);
+    fclose(f);
+    char want[64];
+    snprintf(want, sizeof(want), "%.*f", decimals, (double)v / (double)pow10[scale]);
+    if (strcmp(out, want) != 0)
+        fail_msg("jw_scaled(%lld, %d, %d) wrote %s, printf %s", (long long)v, scale, decimals, out, want);
+    free(out);
+}
+
 /* jw_scaled writes what printf writes of the double, digit for digit:
  * timestamps in nanoseconds to microseconds (also near the reader's 2^62
  * limit, where a double keeps less than a microsecond), differences to
@@ -317,16 +332,7 @@ static void scaled_matches_printf(void **state)
             case 4: v = (int64_t)(seed >> 2) / pow10[scale - decimals] * pow10[scale - decimals]; break;
             default: v = (int64_t)(seed % 100000); break;
             }
-            FILE *f;
-            struct jw w = start(&f);
-            jw_scaled(&w, v, scale, decimals);
-            jw_flush(&w);
-            fclose(f);
-            char want[64];
-            snprintf(want, sizeof(want), "%.*f", decimals, (double)v / (double)pow10[scale]);
-            if (strcmp(out, want) != 0)
-                fail_msg("jw_scaled(%lld, %d, %d) wrote %s, printf %s", (long long)v, scale, decimals, out, want);
-            free(out);
+            scaled_as_printf(v, scale, decimals);
         }
     }
     /* values a double holds exactly, whose whole part has as many bits as
@@ -338,17 +344,7 @@ static void scaled_matches_printf(void **state)
                 for (int64_t step = -3; step <= 3; step++) {
                     int64_t v = ((int64_t)1 << bits) + step * pow10[scale - decimals];
                     v -= v % pow10[scale - decimals];
-                    FILE *f;
-                    struct jw w = start(&f);
-                    jw_scaled(&w, v, scale, decimals);
-                    jw_flush(&w);
-                    fclose(f);
-                    char want[64];
-                    snprintf(want, sizeof(want), "%.*f", decimals, (double)v / (double)pow10[scale]);
-                    if (strcmp(out, want) != 0)
-                        fail_msg("jw_scaled(%lld, %d, %d) wrote %s, printf %s", (long long)v, scale, decimals, out,
-                                 want);
-                    free(out);
+                    scaled_as_printf(v, scale, decimals);
                 }
 }
 
