@@ -1,6 +1,5 @@
 #include "report/jsonw.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -445,18 +444,28 @@ void jw_double(struct jw *w, double v, int decimals)
     fprintf(w->out, "%.*f", decimals, v);
 }
 
-void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
+/* 2^k for the k jw_scaled needs (-54 to 10), without a call to ldexp */
+static inline double two_to(int k)
 {
-    static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
-    if (scale < 0 || scale > 9)
-        scale = 0;
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d;
+}
+
+static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* jw_scaled's work, inlined into each form the formats use so that its
+ * divisions are by constants (multiplications), not by table entries. */
+static inline __attribute__((always_inline)) void scaled(struct jw *w, int64_t v, int scale, int decimals)
+{
     int cut = scale - decimals;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     /* When v has no digits beyond those kept, they are the digits printf
      * rounds the double to, as long as the double is nearer to them than
      * half the last one kept: its error is at most half an ulp from
      * converting v (beyond 2^53) plus half an ulp from dividing. */
-    bool exact = decimals >= 1 && decimals <= 9 && cut >= 0 && v % pow10[cut] == 0;
+    bool exact = decimals >= 1 && decimals <= 9 && cut >= 0 && u % (uint64_t)pow10[cut] == 0;
     if (exact) {
         int v_bits = 64 - __builtin_clzll(u | 1);
         uint64_t whole = u / (uint64_t)pow10[scale];
@@ -464,11 +473,11 @@ void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
         if (v_bits <= 53) {
             /* v converts exactly, and 2^(q_bits - 54) < 0.4 / 10^decimals
              * holds for q_bits below 52.68 - 3.32 decimals: the bound of
-             * each, so that a timeline of events calls no ldexp */
+             * each, from a table */
             static const int whole_bits_max[10] = {0, 49, 46, 42, 39, 36, 32, 29, 26, 22};
             exact = q_bits <= whole_bits_max[decimals];
         } else {
-            double error = ldexp(1, v_bits - 54) / (double)pow10[scale] + ldexp(1, q_bits - 54);
+            double error = two_to(v_bits - 54) / (double)pow10[scale] + two_to(q_bits - 54);
             exact = error < 0.4 / (double)pow10[decimals];
         }
     }
@@ -477,19 +486,32 @@ void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
         return;
     }
     value_start(w);
-    u /= (uint64_t)pow10[cut];
-    uint64_t unit = (uint64_t)pow10[decimals];
-    if (v < 0)
-        put_c(w, '-');
-    put_u64(w, u / unit);
-    char frac[9];
-    uint64_t r = u % unit;
+    if (sizeof(w->buf) - w->len < DIGITS_U64_MAX + 12) /* a sign, a point, 9 decimals */
+        flush(w);
+    char *to = w->buf + w->len;
+    *to = '-';
+    to += v < 0;
+    uint64_t kept = u / (uint64_t)pow10[cut], unit = (uint64_t)pow10[decimals];
+    to += digits_u64(to, kept / unit);
+    *to++ = '.';
+    uint64_t frac = kept % unit;
     for (int k = decimals - 1; k >= 0; k--) {
-        frac[k] = (char)('0' + r % 10);
-        r /= 10;
+        to[k] = (char)('0' + frac % 10);
+        frac /= 10;
     }
-    put_c(w, '.');
-    put_str(w, frac, (size_t)decimals);
+    w->len = (size_t)(to + decimals - w->buf);
+}
+
+void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
+{
+    if (scale == 9 && decimals == 6) /* timestamps: seconds to the microsecond */
+        scaled(w, v, 9, 6);
+    else if (scale == 6 && decimals == 3) /* durations: milliseconds */
+        scaled(w, v, 6, 3);
+    else if (scale >= 0 && scale <= 9)
+        scaled(w, v, scale, decimals);
+    else
+        scaled(w, v, 0, decimals);
 }
 
 void jw_bool(struct jw *w, bool v)

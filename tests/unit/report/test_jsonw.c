@@ -334,6 +334,9 @@ static void scaled_matches_printf(void **state)
             }
             scaled_as_printf(v, scale, decimals);
         }
+        /* fewer digits than are kept, so zeros come before them */
+        for (int64_t k = -1200; k <= 1200; k++)
+            scaled_as_printf(k * pow10[scale - decimals], scale, decimals);
     }
     /* values a double holds exactly, whose whole part has as many bits as
      * may be written without printf for each number of decimals, and one
