@@ -249,7 +249,71 @@ static bool plain_byte(uint8_t c)
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__SSE2__)
+/* The bytes of the sixteen in x that are not plain, a bit each: signed,
+ * a byte below a space or from 0x80 up is less than 0x20. */
+static inline unsigned not_plain16(__m128i x)
+{
+    __m128i odd = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(odd, special));
+}
+
+static inline __m128i load16(const uint8_t *s)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)s);
+}
+
+/* a string of sixteen bytes or more, sixteen at a time (a third of the
+ * instructions of eight at a time); the last sixteen overlap bytes
+ * already checked, so the lowest mark among them is past those */
+static size_t plain_run_long(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    unsigned mark;
+    for (; i + 16 <= n; i += 16)
+        if ((mark = not_plain16(load16(s + i))))
+            return i + (size_t)__builtin_ctz(mark);
+    if (i == n)
+        return n;
+    mark = not_plain16(load16(s + n - 16));
+    return mark ? n - 16 + (size_t)__builtin_ctz(mark) : n;
+}
+
+/* How many bytes from s on are plain. A string shorter than sixteen
+ * (most keys and values) is checked in one register too: its first and
+ * last eight bytes side by side, or its first and last four, which
+ * overlap when it is shorter than that; a mark in the upper part is
+ * counted from the end. */
+static size_t plain_run(const uint8_t *s, size_t n)
+{
+    if (n >= 16)
+        return plain_run_long(s, n);
+    __m128i x;
+    size_t half;
+    if (n >= 8) {
+        x = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+                               _mm_loadl_epi64((const __m128i *)(const void *)(s + n - 8)));
+        half = 8;
+    } else if (n >= 4) {
+        uint32_t first, last;
+        memcpy(&first, s, 4);
+        memcpy(&last, s + n - 4, 4);
+        x = _mm_unpacklo_epi32(_mm_cvtsi32_si128((int)first), _mm_cvtsi32_si128((int)last));
+        half = 4;
+    } else {
+        size_t i = 0;
+        while (i < n && plain_byte(s[i]))
+            i++;
+        return i;
+    }
+    unsigned mark = not_plain16(x) & ((1u << (2 * half)) - 1);
+    if (!mark)
+        return n;
+    size_t at = (size_t)__builtin_ctz(mark);
+    return at < half ? at : n - half + (at - half);
+}
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* The bytes of the eight in x (read little-endian) that are not plain, as
  * their high bits. A borrow can mark a byte above a marked one, so only
  * the lowest mark is sure, and that is the one plain_run takes. */
@@ -262,45 +326,12 @@ static inline uint64_t not_plain(uint64_t x)
            highs;
 }
 
-#if defined(__SSE2__)
-/* The bytes of the sixteen from s on that are not plain, a bit each:
- * signed, a byte below a space or from 0x80 up is less than 0x20. */
-static inline unsigned not_plain16(const uint8_t *s)
-{
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-    __m128i odd = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
-    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(odd, special));
-}
-
-/* a string of sixteen bytes or more, sixteen at a time (a third of the
- * instructions of eight at a time); the last sixteen overlap bytes
- * already checked, so the lowest mark among them is past those */
-static size_t plain_run_long(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    unsigned mark;
-    for (; i + 16 <= n; i += 16)
-        if ((mark = not_plain16(s + i)))
-            return i + (size_t)__builtin_ctz(mark);
-    if (i == n)
-        return n;
-    mark = not_plain16(s + n - 16);
-    return mark ? n - 16 + (size_t)__builtin_ctz(mark) : n;
-}
-#endif
-
-/* How many bytes from s on are plain, eight at a time (sixteen, with
- * SSE2, for strings that long). Most strings are short, so their last
- * bytes are one more word, not a loop: the final eight, overlapping
- * bytes already checked, or for a string of four to seven, its first
- * four and its last four. */
+/* How many bytes from s on are plain, eight at a time. Most strings are
+ * short, so their last bytes are one more word, not a loop: the final
+ * eight, overlapping bytes already checked, or for a string of four to
+ * seven, its first four and its last four. */
 static size_t plain_run(const uint8_t *s, size_t n)
 {
-#if defined(__SSE2__)
-    if (n >= 16)
-        return plain_run_long(s, n);
-#endif
     uint64_t x, mark;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
