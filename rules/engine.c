@@ -18,15 +18,28 @@ struct rules {
     struct hmap server_index, client_index;
     struct capture_out out;
     bool finished;
+    /* the session rules the policy leaves on, specific ones first, then
+     * the fallbacks: listed once, as the policy does not change */
+    const struct rule **enabled;
+    size_t n_specific, n_enabled;
 };
 
 struct rules *rules_new(const struct rules_config *config)
 {
     struct rules *r = calloc(1, sizeof(*r));
-    if (!r)
+    if (!r || !(r->enabled = calloc(n_session_rules, sizeof(*r->enabled)))) {
+        free(r);
         return NULL;
+    }
     r->cfg = *config;
     r->st.pol = config->policy;
+    for (int fallback = 0; fallback < 2; fallback++) {
+        for (size_t i = 0; i < n_session_rules; i++)
+            if (session_rules[i]->fallback == fallback && !policy_disabled(r->cfg.policy, session_rules[i]->info.id))
+                r->enabled[r->n_enabled++] = session_rules[i];
+        if (!fallback)
+            r->n_specific = r->n_enabled;
+    }
     return r;
 }
 
@@ -48,6 +61,7 @@ void rules_free(struct rules *r)
     for (size_t i = 0; i < r->out.n; i++)
         free((char *)r->out.v[i].f.evidence);
     free(r->out.v);
+    free(r->enabled);
     free(r);
 }
 
@@ -526,25 +540,20 @@ void rules_eval(struct rules *r, struct session *s)
 
     /* the specific rules first; the fallbacks only for what none explained */
     bool explained = false;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n_session_rules; i++) {
-            const struct rule *rule = session_rules[i];
-            if (rule->fallback != (pass == 1) || (pass == 1 && explained) ||
-                policy_disabled(pol, rule->info.id))
-                continue;
-            /* not zero-filled: clearing its 2.5 KB for every rule was most
-             * of the cost of evaluating a session */
-            struct finding_out out;
-            out.severity = rule->info.severity;
-            out.explains = out.own_fix = false;
-            out.ev_len = out.fix_len = 0;
-            out.evidence[0] = out.fix[0] = 0;
-            out.mq = NULL;
-            if (rule->check(s, &env, &out)) {
-                explained |= out.explains;
-                out.severity = policy_severity(pol, rule->info.id, out.severity);
-                add_finding(s, rule, &out);
-            }
+    for (size_t i = 0; i < r->n_enabled && !(i >= r->n_specific && explained); i++) {
+        const struct rule *rule = r->enabled[i];
+        /* not zero-filled: clearing its 2.5 KB for every rule was most
+         * of the cost of evaluating a session */
+        struct finding_out out;
+        out.severity = rule->info.severity;
+        out.explains = out.own_fix = false;
+        out.ev_len = out.fix_len = 0;
+        out.evidence[0] = out.fix[0] = 0;
+        out.mq = NULL;
+        if (rule->check(s, &env, &out)) {
+            explained |= out.explains;
+            out.severity = policy_severity(pol, rule->info.id, out.severity);
+            add_finding(s, rule, &out);
         }
     }
     sort_findings(&s->findings);
