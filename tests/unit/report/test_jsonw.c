@@ -380,6 +380,30 @@ static void numbers(void **state)
     free(out);
 }
 
+/* hex of every length to 48 (blocks of sixteen and what is left), every
+ * byte value at every place, against printf */
+static void hex_of_every_length(void **state)
+{
+    (void)state;
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t n = 0; n <= 48; n++) {
+            uint8_t bytes[48];
+            char want[2 * 48 + 3] = "\"";
+            for (size_t i = 0; i < n; i++) {
+                bytes[i] = (uint8_t)(v + i * 97);
+                snprintf(want + 1 + 2 * i, 3, "%02x", bytes[i]);
+            }
+            strcpy(want + 1 + 2 * n, "\"");
+            FILE *f;
+            struct jw w = start(&f);
+            jw_hex(&w, bytes, n);
+            jw_flush(&w);
+            fclose(f);
+            assert_string_equal(out, want);
+            free(out);
+        }
+}
+
 /* values longer than the writer's buffer, between short ones, come out
  * whole and in order, as do lines put out one by one */
 static void long_values(void **state)
@@ -435,6 +459,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_is_strict_and_reversible),
         cmocka_unit_test(plain_bytes_stay_and_strings_agree),
         cmocka_unit_test(scaled_matches_printf),
+        cmocka_unit_test(hex_of_every_length),
         cmocka_unit_test(long_values),
         cmocka_unit_test(numbers),
     };
