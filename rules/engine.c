@@ -13,9 +13,10 @@ struct rules {
     struct rules_config cfg;
     struct capture_state st;
     size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
-    /* array index + 1 by endpoint: captures with tens of thousands of
-     * servers or clients stay linear (the arrays move as they grow) */
-    struct hmap server_index, client_index;
+    /* array index + 1 by endpoint (or channel, or client host and
+     * listener): captures with tens of thousands of servers or clients
+     * stay linear (the arrays move as they grow) */
+    struct hmap server_index, client_index, reconnect_index, channel_index, quiet_index;
     struct capture_out out;
     bool finished;
     /* the session rules the policy leaves on, specific ones first, then
@@ -53,11 +54,16 @@ void rules_free(struct rules *r)
     free(r->st.clients);
     free(r->st.fetches);
     free(r->st.quiet);
+    for (size_t i = 0; i < r->st.n_reconnects; i++)
+        free(r->st.reconnects[i].v);
     free(r->st.reconnects);
     free(r->st.refusals);
     free(r->st.channels);
     hmap_free(&r->server_index);
     hmap_free(&r->client_index);
+    hmap_free(&r->reconnect_index);
+    hmap_free(&r->channel_index);
+    hmap_free(&r->quiet_index);
     for (size_t i = 0; i < r->out.n; i++)
         free((char *)r->out.v[i].f.evidence);
     free(r->out.v);
@@ -399,20 +405,27 @@ static void learn_refusal(struct rules *r, const struct session *s, const struct
     snprintf(n->offered_key, sizeof(n->offered_key), "%s", refused == 2 ? "ecdsa" : "rsa");
 }
 
+static bool channel_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct rules *r = ctx;
+    return strcmp(r->st.channels[at - 1].channel, key) == 0;
+}
+
 static void learn_channel(struct rules *r, const struct session *s, const char *channel)
 {
     const struct cert *leaf = chain_leaf(&s->server_certs);
     if (!channel || !leaf)
         return;
-    struct channel_facts *c = NULL;
-    for (size_t i = 0; i < r->st.n_channels && !c; i++)
-        if (strcmp(r->st.channels[i].channel, channel) == 0)
-            c = &r->st.channels[i];
+    uint64_t hash = hmap_hash_bytes(channel, strlen(channel), 0);
+    uintptr_t at = hmap_get(&r->channel_index, hash, channel_is, channel, r);
+    struct channel_facts *c = at ? &r->st.channels[at - 1] : NULL;
     if (!c) {
         struct channel_facts *v = grow_array(r->st.channels, r->st.n_channels, &r->cap_channels, sizeof(*v), 16);
         if (!v)
             return;
         r->st.channels = v;
+        if (!hmap_put(&r->channel_index, hash, r->st.n_channels + 1))
+            return;
         c = &v[r->st.n_channels++];
         memset(c, 0, sizeof(*c));
         snprintf(c->channel, sizeof(c->channel), "%s", channel);
@@ -487,23 +500,31 @@ static const char *channel_of(const struct session *s, char *buf)
 
 static void learn_silent_client(struct rules *r, const struct session *s);
 
+/* key: the session, for its listener and its client's host */
+static bool reconnect_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct rules *r = ctx;
+    const struct reconnect_facts *f = &r->st.reconnects[at - 1];
+    const struct session *s = key;
+    return same_endpoint(&f->server, &s->server) && f->family == s->client.family &&
+           memcmp(f->addr, s->client.addr, 16) == 0;
+}
+
 /* An MQ session's length and end, per client host and listener. */
 static void learn_reconnect(struct rules *r, const struct session *s)
 {
     if (!s->established)
         return;
-    struct reconnect_facts *f = NULL;
-    for (size_t i = 0; i < r->st.n_reconnects && !f; i++) {
-        struct reconnect_facts *c = &r->st.reconnects[i];
-        if (same_endpoint(&c->server, &s->server) && c->family == s->client.family &&
-            memcmp(c->addr, s->client.addr, 16) == 0)
-            f = c;
-    }
+    uint64_t hash = endpoint_hash(&s->client, false) ^ endpoint_hash(&s->server, true);
+    uintptr_t at = hmap_get(&r->reconnect_index, hash, reconnect_is, s, r);
+    struct reconnect_facts *f = at ? &r->st.reconnects[at - 1] : NULL;
     if (!f) {
         struct reconnect_facts *v = grow_array(r->st.reconnects, r->st.n_reconnects, &r->cap_reconnects, sizeof(*v), 16);
         if (!v)
             return;
         r->st.reconnects = v;
+        if (!hmap_put(&r->reconnect_index, hash, r->st.n_reconnects + 1))
+            return;
         f = &v[r->st.n_reconnects++];
         memset(f, 0, sizeof(*f));
         f->server = s->server;
@@ -512,13 +533,23 @@ static void learn_reconnect(struct rules *r, const struct session *s)
     }
     if (f->n == RECONNECT_SESSIONS)
         return;
+    if (f->n == f->cap) {
+        uint32_t cap = f->cap ? 2 * f->cap : 2;
+        struct reconnect_session *v = realloc(f->v, cap * sizeof(*v));
+        if (!v)
+            return;
+        f->v = v;
+        f->cap = cap;
+    }
     int64_t when;
     bool client_closed = closed_by(s, 0, &when) == DIR_C2S;
-    f->v[f->n].start = s->ts_first;
-    f->v[f->n].end = client_closed ? when : s->ts_last; /* the next may open before the last packets */
-    f->v[f->n].bytes = s->bytes[DIR_C2S] + s->bytes[DIR_S2C];
-    f->v[f->n].id = s->id;
-    f->v[f->n].client_closed = client_closed;
+    f->v[f->n] = (struct reconnect_session){
+        .start = s->ts_first,
+        .end = client_closed ? when : s->ts_last, /* the next may open before the last packets */
+        .bytes = s->bytes[DIR_C2S] + s->bytes[DIR_S2C],
+        .id = s->id,
+        .client_closed = client_closed,
+    };
     f->n++;
 }
 
@@ -570,19 +601,26 @@ void rules_eval(struct rules *r, struct session *s)
 /* Only MQ listeners: elsewhere a connection without a byte is a port
  * check or a health probe, and says nothing about TLS. The facts are
  * kept so that the order they arrive in (-j) does not matter. */
+static bool quiet_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct rules *r = ctx;
+    return same_endpoint(&r->st.quiet[at - 1].server, key);
+}
+
 static void quiet_add(struct rules *r, const struct quiet_conn *q, uint64_t session)
 {
     if (!policy_mq_port(r->st.pol, q->server.port))
         return;
-    struct quiet_facts *f = NULL;
-    for (size_t i = 0; i < r->st.n_quiet && !f; i++)
-        if (same_endpoint(&r->st.quiet[i].server, &q->server))
-            f = &r->st.quiet[i];
+    uint64_t hash = endpoint_hash(&q->server, true);
+    uintptr_t at = hmap_get(&r->quiet_index, hash, quiet_is, &q->server, r);
+    struct quiet_facts *f = at ? &r->st.quiet[at - 1] : NULL;
     if (!f) {
         struct quiet_facts *v = grow_array(r->st.quiet, r->st.n_quiet, &r->cap_quiet, sizeof(*v), 16);
         if (!v)
             return;
         r->st.quiet = v;
+        if (!hmap_put(&r->quiet_index, hash, r->st.n_quiet + 1))
+            return;
         f = &v[r->st.n_quiet++];
         memset(f, 0, sizeof(*f));
         f->server = q->server;

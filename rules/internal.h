@@ -270,17 +270,20 @@ struct quiet_facts {
 };
 
 /* The MQ connections of one client host to one listener, for the
- * reconnect pattern of a client that cannot renegotiate the secret key. */
+ * reconnect pattern of a client that cannot renegotiate the secret key.
+ * Their list grows as they come: most hosts connect once, and a listener
+ * may see tens of thousands of hosts. */
 enum { RECONNECT_SESSIONS = 64 };
+struct reconnect_session {
+    int64_t start, end;
+    uint64_t bytes, id;
+    bool client_closed;
+};
 struct reconnect_facts {
     struct endpoint server;
     uint8_t family, addr[16]; /* the client host */
-    uint32_t n;               /* sessions kept (at most RECONNECT_SESSIONS) */
-    struct {
-        int64_t start, end;
-        uint64_t bytes, id;
-        bool client_closed;
-    } v[RECONNECT_SESSIONS];
+    uint32_t n, cap;          /* sessions kept (at most RECONNECT_SESSIONS) */
+    struct reconnect_session *v;
 };
 
 struct capture_state {

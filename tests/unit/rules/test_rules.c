@@ -2093,6 +2093,60 @@ static void test_mq_key_reset(void **state)
     session_free(s);
 }
 
+/* One connection of a reconnecting client: opened at `second`, closed by
+ * the client half a second later after `bytes`. */
+static void reconnect_once(struct run *r, uint64_t id, int second, uint16_t port, uint64_t bytes)
+{
+    struct session *s = new_session(id);
+    mq_established(s, VER_TLS12, 0xc030);
+    s->server.port = port;
+    s->ts_first = s->hs_start.ts = 1000000000LL * second;
+    s->events.n = 0;
+    add_event(s, EV_TCP_FIN, 0, DIR_C2S, 500);
+    s->ts_last = s->ts_first + 600000000LL;
+    s->bytes[DIR_C2S] = bytes;
+    rules_eval(r->rules, s);
+    session_free(s);
+}
+
+/* The reconnect pattern is followed per client host and listener: one
+ * host reconnecting to two listeners, with 3,000 other hosts connecting
+ * between its connections (each once, in sizes that make no pattern),
+ * gives one finding per listener, each with its own connections. */
+static void test_mq_reconnect_among_many_hosts(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    uint64_t id = 1;
+    for (int round = 0; round < 5; round++) {
+        reconnect_once(&r, id++, 2 * round + 1, 1414, 50000);
+        reconnect_once(&r, id++, 2 * round + 1, 1415, 70000);
+        for (int other = 0; other < 600; other++) {
+            struct session *s = new_session(id++);
+            mq_established(s, VER_TLS12, 0xc030);
+            set_endpoint(&s->client, 10, 1 + (uint8_t)round, (uint8_t)(other / 200), (uint8_t)(other % 200), 40000);
+            s->server.port = 1414;
+            s->bytes[DIR_C2S] = 1000 + (uint64_t)other * 997;
+            rules_eval(r.rules, s);
+            session_free(s);
+        }
+    }
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    size_t findings = 0;
+    for (size_t i = 0; i < n; i++)
+        findings += strcmp(cf[i].f.rule, "mq-reconnect-at-reset") == 0;
+    assert_int_equal(findings, 2);
+    const struct capture_finding *f = capture_finding(cf, n, "mq-reconnect-at-reset", "server 10.0.0.2:1414");
+    assert_non_null(f);
+    assert_non_null(strstr(f->f.evidence, "client 10.0.0.1 closed 4 MQ connections after about 50000 bytes"));
+    f = capture_finding(cf, n, "mq-reconnect-at-reset", "server 10.0.0.2:1415");
+    assert_non_null(f);
+    assert_non_null(strstr(f->f.evidence, "client 10.0.0.1 closed 4 MQ connections after about 70000 bytes"));
+    run_close(&r);
+}
+
 /* Connections closed by the client after the same number of bytes, each
  * followed at once by the next: a client reconnecting at its reset count. */
 static void test_mq_reconnect_at_reset(void **state)
@@ -2429,6 +2483,7 @@ int main(void)
         cmocka_unit_test(test_mq_no_clienthello),
         cmocka_unit_test(test_mq_key_reset),
         cmocka_unit_test(test_mq_reconnect_at_reset),
+        cmocka_unit_test(test_mq_reconnect_among_many_hosts),
         cmocka_unit_test(test_server_grade_and_client_audit),
         cmocka_unit_test(test_disable_rule),
         cmocka_unit_test(test_policy_severity),
