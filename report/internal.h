@@ -2,6 +2,7 @@
 
 #include "dissect/mq/mq.h"
 #include "dissect/registry/registry.h"
+#include "include/hmap.h"
 #include "report/jsonw.h"
 #include "report/report.h"
 
@@ -14,8 +15,10 @@ struct tally_row {
 };
 
 struct tally {
-    struct tally_row *v;
+    struct tally_row *v; /* in the order first seen */
     size_t n, cap;
+    struct hmap index; /* row + 1 by key: a hostile capture may hold
+                          thousands of distinct cipher or version codes */
 };
 
 struct report {

@@ -456,25 +456,44 @@ bool session_mq_channel(const struct session *s, char *out, bool *canonical)
     return true;
 }
 
+/* key: the text as a row keeps it, cut to the row's room */
+struct tally_key {
+    const char *p;
+    size_t n;
+};
+
+static bool tally_row_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct tally *t = ctx;
+    const struct tally_key *k = key;
+    const char *kept = t->v[at - 1].key;
+    return strnlen(kept, sizeof(t->v[0].key)) == k->n && memcmp(kept, k->p, k->n) == 0;
+}
+
 void tally_add(struct tally *t, const char *key)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        if (strcmp(t->v[i].key, key) == 0) {
-            t->v[i].n++;
-            return;
-        }
+    struct tally_key k = {key, strnlen(key, sizeof(t->v[0].key) - 1)};
+    uint64_t hash = hmap_hash_bytes(k.p, k.n, 0);
+    uintptr_t at = hmap_get(&t->index, hash, tally_row_is, &k, t);
+    if (at) {
+        t->v[at - 1].n++;
+        return;
     }
     struct tally_row *grown = grow_array(t->v, t->n, &t->cap, sizeof(*grown), 8);
     if (!grown)
         return;
     t->v = grown;
-    snprintf(t->v[t->n].key, sizeof(t->v[t->n].key), "%s", key);
+    if (!hmap_put(&t->index, hash, t->n + 1))
+        return;
+    memcpy(t->v[t->n].key, k.p, k.n);
+    t->v[t->n].key[k.n] = 0;
     t->v[t->n].n = 1;
     t->n++;
 }
 
 void tally_free(struct tally *t)
 {
+    hmap_free(&t->index);
     free(t->v);
     t->v = NULL;
     t->n = t->cap = 0;

@@ -105,6 +105,39 @@ static void csv_quoting(void **state)
     session_free(s);
 }
 
+/* The summary counts each cipher suite and version once per session, in
+ * the order first seen, however many distinct codes a capture holds
+ * (a hostile one may hold thousands). */
+static void summary_tallies_many_codes(void **state)
+{
+    (void)state;
+    enum { CODES = 3000, ROUNDS = 2 };
+    static struct session *s[CODES * ROUNDS];
+    for (size_t i = 0; i < CODES * ROUNDS; i++) {
+        s[i] = session();
+        s[i]->cipher = (uint32_t)(i % CODES) * 7;
+        s[i]->version = (uint16_t)(0x0300 + i % 3);
+    }
+    char *json = write("json", NULL, s, CODES * ROUNDS, NULL);
+    char *summary = strrchr(json, '{');
+    while (summary > json && !strstr(summary, "\"type\":\"summary\""))
+        summary--;
+    size_t room = 64 + CODES * 48, len = 0;
+    char *want = malloc(room), buf[REG_LABEL_LEN];
+    assert_non_null(want);
+    len += (size_t)snprintf(want + len, room - len, "\"ciphers\":{");
+    for (size_t i = 0; i < CODES; i++)
+        len += (size_t)snprintf(want + len, room - len, "%s\"%s\":%d", i ? "," : "",
+                                registry_cipher_label((uint32_t)i * 7, buf), ROUNDS);
+    snprintf(want + len, room - len, "}");
+    assert_non_null(strstr(summary, want));
+    assert_non_null(strstr(summary, "\"versions\":{\"SSLv3\":2000,\"TLSv1.0\":2000,\"TLSv1.1\":2000}"));
+    free(want);
+    free(json);
+    for (size_t i = 0; i < CODES * ROUNDS; i++)
+        session_free(s[i]);
+}
+
 /* A row is put together in a buffer of its own: values longer than it,
  * and rows that fill it partway through, come out whole and in order. */
 static void csv_long_values(void **state)
@@ -245,7 +278,7 @@ static void addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
+        cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(summary_tallies_many_codes), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
         cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
