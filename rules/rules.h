@@ -48,7 +48,8 @@ struct capture_finding {
 
 struct rules;
 
-/* rules_new - NULL on no memory. config->policy must outlive the engine. */
+/* rules_new - NULL on no memory. config->policy must outlive the engine,
+ * unchanged: the rules it disables are read once, here. */
 struct rules *rules_new(const struct rules_config *config);
 /* rules_eval - run every enabled rule on s and append to s->findings,
  * worst first; also remember what s shows for the capture-wide rules. */
