@@ -38,6 +38,7 @@ struct report {
     /* zeek: certificates already in x509.log */
     struct logged_cert *x509_logged;
     size_t n_x509_logged, cap_x509_logged;
+    struct hmap x509_index; /* row + 1 by fingerprint and role */
 };
 
 const char *fmt_ip(const struct endpoint *e, char *buf);

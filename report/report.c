@@ -112,6 +112,7 @@ void report_free(struct report *r)
     tally_free(&r->starttls);
     tally_free(&r->findings);
     free(r->x509_logged);
+    hmap_free(&r->x509_index);
     jw_select_free(r->fields);
     free(r);
 }

@@ -77,6 +77,8 @@ void zeek_close(struct report *r)
     }
     free(r->x509_logged);
     r->x509_logged = NULL;
+    r->n_x509_logged = r->cap_x509_logged = 0;
+    hmap_free(&r->x509_index);
 }
 
 /* ---- values ------------------------------------------------------------------- */
@@ -374,13 +376,22 @@ struct logged_cert {
     bool host, client;
 };
 
+static bool logged_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct report *r = ctx;
+    const struct logged_cert *l = &r->x509_logged[at - 1], *k = key;
+    return l->host == k->host && l->client == k->client && memcmp(l->sha256, k->sha256, 32) == 0;
+}
+
+/* Found through an index: a capture of many servers, or of clients with
+ * certificates of their own, logs thousands. */
 static bool seen_before(struct report *r, const struct cert *c, bool host, bool client)
 {
-    for (size_t i = 0; i < r->n_x509_logged; i++) {
-        const struct logged_cert *l = &r->x509_logged[i];
-        if (l->host == host && l->client == client && memcmp(l->sha256, c->sha256, 32) == 0)
-            return true;
-    }
+    struct logged_cert key = {.host = host, .client = client};
+    memcpy(key.sha256, c->sha256, 32);
+    uint64_t hash = hmap_hash_bytes(key.sha256, 32, (uint64_t)host << 1 | client);
+    if (hmap_get(&r->x509_index, hash, logged_is, &key, r))
+        return true;
     if (r->n_x509_logged == r->cap_x509_logged) {
         size_t cap = r->cap_x509_logged ? r->cap_x509_logged * 2 : 64;
         struct logged_cert *v = realloc(r->x509_logged, cap * sizeof(*v));
@@ -389,10 +400,9 @@ static bool seen_before(struct report *r, const struct cert *c, bool host, bool 
         r->x509_logged = v;
         r->cap_x509_logged = cap;
     }
-    struct logged_cert *l = &r->x509_logged[r->n_x509_logged++];
-    memcpy(l->sha256, c->sha256, 32);
-    l->host = host;
-    l->client = client;
+    if (!hmap_put(&r->x509_index, hash, r->n_x509_logged + 1))
+        return false;
+    r->x509_logged[r->n_x509_logged++] = key;
     return false;
 }
 

@@ -213,6 +213,32 @@ static void zeek_logs(void **state)
     session_free(b);
 }
 
+/* x509.log logs each certificate once per role however many a capture
+ * holds: 3,000 leaves under one CA, each seen twice, make 3,001 rows. */
+static void zeek_x509_many_certificates(void **state)
+{
+    (void)state;
+    enum { LEAVES = 3000, ROUNDS = 2 };
+    static struct session *s[LEAVES * ROUNDS];
+    for (size_t i = 0; i < LEAVES * ROUNDS; i++) {
+        s[i] = session();
+        add_cert(&s[i]->server_certs, s[i], 0xab, "CN=leaf");
+        add_cert(&s[i]->server_certs, s[i], 0xcd, "CN=CA");
+        uint32_t leaf = (uint32_t)(i % LEAVES);
+        memcpy(s[i]->server_certs.v[0].sha256, &leaf, sizeof(leaf));
+    }
+    char *x509 = NULL;
+    char *ssl = write("zeek", NULL, s, LEAVES * ROUNDS, &x509);
+    size_t rows = 0;
+    for (const char *p = x509; (p = strstr(p, "\n17")); p++)
+        rows++;
+    assert_int_equal(rows, LEAVES + 1);
+    free(ssl);
+    free(x509);
+    for (size_t i = 0; i < LEAVES * ROUNDS; i++)
+        session_free(s[i]);
+}
+
 static void zeek_escapes_markers(void **state)
 {
     (void)state;
@@ -278,7 +304,7 @@ static void addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(summary_tallies_many_codes), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_escapes_markers),
+        cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(summary_tallies_many_codes), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_x509_many_certificates), cmocka_unit_test(zeek_escapes_markers),
         cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
