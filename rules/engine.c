@@ -17,6 +17,9 @@ struct rules {
      * listener): captures with tens of thousands of servers or clients
      * stay linear (the arrays move as they grow) */
     struct hmap server_index, client_index, reconnect_index, channel_index, quiet_index;
+    /* the latest fetch by each host + 1; the others by that host follow
+     * from it (fetch_facts.prev_same_host) */
+    struct hmap fetch_index;
     struct capture_out out;
     bool finished;
     /* the session rules the policy leaves on, specific ones first, then
@@ -64,6 +67,7 @@ void rules_free(struct rules *r)
     hmap_free(&r->reconnect_index);
     hmap_free(&r->channel_index);
     hmap_free(&r->quiet_index);
+    hmap_free(&r->fetch_index);
     for (size_t i = 0; i < r->out.n; i++)
         free((char *)r->out.v[i].f.evidence);
     free(r->out.v);
@@ -474,6 +478,20 @@ static void correlate(struct fetch_facts *f, const struct hs_window *w)
     }
 }
 
+static bool fetch_by(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct rules *r = ctx;
+    return same_host(&r->st.fetches[at - 1].f.client, key);
+}
+
+/* the latest fetch by host h + 1, or 0 */
+static size_t latest_fetch(const struct rules *r, const struct endpoint *h)
+{
+    return hmap_get(&r->fetch_index, endpoint_hash(h, false), fetch_by, h, r);
+}
+
+/* Only the fetches by the handshake's own hosts can fall in it: those
+ * are found by host, as a capture may hold thousands of fetches. */
 static void learn_window(struct rules *r, const struct session *s)
 {
     if (!s->hs_start.ts)
@@ -483,8 +501,13 @@ static void learn_window(struct rules *r, const struct session *s)
         .id = s->id, .client = s->client, .server = s->server, .start = s->hs_start.ts,
         .end = s->has_hs_end ? s->hs_end.ts : s->ts_last,
     };
-    for (size_t i = 0; i < r->st.n_fetches; i++)
-        correlate(&r->st.fetches[i], w);
+    for (int end = 0; end < 2 && r->st.n_fetches; end++) {
+        const struct endpoint *host = end ? &w->server : &w->client;
+        if (end && same_host(&w->server, &w->client))
+            break;
+        for (size_t at = latest_fetch(r, host); at; at = r->st.fetches[at - 1].prev_same_host)
+            correlate(&r->st.fetches[at - 1], w);
+    }
 }
 
 /* ---- evaluation ------------------------------------------------------------------ */
@@ -673,9 +696,17 @@ void rules_fetch(struct rules *r, const struct revocation_fetch *f)
     if (!v)
         return;
     r->st.fetches = v;
+    /* the host's latest fetch is now this one; the one before is linked */
+    size_t before = latest_fetch(r, &f->client);
+    uint64_t hash = endpoint_hash(&f->client, false);
+    if (!hmap_put(&r->fetch_index, hash, r->st.n_fetches + 1))
+        return;
+    if (before)
+        hmap_remove(&r->fetch_index, hash, before);
     struct fetch_facts *ff = &v[r->st.n_fetches++];
     memset(ff, 0, sizeof(*ff));
     ff->f = *f;
+    ff->prev_same_host = before;
     uint64_t kept = r->st.n_windows < WINDOW_RING ? r->st.n_windows : WINDOW_RING;
     for (uint64_t i = 0; i < kept; i++)
         correlate(ff, &r->st.windows[i]);

@@ -227,6 +227,7 @@ struct fetch_facts {
     uint64_t ids[FETCH_SESSIONS];
     double hs_ms[FETCH_SESSIONS];
     size_t n_ids;
+    size_t prev_same_host; /* the fetch before it by the same host, + 1; 0: none */
 };
 
 /* A handshake refused after offering suites for one key type only. */

@@ -1959,6 +1959,59 @@ static void test_revocation_fetch_correlation(void **state)
     run_close(&r);
 }
 
+/* Fetches made before the handshake is reported are matched to it by
+ * host: among 2,000 fetches by other hosts, the client's fetch during
+ * the handshake and the server's are its, the client's earlier one is
+ * not. */
+static void test_revocation_fetch_among_many_hosts(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *s = new_session(7);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->hs_end.ts = s->hs_start.ts + 900 * 1000000LL;
+    struct revocation_fetch rf = {.kind = "ocsp", .status = 200, .packet = 12};
+    strcpy(rf.host, "ocsp.example.com");
+    strcpy(rf.path, "/MFEw");
+    set_endpoint(&rf.server, 192, 0, 2, 9, 80);
+    rf.ts_request = s->hs_start.ts + 5 * 1000000LL;
+    rf.ts_response = rf.ts_request + 10 * 1000000LL;
+    for (int i = 0; i < 2000; i++) {
+        set_endpoint(&rf.client, 10, 50, (uint8_t)(i / 250), (uint8_t)(i % 250), 50000);
+        rules_fetch(r.rules, &rf);
+    }
+    set_endpoint(&rf.client, 10, 0, 0, 1, 40001); /* the client, during */
+    rules_fetch(r.rules, &rf);
+    set_endpoint(&rf.client, 10, 0, 0, 2, 40002); /* the server, during */
+    rules_fetch(r.rules, &rf);
+    set_endpoint(&rf.client, 10, 0, 0, 1, 40003); /* the client, before */
+    rf.ts_request = s->hs_start.ts - 5 * 1000000000LL;
+    rf.ts_response = rf.ts_request + 10 * 1000000LL;
+    rules_fetch(r.rules, &rf);
+    rules_eval(r.rules, s);
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    size_t matched = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cf[i].f.rule, "revocation-fetch") == 0)
+            matched += cf[i].n_sessions;
+    assert_int_equal(matched, 2);
+    const struct capture_finding *f = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.1:40001");
+    assert_non_null(f);
+    assert_int_equal(f->n_sessions, 1);
+    assert_non_null(strstr(f->f.evidence, "handshake of session #7"));
+    f = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.2:40002");
+    assert_non_null(f);
+    assert_int_equal(f->n_sessions, 1);
+    f = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.1:40003");
+    assert_non_null(f);
+    assert_int_equal(f->n_sessions, 0);
+    session_free(s);
+    run_close(&r);
+}
+
 static void test_channel_certificates(void **state)
 {
     (void)state;
@@ -2479,6 +2532,7 @@ int main(void)
         cmocka_unit_test(test_mq_sslcauth_sslpeer),
         cmocka_unit_test(test_many_short_connections),
         cmocka_unit_test(test_revocation_fetch_correlation),
+        cmocka_unit_test(test_revocation_fetch_among_many_hosts),
         cmocka_unit_test(test_channel_certificates),
         cmocka_unit_test(test_mq_no_clienthello),
         cmocka_unit_test(test_mq_key_reset),
