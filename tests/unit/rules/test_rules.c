@@ -1921,24 +1921,33 @@ static void test_many_short_connections(void **state)
     run_close(&r);
 }
 
+/* A session whose handshake takes 900 ms, and an OCSP fetch 5 ms into
+ * it, answered in `answer_ms`; the fetch's client is the caller's. */
+static struct session *fetch_during(struct revocation_fetch *rf, int64_t answer_ms)
+{
+    struct session *s = new_session(7);
+    modern_client(s);
+    negotiate(s, VER_TLS12, 0xc02f);
+    s->hs_end.ts = s->hs_start.ts + 900 * 1000000LL;
+    *rf = (struct revocation_fetch){.kind = "ocsp", .status = 200, .packet = 12};
+    strcpy(rf->host, "ocsp.example.com");
+    strcpy(rf->path, "/MFEw");
+    set_endpoint(&rf->server, 192, 0, 2, 9, 80);
+    rf->ts_request = s->hs_start.ts + 5 * 1000000LL;
+    rf->ts_response = rf->ts_request + answer_ms * 1000000LL;
+    return s;
+}
+
 static void test_revocation_fetch_correlation(void **state)
 {
     (void)state;
     struct run r;
     run_open(&r, NULL, AS_OF_CAPTURE, 0);
-    struct session *s = new_session(7);
-    modern_client(s);
-    negotiate(s, VER_TLS12, 0xc02f);
-    s->hs_end.ts = s->hs_start.ts + 900 * 1000000LL;
+    struct revocation_fetch rf;
+    struct session *s = fetch_during(&rf, 800);
     /* the session is reported before the fetch's connection closes */
     rules_eval(r.rules, s);
-    struct revocation_fetch rf = {.kind = "ocsp", .status = 200, .packet = 12};
-    strcpy(rf.host, "ocsp.example.com");
-    strcpy(rf.path, "/MFEw");
     rf.client = s->client;
-    set_endpoint(&rf.server, 192, 0, 2, 9, 80);
-    rf.ts_request = s->hs_start.ts + 5 * 1000000LL;
-    rf.ts_response = rf.ts_request + 800 * 1000000LL;
     rules_fetch(r.rules, &rf);
     /* a fetch by an unrelated host */
     set_endpoint(&rf.client, 10, 9, 9, 9, 50000);
@@ -1968,16 +1977,8 @@ static void test_revocation_fetch_among_many_hosts(void **state)
     (void)state;
     struct run r;
     run_open(&r, NULL, AS_OF_CAPTURE, 0);
-    struct session *s = new_session(7);
-    modern_client(s);
-    negotiate(s, VER_TLS12, 0xc02f);
-    s->hs_end.ts = s->hs_start.ts + 900 * 1000000LL;
-    struct revocation_fetch rf = {.kind = "ocsp", .status = 200, .packet = 12};
-    strcpy(rf.host, "ocsp.example.com");
-    strcpy(rf.path, "/MFEw");
-    set_endpoint(&rf.server, 192, 0, 2, 9, 80);
-    rf.ts_request = s->hs_start.ts + 5 * 1000000LL;
-    rf.ts_response = rf.ts_request + 10 * 1000000LL;
+    struct revocation_fetch rf;
+    struct session *s = fetch_during(&rf, 10);
     for (int i = 0; i < 2000; i++) {
         set_endpoint(&rf.client, 10, 50, (uint8_t)(i / 250), (uint8_t)(i % 250), 50000);
         rules_fetch(r.rules, &rf);
