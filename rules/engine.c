@@ -491,7 +491,9 @@ static size_t latest_fetch(const struct rules *r, const struct endpoint *h)
 }
 
 /* Only the fetches by the handshake's own hosts can fall in it: those
- * are found by host, as a capture may hold thousands of fetches. */
+ * are found by host, as a capture may hold thousands of fetches, and
+ * from the latest back only until all that are left came before it (a
+ * proxy that fetches for a whole network has thousands of its own). */
 static void learn_window(struct rules *r, const struct session *s)
 {
     if (!s->hs_start.ts)
@@ -505,8 +507,11 @@ static void learn_window(struct rules *r, const struct session *s)
         const struct endpoint *host = end ? &w->server : &w->client;
         if (end && same_host(&w->server, &w->client))
             break;
-        for (size_t at = latest_fetch(r, host); at; at = r->st.fetches[at - 1].prev_same_host)
+        for (size_t at = latest_fetch(r, host); at; at = r->st.fetches[at - 1].prev_same_host) {
+            if (r->st.fetches[at - 1].latest_request < w->start)
+                break;
             correlate(&r->st.fetches[at - 1], w);
+        }
     }
 }
 
@@ -707,6 +712,9 @@ void rules_fetch(struct rules *r, const struct revocation_fetch *f)
     memset(ff, 0, sizeof(*ff));
     ff->f = *f;
     ff->prev_same_host = before;
+    ff->latest_request = f->ts_request;
+    if (before && v[before - 1].latest_request > ff->latest_request)
+        ff->latest_request = v[before - 1].latest_request;
     uint64_t kept = r->st.n_windows < WINDOW_RING ? r->st.n_windows : WINDOW_RING;
     for (uint64_t i = 0; i < kept; i++)
         correlate(ff, &r->st.windows[i]);

@@ -228,6 +228,7 @@ struct fetch_facts {
     double hs_ms[FETCH_SESSIONS];
     size_t n_ids;
     size_t prev_same_host; /* the fetch before it by the same host, + 1; 0: none */
+    int64_t latest_request; /* the latest request of it and those before it by its host */
 };
 
 /* A handshake refused after offering suites for one key type only. */

@@ -1968,6 +1968,16 @@ static void test_revocation_fetch_correlation(void **state)
     run_close(&r);
 }
 
+/* how many handshakes the fetches were matched to, over all of them */
+static size_t fetch_matches(const struct capture_finding *cf, size_t n)
+{
+    size_t matched = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cf[i].f.rule, "revocation-fetch") == 0)
+            matched += cf[i].n_sessions;
+    return matched;
+}
+
 /* Fetches made before the handshake is reported are matched to it by
  * host: among 2,000 fetches by other hosts, the client's fetch during
  * the handshake and the server's are its, the client's earlier one is
@@ -1994,11 +2004,7 @@ static void test_revocation_fetch_among_many_hosts(void **state)
     rules_eval(r.rules, s);
     const struct capture_finding *cf;
     size_t n = rules_finish(r.rules, &cf);
-    size_t matched = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(cf[i].f.rule, "revocation-fetch") == 0)
-            matched += cf[i].n_sessions;
-    assert_int_equal(matched, 2);
+    assert_int_equal(fetch_matches(cf, n), 2);
     const struct capture_finding *f = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.1:40001");
     assert_non_null(f);
     assert_int_equal(f->n_sessions, 1);
@@ -2010,6 +2016,51 @@ static void test_revocation_fetch_among_many_hosts(void **state)
     assert_non_null(f);
     assert_int_equal(f->n_sessions, 0);
     session_free(s);
+    run_close(&r);
+}
+
+/* A proxy fetches for a whole network: 2,000 fetches by one host, a
+ * second apart, and one that arrives last but was sent early. Each of
+ * its handshakes gets the fetches sent during it, however far back in
+ * its host's list they are, and no other. */
+static void test_revocation_fetch_by_a_busy_host(void **state)
+{
+    (void)state;
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct revocation_fetch rf;
+    struct session *s = fetch_during(&rf, 10);
+    const int64_t base = s->hs_start.ts, second = 1000000000LL;
+    session_free(s);
+    rf.client = (struct endpoint){.family = 4, .addr = {10, 0, 0, 1}, .port = 50000};
+    for (int k = 0; k < 2000; k++) {
+        rf.ts_request = base + k * second;
+        rf.ts_response = rf.ts_request + 10 * 1000000LL;
+        rules_fetch(r.rules, &rf);
+    }
+    rf.client.port = 50001; /* sent at 50.7 s, seen after the others */
+    rf.ts_request = base + 50 * second + 700 * 1000000LL;
+    rf.ts_response = rf.ts_request + 10 * 1000000LL;
+    rules_fetch(r.rules, &rf);
+    /* handshakes from 0.5 to 1.2 s after fetches 50, 1500 and 1998: each
+     * holds the fetch after (and the 50th the late one too) */
+    static const int after[] = {50, 1500, 1998};
+    for (size_t i = 0; i < ARRAY_LEN(after); i++) {
+        s = new_session(100 + i);
+        modern_client(s);
+        negotiate(s, VER_TLS12, 0xc02f);
+        s->hs_start.ts = base + after[i] * second + 500 * 1000000LL;
+        s->hs_end.ts = s->hs_start.ts + 700 * 1000000LL;
+        rules_eval(r.rules, s);
+        session_free(s);
+    }
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    assert_int_equal(fetch_matches(cf, n), 4);
+    const struct capture_finding *late = capture_finding(cf, n, "revocation-fetch", "ocsp fetch from 10.0.0.1:50001");
+    assert_non_null(late);
+    assert_int_equal(late->n_sessions, 1);
+    assert_non_null(strstr(late->f.evidence, "handshake of session #100"));
     run_close(&r);
 }
 
@@ -2534,6 +2585,7 @@ int main(void)
         cmocka_unit_test(test_many_short_connections),
         cmocka_unit_test(test_revocation_fetch_correlation),
         cmocka_unit_test(test_revocation_fetch_among_many_hosts),
+        cmocka_unit_test(test_revocation_fetch_by_a_busy_host),
         cmocka_unit_test(test_channel_certificates),
         cmocka_unit_test(test_mq_no_clienthello),
         cmocka_unit_test(test_mq_key_reset),
