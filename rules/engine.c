@@ -188,6 +188,22 @@ static bool client_is(uintptr_t at, const void *key, const void *ctx)
     return c->family == e->family && memcmp(c->addr, e->addr, 16) == 0;
 }
 
+/* indexed_row - a new zeroed row at the end of an array found through
+ * index, its place + 1 put under hash; NULL on no memory (the array may
+ * have grown, but holds no new row). *arr moves as it grows. */
+static void *indexed_row(void **arr, size_t *n, size_t *cap, size_t size, struct hmap *index, uint64_t hash)
+{
+    void *v = grow_array(*arr, *n, cap, size, 16);
+    if (!v)
+        return NULL;
+    *arr = v;
+    if (!hmap_put(index, hash, *n + 1))
+        return NULL;
+    void *row = (char *)v + (*n)++ * size;
+    memset(row, 0, size);
+    return row;
+}
+
 static struct server_facts *find_server(struct rules *r, const struct endpoint *e)
 {
     uintptr_t at = hmap_get(&r->server_index, endpoint_hash(e, true), server_is, e, r);
@@ -199,14 +215,10 @@ static struct server_facts *server_facts(struct rules *r, const struct endpoint 
     struct server_facts *f = find_server(r, e);
     if (f)
         return f;
-    struct server_facts *v = grow_array(r->st.servers, r->st.n_servers, &r->cap_servers, sizeof(*v), 16);
-    if (!v)
+    f = indexed_row((void **)&r->st.servers, &r->st.n_servers, &r->cap_servers, sizeof(*f), &r->server_index,
+                    endpoint_hash(e, true));
+    if (!f)
         return NULL;
-    r->st.servers = v;
-    if (!hmap_put(&r->server_index, endpoint_hash(e, true), r->st.n_servers + 1))
-        return NULL;
-    f = &v[r->st.n_servers++];
-    memset(f, 0, sizeof(*f));
     f->server = *e;
     return f;
 }
@@ -217,14 +229,10 @@ static struct client_facts *client_facts(struct rules *r, const struct endpoint 
     uintptr_t at = hmap_get(&r->client_index, hash, client_is, e, r);
     if (at)
         return &r->st.clients[at - 1];
-    struct client_facts *v = grow_array(r->st.clients, r->st.n_clients, &r->cap_clients, sizeof(*v), 16);
-    if (!v)
+    struct client_facts *c =
+        indexed_row((void **)&r->st.clients, &r->st.n_clients, &r->cap_clients, sizeof(*c), &r->client_index, hash);
+    if (!c)
         return NULL;
-    r->st.clients = v;
-    if (!hmap_put(&r->client_index, hash, r->st.n_clients + 1))
-        return NULL;
-    struct client_facts *c = &v[r->st.n_clients++];
-    memset(c, 0, sizeof(*c));
     c->family = e->family;
     memcpy(c->addr, e->addr, 16);
     return c;
@@ -424,14 +432,10 @@ static void learn_channel(struct rules *r, const struct session *s, const char *
     uintptr_t at = hmap_get(&r->channel_index, hash, channel_is, channel, r);
     struct channel_facts *c = at ? &r->st.channels[at - 1] : NULL;
     if (!c) {
-        struct channel_facts *v = grow_array(r->st.channels, r->st.n_channels, &r->cap_channels, sizeof(*v), 16);
-        if (!v)
+        c = indexed_row((void **)&r->st.channels, &r->st.n_channels, &r->cap_channels, sizeof(*c), &r->channel_index,
+                        hash);
+        if (!c)
             return;
-        r->st.channels = v;
-        if (!hmap_put(&r->channel_index, hash, r->st.n_channels + 1))
-            return;
-        c = &v[r->st.n_channels++];
-        memset(c, 0, sizeof(*c));
         snprintf(c->channel, sizeof(c->channel), "%s", channel);
     }
     c->sessions++;
@@ -547,14 +551,10 @@ static void learn_reconnect(struct rules *r, const struct session *s)
     uintptr_t at = hmap_get(&r->reconnect_index, hash, reconnect_is, s, r);
     struct reconnect_facts *f = at ? &r->st.reconnects[at - 1] : NULL;
     if (!f) {
-        struct reconnect_facts *v = grow_array(r->st.reconnects, r->st.n_reconnects, &r->cap_reconnects, sizeof(*v), 16);
-        if (!v)
+        f = indexed_row((void **)&r->st.reconnects, &r->st.n_reconnects, &r->cap_reconnects, sizeof(*f),
+                        &r->reconnect_index, hash);
+        if (!f)
             return;
-        r->st.reconnects = v;
-        if (!hmap_put(&r->reconnect_index, hash, r->st.n_reconnects + 1))
-            return;
-        f = &v[r->st.n_reconnects++];
-        memset(f, 0, sizeof(*f));
         f->server = s->server;
         f->family = s->client.family;
         memcpy(f->addr, s->client.addr, 16);
@@ -643,14 +643,9 @@ static void quiet_add(struct rules *r, const struct quiet_conn *q, uint64_t sess
     uintptr_t at = hmap_get(&r->quiet_index, hash, quiet_is, &q->server, r);
     struct quiet_facts *f = at ? &r->st.quiet[at - 1] : NULL;
     if (!f) {
-        struct quiet_facts *v = grow_array(r->st.quiet, r->st.n_quiet, &r->cap_quiet, sizeof(*v), 16);
-        if (!v)
+        f = indexed_row((void **)&r->st.quiet, &r->st.n_quiet, &r->cap_quiet, sizeof(*f), &r->quiet_index, hash);
+        if (!f)
             return;
-        r->st.quiet = v;
-        if (!hmap_put(&r->quiet_index, hash, r->st.n_quiet + 1))
-            return;
-        f = &v[r->st.n_quiet++];
-        memset(f, 0, sizeof(*f));
         f->server = q->server;
         f->first_client = q->client;
         f->one_client_host = true;
@@ -697,24 +692,20 @@ static void learn_silent_client(struct rules *r, const struct session *s)
 
 void rules_fetch(struct rules *r, const struct revocation_fetch *f)
 {
-    struct fetch_facts *v = grow_array(r->st.fetches, r->st.n_fetches, &r->cap_fetches, sizeof(*v), 16);
-    if (!v)
-        return;
-    r->st.fetches = v;
     /* the host's latest fetch is now this one; the one before is linked */
     size_t before = latest_fetch(r, &f->client);
     uint64_t hash = endpoint_hash(&f->client, false);
-    if (!hmap_put(&r->fetch_index, hash, r->st.n_fetches + 1))
+    struct fetch_facts *ff = indexed_row((void **)&r->st.fetches, &r->st.n_fetches, &r->cap_fetches, sizeof(*ff),
+                                         &r->fetch_index, hash);
+    if (!ff)
         return;
     if (before)
         hmap_remove(&r->fetch_index, hash, before);
-    struct fetch_facts *ff = &v[r->st.n_fetches++];
-    memset(ff, 0, sizeof(*ff));
     ff->f = *f;
     ff->prev_same_host = before;
     ff->latest_request = f->ts_request;
-    if (before && v[before - 1].latest_request > ff->latest_request)
-        ff->latest_request = v[before - 1].latest_request;
+    if (before && r->st.fetches[before - 1].latest_request > ff->latest_request)
+        ff->latest_request = r->st.fetches[before - 1].latest_request;
     uint64_t kept = r->st.n_windows < WINDOW_RING ? r->st.n_windows : WINDOW_RING;
     for (uint64_t i = 0; i < kept; i++)
         correlate(ff, &r->st.windows[i]);
