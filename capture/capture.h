@@ -57,6 +57,16 @@ typedef void (*capture_anomaly_fn)(void *ctx, const char *message);
 /* capture_file_on_anomaly - call fn with each such value. */
 void capture_file_on_anomaly(struct capture_file *f, capture_anomaly_fn fn, void *ctx);
 
+/* capture_file_suspend - close the file and free its buffer until the next
+ * capture_file_next, which opens it again where it stopped: a packet it
+ * returned before is no longer valid. For many files read as one capture,
+ * only those whose packets are due need be open. false (nothing done): the
+ * file cannot be opened again (standard input, a pipe) or has failed.
+ * Opened again, it must be the same file (device and inode), or the next
+ * call fails; a compressed one is inflated again up to where it stopped. */
+bool capture_file_suspend(struct capture_file *f);
+bool capture_file_suspended(const struct capture_file *f);
+
 /* capture_file_error - the reason for the last ST_BAD/ST_IO, or "". */
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */

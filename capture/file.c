@@ -62,8 +62,20 @@ struct capture_file {
     size_t pos; /* read position within buf */
     uint64_t consumed_before_buf; /* stream offset of buf[0] */
     size_t read_chunk;            /* bytes asked of each read */
+    /* Reads start small and double up to this: a file is opened first to
+     * learn its format, and one set aside and opened again may be set
+     * aside again a packet later. */
+    size_t read_chunk_most;
     uint64_t size;
     bool gzip, at_eof;
+    /* a regular file can be closed between packets and opened again
+     * where it stopped (capture_file_suspend): its name, and which file
+     * it was, to know it again */
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    bool suspended;
+    uint64_t gz_offset; /* of a suspended compressed file, for the progress */
 
     bool pcapng, swap, nsec;
     uint32_t rec_extra; /* bytes after the pcap record header */
@@ -193,6 +205,8 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             return false;
         }
         f->buf_len += (size_t)got;
+        if (f->read_chunk < f->read_chunk_most)
+            f->read_chunk *= 2;
     }
     *out = cur_make(&f->buf[f->pos], n);
     return true;
@@ -235,7 +249,8 @@ static bool rd16(struct cur *c, bool swap, uint16_t *v)
 
 static enum st open_input(struct capture_file *f, const char *path)
 {
-    f->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY);
+    bool std_in = strcmp(path, "-") == 0;
+    f->fd = std_in ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
     if (f->fd < 0) {
         set_err(f, "%s", strerror(errno));
         return ST_IO;
@@ -261,6 +276,11 @@ static enum st open_input(struct capture_file *f, const char *path)
         return ST_IO;
     }
     f->gzip = magic[0] == 0x1f && magic[1] == 0x8b;
+    if (regular && !std_in) {
+        f->path = strdup(path); /* no memory: never set aside, then */
+        f->dev = sb.st_dev;
+        f->ino = sb.st_ino;
+    }
     if (!f->gzip && regular) {
         (void)posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         return ST_OK;
@@ -321,7 +341,8 @@ static enum st open_file(const char *path, size_t read_chunk, struct capture_fil
         return ST_NOMEM;
     }
     f->fd = -1;
-    f->read_chunk = read_chunk;
+    f->read_chunk = SMALL_READ_CHUNK < read_chunk ? SMALL_READ_CHUNK : read_chunk;
+    f->read_chunk_most = read_chunk;
     enum st st = open_input(f, path);
     struct cur m;
     if (st == ST_OK && !fill(f, 4, &m)) {
@@ -382,7 +403,78 @@ void capture_file_close(struct capture_file *f)
         close(f->fd);
     free(f->buf);
     free(f->ifaces);
+    free(f->path);
     free(f);
+}
+
+bool capture_file_suspend(struct capture_file *f)
+{
+    if (f->suspended)
+        return true;
+    if (!f->path || f->err[0])
+        return false;
+    if (f->gz) {
+        f->gz_offset = (uint64_t)gzoffset(f->gz);
+        gzclose(f->gz);
+        f->gz = NULL;
+    } else {
+        close(f->fd);
+        f->fd = -1;
+    }
+    f->consumed_before_buf = stream_pos(f);
+    free(f->buf);
+    f->buf = NULL;
+    f->buf_cap = f->buf_len = f->pos = 0;
+    f->suspended = true;
+    return true;
+}
+
+/* Open a suspended file again, at the byte where it stopped. */
+static enum st resume(struct capture_file *f)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(f, "cannot open it again: %s", strerror(errno));
+        return ST_IO;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_dev != f->dev || sb.st_ino != f->ino) {
+        close(fd);
+        set_err(f, "replaced by another file while it was being read");
+        return ST_IO;
+    }
+    uint64_t at = f->consumed_before_buf;
+    if (f->gzip) {
+        f->gz = gzdopen(fd, "rb");
+        if (!f->gz) {
+            close(fd);
+            set_err(f, "cannot open it again: %s", strerror(errno));
+            return ST_IO;
+        }
+        (void)gzbuffer(f->gz, 256 * 1024);
+        /* inflates again up to where it stopped: cheap for a rotated
+         * file, set aside after its first packet */
+        if (gzseek(f->gz, (z_off_t)at, SEEK_SET) != (z_off_t)at) {
+            set_err(f, "cannot find where it stopped when opened again");
+            return ST_IO;
+        }
+    } else {
+        f->fd = fd;
+        if (lseek(fd, (off_t)at, SEEK_SET) != (off_t)at) {
+            set_err(f, "cannot find where it stopped when opened again: %s", strerror(errno));
+            return ST_IO;
+        }
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    f->at_eof = false;
+    f->suspended = false;
+    f->read_chunk = SMALL_READ_CHUNK < f->read_chunk_most ? SMALL_READ_CHUNK : f->read_chunk_most;
+    return ST_OK;
+}
+
+bool capture_file_suspended(const struct capture_file *f)
+{
+    return f->suspended;
 }
 
 const char *capture_file_error(const struct capture_file *f)
@@ -402,6 +494,8 @@ bool capture_file_compressed(const struct capture_file *f)
 
 uint64_t capture_file_offset(const struct capture_file *f)
 {
+    if (f->suspended && f->gzip)
+        return f->gz_offset;
     if (f->gz)
         return (uint64_t)gzoffset(f->gz);
     return stream_pos(f);
@@ -735,5 +829,10 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
 
 enum st capture_file_next(struct capture_file *f, struct pkt *out)
 {
+    if (f->suspended) {
+        if (f->err[0]) /* could not be opened again, said before */
+            return ST_IO;
+        TRY(resume(f));
+    }
     return f->pcapng ? next_pcapng(f, out) : next_pcap(f, out);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -223,6 +224,10 @@ struct source {
      * change it, and looking it up is a string compare per packet */
     int32_t seen_link;
     bool seen_decoded;
+    /* the waiting packet's bytes while its file is set aside */
+    uint8_t *held;
+    size_t held_cap;
+    bool stays_open; /* standard input, a pipe: cannot be set aside */
 };
 
 /* A progress line on stderr for reads long enough to wait for. */
@@ -242,7 +247,15 @@ struct reading {
     bool parallel; /* one of the trackers' own readings */
     struct source *srcs;
     size_t n;
+    /* the sources with a packet waiting, the earliest first (a heap) */
+    struct source **due;
+    size_t n_due;
     struct source *taken; /* its packet was handed out: read its next one first */
+    /* Files open at once. Of many files named, only those whose packets
+     * are due are open: rotated files one at a time, files captured side
+     * by side together, up to max_open; the others are set aside
+     * (capture_file_suspend), their waiting packet copied. */
+    size_t open, max_open;
     const char *path; /* the file being read, for messages */
     uint64_t packets; /* numbered over all files and all readings so far */
     uint64_t count;
@@ -303,17 +316,104 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
     add_secrets(&sc);
 }
 
+/* Does a's waiting packet come before b's? The earlier; of two at one
+ * time, the one from the file named first. */
+static bool comes_before(const struct source *a, const struct source *b)
+{
+    return a->next.ts != b->next.ts ? a->next.ts < b->next.ts : a < b;
+}
+
+/* Set a file aside, its waiting packet copied; false when it cannot be:
+ * it then stays open to the end. */
+static bool set_aside(struct reading *r, struct source *src)
+{
+    if (capture_file_suspended(src->f))
+        return true;
+    size_t len = src->has_next ? src->next.data.left : 0;
+    if (len > src->held_cap) {
+        uint8_t *held = realloc(src->held, len);
+        if (!held) {
+            src->stays_open = true;
+            return false;
+        }
+        src->held = held;
+        src->held_cap = len;
+    }
+    if (len && src->next.data.p != src->held)
+        memcpy(src->held, src->next.data.p, len);
+    if (!capture_file_suspend(src->f)) {
+        src->stays_open = true;
+        return false;
+    }
+    src->next.data = cur_make(src->held, len);
+    r->open--;
+    return true;
+}
+
+/* Too many files open: the one whose packet is due last is set aside
+ * (never the one just taken), as it is needed again latest. */
+static void keep_open_files(struct reading *r, const struct source *taken)
+{
+    while (r->open > r->max_open) {
+        struct source *last = NULL;
+        for (size_t i = 0; i < r->n_due; i++) {
+            struct source *s = r->due[i];
+            if (s != taken && !s->stays_open && !capture_file_suspended(s->f) &&
+                (!last || comes_before(last, s)))
+                last = s;
+        }
+        if (!last)
+            return; /* all that are open must stay so */
+        set_aside(r, last);
+    }
+}
+
 static void advance(struct reading *r, struct source *src)
 {
     r->path = src->path;
+    bool was_aside = capture_file_suspended(src->f);
     enum st st = capture_file_next(src->f, &src->next);
+    if (was_aside && !capture_file_suspended(src->f)) {
+        r->open++;
+        keep_open_files(r, src);
+    }
     src->has_next = st == ST_OK;
     if (st != ST_OK && st != ST_SHORT) {
         if (r->primary)
             cli_error("%s: %s (the packets before it were analysed)", src->path, capture_file_error(src->f));
         r->rc = EXIT_INPUT;
     }
+    if (!src->has_next && r->n > 1)
+        set_aside(r, src); /* done with: its descriptor and buffer go */
 }
+
+static void due_down(struct reading *r, size_t i)
+{
+    struct source **h = r->due;
+    for (;;) {
+        size_t first = i, l = 2 * i + 1, rt = l + 1;
+        if (l < r->n_due && comes_before(h[l], h[first]))
+            first = l;
+        if (rt < r->n_due && comes_before(h[rt], h[first]))
+            first = rt;
+        if (first == i)
+            return;
+        struct source *t = h[i];
+        h[i] = h[first];
+        h[first] = t;
+        i = first;
+    }
+}
+
+/* The taken source, first of the due, has read its next packet. */
+static void due_taken(struct reading *r)
+{
+    if (!r->due[0]->has_next)
+        r->due[0] = r->due[--r->n_due];
+    if (r->n_due)
+        due_down(r, 0);
+}
+
 
 struct file_run {
     uint64_t first_packet;
@@ -393,14 +493,31 @@ static void progress_show(struct reading *r, bool last)
 
 enum { PROGRESS_MIN_BYTES = 64 << 20 };
 
+/* Files each reading may keep open: what the process may open, less room
+ * for the report's files, the key log and the roots, shared between the
+ * readings (one per tracker); at most 256, a megabyte of buffer each. */
+enum { FILES_OPEN_MOST = 256, FDS_SPARED = 64 };
+
+static size_t files_open_most(size_t readings)
+{
+    struct rlimit rl;
+    rlim_t fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    rlim_t usable = fds > 2 * FDS_SPARED ? fds - FDS_SPARED : fds / 2;
+    rlim_t most = usable / (readings ? readings : 1);
+    return most < 1 ? 1 : most > FILES_OPEN_MOST ? FILES_OPEN_MOST : (size_t)most;
+}
+
 /* false: out of memory (said) */
 static bool reading_open(struct reading *r, struct pipeline *p, char *const *paths, size_t n, uint32_t tracker,
-                         const struct reading *primary)
+                         size_t readings, const struct reading *primary)
 {
     *r = (struct reading){.p = p, .primary = tracker == 0, .n = n,
-                          .packets = p->packets_read, .rc = EXIT_OK};
+                          .packets = p->packets_read, .rc = EXIT_OK, .max_open = files_open_most(readings)};
     r->srcs = calloc(n ? n : 1, sizeof(*r->srcs));
-    if (!r->srcs) {
+    r->due = calloc(n ? n : 1, sizeof(*r->due));
+    if (!r->srcs || !r->due) {
+        free(r->srcs);
+        free(r->due);
         cli_error("out of memory");
         return false;
     }
@@ -421,6 +538,9 @@ static bool reading_open(struct reading *r, struct pipeline *p, char *const *pat
         capture_file_on_secrets(src->f, on_secrets, r);
         capture_file_on_anomaly(src->f, on_file_anomaly, r);
         r->pr.total += capture_file_size(src->f);
+        r->open++;
+        if (n > 1) /* opened to be known, not read yet */
+            set_aside(r, src);
     }
     r->pr.on = r->primary && p->progress && r->pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &r->pr.start);
@@ -433,9 +553,19 @@ static bool reading_open(struct reading *r, struct pipeline *p, char *const *pat
 static void reading_start(void *ctx)
 {
     struct reading *r = ctx;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->srcs[i].f)
-            advance(r, &r->srcs[i]);
+    for (size_t i = 0; i < r->n; i++) {
+        struct source *src = &r->srcs[i];
+        if (!src->f)
+            continue;
+        advance(r, src);
+        if (!src->has_next)
+            continue;
+        if (r->n > 1)
+            set_aside(r, src);
+        r->due[r->n_due++] = src;
+    }
+    for (size_t i = r->n_due / 2; i-- > 0;)
+        due_down(r, i);
     if (r->pr.on)
         progress_show(r, false); /* at once: the size to expect */
 }
@@ -448,17 +578,14 @@ static bool reading_next(void *ctx, struct pkt *out)
     for (;;) {
         if (r->taken) {
             advance(r, r->taken);
+            due_taken(r);
             r->taken = NULL;
             if (r->pr.on && (++r->count & 0xffff) == 0)
                 progress_show(r, false);
         }
-        /* the earliest waiting packet; the first file named wins a tie */
-        struct source *src = NULL;
-        for (size_t i = 0; i < r->n; i++)
-            if (r->srcs[i].has_next && (!src || r->srcs[i].next.ts < src->next.ts))
-                src = &r->srcs[i];
-        if (!src)
+        if (!r->n_due)
             return false;
+        struct source *src = r->due[0];
         struct pkt *pk = &src->next;
         /* several files are one capture: numbers count on */
         pk->no = ++r->packets;
@@ -496,8 +623,10 @@ static int reading_close(struct reading *r)
                       capture_link_name(src->undecoded_link));
         if (src->f)
             capture_file_close(src->f);
+        free(src->held);
     }
     free(r->srcs);
+    free(r->due);
     return r->rc;
 }
 
@@ -627,7 +756,7 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     size_t opened = 0;
     bool ok = true;
     while (ok && opened < n_readings) {
-        ok = reading_open(&rs[opened], p, paths, n, (uint32_t)opened, opened ? &rs[0] : NULL);
+        ok = reading_open(&rs[opened], p, paths, n, (uint32_t)opened, n_readings, opened ? &rs[0] : NULL);
         opened += ok;
         if (ok && opened == 1 && any_compressed(&rs[0])) {
             parallel = false;

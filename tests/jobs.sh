@@ -13,7 +13,8 @@
 #  - a capture of a few long transfers, which one tracker reads with all
 #    of the limits whatever -j says;
 #  - a capture cut in two at a point in time, the halves given in reverse
-#    order (one gzip-compressed), reads as the whole file did;
+#    order (one gzip-compressed), reads as the whole file did; so do 300
+#    rotated parts and 60 parts side by side under a limit of 40 open files;
 #  - standard input and a compressed file, read by one thread for all
 #    trackers, give the same;
 #  - a bad file among good ones is said once, whatever the threads;
@@ -224,6 +225,48 @@ cmp -s "$work/whole.json" "$work/parts.json" ||
 "$bin" read -j 2 -f json "$work/part2.pcap.gz" "$work/part1.pcap" >"$work/parts2.json"
 cmp -s "$work/whole.json" "$work/parts2.json" || fail "rotated files with -j 2 differ from the whole capture"
 
+# Many files: rotated ones are opened one at a time, and files captured
+# side by side only as many at once as the descriptors allow, the others
+# set aside and opened again where they stopped. Under a limit of 40
+# descriptors, 300 rotated parts of the dense capture, and 60 parts taking
+# turns every 500 packets, read as the whole file did (past the limit,
+# both were refused with "Too many open files").
+python3 - "$dense" "$work/many" <<'EOF' || fail "cannot split the dense capture"
+import os, struct, sys
+data = open(sys.argv[1], "rb").read()
+head, off, recs = data[:24], 24, []
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    recs.append(data[off:off + 16 + incl])
+    off += 16 + incl
+def split(kind, n_files, part_of):
+    os.makedirs(os.path.join(sys.argv[2], kind))
+    parts = [[] for _ in range(n_files)]
+    k = 0
+    for i, rec in enumerate(recs):
+        # a new part only where the time changes: no tie between files
+        if i and rec[:8] != recs[i - 1][:8]:
+            k = part_of(i)
+        parts[k].append(rec)
+    for k, part in enumerate(parts):
+        with open(os.path.join(sys.argv[2], kind, "part%03d.pcap" % k), "wb") as f:
+            f.write(head + b"".join(part))
+per = len(recs) // 300 + 1
+split("rotated", 300, lambda i: i // per)
+split("side-by-side", 60, lambda i: (i // 500) % 60)
+EOF
+"$bin" read -f json "$dense" >"$work/dense-whole.json"
+for kind in rotated side-by-side; do
+  for j in 1 2; do
+    (ulimit -n 40 && "$bin" read -j $j -f json "$work/many/$kind"/*.pcap >"$work/many.json" 2>"$work/many.err")
+    rc=$?
+    [ $rc -eq 0 ] || fail "$kind files, -j $j, 40 descriptors: exit $rc: $(head -c 300 "$work/many.err")"
+    cmp -s "$work/dense-whole.json" "$work/many.json" ||
+      { fail "$kind files, -j $j, 40 descriptors: not read as the whole capture"; diff "$work/dense-whole.json" "$work/many.json" | head -5; }
+  done
+done
+rm -rf "$work/many" "$work/dense-whole.json" "$work/many.json"
+
 # packets only some trackers decode are counted once: cut by the snaplen
 # (placed from their headers, counted by their own tracker), undecodable
 # and fragments (decoded by every tracker, counted by the first)
@@ -263,4 +306,4 @@ if [ $failures -gt 0 ]; then
 fi
 echo "ok: -j 1/2/3 identical on $checked runs (traces in 3 formats, corpus captures)," \
   "all traces with all key logs ($decrypted sessions decrypted, also -j 4) and 20,000 generated sessions;" \
-  "rotated files merge"
+  "rotated files merge, 300 of them and 60 side by side under 40 descriptors"

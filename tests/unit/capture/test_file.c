@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -245,19 +246,16 @@ static void section_header_across_a_read(void **state)
     unlink(path);
 }
 
-/* Reading 64 KB at a time (a look at a file's start) gives the packets a
- * megabyte at a time does, records across every kind of read boundary and
- * a packet larger than a read included. */
-static void small_reads_give_the_same_packets(void **state)
+/* 200 records of lengths all over, one larger than a read of 64 KB */
+static void write_varied_records(void)
 {
-    (void)state;
     pcap(false, false, 1);
     write_file(&file);
     FILE *out = fopen(path, "ab");
     assert_non_null(out);
     uint32_t len = 1;
     for (uint32_t i = 0; i < 200; i++) {
-        len = i == 100 ? 100000 : (len * 7919 + 13) % 65000 + 1; /* one larger than a small read */
+        len = i == 100 ? 100000 : (len * 7919 + 13) % 65000 + 1;
         b_reset(&file); /* a record: seconds, microseconds, captured and wire lengths */
         u32x(false, i);
         u32x(false, i);
@@ -267,6 +265,15 @@ static void small_reads_give_the_same_packets(void **state)
         assert_int_equal(fwrite(file.b, 1, file.n, out), file.n);
     }
     fclose(out);
+}
+
+/* Reading 64 KB at a time (a look at a file's start) gives the packets a
+ * megabyte at a time does, records across every kind of read boundary and
+ * a packet larger than a read included. */
+static void small_reads_give_the_same_packets(void **state)
+{
+    (void)state;
+    write_varied_records();
     struct capture_file *big, *small;
     char err[256];
     assert_int_equal(capture_file_open(path, &big, err, sizeof(err)), ST_OK);
@@ -287,6 +294,141 @@ static void small_reads_give_the_same_packets(void **state)
     assert_int_equal(n, 200);
     capture_file_close(big);
     capture_file_close(small);
+    unlink(path);
+}
+
+static int open_descriptors(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* A file set aside after every packet (its descriptor and buffer gone)
+ * gives the packets, in order, that one read straight through does. */
+static void set_aside_gives_the_same_packets(void)
+{
+    struct capture_file *straight, *aside;
+    char err[256];
+    assert_int_equal(capture_file_open(path, &straight, err, sizeof(err)), ST_OK);
+    assert_int_equal(capture_file_open(path, &aside, err, sizeof(err)), ST_OK);
+    struct pkt a, b;
+    size_t n = 0;
+    enum st sa;
+    while ((sa = capture_file_next(straight, &a)) == ST_OK) {
+        assert_int_equal(capture_file_next(aside, &b), ST_OK);
+        assert_false(capture_file_suspended(aside));
+        assert_int_equal(b.no, a.no);
+        assert_true(b.ts == a.ts);
+        assert_int_equal(b.linktype, a.linktype);
+        assert_int_equal(b.data.left, a.data.left);
+        assert_memory_equal(b.data.p, a.data.p, a.data.left);
+        /* a compressed file's offset counts what zlib has read */
+        bool exact = !capture_file_compressed(aside);
+        if (exact)
+            assert_int_equal(capture_file_offset(aside), capture_file_offset(straight));
+        uint64_t offset = capture_file_offset(aside);
+        int before = open_descriptors();
+        assert_true(capture_file_suspend(aside));
+        assert_true(capture_file_suspended(aside));
+        assert_int_equal(open_descriptors(), before - 1);
+        assert_int_equal(capture_file_offset(aside), offset);
+        assert_true(capture_file_suspend(aside)); /* twice is once */
+        n++;
+    }
+    assert_int_equal(sa, ST_SHORT);
+    assert_int_equal(capture_file_next(aside, &b), ST_SHORT);
+    assert_true(n > 0);
+    capture_file_close(straight);
+    capture_file_close(aside);
+}
+
+static void set_aside_and_opened_again(void **state)
+{
+    (void)state;
+    write_varied_records();
+    set_aside_gives_the_same_packets();
+    /* pcapng: interfaces of two link types and time resolutions, kept
+     * while the file is closed */
+    pcapng(true);
+    for (int i = 0; i < 40; i++)
+        epb(true, (uint32_t)i % 2, 1700000000123456ULL + (uint64_t)i, i % 3 ? "pcapng packet" : "x");
+    write_file(&file);
+    set_aside_gives_the_same_packets();
+    /* compressed: inflated again up to where it stopped */
+    write_varied_records();
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    static uint8_t raw[16 << 20];
+    size_t len = fread(raw, 1, sizeof(raw), in);
+    fclose(in);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/tlsscope-test-%d.pcap.gz", P_tmpdir, (int)getpid());
+    gzFile gz = gzopen(path, "wb1");
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, raw, (unsigned)len), (int)len);
+    gzclose(gz);
+    set_aside_gives_the_same_packets();
+    unlink(path);
+}
+
+/* A file replaced or removed while set aside is not read as if it were
+ * the same: the next packet fails, saying why, and so does every one after. */
+static void set_aside_file_replaced_or_gone(void **state)
+{
+    (void)state;
+    char other[300];
+    for (int removed = 0; removed < 2; removed++) {
+        pcap(false, false, 1);
+        pcap_packet(false, 1, 2, "first", 5);
+        pcap_packet(false, 1, 3, "second", 6);
+        write_file(&file);
+        struct capture_file *f;
+        char err[256];
+        assert_int_equal(capture_file_open(path, &f, err, sizeof(err)), ST_OK);
+        struct pkt p;
+        assert_int_equal(capture_file_next(f, &p), ST_OK);
+        assert_true(capture_file_suspend(f));
+        if (removed) {
+            unlink(path);
+        } else { /* the same bytes, another file */
+            snprintf(other, sizeof(other), "%s.new", path);
+            FILE *o = fopen(other, "wb");
+            assert_non_null(o);
+            assert_int_equal(fwrite(file.b, 1, file.n, o), file.n);
+            fclose(o);
+            assert_int_equal(rename(other, path), 0);
+        }
+        assert_int_equal(capture_file_next(f, &p), ST_IO);
+        assert_non_null(strstr(capture_file_error(f), removed ? "cannot open it again" : "replaced"));
+        assert_int_equal(capture_file_next(f, &p), ST_IO);
+        capture_file_close(f);
+    }
+    unlink(path);
+}
+
+/* Standard input cannot be opened again: it is never set aside. */
+static void standard_input_stays_open(void **state)
+{
+    (void)state;
+    pcap(false, false, 1);
+    pcap_packet(false, 1, 2, "stdin", 5);
+    write_file(&file);
+    assert_non_null(freopen(path, "rb", stdin));
+    struct capture_file *f;
+    char err[256];
+    assert_int_equal(capture_file_open("-", &f, err, sizeof(err)), ST_OK);
+    assert_false(capture_file_suspend(f));
+    assert_false(capture_file_suspended(f));
+    struct pkt p;
+    assert_int_equal(capture_file_next(f, &p), ST_OK);
+    assert_memory_equal(p.data.p, "stdin", 5);
+    capture_file_close(f);
     unlink(path);
 }
 
@@ -381,6 +523,9 @@ int main(void)
         cmocka_unit_test(section_header_across_a_read),
         cmocka_unit_test(small_reads_give_the_same_packets),
         cmocka_unit_test(gzip_compressed),
+        cmocka_unit_test(set_aside_and_opened_again),
+        cmocka_unit_test(set_aside_file_replaced_or_gone),
+        cmocka_unit_test(standard_input_stays_open),
         cmocka_unit_test(truncated_mid_packet),
         cmocka_unit_test(damaged_files),
     };
