@@ -49,7 +49,9 @@ struct half {
     uint64_t skip;     /* bytes the consumer does not want */
     uint64_t offset;   /* stream bytes delivered or skipped so far */
     struct seg *ooo;   /* out-of-order segments, sorted by seq */
-    size_t ooo_bytes;
+    struct seg *ooo_last;
+    size_t ooo_bytes;  /* what they hold, each with its own cost (reasm.c) */
+    uint32_t ooo_segs;
     int64_t last_new_ts; /* when this direction last sent bytes not seen before */
     bool zero_window;    /* its last segment advertised a zero window */
 };

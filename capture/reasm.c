@@ -24,6 +24,34 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
+/* A buffered segment is charged its header and malloc's own with its
+ * bytes: a flood of one-byte segments then holds no more memory than the
+ * limits say, where it held 48 times more. */
+enum { SEG_COST = sizeof(struct seg) + 16 };
+
+/* Out-of-order segments kept per direction. An arrival is placed by a
+ * walk of the list, so many small segments in no order made each packet
+ * cost as much as all of them (40,000 one-byte segments behind a hole
+ * took 1.5 s, and the walks grew with their square). 4 MB of full-sized
+ * segments is 2,900 of them. */
+enum { OOO_SEGMENTS_MOST = 4096 };
+
+static size_t seg_held(const struct seg *s)
+{
+    return s->len + SEG_COST;
+}
+
+static void unlink_first(struct capture *c, struct half *h)
+{
+    struct seg *s = h->ooo;
+    h->ooo = s->next;
+    if (!h->ooo)
+        h->ooo_last = NULL;
+    h->ooo_bytes -= seg_held(s);
+    c->ooo_total -= seg_held(s);
+    h->ooo_segs--;
+}
+
 static void free_ooo(struct capture *c, struct half *h)
 {
     struct seg *s = h->ooo;
@@ -33,8 +61,9 @@ static void free_ooo(struct capture *c, struct half *h)
         s = next;
     }
     c->ooo_total -= h->ooo_bytes;
-    h->ooo = NULL;
+    h->ooo = h->ooo_last = NULL;
     h->ooo_bytes = 0;
+    h->ooo_segs = 0;
 }
 
 void reasm_free(struct capture *c, struct half *h)
@@ -144,9 +173,7 @@ static void drain(struct capture *c, struct flow *fl, int dir)
             gap(c, fl, dir, (uint64_t)rel, &s->m); /* inside the skip */
             continue;
         }
-        h->ooo = s->next;
-        h->ooo_bytes -= s->len;
-        c->ooo_total -= s->len;
+        unlink_first(c, h);
         if ((int64_t)s->len + rel > 0) {
             struct cur b = cur_make(s->data, s->len);
             cur_advance(&b, (size_t)-rel);
@@ -169,12 +196,15 @@ static void force_gap(struct capture *c, struct flow *fl, int dir)
     drain(c, fl, dir);
 }
 
-static bool over_limit(const struct capture *c, const struct flow *fl,
-                       size_t extra)
+/* Would a segment of len more bytes in direction dir be too many? */
+static bool over_limit(const struct capture *c, const struct flow *fl, int dir,
+                       size_t len)
 {
+    size_t extra = len + SEG_COST;
     return fl->half[0].ooo_bytes + fl->half[1].ooo_bytes + extra >
                c->lim.ooo_per_flow ||
-           c->ooo_total + extra > c->lim.ooo_total;
+           c->ooo_total + extra > c->lim.ooo_total ||
+           fl->half[dir].ooo_segs >= OOO_SEGMENTS_MOST;
 }
 
 static struct seg *seg_new(uint32_t seq, struct cur b, const struct seg_meta *m)
@@ -200,6 +230,10 @@ static void store(struct capture *c, struct flow *fl, int dir, uint32_t seq,
 {
     struct half *h = &fl->half[dir];
     struct seg **link = &h->ooo;
+    /* segments behind a hole mostly come in order: after the last one,
+     * there is nothing to walk */
+    if (h->ooo_last && seq_diff(seq, h->ooo_last->seq + h->ooo_last->len) >= 0)
+        link = &h->ooo_last->next;
     while (b.left) {
         struct seg *cur = *link;
         if (cur && seq_diff(cur->seq + cur->len, seq) <= 0) {
@@ -228,8 +262,11 @@ static void store(struct capture *c, struct flow *fl, int dir, uint32_t seq,
         s->next = cur;
         *link = s;
         link = &s->next;
-        h->ooo_bytes += s->len;
-        c->ooo_total += s->len;
+        if (!cur)
+            h->ooo_last = s;
+        h->ooo_bytes += seg_held(s);
+        c->ooo_total += seg_held(s);
+        h->ooo_segs++;
         seq += s->len;
     }
 }
@@ -303,12 +340,12 @@ void reasm_segment(struct capture *c, struct flow *fl, int dir,
          * up as a hole in turn. */
         wire = (uint32_t)data.left;
     }
-    if (over_limit(c, fl, data.left)) {
+    if (over_limit(c, fl, dir, data.left)) {
         c->st.ooo_limit_hits++;
-        while (h->ooo && over_limit(c, fl, data.left))
+        while (h->ooo && over_limit(c, fl, dir, data.left))
             force_gap(c, fl, dir);
         rel = seq_diff(seq, h->next_seq);
-        if (rel > 0 && over_limit(c, fl, data.left)) {
+        if (rel > 0 && over_limit(c, fl, dir, data.left)) {
             gap(c, fl, dir, (uint64_t)rel, m);
             rel = 0;
         }

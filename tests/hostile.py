@@ -213,6 +213,31 @@ code, out, err, rss_small = run("read", "-f", "json", "--max-flows", "10000", sy
 if rss_small > 60 * SCALE:
     fail("SYN flood with --max-flows 10000: %.0f MB peak" % rss_small)
 
+# 6a. one-byte segments behind a hole that never fills, 30,000 on each of
+#     20 connections: each segment is charged its own cost, and at most
+#     4,096 wait per direction, so memory stays flat and each is placed
+#     without a walk of all the others (this took minutes, and 48 bytes of
+#     memory for each byte held)
+frames, ts = [], 1_800_000_000_000_000
+for conn in range(20):
+    c, port = [10, 1, 0, conn], 40000 + conn
+    for frame in (tcp_frame(c, [192, 168, 0, 1], port, 443, 1000, 0, 0x02),
+                  tcp_frame([192, 168, 0, 1], c, 443, port, 5000, 1001, 0x12)):
+        ts += 10
+        frames.append((ts, frame, len(frame)))
+    for i in range(30_000):  # byte 0 of the stream never comes
+        frame = tcp_frame(c, [192, 168, 0, 1], port, 443, 1002 + i, 5001, 0x18, b"\x16")
+        ts += 10
+        frames.append((ts, frame, len(frame)))
+tiny = write("tiny-segments.pcap", pcap(frames))
+del frames
+code, out, err, rss = run("read", "-f", "json", tiny)
+hits = summary(out).get("limits", {}).get("out_of_order_limit_hits", 0)
+if code != 0 or summary(out).get("tcp_flows") != 20 or hits < 20:
+    fail("tiny segments: exit %d, %s flows, %d out-of-order limit hits" % (code, summary(out).get("tcp_flows"), hits))
+if rss > 40 * SCALE:
+    fail("tiny segments: %.0f MB peak" % rss)
+
 # 6b. datagrams that only look like QUIC Initials (a flood from 300,000
 #     ports): a small one is not even worth deriving keys for, a junk one
 #     opens nothing, so no flow is kept and memory stays flat; full-size ones
@@ -499,6 +524,7 @@ if failures:
     print("%d hostile case(s) failed" % len(failures))
     sys.exit(1)
 print("hostile: cut file, random bytes, 1-byte records, 16 MB claims, overlaps, 1,000,000 SYNs "
-      "(%.0f MB peak, %.0f MB with --max-flows 10000%s), snaplen 64 and 200, a full fragment budget, "
+      "(%.0f MB peak, %.0f MB with --max-flows 10000%s), 600,000 one-byte segments behind holes, "
+      "snaplen 64 and 200, a full fragment budget, "
       "absurd pcapng numbers, names not UTF-8 or holding a NUL, floods of fake QUIC Initials: all handled"
       % (rss_flood, rss_small, "; not bounded under ASan" if SCALE > 1 else ""))

@@ -283,6 +283,68 @@ static void out_of_order_cap(void **state)
     assert_true(cap->ooo_total <= 1000);
 }
 
+/* Each buffered segment is charged its own cost with its bytes: one-byte
+ * segments behind a hole reach a limit of 10,000 long before 10,000 of
+ * them are held. */
+static void tiny_segments_cost_their_keep(void **state)
+{
+    (void)state;
+    cap->lim.ooo_per_flow = 10000;
+    handshake(ISN_C, ISN_S);
+    for (uint32_t i = 1; i <= 2000; i++) { /* byte 0 never arrives */
+        seg(0, ISN_C + 1 + i, ISN_S + 1, TCPF_ACK, payload + i, 1);
+        assert_true(cap->ooo_total <= 10000);
+    }
+    assert_true(capture_stats(cap)->ooo_limit_hits > 0);
+    assert_int_equal(rec->gap[0], 1);
+    assert_int_equal(rec->stream[0].n, 2000);
+    assert_memory_equal(rec->stream[0].b, payload + 1, 2000);
+}
+
+/* Many small segments in no order: within the byte limits, yet too many
+ * to place each by a walk of all the others; the oldest hole gives way. */
+static void many_segments_in_no_order(void **state)
+{
+    (void)state;
+    enum { N = 6000 };
+    handshake(ISN_C, ISN_S);
+    uint32_t at = 1;
+    for (uint32_t i = 0; i < N; i++) { /* 1..N, each once, scattered */
+        at = (at * 3601 + 7) % N; /* a full cycle: 3600 is a multiple of 4, 3 and 5 */
+        seg(0, ISN_C + 2 + at, ISN_S + 1, TCPF_ACK, payload + 1 + at, 1);
+    }
+    assert_true(capture_stats(cap)->ooo_limit_hits > 0);
+    assert_true(cap->ooo_total < 4u << 20);
+    capture_flush(cap);
+    assert_int_equal(rec->stream[0].n + rec->gap[0], N + 1);
+}
+
+/* Segments behind a hole in order are added after the last one held;
+ * one overlapping the last is placed by a walk, and the stream comes out
+ * whole once the hole is filled. */
+static void in_order_behind_a_hole(void **state)
+{
+    (void)state;
+    handshake(ISN_C, ISN_S);
+    seg(0, ISN_C + 101, ISN_S + 1, TCPF_ACK, payload + 100, 100);
+    seg(0, ISN_C + 201, ISN_S + 1, TCPF_ACK, payload + 200, 100);
+    seg(0, ISN_C + 251, ISN_S + 1, TCPF_ACK, payload + 250, 150); /* [250,400): [300,400) new */
+    seg(0, ISN_C + 401, ISN_S + 1, TCPF_ACK, payload + 400, 100);
+    seg(0, ISN_C + 151, ISN_S + 1, TCPF_ACK, payload + 150, 300); /* all held already */
+    assert_int_equal(rec->stream[0].n, 0);
+    seg(0, ISN_C + 1, ISN_S + 1, TCPF_ACK, payload, 100);
+    assert_int_equal(rec->stream[0].n, 500);
+    assert_memory_equal(rec->stream[0].b, payload, 500);
+    assert_int_equal(cap->ooo_total, 0);
+    /* and again, the list emptied in between */
+    seg(0, ISN_C + 601, ISN_S + 1, TCPF_ACK, payload + 600, 100);
+    seg(0, ISN_C + 701, ISN_S + 1, TCPF_ACK, payload + 700, 100);
+    seg(0, ISN_C + 501, ISN_S + 1, TCPF_ACK, payload + 500, 100);
+    assert_int_equal(rec->stream[0].n, 800);
+    assert_memory_equal(rec->stream[0].b, payload, 800);
+    assert_int_equal(rec->gap[0], 0);
+}
+
 static void skipped_bytes_are_not_buffered(void **state)
 {
     (void)state;
@@ -520,6 +582,9 @@ int main(void)
         T(sequence_wraparound),
         T(picked_up_mid_stream),
         T(out_of_order_cap),
+        T(tiny_segments_cost_their_keep),
+        T(many_segments_in_no_order),
+        T(in_order_behind_a_hole),
         T(skipped_bytes_are_not_buffered),
         T(reset_closes),
         T(repeated_synack_moves_the_start),
