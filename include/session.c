@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_ANOMALIES = 64, MAX_EVENTS = 512 };
+enum { MAX_ANOMALIES = 64, MAX_EVENTS = 512, MAX_ALERTS = 64 };
 
 struct session *session_new(uint64_t id)
 {
@@ -56,6 +56,20 @@ void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
     if (at)
         ev.at = *at;
     (void)ARENA_PUSH(s->arena, s->events, ev);
+}
+
+void session_alert(struct session *s, const struct alert *al)
+{
+    /* the first say why a handshake failed, the latest how the
+     * connection ended; a stack that sends alerts without end (500,000
+     * in a 4 MB capture) would otherwise make a session of 50 MB */
+    if (s->alerts.n >= MAX_ALERTS) {
+        s->alerts.v[s->alerts.n - 1] = *al;
+        s->alerts.dropped++;
+        return;
+    }
+    if (!ARENA_PUSH(s->arena, s->alerts, *al))
+        s->alerts.dropped++;
 }
 
 const struct alert *session_last_alert(const struct session *s)

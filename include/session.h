@@ -256,6 +256,7 @@ struct alert {
 struct alerts {
     struct alert *v;
     size_t n, cap;
+    uint32_t dropped; /* beyond the per-session cap (session_alert) */
 };
 
 /* What the timeline lists: handshake messages by type, and the other
@@ -563,6 +564,10 @@ void session_anomaly(struct session *s, uint8_t dir, const struct where *at,
 /* session_event - append to the timeline (dropped silently on no memory). */
 void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
                    uint32_t len, const struct where *at);
+
+/* session_alert - record an alert. Keeps the first 64 per session; past
+ * them the last kept is the latest, and the others are counted. */
+void session_alert(struct session *s, const struct alert *al);
 
 /* session_last_alert - the last alert whose content could be read, or NULL. */
 const struct alert *session_last_alert(const struct session *s);

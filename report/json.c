@@ -963,6 +963,8 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
     for (size_t i = 0; i < s->alerts.n; i++)
         alert(w, &s->alerts.v[i]);
     jw_arr_end(w);
+    if (s->alerts.dropped)
+        jw_key_uint(w, "alerts_dropped", s->alerts.dropped);
 }
 
 void json_session(struct report *r, const struct session *s)
@@ -1093,7 +1095,7 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 static const char *const json_names[] = {
     "type", "id", "ts", "ts_end", "client", "server", "transport", "protocol", "roles_guessed", "mid_stream", "one_direction",
     "starttls", "tunnel", "tunnel_target", "version", "cipher", "group", "sni", "ech", "mq_channel", "alpn", "resumed", "renegotiations", "established",
-    "decrypted", "decryption", "status", "last_alert", "alerts", "client_hello", "client_hello_retry",
+    "decrypted", "decryption", "status", "last_alert", "alerts", "alerts_dropped", "client_hello", "client_hello_retry",
     "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
     "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
     "certificate_status", "new_session_ticket", "handshake", "tcp", "quic", "dtls", "handshake_ms", "records", "bytes",

@@ -430,6 +430,10 @@ static void alerts(struct report *r, const struct session *s)
 {
     for (size_t i = 0; i < s->alerts.n; i++) {
         const struct alert *a = &s->alerts.v[i];
+        if (s->alerts.dropped && i + 1 == s->alerts.n) { /* the latest, after those not kept */
+            field(r, "alert");
+            fprintf(r->out, "... and %u more\n", s->alerts.dropped);
+        }
         field(r, "alert");
         const char *who = a->dir == DIR_C2S ? "client" : "server";
         if (a->encrypted) {

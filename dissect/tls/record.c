@@ -95,7 +95,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
              * Finished flight should be: the handshake was refused. */
             struct alert al = {.dir = (uint8_t)sdir, .encrypted = true,
                                .at = tf->at[fdir]};
-            (void)ARENA_PUSH(s->arena, s->alerts, al);
+            session_alert(s, &al);
             session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
             return;
         }
@@ -121,7 +121,7 @@ static void protected_record(struct tflow *tf, int fdir, uint8_t type)
              * certificate_required, Go bad_certificate). A server that
              * accepts sends a ticket or data, longer than an alert. */
             struct alert al = {.dir = (uint8_t)sdir, .encrypted = true, .at = tf->at[fdir]};
-            (void)ARENA_PUSH(s->arena, s->alerts, al);
+            session_alert(s, &al);
             session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
             s->established = false;
         } else if (s->client_finished) {
@@ -191,7 +191,7 @@ static void protected_unread(struct tflow *tf, int fdir)
     switch (ds->rtype) {
     case CT_ALERT: {
         struct alert al = {.dir = (uint8_t)sdir, .encrypted = true, .at = tf->at[fdir]};
-        (void)ARENA_PUSH(s->arena, s->alerts, al);
+        session_alert(s, &al);
         session_event(s, EV_ALERT, 255, (uint8_t)sdir, ds->rlen, &tf->at[fdir]);
         break;
     }
@@ -325,7 +325,7 @@ void record_alert(struct tflow *tf, int fdir, uint8_t level, uint8_t desc)
     struct session *s = tf->s;
     int sdir = tflow_sdir(tf, fdir);
     struct alert al = {.dir = (uint8_t)sdir, .level = level, .desc = desc, .at = tf->at[fdir]};
-    (void)ARENA_PUSH(s->arena, s->alerts, al);
+    session_alert(s, &al);
     /* TLS 1.3: a server that answers the client's Finished flight with a
      * fatal alert, before any data, refused it (usually its certificate) */
     if (tf->server_tls13 && level == 2 && sdir == DIR_S2C && !s->saw_appdata[DIR_S2C])

@@ -63,6 +63,22 @@ static void session_keeps_anomalies_bounded(void **state)
     session_free(s);
 }
 
+static void session_keeps_alerts_bounded(void **state)
+{
+    (void)state;
+    struct session *s = session_new(7);
+    for (uint8_t i = 0; i < 100; i++) {
+        struct alert al = {.dir = DIR_S2C, .level = 1, .desc = i, .at = {.packet = 1000u + i}};
+        session_alert(s, &al);
+    }
+    assert_int_equal(s->alerts.n, 64);
+    assert_int_equal(s->alerts.dropped, 36);
+    assert_int_equal(s->alerts.v[62].desc, 62); /* the first 63 */
+    assert_int_equal(s->alerts.v[63].desc, 99); /* and the latest */
+    assert_int_equal(session_last_alert(s)->at.packet, 1099);
+    session_free(s);
+}
+
 static void grease_values(void **state)
 {
     (void)state;
@@ -79,6 +95,7 @@ int main(void)
         cmocka_unit_test(allocations_are_zeroed_and_aligned),
         cmocka_unit_test(strings_and_growth),
         cmocka_unit_test(cap_refuses_allocations),
+        cmocka_unit_test(session_keeps_alerts_bounded),
         cmocka_unit_test(session_keeps_anomalies_bounded),
         cmocka_unit_test(grease_values),
     };
