@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_ANOMALIES = 64, MAX_EVENTS = 512, MAX_ALERTS = 64 };
+enum { MAX_ANOMALIES = 64, MAX_EVENTS = SESSION_MESSAGES_KEPT, MAX_ALERTS = 64 };
 
 struct session *session_new(uint64_t id)
 {

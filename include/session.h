@@ -314,7 +314,9 @@ struct finding {
 };
 
 /* A handshake message as it was on the wire (or decrypted), kept only
- * when asked for (dissect_config.keep_messages). */
+ * when asked for (dissect_config.keep_messages): the first
+ * SESSION_MESSAGES_KEPT of a session, as many as its timeline can show. */
+enum { SESSION_MESSAGES_KEPT = 512 };
 struct raw_message {
     uint8_t type, dir;
     struct where at;

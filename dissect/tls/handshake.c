@@ -64,7 +64,7 @@ void handshake_message(struct hsctx *h, uint8_t type, struct cur body,
     if (type == HS_SERVER_HELLO && s->hrr.present && !s->sh.present)
         shown = HS_HELLO_RETRY_REQUEST;
     session_event(s, EV_HANDSHAKE, shown, (uint8_t)h->sdir, len, &h->at);
-    if (tf->d->cfg.keep_messages) {
+    if (tf->d->cfg.keep_messages && s->messages.n < SESSION_MESSAGES_KEPT) {
         struct raw_message m = {.type = shown, .dir = (uint8_t)h->sdir, .at = h->at};
         if (store_bytes(s->arena, body, &m.body))
             (void)ARENA_PUSH(s->arena, s->messages, m);

@@ -538,6 +538,33 @@ static void sslv2_client_hello(void **state)
 
 /* A client that gives up before its hello: its cleartext alert and the
  * server's answer make a failed session, not nothing. */
+/* Kept for the TUI's hex view, a session's messages stop at the first
+ * 512, as its timeline does: a connection of endless HelloRequests holds
+ * no more. */
+static void kept_messages_bounded(void **state)
+{
+    (void)state;
+    struct fx f;
+    fx_open(&f);
+    f.d->cfg.keep_messages = true;
+    client_hello_record(&ch_rec, "example.com");
+    feed_all(&f, 0, &ch_rec);
+    b_reset(&tmp);
+    size_t r = b_record(&tmp, 22);
+    for (int i = 0; i < 2000; i++) /* HelloRequest: type 0, empty */
+        b_close(&tmp, b_handshake(&tmp, 0));
+    b_close(&tmp, r);
+    feed_all(&f, 1, &tmp);
+    fx_close(&f);
+    struct session *s = f.got;
+    assert_non_null(s);
+    assert_int_equal(s->messages.n, SESSION_MESSAGES_KEPT);
+    assert_int_equal(s->messages.v[0].type, 1);
+    assert_int_equal(s->messages.v[1].type, 0);
+    assert_int_equal(s->events.n, SESSION_MESSAGES_KEPT);
+    fx_free(&f);
+}
+
 static void alerts_before_any_hello(void **state)
 {
     (void)state;
@@ -714,6 +741,7 @@ int main(void)
         cmocka_unit_test(server_answering_in_plaintext),
         cmocka_unit_test(sslv2_client_hello),
         cmocka_unit_test(alerts_before_any_hello),
+        cmocka_unit_test(kept_messages_bounded),
         cmocka_unit_test(detect_start_verdicts),
         cmocka_unit_test(fingerprints_made_when_asked),
     };
