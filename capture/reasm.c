@@ -32,7 +32,7 @@ enum { SEG_COST = sizeof(struct seg) + 16 };
 /* Out-of-order segments kept per direction. An arrival is placed by a
  * walk of the list, so many small segments in no order made each packet
  * cost as much as all of them (40,000 one-byte segments behind a hole
- * took 1.5 s, and the walks grew with their square). 4 MB of full-sized
+ * took 1.3 s, and the walks grew with their square). 4 MB of full-sized
  * segments is 2,900 of them. */
 enum { OOO_SEGMENTS_MOST = 4096 };
 

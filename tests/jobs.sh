@@ -202,21 +202,10 @@ fi
 [ -s "$work/quiet.err" ] && fail "progress: printed when stderr is a file: $(head -c 200 "$work/quiet.err")"
 
 # rotated files: cut at the middle packet, named in reverse order
-python3 - "$src/traces/burst.pcap" "$work/part1.pcap" "$work/part2.pcap" <<'EOF' || fail "cannot split burst.pcap"
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-head, off, recs = data[:24], 24, []
-while off + 16 <= len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    recs.append(data[off:off + 16 + incl])
-    off += 16 + incl
-half = len(recs) // 2
-# a cut between two packets with different times: no tie to break
-while half < len(recs) and recs[half][:8] == recs[half - 1][:8]:
-    half += 1
-open(sys.argv[2], "wb").write(head + b"".join(recs[:half]))
-open(sys.argv[3], "wb").write(head + b"".join(recs[half:]))
-EOF
+split="$src/tests/tools/split_pcap.py"
+python3 "$split" traces/burst.pcap "$work/halves" rotated 2 || fail "cannot split burst.pcap"
+mv "$work/halves/part000.pcap" "$work/part1.pcap"
+mv "$work/halves/part001.pcap" "$work/part2.pcap"
 gzip "$work/part2.pcap"
 "$bin" read -f json traces/burst.pcap >"$work/whole.json"
 "$bin" read -f json "$work/part2.pcap.gz" "$work/part1.pcap" >"$work/parts.json"
@@ -231,30 +220,8 @@ cmp -s "$work/whole.json" "$work/parts2.json" || fail "rotated files with -j 2 d
 # descriptors, 300 rotated parts of the dense capture, and 60 parts taking
 # turns every 500 packets, read as the whole file did (past the limit,
 # both were refused with "Too many open files").
-python3 - "$dense" "$work/many" <<'EOF' || fail "cannot split the dense capture"
-import os, struct, sys
-data = open(sys.argv[1], "rb").read()
-head, off, recs = data[:24], 24, []
-while off + 16 <= len(data):
-    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
-    recs.append(data[off:off + 16 + incl])
-    off += 16 + incl
-def split(kind, n_files, part_of):
-    os.makedirs(os.path.join(sys.argv[2], kind))
-    parts = [[] for _ in range(n_files)]
-    k = 0
-    for i, rec in enumerate(recs):
-        # a new part only where the time changes: no tie between files
-        if i and rec[:8] != recs[i - 1][:8]:
-            k = part_of(i)
-        parts[k].append(rec)
-    for k, part in enumerate(parts):
-        with open(os.path.join(sys.argv[2], kind, "part%03d.pcap" % k), "wb") as f:
-            f.write(head + b"".join(part))
-per = len(recs) // 300 + 1
-split("rotated", 300, lambda i: i // per)
-split("side-by-side", 60, lambda i: (i // 500) % 60)
-EOF
+{ python3 "$split" "$dense" "$work/many/rotated" rotated 300 &&
+  python3 "$split" "$dense" "$work/many/side-by-side" turns 60 500; } || fail "cannot split the dense capture"
 "$bin" read -f json "$dense" >"$work/dense-whole.json"
 for kind in rotated side-by-side; do
   for j in 1 2; do
