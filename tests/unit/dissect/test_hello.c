@@ -155,6 +155,42 @@ static void client_hello_duplicate_extension(void **state)
     fx_free(&f);
 }
 
+/* Past the first 32 extensions duplicates are found through a bitmap of
+ * types: 3,000 empty extensions of types spread over all 16 bits, the
+ * first 1,500 again after them, and the groups extension of the hello
+ * again last. */
+static void client_hello_many_extensions(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    b_reset(&extra);
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < (pass ? N / 2 : N); i++) {
+            b_u16(&extra, (uint16_t)(0x0100 + i * 21)); /* none of the hello's own types */
+            b_u16(&extra, 0);
+        }
+    b_u16(&extra, 10);
+    size_t e = b_open(&extra, 2), l = b_open(&extra, 2);
+    b_u16(&extra, 0x0018);
+    b_close(&extra, l);
+    b_close(&extra, e);
+    b_reset(&msg);
+    tls_client_hello(&msg, "example.com", &extra);
+    struct fx f;
+    fx_open(&f);
+    assert_int_equal(parse_client(&f, body_of(&msg)), ST_OK);
+    const struct hello *ch = &f.tf->s->ch;
+    assert_int_equal(ch->exts.n, 5 + N + N / 2 + 1);
+    size_t dups = 0;
+    for (size_t i = 0; i < ch->exts.n; i++) {
+        dups += ch->exts.v[i].duplicate;
+        assert_int_equal(ch->exts.v[i].duplicate, i >= 5 + N);
+    }
+    assert_int_equal(dups, N / 2 + 1);
+    assert_int_equal(ch->groups.n, 2); /* the first list is kept */
+    fx_free(&f);
+}
+
 static void client_hello_bad_extension_body(void **state)
 {
     (void)state;
@@ -338,6 +374,7 @@ int main(void)
         cmocka_unit_test(client_hello_lengths_larger_than_body),
         cmocka_unit_test(client_hello_keeps_what_parsed),
         cmocka_unit_test(client_hello_duplicate_extension),
+        cmocka_unit_test(client_hello_many_extensions),
         cmocka_unit_test(client_hello_bad_extension_body),
         cmocka_unit_test(server_hello_tls12),
         cmocka_unit_test(server_hello_tls13),
