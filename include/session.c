@@ -50,12 +50,15 @@ void session_anomaly(struct session *s, uint8_t dir, const struct where *at,
 void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
                    uint32_t len, const struct where *at)
 {
-    if (s->events.n >= MAX_EVENTS)
+    if (s->events.n >= MAX_EVENTS) {
+        s->events.dropped++;
         return;
+    }
     struct event ev = {.kind = kind, .type = type, .dir = dir, .len = len};
     if (at)
         ev.at = *at;
-    (void)ARENA_PUSH(s->arena, s->events, ev);
+    if (!ARENA_PUSH(s->arena, s->events, ev))
+        s->events.dropped++;
 }
 
 void session_alert(struct session *s, const struct alert *al)

@@ -290,6 +290,7 @@ struct event {
 struct events {
     struct event *v;
     size_t n, cap;
+    uint32_t dropped; /* beyond the per-session cap (session_event) */
 };
 
 struct anomaly {
@@ -563,7 +564,8 @@ void session_anomaly(struct session *s, uint8_t dir, const struct where *at,
                      const char *what, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* session_event - append to the timeline (dropped silently on no memory). */
+/* session_event - append to the timeline: the first SESSION_MESSAGES_KEPT
+ * events, the rest counted. */
 void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
                    uint32_t len, const struct where *at);
 

@@ -594,6 +594,8 @@ static void timeline(struct jw *w, const struct session *s)
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    if (s->events.dropped)
+        jw_key_uint(w, "events_dropped", s->events.dropped);
 }
 
 /* nanoseconds as milliseconds with three decimals, or null when negative */
@@ -1098,7 +1100,7 @@ static const char *const json_names[] = {
     "decrypted", "decryption", "status", "last_alert", "alerts", "alerts_dropped", "client_hello", "client_hello_retry",
     "hello_retry_request", "server_hello", "encrypted_extensions", "server_certs", "client_certs",
     "client_certificate", "server_chain", "client_chain", "mq", "server_key_exchange", "certificate_request",
-    "certificate_status", "new_session_ticket", "handshake", "tcp", "quic", "dtls", "handshake_ms", "records", "bytes",
+    "certificate_status", "new_session_ticket", "handshake", "events_dropped", "tcp", "quic", "dtls", "handshake_ms", "records", "bytes",
     "findings", "anomalies", "anomalies_dropped",
 };
 

@@ -482,6 +482,8 @@ static void timeline(struct report *r, const struct session *s)
         fprintf(r->out, "  (packet %llu)%s\n", (unsigned long long)e->at.packet,
                 tcp ? esc(r, C_OFF) : "");
     }
+    if (s->events.dropped)
+        fprintf(r->out, "      ... and %u more events, not kept\n", s->events.dropped);
 }
 
 static void anomalies(struct report *r, const struct session *s)

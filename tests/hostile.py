@@ -249,6 +249,9 @@ if code != 0 or len(ss) != 1 or len(ss[0].get("alerts", [])) != 64 or ss[0].get(
         code, len(ss), [len(s.get("alerts", [])) for s in ss], [s.get("alerts_dropped") for s in ss]))
 elif ss[0]["last_alert"] != ss[0]["alerts"][-1] or max(len(line) for line in out.splitlines()) > 100_000:
     fail("alert storm: the latest alert is not kept last, or a line of %d bytes" % max(len(l) for l in out.splitlines()))
+elif len(ss[0]["handshake"]) + len(ss[0]["tcp"]["events"]) + ss[0].get("events_dropped", 0) < 500_001:
+    fail("alert storm: timeline events not all kept or counted: %d, %d, %s dropped" % (
+        len(ss[0]["handshake"]), len(ss[0]["tcp"]["events"]), ss[0].get("events_dropped")))
 
 # 6b. datagrams that only look like QUIC Initials (a flood from 300,000
 #     ports): a small one is not even worth deriving keys for, a junk one

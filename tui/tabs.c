@@ -195,6 +195,8 @@ static void ladder(struct tui *u, struct lines *l, int width)
         if (e->kind == EV_HANDSHAKE && m && m->type == e->type && m->dir == e->dir && m->at.packet == e->at.packet)
             lines_ref(l, (int)next_message++);
     }
+    if (s->events.dropped)
+        lines_add(l, T_DIM, "%12s  ... and %u more events, not kept", "", s->events.dropped);
     if (s->anomalies.n) {
         lines_add(l, T_PLAIN, "%s", "");
         for (size_t i = 0; i < s->anomalies.n; i++)

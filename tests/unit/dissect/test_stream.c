@@ -562,6 +562,7 @@ static void kept_messages_bounded(void **state)
     assert_int_equal(s->messages.v[0].type, 1);
     assert_int_equal(s->messages.v[1].type, 0);
     assert_int_equal(s->events.n, SESSION_MESSAGES_KEPT);
+    assert_int_equal(s->events.n + s->events.dropped, 2001); /* every message counted */
     fx_free(&f);
 }
 
