@@ -65,7 +65,7 @@ void session_alert(struct session *s, const struct alert *al)
 {
     /* the first say why a handshake failed, the latest how the
      * connection ended; a stack that sends alerts without end (500,000
-     * in a 4 MB capture) would otherwise make a session of 50 MB */
+     * in a 4 MB capture) would otherwise make a session of 40 MB */
     if (s->alerts.n >= MAX_ALERTS) {
         s->alerts.v[s->alerts.n - 1] = *al;
         s->alerts.dropped++;
