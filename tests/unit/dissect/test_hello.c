@@ -132,21 +132,33 @@ static void client_hello_keeps_what_parsed(void **state)
     }
 }
 
-static void client_hello_duplicate_extension(void **state)
+/* A second supported_groups extension (secp384r1 alone), appended to extra. */
+static void second_groups_extension(void)
 {
-    (void)state;
-    b_reset(&extra);
     b_u16(&extra, 10);
     size_t e = b_open(&extra, 2), l = b_open(&extra, 2);
     b_u16(&extra, 0x0018);
     b_close(&extra, l);
     b_close(&extra, e);
+}
+
+/* A ClientHello carrying extra after its own extensions, parsed. */
+static const struct hello *client_hello_with_extra(struct fx *f)
+{
     b_reset(&msg);
     tls_client_hello(&msg, "example.com", &extra);
+    fx_open(f);
+    assert_int_equal(parse_client(f, body_of(&msg)), ST_OK);
+    return &f->tf->s->ch;
+}
+
+static void client_hello_duplicate_extension(void **state)
+{
+    (void)state;
+    b_reset(&extra);
+    second_groups_extension();
     struct fx f;
-    fx_open(&f);
-    assert_int_equal(parse_client(&f, body_of(&msg)), ST_OK);
-    const struct hello *ch = &f.tf->s->ch;
+    const struct hello *ch = client_hello_with_extra(&f);
     assert_int_equal(ch->exts.n, 6);
     assert_true(ch->exts.v[5].duplicate);
     assert_false(ch->exts.v[1].duplicate);
@@ -169,17 +181,9 @@ static void client_hello_many_extensions(void **state)
             b_u16(&extra, (uint16_t)(0x0100 + i * 21)); /* none of the hello's own types */
             b_u16(&extra, 0);
         }
-    b_u16(&extra, 10);
-    size_t e = b_open(&extra, 2), l = b_open(&extra, 2);
-    b_u16(&extra, 0x0018);
-    b_close(&extra, l);
-    b_close(&extra, e);
-    b_reset(&msg);
-    tls_client_hello(&msg, "example.com", &extra);
+    second_groups_extension();
     struct fx f;
-    fx_open(&f);
-    assert_int_equal(parse_client(&f, body_of(&msg)), ST_OK);
-    const struct hello *ch = &f.tf->s->ch;
+    const struct hello *ch = client_hello_with_extra(&f);
     assert_int_equal(ch->exts.n, 5 + N + N / 2 + 1);
     size_t dups = 0;
     for (size_t i = 0; i < ch->exts.n; i++) {
