@@ -11,6 +11,7 @@ byte tlsscope writes, while a new field changes one line of each file
 and a new summary counter changes only the .summary.json files.
 
 Usage: json-golden.py sessions|summary < output
+       json-golden.py split SESSIONS_FILE SUMMARY_FILE < output
 """
 import sys
 
@@ -79,24 +80,28 @@ def layout(s, i, end, depth, out):
     out.append(" " * depth + s[end - 1])
 
 
-def main():
-    part = sys.argv[1]
-    for line in sys.stdin.read().split("\n"):
+def parts(text):
+    """The sessions part and the summary part, each as lines."""
+    sessions, summary = [], []
+    for line in text.split("\n"):
         is_json = line.startswith("{") and line.endswith("}")
-        if is_json and line.startswith('{"type":"summary"'):
-            if part == "summary":
-                out = []
-                layout(line, 0, len(line), 0, out)
-                print("".join(out))
-            continue
-        if part != "sessions":
-            continue
         if is_json:
             out = []
             layout(line, 0, len(line), 0, out)
-            print("".join(out))
+            (summary if line.startswith('{"type":"summary"') else sessions).append("".join(out))
         else:
-            print(line)
+            sessions.append(line)
+    return sessions, summary
+
+
+def main():
+    sessions, summary = parts(sys.stdin.read())
+    if sys.argv[1] == "split":  # both at once: one start of Python, not two
+        for path, lines in ((sys.argv[2], sessions), (sys.argv[3], summary)):
+            with open(path, "w") as f:
+                f.writelines(line + "\n" for line in lines)
+        return
+    print("\n".join(sessions if sys.argv[1] == "sessions" else summary))
 
 
 main()

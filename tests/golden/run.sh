@@ -35,8 +35,8 @@ trace_file() {
 # PATH costs a third of a second per start, and JSON runs start it twice.
 py=$(python3 -c 'import sys; print(sys.executable)') || py=python3
 
-zeekdir=$(mktemp -d)
-trap 'rm -rf "$zeekdir"' EXIT
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 
 # run FMT FILE ARGS...: the report of one run in one format, then its exit status
 run() {
@@ -47,8 +47,8 @@ run() {
   json) (cd "$src/traces" && env $run_env "$bin" read --format json "$@" "$file" 2>&1; echo "exit $?") ;;
   csv) (cd "$src/traces" && env $run_env "$bin" read --format csv "$@" "$file" 2>&1; echo "exit $?") ;;
   zeek)
-    (cd "$src/traces" && env $run_env "$bin" read --format zeek -o "$zeekdir" "$@" "$file" 2>&1; echo "exit $?")
-    grep -hv '^#open\|^#close' "$zeekdir/ssl.log" "$zeekdir/x509.log" ;;
+    (cd "$src/traces" && env $run_env "$bin" read --format zeek -o "$scratch" "$@" "$file" 2>&1; echo "exit $?")
+    grep -hv '^#open\|^#close' "$scratch/ssl.log" "$scratch/x509.log" ;;
   esac
 }
 
@@ -81,8 +81,9 @@ check() {
   for fmt in $formats; do
     got=$(run "$fmt" "$file" "$@")
     if [ "$fmt" = json ]; then
-      compare "$out.json" "$(printf '%s\n' "$got" | "$py" "$golden/json-golden.py" sessions)"
-      compare "$out.summary.json" "$(printf '%s\n' "$got" | "$py" "$golden/json-golden.py" summary)"
+      printf '%s\n' "$got" | "$py" "$golden/json-golden.py" split "$scratch/sessions" "$scratch/summary"
+      compare "$out.json" "$(cat "$scratch/sessions")"
+      compare "$out.summary.json" "$(cat "$scratch/summary")"
     else
       compare "$out.$fmt" "$got"
     fi
