@@ -7,14 +7,6 @@
 
 #include "dissect/fingerprint/fingerprint.h"
 
-static bool has_ext(const struct hello *h, uint16_t type)
-{
-    for (size_t i = 0; i < h->exts.n; i++)
-        if (h->exts.v[i].type == type)
-            return true;
-    return false;
-}
-
 static bool all_zero(struct bytes b)
 {
     for (size_t i = 0; i < b.len; i++)
@@ -33,7 +25,7 @@ static bool resumed(const struct session *s)
     if (!ch->present || !sh->present)
         return s->resumed;
     if (registry_version_is_tls13(s->version))
-        return has_ext(ch, 41) && sh->psk_selected >= 0;
+        return hello_has_extension(ch, 41) && sh->psk_selected >= 0;
     if (sh->sslv2)
         return s->resumed;
     if (ch->session_id.len && !all_zero(ch->session_id) &&

@@ -75,6 +75,14 @@ void session_alert(struct session *s, const struct alert *al)
         s->alerts.dropped++;
 }
 
+bool hello_has_extension(const struct hello *h, uint16_t type)
+{
+    for (size_t i = 0; i < h->exts.n; i++)
+        if (h->exts.v[i].type == type)
+            return true;
+    return false;
+}
+
 const struct alert *session_last_alert(const struct session *s)
 {
     for (size_t i = s->alerts.n; i > 0; i--)

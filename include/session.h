@@ -573,6 +573,9 @@ void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
  * them the last kept is the latest, and the others are counted. */
 void session_alert(struct session *s, const struct alert *al);
 
+/* hello_has_extension - did the hello carry an extension of this type? */
+bool hello_has_extension(const struct hello *h, uint16_t type);
+
 /* session_last_alert - the last alert whose content could be read, or NULL. */
 const struct alert *session_last_alert(const struct session *s);
 

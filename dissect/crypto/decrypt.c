@@ -68,14 +68,6 @@ static struct decrypt *decrypt_new(void)
     return d;
 }
 
-static bool has_ext(const struct hello *h, uint16_t type)
-{
-    for (size_t i = 0; i < h->exts.n; i++)
-        if (h->exts.v[i].type == type)
-            return true;
-    return false;
-}
-
 void decrypt_server_hello(struct tflow *tf)
 {
     struct session *s = tf->s;
@@ -157,7 +149,7 @@ void decrypt_server_hello(struct tflow *tf)
     }
     d->mac_md = needs_mac ? tls_mac_hash(ci->mac) : NULL;
     d->prot.explicit_iv = s->version >= VER_TLS11;
-    d->prot.etm = su->kind == AK_CBC && has_ext(&s->sh, 22);
+    d->prot.etm = su->kind == AK_CBC && hello_has_extension(&s->sh, 22);
     if (!tls12_keys(d->su, d->version, d->hash, d->mac_md, &e->secret[KL_MASTER_SECRET], s->ch.random, s->sh.random, d->cur)) {
         set_problem(s, "the key log has no CLIENT_RANDOM master secret for this TLS 1.2 session");
         tf->dec = NULL;

@@ -208,14 +208,6 @@ static void join(struct text *t, const struct codes *c, enum style style)
         add_raw(t, out, len);
 }
 
-static bool has_extension(const struct hello *h, uint16_t type)
-{
-    for (size_t i = 0; i < h->exts.n; i++)
-        if (h->exts.v[i].type == type)
-            return true;
-    return false;
-}
-
 /* ---- JA3 / JA3S ---------------------------------------------------------------- */
 
 char *fingerprint_ja3(struct arena *a, const struct hello *ch)
@@ -377,7 +369,7 @@ static void sort_codes(uint32_t *v, size_t n)
 static const char *ja4_version(const struct hello *ch, enum transport tr)
 {
     uint32_t v = ch->version;
-    if (has_extension(ch, EXT_SUPPORTED_VERSIONS)) {
+    if (hello_has_extension(ch, EXT_SUPPORTED_VERSIONS)) {
         uint32_t best = 0;
         for (size_t i = 0; i < ch->versions.n; i++)
             if (!is_grease(ch->versions.v[i]) && ch->versions.v[i] > best)
@@ -497,7 +489,7 @@ bool fingerprint_ja4(struct arena *a, const struct hello *ch, enum transport tr,
         char *h = head; /* at most ten: t13d1516h2 */
         *h++ = tr == TR_QUIC ? 'q' : tr == TR_DTLS ? 'd' : 't';
         h = put_upto(h, ja4_version(ch, tr), 2);
-        *h++ = has_extension(ch, EXT_SNI) ? 'd' : 'i';
+        *h++ = hello_has_extension(ch, EXT_SNI) ? 'd' : 'i';
         h = put_upto(h, ciphers_n, 2);
         h = put_upto(h, exts_n, 2);
         h = put_upto(h, alpn, 2);

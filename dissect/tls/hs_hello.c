@@ -33,12 +33,8 @@ struct ext_types {
 
 static bool seen_before(struct ext_types *t, const struct hello *h, uint16_t type)
 {
-    if (!t->mapped && h->exts.n < EXTS_WALKED) {
-        for (size_t i = 0; i < h->exts.n; i++)
-            if (h->exts.v[i].type == type)
-                return true;
-        return false;
-    }
+    if (!t->mapped && h->exts.n < EXTS_WALKED)
+        return hello_has_extension(h, type);
     if (!t->mapped) {
         memset(t->bits, 0, sizeof(t->bits));
         for (size_t i = 0; i < h->exts.n; i++)
