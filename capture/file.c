@@ -40,6 +40,7 @@ enum {
     MAX_BLOCK = 64 << 20,
     READ_CHUNK = 1 << 20,
     SMALL_READ_CHUNK = 64 << 10,
+    FIRST_READ_CHUNK = 4 << 10,
 };
 
 /* Timestamps: 1970 to 2116 in nanoseconds (2^62). */
@@ -341,7 +342,7 @@ static enum st open_file(const char *path, size_t read_chunk, struct capture_fil
         return ST_NOMEM;
     }
     f->fd = -1;
-    f->read_chunk = SMALL_READ_CHUNK < read_chunk ? SMALL_READ_CHUNK : read_chunk;
+    f->read_chunk = FIRST_READ_CHUNK;
     f->read_chunk_most = read_chunk;
     enum st st = open_input(f, path);
     struct cur m;

@@ -228,6 +228,7 @@ struct source {
     uint8_t *held;
     size_t held_cap;
     bool stays_open; /* standard input, a pipe: cannot be set aside */
+    bool first_read; /* its first packet is known (or it has none) */
 };
 
 /* A progress line on stderr for reads long enough to wait for. */
@@ -245,6 +246,7 @@ struct reading {
     struct pipeline *p;
     bool primary;
     bool parallel; /* one of the trackers' own readings */
+    bool opening; /* reading_open: no tracker runs yet */
     struct source *srcs;
     size_t n;
     /* the sources with a packet waiting, the earliest first (a heap) */
@@ -308,6 +310,11 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
     /* the trackers read the key log: they must be idle while it grows,
      * and every packet before the block analysed */
     struct secrets sc = {.p = p, .path = r->path, .data = (const char *)data, .n = n};
+    if (r->opening) { /* none analysed, none running: added once, by the first reading */
+        if (r->primary)
+            add_secrets(&sc);
+        return;
+    }
     if (r->parallel) {
         batches_meet(p->batches, add_secrets, &sc);
         return;
@@ -498,6 +505,15 @@ enum { PROGRESS_MIN_BYTES = 64 << 20 };
  * readings (one per tracker); at most 256, a megabyte of buffer each. */
 enum { FILES_OPEN_MOST = 256, FDS_SPARED = 64 };
 
+/* The first packet of each file decides when the file is due. */
+static void read_first(struct reading *r, struct source *src)
+{
+    advance(r, src);
+    if (src->has_next && r->n > 1)
+        set_aside(r, src);
+    src->first_read = true;
+}
+
 static size_t files_open_most(size_t readings)
 {
     struct rlimit rl;
@@ -511,7 +527,7 @@ static size_t files_open_most(size_t readings)
 static bool reading_open(struct reading *r, struct pipeline *p, char *const *paths, size_t n, uint32_t tracker,
                          size_t readings, const struct reading *primary)
 {
-    *r = (struct reading){.p = p, .primary = tracker == 0, .n = n,
+    *r = (struct reading){.p = p, .primary = tracker == 0, .n = n, .opening = true,
                           .packets = p->packets_read, .rc = EXIT_OK, .max_open = files_open_most(readings)};
     r->srcs = calloc(n ? n : 1, sizeof(*r->srcs));
     r->due = calloc(n ? n : 1, sizeof(*r->due));
@@ -539,17 +555,20 @@ static bool reading_open(struct reading *r, struct pipeline *p, char *const *pat
         capture_file_on_anomaly(src->f, on_file_anomaly, r);
         r->pr.total += capture_file_size(src->f);
         r->open++;
-        if (n > 1) /* opened to be known, not read yet */
-            set_aside(r, src);
+        if (n > 1) /* its first packet while it is open, then aside until due */
+            read_first(r, src);
     }
+    r->opening = false;
     r->pr.on = r->primary && p->progress && r->pr.total >= PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
     clock_gettime(CLOCK_MONOTONIC, &r->pr.start);
     r->pr.last = r->pr.start;
     return true;
 }
 
-/* The first packets are read apart from opening, so that a secrets block
- * at the head of a file meets every tracker already reading. */
+/* Of many files, each was read up to its first packet as it was opened,
+ * not opened once more for it (a secrets block at its head is added
+ * then, before any packet is analysed, as it would be here); one file
+ * is read from here, on its tracker's thread. */
 static void reading_start(void *ctx)
 {
     struct reading *r = ctx;
@@ -557,12 +576,10 @@ static void reading_start(void *ctx)
         struct source *src = &r->srcs[i];
         if (!src->f)
             continue;
-        advance(r, src);
-        if (!src->has_next)
-            continue;
-        if (r->n > 1)
-            set_aside(r, src);
-        r->due[r->n_due++] = src;
+        if (!src->first_read)
+            read_first(r, src);
+        if (src->has_next)
+            r->due[r->n_due++] = src;
     }
     for (size_t i = r->n_due / 2; i-- > 0;)
         due_down(r, i);

@@ -156,6 +156,12 @@ def main():
     _, sessions, _ = tlsscope("tls13-dsb.pcapng")
     if not sessions or not all(s["decrypted"] for s in sessions):
         fail("tls13-dsb.pcapng: not decrypted from its decryption secrets block")
+    # the block at the head of a later file, read as that file is opened
+    for jobs in ("1", "2"):
+        _, sessions, _ = tlsscope("-j", jobs, "tls13.pcap", "tls13-dsb.pcapng")
+        if [s["decrypted"] for s in sessions] != [False, True]:
+            fail(f"tls13.pcap then tls13-dsb.pcapng, -j {jobs}: decrypted {[s['decrypted'] for s in sessions]}, "
+                 "expected only the second file's session")
 
     _, plain, _ = tlsscope("tls13.pcap")
     # a key log for another capture
