@@ -67,6 +67,12 @@ void capture_file_on_anomaly(struct capture_file *f, capture_anomaly_fn fn, void
 bool capture_file_suspend(struct capture_file *f);
 bool capture_file_suspended(const struct capture_file *f);
 
+/* capture_file_share_reads - f is one of *files_open files read side by
+ * side, each holding what it has read ahead: its reads shrink as more are
+ * open (a megabyte for up to four, down to 64 KB for 64 and more), so that
+ * together they hold a few megabytes. *files_open is read at each read. */
+void capture_file_share_reads(struct capture_file *f, const size_t *files_open);
+
 /* capture_file_error - the reason for the last ST_BAD/ST_IO, or "". */
 const char *capture_file_error(const struct capture_file *f);
 /* capture_file_format - "pcap", "pcapng", with " (gzip)" when compressed. */

@@ -41,6 +41,8 @@ enum {
     READ_CHUNK = 1 << 20,
     SMALL_READ_CHUNK = 64 << 10,
     FIRST_READ_CHUNK = 4 << 10,
+    /* read ahead by all the files open side by side */
+    SHARED_READ_BUDGET = 4 << 20,
 };
 
 /* Timestamps: 1970 to 2116 in nanoseconds (2^62). */
@@ -67,6 +69,7 @@ struct capture_file {
      * learn its format, and one set aside and opened again may be set
      * aside again a packet later. */
     size_t read_chunk_most;
+    const size_t *files_open; /* shared with the files read beside it, or NULL */
     uint64_t size;
     bool gzip, at_eof;
     /* a regular file can be closed between packets and opened again
@@ -175,6 +178,21 @@ static long read_some(struct capture_file *f, size_t room)
     }
 }
 
+/* The most one read may bring: a share of the budget when files are read
+ * side by side. Reading up to a megabyte each, 100 files taking turns held
+ * 68 MB and took 0.50 s; sharing 4 MB, 25 MB and 0.18 s. Below 64 KB a
+ * read costs more than it holds (docs/performance.md). */
+static size_t read_most(const struct capture_file *f)
+{
+    size_t open = f->files_open ? *f->files_open : 1;
+    if (open <= 1)
+        return f->read_chunk_most;
+    size_t share = SHARED_READ_BUDGET / open;
+    if (share < SMALL_READ_CHUNK)
+        share = SMALL_READ_CHUNK;
+    return share < f->read_chunk_most ? share : f->read_chunk_most;
+}
+
 /* Make n bytes at the read position available; false at end of input (or
  * on a read error, with f->err set). */
 static bool fill(struct capture_file *f, size_t n, struct cur *out)
@@ -188,6 +206,9 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->consumed_before_buf += f->pos;
             f->pos = 0;
         }
+        size_t most = read_most(f);
+        if (f->read_chunk > most)
+            f->read_chunk = most;
         size_t want = n > f->read_chunk ? n : f->read_chunk;
         if (f->buf_cap - f->buf_len < want) {
             size_t ncap = f->buf_len + want;
@@ -200,13 +221,14 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->buf = nb;
             f->buf_cap = ncap;
         }
-        long got = read_some(f, f->buf_cap - f->buf_len);
+        size_t room = f->buf_cap - f->buf_len;
+        long got = read_some(f, room < want ? room : want);
         if (got <= 0) {
             f->at_eof = true;
             return false;
         }
         f->buf_len += (size_t)got;
-        if (f->read_chunk < f->read_chunk_most)
+        if (f->read_chunk < most)
             f->read_chunk *= 2;
     }
     *out = cur_make(&f->buf[f->pos], n);
@@ -476,6 +498,11 @@ static enum st resume(struct capture_file *f)
 bool capture_file_suspended(const struct capture_file *f)
 {
     return f->suspended;
+}
+
+void capture_file_share_reads(struct capture_file *f, const size_t *files_open)
+{
+    f->files_open = files_open;
 }
 
 const char *capture_file_error(const struct capture_file *f)

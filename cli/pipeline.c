@@ -502,7 +502,8 @@ enum { PROGRESS_MIN_BYTES = 64 << 20 };
 
 /* Files each reading may keep open: what the process may open, less room
  * for the report's files, the key log and the roots, shared between the
- * readings (one per tracker); at most 256, a megabyte of buffer each. */
+ * readings (one per tracker); at most 256, whose reads share 4 MB, and
+ * 64 KB each past 64 open (capture_file_share_reads). */
 enum { FILES_OPEN_MOST = 256, FDS_SPARED = 64 };
 
 /* The first packet of each file decides when the file is due. */
@@ -553,6 +554,7 @@ static bool reading_open(struct reading *r, struct pipeline *p, char *const *pat
         }
         capture_file_on_secrets(src->f, on_secrets, r);
         capture_file_on_anomaly(src->f, on_file_anomaly, r);
+        capture_file_share_reads(src->f, &r->open);
         r->pr.total += capture_file_size(src->f);
         r->open++;
         if (n > 1) /* its first packet while it is open, then aside until due */

@@ -267,33 +267,48 @@ static void write_varied_records(void)
     fclose(out);
 }
 
-/* Reading 64 KB at a time (a look at a file's start) gives the packets a
- * megabyte at a time does, records across every kind of read boundary and
- * a packet larger than a read included. */
+static void same_packet(const struct pkt *a, const struct pkt *b)
+{
+    assert_int_equal(b->no, a->no);
+    assert_true(b->ts == a->ts);
+    assert_int_equal(b->data.left, a->data.left);
+    assert_memory_equal(b->data.p, a->data.p, a->data.left);
+}
+
+/* Reading 64 KB at a time (a look at a file's start), or a share of the
+ * reads of files side by side that grows and shrinks between packets,
+ * gives the packets a megabyte at a time does: records across every kind
+ * of read boundary, and a packet larger than a read. */
 static void small_reads_give_the_same_packets(void **state)
 {
     (void)state;
     write_varied_records();
-    struct capture_file *big, *small;
+    struct capture_file *big, *small, *shared;
     char err[256];
     assert_int_equal(capture_file_open(path, &big, err, sizeof(err)), ST_OK);
     assert_int_equal(capture_file_open_small(path, &small, err, sizeof(err)), ST_OK);
+    assert_int_equal(capture_file_open(path, &shared, err, sizeof(err)), ST_OK);
+    static const size_t side_by_side[] = {1, 2, 100, 5, 1000, 0, 64, 3};
+    size_t files_open = 1;
+    capture_file_share_reads(shared, &files_open);
     struct pkt a, b;
     size_t n = 0;
     enum st sa;
     while ((sa = capture_file_next(big, &a)) == ST_OK) {
         assert_int_equal(capture_file_next(small, &b), ST_OK);
-        assert_int_equal(b.no, a.no);
-        assert_true(b.ts == a.ts);
-        assert_int_equal(b.data.left, a.data.left);
-        assert_memory_equal(b.data.p, a.data.p, a.data.left);
+        same_packet(&a, &b);
+        files_open = side_by_side[(n / 7) % (sizeof(side_by_side) / sizeof(side_by_side[0]))];
+        assert_int_equal(capture_file_next(shared, &b), ST_OK);
+        same_packet(&a, &b);
         n++;
     }
     assert_int_equal(sa, ST_SHORT);
     assert_int_equal(capture_file_next(small, &b), ST_SHORT);
+    assert_int_equal(capture_file_next(shared, &b), ST_SHORT);
     assert_int_equal(n, 200);
     capture_file_close(big);
     capture_file_close(small);
+    capture_file_close(shared);
     unlink(path);
 }
 
