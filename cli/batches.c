@@ -336,11 +336,19 @@ static void hand_fetches(struct batches *b)
 }
 
 /* With every tracker idle: hand on what is settled. */
-static void settle(struct batches *b, bool force)
+static void hand_on_settled(struct batches *b, bool force)
 {
     hand_fetches(b);
     dissect_pump_all(b->ds, b->n, force, &b->next_id);
     flush_pending(b);
+}
+
+/* The same, and the finished flows freed here, by the one thread running. */
+static void settle(struct batches *b, bool force)
+{
+    hand_on_settled(b, force);
+    for (size_t i = 0; i < b->n; i++)
+        dissect_free_handed_on(b->ds[i]);
 }
 
 /* ---- the workers ---------------------------------------------------------------- */
@@ -398,9 +406,11 @@ void batches_meet(struct batches *b, void (*fn)(void *arg), void *arg)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* At a meeting the others wait for whoever settles: each frees its own
+ * finished flows after it (a third of the time settling took on dense). */
 static void settle_batch(void *arg)
 {
-    settle(arg, false);
+    hand_on_settled(arg, false);
 }
 
 /* A tracker reading the packets itself: every tracker reads the same
@@ -418,6 +428,7 @@ static void read_all(struct worker *w)
         size_t len = pk.data.left;
         if (batch_ends(count, bytes, len)) {
             batches_meet(b, settle_batch, b);
+            dissect_free_handed_on(b->ds[w->index]);
             count = bytes = 0;
         }
         track(w, &pk);

@@ -105,8 +105,12 @@ const struct dissect_stats *dissect_stats(const struct dissect *d);
  * dissect_share_certs - use from's certificate cache (it is locked).
  * dissect_pump_all - hand over every finished session of the n trackers
  * that no earlier, still open session holds back (all of them when force),
- * numbering them from *next_id. Call it only while no tracker is fed. */
+ * numbering them from *next_id. Call it only while no tracker is fed.
+ * The finished flows' own state is left to dissect_free_handed_on, for
+ * each tracker to free on its own thread once it is fed again: freeing
+ * it while the others wait made them wait longer. */
 void dissect_set_batched(struct dissect *d, const struct capture_order *order);
 void dissect_share_certs(struct dissect *d, const struct dissect *from);
 void dissect_pump_all(struct dissect **ds, size_t n, bool force, uint64_t *next_id);
+void dissect_free_handed_on(struct dissect *d);
 void dissect_free(struct dissect *d);

@@ -120,6 +120,7 @@ struct dissect {
     /* batched: sessions leave only through dissect_pump_all */
     const struct capture_order *order;
     uint64_t created;
+    struct tflow *handed_on; /* their sessions handed on, left to free */
 };
 
 /* ---- tflow.c: the flow's state, beneath every layer ---------------------- */

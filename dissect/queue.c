@@ -31,16 +31,21 @@ static void finish(struct tflow *tf)
     finalize_session(tf->d, s);
 }
 
+static void hand_on(struct dissect *d, struct tflow *tf)
+{
+    if (tf->emitted)
+        return;
+    if (!tf->finalized)
+        finish(tf);
+    tf->emitted = true;
+    struct session *s = tf->s;
+    tf->s = NULL;
+    d->sink(d->sink_ctx, s);
+}
+
 static void emit(struct dissect *d, struct tflow *tf)
 {
-    if (!tf->emitted) {
-        if (!tf->finalized)
-            finish(tf);
-        tf->emitted = true;
-        struct session *s = tf->s;
-        tf->s = NULL;
-        d->sink(d->sink_ctx, s);
-    }
+    hand_on(d, tf);
     /* An open flow reported early is not followed further. */
     for (int i = 0; i < 2; i++) {
         dirstate_free(&tf->dir[i]);
@@ -120,12 +125,24 @@ void dissect_pump_all(struct dissect **ds, size_t n, bool force, uint64_t *next_
             d->q_tail = NULL;
         if (tf->s)
             tf->s->id = (*next_id)++;
-        emit(d, tf);
         if (tf->closed) {
+            hand_on(d, tf);
             d->q_done--;
             done--;
-            tflow_free(tf);
+            tf->q_next = d->handed_on;
+            d->handed_on = tf;
+        } else {
+            emit(d, tf);
         }
+    }
+}
+
+void dissect_free_handed_on(struct dissect *d)
+{
+    while (d->handed_on) {
+        struct tflow *tf = d->handed_on;
+        d->handed_on = tf->q_next;
+        tflow_free(tf);
     }
 }
 
@@ -165,6 +182,7 @@ void dissect_tick(struct dissect *d, int64_t now, int64_t settle, int64_t stall)
 
 void queue_free(struct dissect *d)
 {
+    dissect_free_handed_on(d);
     while (d->q_head) {
         struct tflow *tf = d->q_head;
         d->q_head = tf->q_next;
