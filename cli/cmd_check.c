@@ -511,6 +511,7 @@ static int check_main(int argc, char **argv, bool run)
         .n_artifacts = live ? (o.capture.write_path != NULL) : (size_t)o.n_files,
         .baseline = o.baseline_file != NULL,
         .run = run,
+        .live = live,
         .argc = argc,
         .argv = args,
         .expect = o.expect,

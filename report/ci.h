@@ -68,6 +68,7 @@ struct ci_settings {
     size_t n_artifacts;
     bool baseline;          /* findings were compared with a --baseline */
     bool run;               /* tlsscope run: a command was part of the test */
+    bool live;              /* an interface: each verdict put out as it comes */
     int argc;               /* tlsscope's own arguments, for SARIF's invocation */
     char *const *argv;
     const struct expectation *expect;

@@ -218,6 +218,21 @@ for sig in INT TERM; do
     "$tmp/sig.out" || fail "live, SIG$sig: no kernel counts explained for loopback"
 done
 
+# check -i puts each verdict out as it comes, even into a file (read from
+# capture files, check lets them gather in the buffer)
+server $((port + 10)) 10
+timeout 20 "$bin" check -i lo --count 2 "tcp port $((port + 10))" >"$tmp/stream.out" 2>"$tmp/stream.err" &
+check=$!
+pids="$pids $check"
+ready "$tmp/stream.err"
+client $((port + 10))
+for _ in $(seq 30); do grep -q "^PASS #1 " "$tmp/stream.out" && break; sleep 0.2; done
+grep -q "^PASS #1 " "$tmp/stream.out" || fail "check -i: no verdict while capturing: $(cat "$tmp/stream.out")"
+kill -0 $check 2>/dev/null || fail "check -i: stopped after one handshake, expected it to wait for two"
+client $((port + 10))
+wait $check || fail "check -i --count 2: exit $? ($(cat "$tmp/stream.err"))"
+grep -q "^PASS: 2 matching handshakes" "$tmp/stream.out" || fail "check -i --count 2: $(cat "$tmp/stream.out")"
+
 # check -i with SARIF, and -w keeping the capture for tlsscope read
 server $((port + 3)) 6
 timeout 20 "$bin" check -i lo --count 1 -f sarif -o "$tmp/check.sarif" -w "$tmp/kept.pcapng" \
