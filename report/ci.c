@@ -57,6 +57,22 @@ double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* every expectation met and no finding: nothing to report but the pass */
+static bool clean(const struct ci_verdict *v)
+{
+    for (size_t i = 0; i < v->n_items; i++)
+        if (!v->items[i].pass)
+            return false;
+    return v->n_findings == 0;
+}
+
+/* Does the file written at the end read this verdict again? */
+static bool kept(const struct ci_report *r, const struct ci_verdict *v)
+{
+    const struct ci_format *file = r->set.file ? r->set.file_format : NULL;
+    return file && file->file && (file->file_needs_clean || !clean(v));
+}
+
 void ci_session(struct ci_report *r, struct ci_verdict *v)
 {
     r->matching++;
@@ -71,8 +87,7 @@ void ci_session(struct ci_report *r, struct ci_verdict *v)
     /* Only a file written whole at the end (JUnit, SARIF) reads them
      * again: text and JSON keep none, so their memory stays flat
      * (200,000 sessions kept took 230 MB). */
-    struct ci_verdict *nv = r->set.file && r->set.file_format->file
-                                ? grow_array(r->v, r->n, &r->cap, sizeof(*nv), 16) : NULL;
+    struct ci_verdict *nv = kept(r, v) ? grow_array(r->v, r->n, &r->cap, sizeof(*nv), 16) : NULL;
     if (!nv) {
         free(v->items);
         free_findings(v->findings, v->n_findings);

@@ -23,6 +23,10 @@ struct ci_format {
     void (*result)(struct ci_report *r);
     /* written whole at the end (JUnit, SARIF), with the exit status */
     void (*file)(struct ci_report *r, FILE *out, int exit_status);
+    /* does file need the verdicts with nothing to report (every expectation
+     * met, no finding)? JUnit makes each a passed testcase; SARIF has
+     * results only, and keeps only the others until the end */
+    bool file_needs_clean;
 };
 
 /* ci_format_named - the format of that name, or NULL. */

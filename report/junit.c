@@ -182,4 +182,4 @@ static void junit(struct ci_report *r, FILE *out, int exit_status)
  * directory (the uriBaseId) when it lies under it, else an absolute file
  * URI; percent-encoded either way. */
 
-const struct ci_format ci_junit_format = {.name = "junit", .file = junit};
+const struct ci_format ci_junit_format = {.name = "junit", .file = junit, .file_needs_clean = true};

@@ -108,6 +108,10 @@ try:
         problem("SARIF: a passing check is a successful execution")
     if r and any("baselineState" in res for res in r["results"]):
         problem("SARIF: baselineState without a --baseline")
+    # a session with no finding is kept to the end for a failed expectation
+    r = sarif(["check", "-e", "version=1.2", os.path.join(traces, "tls13.pcap")], work, 1)
+    if r and [res["ruleId"] for res in r["results"]] != ["expectation"]:
+        problem("SARIF: a failed expectation alone gives %r" % [res["ruleId"] for res in r["results"]])
 
     # a capture that cannot be read: exit 3, the error in invocations
     with open(os.path.join(traces, "tls13.pcap"), "rb") as f:
