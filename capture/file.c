@@ -221,8 +221,9 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->buf = nb;
             f->buf_cap = ncap;
         }
-        size_t room = f->buf_cap - f->buf_len;
-        long got = read_some(f, room < want ? room : want);
+        /* no more than want, even into a buffer grown larger before: the
+         * share of files side by side may have shrunk since */
+        long got = read_some(f, want);
         if (got <= 0) {
             f->at_eof = true;
             return false;
