@@ -10,6 +10,9 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+
 #include "dissect/crypto/tls_crypto.h"
 #include "dissect/quic/quic.h"
 #include "tests/unit/builder.h"
@@ -52,6 +55,61 @@ static void initial_keys_v1(void **state)
     assert_hex(k.key, "cf3a5331653c364c88f0f379b6067e37");
     assert_hex(k.iv, "0ac1493ca1905853b0bba03e");
     assert_hex(k.hp, "c206b8d9b9f0f37644430b490eeaa314");
+}
+
+/* OpenSSL's own HKDF, which tls_hkdf_* replace for SHA-256 and SHA-384 */
+static void openssl_hkdf(const char *hash, int mode, const uint8_t *key, size_t key_len, const uint8_t *salt,
+                         size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *c = EVP_KDF_CTX_new(kdf);
+    OSSL_PARAM params[6], *p = params;
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)hash, 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
+    if (salt_len)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    if (info_len)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    *p = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(c, out, out_len, params), 1);
+    EVP_KDF_CTX_free(c);
+    EVP_KDF_free(kdf);
+}
+
+/* Extract with and without a salt, and Expand-Label from 1 byte to
+ * several blocks, give what OpenSSL's HKDF gives, for both hashes. */
+static void hkdf_as_openssl(void **state)
+{
+    (void)state;
+    static const char *const hashes[] = {"SHA256", "SHA384"};
+    static const size_t lengths[] = {1, 12, 16, 32, 33, 48, 49, 100, 255};
+    uint8_t ikm[40], salt[20];
+    for (size_t i = 0; i < sizeof(ikm); i++)
+        ikm[i] = (uint8_t)(i * 7 + 1);
+    for (size_t i = 0; i < sizeof(salt); i++)
+        salt[i] = (uint8_t)(0xa0 + i);
+    for (size_t h = 0; h < 2; h++) {
+        const EVP_MD *md = tls_hash(hashes[h]);
+        assert_non_null(md);
+        size_t hlen = (size_t)EVP_MD_get_size(md);
+        uint8_t prk[64], want[64];
+        for (size_t salted = 0; salted < 2; salted++) {
+            assert_true(tls_hkdf_extract(md, salt, salted ? sizeof(salt) : 0, ikm, sizeof(ikm), prk, hlen));
+            openssl_hkdf(hashes[h], EVP_KDF_HKDF_MODE_EXTRACT_ONLY, ikm, sizeof(ikm), salt,
+                         salted ? sizeof(salt) : 0, NULL, 0, want, hlen);
+            assert_memory_equal(prk, want, hlen);
+        }
+        for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+            size_t n = lengths[l];
+            uint8_t got[255], exp[255], info[3 + 6 + 8 + 1] = {(uint8_t)(n >> 8), (uint8_t)n, 6 + 8};
+            memcpy(info + 3, "tls13 quic key", 14);
+            info[17] = 0;
+            assert_true(tls_hkdf_expand_label(md, prk, hlen, "quic key", got, n));
+            openssl_hkdf(hashes[h], EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, hlen, NULL, 0, info, sizeof(info), exp, n);
+            assert_memory_equal(got, exp, n);
+        }
+    }
 }
 
 static void initial_keys_v2(void **state)
@@ -432,6 +490,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(initial_keys_v1),
         cmocka_unit_test(initial_keys_v2),
+        cmocka_unit_test(hkdf_as_openssl),
         cmocka_unit_test(header_protection_masks),
         cmocka_unit_test(retry_integrity),
         cmocka_unit_test(version_names),
