@@ -40,6 +40,7 @@ static const struct suite suites[] = {
     {"NULL", NULL, AK_NULL, 0, 0, 0, 0, 0}, /* MAC only */
 };
 
+/* TLS 1.3's two hashes first: HKDF keeps an HMAC context for each */
 static const char *const md_names[] = {"SHA256", "SHA384", "SHA1", "MD5", "MD5-SHA1"};
 
 static struct {
@@ -148,8 +149,7 @@ const EVP_MD *tls_mac_hash(const char *mac)
  * digest by its name and HMAC by its name at every call: 41 % of reading
  * the QUIC bench capture, where each connection's Initial keys take eight
  * of them. Any other hash takes OpenSSL's HKDF. */
-enum { HMAC_HASHES = 2 };
-static const char *const hmac_hash_names[HMAC_HASHES] = {"SHA256", "SHA384"};
+enum { HMAC_HASHES = 2 }; /* md_names' first */
 
 static void free_hmacs(void *p)
 {
@@ -159,14 +159,16 @@ static void free_hmacs(void *p)
     free(ctx);
 }
 
-/* this thread's HMAC context for md, or NULL: take OpenSSL's HKDF then */
+/* this thread's HMAC context for md, or NULL: take OpenSSL's HKDF then.
+ * Every caller has md from tls_hash, so the fetched objects are known by
+ * their address (asking OpenSSL for a name would look it up each time). */
 static EVP_MAC_CTX *thread_hmac(const EVP_MD *md)
 {
     pthread_once(&algs_once, fetch_algs);
     int h = 0;
-    while (h < HMAC_HASHES && !EVP_MD_is_a(md, hmac_hash_names[h]))
+    while (h < HMAC_HASHES && md != algs.md[h])
         h++;
-    if (h == HMAC_HASHES || !algs.hmac)
+    if (!md || h == HMAC_HASHES || !algs.hmac)
         return NULL;
     EVP_MAC_CTX **ctx = pthread_getspecific(hmac_key);
     if (!ctx) {
@@ -180,7 +182,7 @@ static EVP_MAC_CTX *thread_hmac(const EVP_MD *md)
     if (!ctx[h]) {
         EVP_MAC_CTX *c = EVP_MAC_CTX_new(algs.hmac);
         OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)hmac_hash_names[h], 0),
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_names[h], 0),
             OSSL_PARAM_construct_end(),
         };
         if (!c || EVP_MAC_CTX_set_params(c, params) != 1) {
