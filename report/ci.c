@@ -66,11 +66,17 @@ static bool clean(const struct ci_verdict *v)
     return v->n_findings == 0;
 }
 
+/* the format of the file written whole at the end (JUnit, SARIF), or NULL */
+static const struct ci_format *whole_file(const struct ci_report *r)
+{
+    return r->set.file && r->set.file_format->file ? r->set.file_format : NULL;
+}
+
 /* Does the file written at the end read this verdict again? */
 static bool kept(const struct ci_report *r, const struct ci_verdict *v)
 {
-    const struct ci_format *file = r->set.file ? r->set.file_format : NULL;
-    return file && file->file && (file->file_needs_clean || !clean(v));
+    const struct ci_format *file = whole_file(r);
+    return file && (file->file_needs_clean || !clean(v));
 }
 
 void ci_session(struct ci_report *r, struct ci_verdict *v)
@@ -172,7 +178,7 @@ bool ci_finish(struct ci_report *r)
 
 void ci_write_file(struct ci_report *r, int exit_status)
 {
-    if (r->set.file && r->set.file_format->file)
+    if (whole_file(r))
         r->set.file_format->file(r, r->set.file, exit_status);
 }
 
