@@ -12,11 +12,11 @@
 struct rules {
     struct rules_config cfg;
     struct capture_state st;
-    size_t cap_servers, cap_clients, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
+    size_t cap_servers, cap_clients, cap_offers, cap_ja4s, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
     /* array index + 1 by endpoint (or channel, or client host and
      * listener): captures with tens of thousands of servers or clients
      * stay linear (the arrays move as they grow) */
-    struct hmap server_index, client_index, reconnect_index, channel_index, quiet_index;
+    struct hmap server_index, client_index, reconnect_index, channel_index, quiet_index, ja4_index;
     /* the latest fetch by each host + 1; the others by that host follow
      * from it (fetch_facts.prev_same_host) */
     struct hmap fetch_index;
@@ -55,6 +55,8 @@ void rules_free(struct rules *r)
         free(r->st.servers[i].hs_ms);
     free(r->st.servers);
     free(r->st.clients);
+    free(r->st.offers);
+    free(r->st.ja4s);
     free(r->st.fetches);
     free(r->st.quiet);
     for (size_t i = 0; i < r->st.n_reconnects; i++)
@@ -67,6 +69,7 @@ void rules_free(struct rules *r)
     hmap_free(&r->reconnect_index);
     hmap_free(&r->channel_index);
     hmap_free(&r->quiet_index);
+    hmap_free(&r->ja4_index);
     hmap_free(&r->fetch_index);
     for (size_t i = 0; i < r->out.n; i++)
         free((char *)r->out.v[i].f.evidence);
@@ -345,6 +348,57 @@ static struct server_facts *learn_server(struct rules *r, const struct session *
     return f;
 }
 
+static bool ja4_is(uintptr_t at, const void *key, const void *ctx)
+{
+    const struct rules *r = ctx;
+    return strcmp(r->st.ja4s[at - 1].s, key) == 0;
+}
+
+/* ja4_row - the row of a JA4 fingerprint among those seen, + 1; 0 on no
+ * memory */
+static uint32_t ja4_row(struct rules *r, const char *ja4)
+{
+    size_t len = strnlen(ja4, sizeof(r->st.ja4s[0].s) - 1);
+    uint64_t hash = hmap_hash_bytes(ja4, len, 0);
+    uintptr_t at = hmap_get(&r->ja4_index, hash, ja4_is, ja4, r);
+    if (at)
+        return (uint32_t)at;
+    struct ja4_text *t =
+        indexed_row((void **)&r->st.ja4s, &r->st.n_ja4s, &r->cap_ja4s, sizeof(*t), &r->ja4_index, hash);
+    if (!t)
+        return 0;
+    memcpy(t->s, ja4, len);
+    return (uint32_t)r->st.n_ja4s;
+}
+
+static void learn_ja4(struct rules *r, struct client_facts *c, const char *ja4)
+{
+    uint32_t row = ja4_row(r, ja4);
+    if (!row)
+        return;
+    size_t k = 0;
+    while (k < c->n_ja4 && c->ja4[k] != row)
+        k++;
+    if (k == c->n_ja4 && c->n_ja4 < FACT_FINGERPRINTS)
+        c->ja4[c->n_ja4++] = row;
+    else if (k == c->n_ja4)
+        c->more_ja4 = true;
+}
+
+static struct client_offers *client_offers(struct rules *r, struct client_facts *c)
+{
+    if (c->offers_at)
+        return &r->st.offers[c->offers_at - 1];
+    struct client_offers *v = grow_array(r->st.offers, r->st.n_offers, &r->cap_offers, sizeof(*v), 16);
+    if (!v)
+        return NULL;
+    r->st.offers = v;
+    struct client_offers *o = &v[r->st.n_offers++];
+    memset(o, 0, sizeof(*o));
+    c->offers_at = (uint32_t)r->st.n_offers;
+    return o;
+}
+
 static void learn_client(struct rules *r, const struct session *s)
 {
     const struct hello *ch = &s->ch;
@@ -354,15 +408,8 @@ static void learn_client(struct rules *r, const struct session *s)
     if (!c)
         return;
     c->sessions++;
-    if (s->fp.ja4[0]) {
-        size_t k = 0;
-        while (k < c->n_ja4 && strcmp(c->ja4[k], s->fp.ja4))
-            k++;
-        if (k == c->n_ja4 && c->n_ja4 < FACT_FINGERPRINTS)
-            memcpy(c->ja4[c->n_ja4++], s->fp.ja4, sizeof(c->ja4[0]));
-        else if (k == c->n_ja4)
-            c->more_ja4 = true;
-    }
+    if (s->fp.ja4[0])
+        learn_ja4(r, c, s->fp.ja4);
     bool reneg = ch->reneg_info, offered[CO_COUNT] = {false};
     for (size_t i = 0; i < ch->ciphers.n; i++) {
         const struct cipher_info *ci = registry_cipher(ch->ciphers.v[i]);
@@ -380,12 +427,14 @@ static void learn_client(struct rules *r, const struct session *s)
     }
     bool any = false;
     for (int k = 0; k < CO_COUNT; k++)
-        if (offered[k]) {
-            idset_add(&c->offers[k], s->id);
-            any = true;
-        }
-    if (any)
-        idset_add(&c->weak_offers, s->id);
+        any |= offered[k];
+    struct client_offers *o = any ? client_offers(r, c) : NULL;
+    if (o) {
+        for (int k = 0; k < CO_COUNT; k++)
+            if (offered[k])
+                idset_add(&o->offers[k], s->id);
+        idset_add(&o->any, s->id);
+    }
     /* "never" facts: only a hello that parsed whole can show an absence */
     if (!hello_whole(ch))
         return;

@@ -132,17 +132,30 @@ enum { FACT_FINGERPRINTS = 3 };
  * "never" facts: absence in a broken hello proves nothing. */
 enum client_offer { CO_NULL, CO_EXPORT, CO_ANON, CO_RC4, CO_DES, CO_3DES, CO_COUNT };
 
+/* The suites a client should not offer, with the sessions that did: a row
+ * of their own, as few clients offer any. */
+struct client_offers {
+    struct idset offers[CO_COUNT];
+    struct idset any; /* sessions offering anything in offers */
+};
+
+/* A row per client host, small: a capture may hold hundreds of thousands
+ * (752 bytes each made small's 6,000 the rules' largest memory). */
 struct client_facts {
     uint8_t family, addr[16];
-    uint32_t sessions;
-    struct idset offers[CO_COUNT];
-    struct idset weak_offers; /* sessions offering anything in offers */
-    struct idset whole;       /* sessions whose hello parsed whole */
-    uint32_t with_tls13, with_ems, with_reneg; /* whole hellos that had it */
-    /* the JA4 fingerprints of its hellos: which TLS stacks on that host */
-    char ja4[FACT_FINGERPRINTS][40];
-    size_t n_ja4;
+    uint8_t n_ja4;
     bool more_ja4;
+    uint32_t sessions;
+    uint32_t offers_at; /* its row in capture_state.offers + 1; 0: none offered */
+    uint32_t with_tls13, with_ems, with_reneg; /* whole hellos that had it */
+    /* the JA4 fingerprints of its hellos (which TLS stacks on that host),
+     * as rows of capture_state.ja4s: hosts share a few */
+    uint32_t ja4[FACT_FINGERPRINTS];
+    struct idset whole; /* sessions whose hello parsed whole */
+};
+
+struct ja4_text {
+    char s[40];
 };
 
 /* ---- evaluating one session -------------------------------------------------- */
@@ -298,6 +311,10 @@ struct capture_state {
     size_t n_servers;
     struct client_facts *clients;
     size_t n_clients;
+    struct client_offers *offers;
+    size_t n_offers;
+    struct ja4_text *ja4s;
+    size_t n_ja4s;
     struct fetch_facts *fetches;
     size_t n_fetches;
     struct refusal *refusals;

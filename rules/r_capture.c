@@ -327,24 +327,25 @@ static void client_audit(const struct capture_state *st, const struct rule *self
     };
     for (size_t i = 0; i < st->n_clients; i++) {
         const struct client_facts *c = &st->clients[i];
+        const struct client_offers *o = c->offers_at ? &st->offers[c->offers_at - 1] : NULL;
         /* suites that protect nothing, or are broken outright: a server
          * preferring them, or a downgrade, takes this client there (medium);
          * 3DES as a last resort, and missing protections, are hygiene */
         bool weak = false;
-        for (int k = 0; k < CO_COUNT; k++)
-            weak |= k != CO_3DES && c->offers[k].n;
+        for (int k = 0; o && k < CO_COUNT; k++)
+            weak |= k != CO_3DES && o->offers[k].n;
         bool never_tls13 = c->whole.n && !c->with_tls13, never_ems = c->whole.n && !c->with_ems,
              never_reneg = c->whole.n && !c->with_reneg;
-        if (!c->weak_offers.n && !never_tls13 && !never_ems && !never_reneg)
+        if (!o && !never_tls13 && !never_ems && !never_reneg)
             continue;
         char ep[80], subject[96], ids[160];
         snprintf(subject, sizeof(subject), "client %s", host_text(c->family, c->addr, ep, sizeof(ep)));
         struct capture_finding *cf = capture_add(out, self, weak ? SEV_MEDIUM : SEV_LOW, subject);
         if (!cf)
             return;
-        for (int k = 0; k < CO_COUNT; k++)
-            if (c->offers[k].n)
-                capture_note(cf, "offers %s (%s)", offer_names[k], sessions_text(cf, &c->offers[k], ids, sizeof(ids)));
+        for (int k = 0; o && k < CO_COUNT; k++)
+            if (o->offers[k].n)
+                capture_note(cf, "offers %s (%s)", offer_names[k], sessions_text(cf, &o->offers[k], ids, sizeof(ids)));
         if (never_tls13 || never_ems || never_reneg) {
             char never[200];
             snprintf(never, sizeof(never), "%s%s%s%s%s", never_tls13 ? "TLS 1.3" : "",
@@ -355,10 +356,13 @@ static void client_audit(const struct capture_state *st, const struct rule *self
                          c->whole.n == 1 ? "" : "s", sessions_text(cf, &c->whole, ids, sizeof(ids)));
         }
         capture_note(cf, "%u hello%s in all", c->sessions, c->sessions == 1 ? "" : "s");
-        if (c->n_ja4)
-            capture_note(cf, "JA4 %s%s%s%s%s%s", c->ja4[0], c->n_ja4 > 1 ? ", " : "", c->n_ja4 > 1 ? c->ja4[1] : "",
-                         c->n_ja4 > 2 ? ", " : "", c->n_ja4 > 2 ? c->ja4[2] : "",
-                         c->more_ja4 ? " and more" : "");
+        if (c->n_ja4) {
+            const char *ja4[FACT_FINGERPRINTS] = {""};
+            for (size_t k = 0; k < c->n_ja4; k++)
+                ja4[k] = st->ja4s[c->ja4[k] - 1].s;
+            capture_note(cf, "JA4 %s%s%s%s%s%s", ja4[0], c->n_ja4 > 1 ? ", " : "", c->n_ja4 > 1 ? ja4[1] : "",
+                         c->n_ja4 > 2 ? ", " : "", c->n_ja4 > 2 ? ja4[2] : "", c->more_ja4 ? " and more" : "");
+        }
     }
 }
 

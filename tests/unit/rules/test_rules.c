@@ -2349,6 +2349,57 @@ static void test_server_grade_and_client_audit(void **state)
     run_close(&r);
 }
 
+/* A client's JA4 fingerprints are kept as rows shared between hosts and
+ * its weak offers in a row of their own: each host names its own, the
+ * first three fingerprints and "and more". */
+static void test_client_audit_rows(void **state)
+{
+    (void)state;
+    static const char *const ja4[] = {
+        "t12d020000_000000000001_000000000000", "t12d020000_000000000002_000000000000",
+        "t12d020000_000000000003_000000000000", "t12d020000_000000000004_000000000000",
+    };
+    static const uint32_t modern[] = {0xc02f}, legacy[] = {0xc02f, 0x000a}, rc4[] = {0xc02f, 0x0005};
+    struct run r;
+    run_open(&r, NULL, AS_OF_CAPTURE, 0);
+    struct session *s[7];
+    for (int k = 0; k < 7; k++) {
+        s[k] = new_session((uint64_t)k + 1);
+        /* sessions 1-4 from 10.0.0.1, each a fingerprint of its own, the
+         * third and fourth offering 3DES; 5-7 from 10.0.0.9, with the
+         * third's, the seventh offering RC4 */
+        if (k >= 4)
+            set_endpoint(&s[k]->client, 10, 0, 0, 9, 40000);
+        bool weak = k == 2 || k == 3 || k == 6;
+        offer(s[k], k == 6 ? rc4 : weak ? legacy : modern, weak ? 2 : 1);
+        snprintf(s[k]->fp.ja4, sizeof(s[k]->fp.ja4), "%s", ja4[k < 4 ? k : 2]);
+        s[k]->fp.made = true;
+        rules_eval(r.rules, s[k]);
+    }
+    const struct capture_finding *cf;
+    size_t n = rules_finish(r.rules, &cf);
+    const struct capture_finding *one = capture_finding(cf, n, "client-audit", "client 10.0.0.1");
+    const struct capture_finding *nine = capture_finding(cf, n, "client-audit", "client 10.0.0.9");
+    assert_non_null(one);
+    assert_non_null(nine);
+    assert_non_null(strstr(one->f.evidence, "offers 3DES (sessions #3, #4)"));
+    assert_null(strstr(one->f.evidence, "RC4"));
+    assert_non_null(strstr(one->f.evidence, "4 hellos in all"));
+    char want[200];
+    snprintf(want, sizeof(want), "JA4 %s, %s, %s and more", ja4[0], ja4[1], ja4[2]);
+    assert_non_null(strstr(one->f.evidence, want));
+    assert_null(strstr(nine->f.evidence, "3DES"));
+    assert_non_null(strstr(nine->f.evidence, "offers RC4 (session #7)"));
+    assert_non_null(strstr(nine->f.evidence, "3 hellos in all"));
+    snprintf(want, sizeof(want), "JA4 %s", ja4[2]);
+    const char *at = strstr(nine->f.evidence, want);
+    assert_non_null(at);
+    assert_false(at[strlen(want)] == ',' || strstr(at, " and more")); /* one, however many hellos */
+    for (int k = 0; k < 7; k++)
+        session_free(s[k]);
+    run_close(&r);
+}
+
 /* ---- policy and the table ------------------------------------------------------------- */
 
 static void test_disable_rule(void **state)
@@ -2592,6 +2643,7 @@ int main(void)
         cmocka_unit_test(test_mq_reconnect_at_reset),
         cmocka_unit_test(test_mq_reconnect_among_many_hosts),
         cmocka_unit_test(test_server_grade_and_client_audit),
+        cmocka_unit_test(test_client_audit_rows),
         cmocka_unit_test(test_disable_rule),
         cmocka_unit_test(test_policy_severity),
         cmocka_unit_test(test_findings_worst_first),
