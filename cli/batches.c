@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "include/grow.h"
+#include "include/heap.h"
 
 /* A batch ends at whichever comes first; the same rule with one tracker
  * or many, so sessions are settled at the same packets either way. */
@@ -346,6 +347,7 @@ static void hand_on_settled(struct batches *b, bool force)
 /* The same, and the finished flows freed here, by the one thread running. */
 static void settle(struct batches *b, bool force)
 {
+    heap_advise();
     hand_on_settled(b, force);
     for (size_t i = 0; i < b->n; i++)
         dissect_free_handed_on(b->ds[i]);

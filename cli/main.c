@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "include/heap.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -45,6 +46,7 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    heap_prepare();
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -1,0 +1,80 @@
+/* heap_advise: what the main heap grew after heap_prepare is marked for
+ * huge pages (the "hg" flag of its mapping in /proc/self/smaps), and what
+ * it held before is not. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "include/heap.h"
+
+/* Does the mapping holding addr carry VmFlags flag? */
+static bool mapping_has(uintptr_t addr, const char *flag)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool inside = false, has = false;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) { /* a mapping's first line; its fields follow */
+            inside = addr >= lo && addr < hi;
+            continue;
+        }
+        if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            char want[8];
+            snprintf(want, sizeof(want), " %s", flag);
+            has = strstr(line, want) != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return has;
+}
+
+static void grown_heap_is_marked(void **state)
+{
+    (void)state;
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
+        skip(); /* a kernel without transparent huge pages */
+    heap_prepare();
+    uintptr_t before = (uintptr_t)sbrk(0);
+    enum { BLOCKS = 10000, BLOCK = 4000 };
+    void **v = calloc(BLOCKS, sizeof(*v));
+    assert_non_null(v);
+    for (size_t i = 0; i < BLOCKS; i++) {
+        v[i] = malloc(BLOCK);
+        assert_non_null(v[i]);
+    }
+    uintptr_t after = (uintptr_t)sbrk(0);
+    if (after - before < (8u << 20)) {
+        for (size_t i = 0; i < BLOCKS; i++)
+            free(v[i]);
+        free(v);
+        skip(); /* not glibc's heap at the end of the data (a sanitizer's allocator) */
+    }
+    uintptr_t first_huge = (before + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+    assert_false(mapping_has(first_huge, "hg"));
+    heap_advise();
+    assert_true(mapping_has(first_huge, "hg"));
+    assert_true(mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg"));
+    assert_false(mapping_has(before - 1, "hg"));
+    for (size_t i = 0; i < BLOCKS; i++)
+        free(v[i]);
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(grown_heap_is_marked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
