@@ -176,6 +176,7 @@ static void enqueue(struct batches *b, struct out_item it)
 
 static void *output_main(void *arg)
 {
+    heap_thread_prepare();
     struct batches *b = arg;
     struct out_item taken[OUT_QUEUE];
     pthread_mutex_lock(&b->qmu);
@@ -445,6 +446,7 @@ static void read_all(struct worker *w)
 
 static void *worker_main(void *arg)
 {
+    heap_thread_prepare();
     struct worker *w = arg;
     struct batches *b = w->b;
     pthread_mutex_lock(&b->mu);

@@ -2,6 +2,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #if defined(__linux__) && defined(__GLIBC__)
 #include <malloc.h>
@@ -12,24 +13,40 @@
 /* Each 4 KB page touched for the first time costs a fault: 9 µs on the
  * virtual machines the benchmarks run on, and small's CSV touched 3,000
  * (docs/performance.md, the sixteenth step of issue 19). A 2 MB page costs
- * one. glibc asks for them over its heap only when told so through the
+ * one. glibc asks for them over its heaps only when told so through the
  * environment (glibc.malloc.hugetlb), which a program cannot set for
- * itself; the main heap grows at its end (brk), so what it grew between
- * two calls is known, and is asked for here. The threads' heaps (-j) are
- * left alone: they grow a page at a time, too little for a huge page. */
-#if defined(__linux__) && defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+ * itself, so it is done here:
+ * - the main heap grows at its end (brk), so what it grew between two
+ *   calls is known, and is asked for;
+ * - a thread's heap grows a page at a time, too little for a huge page:
+ *   it is grown by THREAD_HEAP at once, by a block taken and given back,
+ *   and that room asked for. */
+#if defined(__linux__) && defined(__GLIBC__) && defined(M_TOP_PAD) && defined(M_MMAP_THRESHOLD) &&              \
+    defined(MADV_HUGEPAGE)
 #define HEAP_HUGE_PAGES 1
 #endif
 
-enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20 };
+enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, THREAD_HEAP = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
 
 static _Atomic uintptr_t advised; /* the heap's end when last asked; 0: never prepared */
+
+static uintptr_t page_up(uintptr_t p)
+{
+    return (p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+}
+
+static uintptr_t page_down(uintptr_t p)
+{
+    return p & ~(uintptr_t)(HUGE_PAGE - 1);
+}
 
 void heap_prepare(void)
 {
 #ifdef HEAP_HUGE_PAGES
     void *end = sbrk(0);
-    if (end == (void *)-1 || !mallopt(M_TOP_PAD, TOP_PAD))
+    /* blocks up to 32 MB from the heaps, not mapped and unmapped each on
+     * its own (a thread's THREAD_HEAP block among them) */
+    if (end == (void *)-1 || !mallopt(M_TOP_PAD, TOP_PAD) || !mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
         return;
     atomic_store(&advised, (uintptr_t)end);
 #endif
@@ -47,9 +64,24 @@ void heap_advise(void)
         atomic_compare_exchange_strong(&advised, &from, brk);
         return;
     }
-    uintptr_t lo = (from + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t hi = brk & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t lo = page_up(from), hi = page_down(brk);
     if (hi > lo && atomic_compare_exchange_strong(&advised, &from, hi))
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+}
+
+void heap_thread_prepare(void)
+{
+#ifdef HEAP_HUGE_PAGES
+    if (!atomic_load(&advised))
+        return; /* not prepared: the block would be mapped on its own */
+    uint8_t *block = malloc(THREAD_HEAP);
+    if (!block)
+        return;
+    uintptr_t lo = page_up((uintptr_t)block), hi = page_down((uintptr_t)block + THREAD_HEAP);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    /* back to the thread's heap: trimmed or not, the room keeps the flag */
+    free(block);
 #endif
 }

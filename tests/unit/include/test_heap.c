@@ -1,11 +1,13 @@
 /* heap_advise: what the main heap grew after heap_prepare is marked for
  * huge pages (the "hg" flag of its mapping in /proc/self/smaps), and what
- * it held before is not. */
+ * it held before is not; heap_thread_prepare: a thread's heap is marked
+ * where its next blocks come from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,20 @@
 #include <cmocka.h>
 
 #include "include/heap.h"
+
+/* a sanitizer's allocator takes the place of glibc's heaps */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OTHER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OTHER_ALLOCATOR 1
+#endif
+#endif
+
+static bool huge_pages_known(void)
+{
+    return access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) == 0;
+}
 
 /* Does the mapping holding addr carry VmFlags flag? */
 static bool mapping_has(uintptr_t addr, const char *flag)
@@ -42,7 +58,7 @@ static bool mapping_has(uintptr_t addr, const char *flag)
 static void grown_heap_is_marked(void **state)
 {
     (void)state;
-    if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
+    if (!huge_pages_known())
         skip(); /* a kernel without transparent huge pages */
     heap_prepare();
     uintptr_t before = (uintptr_t)sbrk(0);
@@ -71,10 +87,54 @@ static void grown_heap_is_marked(void **state)
     free(v);
 }
 
+/* On a thread: whether a block taken after heap_thread_prepare (or
+ * without it) lies in memory marked for huge pages. */
+struct thread_run {
+    bool prepare, marked;
+};
+
+static void *thread_block(void *arg)
+{
+    struct thread_run *run = arg;
+    if (run->prepare)
+        heap_thread_prepare();
+    /* past the first huge page boundary of the room the thread's heap made */
+    enum { SIZE = 4 << 20 };
+    char *block = malloc(SIZE);
+    assert_non_null(block);
+    memset(block, 1, SIZE);
+    run->marked = mapping_has((uintptr_t)block + SIZE - 4096, "hg");
+    free(block);
+    return NULL;
+}
+
+static bool block_marked(bool prepare)
+{
+    struct thread_run run = {.prepare = prepare};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, thread_block, &run), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    return run.marked;
+}
+
+static void thread_heap_is_marked(void **state)
+{
+    (void)state;
+#ifdef OTHER_ALLOCATOR
+    skip();
+#endif
+    if (!huge_pages_known())
+        skip();
+    heap_prepare();
+    assert_false(block_marked(false));
+    assert_true(block_marked(true));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grown_heap_is_marked),
+        cmocka_unit_test(thread_heap_is_marked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
