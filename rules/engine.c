@@ -12,7 +12,8 @@
 struct rules {
     struct rules_config cfg;
     struct capture_state st;
-    size_t cap_servers, cap_clients, cap_offers, cap_ja4s, cap_fetches, cap_refusals, cap_channels, cap_quiet, cap_reconnects;
+    size_t cap_servers, cap_clients, cap_offers, cap_ja4s, cap_fetches, cap_refusals, cap_channels, cap_quiet,
+        cap_reconnects;
     /* array index + 1 by endpoint (or channel, or client host and
      * listener): captures with tens of thousands of servers or clients
      * stay linear (the arrays move as they grow) */
@@ -429,12 +430,9 @@ static void learn_client(struct rules *r, const struct session *s)
     for (int k = 0; k < CO_COUNT; k++)
         any |= offered[k];
     struct client_offers *o = any ? client_offers(r, c) : NULL;
-    if (o) {
-        for (int k = 0; k < CO_COUNT; k++)
-            if (offered[k])
-                idset_add(&o->offers[k], s->id);
-        idset_add(&o->any, s->id);
-    }
+    for (int k = 0; o && k < CO_COUNT; k++)
+        if (offered[k])
+            idset_add(&o->offers[k], s->id);
     /* "never" facts: only a hello that parsed whole can show an absence */
     if (!hello_whole(ch))
         return;

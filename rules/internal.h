@@ -136,7 +136,6 @@ enum client_offer { CO_NULL, CO_EXPORT, CO_ANON, CO_RC4, CO_DES, CO_3DES, CO_COU
  * of their own, as few clients offer any. */
 struct client_offers {
     struct idset offers[CO_COUNT];
-    struct idset any; /* sessions offering anything in offers */
 };
 
 /* A row per client host, small: a capture may hold hundreds of thousands
