@@ -26,6 +26,7 @@
 #define HEAP_HUGE_PAGES 1
 #endif
 
+#ifdef HEAP_HUGE_PAGES
 enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, THREAD_HEAP = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
 
 static _Atomic uintptr_t advised; /* the heap's end when last asked; 0: never prepared */
@@ -39,6 +40,7 @@ static uintptr_t page_down(uintptr_t p)
 {
     return p & ~(uintptr_t)(HUGE_PAGE - 1);
 }
+#endif
 
 void heap_prepare(void)
 {
