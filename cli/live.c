@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "include/heap.h"
 
 const char live_usage[] =
     "capture:\n"
@@ -222,7 +221,6 @@ void live_loop_start(struct live_loop *l, struct pipeline *p, const struct live_
 
 bool live_loop_step(struct live_loop *l, int timeout_ms)
 {
-    heap_advise();
     struct pipeline *p = l->p;
     struct pkt pk;
     enum st st = capture_live_next(l->cap, timeout_ms, &pk);

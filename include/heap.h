@@ -11,7 +11,10 @@ void heap_prepare(void);
 
 /* heap_advise - asks for huge pages over what the main heap grew since the
  * last call (its whole 2 MB pages); no system call when it did not grow.
- * Call it now and then; any thread may. */
+ * Call it now and then; any thread may. Not while capturing live: a fault
+ * in memory so marked may make the kernel compact memory first, a stall
+ * packets arriving should not wait for, and a live capture's memory grows
+ * too slowly for its faults to matter. */
 void heap_advise(void);
 
 /* heap_thread_prepare - at the start of a thread that will allocate much
