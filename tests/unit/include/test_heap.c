@@ -2,12 +2,12 @@
  * huge pages (the "hg" flag of its mapping in /proc/self/smaps), and what
  * it held before is not; heap_thread_prepare: a thread's heap is marked
  * where its next blocks come from. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
