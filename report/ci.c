@@ -57,13 +57,11 @@ double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* every expectation met and no finding: nothing to report but the pass */
+/* every expectation met and no finding: nothing to report but the pass
+ * (a verdict passes when its expectations are met and no finding fails) */
 static bool clean(const struct ci_verdict *v)
 {
-    for (size_t i = 0; i < v->n_items; i++)
-        if (!v->items[i].pass)
-            return false;
-    return v->n_findings == 0;
+    return v->pass && v->n_findings == 0;
 }
 
 /* the format of the file written whole at the end (JUnit, SARIF), or NULL */
