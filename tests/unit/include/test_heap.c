@@ -27,9 +27,16 @@
 #endif
 #endif
 
-static bool huge_pages_known(void)
+/* Skips the test where heap.c cannot ask (another allocator, a kernel
+ * without transparent huge pages); prepares the heaps otherwise. */
+static void prepare_or_skip(void)
 {
-    return access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) == 0;
+#ifdef OTHER_ALLOCATOR
+    skip();
+#endif
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
+        skip();
+    heap_prepare();
 }
 
 /* Does the mapping holding addr carry VmFlags flag? */
@@ -59,12 +66,7 @@ static bool mapping_has(uintptr_t addr, const char *flag)
 static void grown_heap_is_marked(void **state)
 {
     (void)state;
-#ifdef OTHER_ALLOCATOR
-    skip();
-#endif
-    if (!huge_pages_known())
-        skip(); /* a kernel without transparent huge pages */
-    heap_prepare();
+    prepare_or_skip();
     uintptr_t before = (uintptr_t)sbrk(0);
     enum { BLOCKS = 10000, BLOCK = 4000 };
     void **v = calloc(BLOCKS, sizeof(*v));
@@ -124,12 +126,7 @@ static bool block_marked(bool prepare)
 static void thread_heap_is_marked(void **state)
 {
     (void)state;
-#ifdef OTHER_ALLOCATOR
-    skip();
-#endif
-    if (!huge_pages_known())
-        skip();
-    heap_prepare();
+    prepare_or_skip();
     assert_false(block_marked(false));
     assert_true(block_marked(true));
 }
