@@ -25,6 +25,15 @@
     defined(MADV_HUGEPAGE)
 #define HEAP_HUGE_PAGES 1
 #endif
+/* A sanitizer's allocator takes the place of glibc's heaps: there a
+ * thread's block would only be poisoned and held in quarantine. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#undef HEAP_HUGE_PAGES
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#undef HEAP_HUGE_PAGES
+#endif
+#endif
 
 #ifdef HEAP_HUGE_PAGES
 enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, THREAD_HEAP = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
@@ -85,5 +94,14 @@ void heap_thread_prepare(void)
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
     /* back to the thread's heap: trimmed or not, the room keeps the flag */
     free(block);
+#endif
+}
+
+bool heap_asks(void)
+{
+#ifdef HEAP_HUGE_PAGES
+    return true;
+#else
+    return false;
 #endif
 }

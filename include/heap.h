@@ -1,5 +1,7 @@
 #pragma once
 
+#include <stdbool.h>
+
 /* The heaps in huge pages where the system gives them to memory a program
  * asks for (Linux's transparent huge pages, mode "madvise" or "always");
  * nothing elsewhere. */
@@ -20,3 +22,7 @@ void heap_advise(void);
 /* heap_thread_prepare - at the start of a thread that will allocate much
  * (a tracker, the output thread): its heap's first 16 MB in huge pages. */
 void heap_thread_prepare(void);
+
+/* heap_asks - whether this build asks at all: glibc's heaps on Linux, not
+ * a sanitizer's allocator in their place. */
+bool heap_asks(void);

@@ -17,23 +17,12 @@
 
 #include "include/heap.h"
 
-/* heap.c asks only of glibc's heaps; a sanitizer's allocator takes their
- * place */
-#if !defined(__GLIBC__) || defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define OTHER_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define OTHER_ALLOCATOR 1
-#endif
-#endif
-
 /* Skips the test where heap.c cannot ask (another allocator, a kernel
  * without transparent huge pages); prepares the heaps otherwise. */
 static void prepare_or_skip(void)
 {
-#ifdef OTHER_ALLOCATOR
-    skip();
-#endif
+    if (!heap_asks())
+        skip();
     if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
         skip();
     heap_prepare();
