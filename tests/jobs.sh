@@ -108,23 +108,30 @@ fi
 sessions=$("$bin" read -f json "$dense" | grep -c '"type":"session"')
 [ "$sessions" -eq 20000 ] || fail "dense capture: $sessions sessions reported, 20000 made"
 same_output "dense capture (json)" -f json "$dense"
-# two trackers free each finished flow after the meeting that hands its
-# session on: held to the end instead, 20,000 of them took 35 MB more
 # peak COMMAND ARGS... - tlsscope's peak RSS in MB
 peak() { /usr/bin/time -f %M -o "$work/peak" "$bin" "$@" >/dev/null 2>&1; echo $(($(tail -1 "$work/peak") / 1024)); }
-one=$(peak read -j 1 -f csv --fields sni "$dense")
-two=$(peak read -j 2 -f csv --fields sni "$dense")
-[ "$two" -le $((one + 15)) ] || fail "dense capture: -j 2 peaks at $two MB, -j 1 at $one MB"
-# check streams its text and JSON verdicts and keeps none (kept, they
-# took 20 MB more here, 230 MB for 200,000 sessions); SARIF keeps only
-# those with something to report (6 MB more here), JUnit all of them
-read_peak=$(peak read -q "$dense")
-for fmt_more in text:8 json:8 sarif:12; do
-  fmt=${fmt_more%:*}
-  check_peak=$(peak check -f $fmt "$dense")
-  [ "$check_peak" -le $((read_peak + ${fmt_more#*:})) ] ||
-    fail "dense capture: check -f $fmt peaks at $check_peak MB, read at $read_peak MB"
-done
+# AddressSanitizer (make check-sanitize) holds freed memory in quarantine:
+# its peaks say nothing about ours (the -j 2 one moved 108 -> 119-131 MB
+# from run to run), so memory is checked without it, as in hostile.py
+if ldd "$bin" | grep -q libasan; then
+  echo "jobs: peak memory not checked under AddressSanitizer"
+else
+  # two trackers free each finished flow after the meeting that hands its
+  # session on: held to the end instead, 20,000 of them took 35 MB more
+  one=$(peak read -j 1 -f csv --fields sni "$dense")
+  two=$(peak read -j 2 -f csv --fields sni "$dense")
+  [ "$two" -le $((one + 15)) ] || fail "dense capture: -j 2 peaks at $two MB, -j 1 at $one MB"
+  # check streams its text and JSON verdicts and keeps none (kept, they
+  # took 20 MB more here, 230 MB for 200,000 sessions); SARIF keeps only
+  # those with something to report (6 MB more here), JUnit all of them
+  read_peak=$(peak read -q "$dense")
+  for fmt_more in text:8 json:8 sarif:12; do
+    fmt=${fmt_more%:*}
+    check_peak=$(peak check -f $fmt "$dense")
+    [ "$check_peak" -le $((read_peak + ${fmt_more#*:})) ] ||
+      fail "dense capture: check -f $fmt peaks at $check_peak MB, read at $read_peak MB"
+  done
+fi
 same_output "dense capture, idle timeout 1 s" -f json --idle-timeout 1 "$dense"
 
 # the first connection never ends and sends a record every 500 packets:
