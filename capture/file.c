@@ -269,6 +269,23 @@ static bool rd16(struct cur *c, bool swap, uint16_t *v)
     return swap ? cur_u16(c, v) : cur_u16le(c, v);
 }
 
+/* A 32-bit field of a record already in the buffer, read without a
+ * cursor: the checked reads and fill calls of every record header cost
+ * about 200 instructions a packet, which -j N's trackers each repeat, as
+ * each reads every packet. */
+static uint32_t field32(const uint8_t *p, bool swap)
+{
+    uint32_t le = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return swap ? __builtin_bswap32(le) : le;
+}
+
+/* Are n bytes at the read position in the buffer already, or brought in? */
+static bool have(struct capture_file *f, size_t n)
+{
+    struct cur unused;
+    return f->buf_len - f->pos >= n || fill(f, n, &unused);
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 static enum st open_input(struct capture_file *f, const char *path)
@@ -539,9 +556,8 @@ uint64_t capture_file_size(const struct capture_file *f)
 
 static enum st next_pcap(struct capture_file *f, struct pkt *out)
 {
-    struct cur h;
     size_t hlen = 16 + f->rec_extra;
-    if (!fill(f, hlen, &h)) {
+    if (!have(f, hlen)) {
         if (f->err[0])
             return ST_IO;
         if (at_end(f))
@@ -550,26 +566,25 @@ static enum st next_pcap(struct capture_file *f, struct pkt *out)
                 (unsigned long long)f->packets + 1);
         return ST_BAD;
     }
-    uint32_t sec, frac, incl, orig;
-    if (!rd32(&h, f->swap, &sec) || !rd32(&h, f->swap, &frac) ||
-        !rd32(&h, f->swap, &incl) || !rd32(&h, f->swap, &orig))
-        return ST_BAD;
+    const uint8_t *h = f->buf + f->pos;
+    uint32_t sec = field32(h, f->swap), frac = field32(h + 4, f->swap);
+    uint32_t incl = field32(h + 8, f->swap), orig = field32(h + 12, f->swap);
     if (incl > MAX_PACKET) {
         set_err(f, "damaged: packet %llu claims %u captured bytes",
                 (unsigned long long)f->packets + 1, incl);
         return ST_BAD;
     }
-    struct cur body;
-    if (!fill(f, hlen + incl, &body)) {
+    if (!have(f, hlen + incl)) {
         if (f->err[0])
             return ST_IO;
         set_err(f, "truncated: packet %llu claims %u bytes but the file ends first",
                 (unsigned long long)f->packets + 1, incl);
         return ST_BAD;
     }
+    /* a fill that had to read on moved the record */
+    out->data = cur_make(f->buf + f->pos + hlen, incl);
     consume(f, hlen + incl);
     prefetch_next(f);
-    out->data = cur_tail(&body, hlen);
     out->wire_len = orig > incl ? orig : incl;
     out->linktype = f->pcap_iface.linktype;
     out->no = ++f->packets;
@@ -594,20 +609,15 @@ static bool resol_valid(uint8_t resol)
 /* ts_to_ns - units of a valid resolution in ns; false when beyond MAX_TS. */
 static bool ts_to_ns(uint64_t units, uint8_t resol, int64_t *out)
 {
+    static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                     100000000, 1000000000, 10000000000ull};
     unsigned __int128 u = units, ns;
-    if (resol & 0x80) {
+    if (resol & 0x80)
         ns = (u * (unsigned)NS) >> (resol & 0x7f);
-    } else if (resol <= 9) {
-        uint64_t mul = 1;
-        for (unsigned i = resol; i < 9; i++)
-            mul *= 10;
-        ns = u * mul;
-    } else {
-        uint64_t div = 1;
-        for (unsigned i = 9; i < resol; i++)
-            div *= 10;
-        ns = u / div;
-    }
+    else if (resol <= 9)
+        ns = u * pow10[9 - resol];
+    else /* up to 19: a valid resolution */
+        ns = u / pow10[resol - 9];
     if (ns > (unsigned __int128)MAX_TS)
         return false;
     *out = (int64_t)ns;
@@ -720,17 +730,23 @@ static enum st parse_packet_block(struct capture_file *f, uint32_t type,
         if (f->n_ifaces && f->ifaces[0].snaplen && caplen > f->ifaces[0].snaplen)
             caplen = f->ifaces[0].snaplen;
     } else {
+        /* interface (32 bits, or 16 and a drop count), time (2 x 32),
+         * captured and original lengths */
+        enum { FIXED = 20 };
+        if (body.left < FIXED)
+            return short_block(f);
+        const uint8_t *b = body.p;
         if (type == PCAPNG_PB) {
-            uint16_t id16, drops;
-            if (!rd16(&body, f->swap, &id16) || !rd16(&body, f->swap, &drops))
-                return short_block(f);
-            ifid = id16;
-        } else if (!rd32(&body, f->swap, &ifid)) {
-            return short_block(f);
+            uint16_t id16 = (uint16_t)(b[0] | b[1] << 8);
+            ifid = f->swap ? __builtin_bswap16(id16) : id16;
+        } else {
+            ifid = field32(b, f->swap);
         }
-        if (!rd32(&body, f->swap, &hi) || !rd32(&body, f->swap, &lo) ||
-            !rd32(&body, f->swap, &caplen) || !rd32(&body, f->swap, &origlen))
-            return short_block(f);
+        hi = field32(b + 4, f->swap);
+        lo = field32(b + 8, f->swap);
+        caplen = field32(b + 12, f->swap);
+        origlen = field32(b + 16, f->swap);
+        body = cur_tail(&body, FIXED);
     }
     struct cur data;
     if (!cur_take(&body, caplen, &data)) {
@@ -791,8 +807,7 @@ void capture_file_on_secrets(struct capture_file *f, capture_secrets_fn fn, void
 static enum st next_pcapng(struct capture_file *f, struct pkt *out)
 {
     for (;;) {
-        struct cur h;
-        if (!fill(f, 8, &h)) {
+        if (!have(f, 8)) {
             if (f->err[0])
                 return ST_IO;
             if (at_end(f))
@@ -800,9 +815,7 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             set_err(f, "truncated: the file ends inside a block header");
             return ST_BAD;
         }
-        uint32_t type, len;
-        if (!cur_u32le(&h, &type))
-            return ST_BAD;
+        uint32_t type = field32(f->buf + f->pos, false);
         if (type == PCAPNG_SHB) {
             /* Learn the section's byte order before trusting its length. */
             struct cur bh;
@@ -812,33 +825,29 @@ static enum st next_pcapng(struct capture_file *f, struct pkt *out)
             }
             struct cur probe = bh;
             TRY(parse_shb(f, &probe));
-            /* a fill that had to read on moved the bytes h pointed at */
-            h = cur_tail(&bh, 4);
         } else if (f->swap) {
             type = __builtin_bswap32(type);
         }
-        if (!rd32(&h, f->swap, &len))
-            return ST_BAD;
+        /* read after the fill above, which may have moved the header */
+        uint32_t len = field32(f->buf + f->pos + 4, f->swap);
         if (len < 12 || len % 4 != 0 || len > MAX_BLOCK) {
             set_err(f, "damaged: pcapng block of type %#x with length %u", type, len);
             return ST_BAD;
         }
         f->blocks++;
         f->block_at = stream_pos(f);
-        struct cur blk;
-        if (!fill(f, len, &blk)) {
+        if (!have(f, len)) {
             if (f->err[0])
                 return ST_IO;
             set_err(f, "truncated: a %u-byte block runs past the end of the file", len);
             return ST_BAD;
         }
+        const uint8_t *blk = f->buf + f->pos;
         consume(f, len);
         prefetch_next(f);
-        struct cur after_header = cur_tail(&blk, 8);
-        struct cur body = cur_head(&after_header, len - 12);
-        struct cur trailer = cur_tail(&blk, len - 4);
-        uint32_t len2;
-        if (!rd32(&trailer, f->swap, &len2) || len2 != len) {
+        struct cur body = cur_make(blk + 8, len - 12);
+        uint32_t len2 = field32(blk + len - 4, f->swap);
+        if (len2 != len) {
             set_err(f, "damaged: pcapng block lengths disagree (%u and %u)", len, len2);
             return ST_BAD;
         }

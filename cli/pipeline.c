@@ -378,7 +378,8 @@ static void keep_open_files(struct reading *r, const struct source *taken)
 static void advance(struct reading *r, struct source *src)
 {
     r->path = src->path;
-    bool was_aside = capture_file_suspended(src->f);
+    /* only one of many files is ever set aside */
+    bool was_aside = r->n > 1 && capture_file_suspended(src->f);
     enum st st = capture_file_next(src->f, &src->next);
     if (was_aside && !capture_file_suspended(src->f)) {
         r->open++;
@@ -417,7 +418,7 @@ static void due_taken(struct reading *r)
 {
     if (!r->due[0]->has_next)
         r->due[0] = r->due[--r->n_due];
-    if (r->n_due)
+    if (r->n_due > 1)
         due_down(r, 0);
 }
 

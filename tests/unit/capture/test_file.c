@@ -104,6 +104,38 @@ static void pcap_variants(void **state)
     }
 }
 
+/* "Modified" pcap (Kuznetzov's): eight bytes more after each record's
+ * header, which are not the packet's. */
+static void pcap_modified_records(void **state)
+{
+    (void)state;
+    for (int be = 0; be < 2; be++) {
+        b_reset(&file);
+        u32x(be, 0xa1b2cd34);
+        u16x(be, 2);
+        u16x(be, 4);
+        u32x(be, 0);
+        u32x(be, 0);
+        u32x(be, 65535);
+        u32x(be, 1);
+        u32x(be, 1700000000);
+        u32x(be, 250000);
+        u32x(be, 4);
+        u32x(be, 64);
+        b_str(&file, "XXXXXXXX"); /* interface index, protocol, type, padding */
+        b_str(&file, "data");
+        write_file(&file);
+        struct got g;
+        char err[256];
+        assert_int_equal(read_all(&g, err), ST_OK);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.data[0], "data");
+        assert_int_equal(g.p[0].wire_len, 64);
+        assert_true(g.p[0].ts == 1700000000250000000LL);
+        unlink(path);
+    }
+}
+
 static size_t block(bool be, uint32_t type)
 {
     u32x(be, type);
@@ -168,6 +200,64 @@ static void epb(bool be, uint32_t ifid, uint64_t ts, const char *data)
     u32x(be, (uint32_t)strlen(data));
     b_str(&file, data);
     end_block(be, at);
+}
+
+/* an interface of this link type and time resolution, appended */
+static void idb(bool be, uint16_t linktype, uint8_t tsresol)
+{
+    size_t at = block(be, 1);
+    u16x(be, linktype);
+    u16x(be, 0);
+    u32x(be, 0);
+    u16x(be, 9); /* if_tsresol */
+    u16x(be, 1);
+    b_u8(&file, tsresol);
+    b_fill(&file, 0, 3);
+    u16x(be, 0);
+    u16x(be, 0);
+    end_block(be, at);
+}
+
+/* Resolutions coarser and finer than nanoseconds, and in powers of two;
+ * the obsolete Packet Block, whose interface takes 16 bits. */
+static void pcapng_resolutions_and_old_blocks(void **state)
+{
+    (void)state;
+    for (int be = 0; be < 2; be++) {
+        pcapng(be); /* interfaces 0 and 1 */
+        idb(be, 1, 3);       /* 2: milliseconds */
+        idb(be, 101, 12);    /* 3: picoseconds */
+        idb(be, 228, 0x8a);  /* 4: 2^-10 s */
+        epb(be, 2, 1700000000123ULL, "ms");
+        epb(be, 3, 1234567890123ULL, "ps");
+        epb(be, 4, 3 * 1024 + 512, "pow2");
+        size_t at = block(be, 2);
+        u16x(be, 3);
+        u16x(be, 0); /* drops */
+        u32x(be, 0);
+        u32x(be, 5000);
+        u32x(be, 3);
+        u32x(be, 9);
+        b_str(&file, "old");
+        end_block(be, at);
+        write_file(&file);
+        struct got g;
+        char err[256];
+        assert_int_equal(read_all(&g, err), ST_OK);
+        assert_int_equal(g.n, 4);
+        assert_true(g.p[0].ts == 1700000000123000000LL);
+        assert_int_equal(g.p[0].linktype, 1);
+        assert_true(g.p[1].ts == 1234567890LL);
+        assert_int_equal(g.p[1].linktype, 101);
+        assert_true(g.p[2].ts == 3500000000LL);
+        assert_int_equal(g.p[2].linktype, 228);
+        assert_string_equal(g.data[2], "pow2");
+        assert_true(g.p[3].ts == 5);
+        assert_int_equal(g.p[3].linktype, 101);
+        assert_int_equal(g.p[3].wire_len, 9);
+        assert_string_equal(g.data[3], "old");
+        unlink(path);
+    }
 }
 
 static void pcapng_mixed_link_types(void **state)
@@ -517,6 +607,14 @@ static void damaged_files(void **state)
     assert_int_equal(read_all(&g, err), ST_BAD);
     assert_non_null(strstr(err, "interface 7"));
     pcapng(false);
+    size_t at = block(false, 6); /* an enhanced packet block of 8 bytes */
+    u32x(false, 0);
+    u32x(false, 0);
+    end_block(false, at);
+    write_file(&file);
+    assert_int_equal(read_all(&g, err), ST_BAD);
+    assert_non_null(strstr(err, "too short for its header"));
+    pcapng(false);
     file.b[file.n - 1] ^= 1; /* trailing length disagrees */
     write_file(&file);
     assert_int_equal(read_all(&g, err), ST_BAD);
@@ -534,7 +632,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pcap_variants),
+        cmocka_unit_test(pcap_modified_records),
         cmocka_unit_test(pcapng_mixed_link_types),
+        cmocka_unit_test(pcapng_resolutions_and_old_blocks),
         cmocka_unit_test(section_header_across_a_read),
         cmocka_unit_test(small_reads_give_the_same_packets),
         cmocka_unit_test(gzip_compressed),
