@@ -112,7 +112,9 @@ void arena_free(struct arena *a)
         pool_give(a->head); /* a itself is in one of them */
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes as they were left: for a copy, which writes each one anyway.
+ * Zeroing them first cost a third of the arenas' writes on small's JSON. */
+static void *take(struct arena *a, size_t n)
 {
     if (n == 0)
         n = 1;
@@ -139,7 +141,6 @@ void *arena_alloc(struct arena *a, size_t n)
                 a->head = big;
             }
             a->used += rounded;
-            memset(big->mem, 0, rounded);
             return big->mem;
         }
         c = chunk_new(CHUNK_SIZE);
@@ -151,13 +152,20 @@ void *arena_alloc(struct arena *a, size_t n)
     void *p = c->mem + c->used;
     c->used += rounded;
     a->used += rounded;
-    memset(p, 0, rounded);
+    return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    void *p = take(a, n);
+    if (p)
+        memset(p, 0, n ? n : 1);
     return p;
 }
 
 void *arena_memdup(struct arena *a, const void *p, size_t n)
 {
-    void *d = arena_alloc(a, n);
+    void *d = take(a, n);
     if (d && n)
         memcpy(d, p, n);
     return d;
@@ -166,9 +174,11 @@ void *arena_memdup(struct arena *a, const void *p, size_t n)
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    char *d = arena_alloc(a, len + 1);
-    if (d)
+    char *d = take(a, len + 1);
+    if (d) {
         memcpy(d, s, len);
+        d[len] = '\0';
+    }
     return d;
 }
 
@@ -183,7 +193,7 @@ char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap)
     va_copy(again, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
     char *d = NULL;
-    if (n >= 0 && (d = arena_alloc(a, (size_t)n + 1)) != NULL)
+    if (n >= 0 && (d = take(a, (size_t)n + 1)) != NULL)
         vsnprintf(d, (size_t)n + 1, fmt, again);
     va_end(again);
     return d;
@@ -198,22 +208,38 @@ char *arena_sprintf(struct arena *a, const char *fmt, ...)
     return d;
 }
 
+/* the list in room for ncap elements: what it holds copied, the rest zeroed */
+static bool move_to(struct arena *a, void **items, size_t n, size_t *cap, size_t size, size_t ncap)
+{
+    if (ncap > SIZE_MAX / size)
+        return false;
+    unsigned char *fresh = take(a, ncap * size);
+    if (!fresh)
+        return false;
+    if (n)
+        memcpy(fresh, *items, n * size);
+    memset(fresh + n * size, 0, (ncap - n) * size);
+    *items = fresh;
+    *cap = ncap;
+    return true;
+}
+
 bool arena_grow(struct arena *a, void **items, size_t n, size_t *cap,
                 size_t size)
 {
     if (n < *cap)
         return true;
-    size_t ncap = *cap ? *cap * 2 : 4;
-    if (ncap > SIZE_MAX / size)
+    return move_to(a, items, n, cap, size, *cap ? *cap * 2 : 4);
+}
+
+bool arena_reserve(struct arena *a, void **items, size_t n, size_t *cap, size_t size,
+                   size_t more)
+{
+    if (more <= *cap - n)
+        return true;
+    if (more > SIZE_MAX - n)
         return false;
-    void *fresh = arena_alloc(a, ncap * size);
-    if (!fresh)
-        return false;
-    if (n)
-        memcpy(fresh, *items, n * size);
-    *items = fresh;
-    *cap = ncap;
-    return true;
+    return move_to(a, items, n, cap, size, n + more);
 }
 
 size_t arena_used(const struct arena *a)

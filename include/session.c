@@ -57,6 +57,12 @@ void session_event(struct session *s, uint8_t kind, uint8_t type, uint8_t dir,
     struct event ev = {.kind = kind, .type = type, .dir = dir, .len = len};
     if (at)
         ev.at = *at;
+    /* a handshake and its TCP make a dozen or two */
+    enum { EVENTS_USUAL = 24 };
+    if (!s->events.cap && !ARENA_RESERVE(s->arena, s->events, EVENTS_USUAL)) {
+        s->events.dropped++;
+        return;
+    }
     if (!ARENA_PUSH(s->arena, s->events, ev))
         s->events.dropped++;
 }

@@ -56,6 +56,10 @@ enum st hello_exts(struct hsctx *hc, struct hello *h, bool from_client,
         h->exts_unreadable = true;
         return ST_BAD;
     }
+    /* as many as the bytes hold, up to what a hello usually has */
+    enum { EXTS_USUAL = 32 };
+    if (!ARENA_RESERVE(a, h->exts, list.left / 4 < EXTS_USUAL ? list.left / 4 : EXTS_USUAL))
+        return ST_NOMEM;
     struct ext_types types;
     types.mapped = false;
     while (list.left) {
@@ -144,7 +148,9 @@ enum st hs_client_hello(struct hsctx *hc, struct cur b)
         b = cur_make(NULL, 0);
         st = ST_BAD;
     }
-    while (suites.left >= 2) {
+    if (!ARENA_RESERVE(a, h->ciphers, suites.left / 2))
+        st = ST_NOMEM;
+    while (st != ST_NOMEM && suites.left >= 2) {
         uint16_t cs;
         if (!cur_u16(&suites, &cs) || !ARENA_PUSH(a, h->ciphers, (uint32_t)cs)) {
             st = ST_NOMEM;

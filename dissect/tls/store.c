@@ -4,7 +4,7 @@
 
 bool store_u16s(struct arena *a, struct cur c, struct u16s *out)
 {
-    if (c.left % 2)
+    if (c.left % 2 || !ARENA_RESERVE(a, *out, c.left / 2))
         return false;
     while (c.left) {
         uint16_t v;
@@ -20,8 +20,8 @@ bool store_bytes(struct arena *a, struct cur c, struct bytes *out)
     out->p = NULL;
     if (!c.left)
         return true;
-    uint8_t *p = arena_alloc(a, c.left);
-    if (!p || !cur_copy(&c, p, c.left))
+    uint8_t *p = arena_memdup(a, c.p, c.left);
+    if (!p)
         return false;
     out->p = p;
     return true;

@@ -40,6 +40,58 @@ static void strings_and_growth(void **state)
     arena_free(a);
 }
 
+/* A freed arena's chunks are kept dirty for the next: copies are made
+ * over old bytes, not zeroed ones, and still end where they should. */
+static void copies_over_reused_chunks(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    memset(arena_alloc(a, 1000), 0xff, 1000);
+    arena_free(a);
+    a = arena_new();
+    assert_string_equal(arena_strndup(a, "abcdef", 3), "abc");
+    assert_string_equal(arena_strdup(a, "xyz"), "xyz");
+    assert_memory_equal(arena_memdup(a, "\1\2\3", 3), "\1\2\3", 3);
+    struct {
+        uint32_t *v;
+        size_t n, cap;
+    } list = {0};
+    assert_true(ARENA_PUSH(a, list, 7));
+    memset(arena_alloc(a, 64), 0xff, 64);
+    assert_true(ARENA_RESERVE(a, list, 20));
+    assert_int_equal(list.v[0], 7);
+    for (size_t i = list.n; i < list.cap; i++)
+        assert_int_equal(list.v[i], 0);
+    arena_free(a);
+}
+
+/* Room reserved in one step: no copy while it fills, none when it was
+ * there already, and the list grows on by doubling past it. */
+static void reserve_then_push(void **state)
+{
+    (void)state;
+    struct arena *a = arena_new();
+    struct {
+        uint16_t *v;
+        size_t n, cap;
+    } list = {0};
+    assert_true(ARENA_RESERVE(a, list, 20));
+    assert_int_equal(list.cap, 20);
+    size_t used = arena_used(a);
+    uint16_t *first = list.v;
+    for (uint16_t i = 0; i < 20; i++)
+        assert_true(ARENA_PUSH(a, list, i));
+    assert_ptr_equal(list.v, first);
+    assert_int_equal(arena_used(a), used);
+    assert_true(ARENA_RESERVE(a, list, 0));
+    assert_int_equal(arena_used(a), used);
+    assert_true(ARENA_PUSH(a, list, 20));
+    assert_int_equal(list.cap, 40);
+    for (uint16_t i = 0; i <= 20; i++)
+        assert_int_equal(list.v[i], i);
+    arena_free(a);
+}
+
 static void cap_refuses_allocations(void **state)
 {
     (void)state;
@@ -94,6 +146,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(allocations_are_zeroed_and_aligned),
         cmocka_unit_test(strings_and_growth),
+        cmocka_unit_test(copies_over_reused_chunks),
+        cmocka_unit_test(reserve_then_push),
         cmocka_unit_test(cap_refuses_allocations),
         cmocka_unit_test(session_keeps_alerts_bounded),
         cmocka_unit_test(session_keeps_anomalies_bounded),
