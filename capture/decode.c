@@ -1,4 +1,6 @@
-/* Link layer, IP and transport headers, all read through the cursor.
+/* Link layer, IP and transport headers, all bounds-checked through the
+ * cursor; the fixed IPv4 and TCP headers are read in place once their
+ * length is checked.
  * Tunnels (VLAN, QinQ, MPLS, PPPoE, GRE, IP-in-IP, VXLAN) are unwrapped to
  * the innermost IP packet, with a depth limit against loops. */
 #include "capture/internal.h"
@@ -45,6 +47,20 @@ enum { IPP_HOPOPTS = 0, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41,
 
 static enum dec ip_any(struct capture *c, struct cur b, int depth,
                        struct capture_seg *out);
+
+/* A field of a fixed header whose length was checked once: nearly every
+ * packet has an IPv4 and a TCP header, and reading each of their fields
+ * through the cursor checked its bounds again (40 instructions a packet). */
+static uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 static enum dec ethernet(struct capture *c, struct cur b, int depth,
                          struct capture_seg *out);
 
@@ -148,16 +164,20 @@ static enum dec ethernet(struct capture *c, struct cur b, int depth,
 
 static enum dec tcp(struct cur b, uint32_t wire_len, struct capture_seg *out)
 {
-    uint8_t off, flags;
-    if (!cur_u16(&b, &out->src.port) || !cur_u16(&b, &out->dst.port) ||
-        !cur_u32(&b, &out->seq) || !cur_u32(&b, &out->ack) ||
-        !cur_u8(&b, &off) || !cur_u8(&b, &flags) || !cur_u16(&b, &out->window))
+    enum { FIXED = 20 };
+    if (b.left < FIXED)
         return DEC_BAD;
-    size_t hlen = (size_t)(off >> 4) * 4;
-    if (hlen < 20 || hlen > wire_len || !cur_skip(&b, hlen - 16))
+    const uint8_t *h = b.p;
+    size_t hlen = (size_t)(h[12] >> 4) * 4;
+    if (hlen < FIXED || hlen > wire_len || !cur_skip(&b, hlen))
         return DEC_BAD;
+    out->src.port = be16(h);
+    out->dst.port = be16(h + 2);
+    out->seq = be32(h + 4);
+    out->ack = be32(h + 8);
+    out->window = be16(h + 14);
     out->proto = IPP_TCP;
-    out->flags = flags;
+    out->flags = h[13];
     out->payload = b;
     out->payload_wire_len = wire_len - (uint32_t)hlen;
     if (out->payload.left > out->payload_wire_len)
@@ -309,28 +329,27 @@ static enum dec fragment(struct capture *c, uint8_t proto, uint32_t id,
 static enum dec ipv4(struct capture *c, struct cur b, int depth,
                      struct capture_seg *out)
 {
+    enum { FIXED = 20 };
     struct cur start = b;
-    uint8_t vihl, proto;
-    uint16_t total, id, frag;
-    if (!cur_u8(&b, &vihl) || !cur_skip(&b, 1) || !cur_u16(&b, &total) ||
-        !cur_u16(&b, &id) || !cur_u16(&b, &frag) || !cur_skip(&b, 1) ||
-        !cur_u8(&b, &proto) || !cur_skip(&b, 2))
+    if (b.left < FIXED)
         return DEC_BAD;
-    size_t hlen = (size_t)(vihl & 0x0f) * 4;
+    const uint8_t *h = b.p;
+    uint8_t proto = h[9];
+    uint16_t total = be16(h + 2), id = be16(h + 4), frag = be16(h + 6);
+    size_t hlen = (size_t)(h[0] & 0x0f) * 4;
     /* Offloaded (TSO) captures carry a zero total length. */
     if (total == 0)
         total = (uint16_t)(start.left < 0xffff ? start.left : 0xffff);
     /* A length beyond a complete frame is a lie, not a snaplen cut. */
     if (!c->pkt_cut && total > start.left)
         total = (uint16_t)start.left;
-    if (hlen < 20 || total < hlen)
+    if (hlen < FIXED || total < hlen || !cur_skip(&b, hlen))
         return DEC_BAD;
     out->src.family = out->dst.family = 4;
     memset(out->src.addr, 0, 16);
     memset(out->dst.addr, 0, 16);
-    if (!cur_copy(&b, out->src.addr, 4) || !cur_copy(&b, out->dst.addr, 4) ||
-        !cur_skip(&b, hlen - 20))
-        return DEC_BAD;
+    memcpy(out->src.addr, h + 12, 4);
+    memcpy(out->dst.addr, h + 16, 4);
     c->st.ip++;
     uint32_t wire_len = total - (uint32_t)hlen;
     uint32_t offset = (uint32_t)(frag & 0x1fff) * 8;
@@ -533,11 +552,6 @@ static enum dec link_layer(struct capture *c, uint16_t linktype, struct cur b,
 }
 
 /* ---- the shard of a plain TCP packet, without decoding it -------------- */
-
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 /* Where the IP header of a packet on a common link starts: Ethernet with
  * at most one VLAN tag, Linux cooked captures, raw IP; false for anything

@@ -437,6 +437,50 @@ static void lying_ip_length_is_clamped(void **state)
     assert_int_equal(rec->gap[0], 0);
 }
 
+/* IP and TCP options are stepped over by their header lengths, and each
+ * field of the fixed headers lands where it belongs. */
+static void ip_and_tcp_options_and_fields(void **state)
+{
+    (void)state;
+    b_reset(&frame);
+    b_u8(&frame, 0x46); /* IPv4, 24-byte header */
+    b_u8(&frame, 0);
+    b_u16(&frame, 24 + 32 + 5);
+    b_u16(&frame, 0x1234);
+    b_u16(&frame, 0x4000); /* don't fragment */
+    b_u8(&frame, 64);
+    b_u8(&frame, 6);
+    b_u16(&frame, 0);
+    b_bytes(&frame, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+    b_bytes(&frame, "\x94\x04\x00\x00", 4); /* router alert */
+    b_u16(&frame, 40001);
+    b_u16(&frame, 8443);
+    b_u32(&frame, 0x01020304);
+    b_u32(&frame, 0x0a0b0c0d);
+    b_u8(&frame, 8 << 4); /* 32-byte header */
+    b_u8(&frame, 0x18);
+    b_u16(&frame, 29200);
+    b_u32(&frame, 0); /* checksum, urgent pointer */
+    b_bytes(&frame, "\x01\x01\x08\x0a", 4); /* timestamps */
+    b_fill(&frame, 0x77, 8);
+    b_str(&frame, "data!");
+    struct pkt p = {.data = b_cur(&frame), .wire_len = (uint32_t)frame.n, .linktype = 101, .no = 1};
+    struct capture_seg seg;
+    assert_true(capture_decode(cap, &p, &seg));
+    assert_int_equal(seg.proto, 6);
+    assert_int_equal(seg.src.addr[3], 1);
+    assert_int_equal(seg.dst.addr[3], 2);
+    assert_int_equal(seg.src.port, 40001);
+    assert_int_equal(seg.dst.port, 8443);
+    assert_int_equal(seg.seq, 0x01020304);
+    assert_int_equal(seg.ack, 0x0a0b0c0d);
+    assert_int_equal(seg.flags, 0x18);
+    assert_int_equal(seg.window, 29200);
+    assert_int_equal(seg.payload_wire_len, 5);
+    assert_int_equal(seg.payload.left, 5);
+    assert_memory_equal(seg.payload.p, "data!", 5);
+}
+
 /* -j places a TCP packet from its headers alone (capture_tcp_shard): it
  * must give the shard decoding gives, or decline. Checked on every link
  * it reads and on what it must leave to the decoder, cut at every byte. */
@@ -636,6 +680,7 @@ int main(void)
         T(quic_connection_ids_are_bounded),
         T(unsupported_and_malformed),
         T(lying_ip_length_is_clamped),
+        T(ip_and_tcp_options_and_fields),
         T(tcp_shard_from_headers),
         T(arrivals_count_connections_begun),
     };
