@@ -155,6 +155,22 @@ static void end_block(bool be, size_t at)
         file.b[at + (size_t)i] = (uint8_t)(len >> (be ? 24 - 8 * i : 8 * i));
 }
 
+/* an interface of this link type and time resolution, appended */
+static void idb(bool be, uint16_t linktype, uint8_t tsresol)
+{
+    size_t at = block(be, 1);
+    u16x(be, linktype);
+    u16x(be, 0);
+    u32x(be, 0);
+    u16x(be, 9); /* if_tsresol */
+    u16x(be, 1);
+    b_u8(&file, tsresol);
+    b_fill(&file, 0, 3);
+    u16x(be, 0);
+    u16x(be, 0);
+    end_block(be, at);
+}
+
 /* a section header and its two interfaces, appended */
 static void section(bool be)
 {
@@ -171,17 +187,7 @@ static void section(bool be)
     u16x(be, 0);
     u32x(be, 0);
     end_block(be, at);
-    at = block(be, 1);
-    u16x(be, 101);
-    u16x(be, 0);
-    u32x(be, 0);
-    u16x(be, 9); /* if_tsresol */
-    u16x(be, 1);
-    b_u8(&file, 9);
-    b_fill(&file, 0, 3);
-    u16x(be, 0);
-    u16x(be, 0);
-    end_block(be, at);
+    idb(be, 101, 9);
 }
 
 static void pcapng(bool be)
@@ -199,22 +205,6 @@ static void epb(bool be, uint32_t ifid, uint64_t ts, const char *data)
     u32x(be, (uint32_t)strlen(data));
     u32x(be, (uint32_t)strlen(data));
     b_str(&file, data);
-    end_block(be, at);
-}
-
-/* an interface of this link type and time resolution, appended */
-static void idb(bool be, uint16_t linktype, uint8_t tsresol)
-{
-    size_t at = block(be, 1);
-    u16x(be, linktype);
-    u16x(be, 0);
-    u32x(be, 0);
-    u16x(be, 9); /* if_tsresol */
-    u16x(be, 1);
-    b_u8(&file, tsresol);
-    b_fill(&file, 0, 3);
-    u16x(be, 0);
-    u16x(be, 0);
     end_block(be, at);
 }
 
