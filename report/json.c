@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A helper that writes the key its caller spells, inlined at each call
+ * so that the key's length is folded there (jw_key). */
+#define KEYED static inline __attribute__((always_inline))
+
 /* A number, or null when the fact was not seen. */
-static void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
+KEYED void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
 {
     jw_key(w, k);
     if (has)
@@ -17,7 +21,7 @@ static void key_opt_int(struct jw *w, const char *k, bool has, int64_t v)
         jw_null(w);
 }
 
-static void ts(struct jw *w, const char *k, int64_t ns)
+KEYED void ts(struct jw *w, const char *k, int64_t ns)
 {
     jw_key(w, k);
     jw_scaled(w, ns, 9, 6);
@@ -28,12 +32,12 @@ static void endpoint(struct jw *w, const char *k, const struct endpoint *e)
     char ip[IP_TEXT_LEN];
     jw_key(w, k);
     jw_obj(w);
-    jw_key_str(w, "ip", fmt_ip(e, ip));
+    jw_key_label(w, "ip", fmt_ip(e, ip));
     jw_key_uint(w, "port", e->port);
     jw_obj_end(w);
 }
 
-static void version(struct jw *w, const char *k, bool has, uint16_t v)
+KEYED void version(struct jw *w, const char *k, bool has, uint16_t v)
 {
     char buf[REG_LABEL_LEN];
     jw_key(w, k);
@@ -43,7 +47,7 @@ static void version(struct jw *w, const char *k, bool has, uint16_t v)
         jw_null(w);
 }
 
-static void u32_codes(struct jw *w, const char *k, const struct u32s *l)
+KEYED void u32_codes(struct jw *w, const char *k, const struct u32s *l)
 {
     jw_key(w, k);
     jw_arr(w);
@@ -52,7 +56,7 @@ static void u32_codes(struct jw *w, const char *k, const struct u32s *l)
     jw_arr_end(w);
 }
 
-static void names(struct jw *w, const char *k, const struct u16s *l,
+KEYED void names(struct jw *w, const char *k, const struct u16s *l,
                   const char *(*label)(uint16_t, char *))
 {
     char buf[REG_LABEL_LEN];
@@ -63,7 +67,7 @@ static void names(struct jw *w, const char *k, const struct u16s *l,
     jw_arr_end(w);
 }
 
-static void byte_codes(struct jw *w, const char *k, struct bytes b)
+KEYED void byte_codes(struct jw *w, const char *k, struct bytes b)
 {
     jw_key(w, k);
     jw_arr(w);
@@ -72,7 +76,7 @@ static void byte_codes(struct jw *w, const char *k, struct bytes b)
     jw_arr_end(w);
 }
 
-static void strings(struct jw *w, const char *k, const struct byteslist *l)
+KEYED void strings(struct jw *w, const char *k, const struct byteslist *l)
 {
     jw_key(w, k);
     jw_arr(w);
@@ -165,7 +169,7 @@ static void hello_flags(struct jw *w, const struct hello *h)
     jw_key_bool(w, "early_data", h->early_data);
     key_opt_int(w, "session_ticket", h->has_session_ticket, h->session_ticket_len);
     key_opt_int(w, "record_size_limit", h->record_size_limit, h->record_size_limit);
-    jw_key_str(w, "ech", ech_name(h->ech));
+    jw_key_label(w, "ech", ech_name(h->ech));
 }
 
 /* quic_transport_parameters: null when the hello had none */
@@ -195,10 +199,10 @@ static void quic_params(struct jw *w, const struct hello *h)
 }
 
 /* key_fingerprint - a missing fingerprint is NULL or "": null */
-static void key_fingerprint(struct jw *w, const char *k, const char *v)
+KEYED void key_fingerprint(struct jw *w, const char *k, const char *v)
 {
     jw_key(w, k);
-    jw_str(w, v && *v ? v : NULL);
+    jw_str(w, v && *v ? v : NULL); /* JA4 holds two bytes of the ALPN value */
 }
 
 /* client_hello - fp: the session's fingerprints, for its first hello */
@@ -420,11 +424,11 @@ static void chain(struct jw *w, const char *k, const struct chain *c)
 static void alert(struct jw *w, const struct alert *a)
 {
     jw_obj(w);
-    jw_key_str(w, "from", a->dir == DIR_C2S ? "client" : "server");
+    jw_key_label(w, "from", a->dir == DIR_C2S ? "client" : "server");
     jw_key_bool(w, "encrypted", a->encrypted);
     if (!a->encrypted) {
-        jw_key_str(w, "level", fmt_alert_level(a->level));
-        jw_key_str(w, "description", registry_alert_name(a->desc));
+        jw_key_label(w, "level", fmt_alert_level(a->level));
+        jw_key_label(w, "description", registry_alert_name(a->desc));
         jw_key_uint(w, "code", a->desc);
     }
     jw_key_uint(w, "packet", a->at.packet);
@@ -446,7 +450,7 @@ static void cipher(struct jw *w, const struct session *s)
     /* MQ channels run over TCP only */
     const struct mq_cipherspec *mq = s->has_version && s->transport == TR_TCP
                                          ? mq_cipherspec_find(s->version, s->cipher) : NULL;
-    jw_key_str(w, "mq", mq ? mq->name : NULL);
+    jw_key_label(w, "mq", mq ? mq->name : NULL);
     jw_obj_end(w);
 }
 
@@ -457,7 +461,7 @@ static void kx_details(struct jw *w, const struct session *s)
         jw_key(w, "server_key_exchange");
         jw_obj(w);
         static const char *const kinds[] = {"none", "ecdhe", "dhe", "rsa_export", "other"};
-        jw_key_str(w, "kind", kinds[s->ske.kind]);
+        jw_key_label(w, "kind", kinds[s->ske.kind]);
         jw_key(w, "group");
         if (s->ske.group)
             jw_label(w, registry_group_label(s->ske.group, buf));
@@ -583,10 +587,10 @@ static void timeline(struct jw *w, const struct session *s)
         jw_obj(w);
         jw_key(w, "t_ms");
         jw_scaled(w, e->at.ts - t0, 6, 3);
-        jw_key_str(w, "dir", fmt_dir(e->dir));
-        jw_key_str(w, "msg", fmt_event(e, buf));
+        jw_key_label(w, "dir", fmt_dir(e->dir));
+        jw_key_label(w, "msg", fmt_event(e, buf));
         if (e->kind == EV_ALERT && e->type != 255)
-            jw_key_str(w, "alert", registry_alert_name(e->type));
+            jw_key_label(w, "alert", registry_alert_name(e->type));
         jw_key_uint(w, "len", e->len);
         jw_key_uint(w, "packet", e->at.packet);
         if (e->at.record)
@@ -599,7 +603,7 @@ static void timeline(struct jw *w, const struct session *s)
 }
 
 /* nanoseconds as milliseconds with three decimals, or null when negative */
-static void ms_or_null(struct jw *w, const char *key, int64_t ns)
+KEYED void ms_or_null(struct jw *w, const char *key, int64_t ns)
 {
     jw_key(w, key);
     if (ns >= 0)
@@ -711,8 +715,8 @@ static void quic(struct jw *w, const struct session *s)
     jw_key(w, "connection_close");
     if (q->close_seen) {
         jw_obj(w);
-        jw_key_str(w, "from", q->close_dir == DIR_C2S ? "client" : "server");
-        jw_key_str(w, "kind", q->close_app ? "application" : "transport");
+        jw_key_label(w, "from", q->close_dir == DIR_C2S ? "client" : "server");
+        jw_key_label(w, "kind", q->close_app ? "application" : "transport");
         snprintf(code, sizeof(code), "0x%llx", (unsigned long long)q->close_code);
         jw_key_str(w, "code", code);
         jw_key_str(w, "reason", q->close_reason);
@@ -748,7 +752,7 @@ static void dtls(struct jw *w, const struct session *s)
     char v[8];
     snprintf(v, sizeof(v), "0x%04x", d->record_version);
     jw_obj(w);
-    jw_key_str(w, "record_version", d->record_version ? v : NULL);
+    jw_key_label(w, "record_version", d->record_version ? v : NULL);
     jw_key_bool(w, "hello_verify_request", d->hello_verify);
     jw_key(w, "cookie_len");
     if (d->hello_verify)
@@ -795,11 +799,11 @@ static void tcp(struct jw *w, const struct session *s)
         jw_obj(w);
         jw_key(w, "t_ms");
         jw_scaled(w, e->at.ts - t0, 6, 3);
-        jw_key_str(w, "dir", fmt_dir(e->dir));
+        jw_key_label(w, "dir", fmt_dir(e->dir));
         const char *what = e->kind == EV_TCP_SYN      ? (e->type ? "syn_ack" : "syn")
                          : e->kind == EV_TCP_RETRANSMIT ? (e->type ? "late_fill" : "retransmission")
                                                         : names[e->kind - EV_TCP_SYN];
-        jw_key_str(w, "event", what);
+        jw_key_label(w, "event", what);
         jw_key_uint(w, "packet", e->at.packet);
         if (e->kind == EV_TCP_RETRANSMIT) {
             jw_key(w, "wait_ms");
@@ -844,7 +848,7 @@ static void anomalies(struct jw *w, const struct session *s)
         jw_obj(w);
         jw_key_str(w, "what", a->what);
         jw_key_str(w, "detail", a->detail);
-        jw_key_str(w, "dir", fmt_dir(a->dir));
+        jw_key_label(w, "dir", fmt_dir(a->dir));
         jw_key_uint(w, "packet", a->at.packet);
         jw_obj_end(w);
     }
@@ -881,7 +885,7 @@ void json_capture_findings(struct report *r, const struct capture_finding *cf, s
     struct jw *w = &r->jw;
     for (size_t i = 0; i < n; i++) {
         jw_obj(w);
-        jw_key_str(w, "type", "finding");
+        jw_key_label(w, "type", "finding");
         jw_key_str(w, "subject", cf[i].subject);
         jw_key(w, "sessions");
         jw_arr(w);
@@ -931,7 +935,7 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
         jw_strn(w, sni->p, sni->len);
     else
         jw_null(w);
-    jw_key_str(w, "ech", ech_outcome_name(s->ech));
+    jw_key_label(w, "ech", ech_outcome_name(s->ech));
     char channel[MQ_CHANNEL_MAX + 1];
     bool canonical;
     jw_key(w, "mq_channel");
@@ -953,7 +957,7 @@ static void negotiated(struct jw *w, const struct session *s, bool app)
     jw_key_bool(w, "established", s->established);
     jw_key_bool(w, "decrypted", s->decrypted);
     decryption(w, s, app);
-    jw_key_str(w, "status", report_status(s));
+    jw_key_label(w, "status", report_status(s));
     const struct alert *last = session_last_alert(s);
     jw_key(w, "last_alert");
     if (last)
@@ -973,19 +977,19 @@ void json_session(struct report *r, const struct session *s)
 {
     struct jw *w = &r->jw;
     jw_obj(w);
-    jw_key_str(w, "type", "session");
+    jw_key_label(w, "type", "session");
     jw_key_uint(w, "id", s->id);
     ts(w, "ts", s->ts_first);
     ts(w, "ts_end", s->ts_last);
     endpoint(w, "client", &s->client);
     endpoint(w, "server", &s->server);
-    jw_key_str(w, "transport", transport_carrier(s->transport));
-    jw_key_str(w, "protocol", transport_protocol(s->transport));
+    jw_key_label(w, "transport", transport_carrier(s->transport));
+    jw_key_label(w, "protocol", transport_protocol(s->transport));
     jw_key_bool(w, "roles_guessed", s->roles_guessed);
     jw_key_bool(w, "mid_stream", s->mid_stream);
-    jw_key_str(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");
-    jw_key_str(w, "starttls", s->starttls);
-    jw_key_str(w, "tunnel", s->tunnel);
+    jw_key_label(w, "one_direction", !s->one_way ? NULL : s->one_way - 1 == DIR_C2S ? "client" : "server");
+    jw_key_label(w, "starttls", s->starttls);
+    jw_key_label(w, "tunnel", s->tunnel);
     jw_key(w, "tunnel_target");
     if (s->tunnel_host) {
         jw_obj(w);
@@ -1005,9 +1009,9 @@ void json_session(struct report *r, const struct session *s)
     encrypted_extensions(w, &s->ee);
     chain(w, "server_certs", &s->server_certs);
     chain(w, "client_certs", &s->client_certs);
-    jw_key_str(w, "client_certificate", !s->client_certs.seen ? NULL
-                                        : s->client_certs.n ? "sent"
-                                        : s->client_certs.from_record_size ? "empty_by_record_size" : "empty");
+    jw_key_label(w, "client_certificate", !s->client_certs.seen ? NULL
+                                          : s->client_certs.n ? "sent"
+                                          : s->client_certs.from_record_size ? "empty_by_record_size" : "empty");
     chain_checks(w, s);
     mq_plain(w, s);
     kx_details(w, s);
@@ -1027,8 +1031,10 @@ static void tally_obj(struct jw *w, const char *k, const struct tally *t)
 {
     jw_key(w, k);
     jw_obj(w);
-    for (size_t i = 0; i < t->n; i++)
-        jw_key_uint(w, t->v[i].key, t->v[i].n);
+    for (size_t i = 0; i < t->n; i++) { /* names gathered from many places: checked */
+        jw_key_n(w, t->v[i].key, strlen(t->v[i].key));
+        jw_uint(w, t->v[i].n);
+    }
     jw_obj_end(w);
 }
 
@@ -1037,7 +1043,7 @@ void json_summary(struct report *r, const struct capture_stats *cs,
 {
     struct jw *w = &r->jw;
     jw_obj(w);
-    jw_key_str(w, "type", "summary");
+    jw_key_label(w, "type", "summary");
     jw_key_uint(w, "sessions", r->sessions);
     jw_key_uint(w, "established", r->established);
     jw_key_uint(w, "failed", r->failed);

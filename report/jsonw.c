@@ -42,14 +42,6 @@ static void put_str(struct jw *w, const char *s, size_t n)
     w->len += n;
 }
 
-/* straight into the buffer: most numbers are codes of up to five digits */
-static void put_u64(struct jw *w, uint64_t v)
-{
-    if (sizeof(w->buf) - w->len < DIGITS_U64_MAX)
-        flush(w);
-    w->len += digits_u64(w->buf + w->len, v);
-}
-
 /* where the writer writes from now, its buffer put out first */
 static void set_out(struct jw *w, FILE *out)
 {
@@ -128,7 +120,7 @@ static void value_start(struct jw *w)
     w->need_comma[w->depth] = true;
 }
 
-static void open(struct jw *w, char c)
+void jw_open(struct jw *w, char c)
 {
     if (w->sel && w->depth == 0 && !w->sel->line_out)
         begin_selected_line(w);
@@ -139,7 +131,7 @@ static void open(struct jw *w, char c)
     w->need_comma[w->depth] = false;
 }
 
-static void close_(struct jw *w, char c)
+void jw_close(struct jw *w, char c)
 {
     if (w->sel && w->depth == 1 && w->sel->line_out)
         set_out(w, w->sel->scratch); /* the line's own end: written with the selection */
@@ -147,11 +139,6 @@ static void close_(struct jw *w, char c)
     if (w->depth > 0)
         w->depth--;
 }
-
-void jw_obj(struct jw *w) { open(w, '{'); }
-void jw_obj_end(struct jw *w) { close_(w, '}'); }
-void jw_arr(struct jw *w) { open(w, '['); }
-void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
 static void escape_u16(struct jw *w, unsigned u)
 {
@@ -471,30 +458,6 @@ void jw_hex(struct jw *w, const uint8_t *p, size_t n)
     put_c(w, '"');
 }
 
-void jw_int(struct jw *w, int64_t v)
-{
-    value_start(w);
-    if (v < 0) {
-        put_c(w, '-');
-        put_u64(w, (uint64_t)0 - (uint64_t)v);
-    } else {
-        put_u64(w, (uint64_t)v);
-    }
-}
-
-void jw_uint(struct jw *w, uint64_t v)
-{
-    value_start(w);
-    put_u64(w, v);
-}
-
-void jw_double(struct jw *w, double v, int decimals)
-{
-    value_start(w);
-    flush(w);
-    fprintf(w->out, "%.*f", decimals, v);
-}
-
 /* 2^k for the k jw_scaled needs (-54 to 10), without a call to ldexp */
 static inline double two_to(int k)
 {
@@ -506,9 +469,9 @@ static inline double two_to(int k)
 
 static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 
-/* jw_scaled's work, inlined into each form the formats use so that its
+/* jw_scaled_at's work, inlined into each form the formats use so that its
  * divisions are by constants (multiplications), not by table entries. */
-static inline __attribute__((always_inline)) void scaled(struct jw *w, int64_t v, int scale, int decimals)
+static inline __attribute__((always_inline)) char *scaled(char *to, int64_t v, int scale, int decimals)
 {
     int cut = scale - decimals;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -516,7 +479,7 @@ static inline __attribute__((always_inline)) void scaled(struct jw *w, int64_t v
      * rounds the double to, as long as the double is nearer to them than
      * half the last one kept: its error is at most half an ulp from
      * converting v (beyond 2^53) plus half an ulp from dividing. */
-    bool exact = decimals >= 1 && decimals <= 9 && cut >= 0 && u % (uint64_t)pow10[cut] == 0;
+    bool exact = decimals >= 1 && cut >= 0 && u % (uint64_t)pow10[cut] == 0;
     if (exact) {
         int v_bits = 64 - __builtin_clzll(u | 1);
         uint64_t whole = u / (uint64_t)pow10[scale];
@@ -533,13 +496,11 @@ static inline __attribute__((always_inline)) void scaled(struct jw *w, int64_t v
         }
     }
     if (!exact) {
-        jw_double(w, (double)v / (double)pow10[scale], decimals);
-        return;
+        /* from an int64_t with at most 9 decimals, it fits in
+         * JW_SCALED_MAX */
+        int n = snprintf(to, JW_SCALED_MAX, "%.*f", decimals, (double)v / (double)pow10[scale]);
+        return to + (n > 0 && n < JW_SCALED_MAX ? n : 0);
     }
-    value_start(w);
-    if (sizeof(w->buf) - w->len < DIGITS_U64_MAX + 12) /* a sign, a point, 9 decimals */
-        flush(w);
-    char *to = w->buf + w->len;
     *to = '-';
     to += v < 0;
     uint64_t kept = u / (uint64_t)pow10[cut], unit = (uint64_t)pow10[decimals];
@@ -550,34 +511,20 @@ static inline __attribute__((always_inline)) void scaled(struct jw *w, int64_t v
         to[k] = (char)('0' + frac % 10);
         frac /= 10;
     }
-    w->len = (size_t)(to + decimals - w->buf);
+    return to + decimals;
 }
 
-void jw_scaled(struct jw *w, int64_t v, int scale, int decimals)
+char *jw_scaled_at(char *to, int64_t v, int scale, int decimals)
 {
+    if (decimals < 0 || decimals > 9)
+        decimals = decimals < 0 ? 0 : 9;
     if (scale == 9 && decimals == 6) /* timestamps: seconds to the microsecond */
-        scaled(w, v, 9, 6);
-    else if (scale == 6 && decimals == 3) /* durations: milliseconds */
-        scaled(w, v, 6, 3);
-    else if (scale >= 0 && scale <= 9)
-        scaled(w, v, scale, decimals);
-    else
-        scaled(w, v, 0, decimals);
-}
-
-void jw_bool(struct jw *w, bool v)
-{
-    value_start(w);
-    if (v)
-        put_str(w, "true", 4);
-    else
-        put_str(w, "false", 5);
-}
-
-void jw_null(struct jw *w)
-{
-    value_start(w);
-    put_str(w, "null", 4);
+        return scaled(to, v, 9, 6);
+    if (scale == 6 && decimals == 3) /* durations: milliseconds */
+        return scaled(to, v, 6, 3);
+    if (scale >= 0 && scale <= 9)
+        return scaled(to, v, scale, decimals);
+    return scaled(to, v, 0, decimals);
 }
 
 void jw_end_line(struct jw *w)

@@ -20,7 +20,7 @@ static char *line(const uint8_t *data, size_t size, const char *key, size_t *len
     jw_init(&w, f);
     jw_obj(&w);
     if (key) {
-        jw_key(&w, key);
+        jw_key_n(&w, key, strlen(key)); /* a key not the program's own */
         jw_uint(&w, 0);
     } else {
         jw_key(&w, "k");

@@ -266,6 +266,21 @@ static void json_fields(void **state)
     session_free(s);
 }
 
+/* JA4 holds the first and last characters of the first ALPN value as
+ * they are, a quote or a backslash among them: escaped like any other
+ * string from the wire. */
+static void json_fingerprint_escaped(void **state)
+{
+    (void)state;
+    struct session *s = session();
+    s->fp.made = true;
+    strcpy(s->fp.ja4, "t12d0101\"\\_000000000000_000000000000");
+    char *json = write("json", "client_hello", &s, 1, NULL);
+    assert_non_null(strstr(json, "\"ja4\":\"t12d0101\\\"\\\\_000000000000_000000000000\""));
+    free(json);
+    session_free(s);
+}
+
 static void fields_checked(void **state)
 {
     (void)state;
@@ -305,7 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_quoting), cmocka_unit_test(csv_long_values), cmocka_unit_test(summary_tallies_many_codes), cmocka_unit_test(zeek_logs), cmocka_unit_test(zeek_x509_many_certificates), cmocka_unit_test(zeek_escapes_markers),
-        cmocka_unit_test(json_fields), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
+        cmocka_unit_test(json_fields), cmocka_unit_test(json_fingerprint_escaped), cmocka_unit_test(fields_checked), cmocka_unit_test(addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,7 +40,7 @@ static void structure(void **state)
     jw_obj_end(&w);
     jw_arr_end(&w);
     jw_key(&w, "c");
-    jw_double(&w, 1.5, 3);
+    jw_scaled(&w, 1500, 3, 3);
     jw_key(&w, "d");
     jw_hex(&w, (const uint8_t *)"\x01\xab", 2);
     jw_obj_end(&w);
@@ -180,10 +180,11 @@ static char *written(void (*write)(struct jw *w, const char *s), const char *s)
 }
 
 static void as_str(struct jw *w, const char *s) { jw_str(w, s); }
-static void as_key(struct jw *w, const char *s) { jw_key(w, s); }
+static void as_key(struct jw *w, const char *s) { jw_key_n(w, s, strlen(s)); }
 
 /* A plain byte is never escaped, whatever its place; a NUL-terminated
- * string and a key come out as the same bytes given by length do. Up to
+ * string and a key not the program's own come out as the same bytes given
+ * by length do. Up to
  * 40 bytes: the checks go eight and sixteen at a time, with the last
  * eight or sixteen overlapping, so every length of two blocks and a
  * tail is covered. */
@@ -240,7 +241,7 @@ static void a_line(struct jw *w)
     jw_arr_end(w);
     jw_obj_end(w);
     jw_key(w, "ms");
-    jw_double(w, 1.5, 3);
+    jw_scaled(w, 1500, 3, 3);
     jw_key_str(w, "sni", "a\"b");
     jw_obj_end(w);
     jw_end_line(w);
@@ -380,6 +381,85 @@ static void numbers(void **state)
     free(out);
 }
 
+/* Each kind of value written inline, at every place near the end of the
+ * buffer: one that does not fit is written after the buffer is put out,
+ * never past its end (ASan) and never cut or doubled. Against the same
+ * values written from the buffer's start. */
+static void append_values(struct jw *w)
+{
+    jw_uint(w, UINT64_MAX);
+    jw_int(w, INT64_MIN);
+    jw_bool(w, true);
+    jw_bool(w, false);
+    jw_null(w);
+    jw_label(w, "encrypted_change_cipher_spec");
+    jw_label(w, NULL);
+    jw_scaled(w, INT64_MIN, 0, 9); /* the longest a scaled value is: printf's */
+    jw_scaled(w, -1234567, 6, 3);  /* more digits than kept: printf rounds them */
+    jw_scaled(w, 1796710896000156000, 9, 6);
+    jw_obj(w);
+    jw_key_label(w, "dir", "c2s");
+    jw_key_uint(w, "len", 301);
+    jw_key_bool(w, "ok", true);
+    jw_obj_end(w);
+    jw_arr(w);
+    jw_arr_end(w);
+}
+
+static void values_at_the_buffer_end(void **state)
+{
+    (void)state;
+    FILE *f;
+    struct jw w = start(&f);
+    jw_arr(&w);
+    append_values(&w);
+    jw_arr_end(&w);
+    jw_flush(&w);
+    fclose(f);
+    char why[128];
+    assert_true(json_check(out, out_len, why, sizeof(why)));
+    assert_non_null(strstr(out, ",-9223372036854775808.000000000,-1.235,1796710896.000156,"));
+    char *values = out; /* [ and the values, then ] */
+    size_t values_len = out_len - 1;
+
+    static char filler[sizeof(w.buf)];
+    memset(filler, 'x', sizeof(filler));
+    for (size_t gap = 0; gap <= 2 * JW_SCALED_MAX + 8; gap++) {
+        /* [ and the filler in its quotes up to sizeof(buf) - gap, then
+         * the values */
+        size_t n = sizeof(w.buf) - gap - 3;
+        w = start(&f);
+        jw_arr(&w);
+        jw_strn(&w, (const uint8_t *)filler, n);
+        assert_int_equal(w.len, sizeof(w.buf) - gap);
+        append_values(&w);
+        jw_arr_end(&w);
+        jw_flush(&w);
+        fclose(f);
+        assert_int_equal(out_len, 3 + n + 1 + values_len);
+        assert_int_equal(out[3 + n], ',');
+        assert_memory_equal(out + 4 + n, values + 1, values_len);
+        free(out);
+    }
+    free(values);
+
+    /* and closing brackets when a string has filled the buffer */
+    for (size_t gap = 0; gap < 3; gap++) {
+        size_t n = sizeof(w.buf) - gap - 4;
+        w = start(&f);
+        jw_arr(&w);
+        jw_arr(&w);
+        jw_strn(&w, (const uint8_t *)filler, n);
+        jw_arr_end(&w);
+        jw_arr_end(&w);
+        jw_flush(&w);
+        fclose(f);
+        assert_int_equal(out_len, n + 6);
+        assert_memory_equal(out + n + 3, "\"]]", 3);
+        free(out);
+    }
+}
+
 /* hex of every length to 48 (blocks of sixteen and what is left), every
  * byte value at every place, against printf */
 static void hex_of_every_length(void **state)
@@ -462,6 +542,7 @@ int main(void)
         cmocka_unit_test(hex_of_every_length),
         cmocka_unit_test(long_values),
         cmocka_unit_test(numbers),
+        cmocka_unit_test(values_at_the_buffer_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
