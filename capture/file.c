@@ -211,7 +211,13 @@ static bool fill(struct capture_file *f, size_t n, struct cur *out)
             f->read_chunk = most;
         size_t want = n > f->read_chunk ? n : f->read_chunk;
         if (f->buf_cap - f->buf_len < want) {
-            size_t ncap = f->buf_len + want;
+            /* Room at once for the largest read to come, and for what a
+             * record leaves over from the last one: grown to each need,
+             * the buffer moved (copied and faulted in anew) a dozen
+             * times in a file, the last few a megabyte each. Room not
+             * read into is never touched. */
+            size_t room = want > most ? want : most;
+            size_t ncap = f->buf_len + room + room / 4;
             uint8_t *nb = realloc(f->buf, ncap);
             if (!nb) {
                 set_err(f, "out of memory");
