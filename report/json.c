@@ -57,7 +57,7 @@ KEYED void u32_codes(struct jw *w, const char *k, const struct u32s *l)
 }
 
 KEYED void names(struct jw *w, const char *k, const struct u16s *l,
-                  const char *(*label)(uint16_t, char *))
+                 const char *(*label)(uint16_t, char *))
 {
     char buf[REG_LABEL_LEN];
     jw_key(w, k);
