@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "include/heap.h"
 
 const char live_usage[] =
     "capture:\n"
@@ -141,6 +142,7 @@ int live_open(const struct live_opts *o, struct capture_live **cap, struct pcapn
     char err[512];
     struct live_options lo = {.iface = o->iface, .filter = o->filter, .fanout = o->fanout};
     *w = NULL;
+    heap_advise_off();
     if (capture_live_open(&lo, cap, err, sizeof(err)) != ST_OK) {
         *cap = NULL;
         cli_error("%s", err);

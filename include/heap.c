@@ -39,6 +39,7 @@
 enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, THREAD_HEAP = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
 
 static _Atomic uintptr_t advised; /* the heap's end when last asked; 0: never prepared */
+static _Atomic bool advise_off;    /* a live capture */
 
 static uintptr_t page_up(uintptr_t p)
 {
@@ -66,6 +67,8 @@ void heap_prepare(void)
 void heap_advise(void)
 {
 #ifdef HEAP_HUGE_PAGES
+    if (atomic_load_explicit(&advise_off, memory_order_relaxed))
+        return;
     uintptr_t from = atomic_load(&advised);
     void *end = sbrk(0);
     if (!from || end == (void *)-1)
@@ -78,6 +81,13 @@ void heap_advise(void)
     uintptr_t lo = page_up(from), hi = page_down(brk);
     if (hi > lo && atomic_compare_exchange_strong(&advised, &from, hi))
         (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+}
+
+void heap_advise_off(void)
+{
+#ifdef HEAP_HUGE_PAGES
+    atomic_store(&advise_off, true);
 #endif
 }
 

@@ -19,6 +19,10 @@ void heap_prepare(void);
  * too slowly for its faults to matter. */
 void heap_advise(void);
 
+/* heap_advise_off - for a live capture: heap_advise does nothing from
+ * now on (the reason is above). */
+void heap_advise_off(void);
+
 /* heap_thread_prepare - at the start of a thread that will allocate much
  * (a tracker, the output thread): its heap's first 16 MB in huge pages. */
 void heap_thread_prepare(void);

@@ -1,7 +1,8 @@
 /* heap_advise: what the main heap grew after heap_prepare is marked for
  * huge pages (the "hg" flag of its mapping in /proc/self/smaps), and what
- * it held before is not; heap_thread_prepare: a thread's heap is marked
- * where its next blocks come from. */
+ * it held before is not; arenas ask as they grow it; heap_advise_off
+ * stops it; heap_thread_prepare: a thread's heap is marked where its
+ * next blocks come from. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "include/arena.h"
 #include "include/heap.h"
 
 /* Skips the test where heap.c cannot ask (another allocator, a kernel
@@ -120,11 +122,65 @@ static void thread_heap_is_marked(void **state)
     assert_true(block_marked(true));
 }
 
+/* Arena chunks ask as they are taken: what the heap grew under new
+ * sessions is marked without a call to heap_advise. */
+static void arenas_mark_what_they_grow(void **state)
+{
+    (void)state;
+    prepare_or_skip();
+    enum { ARENAS = 8000 }; /* 64 MB of chunks: past the heap's 16 MB of room */
+    struct arena **v = calloc(ARENAS, sizeof(*v));
+    assert_non_null(v);
+    uintptr_t before = (uintptr_t)sbrk(0);
+    for (size_t i = 0; i < ARENAS; i++) {
+        v[i] = arena_new();
+        assert_non_null(v[i]);
+    }
+    uintptr_t after = (uintptr_t)sbrk(0);
+    bool grew = after - before >= (8u << 20);
+    bool marked = grew && mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg");
+    for (size_t i = 0; i < ARENAS; i++)
+        arena_free(v[i]);
+    free(v);
+    if (!grew)
+        skip(); /* not glibc's heap at the end of the data */
+    assert_true(marked);
+}
+
+/* After heap_advise_off (a live capture), nothing more is asked for. Last:
+ * it cannot be undone. */
+static void nothing_asked_after_off(void **state)
+{
+    (void)state;
+    prepare_or_skip();
+    heap_advise_off();
+    enum { BLOCKS = 16000, BLOCK = 4000 };
+    void **v = calloc(BLOCKS, sizeof(*v));
+    assert_non_null(v);
+    uintptr_t before = (uintptr_t)sbrk(0);
+    for (size_t i = 0; i < BLOCKS; i++) {
+        v[i] = malloc(BLOCK);
+        assert_non_null(v[i]);
+    }
+    uintptr_t after = (uintptr_t)sbrk(0);
+    heap_advise();
+    bool grew = after - before >= (8u << 20);
+    bool marked = grew && mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg");
+    for (size_t i = 0; i < BLOCKS; i++)
+        free(v[i]);
+    free(v);
+    if (!grew)
+        skip();
+    assert_false(marked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grown_heap_is_marked),
         cmocka_unit_test(thread_heap_is_marked),
+        cmocka_unit_test(arenas_mark_what_they_grow),
+        cmocka_unit_test(nothing_asked_after_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
