@@ -19,8 +19,8 @@
  * - the main heap grows at its end (brk), so what it grew between two
  *   calls is known, and is asked for;
  * - a thread's heap grows a page at a time, too little for a huge page:
- *   it is grown by THREAD_HEAP at once, by a block taken and given back,
- *   and that room asked for. */
+ *   it is grown to most of its 64 MB at once, by blocks taken and given
+ *   back, and that room asked for. */
 #if defined(__linux__) && defined(__GLIBC__) && defined(M_TOP_PAD) && defined(M_MMAP_THRESHOLD) &&              \
     defined(MADV_HUGEPAGE)
 #define HEAP_HUGE_PAGES 1
@@ -36,7 +36,13 @@
 #endif
 
 #ifdef HEAP_HUGE_PAGES
-enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, THREAD_HEAP = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
+enum { HUGE_PAGE = 2 << 20, TOP_PAD = 16 << 20, MMAP_THRESHOLD = 32 << 20 };
+/* A thread's heap is at most 64 MB (glibc's HEAP_MAX_SIZE), and a block
+ * must stay under MMAP_THRESHOLD to come from it: two blocks of 28 MB
+ * fill most of it. With one of 16 MB, quic's sessions outgrew the room
+ * on each tracker at -j 2, and every page past it was a fault: 14,700
+ * faults against 2,900 at -j 1 (docs/performance.md, nineteenth step). */
+enum { THREAD_BLOCK = 28 << 20, THREAD_BLOCKS = 2 };
 
 static _Atomic uintptr_t advised; /* the heap's end when last asked; 0: never prepared */
 static _Atomic bool advise_off;    /* a live capture */
@@ -57,7 +63,7 @@ void heap_prepare(void)
 #ifdef HEAP_HUGE_PAGES
     void *end = sbrk(0);
     /* blocks up to 32 MB from the heaps, not mapped and unmapped each on
-     * its own (a thread's THREAD_HEAP block among them) */
+     * its own (a thread's THREAD_BLOCKs among them) */
     if (end == (void *)-1 || !mallopt(M_TOP_PAD, TOP_PAD) || !mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
         return;
     atomic_store(&advised, (uintptr_t)end);
@@ -95,15 +101,18 @@ void heap_thread_prepare(void)
 {
 #ifdef HEAP_HUGE_PAGES
     if (!atomic_load(&advised))
-        return; /* not prepared: the block would be mapped on its own */
-    uint8_t *block = malloc(THREAD_HEAP);
-    if (!block)
-        return;
-    uintptr_t lo = page_up((uintptr_t)block), hi = page_down((uintptr_t)block + THREAD_HEAP);
-    if (hi > lo)
-        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+        return; /* not prepared: the blocks would be mapped on their own */
+    uint8_t *blocks[THREAD_BLOCKS];
+    size_t n = 0;
+    while (n < THREAD_BLOCKS && (blocks[n] = malloc(THREAD_BLOCK)) != NULL) {
+        uintptr_t lo = page_up((uintptr_t)blocks[n]), hi = page_down((uintptr_t)blocks[n] + THREAD_BLOCK);
+        if (hi > lo)
+            (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+        n++;
+    }
     /* back to the thread's heap: trimmed or not, the room keeps the flag */
-    free(block);
+    while (n)
+        free(blocks[--n]);
 #endif
 }
 

@@ -24,7 +24,7 @@ void heap_advise(void);
 void heap_advise_off(void);
 
 /* heap_thread_prepare - at the start of a thread that will allocate much
- * (a tracker, the output thread): its heap's first 16 MB in huge pages. */
+ * (a tracker, the output thread): most of its heap's 64 MB in huge pages. */
 void heap_thread_prepare(void);
 
 /* heap_asks - whether this build asks at all: glibc's heaps on Linux, not
