@@ -24,61 +24,125 @@ struct arena {
 /* Chunks of the usual size are kept for reuse when an arena is freed.
  * Sessions are made on one thread and freed on another (-j): through
  * malloc, every chunk would go back under the lock of the heap it came
- * from while its owner takes new ones from it. Bounded: what is beyond
- * goes back to malloc. */
-enum { POOL_MAX = 1024 };
+ * from while its owner takes new ones from it. Each thread keeps the
+ * chunks it frees and takes from them first, without a lock; they move
+ * between threads a batch at a time. A lock taken for every chunk was
+ * contended at -j 2 (a tracker taking, the writer giving): each time a
+ * thread slept and was woken by the other, 2,600 times on small's full
+ * JSON (docs/performance.md, nineteenth step). Bounded: what is beyond
+ * POOL_MAX in the shared pool goes back to malloc, and a thread keeps
+ * at most two batches. */
+enum { POOL_MAX = 1024, BATCH = 32, POOL_BATCHES = POOL_MAX / BATCH };
+
+struct batch {
+    struct chunk *head; /* linked by next */
+    size_t n;
+};
 
 static struct {
     pthread_mutex_t lock;
-    struct chunk *head;
+    struct batch full[POOL_BATCHES]; /* BATCH chunks each, fewer from a thread that ended */
     size_t n;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    pthread_once_t once;
+    pthread_key_t exit_key; /* gives an ending thread's chunks back */
+    bool has_key;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT};
+
+/* This thread's chunks: one batch filling and emptying, one full. */
+static _Thread_local struct {
+    struct batch open, full;
+    bool registered;
+} mine;
+
+static void free_list(struct chunk *c)
+{
+    while (c) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+}
+
+/* A batch to the shared pool, or back to malloc when the pool is full. */
+static void pool_put(struct batch bt)
+{
+    if (!bt.n)
+        return;
+    pthread_mutex_lock(&pool.lock);
+    bool kept = pool.n < POOL_BATCHES;
+    if (kept)
+        pool.full[pool.n++] = bt;
+    pthread_mutex_unlock(&pool.lock);
+    if (!kept)
+        free_list(bt.head);
+}
+
+static void thread_ends(void *unused)
+{
+    (void)unused;
+    pool_put(mine.full);
+    pool_put(mine.open);
+    mine.open = mine.full = (struct batch){0};
+}
+
+static void make_exit_key(void)
+{
+    pool.has_key = pthread_key_create(&pool.exit_key, thread_ends) == 0;
+}
 
 static struct chunk *pool_take(void)
 {
-    pthread_mutex_lock(&pool.lock);
-    struct chunk *c = pool.head;
-    if (c) {
-        pool.head = c->next;
-        pool.n--;
+    if (!mine.open.n) {
+        if (mine.full.n) {
+            mine.open = mine.full;
+            mine.full = (struct batch){0};
+        } else {
+            pthread_mutex_lock(&pool.lock);
+            if (pool.n)
+                mine.open = pool.full[--pool.n];
+            pthread_mutex_unlock(&pool.lock);
+            if (!mine.open.n)
+                return NULL;
+        }
     }
-    pthread_mutex_unlock(&pool.lock);
+    struct chunk *c = mine.open.head;
+    mine.open.head = c->next;
+    mine.open.n--;
     return c;
 }
 
-/* Gives back a list of chunks of any size; those of the usual size are
- * kept, up to POOL_MAX, under one lock. */
+static void keep(struct chunk *c)
+{
+    if (!mine.registered) {
+        /* a thread's chunks go back to the pool when it ends */
+        pthread_once(&pool.once, make_exit_key);
+        mine.registered = pool.has_key && pthread_setspecific(pool.exit_key, &mine) == 0;
+        if (!mine.registered) { /* then it keeps none */
+            c->next = NULL;
+            pool_put((struct batch){.head = c, .n = 1});
+            return;
+        }
+    }
+    c->next = mine.open.head;
+    mine.open.head = c;
+    if (++mine.open.n < BATCH)
+        return;
+    pool_put(mine.full);
+    mine.full = mine.open;
+    mine.open = (struct batch){0};
+}
+
+/* Gives back a list of chunks of any size: those of the usual size are
+ * kept. */
 static void pool_give(struct chunk *c)
 {
-    struct chunk *keep = NULL, *last = NULL;
-    size_t n = 0;
     while (c) {
         struct chunk *next = c->next;
-        if (c->size == CHUNK_SIZE && n < POOL_MAX) {
-            c->next = keep;
-            keep = c;
-            if (!last)
-                last = c;
-            n++;
-        } else {
+        if (c->size == CHUNK_SIZE)
+            keep(c);
+        else
             free(c);
-        }
         c = next;
-    }
-    if (!keep)
-        return;
-    pthread_mutex_lock(&pool.lock);
-    if (pool.n + n <= POOL_MAX) {
-        last->next = pool.head;
-        pool.head = keep;
-        pool.n += n;
-        keep = NULL;
-    }
-    pthread_mutex_unlock(&pool.lock);
-    while (keep) {
-        struct chunk *next = keep->next;
-        free(keep);
-        keep = next;
     }
 }
 

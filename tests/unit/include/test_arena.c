@@ -1,6 +1,8 @@
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -63,6 +65,56 @@ static void copies_over_reused_chunks(void **state)
     for (size_t i = list.n; i < list.cap; i++)
         assert_int_equal(list.v[i], 0);
     arena_free(a);
+}
+
+/* Sessions are made by a tracker and freed by the writer (-j): the
+ * chunks one thread frees are taken by another, those it still held when
+ * it ended among them. Two of the pool's batches, and a thread's own. */
+enum { HANDED = 64 };
+
+static void *free_them(void *arg)
+{
+    struct arena **v = arg;
+    for (size_t i = 0; i < HANDED; i++)
+        arena_free(v[i]);
+    return NULL;
+}
+
+static void *take_them(void *arg)
+{
+    struct arena **v = arg;
+    for (size_t i = 0; i < HANDED; i++)
+        v[i] = arena_new();
+    return NULL;
+}
+
+static void on_a_thread(void *(*fn)(void *), struct arena **v)
+{
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, fn, v), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+static void chunks_move_between_threads(void **state)
+{
+    (void)state;
+    struct arena *made[HANDED], *taken[HANDED];
+    uintptr_t was[HANDED];
+    for (size_t i = 0; i < HANDED; i++) {
+        made[i] = arena_new();
+        assert_non_null(made[i]);
+        was[i] = (uintptr_t)made[i];
+    }
+    on_a_thread(free_them, made);
+    on_a_thread(take_them, taken);
+    for (size_t i = 0; i < HANDED; i++) {
+        assert_non_null(taken[i]);
+        bool reused = false;
+        for (size_t j = 0; j < HANDED && !reused; j++)
+            reused = (uintptr_t)taken[i] == was[j];
+        assert_true(reused);
+        arena_free(taken[i]);
+    }
 }
 
 /* Room reserved in one step: no copy while it fills, none when it was
@@ -147,6 +199,7 @@ int main(void)
         cmocka_unit_test(allocations_are_zeroed_and_aligned),
         cmocka_unit_test(strings_and_growth),
         cmocka_unit_test(copies_over_reused_chunks),
+        cmocka_unit_test(chunks_move_between_threads),
         cmocka_unit_test(reserve_then_push),
         cmocka_unit_test(cap_refuses_allocations),
         cmocka_unit_test(session_keeps_alerts_bounded),
