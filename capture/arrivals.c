@@ -9,7 +9,7 @@
 struct capture_arrivals {
     struct capture *decoder; /* follows nothing: decoding needs its fragments and QUIC paths */
     struct hmap udp_flows;   /* flow hashes of the UDP flows already counted */
-    uint64_t bytes, connections;
+    uint64_t bytes, connections, quic_connections;
 };
 
 struct capture_arrivals *capture_arrivals_new(void)
@@ -35,6 +35,7 @@ static bool same_flow_hash(uintptr_t value, const void *key, const void *ctx)
 void capture_arrivals_packet(struct capture_arrivals *a, const struct pkt *p)
 {
     a->bytes += p->data.left;
+    uint64_t quic_before = a->decoder->st.quic_datagrams;
     struct capture_seg seg;
     if (!capture_decode(a->decoder, p, &seg))
         return;
@@ -51,11 +52,22 @@ void capture_arrivals_packet(struct capture_arrivals *a, const struct pkt *p)
          * again, erring towards splitting the work */
     }
     a->connections++;
+    a->quic_connections += a->decoder->st.quic_datagrams != quic_before;
+}
+
+static double per_mb(const struct capture_arrivals *a, uint64_t connections)
+{
+    return a->bytes ? (double)connections * 1e6 / (double)a->bytes : 0;
 }
 
 double capture_arrivals_per_mb(const struct capture_arrivals *a)
 {
-    return a->bytes ? (double)a->connections * 1e6 / (double)a->bytes : 0;
+    return per_mb(a, a->connections);
+}
+
+double capture_arrivals_quic_per_mb(const struct capture_arrivals *a)
+{
+    return per_mb(a, a->quic_connections);
 }
 
 uint64_t capture_arrivals_bytes(const struct capture_arrivals *a) { return a->bytes; }

@@ -338,11 +338,14 @@ bool capture_tcp_shard(const struct pkt *p, uint32_t count, uint32_t *shard);
  * looks like DTLS or a QUIC long header.
  * capture_arrivals_packet - count one packet of the stretch looked at.
  * capture_arrivals_per_mb - connections begun per million captured bytes
- * so far (0 before any byte); capture_arrivals_bytes - those bytes. */
+ * so far (0 before any byte); capture_arrivals_quic_per_mb - those of
+ * QUIC alone, whose handshakes are decrypted to be read;
+ * capture_arrivals_bytes - the bytes looked at. */
 struct capture_arrivals;
 struct capture_arrivals *capture_arrivals_new(void);
 void capture_arrivals_packet(struct capture_arrivals *a, const struct pkt *p);
 double capture_arrivals_per_mb(const struct capture_arrivals *a);
+double capture_arrivals_quic_per_mb(const struct capture_arrivals *a);
 uint64_t capture_arrivals_bytes(const struct capture_arrivals *a);
 void capture_arrivals_free(struct capture_arrivals *a);
 

@@ -82,6 +82,15 @@ static bool writing_busy(const struct report *rep)
     return rep && !report_light(rep);
 }
 
+/* Passing a session to another thread costs about as much as a light
+ * report's work on it: the other core reads every line of it. A thread
+ * of its own pays for writing much or for running the rules, not for a
+ * CSV of a few fields (docs/performance.md, issue 19's nineteenth step). */
+static bool writer_worth_a_thread(const struct pipeline *p)
+{
+    return writing_busy(p->report) || !p->skip_rules;
+}
+
 /* Each of n trackers has its share of the limits. */
 static struct capture_limits shared_limits(const struct capture_limits *all, size_t n)
 {
@@ -133,13 +142,14 @@ int pipeline_open(struct pipeline *p, const struct analysis_opts *o, struct repo
     p->progress = o->progress;
     /* -j N runs N busy threads. The rules and the report have one of
      * their own; when writing a session costs much (JSON, text, Zeek's
-     * logs) it stays busy, and N trackers beside it made one thread too
-     * many: with -j 2 on two cores, the trackers waited for each other at
-     * every meeting while the writer had one's core. N - 1 trackers then
-     * (docs/performance.md, -j N). */
+     * logs) or the rules run, it stays busy, and N trackers beside it made
+     * one thread too many: with -j 2 on two cores, the trackers waited for
+     * each other at every meeting while the writer had one's core. N - 1
+     * trackers then (docs/performance.md, -j N). */
     unsigned jobs = o->jobs ? o->jobs : 1;
     p->threaded = jobs > 1;
-    p->n_trackers = jobs > 1 && writing_busy(rep) ? jobs - 1 : jobs;
+    p->writer_busy = p->threaded && writer_worth_a_thread(p);
+    p->n_trackers = p->writer_busy ? jobs - 1 : jobs;
     /* One tracker beside the writer is the busier of the two: the writer
      * then makes the fingerprints. With more trackers the writer is the
      * busier, and with a light report there is no writer to spare
@@ -676,15 +686,20 @@ static bool any_compressed(const struct reading *r)
  * following the connections. That paid only where connections begin at
  * least every 7 KB or so, as in a capture of handshakes alone: with any
  * application data between them, reading is most of the work and two
- * trackers were slower than one (docs/performance.md, -j N). The start
- * of the files tells: the first 512 KB, within one read of each of the
- * first few files (rotated files are alike, and a look at each of a
- * thousand would cost a read each). A compressed file is read by one
- * thread for all trackers: reading it again costs nothing there. */
+ * trackers were slower than one (docs/performance.md, -j N). Beside a
+ * light report (no busy writer) it paid only where following a
+ * connection costs much: QUIC's, whose handshakes are decrypted. A TCP
+ * handshake's share of the work was less than a second reading of the
+ * bytes and the passing of its session to the output thread (small's
+ * CSV of three fields: 157 against 131 ms). The start of the files
+ * tells: the first 512 KB, within one read of each of the first few
+ * files (rotated files are alike, and a look at each of a thousand would
+ * cost a read each). A compressed file is read by one thread for all
+ * trackers: reading it again costs nothing there. */
 enum { SHARE_LOOK_BYTES = 512 << 10, SHARE_LOOK_PACKETS = 16384, SHARE_LOOK_FILES = 4 };
 static const double SHARE_MIN_CONNECTIONS_PER_MB = 150;
 
-static bool worth_sharing(char *const *paths, size_t n, bool *compressed_out)
+static bool worth_sharing(char *const *paths, size_t n, bool quic_only, bool *compressed_out)
 {
     struct capture_arrivals *a = capture_arrivals_new();
     if (!a)
@@ -707,7 +722,8 @@ static bool worth_sharing(char *const *paths, size_t n, bool *compressed_out)
         capture_file_close(f);
     }
     *compressed_out = compressed;
-    bool worth = compressed || capture_arrivals_per_mb(a) >= SHARE_MIN_CONNECTIONS_PER_MB;
+    double per_mb = quic_only ? capture_arrivals_quic_per_mb(a) : capture_arrivals_per_mb(a);
+    bool worth = compressed || per_mb >= SHARE_MIN_CONNECTIONS_PER_MB;
     capture_arrivals_free(a);
     return worth;
 }
@@ -744,10 +760,10 @@ int pipeline_read_files(struct pipeline *p, char *const *paths, size_t n)
     bool parallel = p->threaded && !p->on_packet && all_regular(paths, n);
     if (!p->batches) {
         bool compressed = false;
-        if (parallel && p->n_trackers > 1 && !worth_sharing(paths, n, &compressed)) {
+        if (parallel && p->n_trackers > 1 && !worth_sharing(paths, n, !p->writer_busy, &compressed)) {
             keep_trackers(p, 1);
-            /* the writer keeps its thread where writing is busy (pipeline_open) */
-            p->threaded = writing_busy(p->report);
+            /* the writer keeps its thread where it is busy (pipeline_open) */
+            p->threaded = p->writer_busy;
             parallel = p->threaded;
         } else if (compressed && p->n_trackers > 1) {
             /* One thread inflates the file for all the trackers, and is as

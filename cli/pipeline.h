@@ -40,12 +40,14 @@ struct pipeline {
     struct capture *capture;
     /* reading files: trackers[0] is capture/dissect above; with -j N there
      * are N, each following its share of the flows, or N - 1 when writing
-     * the report takes a thread of its own (pipeline_open), or one when
-     * the capture has little to share (pipeline_read_files) */
+     * the report or running the rules takes a thread of its own
+     * (pipeline_open), or one when the capture has little to share
+     * (pipeline_read_files) */
     struct batch_tracker *trackers;
     size_t n_trackers;
     struct capture_limits limits; /* all of them, before they are shared out */
     bool threaded; /* -j 2 or more: the rules and report on a thread of their own */
+    bool writer_busy; /* threaded, and that thread writes much or runs the rules */
     struct batches *batches;
     bool progress;
     struct capture_stats merged_capture;
