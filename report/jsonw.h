@@ -114,6 +114,7 @@ JW_INLINE void jw_obj(struct jw *w) { jw_open_inline(w, '{'); }
 JW_INLINE void jw_obj_end(struct jw *w) { jw_close_inline(w, '}'); }
 JW_INLINE void jw_arr(struct jw *w) { jw_open_inline(w, '['); }
 JW_INLINE void jw_arr_end(struct jw *w) { jw_close_inline(w, ']'); }
+
 /* jw_key - a key the program spells: one in the source, or one of its
  * own names (a registry's label: test_tables checks that none needs
  * escaping). It is copied as it is, inline, as keys are a third of what

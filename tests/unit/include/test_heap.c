@@ -136,29 +136,44 @@ static void thread_heap_is_marked(void **state)
     assert_true(last_block_marked(true, 48u << 20));
 }
 
+/* What the main heap grew under `count` blocks from take: whether it grew
+ * (8 MB or more; the test is skipped otherwise, for it is not glibc's
+ * heap at the end of the data) and whether its last whole 2 MB page is
+ * marked, looked at after heap_advise when `advise`. */
+static bool last_grown_page_marked(void *(*take)(void), void (*give)(void *), size_t count, bool advise)
+{
+    void **v = calloc(count, sizeof(*v));
+    assert_non_null(v);
+    uintptr_t before = (uintptr_t)sbrk(0);
+    for (size_t i = 0; i < count; i++) {
+        v[i] = take();
+        assert_non_null(v[i]);
+    }
+    uintptr_t after = (uintptr_t)sbrk(0);
+    if (advise)
+        heap_advise();
+    bool grew = after - before >= (8u << 20);
+    bool marked = grew && mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg");
+    for (size_t i = 0; i < count; i++)
+        give(v[i]);
+    free(v);
+    if (!grew)
+        skip();
+    return marked;
+}
+
+static void *take_arena(void) { return arena_new(); }
+static void give_arena(void *a) { arena_free(a); }
+static void *take_block(void) { return malloc(4000); }
+
 /* Arena chunks ask as they are taken: what the heap grew under new
- * sessions is marked without a call to heap_advise. */
+ * sessions is marked without a call to heap_advise. 64 MB of chunks:
+ * past the heap's 16 MB of room. */
 static void arenas_mark_what_they_grow(void **state)
 {
     (void)state;
     prepare_or_skip();
-    enum { ARENAS = 8000 }; /* 64 MB of chunks: past the heap's 16 MB of room */
-    struct arena **v = calloc(ARENAS, sizeof(*v));
-    assert_non_null(v);
-    uintptr_t before = (uintptr_t)sbrk(0);
-    for (size_t i = 0; i < ARENAS; i++) {
-        v[i] = arena_new();
-        assert_non_null(v[i]);
-    }
-    uintptr_t after = (uintptr_t)sbrk(0);
-    bool grew = after - before >= (8u << 20);
-    bool marked = grew && mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg");
-    for (size_t i = 0; i < ARENAS; i++)
-        arena_free(v[i]);
-    free(v);
-    if (!grew)
-        skip(); /* not glibc's heap at the end of the data */
-    assert_true(marked);
+    assert_true(last_grown_page_marked(take_arena, give_arena, 8000, false));
 }
 
 /* After heap_advise_off (a live capture), nothing more is asked for. Last:
@@ -168,24 +183,7 @@ static void nothing_asked_after_off(void **state)
     (void)state;
     prepare_or_skip();
     heap_advise_off();
-    enum { BLOCKS = 16000, BLOCK = 4000 };
-    void **v = calloc(BLOCKS, sizeof(*v));
-    assert_non_null(v);
-    uintptr_t before = (uintptr_t)sbrk(0);
-    for (size_t i = 0; i < BLOCKS; i++) {
-        v[i] = malloc(BLOCK);
-        assert_non_null(v[i]);
-    }
-    uintptr_t after = (uintptr_t)sbrk(0);
-    heap_advise();
-    bool grew = after - before >= (8u << 20);
-    bool marked = grew && mapping_has((after & ~(uintptr_t)((2u << 20) - 1)) - 1, "hg");
-    for (size_t i = 0; i < BLOCKS; i++)
-        free(v[i]);
-    free(v);
-    if (!grew)
-        skip();
-    assert_false(marked);
+    assert_false(last_grown_page_marked(take_block, free, 16000, true));
 }
 
 int main(void)
