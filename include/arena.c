@@ -83,6 +83,7 @@ static void thread_ends(void *unused)
     pool_put(mine.full);
     pool_put(mine.open);
     mine.open = mine.full = (struct batch){0};
+    mine.registered = false; /* a later destructor's frees register again */
 }
 
 static void make_exit_key(void)
