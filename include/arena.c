@@ -91,6 +91,19 @@ static void make_exit_key(void)
     pool.has_key = pthread_key_create(&pool.exit_key, thread_ends) == 0;
 }
 
+/* Before a thread holds chunks: they go back to the pool when it ends. A
+ * thread that takes a batch and ends before using it all would lose the
+ * rest otherwise, as would one that only frees. False when that cannot
+ * be arranged; the thread then holds none. */
+static bool may_hold(void)
+{
+    if (!mine.registered) {
+        pthread_once(&pool.once, make_exit_key);
+        mine.registered = pool.has_key && pthread_setspecific(pool.exit_key, &mine) == 0;
+    }
+    return mine.registered;
+}
+
 static struct chunk *pool_take(void)
 {
     if (!mine.open.n) {
@@ -98,6 +111,8 @@ static struct chunk *pool_take(void)
             mine.open = mine.full;
             mine.full = (struct batch){0};
         } else {
+            if (!may_hold())
+                return NULL;
             pthread_mutex_lock(&pool.lock);
             if (pool.n)
                 mine.open = pool.full[--pool.n];
@@ -114,15 +129,10 @@ static struct chunk *pool_take(void)
 
 static void keep(struct chunk *c)
 {
-    if (!mine.registered) {
-        /* a thread's chunks go back to the pool when it ends */
-        pthread_once(&pool.once, make_exit_key);
-        mine.registered = pool.has_key && pthread_setspecific(pool.exit_key, &mine) == 0;
-        if (!mine.registered) { /* then it keeps none */
-            c->next = NULL;
-            pool_put((struct batch){.head = c, .n = 1});
-            return;
-        }
+    if (!may_hold()) {
+        c->next = NULL;
+        pool_put((struct batch){.head = c, .n = 1});
+        return;
     }
     c->next = mine.open.head;
     mine.open.head = c;

@@ -68,30 +68,38 @@ static void copies_over_reused_chunks(void **state)
 }
 
 /* Sessions are made by a tracker and freed by the writer (-j): the
- * chunks one thread frees are taken by another, those it still held when
- * it ended among them. Two of the pool's batches, and a thread's own. */
-enum { HANDED = 64 };
+ * chunks one thread frees are taken by others, those it still held when
+ * it ended among them (two of the pool's batches, and a thread's own);
+ * so are those a thread took from the pool and had not used when it
+ * ended. */
+enum { HANDED = 64, FIRST_TAKER = 40 };
+
+struct arenas {
+    struct arena **v;
+    size_t n;
+};
 
 static void *free_them(void *arg)
 {
-    struct arena **v = arg;
-    for (size_t i = 0; i < HANDED; i++)
-        arena_free(v[i]);
+    struct arenas *a = arg;
+    for (size_t i = 0; i < a->n; i++)
+        arena_free(a->v[i]);
     return NULL;
 }
 
 static void *take_them(void *arg)
 {
-    struct arena **v = arg;
-    for (size_t i = 0; i < HANDED; i++)
-        v[i] = arena_new();
+    struct arenas *a = arg;
+    for (size_t i = 0; i < a->n; i++)
+        a->v[i] = arena_new();
     return NULL;
 }
 
-static void on_a_thread(void *(*fn)(void *), struct arena **v)
+static void on_a_thread(void *(*fn)(void *), struct arena **v, size_t n)
 {
+    struct arenas a = {.v = v, .n = n};
     pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, fn, v), 0);
+    assert_int_equal(pthread_create(&t, NULL, fn, &a), 0);
     assert_int_equal(pthread_join(t, NULL), 0);
 }
 
@@ -105,8 +113,9 @@ static void chunks_move_between_threads(void **state)
         assert_non_null(made[i]);
         was[i] = (uintptr_t)made[i];
     }
-    on_a_thread(free_them, made);
-    on_a_thread(take_them, taken);
+    on_a_thread(free_them, made, HANDED);
+    on_a_thread(take_them, taken, FIRST_TAKER);
+    on_a_thread(take_them, taken + FIRST_TAKER, HANDED - FIRST_TAKER);
     for (size_t i = 0; i < HANDED; i++) {
         assert_non_null(taken[i]);
         bool reused = false;
